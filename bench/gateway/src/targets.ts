@@ -1,0 +1,118 @@
+/**
+ * The three systems under test, each started as its own process: bare Fastify (baseline), a minimal
+ * `soap`-package server, and the Chargebus OCPP gateway started like production (`node src/main.ts`).
+ */
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { jsonTemplates, soapTemplates, type Template } from './messages.ts'
+import type { TargetName } from './options.ts'
+import { type Started, startProcess } from './processes.ts'
+
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+export const GATEWAY_MAIN = join(REPO_ROOT, 'services/ocpp-gateway/src/main.ts')
+
+export interface Target {
+  readonly name: TargetName
+  readonly url: string
+  /** Answers (with `readyStatus`) once the server can take load. */
+  readonly readyUrl: string
+  readonly readyStatus: number | undefined
+  readonly templates: Template[]
+  /** True when the replies are SOAP (checked for RelatesTo in the preflight). */
+  readonly soap: boolean
+  start(logFile: string, cpus: string | undefined): Started
+}
+
+export interface TargetContext {
+  basePort: number
+  natsUrl: string
+  /** With a shared NATS server: the gateway's namespace env variable and a fresh namespace (deleted at the end). */
+  namespace: { env: string; value: string } | undefined
+  gatewayEnv: Record<string, string>
+  /** Extra `node` flags for every server process (e.g. `--cpu-prof`). */
+  nodeArgs: string[]
+}
+
+export function defineTarget(name: TargetName, ctx: TargetContext): Target {
+  const node = process.execPath
+  switch (name) {
+    case 'fastify': {
+      const port = ctx.basePort
+      const base = `http://127.0.0.1:${port}`
+      return {
+        name,
+        url: `${base}/ingest`,
+        readyUrl: `${base}/healthz`,
+        readyStatus: 200,
+        templates: jsonTemplates(),
+        soap: false,
+        start: (logFile, cpus) =>
+          startProcess({
+            name,
+            command: node,
+            args: [...ctx.nodeArgs, fileURLToPath(new URL('./targets/bare-fastify.ts', import.meta.url))],
+            env: { PORT: String(port) },
+            cpus,
+            logFile,
+          }),
+      }
+    }
+    case 'soap': {
+      const port = ctx.basePort + 1
+      const url = `http://127.0.0.1:${port}/ocpp/1.6`
+      return {
+        name,
+        url,
+        readyUrl: `${url}?wsdl`,
+        readyStatus: 200,
+        templates: soapTemplates(url),
+        soap: true,
+        start: (logFile, cpus) =>
+          startProcess({
+            name,
+            command: node,
+            args: [...ctx.nodeArgs, fileURLToPath(new URL('./targets/soap-server.ts', import.meta.url))],
+            env: { PORT: String(port) },
+            cpus,
+            logFile,
+          }),
+      }
+    }
+    case 'gateway': {
+      const port = ctx.basePort + 2
+      const base = `http://127.0.0.1:${port}`
+      const url = `${base}/ocpp/1.6`
+      return {
+        name,
+        url,
+        readyUrl: `${base}/readyz`,
+        readyStatus: 200,
+        templates: soapTemplates(url),
+        soap: true,
+        start: (logFile, cpus) => {
+          if (!existsSync(GATEWAY_MAIN))
+            throw new Error(`gateway not found: ${GATEWAY_MAIN} does not exist yet`)
+          return startProcess({
+            name,
+            command: node,
+            args: [...ctx.nodeArgs, GATEWAY_MAIN],
+            cwd: REPO_ROOT,
+            env: {
+              NODE_ENV: 'production',
+              PORT: String(port),
+              HOST: '127.0.0.1',
+              LOG_LEVEL: 'warn',
+              NATS_URL: ctx.natsUrl,
+              OCPP_REGISTRATION: 'accept-all',
+              ...(ctx.namespace ? { [ctx.namespace.env]: ctx.namespace.value } : {}),
+              ...ctx.gatewayEnv,
+            },
+            cpus,
+            logFile,
+          })
+        },
+      }
+    }
+  }
+}

@@ -1,0 +1,4 @@
+-- First start of the compose Postgres: the application role and database.
+-- (The native path does the same in scripts/deps-up.sh.)
+CREATE ROLE chargebus LOGIN CREATEDB PASSWORD 'chargebus';
+CREATE DATABASE chargebus OWNER chargebus;

@@ -1,0 +1,255 @@
+import type { AnyEventDefinition, EventData, StreamDefinition } from '@chargebus/events'
+import { DeadLetterRecorded, Streams } from '@chargebus/events'
+import type { JetStreamManager } from '@nats-io/jetstream'
+import { jetstream, jetstreamManager } from '@nats-io/jetstream'
+import type { KV, KvOptions } from '@nats-io/kv'
+import type { NatsConnection } from '@nats-io/transport-node'
+import { connect, headers as createHeaders } from '@nats-io/transport-node'
+import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
+import type { Logger } from 'pino'
+import { type ConsumeOptions, type Consumption, startConsumer } from './consume.ts'
+import { type ConsumerDefinition, ensureConsumer } from './consumer-setup.ts'
+import {
+  BusClosedError,
+  BusUnreachableError,
+  InvalidBusOptionsError,
+  JetStreamRequestError,
+} from './errors.ts'
+import { BusHeaders, injectTraceContext } from './headers.ts'
+import { openKv } from './kv.ts'
+import { createNamespace } from './namespace.ts'
+import { createPublisher } from './publisher.ts'
+import { type EnsureStreamsOptions, ensureStreams } from './streams.ts'
+
+export interface BusOptions {
+  servers: string | string[]
+  /** Connection name, shown by the server (e.g. the service name). */
+  name: string
+  /** Isolates streams, subjects and KV buckets (tests, parallel runs). Lowercase; default none. */
+  namespace?: string
+  logger: Logger
+  /** How long `publish` waits for the PubAck. Default 5 s. */
+  publishTimeoutMs?: number
+  /** Replicas for streams and KV buckets this bus creates. Default 1; production 3. */
+  replicas?: number
+  /** Bound on the first connection attempt. Default 5 s. */
+  connectTimeoutMs?: number
+}
+
+export interface PublishOptions {
+  /** Dedupe key (`Nats-Msg-Id`): the same id within the stream's duplicate window is stored once. */
+  msgId: string
+  headers?: Record<string, string>
+  timeoutMs?: number
+}
+
+export interface PublishResult {
+  /** Logical stream name. */
+  stream: string
+  seq: number
+  /** True when the stream already had this msgId (nothing new stored). */
+  duplicate: boolean
+}
+
+/** A connection to NATS JetStream with the catalog's conventions; see the package README. */
+export interface Bus {
+  readonly namespace: string
+  /** Creates or updates the streams. Call at start-up with `allStreams`. */
+  ensureStreams(streams: readonly StreamDefinition[], opts?: EnsureStreamsOptions): Promise<void>
+  /** Creates or updates a durable pull consumer (`consume` does this itself). */
+  ensureConsumer(def: ConsumerDefinition): Promise<void>
+  /** Validates, publishes and resolves once the stream stored the message. */
+  publish<E extends AnyEventDefinition>(
+    event: E,
+    data: EventData<E>,
+    opts: PublishOptions,
+  ): Promise<PublishResult>
+  /** Starts a durable pull consumer loop. */
+  consume<E extends AnyEventDefinition>(opts: ConsumeOptions<E>): Promise<Consumption>
+  /** A KV bucket (namespaced), created when missing. */
+  kv(bucket: string, opts?: Partial<KvOptions>): Promise<KV>
+  /** Throws when NATS/JetStream does not answer within `timeoutMs` (default 2 s). For `/readyz`. */
+  ping(timeoutMs?: number): Promise<void>
+  /** Deletes every stream and KV bucket of the namespace (tests); refuses without a namespace. */
+  deleteNamespace(): Promise<void>
+  /** Stops consumers (in-flight work finishes), waits for pending PubAcks, drains the connection. */
+  close(): Promise<void>
+}
+
+const encoder = new TextEncoder()
+
+/**
+ * ### Examples
+ * ```ts
+ * const bus = await connectBus({ servers: config.NATS_URL, name: 'ingest', logger })
+ * await bus.ensureStreams(allStreams)
+ * const raw = await bus.consume({
+ *   stream: Streams.OCPP_IN, durable: 'ingest', events: OcppMessageReceived,
+ *   batchHandler: (batch) => store(batch.map((e) => e.data)), batchSize: 500, maxInFlight: 2,
+ * })
+ * app.addHook('preClose', () => raw.stop())
+ * app.addHook('onClose', () => bus.close())
+ * ```
+ */
+export async function connectBus(opts: BusOptions): Promise<Bus> {
+  const ns = createNamespace(opts.namespace)
+  const logger = opts.logger.child({ component: 'bus', ...(ns.name ? { namespace: ns.name } : {}) })
+  const publishTimeoutMs = opts.publishTimeoutMs ?? 5_000
+  const replicas = opts.replicas ?? 1
+  if (!Number.isInteger(replicas) || replicas < 1) throw new InvalidBusOptionsError('replicas must be >= 1')
+
+  let nc: NatsConnection
+  let jsm: JetStreamManager
+  try {
+    nc = await connect({
+      servers: opts.servers,
+      name: opts.name,
+      timeout: opts.connectTimeoutMs ?? 5_000,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 1_000,
+      // nats.js otherwise builds an Error (stack trace) per request to improve async stacks.
+      noAsyncTraces: true,
+    })
+  } catch (err) {
+    throw new BusUnreachableError(`cannot connect to NATS at ${String(opts.servers)}`, err)
+  }
+  try {
+    jsm = await jetstreamManager(nc, { timeout: publishTimeoutMs })
+  } catch (err) {
+    await nc.close()
+    throw new BusUnreachableError('JetStream is not available on this server', err)
+  }
+  const js = jetstream(nc, { timeout: publishTimeoutMs })
+  const tracer = trace.getTracer('chargebus-bus')
+  const publisher = createPublisher(nc)
+  const consumptions = new Set<Consumption>()
+  let closing: Promise<void> | undefined
+  void logStatus(nc, logger)
+
+  const server = nc.info
+  const maxPayload = Math.min(Streams.DEAD_LETTERS.maxMsgSize, server?.max_payload ?? 1024 * 1024)
+  // A dead-letter record copies the payload (base64 when binary: 4/3) next to headers and the error.
+  const maxDeadLetterPayload = Math.floor((maxPayload - 64 * 1024) * 0.7)
+
+  async function publish<E extends AnyEventDefinition>(
+    event: E,
+    data: EventData<E>,
+    options: PublishOptions,
+  ): Promise<PublishResult> {
+    if (closing) throw new BusClosedError()
+    if (typeof options?.msgId !== 'string' || options.msgId === '') {
+      throw new InvalidBusOptionsError('publish needs a non-empty msgId')
+    }
+    event.parse(data)
+    const logical = event.subjectOf(data)
+    const subject = ns.subject(logical)
+    const hdrs = createHeaders()
+    for (const [key, value] of Object.entries(options.headers ?? {})) hdrs.set(key, value)
+    hdrs.set(BusHeaders.msgId, options.msgId)
+    hdrs.set(BusHeaders.event, event.name)
+    hdrs.set(BusHeaders.eventVersion, String(event.version))
+    const span = tracer.startSpan(`publish ${event.name}`, {
+      kind: SpanKind.PRODUCER,
+      attributes: {
+        'messaging.system': 'nats',
+        'messaging.operation.type': 'send',
+        'messaging.destination.name': logical,
+        'messaging.message.id': options.msgId,
+      },
+    })
+    injectTraceContext(trace.setSpan(context.active(), span), hdrs)
+    try {
+      const ack = await publisher.publish(
+        subject,
+        encoder.encode(JSON.stringify(data)),
+        hdrs,
+        options.timeoutMs ?? publishTimeoutMs,
+      )
+      span.setAttribute('messaging.nats.stream_sequence', ack.seq)
+      return { stream: ns.logicalStream(ack.stream), seq: ack.seq, duplicate: ack.duplicate }
+    } catch (err) {
+      span.recordException(err as Error)
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message })
+      throw err
+    } finally {
+      span.end()
+    }
+  }
+
+  return {
+    namespace: ns.name,
+    ensureStreams: (streams, o) => ensureStreams(jsm, ns, streams, { replicas, ...o }),
+    ensureConsumer: (def) => ensureConsumer(jsm, ns, def),
+    publish,
+    async consume(options) {
+      if (closing) throw new BusClosedError()
+      const consumption = await startConsumer(
+        {
+          js,
+          jsm,
+          ns,
+          logger,
+          tracer,
+          maxPayloadBytes: maxDeadLetterPayload,
+          publishDeadLetter: (record) =>
+            publish(DeadLetterRecorded, record, {
+              msgId: `dlq:${record.stream}:${record.consumer}:${record.streamSequence}`,
+            }),
+        },
+        options,
+      )
+      consumptions.add(consumption)
+      void consumption.done.finally(() => consumptions.delete(consumption))
+      return consumption
+    },
+    kv: (bucket, o) => openKv(js, ns, bucket, { replicas, ...o }),
+    async ping(timeoutMs = 2_000) {
+      if (nc.isClosed()) throw new BusUnreachableError('the NATS connection is closed')
+      let timer: NodeJS.Timeout | undefined
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new BusUnreachableError(`NATS did not answer within ${timeoutMs} ms`)),
+          timeoutMs,
+        )
+      })
+      try {
+        await Promise.race([jsm.getAccountInfo(), timeout])
+      } catch (err) {
+        throw err instanceof BusUnreachableError
+          ? err
+          : new BusUnreachableError('JetStream did not answer', err)
+      } finally {
+        clearTimeout(timer)
+      }
+    },
+    async deleteNamespace() {
+      if (!ns.name) throw new InvalidBusOptionsError('deleteNamespace needs a namespace')
+      try {
+        const names: string[] = []
+        for await (const name of jsm.streams.names()) if (ns.ownsStream(name)) names.push(name)
+        await Promise.all(names.map((name) => jsm.streams.delete(name)))
+      } catch (err) {
+        throw new JetStreamRequestError(`delete namespace ${ns.name}`, err)
+      }
+    },
+    close() {
+      closing ??= (async () => {
+        await Promise.allSettled([...consumptions].map((c) => c.stop()))
+        await publisher.settled()
+        publisher.close()
+        if (!nc.isClosed())
+          await nc.drain().catch((err: unknown) => logger.warn({ err }, 'NATS drain failed'))
+      })()
+      return closing
+    },
+  }
+}
+
+async function logStatus(nc: NatsConnection, logger: Logger): Promise<void> {
+  for await (const s of nc.status()) {
+    if (s.type === 'disconnect') logger.warn({ server: s.server }, 'NATS disconnected')
+    else if (s.type === 'reconnect') logger.info({ server: s.server }, 'NATS reconnected')
+    else if (s.type === 'error') logger.error({ err: s.error }, 'NATS error')
+    else if (s.type === 'slowConsumer') logger.warn({ sub: s.sub?.getSubject() }, 'NATS slow consumer')
+  }
+}

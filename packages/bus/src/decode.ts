@@ -1,0 +1,79 @@
+import type { AnyEventDefinition, EventData } from '@chargebus/events'
+import { InvalidEventError, subjectMatches } from '@chargebus/events'
+import type { JsMsg } from '@nats-io/jetstream'
+import { UnknownEventError, UnsupportedEventVersionError } from './errors.ts'
+import { BusHeaders, headersToRecord } from './headers.ts'
+
+/** A consumed, validated event. A union over the consumer's events, discriminated by `name`. */
+export type ReceivedEvent<E extends AnyEventDefinition> = E extends AnyEventDefinition
+  ? {
+      name: E['name']
+      version: number
+      data: EventData<E>
+      /** Logical subject (without namespace). */
+      subject: string
+      /** Stream sequence. */
+      seq: number
+      /** 1 on the first delivery. */
+      deliveryCount: number
+      msgId: string | undefined
+      publishedAt: Date
+      headers: Record<string, string[]>
+      /** Resets the ack-wait timer for long work. */
+      working(): void
+    }
+  : never
+
+const decoder = new TextDecoder()
+
+/**
+ * Matches a message to one of `events` (by the `Chargebus-Event` headers, else by subject) and validates
+ * it. Returns undefined for another catalog event the consumer did not declare (it is acked and skipped).
+ * Throws `InvalidEventError`, `UnknownEventError` or `UnsupportedEventVersionError`.
+ */
+export function decodeMessage<E extends AnyEventDefinition>(
+  msg: JsMsg,
+  events: readonly E[],
+  subject: string,
+): ReceivedEvent<E> | undefined {
+  const def = pickDefinition(msg, events, subject)
+  if (!def) return undefined
+  let value: unknown
+  try {
+    value = JSON.parse(decoder.decode(msg.data))
+  } catch {
+    throw new InvalidEventError(`${def.name}@${def.version}`, [{ path: '', message: 'payload is not JSON' }])
+  }
+  const data = def.parse(value)
+  return {
+    name: def.name,
+    version: def.version,
+    data,
+    subject,
+    seq: msg.seq,
+    deliveryCount: msg.info.deliveryCount,
+    msgId: msg.headers?.get(BusHeaders.msgId) || undefined,
+    publishedAt: msg.time,
+    headers: headersToRecord(msg.headers),
+    working: () => msg.working(),
+  } as ReceivedEvent<E>
+}
+
+function pickDefinition<E extends AnyEventDefinition>(
+  msg: JsMsg,
+  events: readonly E[],
+  subject: string,
+): E | undefined {
+  const name = msg.headers?.get(BusHeaders.event)
+  if (name) {
+    const version = msg.headers?.get(BusHeaders.eventVersion) ?? ''
+    const named = events.filter((e) => e.name === name)
+    if (named.length === 0) return undefined
+    const def = named.find((e) => String(e.version) === version)
+    if (!def) throw new UnsupportedEventVersionError(name, version)
+    return def
+  }
+  const def = events.find((e) => subjectMatches(e.subject.filter, subject))
+  if (!def) throw new UnknownEventError(subject)
+  return def
+}

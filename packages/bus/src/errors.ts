@@ -1,0 +1,125 @@
+import { AppError } from '@chargebus/platform'
+
+/**
+ * Every error code this package throws, with what it means. The README table and the unit test
+ * `errors.test.ts` are checked against this map. Publish validation failures are
+ * `EVENTS_ERR_INVALID_EVENT` (`InvalidEventError` from `@chargebus/events`).
+ */
+export const BusErrorCodes = {
+  BUS_ERR_UNREACHABLE: 'NATS cannot be reached (connect or ping failed or timed out)',
+  BUS_ERR_CLOSED: 'the bus is closed or closing',
+  BUS_ERR_NO_STREAM: 'no stream stores the subject (no responders): not created yet, or deleted',
+  BUS_ERR_PUBLISH_TIMEOUT: 'no PubAck arrived in time; the message may or may not be stored',
+  BUS_ERR_PUBLISH_REJECTED: 'the stream refused the message (error PubAck, e.g. stream full)',
+  BUS_ERR_JETSTREAM: 'a JetStream administration request failed',
+  BUS_ERR_STREAM_CONFLICT: 'a stream or consumer exists with settings that cannot be updated in place',
+  BUS_ERR_INVALID_OPTIONS: 'invalid bus, consumer or namespace options',
+  BUS_ERR_UNKNOWN_EVENT: 'a consumed message is none of the events the consumer declared',
+  BUS_ERR_UNSUPPORTED_EVENT_VERSION:
+    'a consumed message has a version of a declared event that the consumer lacks',
+} as const
+
+export type BusErrorCode = keyof typeof BusErrorCodes
+
+/** NATS cannot be reached. Retryable: it may come back. */
+export class BusUnreachableError extends AppError {
+  constructor(message: string, cause?: unknown) {
+    super('BUS_ERR_UNREACHABLE', message, { cause, retryable: true, status: 503 })
+  }
+}
+
+/** The bus was closed; pending publishes are rejected with this. */
+export class BusClosedError extends AppError {
+  constructor() {
+    super('BUS_ERR_CLOSED', 'the bus is closed', { retryable: true, status: 503 })
+  }
+}
+
+/** No stream listens on the subject (503 no responders). Retryable: streams are created at start-up. */
+export class NoStreamError extends AppError {
+  readonly subject: string
+
+  constructor(subject: string) {
+    super('BUS_ERR_NO_STREAM', `no stream stores subject ${subject}`, { retryable: true, status: 503 })
+    this.subject = subject
+  }
+}
+
+/** No PubAck in time. Retry with the same msgId: the stream's duplicate window makes that safe. */
+export class PublishTimeoutError extends AppError {
+  readonly subject: string
+
+  constructor(subject: string, timeoutMs: number) {
+    super('BUS_ERR_PUBLISH_TIMEOUT', `no PubAck for ${subject} within ${timeoutMs} ms`, {
+      retryable: true,
+      status: 503,
+    })
+    this.subject = subject
+  }
+}
+
+/** The server answered the publish with an error PubAck (`{"error":{...}}`). */
+export class PublishRejectedError extends AppError {
+  readonly subject: string
+  /** JetStream error code, e.g. 10077 (maximum messages exceeded). */
+  readonly errCode: number
+
+  constructor(subject: string, error: { code?: number; err_code?: number; description?: string }) {
+    const status = error.code ?? 500
+    super('BUS_ERR_PUBLISH_REJECTED', `stream refused ${subject}: ${error.description ?? 'unknown error'}`, {
+      retryable: status >= 500,
+      status: status >= 500 ? 503 : 400,
+    })
+    this.subject = subject
+    this.errCode = error.err_code ?? 0
+  }
+}
+
+/** A JetStream API call (stream/consumer/KV administration) failed. */
+export class JetStreamRequestError extends AppError {
+  constructor(operation: string, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause)
+    const status = (cause as { status?: number } | undefined)?.status
+    super('BUS_ERR_JETSTREAM', `${operation}: ${reason}`, {
+      cause,
+      retryable: status === undefined || status >= 500,
+      status: 503,
+    })
+  }
+}
+
+/** A stream or consumer exists with settings that JetStream cannot change in place (e.g. storage). */
+export class StreamConflictError extends AppError {
+  constructor(message: string, cause?: unknown) {
+    super('BUS_ERR_STREAM_CONFLICT', message, { cause })
+  }
+}
+
+/** A programming error in options passed to the bus. */
+export class InvalidBusOptionsError extends AppError {
+  constructor(message: string) {
+    super('BUS_ERR_INVALID_OPTIONS', message)
+  }
+}
+
+/** A consumed message matches none of the consumer's events. Dead-lettered at once. */
+export class UnknownEventError extends AppError {
+  readonly subject: string
+
+  constructor(subject: string) {
+    super('BUS_ERR_UNKNOWN_EVENT', `message on ${subject} is none of the consumer's events`)
+    this.subject = subject
+  }
+}
+
+/**
+ * A consumed message is a version of a declared event this consumer does not know (a newer producer
+ * during a rolling deploy). Retryable: an upgraded instance may take it.
+ */
+export class UnsupportedEventVersionError extends AppError {
+  constructor(event: string, version: string) {
+    super('BUS_ERR_UNSUPPORTED_EVENT_VERSION', `no handler for ${event} version ${version}`, {
+      retryable: true,
+    })
+  }
+}

@@ -1,0 +1,28 @@
+export type { Bus, BusOptions, PublishOptions, PublishResult } from './connect.ts'
+export { connectBus } from './connect.ts'
+export type {
+  BatchConsumeOptions,
+  ConsumeOptions,
+  Consumption,
+  SingleConsumeOptions,
+} from './consume.ts'
+export type { ConsumerDefinition } from './consumer-setup.ts'
+export type { DeadLetterRecord } from './dead-letter.ts'
+export type { ReceivedEvent } from './decode.ts'
+export type { BusErrorCode } from './errors.ts'
+export {
+  BusClosedError,
+  BusErrorCodes,
+  BusUnreachableError,
+  InvalidBusOptionsError,
+  JetStreamRequestError,
+  NoStreamError,
+  PublishRejectedError,
+  PublishTimeoutError,
+  StreamConflictError,
+  UnknownEventError,
+  UnsupportedEventVersionError,
+} from './errors.ts'
+export { BusHeaders } from './headers.ts'
+export type { DeadLetterReason } from './settle.ts'
+export type { EnsureStreamsOptions } from './streams.ts'

@@ -1,0 +1,425 @@
+import { DeadLetterRecorded, type EventData, OcppMessageReceived, Streams } from '@chargebus/events'
+import { AppError } from '@chargebus/platform'
+import { headers } from '@nats-io/transport-node'
+import type { Bus, Consumption, ReceivedEvent } from '../../src/index.ts'
+import {
+  aStationMessage,
+  closeTestBus,
+  eventually,
+  openAdmin,
+  openTestBus,
+  physicalStream,
+} from './helpers.ts'
+
+type Raw = ReceivedEvent<typeof OcppMessageReceived>
+type DeadLetter = EventData<typeof DeadLetterRecorded>
+
+class Outage extends AppError {
+  constructor() {
+    super('TEST_ERR_OUTAGE', 'database unavailable', { retryable: true })
+  }
+}
+
+class Refused extends AppError {
+  constructor() {
+    super('TEST_ERR_REFUSED', 'station unknown', { retryable: false })
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+describe('consume', () => {
+  let bus: Bus
+  let admin: Awaited<ReturnType<typeof openAdmin>>
+  const running: Consumption[] = []
+  let durableCount = 0
+  const nextDurable = () => `c${++durableCount}`
+
+  beforeAll(async () => {
+    bus = await openTestBus()
+    admin = await openAdmin()
+  })
+
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((c) => c.stop()))
+  })
+
+  afterAll(async () => {
+    await admin?.nc.close()
+    await closeTestBus(bus)
+  })
+
+  /** Publishes raw station messages for one station so each test's consumer sees only its own. */
+  async function publishMessages(stationId: string, count: number) {
+    const messages = Array.from({ length: count }, () => aStationMessage({ stationId }))
+    for (const m of messages) await bus.publish(OcppMessageReceived, m, { msgId: m.messageId })
+    return messages
+  }
+
+  async function consumerState(durable: string) {
+    const info = await admin.jsm.consumers.info(physicalStream(bus, 'OCPP_IN'), durable)
+    return { pending: info.num_pending, ackPending: info.num_ack_pending, redelivered: info.num_redelivered }
+  }
+
+  /** Collects the dead letters of one consumer. */
+  async function watchDeadLetters(durable: string) {
+    const letters: DeadLetter[] = []
+    const c = await bus.consume({
+      stream: Streams.DEAD_LETTERS,
+      durable: `dlq-${durable}`,
+      filterSubject: `dlq.OCPP_IN.${durable}`,
+      events: DeadLetterRecorded,
+      handler: async (e) => {
+        letters.push(e.data)
+      },
+    })
+    running.push(c)
+    return letters
+  }
+
+  test('round trip: the handler gets the typed event with its logical subject, then it is acked', async () => {
+    const durable = nextDurable()
+    const seen: Raw[] = []
+    running.push(
+      await bus.consume({
+        stream: Streams.OCPP_IN,
+        durable,
+        filterSubject: 'ocpp.in.*.rt%2E1.>',
+        events: OcppMessageReceived,
+        handler: async (e) => {
+          seen.push(e)
+        },
+      }),
+    )
+    const [message] = await publishMessages('rt.1', 1)
+
+    await eventually(() => expect(seen).toHaveLength(1))
+    const [event] = seen
+    expect(event?.data).toEqual(message)
+    expect(event).toMatchObject({
+      name: 'ocpp.message.received',
+      version: 1,
+      subject: 'ocpp.in.1_6.rt%2E1.MeterValues',
+      msgId: message?.messageId,
+      deliveryCount: 1,
+    })
+    await eventually(async () =>
+      expect(await consumerState(durable)).toMatchObject({ pending: 0, ackPending: 0 }),
+    )
+  })
+
+  test('a handler that keeps failing ends in the dead letters with its error, subject, headers and payload', async () => {
+    const durable = nextDurable()
+    const letters = await watchDeadLetters(durable)
+    let calls = 0
+    running.push(
+      await bus.consume({
+        stream: Streams.OCPP_IN,
+        durable,
+        filterSubject: 'ocpp.in.*.dl-1.>',
+        events: OcppMessageReceived,
+        maxDeliver: 3,
+        backoffMs: [20, 40],
+        handler: async () => {
+          calls++
+          throw new Outage()
+        },
+      }),
+    )
+    const [message] = await publishMessages('dl-1', 1)
+
+    await eventually(() => expect(letters).toHaveLength(1))
+    const [letter] = letters
+    expect(calls).toBe(3)
+    expect(letter).toMatchObject({
+      stream: 'OCPP_IN',
+      consumer: durable,
+      subject: 'ocpp.in.1_6.dl-1.MeterValues',
+      event: { name: 'ocpp.message.received', version: 1 },
+      msgId: message?.messageId,
+      payloadEncoding: 'utf8',
+      reason: 'max-deliveries',
+      error: { code: 'TEST_ERR_OUTAGE', name: 'Outage', message: 'database unavailable' },
+      deliveryCount: 3,
+      maxDeliver: 3,
+    })
+    expect(JSON.parse(letter?.payload ?? '')).toEqual(message)
+    expect(letter?.headers['Nats-Msg-Id']).toEqual([message?.messageId])
+    expect(letter?.headers['Chargebus-Event']).toEqual(['ocpp.message.received'])
+
+    // Terminated, not lost: no more deliveries, and the original is still in its stream.
+    await eventually(async () =>
+      expect(await consumerState(durable)).toMatchObject({ pending: 0, ackPending: 0 }),
+    )
+    await sleep(150)
+    expect(calls).toBe(3)
+    const original = await admin.jsm.streams.getMessage(physicalStream(bus, 'OCPP_IN'), {
+      seq: letter?.streamSequence ?? 0,
+    })
+    expect(original?.json()).toEqual(message)
+  })
+
+  test('a non-retryable error is dead-lettered on the first delivery', async () => {
+    const durable = nextDurable()
+    const letters = await watchDeadLetters(durable)
+    let calls = 0
+    running.push(
+      await bus.consume({
+        stream: Streams.OCPP_IN,
+        durable,
+        filterSubject: 'ocpp.in.*.nr-1.>',
+        events: OcppMessageReceived,
+        maxDeliver: 5,
+        backoffMs: [20],
+        handler: async () => {
+          calls++
+          throw new Refused()
+        },
+      }),
+    )
+    await publishMessages('nr-1', 1)
+
+    await eventually(() => expect(letters).toHaveLength(1))
+    expect(calls).toBe(1)
+    expect(letters[0]).toMatchObject({
+      reason: 'non-retryable',
+      deliveryCount: 1,
+      error: { code: 'TEST_ERR_REFUSED' },
+    })
+  })
+
+  test('a schema-invalid message is dead-lettered without reaching the handler', async () => {
+    const durable = nextDurable()
+    const letters = await watchDeadLetters(durable)
+    let calls = 0
+    running.push(
+      await bus.consume({
+        stream: Streams.OCPP_IN,
+        durable,
+        filterSubject: 'ocpp.in.*.bad-1.>',
+        events: OcppMessageReceived,
+        handler: async () => {
+          calls++
+        },
+      }),
+    )
+    // Only a foreign publisher can store this: the bus validates before publishing.
+    const h = headers()
+    h.set('Nats-Msg-Id', 'bad-1')
+    h.set('Chargebus-Event', 'ocpp.message.received')
+    h.set('Chargebus-Event-Version', '1')
+    await admin.nc.request(`${bus.namespace}.ocpp.in.1_6.bad-1.MeterValues`, '{"stationId":""}', {
+      headers: h,
+      timeout: 2_000,
+    })
+
+    await eventually(() => expect(letters).toHaveLength(1))
+    expect(calls).toBe(0)
+    expect(letters[0]).toMatchObject({
+      reason: 'invalid-event',
+      payload: '{"stationId":""}',
+      error: { code: 'EVENTS_ERR_INVALID_EVENT' },
+    })
+  })
+
+  test('a retryable failure is retried with backoff and then succeeds', async () => {
+    const durable = nextDurable()
+    const deliveries: number[] = []
+    running.push(
+      await bus.consume({
+        stream: Streams.OCPP_IN,
+        durable,
+        filterSubject: 'ocpp.in.*.rt-2.>',
+        events: OcppMessageReceived,
+        backoffMs: [30],
+        handler: async (e) => {
+          deliveries.push(e.deliveryCount)
+          if (e.deliveryCount < 3) throw new Error('flaky')
+        },
+      }),
+    )
+    await publishMessages('rt-2', 1)
+
+    await eventually(() => expect(deliveries).toEqual([1, 2, 3]))
+    await eventually(async () =>
+      expect(await consumerState(durable)).toMatchObject({ pending: 0, ackPending: 0 }),
+    )
+  })
+
+  test('never runs more than maxInFlight handlers at once', async () => {
+    const durable = nextDurable()
+    let active = 0
+    let peak = 0
+    let done = 0
+    running.push(
+      await bus.consume({
+        stream: Streams.OCPP_IN,
+        durable,
+        filterSubject: 'ocpp.in.*.mif-1.>',
+        events: OcppMessageReceived,
+        maxInFlight: 3,
+        handler: async () => {
+          active++
+          peak = Math.max(peak, active)
+          await sleep(15)
+          active--
+          done++
+        },
+      }),
+    )
+    await publishMessages('mif-1', 24)
+
+    await eventually(() => expect(done).toBe(24))
+    expect(peak).toBe(3)
+  })
+
+  test('stop() lets in-flight handlers finish and ack, then resolves; nothing starts afterwards', async () => {
+    const durable = nextDurable()
+    const handled: string[] = []
+    let started = 0
+    const consumption = await bus.consume({
+      stream: Streams.OCPP_IN,
+      durable,
+      filterSubject: 'ocpp.in.*.stop-1.>',
+      events: OcppMessageReceived,
+      maxInFlight: 4,
+      ackWaitMs: 1_000,
+      handler: async (e) => {
+        started++
+        await sleep(150)
+        handled.push(e.data.messageId)
+      },
+    })
+    const messages = await publishMessages('stop-1', 10)
+    await eventually(() => expect(started).toBeGreaterThan(0))
+
+    await consumption.stop()
+    expect(handled).toHaveLength(started)
+    const startedAtStop = started
+    await sleep(100)
+    expect(started).toBe(startedAtStop)
+
+    // A new instance gets the rest (prefetched ones after ack_wait), and nothing twice: the stopped one acked.
+    running.push(
+      await bus.consume({
+        stream: Streams.OCPP_IN,
+        durable,
+        filterSubject: 'ocpp.in.*.stop-1.>',
+        events: OcppMessageReceived,
+        maxInFlight: 4,
+        ackWaitMs: 1_000,
+        handler: async (e) => {
+          handled.push(e.data.messageId)
+        },
+      }),
+    )
+    await eventually(() => expect(handled).toHaveLength(10), 4_000)
+    expect([...handled].sort()).toEqual(messages.map((m) => m.messageId).sort())
+    await eventually(async () =>
+      expect(await consumerState(durable)).toMatchObject({ pending: 0, ackPending: 0 }),
+    )
+  })
+
+  test('batch mode hands over batches and acks them after success', async () => {
+    const durable = nextDurable()
+    const batches: number[] = []
+    running.push(
+      await bus.consume({
+        stream: Streams.OCPP_IN,
+        durable,
+        filterSubject: 'ocpp.in.*.batch-1.>',
+        events: OcppMessageReceived,
+        batchSize: 10,
+        batchWaitMs: 50,
+        batchHandler: async (events) => {
+          batches.push(events.length)
+          await sleep(10)
+        },
+      }),
+    )
+    const messages = Array.from({ length: 25 }, () => aStationMessage({ stationId: 'batch-1' }))
+    await Promise.all(messages.map((m) => bus.publish(OcppMessageReceived, m, { msgId: m.messageId })))
+
+    await eventually(() => expect(batches.reduce((a, b) => a + b, 0)).toBe(25))
+    expect(Math.max(...batches)).toBeLessThanOrEqual(10)
+    expect(batches.length).toBeLessThan(25)
+    await eventually(async () =>
+      expect(await consumerState(durable)).toMatchObject({ pending: 0, ackPending: 0 }),
+    )
+  })
+
+  test('batch mode: the whole batch is retried after a failure, and acked only once it succeeds', async () => {
+    const durable = nextDurable()
+    const seen: { size: number; deliveries: number[] }[] = []
+    running.push(
+      await bus.consume({
+        stream: Streams.OCPP_IN,
+        durable,
+        filterSubject: 'ocpp.in.*.batch-2.>',
+        events: OcppMessageReceived,
+        batchSize: 5,
+        batchWaitMs: 100,
+        backoffMs: [30],
+        batchHandler: async (events) => {
+          seen.push({ size: events.length, deliveries: events.map((e) => e.deliveryCount) })
+          if (events.some((e) => e.deliveryCount === 1)) throw new Refused() // non-retryable, but a batch
+        },
+      }),
+    )
+    const messages = Array.from({ length: 5 }, () => aStationMessage({ stationId: 'batch-2' }))
+    await Promise.all(messages.map((m) => bus.publish(OcppMessageReceived, m, { msgId: m.messageId })))
+
+    await eventually(async () => {
+      expect(seen.flatMap((s) => s.deliveries).filter((d) => d === 2)).toHaveLength(5)
+      expect(await consumerState(durable)).toMatchObject({ pending: 0, ackPending: 0 })
+    })
+  })
+
+  test('batch mode dead-letters the messages that ran out of deliveries', async () => {
+    const durable = nextDurable()
+    const letters = await watchDeadLetters(durable)
+    running.push(
+      await bus.consume({
+        stream: Streams.OCPP_IN,
+        durable,
+        filterSubject: 'ocpp.in.*.batch-3.>',
+        events: OcppMessageReceived,
+        batchSize: 4,
+        batchWaitMs: 100,
+        maxDeliver: 2,
+        backoffMs: [20],
+        batchHandler: async () => {
+          throw new Outage()
+        },
+      }),
+    )
+    const messages = Array.from({ length: 4 }, () => aStationMessage({ stationId: 'batch-3' }))
+    await Promise.all(messages.map((m) => bus.publish(OcppMessageReceived, m, { msgId: m.messageId })))
+
+    await eventually(() => expect(letters).toHaveLength(4))
+    expect(letters.map((l) => l.msgId).sort()).toEqual(messages.map((m) => m.messageId).sort())
+    expect(letters.every((l) => l.reason === 'max-deliveries' && l.deliveryCount === 2)).toBe(true)
+    await eventually(async () =>
+      expect(await consumerState(durable)).toMatchObject({ pending: 0, ackPending: 0 }),
+    )
+  })
+
+  test('options that make no sense are refused', async () => {
+    await expect(
+      bus.consume({
+        stream: Streams.DEAD_LETTERS,
+        durable: 'wrong-stream',
+        events: OcppMessageReceived,
+        handler: async () => {},
+      }),
+    ).rejects.toMatchObject({ code: 'BUS_ERR_INVALID_OPTIONS' })
+    await expect(
+      bus.consume({
+        stream: Streams.OCPP_IN,
+        durable: 'has.dot',
+        events: OcppMessageReceived,
+        handler: async () => {},
+      }),
+    ).rejects.toMatchObject({ code: 'BUS_ERR_INVALID_OPTIONS' })
+  })
+})

@@ -1,0 +1,138 @@
+import { OcppMessageReceived, Streams } from '@chargebus/events'
+import { AppError } from '@chargebus/platform'
+import { context, propagation, type SpanContext, SpanKind, trace } from '@opentelemetry/api'
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
+import { W3CTraceContextPropagator } from '@opentelemetry/core'
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace'
+import type { Bus, Consumption } from '../../src/index.ts'
+import {
+  aStationMessage,
+  closeTestBus,
+  eventually,
+  openAdmin,
+  openTestBus,
+  physicalStream,
+} from './helpers.ts'
+
+const exporter = new InMemorySpanExporter()
+const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] })
+
+describe('trace context across the bus', () => {
+  let bus: Bus
+  const running: Consumption[] = []
+
+  beforeAll(async () => {
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator())
+    trace.setGlobalTracerProvider(provider)
+    bus = await openTestBus()
+  })
+
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((c) => c.stop()))
+    exporter.reset()
+  })
+
+  afterAll(async () => {
+    await closeTestBus(bus)
+    await provider.shutdown()
+    trace.disable()
+    propagation.disable()
+    context.disable()
+  })
+
+  const finished = (name: string) => exporter.getFinishedSpans().filter((s) => s.name === name)
+
+  test('the consumer span continues the publisher trace, with the publish span as parent', async () => {
+    const inHandler: SpanContext[] = []
+    running.push(
+      await bus.consume({
+        stream: Streams.OCPP_IN,
+        durable: 'traced',
+        filterSubject: 'ocpp.in.*.tr-1.>',
+        events: OcppMessageReceived,
+        handler: async () => {
+          const active = trace.getActiveSpan()
+          if (active) inHandler.push(active.spanContext())
+        },
+      }),
+    )
+    const message = aStationMessage({ stationId: 'tr-1' })
+    const root = trace.getTracer('test').startSpan('POST /ocpp/1.6')
+    const ack = await context.with(trace.setSpan(context.active(), root), () =>
+      bus.publish(OcppMessageReceived, message, { msgId: message.messageId }),
+    )
+    root.end()
+
+    await eventually(() => expect(finished('process ocpp.message.received')).toHaveLength(1))
+    const [publishSpan] = finished('publish ocpp.message.received')
+    const [processSpan] = finished('process ocpp.message.received')
+    const traceId = root.spanContext().traceId
+
+    expect(publishSpan?.kind).toBe(SpanKind.PRODUCER)
+    expect(publishSpan?.spanContext().traceId).toBe(traceId)
+    expect(publishSpan?.parentSpanContext?.spanId).toBe(root.spanContext().spanId)
+    expect(processSpan?.kind).toBe(SpanKind.CONSUMER)
+    expect(processSpan?.spanContext().traceId).toBe(traceId)
+    expect(processSpan?.parentSpanContext?.spanId).toBe(publishSpan?.spanContext().spanId)
+    expect(processSpan?.attributes['messaging.destination.name']).toBe('ocpp.in.1_6.tr-1.MeterValues')
+    expect(inHandler.map((c) => c.spanId)).toEqual([processSpan?.spanContext().spanId])
+
+    const admin = await openAdmin()
+    try {
+      const raw = await admin.jsm.streams.getMessage(physicalStream(bus, 'OCPP_IN'), { seq: ack.seq })
+      expect(raw?.header.get('traceparent')).toBe(`00-${traceId}-${publishSpan?.spanContext().spanId}-01`)
+    } finally {
+      await admin.nc.close()
+    }
+  })
+
+  test('a dead letter stays in the trace of the message it records', async () => {
+    running.push(
+      await bus.consume({
+        stream: Streams.OCPP_IN,
+        durable: 'traced-dlq',
+        filterSubject: 'ocpp.in.*.tr-2.>',
+        events: OcppMessageReceived,
+        handler: async () => {
+          throw new AppError('TEST_ERR_REFUSED', 'refused')
+        },
+      }),
+    )
+    const message = aStationMessage({ stationId: 'tr-2' })
+    await bus.publish(OcppMessageReceived, message, { msgId: message.messageId })
+
+    await eventually(() => expect(finished('publish dead-letter.recorded')).toHaveLength(1))
+    const [publishSpan] = finished('publish ocpp.message.received')
+    const [processSpan] = finished('process ocpp.message.received')
+    const [dlqSpan] = finished('publish dead-letter.recorded')
+    expect(processSpan?.status.code).toBe(2) // ERROR
+    expect(dlqSpan?.spanContext().traceId).toBe(publishSpan?.spanContext().traceId)
+    expect(dlqSpan?.parentSpanContext?.spanId).toBe(processSpan?.spanContext().spanId)
+  })
+
+  test('a batch span links the trace of every message in it', async () => {
+    let done = false
+    running.push(
+      await bus.consume({
+        stream: Streams.OCPP_IN,
+        durable: 'traced-batch',
+        filterSubject: 'ocpp.in.*.tr-3.>',
+        events: OcppMessageReceived,
+        batchSize: 3,
+        batchWaitMs: 200,
+        batchHandler: async () => {
+          done = true
+        },
+      }),
+    )
+    const messages = Array.from({ length: 3 }, () => aStationMessage({ stationId: 'tr-3' }))
+    await Promise.all(messages.map((m) => bus.publish(OcppMessageReceived, m, { msgId: m.messageId })))
+
+    await eventually(() => expect(done).toBe(true))
+    await eventually(() => expect(finished('process batch OCPP_IN').length).toBeGreaterThan(0))
+    const linked = finished('process batch OCPP_IN').flatMap((s) => s.links.map((l) => l.context.spanId))
+    const published = finished('publish ocpp.message.received').map((s) => s.spanContext().spanId)
+    expect(linked.sort()).toEqual(published.sort())
+  })
+})

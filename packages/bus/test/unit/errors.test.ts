@@ -1,0 +1,26 @@
+import { readFileSync } from 'node:fs'
+import { AppError } from '@chargebus/platform'
+import * as bus from '../../src/index.ts'
+import { BusErrorCodes } from '../../src/index.ts'
+
+const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
+const source = readFileSync(new URL('../../src/errors.ts', import.meta.url), 'utf8')
+
+describe('error codes', () => {
+  test.each(Object.keys(BusErrorCodes))('%s is documented in the README', (code) => {
+    expect(readme).toMatch(new RegExp(`\\|\\s*\`${code}\`\\s*\\|`))
+  })
+
+  test('every code used in errors.ts is in the map, and every mapped code is used', () => {
+    const used = new Set([...source.matchAll(/super\(\s*'(BUS_ERR_[A-Z_]+)'/g)].map((m) => m[1]))
+    expect([...used].sort()).toEqual(Object.keys(BusErrorCodes).sort())
+  })
+
+  test('every exported error class is an AppError', () => {
+    const classes = Object.values(bus as Record<string, unknown>).filter(
+      (v): v is typeof Error => typeof v === 'function' && v.prototype instanceof Error,
+    )
+    expect(classes).toHaveLength(Object.keys(BusErrorCodes).length)
+    for (const cls of classes) expect(cls.prototype).toBeInstanceOf(AppError)
+  })
+})

@@ -1,0 +1,11 @@
+import type { Command } from '../context.ts'
+
+/**
+ * Every command, loaded on demand so `chargebus migrate` does not load the code of `simulate`.
+ * Adding a command: write `src/commands/<name>.ts` exporting `command: Command`, add one line here.
+ */
+export const commands: Readonly<Record<string, () => Promise<Command>>> = {
+  migrate: async () => (await import('./migrate.ts')).command,
+  'id-tags': async () => (await import('./id-tags.ts')).command,
+  station: async () => (await import('./station.ts')).command,
+}

@@ -1,0 +1,81 @@
+import { parseArgs } from 'node:util'
+import { connectBus } from '@chargebus/bus'
+import {
+  hashPassword,
+  KvBuckets,
+  kvKey,
+  type StationRecord,
+  stationRecordValidator,
+} from '@chargebus/ocpp-gateway/kv-records'
+import { pino } from 'pino'
+import type { Command } from '../context.ts'
+
+export const command: Command = {
+  summary: "set a station's registration status or password for the OCPP gateway (NATS KV)",
+  usage: `usage: chargebus station set ID [--status Accepted|Pending|Rejected] [--password SECRET | --no-password]
+       chargebus station show ID
+
+Writes the station record the OCPP gateway mirrors into memory (KV bucket ${KvBuckets.stations} on
+NATS_URL, default nats://127.0.0.1:4222): the BootNotification answer under OCPP_REGISTRATION=known-only,
+and the HTTP Basic password (stored as a scrypt hash) the station must then send.
+--namespace NAME targets a bus namespace (tests).`,
+
+  async run(args, { env, stdout }) {
+    const { positionals, values } = parseArgs({
+      args,
+      options: {
+        status: { type: 'string' },
+        password: { type: 'string' },
+        'no-password': { type: 'boolean', default: false },
+        namespace: { type: 'string' },
+      },
+      strict: true,
+      allowPositionals: true,
+    })
+    const [action, id, ...extra] = positionals
+    if (extra.length > 0 || (action !== 'set' && action !== 'show') || id === undefined || id === '')
+      throw usageError('expected set ID or show ID')
+
+    const bus = await connectBus({
+      servers: env.NATS_URL?.trim() || 'nats://127.0.0.1:4222',
+      name: 'chargebus-cli station',
+      namespace: values.namespace,
+      logger: pino({ level: 'silent' }),
+    })
+    try {
+      const kv = await bus.kv(KvBuckets.stations)
+      const current = await kv.get(kvKey(id))
+      const existing = current?.operation === 'PUT' ? (current.json() as StationRecord) : undefined
+      if (action === 'show') {
+        stdout.write(
+          existing
+            ? `${JSON.stringify({ ...existing, password: existing.password ? '***' : undefined })}\n`
+            : `${id}: no record\n`,
+        )
+        return existing ? 0 : 1
+      }
+      const now = new Date().toISOString()
+      const record: StationRecord = {
+        ...(existing ?? { firstSeenAt: now }),
+        registrationStatus: (values.status ??
+          existing?.registrationStatus ??
+          'Accepted') as StationRecord['registrationStatus'],
+        updatedAt: now,
+        source: 'cli',
+      }
+      if (values.password !== undefined) record.password = hashPassword(values.password)
+      if (values['no-password']) delete record.password
+      if (!stationRecordValidator.Check(record))
+        throw usageError('--status must be Accepted, Pending or Rejected')
+      await kv.put(kvKey(id), JSON.stringify(record))
+      stdout.write(`${id} ${record.registrationStatus}${record.password ? ' (password set)' : ''}\n`)
+      return 0
+    } finally {
+      await bus.close()
+    }
+  },
+}
+
+function usageError(message: string): Error {
+  return Object.assign(new Error(message), { code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' })
+}

@@ -1,0 +1,36 @@
+import { InvalidDatabaseUrl, parseDatabaseUrl } from '@chargebus/db'
+import { ConfigError, type Env, loadConfig, maskValue } from '@chargebus/platform'
+import { type Static, Type } from 'typebox'
+
+/** Defaults shared with ARCHITECTURE.md: a developer machine after `pnpm deps:up`. */
+export const DEFAULT_DATABASE_ADMIN_URL = 'postgres://chargebus:chargebus@127.0.0.1:5432/chargebus'
+
+const EXPECTED_ADMIN_URL = 'a postgres:// URL with a database name'
+
+/** What commands that change the schema read from the environment. */
+export const DatabaseAdminConfig = Type.Object({
+  DATABASE_ADMIN_URL: Type.String({
+    format: 'uri',
+    pattern: '^postgres(ql)?://',
+    expected: EXPECTED_ADMIN_URL,
+    default: DEFAULT_DATABASE_ADMIN_URL,
+    description: 'Postgres directly, not pgbouncer: migrations hold a session advisory lock.',
+  }),
+})
+export type DatabaseAdminConfig = Static<typeof DatabaseAdminConfig>
+
+/**
+ * Reads `DATABASE_ADMIN_URL` (unset or empty: the default). Throws the platform's `ConfigError`,
+ * one line naming the variable with the password masked, when it is not a usable postgres URL.
+ */
+export function loadDatabaseAdminConfig(env: Env): DatabaseAdminConfig {
+  const config = loadConfig(DatabaseAdminConfig, env)
+  try {
+    parseDatabaseUrl(config.DATABASE_ADMIN_URL)
+  } catch (err) {
+    if (!(err instanceof InvalidDatabaseUrl)) throw err
+    const got = maskValue('DATABASE_ADMIN_URL', config.DATABASE_ADMIN_URL)
+    throw new ConfigError([{ variable: 'DATABASE_ADMIN_URL', expected: EXPECTED_ADMIN_URL, got }])
+  }
+  return config
+}

@@ -1,0 +1,29 @@
+import type { Env } from '@chargebus/platform'
+
+/** The environment a command reads: `process.env` in `main.ts`, a plain record in tests. */
+export type { Env }
+
+/** Where a command writes; `main.ts` passes the process streams, tests pass collectors. */
+export interface Output {
+  write(text: string): unknown
+}
+
+/** What every command receives besides its own arguments. No globals: tests run commands in-process. */
+export interface CommandContext {
+  env: Env
+  stdout: Output
+  stderr: Output
+}
+
+/**
+ * One `chargebus <name>` command, the default shape of `src/commands/<name>.ts`. `args` are the
+ * arguments after the command name; parse them with `node:util` `parseArgs` (strict). Resolve the
+ * exit code; throw an `AppError` for an operational failure (printed as one line, exit 1).
+ */
+export interface Command {
+  /** One line for `chargebus --help`. */
+  summary: string
+  /** Printed by `chargebus <name> --help`. */
+  usage: string
+  run(args: string[], ctx: CommandContext): Promise<number>
+}

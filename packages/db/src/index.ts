@@ -1,0 +1,54 @@
+// One kysely for the whole repo: queries elsewhere import these from here.
+export type { Insertable, Kysely, Selectable, Transaction, Updateable } from 'kysely'
+export { sql } from 'kysely'
+export type { Migration } from 'kysely/migration'
+export { createDatabase, dropDatabase, listDatabases } from './admin.ts'
+export { type CreateDbOptions, createDb, pingDatabase, setLocalStatementTimeout } from './create-db.ts'
+export {
+  CONNECTOR_STATUSES,
+  type Connector,
+  type ConnectorStatus,
+  type ConnectorTable,
+  type ConnectorUpdate,
+  type Database,
+  type NewConnector,
+  type NewStation,
+  OCPP_VERSIONS,
+  type OcppVersion,
+  REGISTRATION_STATUSES,
+  type RegistrationStatus,
+  type Station,
+  type StationTable,
+  type StationUpdate,
+} from './database.ts'
+export {
+  DatabaseUnavailable,
+  DbErrorCode,
+  describeError,
+  InvalidBlockSize,
+  InvalidDatabaseName,
+  InvalidDatabaseUrl,
+  MigrationFailed,
+  NotInTransaction,
+  TransactionIdsExhausted,
+} from './errors.ts'
+export { listMigrations, type MigrationReport, migrateToLatest, migrationProvider } from './migrate.ts'
+export { migrations } from './migrations/index.ts'
+export {
+  allocateTransactionIdBlock,
+  assertBlockSize,
+  blockLength,
+  MAX_BLOCK_SIZE,
+  MAX_TRANSACTION_ID,
+  TRANSACTION_ID_LOCK_KEY,
+  type TransactionIdBlock,
+  toTransactionIdBlock,
+} from './transaction-ids.ts'
+export {
+  assertDatabaseName,
+  type DatabaseTarget,
+  describeTarget,
+  parseDatabaseUrl,
+  withDatabaseName,
+  withPort,
+} from './url.ts'

@@ -1,0 +1,3 @@
+import { catalogDocs } from '../src/index.ts'
+
+process.stdout.write(`${catalogDocs()}\n`)

@@ -1,0 +1,93 @@
+/**
+ * A JetStream stream as the system declares it: logical name and subjects (the bus adds a namespace
+ * prefix), with production limits. Storage is always file and retention always `limits`: messages stay
+ * for replay until they age out, whoever consumed them.
+ */
+export interface StreamDefinition {
+  readonly name: string
+  readonly subjects: readonly string[]
+  readonly description: string
+  /** Messages older than this are removed. */
+  readonly maxAgeMs: number
+  /** Upper bound of the stream's size on disk (a reservation against the server's JetStream store). */
+  readonly maxBytes: number
+  /** Largest accepted message. */
+  readonly maxMsgSize: number
+  /**
+   * What happens when `maxBytes` is reached: `new` rejects publishes (the publisher sees an error and
+   * retries, nothing is dropped silently), `old` drops the oldest messages.
+   */
+  readonly discard: 'new' | 'old'
+  /** Window in which a repeated `Nats-Msg-Id` is stored once. */
+  readonly duplicateWindowMs: number
+}
+
+const MINUTE = 60_000
+const DAY = 24 * 60 * MINUTE
+const MiB = 1024 * 1024
+const GiB = 1024 * MiB
+
+function defineStream(
+  def: Omit<StreamDefinition, 'duplicateWindowMs' | 'maxMsgSize'> & Partial<StreamDefinition>,
+) {
+  return Object.freeze({ duplicateWindowMs: 2 * MINUTE, maxMsgSize: 256 * 1024, ...def })
+}
+
+/** Every stream the system uses. */
+export const Streams = {
+  OCPP_IN: defineStream({
+    name: 'OCPP_IN',
+    subjects: ['ocpp.in.>'],
+    description: 'Raw messages from stations, stored before the station gets its answer.',
+    maxAgeMs: 30 * DAY,
+    maxBytes: 10 * GiB,
+    discard: 'new',
+  }),
+  COMMANDS: defineStream({
+    name: 'COMMANDS',
+    subjects: ['cmd.>'],
+    description: 'Commands for stations (remote start/stop, reset, configuration) and their results.',
+    maxAgeMs: 7 * DAY,
+    maxBytes: GiB,
+    discard: 'new',
+  }),
+  DOMAIN: defineStream({
+    name: 'DOMAIN',
+    subjects: ['station.>', 'connector.>', 'session.>', 'meter.>'],
+    description: 'Domain events derived from station messages by ingest.',
+    maxAgeMs: 30 * DAY,
+    maxBytes: 10 * GiB,
+    discard: 'new',
+  }),
+  FTP: defineStream({
+    name: 'FTP',
+    subjects: ['ftp.file.>'],
+    description: 'Files received over FTP (the event references the stored object, not its bytes).',
+    maxAgeMs: 30 * DAY,
+    maxBytes: GiB,
+    discard: 'new',
+  }),
+  AGGREGATES: defineStream({
+    name: 'AGGREGATES',
+    subjects: ['aggregate.>'],
+    description: 'Rollups computed by the aggregator; recomputable, so the oldest give way.',
+    maxAgeMs: 30 * DAY,
+    maxBytes: 2 * GiB,
+    discard: 'old',
+  }),
+  DEAD_LETTERS: defineStream({
+    name: 'DEAD_LETTERS',
+    subjects: ['dlq.>'],
+    description: 'Messages a consumer gave up on, with the error; inspected and replayed by operators.',
+    maxAgeMs: 365 * DAY,
+    maxBytes: 2 * GiB,
+    // A record carries the original payload (base64 when binary) plus headers and the error.
+    maxMsgSize: MiB,
+    discard: 'new',
+  }),
+} as const satisfies Record<string, StreamDefinition>
+
+export type StreamName = keyof typeof Streams
+
+/** The streams in declaration order, for `bus.ensureStreams(allStreams)`. */
+export const allStreams: readonly StreamDefinition[] = Object.values(Streams)

@@ -1,0 +1,52 @@
+/**
+ * @chargebus/ocpp: OCPP 1.5/1.6 over SOAP. Message schemas (TypeBox, generated from the OCA WSDLs), a strict
+ * and fast SOAP codec for both directions, SOAP faults, 1.5 <-> 1.6 converters and our own WSDLs.
+ */
+export {
+  ERROR_CODE_V15_TO_V16,
+  fromV16Response,
+  STATUS_V15_TO_V16,
+  toV16Request,
+} from './converters/central-system.ts'
+export { fromV16Request, toV16Response, type V15RequestOf } from './converters/charge-point.ts'
+export { UNIT_V15_TO_V16 } from './converters/meter-values.ts'
+export * from './errors.ts'
+export {
+  type CpOperation,
+  type CpRequest,
+  type CpResponse,
+  type CsOperation,
+  type CsRequest,
+  type CsResponse,
+  ocppServices,
+} from './messages/catalog.ts'
+export * as v15 from './messages/v15/index.ts'
+export * as v16 from './messages/v16/index.ts'
+export {
+  OCPP_VERSIONS,
+  type OcppVersion,
+  SOAP11_NS,
+  SOAP12_NS,
+  type SoapVersion,
+  WSA_ANONYMOUS,
+  WSA_NS,
+} from './namespaces.ts'
+export { type Quirk, type QuirkCode, QuirkCodes } from './quirks.ts'
+export {
+  type CsRequestOf,
+  type DecodedCsRequest,
+  type DecodeRequestOptions,
+  decodeRequest,
+} from './soap/decode-request.ts'
+export {
+  type DecodedCpResponse,
+  type DecodeResponseExpectation,
+  decodeResponse,
+} from './soap/decode-response.ts'
+export { type EncodedRequest, type EncodeRequestInput, encodeRequest } from './soap/encode-request.ts'
+export { type EncodeResponseInput, encodeResponse } from './soap/encode-response.ts'
+export type { Addressing } from './soap/envelope-parser.ts'
+export type { EncodedMessage } from './soap/envelope-writer.ts'
+export { type EncodedFault, encodeFault, type FaultInput, faultForError } from './soap/faults.ts'
+export { centralSystemWsdl, chargePointWsdl } from './wsdl.ts'
+export type { ServiceDefinition } from './xsd/xsd-types.ts'

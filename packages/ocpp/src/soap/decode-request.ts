@@ -1,0 +1,111 @@
+import {
+  OcppMissingIdentityError,
+  OcppUnknownNamespaceError,
+  OcppUnknownOperationError,
+  OcppVersionMismatchError,
+} from '../errors.ts'
+import { type CsOperation, type CsRequest, ocppServices, servicesByNamespace } from '../messages/catalog.ts'
+import type { OcppVersion, SoapVersion } from '../namespaces.ts'
+import { addQuirk, type Quirk } from '../quirks.ts'
+import { parseXml, type XmlElement } from '../xml/parse-xml.ts'
+import { readPayload } from '../xsd/read-payload.ts'
+import { planOf, type SequencePlan } from '../xsd/schema-plan.ts'
+import { type Addressing, parseEnvelope } from './envelope-parser.ts'
+
+/** A decoded CentralSystemService request of one version and operation. */
+export interface CsRequestOf<V extends OcppVersion, O extends CsOperation<V>> {
+  readonly soapVersion: SoapVersion
+  readonly ocppVersion: V
+  readonly operation: O
+  readonly chargeBoxIdentity: string
+  readonly addressing: Addressing
+  readonly payload: CsRequest<V, O>
+  /** Tolerated deviations (see `QuirkCodes`); empty for a textbook message. */
+  readonly quirks: readonly Quirk[]
+}
+
+/** Any decoded CentralSystemService request; narrow on `ocppVersion` and `operation` to get the payload type. */
+export type DecodedCsRequest = {
+  [V in OcppVersion]: { [O in CsOperation<V>]: CsRequestOf<V, O> }[CsOperation<V>]
+}[OcppVersion]
+
+export interface DecodeRequestOptions {
+  /** The OCPP version the endpoint serves (`/ocpp/1.6`); omit for the version-neutral `/ocpp` endpoint. */
+  readonly expectedVersion?: OcppVersion
+}
+
+const CS_NAMESPACES = (Object.keys(ocppServices) as OcppVersion[])
+  .map((v) => ocppServices[v].centralSystem.namespace)
+  .join(' or ')
+
+function findIdentity(headers: readonly XmlElement[], ns: string, quirks: Quirk[]): string {
+  let foreign: XmlElement | undefined
+  for (const h of headers) {
+    if (h.local !== 'chargeBoxIdentity') continue
+    if (h.ns === ns) return identityText(h, quirks)
+    if (h.ns === '' || servicesByNamespace.has(h.ns)) foreign ??= h
+  }
+  if (!foreign) throw new OcppMissingIdentityError()
+  addQuirk(quirks, 'IDENTITY_NAMESPACE', 'Header/chargeBoxIdentity')
+  return identityText(foreign, quirks)
+}
+
+function identityText(h: XmlElement, quirks: Quirk[]): string {
+  const id = h.text.trim()
+  if (id === '') throw new OcppMissingIdentityError('empty chargeBoxIdentity header')
+  if (id.length !== h.text.length) addQuirk(quirks, 'WHITESPACE_TRIMMED', 'Header/chargeBoxIdentity')
+  return id
+}
+
+/**
+ * Decodes a station's CentralSystemService request (SOAP 1.2, or 1.1) strictly: well-formed XML without DTD, a SOAP
+ * envelope, an OCPP body element of the expected version, a chargeBoxIdentity header and a schema-valid payload
+ * (typed: numbers, booleans, UTC ISO timestamps, arrays). The operation comes from the body element; wsa:Action
+ * and any SOAPAction are only cross-checked. Throws an `OcppError` whose `fault` says how to answer.
+ *
+ * ### Examples
+ * ```ts
+ * const req = decodeRequest(xmlText, { expectedVersion: '1.6' })
+ * if (req.ocppVersion === '1.6' && req.operation === 'BootNotification') req.payload.chargePointVendor
+ * req.quirks // [{ code: 'TIMESTAMP_WITHOUT_OFFSET', path: 'startTransactionRequest/timestamp' }]
+ * ```
+ */
+export function decodeRequest(xml: string, options: DecodeRequestOptions = {}): DecodedCsRequest {
+  const env = parseEnvelope(parseXml(xml))
+  const { body, quirks } = env
+  const owner = servicesByNamespace.get(body.ns)
+  if (owner?.service.name !== 'CentralSystemService') {
+    if (options.expectedVersion === undefined)
+      throw new OcppUnknownNamespaceError(body.local, body.ns, CS_NAMESPACES)
+    const expected = ocppServices[options.expectedVersion].centralSystem.namespace
+    throw new OcppUnknownNamespaceError(body.local, body.ns, expected)
+  }
+  if (options.expectedVersion !== undefined && owner.version !== options.expectedVersion) {
+    throw new OcppVersionMismatchError(owner.version, options.expectedVersion)
+  }
+  const service = owner.service
+  const operation = service.byRequestElement.get(body.local)
+  const schemas = operation === undefined ? undefined : service.operations[operation]
+  if (operation === undefined || !schemas)
+    throw new OcppUnknownOperationError(body.local, service.name, owner.version)
+  const chargeBoxIdentity = findIdentity(env.headers, service.namespace, quirks)
+  const action = env.addressing.action
+  if (action !== undefined && action !== `/${operation}`) addQuirk(quirks, 'ACTION_MISMATCH', 'Header/Action')
+  const payload = readPayload(body, planOf(schemas.request) as SequencePlan, {
+    ns: service.namespace,
+    quirks,
+  })
+  const transactionId = payload.transactionId
+  if (typeof transactionId === 'number' && transactionId <= 0) {
+    addQuirk(quirks, 'TRANSACTION_ID_NOT_POSITIVE', `${body.local}/transactionId`)
+  }
+  return {
+    soapVersion: env.soapVersion,
+    ocppVersion: owner.version,
+    operation,
+    chargeBoxIdentity,
+    addressing: env.addressing,
+    payload,
+    quirks,
+  } as DecodedCsRequest
+}

@@ -1,0 +1,118 @@
+import { Type } from 'typebox'
+
+/** Pino levels, most to least severe; `silent` turns logging off (tests, benchmarks). */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+export type LogLevel = (typeof LOG_LEVELS)[number]
+
+const logging = {
+  LOG_LEVEL: Type.Enum(LOG_LEVELS, {
+    default: 'info',
+    description: 'Minimum log level. Request logs are written at debug, so info keeps the hot path quiet.',
+  }),
+  NODE_ENV: Type.Enum(['development', 'test', 'production'], {
+    default: 'development',
+    description: 'Deployment kind; production turns off development conveniences such as the dev API key.',
+  }),
+}
+
+const telemetry = {
+  OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(
+    Type.String({
+      format: 'uri',
+      pattern: '^https?://',
+      expected: 'an http:// or https:// URL',
+      description:
+        'OTLP/HTTP base URL of a collector, e.g. http://127.0.0.1:4318 (traces go to /v1/traces). Unset: tracing is off and costs nothing.',
+    }),
+  ),
+  OTEL_EXPORTER_OTLP_PROTOCOL: Type.Enum(['http/protobuf', 'http/json'], {
+    default: 'http/protobuf',
+    description: 'OTLP encoding. gRPC is not supported.',
+  }),
+  OTEL_TRACES_SAMPLER_ARG: Type.Number({
+    minimum: 0,
+    maximum: 1,
+    default: 0.1,
+    description:
+      'Share of new traces recorded (parent-based: a sampled caller is always followed). 1 halves Fastify throughput.',
+  }),
+  OTEL_SERVICE_NAME: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description: 'service.name on every span; defaults to the service name in code.',
+    }),
+  ),
+  OTEL_SDK_DISABLED: Type.Boolean({
+    default: false,
+    description: 'true turns tracing off even when an endpoint is set.',
+  }),
+}
+
+const database = {
+  DATABASE_URL: Type.String({
+    format: 'uri',
+    pattern: '^postgres(ql)?://',
+    expected: 'a postgres:// URL',
+    default: 'postgres://chargebus:chargebus@127.0.0.1:6432/chargebus',
+    description: 'Postgres through pgbouncer (transaction pooling).',
+  }),
+}
+
+const nats = {
+  NATS_URL: Type.String({
+    format: 'uri',
+    pattern: '^(nats|tls|ws|wss)://',
+    expected: 'a nats:// URL',
+    default: 'nats://127.0.0.1:4222',
+    description: 'NATS server with JetStream.',
+  }),
+}
+
+/**
+ * HOST, PORT and the HTTP timing every service needs; the port default differs per service.
+ *
+ * ### Examples
+ * ```ts
+ * const Config = Type.Object({ ...commonConfig.http({ port: 3100 }) })
+ * ```
+ */
+function http(defaults: { port: number }) {
+  return {
+    HOST: Type.String({
+      minLength: 1,
+      default: '127.0.0.1',
+      description: 'Address to listen on. Containers set 0.0.0.0.',
+    }),
+    PORT: Type.Integer({ minimum: 1, maximum: 65535, default: defaults.port, description: 'HTTP port.' }),
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: Type.Integer({
+      minimum: 1000,
+      default: 72_000,
+      description:
+        'Idle keep-alive timeout. Must exceed the load balancer idle timeout (60 s) and OCPP clients expect >= 65 s.',
+    }),
+    SHUTDOWN_TIMEOUT_MS: Type.Integer({
+      minimum: 100,
+      default: 10_000,
+      description: 'Time allowed for a graceful shutdown after SIGTERM before the process exits with 1.',
+    }),
+  }
+}
+
+/**
+ * Config pieces every service composes with its own variables, so names, defaults and docs are
+ * the same everywhere. Each piece is a plain object of TypeBox properties: spread the ones a
+ * service needs into its `Type.Object`.
+ *
+ * ### Examples
+ * ```ts
+ * export const IngestConfig = Type.Object({
+ *   ...commonConfig.logging,
+ *   ...commonConfig.telemetry,
+ *   ...commonConfig.http({ port: 3200 }),
+ *   ...commonConfig.database,
+ *   ...commonConfig.nats,
+ *   INGEST_BATCH_SIZE: Type.Integer({ minimum: 1, default: 500, description: 'Rows per transaction.' }),
+ * })
+ * ```
+ */
+export const commonConfig = { logging, telemetry, database, nats, http } as const

@@ -1,0 +1,29 @@
+export { AppError } from './app-error.ts'
+export { commonConfig, LOG_LEVELS, type LogLevel } from './common-config.ts'
+export {
+  type ConfigRow,
+  describeConfig,
+  type Env,
+  loadConfig,
+  maskValue,
+  renderConfigTable,
+} from './config.ts'
+export {
+  ConfigError,
+  type ConfigIssue,
+  PlatformErrorCode,
+  ReadinessTimeoutError,
+  ShutdownTimeoutError,
+} from './errors.ts'
+export { type CreateLoggerOptions, createLogger, REDACTED_PATHS } from './logger.ts'
+export { createMetricsRegistry } from './metrics.ts'
+export { OPERATIONAL_PATHS } from './operational-paths.ts'
+export {
+  type CheckResult,
+  type ReadinessCheck,
+  type ReadinessReport,
+  runReadinessChecks,
+} from './readiness.ts'
+export { type RunningService, type RunServiceOptions, runService } from './run-service.ts'
+export { createServiceApp, type ServiceApp, type ServiceAppOptions } from './service-app.ts'
+export { type StartTelemetryOptions, startTelemetry, type Telemetry } from './telemetry.ts'

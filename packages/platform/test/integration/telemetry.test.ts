@@ -1,0 +1,173 @@
+import { once } from 'node:events'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import {
+  CHILD_TIMEOUT_MS,
+  fixtures,
+  listeningAddress,
+  platformSrc,
+  startNode,
+} from '../support/child-process.ts'
+
+// Auto-instrumentation records nothing inside jest, so these tests run a real service process
+// with `node --import <platform>/src/instrument.ts` and receive its spans over OTLP/HTTP.
+
+interface Received {
+  contentType: string
+  body: Buffer
+}
+
+async function startReceiver(): Promise<{ server: Server; endpoint: string; received: Received[] }> {
+  const received: Received[] = []
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    req.on('end', () => {
+      if (req.method === 'POST' && req.url === '/v1/traces') {
+        received.push({ contentType: String(req.headers['content-type']), body: Buffer.concat(chunks) })
+      }
+      res.writeHead(200, { 'content-type': String(req.headers['content-type']) }).end()
+    })
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  return { server, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received }
+}
+
+interface OtlpSpan {
+  traceId: string
+  spanId: string
+  parentSpanId?: string
+  name: string
+  kind: number
+  attributes: { key: string; value: Record<string, unknown> }[]
+}
+
+function spansOf(received: Received[]): { service: unknown; scope: string; span: OtlpSpan }[] {
+  return received.flatMap((r) =>
+    JSON.parse(r.body.toString()).resourceSpans.flatMap(
+      (rs: {
+        resource: { attributes: OtlpSpan['attributes'] }
+        scopeSpans: { scope: { name: string }; spans: OtlpSpan[] }[]
+      }) =>
+        rs.scopeSpans.flatMap((ss) =>
+          ss.spans.map((span) => ({
+            service: rs.resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue,
+            scope: ss.scope.name,
+            span,
+          })),
+        ),
+    ),
+  )
+}
+
+const attribute = (span: OtlpSpan, key: string) => span.attributes.find((a) => a.key === key)?.value
+
+const traceparent = (traceId: string) => `00-${traceId}-b7ad6b7169203331-01`
+
+describe('telemetry in a real process (node --import instrument)', () => {
+  let receiver: Awaited<ReturnType<typeof startReceiver>>
+  beforeEach(async () => {
+    receiver = await startReceiver()
+  })
+  afterEach(() => {
+    receiver.server.close()
+  })
+
+  function startTracedService(env: Record<string, string>) {
+    return startNode(`${fixtures}traced-service.ts`, {
+      nodeArgs: ['--import', `${platformSrc}instrument.ts`],
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_SERVICE_NAME: 'traced-test', ...env },
+    })
+  }
+
+  test(
+    'exports http and fastify spans over OTLP/JSON, follows the caller, skips probes, flushes on SIGTERM',
+    async () => {
+      // Ratio 0: only traces a sampled caller started are recorded (parent-based sampling).
+      const child = startTracedService({
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_TRACES_SAMPLER_ARG: '0',
+      })
+      const address = await listeningAddress(child)
+      const followed = '0af7651916cd43dd8448eb211c80319c'
+      const probe = '11111111111111111111111111111111'
+
+      expect(
+        (await fetch(`${address}/stations/CP1`, { headers: { traceparent: traceparent(followed) } })).status,
+      ).toBe(200)
+      expect((await fetch(`${address}/stations/CP2`)).status).toBe(200)
+      expect(
+        (await fetch(`${address}/healthz`, { headers: { traceparent: traceparent(probe) } })).status,
+      ).toBe(200)
+      const handled = await child.waitForLine((l) => l.msg === 'handling' && l.trace_id === followed)
+      const unsampled = await child.waitForLine((l) => l.msg === 'handling' && l.trace_id !== followed)
+
+      // Nothing was exported yet (batching); shutdown must flush.
+      child.process.kill('SIGTERM')
+      expect(await child.exited).toBe(0)
+
+      expect(receiver.received.every((r) => r.contentType === 'application/json')).toBe(true)
+      const spans = spansOf(receiver.received)
+      expect(spans.length).toBeGreaterThanOrEqual(2)
+      expect(new Set(spans.map((s) => s.span.traceId))).toEqual(new Set([followed]))
+      expect(new Set(spans.map((s) => s.service))).toEqual(new Set(['traced-test']))
+
+      const server = spans.find((s) => s.scope === '@opentelemetry/instrumentation-http')?.span
+      expect(server).toMatchObject({ name: 'GET /stations/:id', kind: 2, parentSpanId: 'b7ad6b7169203331' })
+      expect(server && attribute(server, 'http.route')).toEqual({ stringValue: '/stations/:id' })
+      const fastifySpans = spans.filter((s) => s.scope === '@fastify/otel').map((s) => s.span)
+      expect(fastifySpans.length).toBeGreaterThanOrEqual(1)
+
+      // The log line written inside the handler carries the ids of an exported span.
+      expect(spans.map((s) => s.span.spanId)).toContain(handled.span_id)
+      // An unsampled request still gets ids in its logs (for correlation), flagged not sampled.
+      expect(unsampled).toMatchObject({
+        trace_id: expect.stringMatching(/^[0-9a-f]{32}$/),
+        trace_flags: '00',
+      })
+    },
+    CHILD_TIMEOUT_MS,
+  )
+
+  test(
+    'exports OTLP/protobuf by default',
+    async () => {
+      const child = startTracedService({ OTEL_TRACES_SAMPLER_ARG: '1' })
+      const address = await listeningAddress(child)
+      const traceId = '4bf92f3577b34da6a3ce929d0e0e4736'
+      expect(
+        (await fetch(`${address}/stations/CP9`, { headers: { traceparent: traceparent(traceId) } })).status,
+      ).toBe(200)
+      child.process.kill('SIGTERM')
+      expect(await child.exited).toBe(0)
+      expect(receiver.received.length).toBeGreaterThan(0)
+      expect(receiver.received.every((r) => r.contentType === 'application/x-protobuf')).toBe(true)
+      const body = Buffer.concat(receiver.received.map((r) => r.body))
+      expect(body.includes(Buffer.from(traceId, 'hex'))).toBe(true)
+      expect(body.includes(Buffer.from('traced-test'))).toBe(true)
+    },
+    CHILD_TIMEOUT_MS,
+  )
+
+  test(
+    'without an endpoint nothing is exported and the service runs normally',
+    async () => {
+      const child = startNode(`${fixtures}traced-service.ts`, {
+        nodeArgs: ['--import', `${platformSrc}instrument.ts`],
+        env: { OTEL_EXPORTER_OTLP_ENDPOINT: '' },
+      })
+      const address = await listeningAddress(child)
+      await child.waitForLine((l) => l.msg === 'ready for test' && l.telemetry === false)
+      await fetch(`${address}/stations/CP1`, {
+        headers: { traceparent: traceparent('0af7651916cd43dd8448eb211c80319c') },
+      })
+      const handled = await child.waitForLine((l) => l.msg === 'handling')
+      expect(handled).not.toHaveProperty('trace_id')
+      child.process.kill('SIGTERM')
+      expect(await child.exited).toBe(0)
+      expect(receiver.received).toEqual([])
+    },
+    CHILD_TIMEOUT_MS,
+  )
+})

@@ -1,0 +1,188 @@
+import { Writable } from 'node:stream'
+import { Counter } from 'prom-client'
+import {
+  createLogger,
+  createMetricsRegistry,
+  createServiceApp,
+  type LogLevel,
+  type ServiceApp,
+} from '../../src/index.ts'
+
+function quietLogger(level: LogLevel = 'silent') {
+  const lines: Record<string, unknown>[] = []
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line))
+      done()
+    },
+  })
+  return { logger: createLogger({ name: 'test', level, destination }), lines }
+}
+
+describe('createServiceApp', () => {
+  const apps: ServiceApp[] = []
+  function build(options: Partial<Parameters<typeof createServiceApp>[0]> = {}) {
+    const app = createServiceApp({ name: 'test', logger: quietLogger().logger, ...options })
+    apps.push(app)
+    return app
+  }
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((app) => app.close()))
+  })
+
+  test('/healthz answers 200 without consulting dependencies', async () => {
+    const app = build({
+      readiness: {
+        broken: async () => {
+          throw new Error('down')
+        },
+      },
+    })
+    const res = await app.inject('/healthz')
+    expect(res.statusCode).toBe(200)
+    expect(res.json()).toEqual({ status: 'ok' })
+  })
+
+  test('/readyz answers 200 with every check when all pass', async () => {
+    const app = build({ readiness: { postgres: async () => {}, nats: async () => {} } })
+    const res = await app.inject('/readyz')
+    expect(res.statusCode).toBe(200)
+    expect(res.json()).toEqual({
+      status: 'ok',
+      checks: {
+        postgres: { status: 'ok', durationMs: expect.any(Number) },
+        nats: { status: 'ok', durationMs: expect.any(Number) },
+      },
+    })
+  })
+
+  test('/readyz answers 503 naming the failing and the hanging check', async () => {
+    const app = build({
+      readinessTimeoutMs: 100,
+      readiness: {
+        postgres: async () => {},
+        nats: async () => {
+          throw new Error('connection closed')
+        },
+        cache: () => new Promise(() => {}),
+      },
+    })
+    const res = await app.inject('/readyz')
+    expect(res.statusCode).toBe(503)
+    const body = res.json()
+    expect(body.status).toBe('unavailable')
+    expect(body.checks.postgres.status).toBe('ok')
+    expect(body.checks.nats).toMatchObject({ status: 'failed', error: 'connection closed' })
+    expect(body.checks.cache).toMatchObject({
+      status: 'failed',
+      error: expect.stringContaining('within 100 ms'),
+    })
+  })
+
+  test('/metrics serves Prometheus text with process metrics and the request histogram by route', async () => {
+    const app = build()
+    app.get('/stations/:id', async () => ({ ok: true }))
+    await app.inject('/stations/CP1')
+    await app.inject('/stations/CP2')
+    await app.inject('/nowhere/at/all')
+    const res = await app.inject('/metrics')
+    expect(res.statusCode).toBe(200)
+    expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/)
+    expect(res.body).toContain('# TYPE http_request_duration_seconds histogram')
+    expect(res.body).toMatch(/^process_cpu_user_seconds_total\{service="test"\} \d/m)
+    expect(res.body).toContain(
+      'http_request_duration_seconds_count{service="test",method="GET",route="/stations/:id",status_code="200"} 2',
+    )
+    expect(res.body).toContain('route="(unmatched)",status_code="404"')
+    expect(res.body).not.toContain('/stations/CP1')
+  })
+
+  test('two apps in one process keep separate registries; a service adds metrics to its own', async () => {
+    const registry = createMetricsRegistry({ service: 'one' })
+    const rows = new Counter({ name: 'ingest_rows_total', help: 'Rows written', registers: [registry] })
+    const one = build({ name: 'one', metrics: registry })
+    const two = build({ name: 'two' })
+    rows.inc(5)
+    expect(one.metrics).toBe(registry)
+    expect((await one.inject('/metrics')).body).toContain('ingest_rows_total{service="one"} 5')
+    expect((await two.inject('/metrics')).body).not.toContain('ingest_rows_total')
+  })
+
+  test('echoes a well-formed x-request-id and replaces a malformed one', async () => {
+    const app = build()
+    app.get('/id', async (request) => ({ id: request.id }))
+    const given = await app.inject({ url: '/id', headers: { 'x-request-id': 'abc-123' } })
+    expect(given.headers['x-request-id']).toBe('abc-123')
+    expect(given.json()).toEqual({ id: 'abc-123' })
+    const forged = await app.inject({ url: '/id', headers: { 'x-request-id': 'a"b\n{"level":"fatal"}' } })
+    expect(forged.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/)
+    const generated = await app.inject('/id')
+    expect(generated.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/)
+    expect(generated.headers['x-request-id']).not.toBe(forged.headers['x-request-id'])
+  })
+
+  test('logs requests at debug only, with the request id', async () => {
+    const atInfo = quietLogger('info')
+    const infoApp = build({ logger: atInfo.logger })
+    await infoApp.inject('/healthz')
+    await infoApp.inject('/nowhere')
+    expect(atInfo.lines).toEqual([])
+
+    const atDebug = quietLogger('debug')
+    const app = build({ logger: atDebug.logger })
+    await app.inject({ url: '/healthz', headers: { 'x-request-id': 'req-1' } })
+    expect(atDebug.lines).toContainEqual(
+      expect.objectContaining({
+        level: 'debug',
+        msg: 'request completed',
+        request_id: 'req-1',
+        route: '/healthz',
+      }),
+    )
+    expect(atDebug.lines.filter((l) => l.level === 'info')).toEqual([])
+  })
+
+  test('logs unexpected errors at error level while requests stay at debug', async () => {
+    const atInfo = quietLogger('info')
+    const app = build({ logger: atInfo.logger })
+    app.get('/bug', async () => {
+      throw new Error('a bug')
+    })
+    app.get('/bad', async () => {
+      throw Object.assign(new Error('bad input'), { statusCode: 400 })
+    })
+    expect((await app.inject('/bug')).statusCode).toBe(500)
+    expect((await app.inject('/bad')).statusCode).toBe(400)
+    expect(atInfo.lines).toEqual([
+      expect.objectContaining({ level: 'error', err: expect.objectContaining({ message: 'a bug' }) }),
+    ])
+  })
+
+  test('a failing health route answers with the generic error body, not the error', async () => {
+    const registry = createMetricsRegistry()
+    registry.registerMetric(
+      new Counter({
+        name: 'broken_total',
+        help: 'collect throws',
+        registers: [],
+        collect() {
+          throw new Error('secret internals')
+        },
+      }),
+    )
+    const app = build({ metrics: registry })
+    const res = await app.inject('/metrics')
+    expect(res.statusCode).toBe(500)
+    expect(res.json()).toEqual({ status: 'error', message: 'internal error' })
+  })
+
+  test('service routes keep Fastify error handling (edges bring their own format)', async () => {
+    const app = build()
+    app.get('/boom', async () => {
+      throw Object.assign(new Error('nope'), { statusCode: 409 })
+    })
+    const res = await app.inject('/boom')
+    expect(res.statusCode).toBe(409)
+    expect(res.json()).toMatchObject({ message: 'nope' })
+  })
+})

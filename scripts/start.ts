@@ -1,0 +1,73 @@
+/**
+ * `pnpm start`: every service under services/ as a native process, with one readable,
+ * prefixed log stream. Dependencies (Postgres, pgbouncer, NATS) come from `pnpm deps:up`.
+ * Ctrl-C (or SIGTERM) is forwarded to every service, which shut down gracefully.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { existsSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { prettyFactory } from 'pino-pretty'
+
+const root = join(import.meta.dirname, '..')
+const only = process.argv.slice(2)
+const services = readdirSync(join(root, 'services'))
+  .filter((name) => existsSync(join(root, 'services', name, 'src', 'main.ts')))
+  .filter((name) => only.length === 0 || only.includes(name))
+  .sort()
+
+if (services.length === 0) {
+  console.error(`start: no service to start${only.length ? ` (asked for ${only.join(', ')})` : ''}`)
+  process.exit(1)
+}
+
+const width = Math.max(...services.map((s) => s.length))
+const colours = [36, 35, 33, 32, 34, 91]
+const pretty = prettyFactory({
+  colorize: process.stdout.isTTY,
+  ignore: 'pid,hostname,service',
+  translateTime: 'HH:MM:ss.l',
+})
+
+function pipeLines(name: string, child: ChildProcess, colour: number): void {
+  const prefix = process.stdout.isTTY
+    ? `\x1b[${colour}m${name.padEnd(width)}\x1b[0m |`
+    : `${name.padEnd(width)} |`
+  for (const stream of [child.stdout, child.stderr]) {
+    if (!stream) continue
+    createInterface({ input: stream }).on('line', (line) => {
+      // pino lines are pretty-printed; anything else (a crash before the logger exists) is shown as is
+      const text = line.startsWith('{') ? pretty(line).trimEnd() : line
+      process.stdout.write(`${prefix} ${text}\n`)
+    })
+  }
+}
+
+const children = new Map<string, ChildProcess>()
+let stopping = false
+
+services.forEach((name, i) => {
+  const child = spawn(process.execPath, [join(root, 'services', name, 'src', 'main.ts')], {
+    cwd: root,
+    env: process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  children.set(name, child)
+  pipeLines(name, child, colours[i % colours.length] ?? 36)
+  child.on('exit', (code, signal) => {
+    children.delete(name)
+    process.stdout.write(`${name.padEnd(width)} | exited (${signal ?? code})\n`)
+    // one service dying takes the stack down: a half-running stack hides failures
+    if (!stopping) stop(code === 0 ? 1 : (code ?? 1))
+    if (children.size === 0) process.exit(process.exitCode ?? 0)
+  })
+})
+
+function stop(exitCode: number): void {
+  stopping = true
+  process.exitCode = exitCode
+  for (const child of children.values()) child.kill('SIGTERM')
+}
+
+process.on('SIGINT', () => stop(0))
+process.on('SIGTERM', () => stop(0))

@@ -1,0 +1,97 @@
+import type { Bus } from '@chargebus/bus'
+import { createServiceApp, type ServiceApp } from '@chargebus/platform'
+import type { Logger } from 'pino'
+import { Counter, Gauge } from 'prom-client'
+import type { GatewayConfig } from './config.ts'
+import type { KvMirror } from './data-access/kv-mirror.ts'
+import type { IdTagRecord, StationRecord } from './data-access/kv-records.ts'
+import type { StationJournal } from './data-access/station-journal.ts'
+import type { StationRegistry } from './data-access/station-registry.ts'
+import type { TransactionIdPool } from './data-access/transaction-id-pool.ts'
+import { soapRoutes } from './entry-points/http/soap-routes.ts'
+import { createStationRequestHandler } from './entry-points/http/station-request.ts'
+
+/** Everything the gateway needs, opened by `openGatewayDependencies` (main, tests). */
+export interface GatewayDeps {
+  config: GatewayConfig
+  logger: Logger
+  bus: Bus
+  stations: KvMirror<StationRecord>
+  idTags: KvMirror<IdTagRecord>
+  registry: StationRegistry
+  transactionIds: TransactionIdPool
+  journal: StationJournal
+  /** The only clock of the request path; tests pin it. */
+  clock?: () => Date
+}
+
+/**
+ * The gateway's Fastify app (never listens): platform routes (`/healthz`, `/readyz`, `/metrics`) plus the
+ * SOAP endpoints. `/readyz` reflects the ability to take station traffic: NATS (nothing is answered
+ * without storing it) and the loaded KV caches. Postgres is not a readiness condition: it only refills
+ * transaction id blocks, and the reserve keeps StartTransaction going while it is down; its state is the
+ * `ocpp_gateway_transaction_id_refill_failing` gauge.
+ *
+ * ### Examples
+ * ```ts
+ * const deps = await openGatewayDependencies(config, logger)
+ * const app = buildApp(deps)
+ * const res = await app.inject({ method: 'POST', url: '/ocpp/1.6', headers: { 'content-type': 'application/soap+xml' }, payload: xml })
+ * ```
+ */
+export function buildApp(deps: GatewayDeps): ServiceApp {
+  const { config, logger, bus, stations, idTags, transactionIds } = deps
+  const app = createServiceApp({
+    name: 'ocpp-gateway',
+    logger,
+    keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    readiness: {
+      nats: () => bus.ping(),
+      'kv-caches': async () => {
+        if (!stations.synced || !idTags.synced) throw new Error('station and id-tag caches are still loading')
+      },
+    },
+  })
+
+  const requests = new Counter({
+    name: 'ocpp_gateway_requests_total',
+    help: 'Station requests by OCPP version, action and outcome (answered, duplicate, fault).',
+    labelNames: ['version', 'action', 'outcome'] as const,
+    registers: [app.metrics],
+  })
+  new Gauge({
+    name: 'ocpp_gateway_transaction_ids_available',
+    help: 'Transaction ids reserved from Postgres and not yet handed out.',
+    registers: [app.metrics],
+    collect() {
+      this.set(transactionIds.available())
+    },
+  })
+  new Gauge({
+    name: 'ocpp_gateway_transaction_id_refill_failing',
+    help: '1 while reserving transaction ids from Postgres fails (Postgres degraded); the reserve keeps serving.',
+    registers: [app.metrics],
+    collect() {
+      this.set(transactionIds.refillFailing() ? 1 : 0)
+    },
+  })
+  new Gauge({
+    name: 'ocpp_gateway_cached_entries',
+    help: 'Records mirrored from KV into memory.',
+    labelNames: ['bucket'] as const,
+    registers: [app.metrics],
+    collect() {
+      this.set({ bucket: 'stations' }, stations.size)
+      this.set({ bucket: 'id_tags' }, idTags.size)
+    },
+  })
+
+  const handler = createStationRequestHandler({ ...deps, requests })
+  app.register(soapRoutes, {
+    handle: handler.handle,
+    bodyLimitBytes: config.OCPP_BODY_LIMIT_BYTES,
+    publicUrl: config.OCPP_PUBLIC_URL,
+    logger,
+  })
+  return app
+}

@@ -1,0 +1,104 @@
+import type { TransactionIdBlock } from '@chargebus/db'
+import type { Logger } from 'pino'
+
+/**
+ * OCPP transaction ids handed out from blocks reserved in Postgres (`allocateTransactionIdBlock`): unique
+ * across replicas and restarts without a database round trip per StartTransaction. When half of the reserve
+ * is used, the next block is reserved in the background; while Postgres is down the reserve keeps serving
+ * and the refill retries with backoff. Only an empty reserve makes `take()` return undefined.
+ */
+export interface TransactionIdPool {
+  /** The next id, or undefined when the reserve is empty. Synchronous. */
+  take(): number | undefined
+  /** Ids left in the reserve. */
+  available(): number
+  /** Whether the last attempt to reserve a block failed (Postgres unreachable): the reserve is not refilled. */
+  refillFailing(): boolean
+  /** Resolves once the first block is reserved; on a database error rejects and keeps retrying in the background. */
+  start(): Promise<void>
+  stop(): void
+}
+
+export interface TransactionIdPoolOptions {
+  /** Reserves a block (`allocateTransactionIdBlock(db, size)`). */
+  allocate: (size: number) => Promise<TransactionIdBlock>
+  blockSize: number
+  logger: Logger
+  /** First retry delay after a failed refill; doubles up to `maxRetryMs`. */
+  retryMs?: number
+  maxRetryMs?: number
+  onRefillFailed?: (err: unknown) => void
+}
+
+export function createTransactionIdPool(opts: TransactionIdPoolOptions): TransactionIdPool {
+  const { allocate, blockSize, logger } = opts
+  const blocks: Array<{ next: number; last: number }> = []
+  let remaining = 0
+  let refilling: Promise<void> | undefined
+  let retryTimer: NodeJS.Timeout | undefined
+  let retryMs = opts.retryMs ?? 500
+  let stopped = false
+  let failing = false
+
+  async function refill(): Promise<void> {
+    const block = await allocate(blockSize)
+    blocks.push({ next: block.first, last: block.last })
+    remaining += block.last - block.first + 1
+    failing = false
+    retryMs = opts.retryMs ?? 500
+    logger.debug({ first: block.first, last: block.last }, 'transaction id block reserved')
+  }
+
+  function refillInBackground(): void {
+    if (refilling || retryTimer || stopped) return
+    refilling = refill()
+      .catch((err: unknown) => {
+        failing = true
+        opts.onRefillFailed?.(err)
+        logger.warn(
+          { err, available: remaining, retryInMs: retryMs },
+          'cannot reserve transaction ids; serving from the reserve',
+        )
+        retryTimer = setTimeout(() => {
+          retryTimer = undefined
+          if (remaining * 2 <= blockSize) refillInBackground()
+        }, retryMs)
+        retryTimer.unref()
+        retryMs = Math.min(retryMs * 2, opts.maxRetryMs ?? 30_000)
+      })
+      .finally(() => {
+        refilling = undefined
+      })
+  }
+
+  return {
+    take() {
+      const block = blocks[0]
+      if (block === undefined) {
+        refillInBackground()
+        return undefined
+      }
+      const id = block.next
+      if (block.next === block.last) blocks.shift()
+      else block.next++
+      remaining--
+      if (remaining * 2 <= blockSize) refillInBackground()
+      return id
+    },
+    available: () => remaining,
+    refillFailing: () => failing,
+    async start() {
+      try {
+        await refill()
+      } catch (err) {
+        failing = true
+        refillInBackground()
+        throw err
+      }
+    },
+    stop() {
+      stopped = true
+      if (retryTimer) clearTimeout(retryTimer)
+    },
+  }
+}

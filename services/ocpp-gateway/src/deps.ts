@@ -1,0 +1,119 @@
+import { connectBus } from '@chargebus/bus'
+import { allocateTransactionIdBlock, createDb } from '@chargebus/db'
+import { Streams } from '@chargebus/events'
+import type { Logger } from 'pino'
+import type { GatewayDeps } from './app.ts'
+import type { GatewayConfig } from './config.ts'
+import { jsonDecoder, startKvMirror } from './data-access/kv-mirror.ts'
+import {
+  type IdTagRecord,
+  idTagRecordValidator,
+  KvBuckets,
+  type StationRecord,
+  stationRecordValidator,
+} from './data-access/kv-records.ts'
+import { connectStoredMessageReader, createStationJournal } from './data-access/station-journal.ts'
+import { createStationRegistry } from './data-access/station-registry.ts'
+import { createTransactionIdPool } from './data-access/transaction-id-pool.ts'
+
+export interface OpenDependenciesOptions {
+  /** Bus namespace (tests); default none. */
+  namespace?: string
+  /** Caps the OCPP_IN stream's max_bytes (tests, small dev servers). */
+  streamMaxBytes?: number
+}
+
+/** Deps plus how to release them (bus drained last among NATS users, then the pool). */
+export interface OpenedDependencies extends GatewayDeps {
+  close(): Promise<void>
+}
+
+/**
+ * Connects NATS (bus + a reader for stored messages), ensures the OCPP_IN stream, mirrors the station and
+ * id-tag KV buckets into memory (resolves after their first load), and reserves the first transaction id
+ * block (a Postgres outage is logged, not fatal: blocks are retried in the background).
+ */
+export async function openGatewayDependencies(
+  config: GatewayConfig,
+  logger: Logger,
+  opts: OpenDependenciesOptions = {},
+): Promise<OpenedDependencies> {
+  const bus = await connectBus({
+    servers: config.NATS_URL,
+    name: 'ocpp-gateway',
+    namespace: opts.namespace,
+    logger,
+    publishTimeoutMs: config.OCPP_PUBLISH_TIMEOUT_MS,
+  })
+  const closers: Array<() => Promise<void> | void> = [() => bus.close()]
+  try {
+    await bus.ensureStreams([Streams.OCPP_IN], opts.streamMaxBytes ? { maxBytes: opts.streamMaxBytes } : {})
+    const reader = await connectStoredMessageReader({ servers: config.NATS_URL, namespace: opts.namespace })
+    closers.unshift(() => reader.close())
+    const stationsKv = await bus.kv(KvBuckets.stations)
+    const idTagsKv = await bus.kv(KvBuckets.idTags)
+    const stations = await startKvMirror<StationRecord>({
+      kv: stationsKv,
+      name: KvBuckets.stations,
+      decode: jsonDecoder(stationRecordValidator),
+      logger,
+    })
+    closers.unshift(() => stations.stop())
+    const idTags = await startKvMirror<IdTagRecord>({
+      kv: idTagsKv,
+      name: KvBuckets.idTags,
+      decode: jsonDecoder(idTagRecordValidator),
+      logger,
+    })
+    closers.unshift(() => idTags.stop())
+
+    const db = createDb({
+      url: config.DATABASE_URL,
+      poolSize: config.DATABASE_POOL_SIZE,
+      applicationName: 'ocpp-gateway',
+    })
+    closers.push(() => db.destroy())
+    const transactionIds = createTransactionIdPool({
+      allocate: (size) => allocateTransactionIdBlock(db, size),
+      blockSize: config.OCPP_TRANSACTION_ID_BLOCK_SIZE,
+      logger,
+    })
+    closers.unshift(() => transactionIds.stop())
+    await transactionIds.start().catch((err: unknown) => {
+      logger.warn(
+        { err },
+        'no transaction ids reserved yet (Postgres unreachable?): StartTransaction faults until one is',
+      )
+    })
+
+    return {
+      config,
+      logger,
+      bus,
+      stations,
+      idTags,
+      transactionIds,
+      registry: createStationRegistry(stationsKv, logger),
+      journal: createStationJournal({
+        bus,
+        readStored: reader.read,
+        logger,
+        publishTimeoutMs: config.OCPP_PUBLISH_TIMEOUT_MS,
+      }),
+      close: () => closeAll(closers, logger),
+    }
+  } catch (err) {
+    await closeAll(closers, logger)
+    throw err
+  }
+}
+
+async function closeAll(closers: Array<() => Promise<void> | void>, logger: Logger): Promise<void> {
+  for (const close of closers) {
+    try {
+      await close()
+    } catch (err) {
+      logger.warn({ err }, 'closing a dependency failed')
+    }
+  }
+}

@@ -1,0 +1,88 @@
+import { connect } from 'node:net'
+import { envelope, startTestGateway, type TestGateway, textOf } from '../support/gateway.ts'
+
+/* A real listening server and raw sockets: what embedded station HTTP stacks send. */
+
+let gw: TestGateway
+let port: number
+
+beforeAll(async () => {
+  gw = await startTestGateway()
+  await gw.app.listen({ host: '127.0.0.1', port: 0 })
+  port = (gw.app.server.address() as { port: number }).port
+})
+afterAll(() => gw?.close())
+
+/** Sends raw bytes, resolves with everything the server sent until it closed the connection. */
+function raw(request: string | Buffer[], opts: { closeAfterMs?: number } = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port })
+    const chunks: Buffer[] = []
+    socket.on('data', (c) => chunks.push(c))
+    socket.on('error', reject)
+    socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    socket.on('connect', async () => {
+      if (typeof request === 'string') socket.write(request)
+      else
+        for (const part of request) {
+          socket.write(part)
+          await new Promise((r) => setTimeout(r, 5))
+        }
+      if (opts.closeAfterMs !== undefined) setTimeout(() => socket.end(), opts.closeAfterMs)
+    })
+  })
+}
+
+test('the idle keep-alive timeout is at least 65 s (72 s default)', () => {
+  expect(gw.app.server.keepAliveTimeout).toBe(72_000)
+})
+
+test('an HTTP/1.0 request with Content-Length is answered and the connection closed', async () => {
+  const { xml, messageId } = envelope({ identity: 'CP-http10', body: '<cs:heartbeatRequest/>' })
+  const body = Buffer.from(xml)
+  const response = await raw(
+    `POST /ocpp/1.6 HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: application/soap+xml; charset=utf-8\r\nContent-Length: ${body.length}\r\n\r\n${xml}`,
+  )
+  expect(response).toMatch(/^HTTP\/1\.1 200 OK\r\n/)
+  expect(response).toMatch(/content-length: \d+/i)
+  expect(textOf(response, 'RelatesTo')).toBe(messageId)
+  expect((await gw.stored()).filter((m) => m.data.stationId === 'CP-http10')).toHaveLength(1)
+})
+
+test('a chunked HTTP/1.1 body sent in pieces is answered', async () => {
+  const { xml, messageId } = envelope({ identity: 'CP-chunked', body: '<cs:heartbeatRequest/>' })
+  const parts = [xml.slice(0, 100), xml.slice(100, 333), xml.slice(333)]
+  const head =
+    'POST /ocpp/1.6 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/soap+xml\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n'
+  const chunks = [
+    Buffer.from(head),
+    ...parts.map((p) => Buffer.from(`${Buffer.byteLength(p).toString(16)}\r\n${p}\r\n`)),
+    Buffer.from('0\r\n\r\n'),
+  ]
+  const response = await raw(chunks)
+  expect(response).toMatch(/^HTTP\/1\.1 200 OK\r\n/)
+  expect(textOf(response, 'RelatesTo')).toBe(messageId)
+})
+
+test('keep-alive: two requests on one connection', async () => {
+  const a = envelope({ identity: 'CP-ka', body: '<cs:heartbeatRequest/>' })
+  const b = envelope({ identity: 'CP-ka', body: '<cs:heartbeatRequest/>' })
+  const req = (xml: string, close: boolean) =>
+    `POST /ocpp/1.6 HTTP/1.1\r\nHost: x\r\nContent-Type: application/soap+xml\r\nContent-Length: ${Buffer.byteLength(xml)}\r\n${close ? 'Connection: close\r\n' : ''}\r\n${xml}`
+  const response = await raw(req(a.xml, false) + req(b.xml, true))
+  expect(response.match(/HTTP\/1\.1 200 OK/g)).toHaveLength(2)
+  expect(response).toContain(a.messageId)
+  expect(response).toContain(b.messageId)
+})
+
+test('a body over the limit, streamed without Content-Length, gets a fault', async () => {
+  const huge = `<x>${'a'.repeat(600 * 1024)}</x>`
+  const head =
+    'POST /ocpp/1.6 HTTP/1.1\r\nHost: x\r\nContent-Type: application/soap+xml\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n'
+  const response = await raw([
+    Buffer.from(head),
+    Buffer.from(`${Buffer.byteLength(huge).toString(16)}\r\n${huge}\r\n0\r\n\r\n`),
+  ])
+  expect(response).toMatch(/^HTTP\/1\.1 413/)
+  expect(response).toContain('exceeds 524288 bytes')
+})
