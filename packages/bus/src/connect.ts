@@ -9,12 +9,14 @@ import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
 import type { Logger } from 'pino'
 import { type ConsumeOptions, type Consumption, startConsumer } from './consume.ts'
 import { type ConsumerDefinition, ensureConsumer } from './consumer-setup.ts'
+import type { StoredEvent } from './decode.ts'
 import {
   BusClosedError,
   BusUnreachableError,
   InvalidBusOptionsError,
   JetStreamRequestError,
 } from './errors.ts'
+import { getStoredEvent } from './get-message.ts'
 import { BusHeaders, injectTraceContext } from './headers.ts'
 import { openKv } from './kv.ts'
 import { createNamespace } from './namespace.ts'
@@ -66,6 +68,16 @@ export interface Bus {
   ): Promise<PublishResult>
   /** Starts a durable pull consumer loop. */
   consume<E extends AnyEventDefinition>(opts: ConsumeOptions<E>): Promise<Consumption>
+  /**
+   * Reads message `seq` of a logical stream (e.g. `PublishResult.stream`), decoded and validated as a
+   * consumer sees it, against `events` (default: the catalog's events on that stream). Missing:
+   * `MessageNotFoundError`.
+   */
+  getMessage<E extends AnyEventDefinition = AnyEventDefinition>(
+    stream: StreamDefinition | string,
+    seq: number,
+    events?: E | readonly E[],
+  ): Promise<StoredEvent<E>>
   /** A KV bucket (namespaced), created when missing. */
   kv(bucket: string, opts?: Partial<KvOptions>): Promise<KV>
   /** Throws when NATS/JetStream does not answer within `timeoutMs` (default 2 s). For `/readyz`. */
@@ -201,6 +213,10 @@ export async function connectBus(opts: BusOptions): Promise<Bus> {
       consumptions.add(consumption)
       void consumption.done.finally(() => consumptions.delete(consumption))
       return consumption
+    },
+    async getMessage(stream, seq, events) {
+      if (closing) throw new BusClosedError()
+      return getStoredEvent(jsm, ns, stream, seq, events)
     },
     kv: (bucket, o) => openKv(js, ns, bucket, { replicas, ...o }),
     async ping(timeoutMs = 2_000) {

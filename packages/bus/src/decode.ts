@@ -1,11 +1,12 @@
 import type { AnyEventDefinition, EventData } from '@chargebus/events'
 import { InvalidEventError, subjectMatches } from '@chargebus/events'
 import type { JsMsg } from '@nats-io/jetstream'
+import type { MsgHdrs } from '@nats-io/transport-node'
 import { UnknownEventError, UnsupportedEventVersionError } from './errors.ts'
 import { BusHeaders, headersToRecord } from './headers.ts'
 
-/** A consumed, validated event. A union over the consumer's events, discriminated by `name`. */
-export type ReceivedEvent<E extends AnyEventDefinition> = E extends AnyEventDefinition
+/** A stored, validated event: what `bus.getMessage` returns. A union over `events`, discriminated by `name`. */
+export type StoredEvent<E extends AnyEventDefinition> = E extends AnyEventDefinition
   ? {
       name: E['name']
       version: number
@@ -14,28 +15,44 @@ export type ReceivedEvent<E extends AnyEventDefinition> = E extends AnyEventDefi
       subject: string
       /** Stream sequence. */
       seq: number
-      /** 1 on the first delivery. */
-      deliveryCount: number
       msgId: string | undefined
       publishedAt: Date
       headers: Record<string, string[]>
-      /** Resets the ack-wait timer for long work. */
-      working(): void
     }
   : never
+
+interface Delivery {
+  /** 1 on the first delivery. */
+  deliveryCount: number
+  /** Resets the ack-wait timer for long work. */
+  working(): void
+}
+
+/** A consumed, validated event. A union over the consumer's events, discriminated by `name`. */
+export type ReceivedEvent<E extends AnyEventDefinition> = E extends AnyEventDefinition
+  ? StoredEvent<E> & Delivery
+  : never
+
+/** What decoding needs of a message; a `JsMsg` is one, a stored message (`streams.getMessage`) is adapted. */
+export interface RawMessage {
+  readonly data: Uint8Array
+  readonly headers?: MsgHdrs | undefined
+  readonly seq: number
+  readonly time: Date
+}
 
 const decoder = new TextDecoder()
 
 /**
  * Matches a message to one of `events` (by the `Chargebus-Event` headers, else by subject) and validates
- * it. Returns undefined for another catalog event the consumer did not declare (it is acked and skipped).
+ * it. Returns undefined for another catalog event the caller did not declare (a consumer acks and skips it).
  * Throws `InvalidEventError`, `UnknownEventError` or `UnsupportedEventVersionError`.
  */
-export function decodeMessage<E extends AnyEventDefinition>(
-  msg: JsMsg,
+export function decodeEvent<E extends AnyEventDefinition>(
+  msg: RawMessage,
   events: readonly E[],
   subject: string,
-): ReceivedEvent<E> | undefined {
+): StoredEvent<E> | undefined {
   const def = pickDefinition(msg, events, subject)
   if (!def) return undefined
   let value: unknown
@@ -51,16 +68,28 @@ export function decodeMessage<E extends AnyEventDefinition>(
     data,
     subject,
     seq: msg.seq,
-    deliveryCount: msg.info.deliveryCount,
     msgId: msg.headers?.get(BusHeaders.msgId) || undefined,
     publishedAt: msg.time,
     headers: headersToRecord(msg.headers),
-    working: () => msg.working(),
-  } as ReceivedEvent<E>
+  } as StoredEvent<E>
+}
+
+/** {@link decodeEvent} for a consumed message, plus its delivery count and `working()`. */
+export function decodeMessage<E extends AnyEventDefinition>(
+  msg: JsMsg,
+  events: readonly E[],
+  subject: string,
+): ReceivedEvent<E> | undefined {
+  const event = decodeEvent(msg, events, subject)
+  if (!event) return undefined
+  const received = event as unknown as Delivery
+  received.deliveryCount = msg.info.deliveryCount
+  received.working = () => msg.working()
+  return event as ReceivedEvent<E>
 }
 
 function pickDefinition<E extends AnyEventDefinition>(
-  msg: JsMsg,
+  msg: RawMessage,
   events: readonly E[],
   subject: string,
 ): E | undefined {

@@ -17,6 +17,7 @@ export const BusErrorCodes = {
   BUS_ERR_UNKNOWN_EVENT: 'a consumed message is none of the events the consumer declared',
   BUS_ERR_UNSUPPORTED_EVENT_VERSION:
     'a consumed message has a version of a declared event that the consumer lacks',
+  BUS_ERR_MESSAGE_NOT_FOUND: 'getMessage: the stream has no message with that sequence (or no such stream)',
 } as const
 
 export type BusErrorCode = keyof typeof BusErrorCodes
@@ -121,5 +122,21 @@ export class UnsupportedEventVersionError extends AppError {
     super('BUS_ERR_UNSUPPORTED_EVENT_VERSION', `no handler for ${event} version ${version}`, {
       retryable: true,
     })
+  }
+}
+
+/**
+ * `getMessage` found no message at that sequence: never stored, deleted, aged out, or the stream itself
+ * is missing. Not retryable: it will not appear.
+ */
+export class MessageNotFoundError extends AppError {
+  /** Logical stream name. */
+  readonly stream: string
+  readonly seq: number
+
+  constructor(stream: string, seq: number, reason = `stream ${stream} has no message ${seq}`) {
+    super('BUS_ERR_MESSAGE_NOT_FOUND', reason, { status: 404 })
+    this.stream = stream
+    this.seq = seq
   }
 }

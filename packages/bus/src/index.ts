@@ -8,7 +8,7 @@ export type {
 } from './consume.ts'
 export type { ConsumerDefinition } from './consumer-setup.ts'
 export type { DeadLetterRecord } from './dead-letter.ts'
-export type { ReceivedEvent } from './decode.ts'
+export type { ReceivedEvent, StoredEvent } from './decode.ts'
 export type { BusErrorCode } from './errors.ts'
 export {
   BusClosedError,
@@ -16,6 +16,7 @@ export {
   BusUnreachableError,
   InvalidBusOptionsError,
   JetStreamRequestError,
+  MessageNotFoundError,
   NoStreamError,
   PublishRejectedError,
   PublishTimeoutError,

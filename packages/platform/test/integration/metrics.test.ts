@@ -53,5 +53,9 @@ describe('/metrics over HTTP', () => {
     expect(() => parsePrometheusText('orphan_total 1\n')).toThrow('sample without # HELP and # TYPE')
     expect(() => parsePrometheusText('# HELP a x\n# TYPE a gauge\na{b="c} 1\n')).toThrow()
     expect(() => parsePrometheusText('# HELP a x\n# TYPE a gauge\na one\n')).toThrow('not a number')
+    // Accepted as Prometheus accepts them: prom-client writes NaN as `Nan` before the first sample.
+    expect(
+      parsePrometheusText('# HELP a x\n# TYPE a gauge\na Nan\na{b="1"} +Inf\n').get('a')?.samples,
+    ).toHaveLength(2)
   })
 })

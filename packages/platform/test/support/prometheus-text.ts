@@ -38,8 +38,8 @@ export function parsePrometheusText(text: string): Map<string, MetricFamily> {
     const match = SAMPLE.exec(line)
     if (!match) throw fail('not a sample')
     const [, name = '', labelText = '', valueText = ''] = match
-    const value = valueText === '+Inf' ? Infinity : valueText === '-Inf' ? -Infinity : Number(valueText)
-    if (Number.isNaN(value) && valueText !== 'NaN') throw fail('value is not a number')
+    const value = parseValue(valueText)
+    if (value === undefined) throw fail('value is not a number')
     const labels: Record<string, string> = {}
     LABEL.lastIndex = 0
     while (LABEL.lastIndex < labelText.length) {
@@ -56,4 +56,14 @@ export function parsePrometheusText(text: string): Map<string, MetricFamily> {
     family.samples.push({ name, labels, value })
   }
   return families
+}
+
+/** Like Prometheus (Go's ParseFloat): NaN and [+-]Inf in any case; prom-client writes `Nan`. */
+function parseValue(text: string): number | undefined {
+  const lower = text.toLowerCase()
+  if (lower === 'nan') return Number.NaN
+  if (lower === '+inf' || lower === 'inf') return Number.POSITIVE_INFINITY
+  if (lower === '-inf') return Number.NEGATIVE_INFINITY
+  const value = Number(text)
+  return text.trim() === '' || Number.isNaN(value) ? undefined : value
 }
