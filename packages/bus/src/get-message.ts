@@ -49,7 +49,8 @@ export async function getStoredEvent<E extends AnyEventDefinition>(
 function eventsOf<E extends AnyEventDefinition>(stream: string, events?: E | readonly E[]): readonly E[] {
   if (events === undefined) {
     const onStream = catalog.filter((e) => e.stream.name === stream) as E[]
-    if (onStream.length === 0) throw new InvalidBusOptionsError(`the catalog has no events on stream ${stream}`)
+    if (onStream.length === 0)
+      throw new InvalidBusOptionsError(`the catalog has no events on stream ${stream}`)
     return onStream
   }
   const list: readonly E[] = Array.isArray(events) ? events : [events as E]

@@ -66,6 +66,14 @@ const nats = {
     default: 'nats://127.0.0.1:4222',
     description: 'NATS server with JetStream.',
   }),
+  BUS_NAMESPACE: Type.Optional(
+    Type.String({
+      pattern: '^[a-z][a-z0-9]{0,31}$',
+      expected: 'up to 32 lowercase letters/digits, letter first',
+      description:
+        'Isolates stream, subject and KV names so several stacks or test runs share one NATS (t1: T1_OCPP_IN, t1.ocpp.in...). Unset: no prefix.',
+    }),
+  ),
 }
 
 /**

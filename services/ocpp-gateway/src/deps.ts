@@ -12,12 +12,12 @@ import {
   type StationRecord,
   stationRecordValidator,
 } from './data-access/kv-records.ts'
-import { connectStoredMessageReader, createStationJournal } from './data-access/station-journal.ts'
+import { createStationJournal } from './data-access/station-journal.ts'
 import { createStationRegistry } from './data-access/station-registry.ts'
 import { createTransactionIdPool } from './data-access/transaction-id-pool.ts'
 
 export interface OpenDependenciesOptions {
-  /** Bus namespace (tests); default none. */
+  /** Bus namespace; overrides `config.BUS_NAMESPACE` (tests pass their own). */
   namespace?: string
   /** Caps the OCPP_IN stream's max_bytes (tests, small dev servers). */
   streamMaxBytes?: number
@@ -29,9 +29,9 @@ export interface OpenedDependencies extends GatewayDeps {
 }
 
 /**
- * Connects NATS (bus + a reader for stored messages), ensures the OCPP_IN stream, mirrors the station and
- * id-tag KV buckets into memory (resolves after their first load), and reserves the first transaction id
- * block (a Postgres outage is logged, not fatal: blocks are retried in the background).
+ * Connects the bus (namespace `opts.namespace`, else `BUS_NAMESPACE`), ensures the OCPP_IN stream, mirrors
+ * the station and id-tag KV buckets into memory (resolves after their first load), and reserves the first
+ * transaction id block (a Postgres outage is logged, not fatal: blocks are retried in the background).
  */
 export async function openGatewayDependencies(
   config: GatewayConfig,
@@ -41,15 +41,13 @@ export async function openGatewayDependencies(
   const bus = await connectBus({
     servers: config.NATS_URL,
     name: 'ocpp-gateway',
-    namespace: opts.namespace,
+    namespace: opts.namespace ?? config.BUS_NAMESPACE,
     logger,
     publishTimeoutMs: config.OCPP_PUBLISH_TIMEOUT_MS,
   })
   const closers: Array<() => Promise<void> | void> = [() => bus.close()]
   try {
     await bus.ensureStreams([Streams.OCPP_IN], opts.streamMaxBytes ? { maxBytes: opts.streamMaxBytes } : {})
-    const reader = await connectStoredMessageReader({ servers: config.NATS_URL, namespace: opts.namespace })
-    closers.unshift(() => reader.close())
     const stationsKv = await bus.kv(KvBuckets.stations)
     const idTagsKv = await bus.kv(KvBuckets.idTags)
     const stations = await startKvMirror<StationRecord>({
@@ -96,7 +94,6 @@ export async function openGatewayDependencies(
       registry: createStationRegistry(stationsKv, logger),
       journal: createStationJournal({
         bus,
-        readStored: reader.read,
         logger,
         publishTimeoutMs: config.OCPP_PUBLISH_TIMEOUT_MS,
       }),

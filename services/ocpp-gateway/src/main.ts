@@ -17,7 +17,7 @@ try {
 }
 
 const logger = createLogger({ name: 'ocpp-gateway', level: config.LOG_LEVEL })
-const deps = await openGatewayDependencies(config, logger)
+const deps = await openGatewayDependencies(config, logger, { namespace: config.BUS_NAMESPACE })
 const app = buildApp(deps)
 // Stop intake first (runService closes the listener), then let pending PubAcks settle and release.
 app.addHook('onClose', () => deps.close())

@@ -194,6 +194,15 @@ describe('commonConfig', () => {
     ['DATABASE_URL', 'postgresql://u:pw@db/x?sslmode=require', undefined],
     ['NATS_URL', 'localhost:4222', 'config: NATS_URL must be a nats:// URL (got "localhost:4222")'],
     ['NATS_URL', 'tls://nats.internal:4222', undefined],
+    ['BUS_NAMESPACE', 'stack2', undefined],
+    [
+      'BUS_NAMESPACE',
+      'Stack2',
+      'config: BUS_NAMESPACE must be up to 32 lowercase letters/digits, letter first (got "Stack2")',
+    ],
+    ['BUS_NAMESPACE', 'ci-7', 'config: BUS_NAMESPACE must be up to 32 lowercase letters/digits'],
+    ['BUS_NAMESPACE', '7ci', 'config: BUS_NAMESPACE must be up to 32 lowercase letters/digits'],
+    ['BUS_NAMESPACE', 'a'.repeat(33), 'config: BUS_NAMESPACE must be up to 32 lowercase letters/digits'],
     [
       'OTEL_EXPORTER_OTLP_ENDPOINT',
       'otel:4318',
@@ -214,6 +223,10 @@ describe('commonConfig', () => {
     const load = () => loadConfig(Service, { [name]: value })
     if (message === undefined) expect(load()).toMatchObject({ [name]: value })
     else expect(load).toThrow(message)
+  })
+
+  test('an empty BUS_NAMESPACE means no namespace', () => {
+    expect(loadConfig(Service, { BUS_NAMESPACE: '' }).BUS_NAMESPACE).toBeUndefined()
   })
 
   test('every variable has a description', () => {

@@ -1,7 +1,5 @@
 import type { Bus } from '@chargebus/bus'
 import { type EventData, OcppMessageReceived } from '@chargebus/events'
-import { type JetStreamManager, jetstreamManager } from '@nats-io/jetstream'
-import { connect, type NatsConnection } from '@nats-io/transport-node'
 import type { Logger } from 'pino'
 import { MessageNotStored } from '../domain/errors.ts'
 
@@ -15,9 +13,6 @@ export interface JournalReceipt {
   readonly response: Record<string, unknown> | undefined
 }
 
-/** Reads a stored message of a logical stream by sequence (JetStream direct/stream get). */
-export type StoredMessageReader = (logicalStream: string, seq: number) => Promise<StationMessage>
-
 /**
  * The station-message journal: every accepted request goes to `ocpp.in.<version>.<station>.<Action>` and the
  * station is answered only after JetStream stored it. A retry (same `Nats-Msg-Id` in the stream's duplicate
@@ -30,11 +25,10 @@ export interface StationJournal {
 
 export function createStationJournal(deps: {
   bus: Bus
-  readStored: StoredMessageReader
   logger: Logger
   publishTimeoutMs: number
 }): StationJournal {
-  const { bus, readStored, logger, publishTimeoutMs } = deps
+  const { bus, logger, publishTimeoutMs } = deps
   const options = { msgId: '', timeoutMs: publishTimeoutMs }
   return {
     async record(message, msgId) {
@@ -47,7 +41,7 @@ export function createStationJournal(deps: {
       if (!result.duplicate) return { seq: result.seq, duplicate: false, response: message.response }
       let stored: StationMessage
       try {
-        stored = await readStored(result.stream, result.seq)
+        stored = (await bus.getMessage(result.stream, result.seq, OcppMessageReceived)).data
       } catch (err) {
         // Stored once already, but we cannot tell what the station was told: let it retry.
         throw new MessageNotStored(err)
@@ -60,36 +54,6 @@ export function createStationJournal(deps: {
         return { seq: result.seq, duplicate: true, response: message.response }
       }
       return { seq: result.seq, duplicate: true, response: stored.response }
-    },
-  }
-}
-
-/**
- * A second NATS connection for reading stored messages back (only on duplicates, so rare). The bus has no
- * stream-get API; this maps the logical stream name with the bus's namespace convention (`T123_OCPP_IN`).
- */
-export async function connectStoredMessageReader(opts: {
-  servers: string | string[]
-  namespace?: string
-  timeoutMs?: number
-}): Promise<{ read: StoredMessageReader; close(): Promise<void> }> {
-  const nc: NatsConnection = await connect({
-    servers: opts.servers,
-    name: 'ocpp-gateway-journal-reader',
-    maxReconnectAttempts: -1,
-    reconnectTimeWait: 1000,
-    noAsyncTraces: true,
-  })
-  const jsm: JetStreamManager = await jetstreamManager(nc, { timeout: opts.timeoutMs ?? 5000 })
-  const prefix = opts.namespace ? `${opts.namespace.toUpperCase()}_` : ''
-  return {
-    async read(logicalStream, seq) {
-      const sm = await jsm.streams.getMessage(prefix + logicalStream, { seq })
-      if (!sm) throw new Error(`message ${seq} of ${logicalStream} is gone`)
-      return sm.json<StationMessage>()
-    },
-    async close() {
-      if (!nc.isClosed()) await nc.close()
     },
   }
 }
