@@ -33,7 +33,18 @@ const scenarios: Scenario[] = [
   { name: '1.6 burst 200', args: ['--id', 'IOP-BURST', '--id-tag', tag, 'scenario', 'burst', '200'] },
   {
     name: '1.5 session',
-    args: ['--ocpp', '1.5', '--url', `${base}/ocpp/1.5`, '--id', 'IOP-15', '--id-tag', tag, 'scenario', 'session'],
+    args: [
+      '--ocpp',
+      '1.5',
+      '--url',
+      `${base}/ocpp/1.5`,
+      '--id',
+      'IOP-15',
+      '--id-tag',
+      tag,
+      'scenario',
+      'session',
+    ],
   },
 ]
 
@@ -55,7 +66,8 @@ function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.Pro
 async function waitReady(gateway: ChildProcess, timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs
   while (Date.now() < until) {
-    if (gateway.exitCode !== null) throw new Error(`gateway exited with ${gateway.exitCode} before it was ready`)
+    if (gateway.exitCode !== null)
+      throw new Error(`gateway exited with ${gateway.exitCode} before it was ready`)
     const ok = await fetch(`${base}/readyz`).then(
       (r) => r.ok,
       () => false,
