@@ -23,6 +23,7 @@ export interface Options {
   namespaceEnv: string | undefined
   gatewayEnv: Record<string, string>
   keepStreams: boolean
+  gatewayProcesses: number
   /** Directory for `node --cpu-prof` profiles of the server processes (written when they stop). */
   cpuProfDir: string | undefined
   outDir: string | undefined
@@ -44,6 +45,10 @@ export const USAGE = `Usage: pnpm bench:gateway [options]
                       bench; needs --namespace-env (the bench never writes to a shared default namespace)
   --namespace-env VAR the gateway's env variable for its bus namespace (a fresh one is set per run)
   --gateway-env K=V   extra environment for the gateway process (repeatable)
+  --gateway-processes N
+                      experiment: N gateway processes behind one port via node:cluster (default 1: plain
+                      node services/ocpp-gateway/src/main.ts); its /metrics then shows one worker, so only
+                      the client-side correctness bounds are checked
   --keep-streams      do not delete the gateway's streams at the end (shared NATS server only)
   --cpu-prof DIR      run the servers with node --cpu-prof, profiles in DIR (figures are then not comparable);
                       summarize with: node bench/gateway/src/profile-summary.ts DIR/<file>.cpuprofile
@@ -68,6 +73,7 @@ export function parseOptions(argv: string[]): Options {
       'namespace-env': { type: 'string' },
       'gateway-env': { type: 'string', multiple: true, default: [] },
       'keep-streams': { type: 'boolean', default: false },
+      'gateway-processes': { type: 'string', default: '1' },
       out: { type: 'string' },
       'cpu-prof': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -115,6 +121,7 @@ export function parseOptions(argv: string[]): Options {
     namespaceEnv: values['namespace-env'],
     gatewayEnv,
     keepStreams: values['keep-streams'],
+    gatewayProcesses: int('gateway-processes', values['gateway-processes'], 1),
     outDir: values.out,
     cpuProfDir: values['cpu-prof'],
   }

@@ -32,6 +32,8 @@ export interface TargetContext {
   gatewayEnv: Record<string, string>
   /** Extra `node` flags for every server process (e.g. `--cpu-prof`). */
   nodeArgs: string[]
+  /** More than 1: the gateway runs as that many processes behind one port (targets/gateway-cluster.ts). */
+  gatewayProcesses: number
 }
 
 export function defineTarget(name: TargetName, ctx: TargetContext): Target {
@@ -93,12 +95,15 @@ export function defineTarget(name: TargetName, ctx: TargetContext): Target {
         start: (logFile, cpus) => {
           if (!existsSync(GATEWAY_MAIN))
             throw new Error(`gateway not found: ${GATEWAY_MAIN} does not exist yet`)
+          const cluster = fileURLToPath(new URL('./targets/gateway-cluster.ts', import.meta.url))
           return startProcess({
             name,
             command: node,
-            args: [...ctx.nodeArgs, GATEWAY_MAIN],
+            args: [...ctx.nodeArgs, ctx.gatewayProcesses > 1 ? cluster : GATEWAY_MAIN],
             cwd: REPO_ROOT,
             env: {
+              BENCH_GATEWAY_MAIN: GATEWAY_MAIN,
+              BENCH_GATEWAY_WORKERS: String(ctx.gatewayProcesses),
               NODE_ENV: 'production',
               PORT: String(port),
               HOST: '127.0.0.1',

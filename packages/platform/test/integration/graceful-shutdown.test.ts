@@ -21,7 +21,8 @@ function tryConnect(address: string): Promise<string> {
 async function connectUntilRefused(address: string, timeoutMs: number): Promise<string> {
   const deadline = Date.now() + timeoutMs
   let outcome = await tryConnect(address)
-  while (outcome === 'connected' && Date.now() < deadline) {
+  // A connection that lands in the accept queue as the listener closes is reset, not refused.
+  while ((outcome === 'connected' || outcome === 'ECONNRESET') && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 20))
     outcome = await tryConnect(address)
   }
