@@ -80,7 +80,10 @@ export interface Bus {
   ): Promise<StoredEvent<E>>
   /** A KV bucket (namespaced), created when missing. */
   kv(bucket: string, opts?: Partial<KvOptions>): Promise<KV>
-  /** Throws when NATS/JetStream does not answer within `timeoutMs` (default 2 s). For `/readyz`. */
+  /**
+   * Throws `BusUnreachableError` at once while the connection is down (reconnecting) or closed, and when
+   * NATS/JetStream does not answer within `timeoutMs` (default 2 s; a silent network). For `/readyz`.
+   */
   ping(timeoutMs?: number): Promise<void>
   /** Deletes every stream and KV bucket of the namespace (tests); refuses without a namespace. */
   deleteNamespace(): Promise<void>
@@ -136,7 +139,7 @@ export async function connectBus(opts: BusOptions): Promise<Bus> {
   const publisher = createPublisher(nc)
   const consumptions = new Set<Consumption>()
   let closing: Promise<void> | undefined
-  void logStatus(nc, logger)
+  const link = followConnection(nc, logger)
 
   const server = nc.info
   const maxPayload = Math.min(Streams.DEAD_LETTERS.maxMsgSize, server?.max_payload ?? 1024 * 1024)
@@ -221,21 +224,28 @@ export async function connectBus(opts: BusOptions): Promise<Bus> {
     kv: (bucket, o) => openKv(js, ns, bucket, { replicas, ...o }),
     async ping(timeoutMs = 2_000) {
       if (nc.isClosed()) throw new BusUnreachableError('the NATS connection is closed')
+      // While disconnected nats.js buffers the request and reconnects in the background: answer now.
+      if (!link.connected) throw new BusUnreachableError('NATS is disconnected (reconnecting)')
       let timer: NodeJS.Timeout | undefined
-      const timeout = new Promise<never>((_, reject) => {
+      let stopWatching = () => {}
+      const failed = new Promise<never>((_, reject) => {
         timer = setTimeout(
           () => reject(new BusUnreachableError(`NATS did not answer within ${timeoutMs} ms`)),
           timeoutMs,
         )
+        stopWatching = link.onDisconnect(() =>
+          reject(new BusUnreachableError('NATS disconnected while waiting for an answer')),
+        )
       })
       try {
-        await Promise.race([jsm.getAccountInfo(), timeout])
+        await Promise.race([jsm.getAccountInfo(), failed])
       } catch (err) {
         throw err instanceof BusUnreachableError
           ? err
           : new BusUnreachableError('JetStream did not answer', err)
       } finally {
         clearTimeout(timer)
+        stopWatching()
       }
     },
     async deleteNamespace() {
@@ -261,11 +271,37 @@ export async function connectBus(opts: BusOptions): Promise<Bus> {
   }
 }
 
-async function logStatus(nc: NatsConnection, logger: Logger): Promise<void> {
-  for await (const s of nc.status()) {
-    if (s.type === 'disconnect') logger.warn({ server: s.server }, 'NATS disconnected')
-    else if (s.type === 'reconnect') logger.info({ server: s.server }, 'NATS reconnected')
-    else if (s.type === 'error') logger.error({ err: s.error }, 'NATS error')
-    else if (s.type === 'slowConsumer') logger.warn({ sub: s.sub?.getSubject() }, 'NATS slow consumer')
+interface ConnectionLink {
+  /** False from a `disconnect` status until the `reconnect` (and after `close`). */
+  readonly connected: boolean
+  /** Calls `listener` at the next disconnect; returns the unsubscribe function. */
+  onDisconnect(listener: () => void): () => void
+}
+
+/** Follows `nc.status()`: logs what happens to the connection and tracks whether it is up. */
+function followConnection(nc: NatsConnection, logger: Logger): ConnectionLink {
+  let connected = true
+  const disconnectListeners = new Set<() => void>()
+  void (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === 'disconnect' || s.type === 'close') {
+        connected = false
+        for (const listener of [...disconnectListeners]) listener()
+        if (s.type === 'disconnect') logger.warn({ server: s.server }, 'NATS disconnected')
+      } else if (s.type === 'reconnect') {
+        connected = true
+        logger.info({ server: s.server }, 'NATS reconnected')
+      } else if (s.type === 'error') logger.error({ err: s.error }, 'NATS error')
+      else if (s.type === 'slowConsumer') logger.warn({ sub: s.sub?.getSubject() }, 'NATS slow consumer')
+    }
+  })()
+  return {
+    get connected() {
+      return connected && !nc.isClosed()
+    },
+    onDisconnect(listener) {
+      disconnectListeners.add(listener)
+      return () => disconnectListeners.delete(listener)
+    },
   }
 }

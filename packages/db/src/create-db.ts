@@ -19,7 +19,10 @@ export interface CreateDbOptions {
   connectTimeoutMs?: number
   /** Idle connections are closed after this (default 10 000). */
   idleTimeoutMs?: number
-  /** Receives a warning when an idle connection fails (pgbouncer or Postgres restarted). */
+  /**
+   * Receives a warning when a connection fails (pgbouncer or Postgres restarted, network cut), idle or
+   * in use. Either way the process keeps running: a query in flight rejects, the pool replaces the client.
+   */
   logger?: Pick<Logger, 'warn'>
 }
 
@@ -52,7 +55,22 @@ export function createDb(options: CreateDbOptions): Kysely<Database> {
     keepAlive: true,
     ...(options.applicationName === undefined ? {} : { application_name: options.applicationName }),
   })
-  // Without a listener, an idle client's error (server restart) would crash the process.
+  // pg emits 'error' on a client whose connection dies (pgbouncer or Postgres restarted, network cut);
+  // with no listener that is an uncaught exception and the process exits. The pool listens only while
+  // a client is idle (and re-emits on the pool, below); a checked-out client needs its own permanent
+  // listener. Its query is rejected with the error, and the pool drops the client on release.
+  const inUse = new WeakSet<pg.PoolClient>()
+  pool.on('acquire', (client) => inUse.add(client))
+  pool.on('release', (_err, client) => inUse.delete(client))
+  pool.on('connect', (client) => {
+    client.on('error', (err) => {
+      if (!inUse.has(client)) return // idle: the pool's 'error' event below logs it
+      options.logger?.warn(
+        { err: describeError(err) },
+        'database connection failed while in use; its query fails and the pool replaces it',
+      )
+    })
+  })
   pool.on('error', (err) => {
     options.logger?.warn({ err: describeError(err) }, 'idle database connection failed; the pool replaces it')
   })
