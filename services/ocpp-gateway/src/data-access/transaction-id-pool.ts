@@ -5,11 +5,17 @@ import type { Logger } from 'pino'
  * OCPP transaction ids handed out from blocks reserved in Postgres (`allocateTransactionIdBlock`): unique
  * across replicas and restarts without a database round trip per StartTransaction. When half of the reserve
  * is used, the next block is reserved in the background; while Postgres is down the reserve keeps serving
- * and the refill retries with backoff. Only an empty reserve makes `take()` return undefined.
+ * and the refill retries with backoff. In a burst that empties the reserve faster than a block arrives,
+ * `next()` waits for the block being reserved (bounded) instead of failing the station.
  */
 export interface TransactionIdPool {
   /** The next id, or undefined when the reserve is empty. Synchronous. */
   take(): number | undefined
+  /**
+   * The next id; when the reserve is empty and a block is being reserved, waits for it (at most `waitMs`).
+   * Undefined when no id came in time or Postgres is failing (then nothing is being reserved to wait for).
+   */
+  next(): Promise<number | undefined>
   /** Ids left in the reserve. */
   available(): number
   /** Whether the last attempt to reserve a block failed (Postgres unreachable): the reserve is not refilled. */
@@ -27,6 +33,8 @@ export interface TransactionIdPoolOptions {
   /** First retry delay after a failed refill; doubles up to `maxRetryMs`. */
   retryMs?: number
   maxRetryMs?: number
+  /** How long `next()` waits for a block being reserved (default 2000 ms). */
+  waitMs?: number
   onRefillFailed?: (err: unknown) => void
 }
 
@@ -71,19 +79,35 @@ export function createTransactionIdPool(opts: TransactionIdPoolOptions): Transac
       })
   }
 
+  function take(): number | undefined {
+    const block = blocks[0]
+    if (block === undefined) {
+      refillInBackground()
+      return undefined
+    }
+    const id = block.next
+    if (block.next === block.last) blocks.shift()
+    else block.next++
+    remaining--
+    if (remaining * 2 <= blockSize) refillInBackground()
+    return id
+  }
+
   return {
-    take() {
-      const block = blocks[0]
-      if (block === undefined) {
-        refillInBackground()
-        return undefined
+    take,
+    async next() {
+      const deadline = Date.now() + (opts.waitMs ?? 2000)
+      for (;;) {
+        const id = take()
+        if (id !== undefined) return id
+        // take() started a refill unless one is pending or a failed one waits for its retry timer
+        const pending = refilling
+        const left = deadline - Date.now()
+        if (pending === undefined || left <= 0) return undefined
+        let timer: NodeJS.Timeout | undefined
+        await Promise.race([pending, new Promise((r) => (timer = setTimeout(r, left)))])
+        clearTimeout(timer)
       }
-      const id = block.next
-      if (block.next === block.last) blocks.shift()
-      else block.next++
-      remaining--
-      if (remaining * 2 <= blockSize) refillInBackground()
-      return id
     },
     available: () => remaining,
     refillFailing: () => failing,
