@@ -23,6 +23,7 @@
 #   PGBOUNCER_POOL_SIZE [10]  PGBOUNCER_MAX_CLIENT_CONN [2000]
 #   PGBOUNCER_RUN_AS [postgres when run as root, else the current user]
 #   CHARGEBUS_DB_USER [chargebus]  CHARGEBUS_DB_PASSWORD [chargebus]  CHARGEBUS_DB_NAME [chargebus]
+#   BI_READER_PASSWORD [bi_reader]  (role bi_reader: BI tools, select on the `bi` views only; see services/api)
 #   DEPS_UP_MIGRATE [1]
 set -euo pipefail
 
@@ -44,6 +45,7 @@ PGBOUNCER_MAX_CLIENT_CONN=${PGBOUNCER_MAX_CLIENT_CONN:-2000}
 CHARGEBUS_DB_USER=${CHARGEBUS_DB_USER:-chargebus}
 CHARGEBUS_DB_PASSWORD=${CHARGEBUS_DB_PASSWORD:-chargebus}
 CHARGEBUS_DB_NAME=${CHARGEBUS_DB_NAME:-chargebus}
+BI_READER_PASSWORD=${BI_READER_PASSWORD:-bi_reader}
 DEPS_UP_MIGRATE=${DEPS_UP_MIGRATE:-1}
 
 if [[ $(id -u) -eq 0 ]]; then
@@ -154,13 +156,16 @@ find_superuser_psql() {
 
 ensure_role_and_database() {
   find_superuser_psql
-  "${SUPER_PSQL[@]}" -v user="$CHARGEBUS_DB_USER" -v password="$CHARGEBUS_DB_PASSWORD" -v db="$CHARGEBUS_DB_NAME" <<'SQL' >/dev/null
+  "${SUPER_PSQL[@]}" -v user="$CHARGEBUS_DB_USER" -v password="$CHARGEBUS_DB_PASSWORD" -v db="$CHARGEBUS_DB_NAME" \
+    -v bi_password="$BI_READER_PASSWORD" <<'SQL' >/dev/null
 select format('create role %I login createdb password %L', :'user', :'password')
   where not exists (select from pg_roles where rolname = :'user') \gexec
 select format('create database %I owner %I', :'db', :'user')
   where not exists (select from pg_database where datname = :'db') \gexec
+select format('create role bi_reader login password %L', :'bi_password')
+  where not exists (select from pg_roles where rolname = 'bi_reader') \gexec
 SQL
-  say "role $CHARGEBUS_DB_USER and database $CHARGEBUS_DB_NAME exist"
+  say "roles $CHARGEBUS_DB_USER, bi_reader and database $CHARGEBUS_DB_NAME exist"
 }
 
 ensure_pgbouncer_installed() {
@@ -278,7 +283,7 @@ write_pgbouncer_files() {
       target=$PGBOUNCER_INI
     else
       # Plain-text password: pgbouncer can then answer SCRAM or MD5 clients and log in to Postgres.
-      content=$(printf '"%s" "%s"' "$CHARGEBUS_DB_USER" "$CHARGEBUS_DB_PASSWORD")
+      content=$(printf '"%s" "%s"\n"bi_reader" "%s"' "$CHARGEBUS_DB_USER" "$CHARGEBUS_DB_PASSWORD" "$BI_READER_PASSWORD")
       target=$PGBOUNCER_USERLIST
     fi
     if [[ ! -f $target || $(<"$target") != "$content" ]]; then

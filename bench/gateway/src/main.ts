@@ -8,7 +8,7 @@
  * See bench/README.md for what is measured and how to read it.
  */
 import type { ChildProcess } from 'node:child_process'
-import { execFileSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -20,6 +20,7 @@ import { bootNotification, fill, stationId, wrkTemplateFile } from './messages.t
 import { type Options, parseOptions, type TargetName, USAGE } from './options.ts'
 import {
   CLK_TCK,
+  killGroup,
   machineTicks,
   pidsByComm,
   type Started,
@@ -77,8 +78,14 @@ async function main(): Promise<number> {
   let js: JetStreamView | undefined
   let failed = false
 
-  const cleanup = async () => {
-    loadgenChild?.kill('SIGTERM')
+  let cleaning: Promise<void> | undefined
+  let interrupted = false
+  const cleanup = () => {
+    cleaning ??= release()
+    return cleaning
+  }
+  const release = async () => {
+    if (loadgenChild) killGroup(loadgenChild)
     for (const r of running.splice(0)) await stopProcess(r.proc)
     if (js) {
       if (!options.keepStreams && namespace) {
@@ -91,12 +98,16 @@ async function main(): Promise<number> {
     if (nats) await stopProcess(nats) // its store lives in `work`, removed below
     nats = undefined
     if (!failed) rmSync(work, { recursive: true, force: true })
-    else log(`server logs kept in ${work}`)
+    else {
+      rmSync(join(work, 'nats-store'), { recursive: true, force: true })
+      log(`server logs kept in ${work}`)
+    }
   }
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       log(`${signal}: cleaning up`)
       failed = true
+      interrupted = true
       void cleanup().finally(() => process.exit(130))
     })
   }
@@ -245,6 +256,7 @@ async function main(): Promise<number> {
     return correctness && !correctness.ok ? 1 : 0
   } catch (err) {
     failed = true
+    if (interrupted) return 130
     log(`FAILED: ${(err as Error).stack ?? err}`)
     for (const r of running) log(`--- ${r.target.name} (last output) ---\n${r.proc.tail()}`)
     return 1
@@ -477,15 +489,10 @@ function roundFigures(m: Measured) {
 
 function machineInfo() {
   const cpus = os.cpus()
+  // first output line, whatever the exit status (`wrk -v` exits 1)
   const version = (cmd: string, args: string[]) => {
-    try {
-      return execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-        .toString()
-        .split('\n')[0]
-        ?.trim()
-    } catch {
-      return undefined
-    }
+    const r = spawnSync(cmd, args, { encoding: 'utf8' })
+    return `${r.stdout ?? ''}${r.stderr ?? ''}`.split('\n')[0]?.trim() || undefined
   }
   return {
     cpus: cpus.length,

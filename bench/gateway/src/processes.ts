@@ -84,7 +84,8 @@ export function runToEnd(
 ): Promise<RunResult> {
   const [cmd, argv] = pinned(command, args, cpus)
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] })
+    // own process group, so `killGroup` also reaches wrk under /usr/bin/time (which does not forward signals)
+    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], detached: true })
     onStart?.(child)
     let stdout = ''
     let stderr = ''
@@ -97,6 +98,16 @@ export function runToEnd(
     child.once('error', reject)
     child.once('close', (code) => resolve({ code, stdout, stderr }))
   })
+}
+
+/** Sends `signal` to the process group of a child started by `runToEnd` (the load generator and its children). */
+export function killGroup(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return
+  try {
+    process.kill(-child.pid, signal)
+  } catch {
+    // already gone
+  }
 }
 
 function pinned(command: string, args: readonly string[], cpus: string | undefined): [string, string[]] {

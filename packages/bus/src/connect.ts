@@ -91,8 +91,6 @@ export interface Bus {
   close(): Promise<void>
 }
 
-const encoder = new TextEncoder()
-
 /**
  * ### Examples
  * ```ts
@@ -159,10 +157,17 @@ export async function connectBus(opts: BusOptions): Promise<Bus> {
     const logical = event.subjectOf(data)
     const subject = ns.subject(logical)
     const hdrs = createHeaders()
-    for (const [key, value] of Object.entries(options.headers ?? {})) hdrs.set(key, value)
-    hdrs.set(BusHeaders.msgId, options.msgId)
-    hdrs.set(BusHeaders.event, event.name)
-    hdrs.set(BusHeaders.eventVersion, String(event.version))
+    if (options.headers === undefined) {
+      // Fresh headers: `append` is `set` without its search-and-delete pass (keys and values still checked).
+      hdrs.append(BusHeaders.msgId, options.msgId)
+      hdrs.append(BusHeaders.event, event.name)
+      hdrs.append(BusHeaders.eventVersion, String(event.version))
+    } else {
+      for (const [key, value] of Object.entries(options.headers)) hdrs.set(key, value)
+      hdrs.set(BusHeaders.msgId, options.msgId)
+      hdrs.set(BusHeaders.event, event.name)
+      hdrs.set(BusHeaders.eventVersion, String(event.version))
+    }
     const span = tracer.startSpan(`publish ${event.name}`, {
       kind: SpanKind.PRODUCER,
       attributes: {
@@ -176,7 +181,8 @@ export async function connectBus(opts: BusOptions): Promise<Bus> {
     try {
       const ack = await publisher.publish(
         subject,
-        encoder.encode(JSON.stringify(data)),
+        // Buffer.from takes small payloads from Node's pool; TextEncoder allocates an ArrayBuffer each time.
+        Buffer.from(JSON.stringify(data)),
         hdrs,
         options.timeoutMs ?? publishTimeoutMs,
       )

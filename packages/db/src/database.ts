@@ -1,4 +1,5 @@
 import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely'
+import type { CommandTable, StationCapabilityTable, StationLocalListTable } from './command-tables.ts'
 
 /**
  * The tables as the migrations leave them. Column names are the SQL names (snake_case, no
@@ -10,6 +11,17 @@ import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely'
 export interface Database {
   stations: StationTable
   connectors: ConnectorTable
+  id_tags: IdTagTable
+  transactions: TransactionTable
+  unmatched_stops: UnmatchedStopTable
+  status_events: StatusEventTable
+  meter_values: MeterValueTable
+  station_messages: StationMessageTable
+  ingest_outbox: IngestOutboxTable
+  api_keys: ApiKeyTable
+  commands: CommandTable
+  station_capabilities: StationCapabilityTable
+  station_local_lists: StationLocalListTable
 }
 
 /** `timestamptz not null` without a default. */
@@ -69,10 +81,41 @@ export interface StationTable {
   endpoint_url: string | null
   registration_status: ColumnType<RegistrationStatus, RegistrationStatus | undefined, RegistrationStatus>
   first_seen_at: NullableTimestamp
+  /** The latest time the gateway received anything from the station (a max: replays never move it back). */
   last_seen_at: NullableTimestamp
   created_at: DefaultNow
   /** Not maintained by a trigger: writers set it. */
   updated_at: DefaultNow
+  /** BootNotification chargeBoxSerialNumber (`serial` is chargePointSerialNumber, else this). */
+  charge_box_serial: Nullable<string>
+  iccid: Nullable<string>
+  imsi: Nullable<string>
+  meter_type: Nullable<string>
+  meter_serial: Nullable<string>
+  /**
+   * When `registration_status` was decided: the receivedAt of the BootNotification whose answer set it, or the
+   * time an operator decided. A decision only replaces an older one (last writer by this time wins).
+   */
+  registration_status_at: NullableTimestamp
+  /** receivedAt of the newest BootNotification applied. */
+  last_boot_at: NullableTimestamp
+  /** Heartbeat interval the station was given at its last boot (seconds). */
+  heartbeat_interval_s: Nullable<number>
+  /** Set by ingest's sweep when the heartbeat is overdue; cleared when the station speaks again. Null = online (or never seen). */
+  offline_since: NullableTimestamp
+  /** Station clock minus gateway clock at the last StatusNotification with a timestamp (ms; + = station ahead). */
+  clock_skew_ms: ColumnType<
+    string | null,
+    number | string | bigint | null | undefined,
+    number | string | bigint | null
+  >
+  clock_skew_at: NullableTimestamp
+  /** OCPP FirmwareStatus last reported, and when it was received. */
+  firmware_status: Nullable<string>
+  firmware_status_at: NullableTimestamp
+  /** OCPP DiagnosticsStatus last reported, and when it was received. */
+  diagnostics_status: Nullable<string>
+  diagnostics_status_at: NullableTimestamp
 }
 
 /** The last status a station reported for one connector (0 = the station as a whole). */
@@ -87,11 +130,195 @@ export interface ConnectorTable {
   /** When the station says the status began (its timestamp, else the time we received it). */
   status_at: Timestamp
   updated_at: DefaultNow
+  /** StatusNotification vendorId. */
+  vendor_id: Nullable<string>
+  /** Newest Energy.Active.Import.Register reading of the connector (Wh) and its time (data-quality checks). */
+  meter_register_wh: ColumnType<string | null, number | string | null | undefined, number | string | null>
+  meter_register_at: NullableTimestamp
 }
 
+/** A nullable column that may be left out on insert. */
+type Nullable<T> = ColumnType<T | null, T | null | undefined, T | null>
+/** `numeric` (pg returns it as a string to keep its precision). */
+type NullableNumeric = ColumnType<string | null, number | string | null | undefined, number | string | null>
+/** A generated column: read-only. */
+type Generated<T> = ColumnType<T, never, never>
+
+/** OCPP AuthorizationStatus of an id tag. */
+export type IdTagStatus = 'Accepted' | 'Blocked' | 'Expired' | 'Invalid' | 'ConcurrentTx'
+export const ID_TAG_STATUSES: readonly IdTagStatus[] = [
+  'Accepted',
+  'Blocked',
+  'Expired',
+  'Invalid',
+  'ConcurrentTx',
+]
+
+/** An authorization identifier (RFID card, app token). Unique case-insensitively. */
+export interface IdTagTable {
+  /** As an operator wrote it; at most 20 characters (OCPP IdToken). */
+  id_tag: string
+  status: ColumnType<IdTagStatus, IdTagStatus | undefined, IdTagStatus>
+  expiry_date: NullableTimestamp
+  parent_id_tag: Nullable<string>
+  note: Nullable<string>
+  created_at: DefaultNow
+  /** Writers set it; the KV mirror uses it to decide which side is newer. */
+  updated_at: DefaultNow
+}
+
+/**
+ * `active` (started, not stopped), `completed` (both), `stop_only` (a StopTransaction for an id whose
+ * StartTransaction ingest has not seen: kept for reconciliation; becomes `completed` if the start arrives).
+ */
+export type TransactionState = 'active' | 'completed' | 'stop_only'
+
+/** A charging session, keyed by the transaction id the gateway gave the station. Start and stop fields fill in any order. */
+export interface TransactionTable {
+  id: number
+  station_id: string
+  connector_id: Nullable<number>
+  id_tag: Nullable<string>
+  /** idTagInfo.status the gateway answered to StartTransaction. */
+  id_tag_status: Nullable<string>
+  reservation_id: Nullable<number>
+  /** Wh register at start. */
+  meter_start: Nullable<number>
+  started_at: NullableTimestamp
+  start_message_id: Nullable<string>
+  start_received_at: NullableTimestamp
+  stop_id_tag: Nullable<string>
+  stop_id_tag_status: Nullable<string>
+  /** Wh register at stop. */
+  meter_stop: Nullable<number>
+  stopped_at: NullableTimestamp
+  /** OCPP Reason as sent (absent means Local). */
+  stop_reason: Nullable<string>
+  stop_message_id: Nullable<string>
+  stop_received_at: NullableTimestamp
+  /** When ingest reported the session as open too long (reported once). */
+  overdue_reported_at: NullableTimestamp
+  /** meter_stop - meter_start (generated; null until both are known; negative = register went backwards). pg returns bigint as a string. */
+  energy_wh: Generated<string | null>
+  /** stopped_at - started_at in whole seconds (generated). */
+  duration_s: Generated<number | null>
+  state: Generated<TransactionState>
+  updated_at: DefaultNow
+}
+
+/** A StopTransaction whose transactionId is not a real id (<= 0, e.g. -1 after an offline start). */
+export interface UnmatchedStopTable {
+  station_id: string
+  source_message_id: string
+  transaction_id: number
+  id_tag: Nullable<string>
+  meter_stop: number
+  stopped_at: Timestamp
+  stop_reason: Nullable<string>
+  received_at: Timestamp
+  /** Set by whoever reconciles it with a transaction. */
+  resolved_transaction_id: Nullable<number>
+}
+
+/** Every StatusNotification (history). Partitioned by month of `status_at`. */
+export interface StatusEventTable {
+  station_id: string
+  connector_id: number
+  /** OCPP 1.6 ChargePointStatus (1.5 converted). */
+  status: string
+  error_code: string
+  info: Nullable<string>
+  vendor_id: Nullable<string>
+  vendor_error_code: Nullable<string>
+  /** The station's timestamp, else receivedAt (then `station_timestamp` is false). Partition key. */
+  status_at: Timestamp
+  station_timestamp: boolean
+  received_at: Timestamp
+  source_message_id: string
+}
+
+/** Every sampled value of MeterValues and StopTransaction.transactionData. Partitioned by month of `sampled_at`. */
+export interface MeterValueTable {
+  station_id: string
+  connector_id: number
+  /** As the station sent it; null when absent (or <= 0 in a StopTransaction). No foreign key: values may come before the start. */
+  transaction_id: Nullable<number>
+  /** The meterValue timestamp. Partition key. */
+  sampled_at: Timestamp
+  /** OCPP defaults applied when absent: Energy.Active.Import.Register, Outlet, Sample.Periodic, Raw, Wh. */
+  measurand: string
+  phase: Nullable<string>
+  location: string
+  context: string
+  format: string
+  /** Unit as sent (1.5 Amp/Volt converted to A/V). */
+  unit: string
+  /** The value exactly as sent. */
+  value_raw: string
+  /** Normalised to `base_unit` (kWh -> Wh, kW -> W, Fahrenheit/K -> Celsius, ...); null when not a number (SignedData). */
+  value: NullableNumeric
+  base_unit: Nullable<string>
+  received_at: Timestamp
+  /** MeterValues or StopTransaction. */
+  source_action: string
+  source_message_id: string
+  /** Position of the sampled value in the message (meterValue by meterValue, flattened). */
+  sample_index: number
+}
+
+/** DataTransfer, DiagnosticsStatusNotification and FirmwareStatusNotification, one row per message. */
+export interface StationMessageTable {
+  station_id: string
+  source_message_id: string
+  action: string
+  received_at: Timestamp
+  vendor_id: Nullable<string>
+  /** DataTransfer messageId. */
+  data_message_id: Nullable<string>
+  data: Nullable<string>
+  /** Diagnostics/firmware status, or the DataTransfer answer's status. */
+  status: Nullable<string>
+  payload: ColumnType<unknown, string, string>
+  response: ColumnType<unknown | null, string | null | undefined, string | null>
+}
+
+/** Domain events written in the batch's transaction and published after commit (removed once published). */
+export interface IngestOutboxTable {
+  id: Generated<string>
+  msg_id: string
+  event_name: string
+  event_version: number
+  data: ColumnType<unknown, string, string>
+  created_at: DefaultNow
+}
+
+/** An API key of the REST API. Only the sha256 of the key is stored; `prefix` identifies it in lists. */
+export interface ApiKeyTable {
+  id: ColumnType<string, string | undefined, never>
+  name: string
+  /** The first characters of the key (e.g. `cbk_AbC12345`), safe to show. */
+  prefix: string
+  /** sha256 of the whole key (32 bytes). */
+  key_hash: ColumnType<Buffer, Buffer, never>
+  /** Subset of read, write, admin, bi. */
+  scopes: string[]
+  created_at: DefaultNow
+  /** Set when revoked; a revoked key is refused. */
+  revoked_at: NullableTimestamp
+}
+
+export type ApiKey = Selectable<ApiKeyTable>
 export type Station = Selectable<StationTable>
 export type NewStation = Insertable<StationTable>
 export type StationUpdate = Updateable<StationTable>
 export type Connector = Selectable<ConnectorTable>
 export type NewConnector = Insertable<ConnectorTable>
 export type ConnectorUpdate = Updateable<ConnectorTable>
+export type IdTag = Selectable<IdTagTable>
+export type NewIdTag = Insertable<IdTagTable>
+export type IdTagUpdate = Updateable<IdTagTable>
+export type ChargingTransaction = Selectable<TransactionTable>
+export type StatusEvent = Selectable<StatusEventTable>
+export type MeterValueRow = Selectable<MeterValueTable>
+export type StationMessageRow = Selectable<StationMessageTable>
+export type UnmatchedStop = Selectable<UnmatchedStopTable>

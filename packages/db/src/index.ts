@@ -1,25 +1,56 @@
 // One kysely for the whole repo: queries elsewhere import these from here.
-export type { Insertable, Kysely, Selectable, Transaction, Updateable } from 'kysely'
+export type { Insertable, Kysely, RawBuilder, Selectable, Transaction, Updateable } from 'kysely'
 export { sql } from 'kysely'
 export type { Migration } from 'kysely/migration'
 export { createDatabase, dropDatabase, listDatabases } from './admin.ts'
+export type {
+  CommandRow,
+  CommandRowStatus,
+  CommandRowUpdate,
+  CommandTable,
+  NewCommandRow,
+  StationCapability,
+  StationCapabilityTable,
+  StationLocalList,
+  StationLocalListTable,
+} from './command-tables.ts'
 export { type CreateDbOptions, createDb, pingDatabase, setLocalStatementTimeout } from './create-db.ts'
 export {
+  type ApiKey,
+  type ApiKeyTable,
+  type ChargingTransaction,
   CONNECTOR_STATUSES,
   type Connector,
   type ConnectorStatus,
   type ConnectorTable,
   type ConnectorUpdate,
   type Database,
+  ID_TAG_STATUSES,
+  type IdTag,
+  type IdTagStatus,
+  type IdTagTable,
+  type IdTagUpdate,
+  type IngestOutboxTable,
+  type MeterValueRow,
+  type MeterValueTable,
   type NewConnector,
+  type NewIdTag,
   type NewStation,
   OCPP_VERSIONS,
   type OcppVersion,
   REGISTRATION_STATUSES,
   type RegistrationStatus,
   type Station,
+  type StationMessageRow,
+  type StationMessageTable,
   type StationTable,
   type StationUpdate,
+  type StatusEvent,
+  type StatusEventTable,
+  type TransactionState,
+  type TransactionTable,
+  type UnmatchedStop,
+  type UnmatchedStopTable,
 } from './database.ts'
 export {
   DatabaseUnavailable,

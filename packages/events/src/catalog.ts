@@ -1,12 +1,38 @@
 import type { AnyEventDefinition } from './define-event.ts'
+import { CommandRequested, CommandUpdated } from './events/command-events.ts'
+import { ConnectorStatusChanged } from './events/connector-status-changed.ts'
 import { DeadLetterRecorded } from './events/dead-letter-recorded.ts'
+import { MeterRegisterDecreased } from './events/meter-register-decreased.ts'
 import { OcppMessageReceived } from './events/ocpp-message-received.ts'
+import { SessionCompleted, SessionOverdue, SessionStarted } from './events/session-events.ts'
+import {
+  StationClockSkewed,
+  StationOffline,
+  StationOnline,
+  StationRegistered,
+} from './events/station-events.ts'
 
 /**
  * Every event the system publishes. Adding one: a file in `events/` with its schema and
  * `defineEvent(...)`, one line here, one export in `index.ts`.
  */
-export const catalog: readonly AnyEventDefinition[] = [OcppMessageReceived, DeadLetterRecorded]
+export const catalog: readonly AnyEventDefinition[] = [
+  OcppMessageReceived,
+  DeadLetterRecorded,
+  // Domain events derived by ingest (stream DOMAIN).
+  StationRegistered,
+  StationOnline,
+  StationOffline,
+  StationClockSkewed,
+  ConnectorStatusChanged,
+  SessionStarted,
+  SessionCompleted,
+  SessionOverdue,
+  MeterRegisterDecreased,
+  // Commands to stations and their status changes (stream COMMANDS).
+  CommandRequested,
+  CommandUpdated,
+]
 
 /** The definition of `name` at `version`, if the catalog has it. */
 export function findEvent(name: string, version: number): AnyEventDefinition | undefined {

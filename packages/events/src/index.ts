@@ -9,8 +9,49 @@ export {
   InvalidSubjectPatternError,
   InvalidSubjectTokenError,
 } from './errors.ts'
+export {
+  COMMAND_OPERATIONS,
+  COMMAND_STATUSES,
+  type CommandOperation,
+  CommandRequested,
+  CommandRequestedSchema,
+  type CommandStatus,
+  CommandUpdated,
+  CommandUpdatedSchema,
+  commandMsgId,
+  commandRefusal,
+  type FeatureProfile,
+  IDEMPOTENCY_KEY_PATTERN,
+  TERMINAL_COMMAND_STATUSES,
+} from './events/command-events.ts'
+export {
+  ConnectorStatusChanged,
+  ConnectorStatusChangedSchema,
+} from './events/connector-status-changed.ts'
 export { DeadLetterRecorded, DeadLetterRecordedSchema } from './events/dead-letter-recorded.ts'
+export {
+  MeterRegisterDecreased,
+  MeterRegisterDecreasedSchema,
+} from './events/meter-register-decreased.ts'
 export { OcppMessageReceived, OcppMessageReceivedSchema } from './events/ocpp-message-received.ts'
+export {
+  SessionCompleted,
+  SessionCompletedSchema,
+  SessionOverdue,
+  SessionOverdueSchema,
+  SessionStarted,
+  SessionStartedSchema,
+} from './events/session-events.ts'
+export {
+  StationClockSkewed,
+  StationClockSkewedSchema,
+  StationOffline,
+  StationOfflineSchema,
+  StationOnline,
+  StationOnlineSchema,
+  StationRegistered,
+  StationRegisteredSchema,
+} from './events/station-events.ts'
 export type { StreamDefinition, StreamName } from './streams.ts'
 export { allStreams, Streams } from './streams.ts'
 export type { SubjectParams, SubjectTemplate } from './subject-pattern.ts'

@@ -10,6 +10,14 @@ export {
 } from './converters/central-system.ts'
 export { fromV16Request, toV16Response, type V15RequestOf } from './converters/charge-point.ts'
 export { UNIT_V15_TO_V16 } from './converters/meter-values.ts'
+export {
+  ERROR_CODE_V16_TO_V15,
+  fromV16CpResponse,
+  fromV16CsRequest,
+  STATUS_V16_TO_V15,
+  toV16CpRequest,
+  toV16CsResponse,
+} from './converters/station-side.ts'
 export * from './errors.ts'
 export {
   type CpOperation,
@@ -19,6 +27,7 @@ export {
   type CsRequest,
   type CsResponse,
   ocppServices,
+  type ServiceRole,
 } from './messages/catalog.ts'
 export * as v15 from './messages/v15/index.ts'
 export * as v16 from './messages/v16/index.ts'
@@ -33,18 +42,35 @@ export {
 } from './namespaces.ts'
 export { type Quirk, type QuirkCode, QuirkCodes } from './quirks.ts'
 export {
+  type CpRequestOf,
   type CsRequestOf,
+  type DecodedCpRequest,
   type DecodedCsRequest,
   type DecodeRequestOptions,
+  decodeCpRequest,
   decodeRequest,
 } from './soap/decode-request.ts'
 export {
+  type DecodeCsResponseExpectation,
   type DecodedCpResponse,
+  type DecodedCsResponse,
   type DecodeResponseExpectation,
+  decodeCsResponse,
   decodeResponse,
 } from './soap/decode-response.ts'
-export { type EncodedRequest, type EncodeRequestInput, encodeRequest } from './soap/encode-request.ts'
-export { type EncodeResponseInput, encodeResponse } from './soap/encode-response.ts'
+export {
+  type EncodeCsRequestInput,
+  type EncodedRequest,
+  type EncodeRequestInput,
+  encodeCsRequest,
+  encodeRequest,
+} from './soap/encode-request.ts'
+export {
+  type EncodeCpResponseInput,
+  type EncodeResponseInput,
+  encodeCpResponse,
+  encodeResponse,
+} from './soap/encode-response.ts'
 export type { Addressing } from './soap/envelope-parser.ts'
 export type { EncodedMessage } from './soap/envelope-writer.ts'
 export { type EncodedFault, encodeFault, type FaultInput, faultForError } from './soap/faults.ts'

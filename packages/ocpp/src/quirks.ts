@@ -21,7 +21,7 @@ export const QuirkCodes = {
   SOAP11_ENVELOPE: 'SOAP11_ENVELOPE',
   /** A transactionId <= 0 (e.g. -1 from stations that started a transaction offline). Valid xs:int, passed on. */
   TRANSACTION_ID_NOT_POSITIVE: 'TRANSACTION_ID_NOT_POSITIVE',
-  /** A station's reply to our call without wsa:RelatesTo; matched by the HTTP exchange alone. */
+  /** A reply to our call (the station's, or the central system's to a station) without wsa:RelatesTo; matched by the HTTP exchange alone. */
   RELATES_TO_MISSING: 'RELATES_TO_MISSING',
 } as const
 

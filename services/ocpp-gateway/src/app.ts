@@ -8,6 +8,7 @@ import type { IdTagRecord, StationRecord } from './data-access/kv-records.ts'
 import type { StationJournal } from './data-access/station-journal.ts'
 import type { StationRegistry } from './data-access/station-registry.ts'
 import type { TransactionIdPool } from './data-access/transaction-id-pool.ts'
+import type { CommandDispatcher } from './entry-points/consumers/command-dispatcher.ts'
 import { soapRoutes } from './entry-points/http/soap-routes.ts'
 import { createStationRequestHandler } from './entry-points/http/station-request.ts'
 
@@ -21,6 +22,8 @@ export interface GatewayDeps {
   registry: StationRegistry
   transactionIds: TransactionIdPool
   journal: StationJournal
+  /** The command dispatcher (COMMANDS stream -> stations), when enabled; `main` starts it. */
+  commands?: CommandDispatcher
   /** The only clock of the request path; tests pin it. */
   clock?: () => Date
 }
@@ -86,7 +89,22 @@ export function buildApp(deps: GatewayDeps): ServiceApp {
     },
   })
 
-  const handler = createStationRequestHandler({ ...deps, requests })
+  const commands = deps.commands
+  if (commands) {
+    new Gauge({
+      name: 'ocpp_gateway_commands_held',
+      help: 'Commands the dispatcher holds (waiting behind their station or for an unreachable station).',
+      registers: [app.metrics],
+      collect() {
+        this.set(commands.stats().held)
+      },
+    })
+  }
+  const handler = createStationRequestHandler({
+    ...deps,
+    requests,
+    ...(commands ? { onStationMessage: commands.noteStationMessage } : {}),
+  })
   app.register(soapRoutes, {
     handle: handler.handle,
     bodyLimitBytes: config.OCPP_BODY_LIMIT_BYTES,

@@ -1,5 +1,6 @@
 import { commonConfig } from '@chargebus/platform'
 import { type Static, Type } from 'typebox'
+import { commandsConfig } from './commands-config.ts'
 
 /**
  * The gateway's environment. Every variable has a default that works on a developer machine
@@ -85,8 +86,10 @@ export const GatewayConfig = Type.Object({
     minimum: 1,
     maximum: 32,
     default: 2,
-    description: 'Postgres connections (through pgbouncer); the gateway only reserves transaction id blocks.',
+    description:
+      'Postgres connections (through pgbouncer): transaction id blocks and the command dispatcher (audit, capabilities, local lists).',
   }),
+  ...commandsConfig,
 })
 
 export type GatewayConfig = Static<typeof GatewayConfig>

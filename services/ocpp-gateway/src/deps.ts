@@ -3,6 +3,7 @@ import { allocateTransactionIdBlock, createDb } from '@chargebus/db'
 import { Streams } from '@chargebus/events'
 import type { Logger } from 'pino'
 import type { GatewayDeps } from './app.ts'
+import { createCommandsDependency } from './commands-deps.ts'
 import type { GatewayConfig } from './config.ts'
 import { jsonDecoder, startKvMirror } from './data-access/kv-mirror.ts'
 import {
@@ -84,10 +85,16 @@ export async function openGatewayDependencies(
       )
     })
 
+    const commands = config.OCPP_COMMANDS_ENABLED
+      ? createCommandsDependency({ config, logger, bus, db })
+      : undefined
+    if (commands) closers.unshift(() => commands.stop())
+
     return {
       config,
       logger,
       bus,
+      ...(commands ? { commands } : {}),
       stations,
       idTags,
       transactionIds,

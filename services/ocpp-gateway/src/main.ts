@@ -19,6 +19,11 @@ try {
 const logger = createLogger({ name: 'ocpp-gateway', level: config.LOG_LEVEL })
 const deps = await openGatewayDependencies(config, logger, { namespace: config.BUS_NAMESPACE })
 const app = buildApp(deps)
+// Commands: consume the COMMANDS stream; on shutdown hand held commands back before the bus closes.
+await deps.commands?.start()
+app.addHook('preClose', async () => {
+  await deps.commands?.stop()
+})
 // Stop intake first (runService closes the listener), then let pending PubAcks settle and release.
 app.addHook('onClose', () => deps.close())
 await runService({

@@ -8,4 +8,6 @@ export const commands: Readonly<Record<string, () => Promise<Command>>> = {
   migrate: async () => (await import('./migrate.ts')).command,
   'id-tags': async () => (await import('./id-tags.ts')).command,
   station: async () => (await import('./station.ts')).command,
+  'api-key': async () => (await import('./api-key.ts')).command,
+  simulate: async () => (await import('./simulate.ts')).command,
 }

@@ -1,5 +1,8 @@
 import type { Migration } from 'kysely/migration'
 import * as operationalBase from './2026-11-26-operational-base.ts'
+import * as ingestOperationalModel from './2026-11-27-ingest-operational-model.ts'
+import * as apiKeysAndBi from './2026-11-28-api-keys-and-bi.ts'
+import * as commands from './2026-11-28-commands.ts'
 
 /**
  * Every migration, imported statically (no file-system scanning, works from any bundle or cwd).
@@ -8,4 +11,7 @@ import * as operationalBase from './2026-11-26-operational-base.ts'
  */
 export const migrations: Readonly<Record<string, Migration>> = {
   '2026-11-26T07:00:00Z_operational_base': operationalBase,
+  '2026-11-27T08:00:00Z_ingest_operational_model': ingestOperationalModel,
+  '2026-11-28T07:00:00Z_api_keys_and_bi': apiKeysAndBi,
+  '2026-11-28T09:00:00Z_commands': commands,
 }

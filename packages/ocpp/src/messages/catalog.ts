@@ -21,6 +21,12 @@ export const ocppServices = {
 } as const
 
 type Services = typeof ocppServices
+
+/**
+ * Which side of OCPP-S a message belongs to: `centralSystem` (CentralSystemService: stations call the central
+ * system) or `chargePoint` (ChargePointService: the central system calls stations).
+ */
+export type ServiceRole = 'centralSystem' | 'chargePoint'
 type CsOps<V extends OcppVersion> = Services[V]['centralSystem']['operations']
 type CpOps<V extends OcppVersion> = Services[V]['chargePoint']['operations']
 

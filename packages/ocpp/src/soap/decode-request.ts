@@ -4,7 +4,15 @@ import {
   OcppUnknownOperationError,
   OcppVersionMismatchError,
 } from '../errors.ts'
-import { type CsOperation, type CsRequest, ocppServices, servicesByNamespace } from '../messages/catalog.ts'
+import {
+  type CpOperation,
+  type CpRequest,
+  type CsOperation,
+  type CsRequest,
+  ocppServices,
+  type ServiceRole,
+  servicesByNamespace,
+} from '../messages/catalog.ts'
 import type { OcppVersion, SoapVersion } from '../namespaces.ts'
 import { addQuirk, type Quirk } from '../quirks.ts'
 import { parseXml, type XmlElement } from '../xml/parse-xml.ts'
@@ -29,14 +37,34 @@ export type DecodedCsRequest = {
   [V in OcppVersion]: { [O in CsOperation<V>]: CsRequestOf<V, O> }[CsOperation<V>]
 }[OcppVersion]
 
+/** A decoded ChargePointService request (the central system calling a station) of one version and operation. */
+export interface CpRequestOf<V extends OcppVersion, O extends CpOperation<V>> {
+  readonly soapVersion: SoapVersion
+  readonly ocppVersion: V
+  readonly operation: O
+  readonly chargeBoxIdentity: string
+  readonly addressing: Addressing
+  readonly payload: CpRequest<V, O>
+  readonly quirks: readonly Quirk[]
+}
+
+/** Any decoded ChargePointService request; narrow on `ocppVersion` and `operation` to get the payload type. */
+export type DecodedCpRequest = {
+  [V in OcppVersion]: { [O in CpOperation<V>]: CpRequestOf<V, O> }[CpOperation<V>]
+}[OcppVersion]
+
 export interface DecodeRequestOptions {
   /** The OCPP version the endpoint serves (`/ocpp/1.6`); omit for the version-neutral `/ocpp` endpoint. */
   readonly expectedVersion?: OcppVersion
 }
 
-const CS_NAMESPACES = (Object.keys(ocppServices) as OcppVersion[])
-  .map((v) => ocppServices[v].centralSystem.namespace)
-  .join(' or ')
+function namespacesOf(role: ServiceRole): string {
+  return (Object.keys(ocppServices) as OcppVersion[]).map((v) => ocppServices[v][role].namespace).join(' or ')
+}
+const ANY_NAMESPACE: Record<ServiceRole, string> = {
+  centralSystem: namespacesOf('centralSystem'),
+  chargePoint: namespacesOf('chargePoint'),
+}
 
 function findIdentity(headers: readonly XmlElement[], ns: string, quirks: Quirk[]): string {
   let foreign: XmlElement | undefined
@@ -71,13 +99,32 @@ function identityText(h: XmlElement, quirks: Quirk[]): string {
  * ```
  */
 export function decodeRequest(xml: string, options: DecodeRequestOptions = {}): DecodedCsRequest {
+  return decodeServiceRequest('centralSystem', xml, options) as DecodedCsRequest
+}
+
+/**
+ * The station side of {@link decodeRequest}: decodes the central system's ChargePointService request (e.g.
+ * `RemoteStartTransaction`) with the same strictness; the chargeBoxIdentity header is expected in the CP namespace
+ * (another OCPP namespace is an `IDENTITY_NAMESPACE` quirk).
+ *
+ * ### Examples
+ * ```ts
+ * const req = decodeCpRequest(xmlText, { expectedVersion: '1.6' })
+ * if (req.ocppVersion === '1.6' && req.operation === 'RemoteStartTransaction') req.payload.idTag
+ * ```
+ */
+export function decodeCpRequest(xml: string, options: DecodeRequestOptions = {}): DecodedCpRequest {
+  return decodeServiceRequest('chargePoint', xml, options) as DecodedCpRequest
+}
+
+function decodeServiceRequest(role: ServiceRole, xml: string, options: DecodeRequestOptions): unknown {
   const env = parseEnvelope(parseXml(xml))
   const { body, quirks } = env
   const owner = servicesByNamespace.get(body.ns)
-  if (owner?.service.name !== 'CentralSystemService') {
+  if (owner?.service.name !== ocppServices['1.6'][role].name) {
     if (options.expectedVersion === undefined)
-      throw new OcppUnknownNamespaceError(body.local, body.ns, CS_NAMESPACES)
-    const expected = ocppServices[options.expectedVersion].centralSystem.namespace
+      throw new OcppUnknownNamespaceError(body.local, body.ns, ANY_NAMESPACE[role])
+    const expected = ocppServices[options.expectedVersion][role].namespace
     throw new OcppUnknownNamespaceError(body.local, body.ns, expected)
   }
   if (options.expectedVersion !== undefined && owner.version !== options.expectedVersion) {
@@ -107,5 +154,5 @@ export function decodeRequest(xml: string, options: DecodeRequestOptions = {}): 
     addressing: env.addressing,
     payload,
     quirks,
-  } as DecodedCsRequest
+  }
 }

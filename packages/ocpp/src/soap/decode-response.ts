@@ -1,6 +1,13 @@
 import type { TObject } from 'typebox'
 import { OcppFaultResponseError, OcppResponseMismatchError } from '../errors.ts'
-import { type CpOperation, type CpResponse, ocppServices } from '../messages/catalog.ts'
+import {
+  type CpOperation,
+  type CpResponse,
+  type CsOperation,
+  type CsResponse,
+  ocppServices,
+  type ServiceRole,
+} from '../messages/catalog.ts'
 import {
   type OcppVersion,
   SOAP11_NS as SOAP11,
@@ -18,6 +25,28 @@ export interface DecodeResponseExpectation<V extends OcppVersion, O extends CpOp
   readonly ocppVersion: V
   readonly operation: O
   /** The MessageID of our request (from `encodeRequest`); a reply relating to another one is refused. */
+  readonly messageId?: string
+}
+
+/** The station side of {@link DecodeResponseExpectation}: which CentralSystemService call a reply answers. */
+export interface DecodeCsResponseExpectation<V extends OcppVersion, O extends CsOperation<V>> {
+  readonly ocppVersion: V
+  readonly operation: O
+  /** The MessageID of the station's request (from `encodeCsRequest`). */
+  readonly messageId?: string
+}
+
+/** The central system's decoded reply to a station's CentralSystemService request. */
+export interface DecodedCsResponse<V extends OcppVersion, O extends CsOperation<V>> {
+  readonly soapVersion: SoapVersion
+  readonly addressing: Addressing
+  readonly payload: CsResponse<V, O>
+  readonly quirks: readonly Quirk[]
+}
+
+interface AnyExpectation {
+  readonly ocppVersion: OcppVersion
+  readonly operation: string
   readonly messageId?: string
 }
 
@@ -70,11 +99,37 @@ export function decodeResponse<V extends OcppVersion, O extends CpOperation<V>>(
   xml: string,
   expect: DecodeResponseExpectation<V, O>,
 ): DecodedCpResponse<V, O> {
+  return decodeServiceResponse('chargePoint', xml, expect) as DecodedCpResponse<V, O>
+}
+
+/**
+ * The station side of {@link decodeResponse}: decodes the central system's reply to a station's
+ * CentralSystemService request, with the same fault, mismatch and schema checks.
+ *
+ * ### Examples
+ * ```ts
+ * const res = decodeCsResponse(await httpRes.text(), { ocppVersion: '1.6', operation: 'BootNotification',
+ *   messageId: call.messageId })
+ * res.payload.status // 'Accepted' | 'Pending' | 'Rejected'
+ * ```
+ */
+export function decodeCsResponse<V extends OcppVersion, O extends CsOperation<V>>(
+  xml: string,
+  expect: DecodeCsResponseExpectation<V, O>,
+): DecodedCsResponse<V, O> {
+  return decodeServiceResponse('centralSystem', xml, expect) as DecodedCsResponse<V, O>
+}
+
+function decodeServiceResponse(
+  role: ServiceRole,
+  xml: string,
+  expect: AnyExpectation,
+): { soapVersion: SoapVersion; addressing: Addressing; payload: unknown; quirks: Quirk[] } {
   const env = parseEnvelope(parseXml(xml))
   const { body, quirks } = env
   if (body.local === 'Fault' && body.ns === (env.soapVersion === '1.2' ? SOAP12 : SOAP11))
     throw faultError(body)
-  const service = ocppServices[expect.ocppVersion].chargePoint
+  const service = ocppServices[expect.ocppVersion][role]
   const element = responseElementName(expect.operation)
   if (body.ns !== service.namespace || body.local !== element) {
     throw new OcppResponseMismatchError(
@@ -97,7 +152,7 @@ export function decodeResponse<V extends OcppVersion, O extends CpOperation<V>>(
   return {
     soapVersion: env.soapVersion,
     addressing: env.addressing,
-    payload: payload as CpResponse<V, O>,
+    payload,
     quirks,
   }
 }

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto'
 import type { TObject } from 'typebox'
 import { OcppEncodeError } from '../errors.ts'
-import { type CpOperation, type CpRequest, ocppServices } from '../messages/catalog.ts'
+import {
+  type CpOperation,
+  type CpRequest,
+  type CsOperation,
+  type CsRequest,
+  ocppServices,
+  type ServiceRole,
+} from '../messages/catalog.ts'
 import { type OcppVersion, WSA_ANONYMOUS } from '../namespaces.ts'
 import { requestElementName } from '../xsd/xsd-types.ts'
 import { type EncodedMessage, identityHeader, soapContentType, writeEnvelope } from './envelope-writer.ts'
@@ -20,9 +27,34 @@ export interface EncodeRequestInput<V extends OcppVersion, O extends CpOperation
   readonly messageId?: string
 }
 
+/** The station side of {@link EncodeRequestInput}: a station's CentralSystemService request. */
+export interface EncodeCsRequestInput<V extends OcppVersion, O extends CsOperation<V>> {
+  readonly ocppVersion: V
+  readonly operation: O
+  readonly payload: CsRequest<V, O>
+  /** The station's own identity. */
+  readonly chargeBoxIdentity: string
+  /** The central system's CentralSystemService URL; becomes wsa:To. */
+  readonly to: string
+  /** The station's ChargePointService URL (wsa:From): where the central system calls it back. */
+  readonly from: string
+  /** Defaults to a fresh `urn:uuid:...`. */
+  readonly messageId?: string
+}
+
 export interface EncodedRequest extends EncodedMessage {
   /** The wsa:MessageID sent; the reply's RelatesTo must match it (see `decodeResponse`). */
   readonly messageId: string
+}
+
+interface AnyRequestInput {
+  readonly ocppVersion: OcppVersion
+  readonly operation: string
+  readonly payload: unknown
+  readonly chargeBoxIdentity: string
+  readonly to: string
+  readonly from: string
+  readonly messageId?: string
 }
 
 /**
@@ -40,7 +72,28 @@ export interface EncodedRequest extends EncodedMessage {
 export function encodeRequest<V extends OcppVersion, O extends CpOperation<V>>(
   input: EncodeRequestInput<V, O>,
 ): EncodedRequest {
-  const service = ocppServices[input.ocppVersion].chargePoint
+  return encodeServiceRequest('chargePoint', input)
+}
+
+/**
+ * The station side of {@link encodeRequest}: a station's CentralSystemService request, SOAP 1.2 with
+ * `chargeBoxIdentity` in the CS namespace, wsa:Action `/Xxx`, a fresh MessageID, To = the central system's URL,
+ * From = the station's ChargePointService URL, ReplyTo anonymous.
+ *
+ * ### Examples
+ * ```ts
+ * const call = encodeCsRequest({ ocppVersion: '1.6', operation: 'Heartbeat', payload: {},
+ *   chargeBoxIdentity: 'CP-1', to: 'http://127.0.0.1:3100/ocpp/1.6', from: 'http://10.0.0.5:8080/cp/CP-1' })
+ * ```
+ */
+export function encodeCsRequest<V extends OcppVersion, O extends CsOperation<V>>(
+  input: EncodeCsRequestInput<V, O>,
+): EncodedRequest {
+  return encodeServiceRequest('centralSystem', input)
+}
+
+function encodeServiceRequest(role: ServiceRole, input: AnyRequestInput): EncodedRequest {
+  const service = ocppServices[input.ocppVersion][role]
   const schemas = (service.operations as Record<string, { request: TObject }>)[input.operation]
   if (!schemas)
     throw new OcppEncodeError(input.operation, `no such ${service.name} ${input.ocppVersion} operation`)

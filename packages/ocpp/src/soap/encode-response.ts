@@ -1,6 +1,13 @@
 import type { TObject } from 'typebox'
 import { OcppEncodeError } from '../errors.ts'
-import { type CsOperation, type CsResponse, ocppServices } from '../messages/catalog.ts'
+import {
+  type CpOperation,
+  type CpResponse,
+  type CsOperation,
+  type CsResponse,
+  ocppServices,
+  type ServiceRole,
+} from '../messages/catalog.ts'
 import { type OcppVersion, type SoapVersion, WSA_ANONYMOUS } from '../namespaces.ts'
 import { responseElementName } from '../xsd/xsd-types.ts'
 import { type EncodedMessage, soapContentType, writeEnvelope } from './envelope-writer.ts'
@@ -15,6 +22,25 @@ export interface EncodeResponseInput<V extends OcppVersion, O extends CsOperatio
   /** The request's wsa:MessageID; RelatesTo is left out when the request had none. */
   readonly relatesTo?: string
   /** A wsa:MessageID for the reply (optional in WS-Addressing for replies). */
+  readonly messageId?: string
+}
+
+/** The station side of {@link EncodeResponseInput}: a reply to the central system's ChargePointService call. */
+export interface EncodeCpResponseInput<V extends OcppVersion, O extends CpOperation<V>> {
+  readonly soapVersion: SoapVersion
+  readonly ocppVersion: V
+  readonly operation: O
+  readonly payload: CpResponse<V, O>
+  readonly relatesTo?: string
+  readonly messageId?: string
+}
+
+interface AnyResponseInput {
+  readonly soapVersion: SoapVersion
+  readonly ocppVersion: OcppVersion
+  readonly operation: string
+  readonly payload: unknown
+  readonly relatesTo?: string
   readonly messageId?: string
 }
 
@@ -35,7 +61,27 @@ export interface EncodeResponseInput<V extends OcppVersion, O extends CsOperatio
 export function encodeResponse<V extends OcppVersion, O extends CsOperation<V>>(
   input: EncodeResponseInput<V, O>,
 ): EncodedMessage {
-  const service = ocppServices[input.ocppVersion].centralSystem
+  return encodeServiceResponse('centralSystem', input)
+}
+
+/**
+ * The station side of {@link encodeResponse}: a station's reply to a ChargePointService call (same envelope rules:
+ * Action `/XxxResponse`, RelatesTo the call's MessageID, To anonymous, body in schema order, schema-checked).
+ *
+ * ### Examples
+ * ```ts
+ * const res = encodeCpResponse({ soapVersion: call.soapVersion, ocppVersion: '1.6', operation: 'Reset',
+ *   payload: { status: 'Accepted' }, relatesTo: call.addressing.messageId })
+ * ```
+ */
+export function encodeCpResponse<V extends OcppVersion, O extends CpOperation<V>>(
+  input: EncodeCpResponseInput<V, O>,
+): EncodedMessage {
+  return encodeServiceResponse('chargePoint', input)
+}
+
+function encodeServiceResponse(role: ServiceRole, input: AnyResponseInput): EncodedMessage {
+  const service = ocppServices[input.ocppVersion][role]
   const schemas = (service.operations as Record<string, { response: TObject }>)[input.operation]
   if (!schemas) throw new OcppEncodeError(input.operation, `no such ${service.name} operation`)
   const action = `/${input.operation}Response`

@@ -73,6 +73,8 @@ export interface StationRequestDeps {
   /** Counts answered requests and faults (`ocpp_gateway_requests_total`). */
   requests: Counter<'version' | 'action' | 'outcome'>
   clock?: () => Date
+  /** Called once a station's message is stored (the command dispatcher: "the station is back"). */
+  onStationMessage?: (message: StationMessage) => void
 }
 
 export const WWW_AUTHENTICATE = 'Basic realm="OCPP", charset="UTF-8"'
@@ -89,7 +91,19 @@ export function soapVersionOfContentType(contentType: string | undefined): SoapV
  */
 export function createStationRequestHandler(deps: StationRequestDeps) {
   const { config, stations, idTags, registry, transactionIds, journal, logger, requests } = deps
-  const clock = deps.clock ?? (() => new Date())
+  const clock = deps.clock
+  // The ISO time of the current millisecond, formatted once per millisecond (many requests share one).
+  let lastMs = Number.NaN
+  let lastIso = ''
+  function nowIso(): string {
+    if (clock) return clock().toISOString()
+    const ms = Date.now()
+    if (ms !== lastMs) {
+      lastIso = new Date(ms).toISOString()
+      lastMs = ms
+    }
+    return lastIso
+  }
   const policy: RegistrationPolicy = {
     mode: config.OCPP_REGISTRATION,
     unknownStationStatus: config.OCPP_UNKNOWN_STATION_STATUS,
@@ -153,10 +167,10 @@ export function createStationRequestHandler(deps: StationRequestDeps) {
     const idTag = tag === undefined ? undefined : idTags.get(idTagKey(tag))
     let transactionId: number | undefined
     if (operation === 'StartTransaction') {
-      transactionId = transactionIds.take()
+      transactionId = await transactionIds.next()
       if (transactionId === undefined) throw new TransactionIdsExhausted()
     }
-    const now = clock().toISOString()
+    const now = nowIso()
     const answered = answerStationMessage(request16, {
       now,
       registration,
@@ -188,6 +202,7 @@ export function createStationRequestHandler(deps: StationRequestDeps) {
     if (req.ocppVersion === '1.5') message.normalizedPayload = payload16 as Record<string, unknown>
 
     const receipt = await journal.record(message, key.msgId)
+    deps.onStationMessage?.(message)
     // A retry is answered as the first time; Heartbeat's only content is the time, which must be now.
     const response16 =
       receipt.duplicate && operation !== 'Heartbeat' && receipt.response !== undefined

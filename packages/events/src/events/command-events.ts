@@ -1,0 +1,214 @@
+import { Type } from 'typebox'
+import { defineEvent } from '../define-event.ts'
+import { Streams } from '../streams.ts'
+import { encodeSubjectToken } from '../subject-token.ts'
+
+/*
+ * Commands to stations (stream COMMANDS): the API (or the gateway itself) publishes `command.requested` on
+ * `cmd.<station>.<operation>`, the gateway's dispatcher sends it to the station's ChargePointService and
+ * publishes every status change as `command.updated` on `cmd.<station>.<operation>.<status>`.
+ * The dispatcher's durable consumer filters `cmd.*.*` (requests only); update subscribers use `cmd.*.*.*`.
+ */
+
+/** Every status a command goes through; `accepted`, `rejected`, `failed` and `expired` are terminal. */
+export const COMMAND_STATUSES = ['queued', 'sent', 'accepted', 'rejected', 'failed', 'expired'] as const
+export type CommandStatus = (typeof COMMAND_STATUSES)[number]
+/** Statuses after which nothing changes any more. */
+export const TERMINAL_COMMAND_STATUSES: readonly CommandStatus[] = [
+  'accepted',
+  'rejected',
+  'failed',
+  'expired',
+]
+
+/** Printable ASCII without spaces, 1 to 200 characters (it travels in a NATS header). */
+export const IDEMPOTENCY_KEY_PATTERN = '^[\\x21-\\x7E]{1,200}$'
+
+/**
+ * The Nats-Msg-Id of a `command.requested`: the idempotency key scoped by station (a retried request is stored
+ * once within the stream's duplicate window), else the command id.
+ *
+ * ### Examples
+ * ```ts
+ * commandMsgId('CP.7', 'order-42', id) // 'cmd:CP%2E7:order-42'
+ * commandMsgId('CP-1', undefined, id)  // `cmd:${id}`
+ * ```
+ */
+export function commandMsgId(
+  stationId: string,
+  idempotencyKey: string | undefined,
+  commandId: string,
+): string {
+  return idempotencyKey === undefined
+    ? `cmd:${commandId}`
+    : `cmd:${encodeSubjectToken(stationId)}:${idempotencyKey}`
+}
+
+const CommandId = Type.String({
+  format: 'uuid',
+  description: 'Command id (a UUID given by whoever requested it); also the `commands` table key.',
+})
+const StationId = Type.String({
+  minLength: 1,
+  maxLength: 255,
+  description: 'Station identity (chargeBoxIdentity).',
+})
+const Operation = Type.String({
+  pattern: '^[A-Z][A-Za-z]*$',
+  maxLength: 64,
+  description: 'OCPP 1.6 ChargePointService operation, e.g. `RemoteStartTransaction` (1.5 stations too).',
+})
+
+export const CommandRequestedSchema = Type.Object(
+  {
+    commandId: CommandId,
+    stationId: StationId,
+    operation: Operation,
+    payload: Type.Record(Type.String(), Type.Unknown(), {
+      description:
+        'The request in its OCPP 1.6 form (validated by the requester); converted for 1.5 stations when sent.',
+    }),
+    requestedAt: Type.String({ format: 'date-time' }),
+    expiresAt: Type.Optional(
+      Type.String({ format: 'date-time', description: 'Not sent after this; becomes `expired`.' }),
+    ),
+    idempotencyKey: Type.Optional(
+      Type.String({
+        pattern: IDEMPOTENCY_KEY_PATTERN,
+        description: "The requester's key; with the station it is the Nats-Msg-Id (a retry is stored once).",
+      }),
+    ),
+    origin: Type.Union([Type.Literal('api'), Type.Literal('system')], {
+      description:
+        '`api` (an operator or client), `system` (the gateway, e.g. GetConfiguration after a boot).',
+    }),
+    requestedBy: Type.Optional(Type.String({ maxLength: 200, description: 'API key name or component.' })),
+  },
+  { additionalProperties: false, title: 'Command requested' },
+)
+
+export const CommandRequested = defineEvent({
+  name: 'command.requested',
+  version: 1,
+  stream: Streams.COMMANDS,
+  description:
+    "A command for a station's ChargePointService, waiting in the durable outbox; the gateway's dispatcher sends " +
+    'it (one at a time per station, in order) and publishes `command.updated` for every status change.',
+  subject: 'cmd.{station}.{operation}',
+  subjectParams: (e) => ({ station: e.stationId, operation: e.operation }),
+  schema: CommandRequestedSchema,
+})
+
+export const CommandUpdatedSchema = Type.Object(
+  {
+    commandId: CommandId,
+    stationId: StationId,
+    operation: Operation,
+    status: Type.Union(
+      [
+        Type.Literal('queued'),
+        Type.Literal('sent'),
+        Type.Literal('accepted'),
+        Type.Literal('rejected'),
+        Type.Literal('failed'),
+        Type.Literal('expired'),
+      ],
+      {
+        description:
+          '`queued` (waiting; also after a failed delivery attempt), `sent` (on the wire), `accepted`/`rejected` ' +
+          "(the station's answer), `failed` (no usable answer: fault, timeout, outcome unknown), `expired` (never sent).",
+      },
+    ),
+    at: Type.String({ format: 'date-time', description: 'When the status changed (gateway clock).' }),
+    attempts: Type.Integer({ minimum: 0, description: 'Delivery attempts so far.' }),
+    ocppVersion: Type.Optional(Type.Union([Type.Literal('1.5'), Type.Literal('1.6')])),
+    messageId: Type.Optional(Type.String({ description: 'WS-Addressing MessageID of the SOAP call.' })),
+    response: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), {
+        description: "The station's answer in its OCPP 1.6 form (1.5 answers converted).",
+      }),
+    ),
+    error: Type.Optional(
+      Type.Object(
+        { code: Type.String(), message: Type.String() },
+        {
+          description: 'Why the command failed, or why the last delivery attempt did not reach the station.',
+        },
+      ),
+    ),
+  },
+  { additionalProperties: false, title: 'Command updated' },
+)
+
+export const CommandUpdated = defineEvent({
+  name: 'command.updated',
+  version: 1,
+  stream: Streams.COMMANDS,
+  description:
+    'A command changed status (queued after a failed attempt, sent, accepted, rejected, failed, expired); the ' +
+    '`commands` table has the same record.',
+  subject: 'cmd.{station}.{operation}.{status}',
+  subjectParams: (e) => ({ station: e.stationId, operation: e.operation, status: e.status }),
+  schema: CommandUpdatedSchema,
+})
+
+/** OCPP 1.6 feature profiles (SupportedFeatureProfiles). */
+export type FeatureProfile =
+  | 'Core'
+  | 'FirmwareManagement'
+  | 'LocalAuthListManagement'
+  | 'Reservation'
+  | 'SmartCharging'
+  | 'RemoteTrigger'
+
+/**
+ * Every ChargePointService operation a command can carry (the 19 of OCPP 1.6), with its 1.6 feature profile
+ * and whether OCPP 1.5 has it (the other 4 are refused for 1.5 stations).
+ */
+export const COMMAND_OPERATIONS = {
+  CancelReservation: { profile: 'Reservation', v15: true },
+  ChangeAvailability: { profile: 'Core', v15: true },
+  ChangeConfiguration: { profile: 'Core', v15: true },
+  ClearCache: { profile: 'Core', v15: true },
+  ClearChargingProfile: { profile: 'SmartCharging', v15: false },
+  DataTransfer: { profile: 'Core', v15: true },
+  GetCompositeSchedule: { profile: 'SmartCharging', v15: false },
+  GetConfiguration: { profile: 'Core', v15: true },
+  GetDiagnostics: { profile: 'FirmwareManagement', v15: true },
+  GetLocalListVersion: { profile: 'LocalAuthListManagement', v15: true },
+  RemoteStartTransaction: { profile: 'Core', v15: true },
+  RemoteStopTransaction: { profile: 'Core', v15: true },
+  ReserveNow: { profile: 'Reservation', v15: true },
+  Reset: { profile: 'Core', v15: true },
+  SendLocalList: { profile: 'LocalAuthListManagement', v15: true },
+  SetChargingProfile: { profile: 'SmartCharging', v15: false },
+  TriggerMessage: { profile: 'RemoteTrigger', v15: false },
+  UnlockConnector: { profile: 'Core', v15: true },
+  UpdateFirmware: { profile: 'FirmwareManagement', v15: true },
+} as const satisfies Record<string, { profile: FeatureProfile; v15: boolean }>
+
+export type CommandOperation = keyof typeof COMMAND_OPERATIONS
+
+/**
+ * Why a station cannot take `operation`, or undefined when it can (or when its capabilities are not known:
+ * unknown means allowed). `profiles` is what the station reported in SupportedFeatureProfiles (null: not
+ * reported, e.g. most 1.5 stations). Pure; the API refuses with it before queueing, the dispatcher again
+ * before sending.
+ *
+ * ### Examples
+ * ```ts
+ * commandRefusal('TriggerMessage', { ocppVersion: '1.5', profiles: null }) // 'TriggerMessage does not exist in OCPP 1.5'
+ * commandRefusal('ReserveNow', { ocppVersion: '1.6', profiles: ['Core'] })  // '... Reservation ...'
+ * ```
+ */
+export function commandRefusal(
+  operation: CommandOperation,
+  station: { ocppVersion: '1.5' | '1.6' | null | undefined; profiles: readonly string[] | null | undefined },
+): string | undefined {
+  const op = COMMAND_OPERATIONS[operation]
+  if (station.ocppVersion === '1.5' && !op.v15) return `${operation} does not exist in OCPP 1.5`
+  const profiles = station.profiles
+  if (profiles === null || profiles === undefined || profiles.length === 0) return undefined
+  if (profiles.some((p) => p.trim().toLowerCase() === op.profile.toLowerCase())) return undefined
+  return `${operation} needs the ${op.profile} feature profile; the station supports ${profiles.join(', ')}`
+}

@@ -1,0 +1,120 @@
+import type { Bus } from '@chargebus/bus'
+import { type Database, type Kysely, pingDatabase } from '@chargebus/db'
+import { createServiceApp, type ServiceApp } from '@chargebus/platform'
+import compress from '@fastify/compress'
+import cors from '@fastify/cors'
+import rateLimit from '@fastify/rate-limit'
+import type { KV } from '@nats-io/kv'
+import type { FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import type { ApiConfig } from './config.ts'
+import type { DomainEventFeed } from './data-access/domain-events.ts'
+import type { Exporter } from './data-access/exports.ts'
+import type { KeyAuthenticator } from './data-access/key-store.ts'
+import { ApiError } from './domain/errors.ts'
+import { apiKeyRoutes } from './entry-points/http/api-key-routes.ts'
+import { authenticate } from './entry-points/http/auth.ts'
+import { commandRoutes } from './entry-points/http/command-routes.ts'
+import { registerEtags } from './entry-points/http/etag.ts'
+import { eventRoutes } from './entry-points/http/event-routes.ts'
+import { exportRoutes } from './entry-points/http/export-routes.ts'
+import { idTagRoutes } from './entry-points/http/id-tag-routes.ts'
+import { registerOpenApi } from './entry-points/http/openapi.ts'
+import { installProblemHandling } from './entry-points/http/problems.ts'
+import { sessionRoutes } from './entry-points/http/session-routes.ts'
+import { stationRoutes } from './entry-points/http/station-routes.ts'
+import { requestValidatorCompiler } from './entry-points/http/validation.ts'
+
+/** Everything the API needs, opened by `openApiDependencies` (main, tests). */
+export interface ApiDeps {
+  config: ApiConfig
+  logger: Logger
+  db: Kysely<Database>
+  bus: Pick<Bus, 'ping' | 'publish' | 'getMessage'>
+  /** The gateway's KV buckets (`ocpp_stations`, `ocpp_id_tags`) the API writes decisions and tags to. */
+  kv: { stations: KV; idTags: KV }
+  feed: DomainEventFeed
+  exporter: Exporter
+  keys: KeyAuthenticator
+  /** The clock of decisions and tag changes; tests pin it. */
+  clock?: () => Date
+}
+
+/**
+ * The API's Fastify app (never listens): platform routes (`/healthz`, `/readyz` for Postgres and NATS,
+ * `/metrics`), the OpenAPI document and docs, and `/v1`.
+ *
+ * ### Examples
+ * ```ts
+ * const deps = await openApiDependencies(config, logger)
+ * const app = await buildApp(deps)
+ * const res = await app.inject({ url: '/v1/stations', headers: { authorization: `Bearer ${key}` } })
+ * ```
+ */
+export async function buildApp(deps: ApiDeps): Promise<ServiceApp> {
+  const { config, logger, db, bus } = deps
+  const clock = deps.clock ?? (() => new Date())
+  const app = createServiceApp({
+    name: 'api',
+    logger,
+    keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    readiness: { postgres: () => pingDatabase(db), nats: () => bus.ping() },
+  })
+  installProblemHandling(app)
+  await app.register(cors, {
+    origin:
+      config.API_CORS_ORIGINS.trim() === '*' ? '*' : config.API_CORS_ORIGINS.split(',').map((o) => o.trim()),
+    methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type', 'if-none-match', 'last-event-id', 'x-request-id'],
+    exposedHeaders: [
+      'etag',
+      'link',
+      'location',
+      'retry-after',
+      'x-request-id',
+      'x-ratelimit-limit',
+      'x-ratelimit-remaining',
+      'x-ratelimit-reset',
+    ],
+    maxAge: 600,
+  })
+  await registerOpenApi(app)
+  await app.register(
+    async (v1: FastifyInstance) => {
+      v1.setValidatorCompiler(requestValidatorCompiler())
+      v1.removeContentTypeParser('text/plain') // bodies are JSON only: anything else is 415
+      v1.addHook('onRoute', (route) => {
+        route.bodyLimit ??= config.API_BODY_LIMIT_BYTES
+      })
+      v1.decorateRequest('principal', null)
+      v1.addHook('onRequest', authenticate(deps.keys))
+      await v1.register(rateLimit, {
+        hook: 'preValidation',
+        max: config.API_RATE_LIMIT_MAX,
+        timeWindow: config.API_RATE_LIMIT_WINDOW_MS,
+        keyGenerator: (request) =>
+          request.principal ? `key:${request.principal.keyId}` : `ip:${request.ip}`,
+        errorResponseBuilder: (_request, context) =>
+          new ApiError(
+            'API_ERR_RATE_LIMITED',
+            `rate limit of ${context.max} requests exceeded; retry in ${context.after}`,
+          ),
+      })
+      await registerEtags(v1)
+      await v1.register(compress, { threshold: 1024 })
+      await v1.register(stationRoutes, { db, stationsKv: deps.kv.stations, clock })
+      await v1.register(sessionRoutes, { db })
+      await v1.register(idTagRoutes, { db, idTagsKv: deps.kv.idTags, clock })
+      await v1.register(apiKeyRoutes, { db, keys: deps.keys, clock })
+      await v1.register(eventRoutes, {
+        feed: deps.feed,
+        heartbeatMs: config.API_SSE_HEARTBEAT_MS,
+        maxBufferedBytes: config.API_SSE_MAX_BUFFERED_BYTES,
+      })
+      await v1.register(exportRoutes, { exporter: deps.exporter })
+      await v1.register(commandRoutes, { db, bus, clock })
+    },
+    { prefix: '/v1' },
+  )
+  return app
+}

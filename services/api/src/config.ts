@@ -1,0 +1,79 @@
+import { commonConfig } from '@chargebus/platform'
+import { type Static, Type } from 'typebox'
+
+/**
+ * The API's environment. Every variable has a default that works on a developer machine
+ * (`pnpm deps:up`); the README's configuration table is rendered from this schema.
+ */
+export const ApiConfig = Type.Object({
+  ...commonConfig.logging,
+  ...commonConfig.telemetry,
+  ...commonConfig.http({ port: 3000 }),
+  ...commonConfig.database,
+  ...commonConfig.nats,
+  CHARGEBUS_DEV_API_KEY: Type.String({
+    minLength: 8,
+    default: 'dev-admin-key',
+    description:
+      'An API key with every scope that works only when NODE_ENV is not production (local development, demos).',
+  }),
+  API_CORS_ORIGINS: Type.String({
+    default: '*',
+    expected: "'*' or comma-separated origins",
+    description:
+      'Origins browsers may call the API from (CORS), e.g. https://app.example.com,https://admin.example.com; * allows any.',
+  }),
+  API_RATE_LIMIT_MAX: Type.Integer({
+    minimum: 1,
+    maximum: 1_000_000,
+    default: 1200,
+    description: 'Requests one API key (or, unauthenticated, one client address) may make per window.',
+  }),
+  API_RATE_LIMIT_WINDOW_MS: Type.Integer({
+    minimum: 1000,
+    maximum: 3_600_000,
+    default: 60_000,
+    description: 'Rate-limit window (milliseconds).',
+  }),
+  API_KEY_CACHE_TTL_MS: Type.Integer({
+    minimum: 0,
+    maximum: 60_000,
+    default: 5000,
+    description:
+      'How long a key lookup is cached in memory: a revoked key (by another API instance) is refused at most this long after revocation.',
+  }),
+  API_BODY_LIMIT_BYTES: Type.Integer({
+    minimum: 1024,
+    maximum: 16 * 1024 * 1024,
+    default: 64 * 1024,
+    description: 'Largest accepted request body; larger ones get 413.',
+  }),
+  API_SSE_HEARTBEAT_MS: Type.Integer({
+    minimum: 100,
+    maximum: 300_000,
+    default: 15_000,
+    description: 'Interval of the comment lines (heartbeats) on /v1/events streams.',
+  }),
+  API_SSE_MAX_BUFFERED_BYTES: Type.Integer({
+    minimum: 1024,
+    maximum: 64 * 1024 * 1024,
+    default: 1024 * 1024,
+    description:
+      'Bytes an SSE client may fall behind (unsent output) before its stream is closed; it resumes with Last-Event-ID.',
+  }),
+  DATABASE_POOL_SIZE: Type.Integer({
+    minimum: 1,
+    maximum: 32,
+    default: 4,
+    description: 'Postgres connections (through pgbouncer) for API requests.',
+  }),
+  EXPORT_POOL_SIZE: Type.Integer({
+    minimum: 1,
+    maximum: 16,
+    default: 2,
+    description:
+      'Postgres connections for CSV exports (separate, so long exports never starve requests); more concurrent exports wait.',
+  }),
+})
+
+export type ApiConfig = Static<typeof ApiConfig>

@@ -1,0 +1,180 @@
+import type { Database, Kysely } from '@chargebus/db'
+import { sql } from '@chargebus/db'
+import { decodeCursor, encodeCursor } from '../domain/cursor.ts'
+import { BUCKETS, type BucketName, isRegister } from '../domain/meter-buckets.ts'
+import { exactTime, iso, num, pageOf } from './rows.ts'
+
+export interface MeterValueView {
+  sampledAt: string
+  connectorId: number
+  measurand: string
+  phase: string | null
+  location: string
+  context: string
+  value: number | null
+  unit: string | null
+  valueRaw: string
+  unitRaw: string
+}
+
+export interface MeterBucketView {
+  bucketStart: string
+  measurand: string
+  phase: string | null
+  location: string
+  unit: string | null
+  count: number
+  avg: number | null
+  min: number | null
+  max: number | null
+  last: number | null
+}
+
+export interface MeterValueFilter {
+  /** The session's station and transaction id (meter values are keyed by what the station sent). */
+  stationId: string
+  sessionId: number
+  from?: string | undefined
+  to?: string | undefined
+  measurand?: string | undefined
+  limit: number
+  cursor?: string | undefined
+}
+
+/** A session's sampled values, oldest first (stable order: sampled_at, source message id, sample index). */
+export async function listMeterValues(
+  db: Kysely<Database>,
+  f: MeterValueFilter,
+): Promise<{ items: MeterValueView[]; nextCursor: string | null }> {
+  let q = db
+    .selectFrom('meter_values')
+    .select([
+      'sampled_at',
+      'connector_id',
+      'measurand',
+      'phase',
+      'location',
+      'context',
+      'value',
+      'base_unit',
+      'value_raw',
+      'unit',
+      'source_message_id',
+      'sample_index',
+      exactTime('sampled_at').as('sampled_at_exact'),
+    ])
+    .where('transaction_id', '=', f.sessionId)
+    .where('station_id', '=', f.stationId)
+  if (f.from !== undefined) q = q.where('sampled_at', '>=', new Date(f.from))
+  if (f.to !== undefined) q = q.where('sampled_at', '<', new Date(f.to))
+  if (f.measurand !== undefined) q = q.where('measurand', '=', f.measurand)
+  if (f.cursor !== undefined) {
+    const [at, messageId, index] = decodeCursor('meter-values', f.cursor, ['string', 'string', 'number']) as [
+      string,
+      string,
+      number,
+    ]
+    q = q.where(
+      sql<boolean>`(sampled_at, source_message_id, sample_index) > (${at}::timestamptz, ${messageId}, ${index}::integer)`,
+    )
+  }
+  const rows = await q
+    .orderBy('sampled_at')
+    .orderBy('source_message_id')
+    .orderBy('sample_index')
+    .limit(f.limit + 1)
+    .execute()
+  return pageOf(
+    rows,
+    f.limit,
+    (r) => ({
+      sampledAt: iso(r.sampled_at),
+      connectorId: r.connector_id,
+      measurand: r.measurand,
+      phase: r.phase,
+      location: r.location,
+      context: r.context,
+      value: num(r.value),
+      unit: r.base_unit,
+      valueRaw: r.value_raw,
+      unitRaw: r.unit,
+    }),
+    (r) => encodeCursor('meter-values', [r.sampled_at_exact, r.source_message_id, r.sample_index]),
+  )
+}
+
+interface BucketRow {
+  bucket_start: Date
+  bucket_exact: string
+  measurand: string
+  phase: string | null
+  location: string
+  unit: string | null
+  count: number
+  avg: number | null
+  min: number | null
+  max: number | null
+  last: number | null
+}
+
+/**
+ * A session's values downsampled into `bucket`s aligned to the Unix epoch: one row per bucket, measurand,
+ * phase, location and unit, with avg/min/max, or, for registers, the last value. Ordered by those keys.
+ */
+export async function listMeterBuckets(
+  db: Kysely<Database>,
+  f: MeterValueFilter & { bucket: BucketName },
+): Promise<{ items: MeterBucketView[]; nextCursor: string | null }> {
+  const interval = BUCKETS[f.bucket]
+  const conditions = [sql`transaction_id = ${f.sessionId}`, sql`station_id = ${f.stationId}`]
+  if (f.from !== undefined) conditions.push(sql`sampled_at >= ${new Date(f.from)}`)
+  if (f.to !== undefined) conditions.push(sql`sampled_at < ${new Date(f.to)}`)
+  if (f.measurand !== undefined) conditions.push(sql`measurand = ${f.measurand}`)
+  let after = sql`true`
+  if (f.cursor !== undefined) {
+    const [at, measurand, phase, location, unit] = decodeCursor('meter-buckets', f.cursor, [
+      'string',
+      'string',
+      'string',
+      'string',
+      'string',
+    ]) as string[]
+    after = sql`(bucket_start, measurand, coalesce(phase, ''), location, coalesce(unit, '')) > (${at}::timestamptz, ${measurand}, ${phase}, ${location}, ${unit})`
+  }
+  const { rows } = await sql<BucketRow>`
+    select * from (
+      select date_bin(${interval}::interval, sampled_at, timestamptz '1970-01-01 00:00:00+00') as bucket_start,
+             measurand, phase, location, base_unit as unit,
+             count(*)::integer as count,
+             avg(value)::float8 as avg, min(value)::float8 as min, max(value)::float8 as max,
+             (array_agg(value order by sampled_at desc, sample_index desc) filter (where value is not null))[1]::float8 as last
+        from meter_values
+       where ${sql.join(conditions, sql` and `)}
+       group by 1, 2, 3, 4, 5
+    ) b
+    where ${after}
+    order by bucket_start, measurand, coalesce(phase, ''), location, coalesce(unit, '')
+    limit ${f.limit + 1}`.execute(db)
+  const withExact = rows.map((r) => ({ ...r, bucket_exact: r.bucket_start.toISOString() }))
+  return pageOf(
+    withExact,
+    f.limit,
+    (r) => {
+      const register = isRegister(r.measurand)
+      return {
+        bucketStart: iso(r.bucket_start),
+        measurand: r.measurand,
+        phase: r.phase,
+        location: r.location,
+        unit: r.unit,
+        count: r.count,
+        avg: register ? null : num(r.avg),
+        min: register ? null : num(r.min),
+        max: register ? null : num(r.max),
+        last: register ? num(r.last) : null,
+      }
+    },
+    (r) =>
+      encodeCursor('meter-buckets', [r.bucket_exact, r.measurand, r.phase ?? '', r.location, r.unit ?? '']),
+  )
+}

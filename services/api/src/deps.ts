@@ -1,0 +1,85 @@
+import { connectBus } from '@chargebus/bus'
+import { createDb } from '@chargebus/db'
+import { KvBuckets } from '@chargebus/ocpp-gateway/kv-records'
+import { connect } from '@nats-io/transport-node'
+import pg from 'pg'
+import type { Logger } from 'pino'
+import type { ApiDeps } from './app.ts'
+import type { ApiConfig } from './config.ts'
+import { createDomainEventFeed } from './data-access/domain-events.ts'
+import { createExporter } from './data-access/exports.ts'
+import { createKeyAuthenticator } from './data-access/key-store.ts'
+
+export interface OpenDependenciesOptions {
+  /** Bus namespace; overrides `config.BUS_NAMESPACE` (tests pass their own). */
+  namespace?: string
+}
+
+/** Deps plus how to release them. */
+export interface OpenedDependencies extends ApiDeps {
+  close(): Promise<void>
+}
+
+/**
+ * Connects the bus (KV buckets of the gateway, readiness), a second NATS connection for the SSE feed's
+ * ordered consumers, the request pool and the export pool (both through pgbouncer).
+ */
+export async function openApiDependencies(
+  config: ApiConfig,
+  logger: Logger,
+  opts: OpenDependenciesOptions = {},
+): Promise<OpenedDependencies> {
+  const namespace = opts.namespace ?? config.BUS_NAMESPACE ?? ''
+  const closers: Array<() => Promise<void> | void> = []
+  try {
+    const bus = await connectBus({ servers: config.NATS_URL, name: 'api', namespace, logger })
+    closers.push(() => bus.close())
+    const [stations, idTags] = await Promise.all([bus.kv(KvBuckets.stations), bus.kv(KvBuckets.idTags)])
+    const nc = await connect({ servers: config.NATS_URL, name: 'api-events', maxReconnectAttempts: -1 })
+    closers.push(() => nc.drain())
+    const db = createDb({
+      url: config.DATABASE_URL,
+      poolSize: config.DATABASE_POOL_SIZE,
+      applicationName: 'api',
+      logger,
+    })
+    closers.push(() => db.destroy())
+    const exportPool = new pg.Pool({
+      connectionString: config.DATABASE_URL,
+      max: config.EXPORT_POOL_SIZE,
+      connectionTimeoutMillis: 10_000,
+      idleTimeoutMillis: 10_000,
+      application_name: 'api-export',
+    })
+    exportPool.on('error', (err) => logger.warn({ err }, 'idle export connection failed'))
+    closers.push(() => exportPool.end())
+    return {
+      config,
+      logger,
+      db,
+      bus,
+      kv: { stations, idTags },
+      feed: createDomainEventFeed(nc, namespace),
+      exporter: createExporter(exportPool),
+      keys: createKeyAuthenticator({
+        db,
+        ttlMs: config.API_KEY_CACHE_TTL_MS,
+        devKey: config.NODE_ENV === 'production' ? undefined : config.CHARGEBUS_DEV_API_KEY,
+      }),
+      close: () => closeAll(closers.reverse(), logger),
+    }
+  } catch (err) {
+    await closeAll(closers.reverse(), logger)
+    throw err
+  }
+}
+
+async function closeAll(closers: Array<() => Promise<void> | void>, logger: Logger): Promise<void> {
+  for (const close of closers) {
+    try {
+      await close()
+    } catch (err) {
+      logger.warn({ err }, 'closing a dependency failed')
+    }
+  }
+}

@@ -1,0 +1,208 @@
+import { randomUUID } from 'node:crypto'
+import { type Bus, connectBus } from '@chargebus/bus'
+import {
+  ConnectorStatusChanged,
+  MeterRegisterDecreased,
+  SessionStarted,
+  StationRegistered,
+} from '@chargebus/events'
+import { pino } from 'pino'
+import { expectContractKept, NATS_URL, startTestApi, type TestApi } from '../support/api.ts'
+
+const SLOW = 30_000
+let api: TestApi
+let bus: Bus
+let base: string
+
+beforeAll(async () => {
+  api = await startTestApi({ API_SSE_HEARTBEAT_MS: '200' })
+  base = await api.app.listen({ host: '127.0.0.1', port: 0 })
+  bus = await connectBus({
+    servers: NATS_URL,
+    name: 'api-events-test',
+    namespace: api.namespace,
+    logger: pino({ level: 'silent' }),
+  })
+}, SLOW)
+
+afterAll(async () => {
+  expectContractKept(api)
+  await bus?.close()
+  await api?.close()
+}, SLOW)
+
+const now = () => new Date().toISOString()
+const msg = () => randomUUID()
+
+function publishAll(station: string, other: string) {
+  return [
+    () =>
+      bus.publish(
+        StationRegistered,
+        {
+          stationId: station,
+          registrationStatus: 'Accepted',
+          ocppVersion: '1.6',
+          vendor: 'ACME',
+          model: 'X',
+          bootedAt: now(),
+          sourceMessageId: msg(),
+        },
+        { msgId: msg() },
+      ),
+    () =>
+      bus.publish(
+        ConnectorStatusChanged,
+        {
+          stationId: other,
+          connectorId: 1,
+          status: 'Charging',
+          errorCode: 'NoError',
+          statusAt: now(),
+          receivedAt: now(),
+          sourceMessageId: msg(),
+        },
+        { msgId: msg() },
+      ),
+    () =>
+      bus.publish(
+        MeterRegisterDecreased,
+        {
+          stationId: station,
+          connectorId: 1,
+          previousWh: 10,
+          previousAt: now(),
+          currentWh: 5,
+          currentAt: now(),
+          source: 'meter-values',
+          sourceMessageId: msg(),
+        },
+        { msgId: msg() },
+      ),
+    () =>
+      bus.publish(
+        SessionStarted,
+        {
+          stationId: station,
+          transactionId: 7,
+          connectorId: 1,
+          idTag: 'TAG',
+          meterStartWh: 0,
+          startedAt: now(),
+          sourceMessageId: msg(),
+        },
+        { msgId: msg() },
+      ),
+  ]
+}
+
+interface SseFrame {
+  id?: string
+  event?: string
+  data?: string
+  comment?: string
+}
+
+/** Opens an SSE stream over real HTTP and collects frames until `until` says stop (or the timeout). */
+async function openStream(path: string, headers: Record<string, string> = {}) {
+  const controller = new AbortController()
+  const res = await fetch(`${base}${path}`, {
+    headers: { authorization: `Bearer ${api.keys.read}`, ...headers },
+    signal: controller.signal,
+  })
+  api.contract.check({
+    method: 'GET',
+    url: path,
+    status: res.status,
+    contentType: res.headers.get('content-type') ?? undefined,
+    body: '',
+  })
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader()
+  const decoder = new TextDecoder()
+  const frames: SseFrame[] = []
+  let buffer = ''
+  async function until(done: (frames: SseFrame[]) => boolean, timeoutMs = 5000): Promise<SseFrame[]> {
+    const deadline = Date.now() + timeoutMs
+    while (!done(frames)) {
+      if (Date.now() > deadline) throw new Error(`timed out; got ${JSON.stringify(frames)}`)
+      const { value, done: ended } = await reader.read()
+      if (ended) break
+      buffer += decoder.decode(value, { stream: true })
+      let cut = buffer.indexOf('\n\n')
+      while (cut !== -1) {
+        const frame: SseFrame = {}
+        for (const line of buffer.slice(0, cut).split('\n')) {
+          if (line.startsWith(':')) frame.comment = line.slice(1).trim()
+          else {
+            const [k, ...v] = line.split(': ')
+            if (k === 'id' || k === 'event' || k === 'data') frame[k] = v.join(': ')
+          }
+        }
+        frames.push(frame)
+        buffer = buffer.slice(cut + 2)
+        cut = buffer.indexOf('\n\n')
+      }
+    }
+    return frames
+  }
+  return { res, until, close: () => controller.abort() }
+}
+
+const events = (frames: SseFrame[]) => frames.filter((f) => f.event !== undefined)
+
+test('streams station, connector and session events live (not meter.*), with the stream sequence as id', async () => {
+  const station = `CP-${msg().slice(0, 8)}`
+  const stream = await openStream('/v1/events')
+  expect(stream.res.status).toBe(200)
+  expect(stream.res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8')
+  expect(stream.res.headers.get('content-encoding')).toBeNull()
+  await stream.until((f) => f.some((x) => x.comment?.startsWith('connected')))
+  const acks = []
+  for (const publish of publishAll(station, 'CP-other')) acks.push(await publish())
+  const frames = await stream.until((f) => events(f).length >= 3)
+  stream.close()
+  expect(events(frames).map((f) => [f.id, f.event])).toEqual([
+    [String(acks[0]?.seq), 'station.registered'],
+    [String(acks[1]?.seq), 'connector.status_changed'],
+    [String(acks[3]?.seq), 'session.started'],
+  ])
+  const first = JSON.parse(events(frames)[0]?.data ?? '{}')
+  expect(first).toMatchObject({
+    subject: `station.${station}.registered`,
+    version: 1,
+    data: { stationId: station, registrationStatus: 'Accepted' },
+  })
+  expect(first.publishedAt).toEqual(expect.any(String))
+})
+
+test('filters by station and resumes after Last-Event-ID', async () => {
+  const station = `CP-${msg().slice(0, 8)}`
+  const acks = []
+  for (const publish of publishAll(station, 'CP-elsewhere')) acks.push(await publish())
+  const after = String((acks[0]?.seq ?? 1) - 1)
+  const filtered = await openStream(`/v1/events?station=${station}`, { 'last-event-id': after })
+  const frames = await filtered.until((f) => events(f).length >= 2)
+  filtered.close()
+  expect(events(frames).map((f) => f.event)).toEqual(['station.registered', 'session.started'])
+
+  const resumed = await openStream('/v1/events', { 'last-event-id': String(acks[0]?.seq) })
+  const more = await resumed.until((f) => events(f).length >= 2)
+  resumed.close()
+  expect(events(more).map((f) => f.id)).toEqual([String(acks[1]?.seq), String(acks[3]?.seq)])
+})
+
+test('sends heartbeat comments while idle', async () => {
+  const stream = await openStream('/v1/events')
+  const frames = await stream.until((f) => f.filter((x) => x.comment === 'heartbeat').length >= 2, 3000)
+  stream.close()
+  expect(frames.filter((x) => x.comment === 'heartbeat').length).toBeGreaterThanOrEqual(2)
+})
+
+test('a bad Last-Event-ID is a validation problem', async () => {
+  const res = await api.request('GET', '/v1/events', {
+    key: 'read',
+    headers: { 'last-event-id': 'yesterday' },
+  })
+  expect(res.status).toBe(400)
+  expect(res.json.errors).toEqual([{ name: 'last-event-id', reason: expect.stringContaining('pattern') }])
+})

@@ -1,0 +1,31 @@
+import { readFileSync } from 'node:fs'
+import { CommandApiErrorCodes, parseWait } from '../../src/domain/commands-errors.ts'
+import { payloadErrors } from '../../src/entry-points/http/commands-schemas.ts'
+
+test.each([
+  ['5s', 5000],
+  ['500ms', 500],
+  ['2', 2000],
+  ['120s', 30_000],
+  ['soon', undefined],
+  [undefined, undefined],
+])('parseWait(%s) = %s', (value, expected) => {
+  expect(parseWait(value, 30_000)).toBe(expected)
+})
+
+test('payloadErrors names every bad field under payload', () => {
+  expect(payloadErrors('Reset', { type: 'Soft' })).toEqual([])
+  expect(payloadErrors('Reset', {})).toEqual([{ name: 'payload.type', reason: 'is required' }])
+  expect(payloadErrors('ChangeConfiguration', { key: 'K', value: 'V', extra: 1 })).toEqual([
+    { name: 'payload.extra', reason: 'is not a field of this operation' },
+  ])
+  expect(payloadErrors('SendLocalList', { updateType: 'Differential' })).toEqual([])
+  expect(payloadErrors('GetDiagnostics', {})).toEqual([])
+  expect(payloadErrors('RemoteStartTransaction', { idTag: 'X'.repeat(21) }).map((e) => e.name)).toEqual([
+    'payload.idTag',
+  ])
+})
+
+test.each(Object.keys(CommandApiErrorCodes))('the README documents %s', (code) => {
+  expect(readFileSync(new URL('../../README.md', import.meta.url), 'utf8')).toContain(`\`${code}\``)
+})

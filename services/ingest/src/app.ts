@@ -1,0 +1,81 @@
+import type { Consumption } from '@chargebus/bus'
+import { pingDatabase } from '@chargebus/db'
+import { createServiceApp, type ServiceApp } from '@chargebus/platform'
+import type { IngestDeps } from './deps.ts'
+import {
+  type IngestProgress,
+  startStationMessageConsumer,
+} from './entry-points/consumers/station-messages.ts'
+import { createMaintenance, type Maintenance } from './entry-points/timers/maintenance.ts'
+import { createIngestMetrics } from './metrics.ts'
+
+/** The ingest app: health routes plus the running consumer and sweeps. */
+export type IngestApp = ServiceApp & {
+  /** The sweeps (tests run a pass with a pinned clock). */
+  readonly maintenance: Maintenance
+}
+
+/**
+ * Ingest's Fastify app (never listens): `/healthz`, `/readyz` (Postgres and NATS), `/metrics`. The consumer of
+ * `ocpp.in.>` and the periodic sweeps start when the app is ready (`app.ready()` or `listen`) and stop in
+ * `preClose`, before `onClose` hooks release the bus and the pool.
+ *
+ * ### Examples
+ * ```ts
+ * const deps = await openIngestDependencies(config, logger)
+ * const app = buildApp(deps)
+ * app.addHook('onClose', () => deps.close())
+ * await app.ready() // consuming
+ * ```
+ */
+export function buildApp(deps: IngestDeps): IngestApp {
+  const { config, logger, bus, db } = deps
+  const app = createServiceApp({
+    name: 'ingest',
+    logger,
+    keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    readiness: { postgres: () => pingDatabase(db), nats: () => bus.ping() },
+  })
+  const metrics = createIngestMetrics(app.metrics)
+  const progress: IngestProgress = { lastBatchAtMs: undefined, lagMs: undefined }
+  const maintenance = createMaintenance({
+    db,
+    bus,
+    kvs: deps.kvs,
+    logger,
+    metrics,
+    progress,
+    sweepIntervalMs: config.INGEST_SWEEP_INTERVAL_MS,
+    partitionCheckIntervalMs: config.INGEST_PARTITION_CHECK_INTERVAL_MS,
+    offlineAfterHeartbeats: config.INGEST_OFFLINE_AFTER_HEARTBEATS,
+    defaultHeartbeatIntervalS: config.INGEST_DEFAULT_HEARTBEAT_INTERVAL_S,
+    sessionOverdueS: config.INGEST_SESSION_OVERDUE_S,
+    ...(deps.clock ? { clock: deps.clock } : {}),
+  })
+
+  let consumer: Consumption | undefined
+  app.addHook('onReady', async () => {
+    // Partitions first (a fresh month), and the outbox left by a crash, before new batches.
+    await maintenance.start()
+    consumer = await startStationMessageConsumer({
+      db,
+      bus,
+      logger,
+      metrics,
+      progress,
+      rules: { clockSkewThresholdMs: config.INGEST_CLOCK_SKEW_THRESHOLD_S * 1000 },
+      durable: config.INGEST_DURABLE,
+      batchSize: config.INGEST_BATCH_SIZE,
+      batchWaitMs: config.INGEST_BATCH_WAIT_MS,
+      maxInFlight: config.INGEST_MAX_IN_FLIGHT,
+      maxDeliver: config.INGEST_MAX_DELIVER,
+      ackWaitMs: config.INGEST_ACK_WAIT_MS,
+    })
+  })
+  app.addHook('preClose', async () => {
+    // Stop intake: in-flight batches commit and are acked while the pool is still open.
+    await consumer?.stop()
+    await maintenance.stop()
+  })
+  return Object.assign(app, { maintenance })
+}

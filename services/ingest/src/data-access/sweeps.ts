@@ -1,0 +1,82 @@
+import type { Database, Kysely } from '@chargebus/db'
+import { sql } from '@chargebus/db'
+import { type EventData, SessionOverdue, StationOffline } from '@chargebus/events'
+import type { DomainEvent } from '../domain/apply-batch.ts'
+import { addToOutbox, type OutboxEntry } from './outbox.ts'
+
+/*
+ * Periodic, clock-driven state changes. Each runs in one transaction that changes the rows and writes the
+ * events to the outbox, so a crash never loses the event of a change that happened.
+ */
+
+/**
+ * Marks stations whose heartbeat is overdue offline (nothing received for `missedHeartbeats` intervals, the
+ * interval given at boot or `defaultIntervalS`). Returns the outbox entries of the `station.offline` events.
+ */
+export async function markOfflineStations(
+  db: Kysely<Database>,
+  opts: { now: Date; missedHeartbeats: number; defaultIntervalS: number },
+): Promise<OutboxEntry[]> {
+  return db.transaction().execute(async (trx) => {
+    const { rows } = await sql<{ id: string; last_seen_at: Date; interval_s: number }>`
+      update stations
+         set offline_since = ${opts.now.toISOString()}::timestamptz, updated_at = now()
+       where offline_since is null
+         and last_seen_at is not null
+         and last_seen_at < ${opts.now.toISOString()}::timestamptz
+             - make_interval(secs => coalesce(heartbeat_interval_s, ${opts.defaultIntervalS}) * ${opts.missedHeartbeats}::float8)
+      returning id, last_seen_at, coalesce(heartbeat_interval_s, ${opts.defaultIntervalS})::integer as interval_s`.execute(
+      trx,
+    )
+    const events: DomainEvent[] = rows.map((r) => {
+      const data: EventData<typeof StationOffline> = {
+        stationId: r.id,
+        lastSeenAt: r.last_seen_at.toISOString(),
+        offlineSince: opts.now.toISOString(),
+        heartbeatIntervalS: r.interval_s,
+      }
+      return { event: StationOffline, data, msgId: `${StationOffline.name}:${r.id}/${data.offlineSince}` }
+    })
+    return addToOutbox(trx, events)
+  })
+}
+
+/** Reports sessions open longer than `thresholdS` (once each: `overdue_reported_at`). */
+export async function reportOverdueSessions(
+  db: Kysely<Database>,
+  opts: { now: Date; thresholdS: number },
+): Promise<OutboxEntry[]> {
+  return db.transaction().execute(async (trx) => {
+    const { rows } = await sql<{
+      id: number
+      station_id: string
+      connector_id: number | null
+      started_at: Date
+    }>`
+      update transactions
+         set overdue_reported_at = ${opts.now.toISOString()}::timestamptz, updated_at = now()
+       where state = 'active'
+         and overdue_reported_at is null
+         and started_at < ${opts.now.toISOString()}::timestamptz - make_interval(secs => ${opts.thresholdS})
+      returning id, station_id, connector_id, started_at`.execute(trx)
+    const events: DomainEvent[] = rows.map((r) => {
+      const data: EventData<typeof SessionOverdue> = {
+        stationId: r.station_id,
+        transactionId: r.id,
+        startedAt: r.started_at.toISOString(),
+        openForS: Math.floor((opts.now.getTime() - r.started_at.getTime()) / 1000),
+        thresholdS: opts.thresholdS,
+        detectedAt: opts.now.toISOString(),
+      }
+      if (r.connector_id !== null) data.connectorId = r.connector_id
+      return { event: SessionOverdue, data, msgId: `${SessionOverdue.name}:${r.station_id}/${r.id}` }
+    })
+    return addToOutbox(trx, events)
+  })
+}
+
+/** Creates the monthly partitions (previous, current and next month) that are missing; returns their names. */
+export async function ensurePartitions(db: Kysely<Database>): Promise<string[]> {
+  const { rows } = await sql<{ name: string }>`select ensure_monthly_partitions() as name`.execute(db)
+  return rows.map((r) => r.name)
+}

@@ -1,0 +1,79 @@
+import { type Bus, connectBus } from '@chargebus/bus'
+import { createDb, type Database, type Kysely } from '@chargebus/db'
+import { Streams } from '@chargebus/events'
+import type { KV } from '@nats-io/kv'
+import type { Logger } from 'pino'
+import type { IngestConfig } from './config.ts'
+import { openMirrorBuckets } from './data-access/kv-mirror.ts'
+
+/** Everything ingest needs, opened by `openIngestDependencies` (main, tests). */
+export interface IngestDeps {
+  config: IngestConfig
+  logger: Logger
+  bus: Bus
+  db: Kysely<Database>
+  /** The gateway's KV caches (id tags, stations) that decisions are mirrored into. */
+  kvs: { idTags: KV; stations: KV }
+  /** The clock of the sweeps; tests pin it. */
+  clock?: () => Date
+}
+
+export interface OpenedIngestDependencies extends IngestDeps {
+  /** Drains the bus, then closes the pool. Call after the app closed (consumers stopped in preClose). */
+  close(): Promise<void>
+}
+
+export interface OpenIngestOptions {
+  /** Bus namespace; overrides `config.BUS_NAMESPACE` (tests pass their own). */
+  namespace?: string
+  /** Caps the streams' max_bytes (tests, small dev servers). */
+  streamMaxBytes?: number
+}
+
+/**
+ * Connects the bus (namespace `opts.namespace`, else `BUS_NAMESPACE`), ensures the streams ingest reads and
+ * writes (OCPP_IN, DOMAIN, DEAD_LETTERS), opens the gateway's KV buckets and a pool of `DATABASE_POOL_SIZE`
+ * connections through pgbouncer.
+ */
+export async function openIngestDependencies(
+  config: IngestConfig,
+  logger: Logger,
+  opts: OpenIngestOptions = {},
+): Promise<OpenedIngestDependencies> {
+  const bus = await connectBus({
+    servers: config.NATS_URL,
+    name: 'ingest',
+    namespace: opts.namespace ?? config.BUS_NAMESPACE,
+    logger,
+  })
+  try {
+    await bus.ensureStreams(
+      [Streams.OCPP_IN, Streams.DOMAIN, Streams.DEAD_LETTERS],
+      opts.streamMaxBytes ? { maxBytes: opts.streamMaxBytes } : {},
+    )
+    const kvs = await openMirrorBuckets(bus)
+    const db = createDb({
+      url: config.DATABASE_URL,
+      poolSize: config.DATABASE_POOL_SIZE,
+      applicationName: 'ingest',
+      logger,
+    })
+    return {
+      config,
+      logger,
+      bus,
+      db,
+      kvs,
+      async close() {
+        try {
+          await bus.close()
+        } finally {
+          await db.destroy()
+        }
+      },
+    }
+  } catch (err) {
+    await bus.close().catch(() => {})
+    throw err
+  }
+}

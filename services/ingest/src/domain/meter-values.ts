@@ -1,0 +1,149 @@
+import type { v16 } from '@chargebus/ocpp'
+
+/** One sampled value with OCPP's defaults applied and its value normalised to a base unit. */
+export interface SampleRow {
+  station_id: string
+  connector_id: number
+  transaction_id: number | null
+  sampled_at: string
+  measurand: string
+  phase: string | null
+  location: string
+  context: string
+  format: string
+  unit: string
+  value_raw: string
+  /** Decimal text (numeric), or null when the value is not a number. */
+  value: string | null
+  base_unit: string | null
+  received_at: string
+  source_action: 'MeterValues' | 'StopTransaction'
+  source_message_id: string
+  sample_index: number
+}
+
+const DEFAULT_MEASURAND = 'Energy.Active.Import.Register'
+
+/** The unit a measurand is reported in when the station omits `unit` (OCPP says Wh, which only fits energy). */
+export function defaultUnitOf(measurand: string): string {
+  if (measurand.startsWith('Energy.Reactive')) return 'varh'
+  if (measurand.startsWith('Energy.')) return 'Wh'
+  if (measurand.startsWith('Power.Reactive')) return 'var'
+  if (measurand === 'Power.Factor') return '1'
+  if (measurand.startsWith('Power.')) return 'W'
+  if (measurand.startsWith('Current.')) return 'A'
+  if (measurand === 'Voltage') return 'V'
+  if (measurand === 'Temperature') return 'Celsius'
+  if (measurand === 'SoC') return 'Percent'
+  if (measurand === 'Frequency') return 'Hz'
+  if (measurand === 'RPM') return 'rpm'
+  return 'Wh'
+}
+
+/** unit -> [base unit, factor] (temperatures need an offset: see `normalise`). */
+const SCALE: Readonly<Record<string, readonly [string, number]>> = {
+  Wh: ['Wh', 1],
+  kWh: ['Wh', 1000],
+  varh: ['varh', 1],
+  kvarh: ['varh', 1000],
+  W: ['W', 1],
+  kW: ['W', 1000],
+  VA: ['VA', 1],
+  kVA: ['VA', 1000],
+  var: ['var', 1],
+  kvar: ['var', 1000],
+  A: ['A', 1],
+  V: ['V', 1],
+  Percent: ['Percent', 1],
+  Hz: ['Hz', 1],
+  rpm: ['rpm', 1],
+  Celsius: ['Celsius', 1],
+}
+
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/
+
+/**
+ * A value normalised to its base unit: Wh, varh, W, VA, var, A, V, Celsius, Percent, Hz, rpm. Returns
+ * `{ value: null }` for anything that is not a plain number (signed data, empty text).
+ *
+ * ### Examples
+ * ```ts
+ * normalise('1.5', 'kWh') // { value: '1500', baseUnit: 'Wh' }
+ * normalise('212', 'Fahrenheit') // { value: '100', baseUnit: 'Celsius' }
+ * ```
+ */
+export function normalise(raw: string, unit: string): { value: string | null; baseUnit: string | null } {
+  const text = raw.trim()
+  if (!DECIMAL.test(text)) return { value: null, baseUnit: SCALE[unit]?.[0] ?? (unit || null) }
+  const n = Number(text)
+  if (!Number.isFinite(n)) return { value: null, baseUnit: null }
+  if (unit === 'Fahrenheit') return { value: String(round(((n - 32) * 5) / 9)), baseUnit: 'Celsius' }
+  if (unit === 'K') return { value: String(round(n - 273.15)), baseUnit: 'Celsius' }
+  const scale = SCALE[unit]
+  if (scale === undefined) return { value: String(n), baseUnit: unit || null }
+  return { value: scale[1] === 1 ? String(n) : String(round(n * scale[1])), baseUnit: scale[0] }
+}
+
+/** Rounds away binary noise (1.1 kWh is 1100 Wh, not 1100.0000000000002). */
+function round(n: number): number {
+  return Number(n.toPrecision(15))
+}
+
+/**
+ * Flattens meterValue[] into one row per sampled value, indexed in message order (the index is part of the
+ * idempotency key).
+ */
+export function sampleRows(
+  meterValues: readonly v16.cs.MeterValue[],
+  ctx: {
+    stationId: string
+    connectorId: number
+    transactionId: number | null
+    receivedAt: string
+    sourceAction: SampleRow['source_action']
+    messageId: string
+  },
+): SampleRow[] {
+  const rows: SampleRow[] = []
+  let index = 0
+  for (const mv of meterValues) {
+    for (const sv of mv.sampledValue) {
+      const measurand = sv.measurand ?? DEFAULT_MEASURAND
+      const unit = sv.unit ?? defaultUnitOf(measurand)
+      const format = sv.format ?? 'Raw'
+      const { value, baseUnit } =
+        format === 'SignedData' ? { value: null, baseUnit: null } : normalise(sv.value, unit)
+      rows.push({
+        station_id: ctx.stationId,
+        connector_id: ctx.connectorId,
+        transaction_id: ctx.transactionId,
+        sampled_at: mv.timestamp,
+        measurand,
+        phase: sv.phase ?? null,
+        location: sv.location ?? 'Outlet',
+        context: sv.context ?? 'Sample.Periodic',
+        format,
+        unit,
+        value_raw: sv.value,
+        value,
+        base_unit: baseUnit,
+        received_at: ctx.receivedAt,
+        source_action: ctx.sourceAction,
+        source_message_id: ctx.messageId,
+        sample_index: index++,
+      })
+    }
+  }
+  return rows
+}
+
+/** Whether a row is a reading of the connector's main energy register (the one checked for going backwards). */
+export function isImportRegister(row: SampleRow): boolean {
+  return (
+    row.measurand === DEFAULT_MEASURAND &&
+    row.phase === null &&
+    row.location === 'Outlet' &&
+    row.base_unit === 'Wh' &&
+    row.value !== null
+  )
+}

@@ -1,0 +1,179 @@
+import type { Bus, Consumption, ReceivedEvent } from '@chargebus/bus'
+import type { Database, Kysely } from '@chargebus/db'
+import { DeadLetterRecorded, type EventData, OcppMessageReceived, Streams } from '@chargebus/events'
+import { AppError } from '@chargebus/platform'
+import type { Logger } from 'pino'
+import { loadState, writeChanges } from '../../data-access/batch-store.ts'
+import { addToOutbox, type OutboxEntry, publishOutbox } from '../../data-access/outbox.ts'
+import { applyBatch, dedupeMessages, type IngestRules, needsOf } from '../../domain/apply-batch.ts'
+import { decodeStationMessage } from '../../domain/station-message.ts'
+import type { IngestMetrics } from '../../metrics.ts'
+
+type Received = ReceivedEvent<typeof OcppMessageReceived>
+
+export interface StationMessageConsumerOptions {
+  db: Kysely<Database>
+  bus: Bus
+  logger: Logger
+  metrics: IngestMetrics
+  rules: IngestRules
+  durable: string
+  batchSize: number
+  batchWaitMs: number
+  maxInFlight: number
+  maxDeliver: number
+  ackWaitMs: number
+  /** Updated after every committed batch (the offline sweep waits while ingest lags). */
+  progress: IngestProgress
+}
+
+export interface IngestProgress {
+  lastBatchAtMs: number | undefined
+  lagMs: number | undefined
+}
+
+/**
+ * The consumer of `ocpp.in.>`: batches of up to `batchSize` messages, each written in ONE transaction (decode ->
+ * lock current rows -> pure `applyBatch` -> unnest writes -> outbox), acked by the bus only after commit; domain
+ * events are published after commit. When a batch fails for anything but the infrastructure, its messages are
+ * retried one by one so a poison message is dead-lettered alone and the others are written.
+ */
+export async function startStationMessageConsumer(opts: StationMessageConsumerOptions): Promise<Consumption> {
+  const { db, bus, logger, metrics, rules } = opts
+  const log = logger.child({ component: 'station-messages' })
+
+  async function ingest(batch: readonly Received[]): Promise<void> {
+    const started = performance.now()
+    const messages = dedupeMessages(batch.map((e) => decodeStationMessage(e.data)))
+    const needs = needsOf(messages)
+    const { counts, outbox } = await db.transaction().execute(async (trx) => {
+      const state = await loadState(trx, needs)
+      const changes = applyBatch(state, messages, rules)
+      const counts = await writeChanges(trx, changes)
+      const outbox = await addToOutbox(trx, changes.events)
+      return { counts, outbox }
+    })
+    const now = Date.now()
+    metrics.batchDuration.observe((performance.now() - started) / 1000)
+    metrics.batchSize.observe(batch.length)
+    for (const m of messages) metrics.messages.inc({ action: m.action })
+    for (const [table, n] of Object.entries(counts)) if (n > 0) metrics.rows.inc({ table }, n)
+    const newest = Math.max(...messages.map((m) => m.receivedMs))
+    if (Number.isFinite(newest)) {
+      opts.progress.lagMs = now - newest
+      metrics.lag.set(Math.max(0, now - newest) / 1000)
+    }
+    opts.progress.lastBatchAtMs = now
+    await publish(outbox)
+  }
+
+  async function publish(outbox: readonly OutboxEntry[]): Promise<void> {
+    if (outbox.length === 0) return
+    try {
+      const { published, failed } = await publishOutbox(db, bus, outbox)
+      for (const e of published) metrics.eventsPublished.inc({ event: e.event.name })
+      if (failed > 0) {
+        metrics.outboxFailures.inc(failed)
+        log.warn({ failed }, 'domain events not published; the outbox relay retries them')
+      }
+    } catch (err) {
+      // Committed and in the outbox: the relay publishes them. Never fail (and redeliver) the batch for this.
+      log.warn({ err }, 'publishing domain events failed; the outbox relay retries them')
+    }
+  }
+
+  async function deadLetter(
+    e: Received,
+    err: unknown,
+    reason: 'non-retryable' | 'max-deliveries',
+  ): Promise<void> {
+    const record: EventData<typeof DeadLetterRecorded> = {
+      stream: Streams.OCPP_IN.name,
+      consumer: opts.durable,
+      subject: e.subject,
+      streamSequence: e.seq,
+      event: { name: e.name, version: e.version },
+      headers: e.headers,
+      payload: JSON.stringify(e.data),
+      payloadEncoding: 'utf8',
+      publishedAt: e.publishedAt.toISOString(),
+      reason,
+      error: errorSummary(err),
+      deliveryCount: e.deliveryCount,
+      maxDeliver: opts.maxDeliver,
+      deadLetteredAt: new Date().toISOString(),
+    }
+    if (e.msgId !== undefined) record.msgId = e.msgId
+    await bus.publish(DeadLetterRecorded, record, {
+      msgId: `dlq:${record.stream}:${record.consumer}:${record.streamSequence}`,
+    })
+    metrics.deadLetters.inc({ reason })
+    log.error({ err, seq: e.seq, subject: e.subject, reason }, 'station message dead-lettered')
+  }
+
+  /** One message per transaction: the good ones are written, a poison one is dead-lettered on its own. */
+  async function isolate(batch: readonly Received[]): Promise<void> {
+    let retry: unknown
+    for (const e of batch) {
+      try {
+        await ingest([e])
+      } catch (err) {
+        if (isInfrastructureError(err)) throw err
+        if (!isRetryable(err)) await deadLetter(e, err, 'non-retryable')
+        else if (e.deliveryCount >= opts.maxDeliver) await deadLetter(e, err, 'max-deliveries')
+        else retry ??= err
+      }
+    }
+    // Everything written is idempotent: redelivering the whole batch only retries the failed message.
+    if (retry !== undefined) throw retry
+  }
+
+  return bus.consume({
+    stream: Streams.OCPP_IN,
+    durable: opts.durable,
+    events: OcppMessageReceived,
+    batchSize: opts.batchSize,
+    batchWaitMs: opts.batchWaitMs,
+    maxInFlight: opts.maxInFlight,
+    maxDeliver: opts.maxDeliver,
+    ackWaitMs: opts.ackWaitMs,
+    // Enough unacked messages for every in-flight batch plus the next ones prefetched.
+    maxAckPending: Math.max(1000, opts.batchSize * opts.maxInFlight * 2),
+    batchHandler: async (batch) => {
+      try {
+        await ingest(batch)
+      } catch (err) {
+        metrics.batchFailures.inc()
+        if (batch.length === 1 || isInfrastructureError(err)) throw err
+        log.warn({ err, size: batch.length }, 'batch failed; retrying its messages one by one')
+        await isolate(batch)
+      }
+    },
+  })
+}
+
+const INFRASTRUCTURE_SQLSTATE = /^(08|53|57|58|40|XX)/
+const DATA_SQLSTATE = /^(22|23)/
+
+/** Postgres or the network is in trouble: every message would fail alike, so the batch is redelivered as is. */
+export function isInfrastructureError(err: unknown): boolean {
+  if (err instanceof AppError) return err.code === 'DB_ERR_UNAVAILABLE' || err.code.startsWith('BUS_ERR_')
+  const e = err as { code?: unknown; message?: unknown }
+  if (typeof e?.code === 'string' && INFRASTRUCTURE_SQLSTATE.test(e.code)) return true
+  if (typeof e?.code === 'string' && /^E[A-Z]+$/.test(e.code)) return true // ECONNREFUSED, ETIMEDOUT, ...
+  const message = typeof e?.message === 'string' ? e.message : ''
+  return /timeout exceeded when trying to connect|Connection terminated|connection.*closed/i.test(message)
+}
+
+/** Whether retrying a single message can help: not for invalid messages or data the database refuses. */
+export function isRetryable(err: unknown): boolean {
+  if (err instanceof AppError) return err.retryable
+  const code = (err as { code?: unknown })?.code
+  return !(typeof code === 'string' && DATA_SQLSTATE.test(code))
+}
+
+function errorSummary(err: unknown): { code?: string; name: string; message: string } {
+  const e = err instanceof Error ? err : new Error(String(err))
+  const code = (err as { code?: unknown })?.code
+  return { ...(typeof code === 'string' ? { code } : {}), name: e.name, message: e.message.slice(0, 1000) }
+}

@@ -1,0 +1,243 @@
+import { sql } from '@chargebus/db'
+import { idTagKey, KvBuckets, kvKey } from '@chargebus/ocpp-gateway/kv-records'
+import { mirrorIdTag, mirrorStationDecision, openMirrorBuckets } from '../../src/data-access/kv-mirror.ts'
+import {
+  createWorld,
+  domainEvents,
+  eventually,
+  type IngestWorld,
+  publishRaw,
+  startTestIngest,
+  type TestIngest,
+} from '../support/ingest.ts'
+import {
+  aBoot,
+  aHeartbeat,
+  aMeterValues,
+  aStart,
+  aStatus,
+  type Raw,
+  registerReading,
+} from '../support/messages.ts'
+
+/* The clock-driven sweeps (pinned clock), the data-quality events and the KV mirror of operator decisions. */
+
+const SLOW = 60_000
+let world: IngestWorld
+let ingest: TestIngest
+
+beforeAll(async () => {
+  world = await createWorld()
+  ingest = await startTestIngest(world)
+}, SLOW)
+afterAll(async () => {
+  await ingest?.close()
+  await world?.close()
+}, SLOW)
+
+async function ingestAll(messages: Raw[]): Promise<void> {
+  await publishRaw(world, messages)
+  const stream = `${world.namespace.toUpperCase()}_OCPP_IN`
+  await eventually(async () => {
+    const info = await world.admin.jsm.consumers.info(stream, 'ingest')
+    return info.num_pending === 0 && info.num_ack_pending === 0
+  })
+}
+
+const eventsOf = async (name: string, stationId: string) =>
+  (await domainEvents(world)).filter((e) => e.name === name && e.data.stationId === stationId)
+
+test(
+  'a station whose heartbeat is overdue goes offline, and online when it speaks again',
+  async () => {
+    const t0 = Date.parse('2026-11-26T10:00:00.000Z')
+    await ingestAll([aBoot({ stationId: 'CP-LIVE', receivedAt: new Date(t0).toISOString(), interval: 60 })])
+    await ingest.app.maintenance.runOnce(new Date(t0 + 2 * 60_000)) // 2 intervals: still online
+    expect(
+      (
+        await world.db
+          .selectFrom('stations')
+          .select('offline_since')
+          .where('id', '=', 'CP-LIVE')
+          .executeTakeFirstOrThrow()
+      ).offline_since,
+    ).toBeNull()
+
+    const sweptAt = new Date(t0 + 3 * 60_000 + 1000)
+    await ingest.app.maintenance.runOnce(sweptAt)
+    const s = await world.db
+      .selectFrom('stations')
+      .selectAll()
+      .where('id', '=', 'CP-LIVE')
+      .executeTakeFirstOrThrow()
+    expect(s.offline_since).toEqual(sweptAt)
+    await eventually(async () => (await eventsOf('station.offline', 'CP-LIVE')).length === 1)
+    await ingest.app.maintenance.runOnce(new Date(sweptAt.getTime() + 60_000))
+    expect(await eventsOf('station.offline', 'CP-LIVE')).toHaveLength(1)
+
+    // An old message replayed after the sweep does not bring it back; a new one does.
+    await ingestAll([aHeartbeat({ stationId: 'CP-LIVE', receivedAt: new Date(t0 + 1000).toISOString() })])
+    expect(
+      (
+        await world.db
+          .selectFrom('stations')
+          .select('offline_since')
+          .where('id', '=', 'CP-LIVE')
+          .executeTakeFirstOrThrow()
+      ).offline_since,
+    ).toEqual(sweptAt)
+    await ingestAll([
+      aHeartbeat({ stationId: 'CP-LIVE', receivedAt: new Date(sweptAt.getTime() + 5000).toISOString() }),
+    ])
+    expect(
+      (
+        await world.db
+          .selectFrom('stations')
+          .select('offline_since')
+          .where('id', '=', 'CP-LIVE')
+          .executeTakeFirstOrThrow()
+      ).offline_since,
+    ).toBeNull()
+    await eventually(async () => (await eventsOf('station.online', 'CP-LIVE')).length === 1)
+    expect((await eventsOf('station.online', 'CP-LIVE'))[0]?.data).toMatchObject({
+      offlineSince: sweptAt.toISOString(),
+    })
+  },
+  SLOW,
+)
+
+test(
+  'a session open longer than the threshold is reported once',
+  async () => {
+    await ingestAll([
+      aStart({ stationId: 'CP-LONG', transactionId: 4242, timestamp: '2026-11-20T10:00:00.000Z' }),
+    ])
+    await ingest.app.maintenance.runOnce(new Date('2026-11-22T10:00:00.000Z'))
+    await ingest.app.maintenance.runOnce(new Date('2026-11-22T11:00:00.000Z'))
+    await eventually(async () => (await eventsOf('session.overdue', 'CP-LONG')).length === 1)
+    expect((await eventsOf('session.overdue', 'CP-LONG'))[0]?.data).toMatchObject({
+      transactionId: 4242,
+      openForS: 172_800,
+    })
+  },
+  SLOW,
+)
+
+test(
+  'data quality: a register going backwards and a skewed station clock',
+  async () => {
+    await ingestAll([
+      aStatus({
+        stationId: 'CP-DQ',
+        status: 'Available',
+        timestamp: '2026-11-26T10:00:00.000Z',
+        receivedAt: '2026-11-26T10:00:01.000Z',
+      }),
+    ])
+    await ingestAll([
+      aMeterValues({
+        stationId: 'CP-DQ',
+        values: [
+          registerReading('2026-11-26T10:05:00.000Z', 5000),
+          registerReading('2026-11-26T10:10:00.000Z', 4000),
+        ],
+      }),
+      // 20 minutes ahead of the gateway's clock
+      aStatus({
+        stationId: 'CP-DQ',
+        status: 'Preparing',
+        timestamp: '2026-11-26T10:40:00.000Z',
+        receivedAt: '2026-11-26T10:20:00.000Z',
+      }),
+    ])
+    await eventually(async () => (await eventsOf('meter.register_decreased', 'CP-DQ')).length === 1)
+    expect((await eventsOf('meter.register_decreased', 'CP-DQ'))[0]?.data).toMatchObject({
+      previousWh: 5000,
+      currentWh: 4000,
+      source: 'meter-values',
+    })
+    await eventually(async () => (await eventsOf('station.clock_skewed', 'CP-DQ')).length === 1)
+    expect((await eventsOf('station.clock_skewed', 'CP-DQ'))[0]?.data).toMatchObject({
+      skewMs: 1_200_000,
+      thresholdMs: 300_000,
+    })
+    const s = await world.db
+      .selectFrom('stations')
+      .select(['clock_skew_ms'])
+      .where('id', '=', 'CP-DQ')
+      .executeTakeFirstOrThrow()
+    expect(s.clock_skew_ms).toBe('1200000')
+  },
+  SLOW,
+)
+
+test(
+  'id tags and registration decisions in Postgres reach the gateway caches; newer KV records win',
+  async () => {
+    const kvs = await openMirrorBuckets(world.publisher)
+    // The API's path: write Postgres, then mirror.
+    await world.db
+      .insertInto('id_tags')
+      .values({ id_tag: 'tag-api-1', status: 'Blocked', parent_id_tag: 'FLEET-9' })
+      .execute()
+    const tag = await world.db
+      .selectFrom('id_tags')
+      .selectAll()
+      .where('id_tag', '=', 'tag-api-1')
+      .executeTakeFirstOrThrow()
+    expect(await mirrorIdTag(kvs.idTags, tag)).toBe('written')
+    expect(await mirrorIdTag(kvs.idTags, tag)).toBe('unchanged')
+    expect((await kvs.idTags.get(idTagKey('TAG-API-1')))?.json()).toMatchObject({
+      status: 'Blocked',
+      parentIdTag: 'FLEET-9',
+    })
+
+    // A row whose KV write never happened is repaired by the sweep.
+    await world.db
+      .insertInto('id_tags')
+      .values({ id_tag: 'TAG-SWEPT', status: 'Accepted', expiry_date: '2027-01-01T00:00:00Z' })
+      .execute()
+    // A pending station an operator accepts; the gateway's record keeps its password.
+    await ingestAll([
+      aBoot({ stationId: 'CP-DECIDE', status: 'Pending', receivedAt: '2026-11-26T10:00:00.000Z' }),
+    ])
+    await kvs.stations.put(
+      kvKey('CP-DECIDE'),
+      JSON.stringify({
+        registrationStatus: 'Pending',
+        password: { algorithm: 'sha256', salt: 'c2FsdA==', hash: 'aGFzaA==' },
+        firstSeenAt: '2026-11-26T10:00:00.000Z',
+        updatedAt: '2026-11-26T10:00:00.000Z',
+        source: 'gateway',
+      }),
+    )
+    await sql`update stations set registration_status = 'Accepted', registration_status_at = '2026-11-26T11:00:00Z' where id = 'CP-DECIDE'`.execute(
+      world.db,
+    )
+    await ingest.app.maintenance.runOnce()
+    expect((await kvs.idTags.get(idTagKey('tag-swept')))?.json()).toMatchObject({
+      status: 'Accepted',
+      expiryDate: '2027-01-01T00:00:00.000Z',
+    })
+    expect((await kvs.stations.get(kvKey('CP-DECIDE')))?.json()).toMatchObject({
+      registrationStatus: 'Accepted',
+      updatedAt: '2026-11-26T11:00:00.000Z',
+      password: { algorithm: 'sha256' },
+    })
+
+    // A newer decision made directly in KV (e.g. pnpm chargebus station set) is not overwritten by an older row.
+    await kvs.stations.put(
+      kvKey('CP-DECIDE'),
+      JSON.stringify({ registrationStatus: 'Rejected', updatedAt: '2026-11-26T12:00:00.000Z' }),
+    )
+    expect(
+      await mirrorStationDecision(kvs.stations, {
+        id: 'CP-DECIDE',
+        registration_status: 'Accepted',
+        registration_status_at: new Date('2026-11-26T11:00:00Z'),
+      }),
+    ).toBe('kv-newer')
+    expect(KvBuckets.stations).toBe('ocpp_stations')
+  },
+  SLOW,
+)

@@ -1,0 +1,82 @@
+import { Type } from 'typebox'
+
+/** The command dispatcher's variables (part of `GatewayConfig`). */
+export const commandsConfig = {
+  OCPP_COMMANDS_ENABLED: Type.Boolean({
+    default: true,
+    description:
+      'true runs the command dispatcher (COMMANDS stream -> stations). Per-station order and one call in flight per station hold across replicas through the commands table, but run it on one or two replicas, not all.',
+  }),
+  OCPP_CENTRAL_SYSTEM_URL: Type.Optional(
+    Type.String({
+      format: 'uri',
+      pattern: '^https?://',
+      expected: 'an http:// or https:// URL',
+      description:
+        'Our CentralSystemService address sent as wsa:From in calls to stations; `/ocpp/<version>` is appended. Unset: OCPP_PUBLIC_URL, else http://HOST:PORT.',
+    }),
+  ),
+  OCPP_COMMAND_TIMEOUT_MS: Type.Integer({
+    minimum: 100,
+    maximum: 600_000,
+    default: 30_000,
+    description:
+      'How long a call to a station may take (connect + answer). A call that got no answer in time is failed, never resent.',
+  }),
+  OCPP_COMMAND_CONCURRENCY: Type.Integer({
+    minimum: 1,
+    maximum: 1024,
+    default: 32,
+    description: 'Calls to different stations in flight at once (each station has at most one).',
+  }),
+  OCPP_COMMAND_MAX_PENDING: Type.Integer({
+    minimum: 1,
+    maximum: 100_000,
+    default: 1000,
+    description:
+      'Commands held by the dispatcher at once (waiting behind their station, or for an unreachable station); more wait in the stream.',
+  }),
+  OCPP_COMMAND_RETRY_MS: Type.String({
+    default: '1000,2000,5000,15000,30000,60000',
+    pattern: '^\\s*\\d+(\\s*,\\s*\\d+)*\\s*$',
+    expected: 'comma-separated milliseconds',
+    description:
+      'Waits between delivery attempts to an unreachable station (the last one repeats); any message from the station retries at once.',
+  }),
+  OCPP_COMMAND_DEFAULT_TTL_S: Type.Integer({
+    minimum: 1,
+    maximum: 7 * 86_400,
+    default: 86_400,
+    description:
+      'Commands without ttlSeconds expire this long after they were requested (never sent after it).',
+  }),
+  OCPP_COMMAND_ACK_WAIT_MS: Type.Integer({
+    minimum: 500,
+    maximum: 300_000,
+    default: 30_000,
+    description:
+      "JetStream ack wait of the dispatcher consumer: a crashed gateway's commands are redelivered after this (held ones are kept alive).",
+  }),
+  OCPP_COMMAND_ORDER_STALE_S: Type.Integer({
+    minimum: 1,
+    maximum: 86_400,
+    default: 300,
+    description:
+      'An older unfinished command of the same station blocks a newer one unless its row was not touched for this long (a dispatcher that died).',
+  }),
+  OCPP_CAPABILITIES_DELAY_MS: Type.Integer({
+    minimum: -1,
+    maximum: 600_000,
+    default: 2_000,
+    description:
+      "Delay after an Accepted BootNotification before the dispatcher queues GetConfiguration to learn the station's feature profiles and configuration; -1 turns it off.",
+  }),
+  OCPP_DIAGNOSTICS_LOCATION: Type.Optional(
+    Type.String({
+      minLength: 1,
+      expected: 'a URL, {station} is replaced',
+      description:
+        'Upload location for GetDiagnostics commands that give none (e.g. ftp://user:pass@ftp.example.com/diagnostics/{station}/).',
+    }),
+  ),
+}

@@ -1,0 +1,49 @@
+import type { Bus } from '@chargebus/bus'
+import type { Database, Kysely } from '@chargebus/db'
+import type { Logger } from 'pino'
+import type { GatewayConfig } from './config.ts'
+import { createCommandStore } from './data-access/command-store.ts'
+import { createStationCaller } from './data-access/station-caller.ts'
+import {
+  type CommandDispatcher,
+  createCommandDispatcher,
+} from './entry-points/consumers/command-dispatcher.ts'
+
+/** Our CentralSystemService address for wsa:From: OCPP_CENTRAL_SYSTEM_URL, else OCPP_PUBLIC_URL, else HOST:PORT. */
+export function centralSystemBaseUrl(config: GatewayConfig): string {
+  const base =
+    config.OCPP_CENTRAL_SYSTEM_URL ?? config.OCPP_PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`
+  return base.replace(/\/+$/, '')
+}
+
+/** The dispatcher with its Postgres store and SOAP caller (not started: `main` and tests start it). */
+export function createCommandsDependency(deps: {
+  config: GatewayConfig
+  logger: Logger
+  bus: Bus
+  db: Kysely<Database>
+  clock?: () => Date
+}): CommandDispatcher {
+  const { config } = deps
+  const base = centralSystemBaseUrl(config)
+  return createCommandDispatcher({
+    bus: deps.bus,
+    logger: deps.logger,
+    store: createCommandStore(deps.db),
+    caller: createStationCaller({
+      centralSystemUrl: (version) => `${base}/ocpp/${version}`,
+      timeoutMs: config.OCPP_COMMAND_TIMEOUT_MS,
+    }),
+    settings: {
+      concurrency: config.OCPP_COMMAND_CONCURRENCY,
+      maxPending: config.OCPP_COMMAND_MAX_PENDING,
+      retryScheduleMs: config.OCPP_COMMAND_RETRY_MS.split(',').map((v) => Number(v.trim())),
+      defaultTtlMs: config.OCPP_COMMAND_DEFAULT_TTL_S * 1000,
+      ackWaitMs: config.OCPP_COMMAND_ACK_WAIT_MS,
+      orderStaleMs: config.OCPP_COMMAND_ORDER_STALE_S * 1000,
+      capabilitiesDelayMs: config.OCPP_CAPABILITIES_DELAY_MS,
+      diagnosticsLocation: config.OCPP_DIAGNOSTICS_LOCATION,
+    },
+    ...(deps.clock ? { clock: deps.clock } : {}),
+  })
+}

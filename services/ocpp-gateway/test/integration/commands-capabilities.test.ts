@@ -1,0 +1,141 @@
+import { type CpServer, startCpServer } from '../../../../test/support/cp-server.ts'
+import { type CommandGateway, startCommandGateway, uniqueStation } from '../support/commands.ts'
+
+/*
+ * What the dispatcher learns and tracks per station: capabilities (GetConfiguration it issues itself after an
+ * Accepted boot) and the local authorization list (SendLocalList built from id_tags, full and differential,
+ * versions counted per station).
+ */
+
+const terminal = ['accepted', 'rejected', 'failed', 'expired']
+let cg: CommandGateway
+let cp: CpServer
+const station = uniqueStation('CAP')
+
+beforeAll(async () => {
+  cg = await startCommandGateway({ OCPP_CAPABILITIES_DELAY_MS: '0' })
+  cp = await startCpServer({ id: station })
+}, 20_000)
+afterAll(async () => {
+  await cp?.stop()
+  await cg?.close()
+}, 20_000)
+
+test('after an Accepted boot the dispatcher asks the station for its configuration and stores it', async () => {
+  await cg.boot(station, `${cp.url}/ocpp/cp/${station}`)
+  const calls = await cp.waitFor((c) => c.some((x) => x.op === 'GetConfiguration'))
+  const call = calls.find((c) => c.op === 'GetConfiguration')
+  expect(call).toMatchObject({ chargeBoxIdentity: station, issues: [], request: {} })
+
+  let caps = await readCapabilities()
+  for (let i = 0; i < 100 && !caps; i++) {
+    await new Promise((r) => setTimeout(r, 50))
+    caps = await readCapabilities()
+  }
+  expect(caps).toMatchObject({
+    ocpp_version: '1.6',
+    feature_profiles: ['Core', 'RemoteTrigger'],
+    configuration: { SupportedFeatureProfiles: { value: 'Core,RemoteTrigger', readonly: true } },
+  })
+  const row = await cg.db
+    .selectFrom('commands')
+    .selectAll()
+    .where('station_id', '=', station)
+    .where('operation', '=', 'GetConfiguration')
+    .executeTakeFirstOrThrow()
+  expect(row).toMatchObject({ origin: 'system', status: 'accepted', requested_by: 'ocpp-gateway' })
+
+  // The same boot retried (same MessageID) does not ask twice: the key is the boot's MessageID.
+  expect(cp.calls().filter((c) => c.op === 'GetConfiguration')).toHaveLength(1)
+}, 20_000)
+
+test('SendLocalList: a full list from id_tags, then only the differences, versions counted per station', async () => {
+  const tags = { keep: `${station}-K`, change: `${station}-C`, drop: `${station}-D`, add: `${station}-A` }
+  for (const t of Object.values(tags)) expect(t.length).toBeLessThanOrEqual(20)
+  await cg.db
+    .insertInto('id_tags')
+    .values([
+      { id_tag: tags.keep, status: 'Accepted' },
+      { id_tag: tags.change, status: 'Accepted' },
+      { id_tag: tags.drop, status: 'Accepted' },
+    ])
+    .execute()
+
+  const full = await cg.queue(station, 'SendLocalList', { updateType: 'Full' })
+  expect((await cg.waitFor(full, terminal)).status).toBe('accepted')
+  const sentFull = lastCall('SendLocalList')
+  expect(sentFull.listVersion).toBe('1')
+  const fullTags = listOf(sentFull).map((e) => e.idTag)
+  expect(fullTags).toEqual(expect.arrayContaining([tags.keep, tags.change, tags.drop]))
+
+  await cg.db.updateTable('id_tags').set({ status: 'Blocked' }).where('id_tag', '=', tags.change).execute()
+  await cg.db.deleteFrom('id_tags').where('id_tag', '=', tags.drop).execute()
+  await cg.db.insertInto('id_tags').values({ id_tag: tags.add, status: 'Accepted' }).execute()
+
+  const diff = await cg.queue(station, 'SendLocalList', { updateType: 'Differential' })
+  expect((await cg.waitFor(diff, terminal)).status).toBe('accepted')
+  const sentDiff = lastCall('SendLocalList')
+  expect(sentDiff).toMatchObject({ listVersion: '2', updateType: 'Differential' })
+  const entries = listOf(sentDiff)
+  const mine = entries.filter((e) => e.idTag.startsWith(station))
+  expect(mine).toEqual([
+    { idTag: tags.add, idTagInfo: { status: 'Accepted' } },
+    { idTag: tags.change, idTagInfo: { status: 'Blocked' } },
+    { idTag: tags.drop },
+  ])
+
+  const stored = await cg.db
+    .selectFrom('station_local_lists')
+    .selectAll()
+    .where('station_id', '=', station)
+    .executeTakeFirstOrThrow()
+  expect(stored.list_version).toBe(2)
+  expect(stored.source_command_id).toBe(diff)
+  expect(Object.keys(stored.entries)).toEqual(expect.arrayContaining([tags.keep, tags.change, tags.add]))
+  expect(stored.entries[tags.change]).toEqual({ status: 'Blocked' })
+  expect(stored.entries[tags.drop]).toBeUndefined()
+
+  // A list the caller gives is sent as given (with its version).
+  const given = await cg.queue(station, 'SendLocalList', {
+    updateType: 'Full',
+    listVersion: 10,
+    localAuthorizationList: [{ idTag: 'ONLY-ME', idTagInfo: { status: 'Accepted' } }],
+  })
+  expect((await cg.waitFor(given, terminal)).status).toBe('accepted')
+  expect(lastCall('SendLocalList')).toMatchObject({ listVersion: '10', updateType: 'Full' })
+  const after = await cg.db
+    .selectFrom('station_local_lists')
+    .selectAll()
+    .where('station_id', '=', station)
+    .executeTakeFirstOrThrow()
+  expect({ version: after.list_version, entries: after.entries }).toEqual({
+    version: 10,
+    entries: { 'ONLY-ME': { status: 'Accepted' } },
+  })
+}, 20_000)
+
+function readCapabilities() {
+  return cg.db
+    .selectFrom('station_capabilities')
+    .selectAll()
+    .where('station_id', '=', station)
+    .executeTakeFirst()
+}
+
+function lastCall(op: string): Record<string, unknown> {
+  const call = cp
+    .calls()
+    .filter((c) => c.op === op)
+    .at(-1)
+  expect(call?.issues).toEqual([])
+  return call?.request ?? {}
+}
+
+/** cp_server logs one list item as an object, several as an array. */
+function listOf(
+  request: Record<string, unknown>,
+): Array<{ idTag: string; idTagInfo?: Record<string, unknown> }> {
+  const raw = request.localAuthorizationList
+  if (raw === undefined) return []
+  return (Array.isArray(raw) ? raw : [raw]) as Array<{ idTag: string; idTagInfo?: Record<string, unknown> }>
+}

@@ -1,0 +1,169 @@
+import { readFileSync } from 'node:fs'
+import { COMMAND_OPERATIONS, type CommandOperation, commandRefusal } from '@chargebus/events'
+import { ocppServices } from '@chargebus/ocpp'
+import { CommandErrorCodes } from '../../src/domain/command-errors.ts'
+import {
+  applyLocalList,
+  buildLocalList,
+  isExpired,
+  learnConfiguration,
+  outcomeOf,
+  retryDelayMs,
+  uploadLocationFor,
+} from '../../src/domain/commands.ts'
+
+describe('outcomeOf', () => {
+  test.each([
+    [{ status: 'Accepted' }, 'accepted'],
+    [{ status: 'Scheduled' }, 'accepted'],
+    [{ status: 'RebootRequired' }, 'accepted'],
+    [{ status: 'Unlocked' }, 'accepted'],
+    [{ status: 'Rejected' }, 'rejected'],
+    [{ status: 'NotSupported' }, 'rejected'],
+    [{ status: 'UnlockFailed' }, 'rejected'],
+    [{ status: 'VersionMismatch' }, 'rejected'],
+    [{ status: 'UnknownVendorId' }, 'rejected'],
+    [{ fileName: 'diag.zip' }, 'accepted'],
+    [{ listVersion: 3 }, 'accepted'],
+    [{}, 'accepted'],
+  ])('%j is %s', (response, expected) => {
+    expect(outcomeOf(response)).toBe(expected)
+  })
+})
+
+describe('isExpired', () => {
+  const now = new Date('2026-11-28T10:00:00.000Z')
+  test.each([
+    [null, false],
+    [undefined, false],
+    ['2026-11-28T09:59:59.999Z', true],
+    ['2026-11-28T10:00:00.000Z', true],
+    ['2026-11-28T10:00:00.001Z', false],
+  ])('%s -> %s', (expiresAt, expected) => {
+    expect(isExpired(expiresAt, now)).toBe(expected)
+  })
+})
+
+test('retryDelayMs walks the schedule and repeats its last entry', () => {
+  const schedule = [1000, 5000, 60_000]
+  expect([1, 2, 3, 4, 10].map((n) => retryDelayMs(n, schedule))).toEqual([1000, 5000, 60_000, 60_000, 60_000])
+  expect(retryDelayMs(0, schedule)).toBe(1000)
+  expect(retryDelayMs(3, [])).toBe(0)
+})
+
+describe('learnConfiguration', () => {
+  test('reads keys, profiles and unknown keys', () => {
+    expect(
+      learnConfiguration({
+        configurationKey: [
+          { key: 'SupportedFeatureProfiles', readonly: true, value: 'Core, SmartCharging ,,RemoteTrigger' },
+          { key: 'AuthorizationKey', readonly: false },
+        ],
+        unknownKey: ['Nope'],
+      }),
+    ).toEqual({
+      configuration: {
+        SupportedFeatureProfiles: { value: 'Core, SmartCharging ,,RemoteTrigger', readonly: true },
+        AuthorizationKey: { readonly: false },
+      },
+      profiles: ['Core', 'SmartCharging', 'RemoteTrigger'],
+      unknownKeys: ['Nope'],
+    })
+  })
+  test('no SupportedFeatureProfiles: profiles unknown', () => {
+    expect(learnConfiguration({}).profiles).toBeNull()
+  })
+})
+
+describe('local lists', () => {
+  const tags = [
+    { idTag: 'b-tag', status: 'Blocked' },
+    { idTag: 'A-TAG', status: 'Accepted', expiryDate: '2030-01-01T00:00:00.000Z', parentIdTag: 'FLEET' },
+  ]
+  test('Full lists every tag, sorted', () => {
+    expect(buildLocalList('Full', tags, { OLD: { status: 'Accepted' } }).list).toEqual([
+      {
+        idTag: 'A-TAG',
+        idTagInfo: { status: 'Accepted', expiryDate: '2030-01-01T00:00:00.000Z', parentIdTag: 'FLEET' },
+      },
+      { idTag: 'b-tag', idTagInfo: { status: 'Blocked' } },
+    ])
+  })
+  test('Differential lists new and changed tags and removals, compared case-insensitively', () => {
+    const previous = {
+      'B-TAG': { status: 'Blocked' },
+      'a-tag': { status: 'Accepted' },
+      Gone: { status: 'Accepted' },
+    }
+    const { list, entries } = buildLocalList('Differential', tags, previous)
+    expect(list).toEqual([
+      {
+        idTag: 'A-TAG',
+        idTagInfo: { status: 'Accepted', expiryDate: '2030-01-01T00:00:00.000Z', parentIdTag: 'FLEET' },
+      },
+      { idTag: 'Gone' },
+    ])
+    expect(Object.keys(entries).sort()).toEqual(['A-TAG', 'b-tag'])
+    expect(applyLocalList(previous, 'Differential', list)).toEqual({
+      'B-TAG': { status: 'Blocked' },
+      'A-TAG': entries['A-TAG'],
+    })
+  })
+  test('nothing changed: an empty differential list', () => {
+    const { entries } = buildLocalList('Full', tags, {})
+    expect(buildLocalList('Differential', tags, entries).list).toEqual([])
+  })
+  test('Full replaces what the station had', () => {
+    expect(
+      applyLocalList({ X: { status: 'Accepted' } }, 'Full', [
+        { idTag: 'Y', idTagInfo: { status: 'Blocked' } },
+      ]),
+    ).toEqual({
+      Y: { status: 'Blocked' },
+    })
+  })
+})
+
+test('uploadLocationFor fills the station, URL-encoded', () => {
+  expect(uploadLocationFor('ftp://u:p@h/diag/{station}/', 'CP 1/a')).toBe('ftp://u:p@h/diag/CP%201%2Fa/')
+})
+
+describe('commandRefusal', () => {
+  test.each<[CommandOperation, '1.5' | '1.6' | null, string[] | null, string | undefined]>([
+    ['Reset', '1.6', ['Core'], undefined],
+    [
+      'ReserveNow',
+      '1.6',
+      ['Core', 'RemoteTrigger'],
+      'ReserveNow needs the Reservation feature profile; the station supports Core, RemoteTrigger',
+    ],
+    ['ReserveNow', '1.6', null, undefined],
+    ['ReserveNow', null, [], undefined],
+    ['TriggerMessage', '1.6', ['core', 'remotetrigger'], undefined],
+    ['TriggerMessage', '1.5', null, 'TriggerMessage does not exist in OCPP 1.5'],
+    ['SetChargingProfile', '1.5', ['SmartCharging'], 'SetChargingProfile does not exist in OCPP 1.5'],
+    ['GetDiagnostics', '1.5', null, undefined],
+  ])('%s on %s with %j', (op, ocppVersion, profiles, expected) => {
+    expect(commandRefusal(op, { ocppVersion, profiles })).toBe(expected)
+  })
+
+  test('covers the 19 ChargePointService operations of 1.6, 15 of them in 1.5', () => {
+    const ops = Object.entries(COMMAND_OPERATIONS)
+    expect(ops).toHaveLength(19)
+    expect(ops.filter(([, o]) => o.v15)).toHaveLength(15)
+    expect(ops.map(([op]) => op).sort()).toEqual(
+      Object.keys(ocppServices['1.6'].chargePoint.operations).sort(),
+    )
+    expect(
+      ops
+        .filter(([, o]) => o.v15)
+        .map(([op]) => op)
+        .sort(),
+    ).toEqual(Object.keys(ocppServices['1.5'].chargePoint.operations).sort())
+  })
+})
+
+test.each(Object.keys(CommandErrorCodes))('the README documents %s', (code) => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
+  expect(readme).toContain(`\`${code}\``)
+})
