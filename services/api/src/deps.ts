@@ -1,6 +1,6 @@
 import { connectBus } from '@chargebus/bus'
 import { createDb } from '@chargebus/db'
-import { KvBuckets } from '@chargebus/ocpp-gateway/kv-records'
+import { openKvBuckets } from '@chargebus/ocpp-gateway/kv-writes'
 import { connect } from '@nats-io/transport-node'
 import pg from 'pg'
 import type { Logger } from 'pino'
@@ -34,7 +34,7 @@ export async function openApiDependencies(
   try {
     const bus = await connectBus({ servers: config.NATS_URL, name: 'api', namespace, logger })
     closers.push(() => bus.close())
-    const [stations, idTags] = await Promise.all([bus.kv(KvBuckets.stations), bus.kv(KvBuckets.idTags)])
+    const kv = await openKvBuckets(bus)
     const nc = await connect({ servers: config.NATS_URL, name: 'api-events', maxReconnectAttempts: -1 })
     closers.push(() => nc.drain())
     const db = createDb({
@@ -58,7 +58,7 @@ export async function openApiDependencies(
       logger,
       db,
       bus,
-      kv: { stations, idTags },
+      kv,
       feed: createDomainEventFeed(nc, namespace),
       exporter: createExporter(exportPool),
       keys: createKeyAuthenticator({

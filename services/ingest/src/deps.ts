@@ -1,10 +1,9 @@
 import { type Bus, connectBus } from '@chargebus/bus'
 import { createDb, type Database, type Kysely } from '@chargebus/db'
 import { Streams } from '@chargebus/events'
-import type { KV } from '@nats-io/kv'
+import { type KvBucketHandles, openKvBuckets } from '@chargebus/ocpp-gateway/kv-writes'
 import type { Logger } from 'pino'
 import type { IngestConfig } from './config.ts'
-import { openMirrorBuckets } from './data-access/kv-mirror.ts'
 
 /** Everything ingest needs, opened by `openIngestDependencies` (main, tests). */
 export interface IngestDeps {
@@ -13,7 +12,7 @@ export interface IngestDeps {
   bus: Bus
   db: Kysely<Database>
   /** The gateway's KV caches (id tags, stations) that decisions are mirrored into. */
-  kvs: { idTags: KV; stations: KV }
+  kvs: KvBucketHandles
   /** The clock of the sweeps; tests pin it. */
   clock?: () => Date
 }
@@ -51,7 +50,7 @@ export async function openIngestDependencies(
       [Streams.OCPP_IN, Streams.DOMAIN, Streams.DEAD_LETTERS],
       opts.streamMaxBytes ? { maxBytes: opts.streamMaxBytes } : {},
     )
-    const kvs = await openMirrorBuckets(bus)
+    const kvs = await openKvBuckets(bus)
     const db = createDb({
       url: config.DATABASE_URL,
       poolSize: config.DATABASE_POOL_SIZE,

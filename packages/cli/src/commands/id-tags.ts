@@ -3,12 +3,18 @@ import { connectBus } from '@chargebus/bus'
 import {
   fromKvKey,
   type IdTagRecord,
-  idTagKey,
   idTagRecordValidator,
   KvBuckets,
 } from '@chargebus/ocpp-gateway/kv-records'
+import {
+  type IdTagState,
+  type MirrorOutcome,
+  mirrorIdTag,
+  removeIdTag,
+  toIdTagRecord,
+} from '@chargebus/ocpp-gateway/kv-writes'
 import { pino } from 'pino'
-import type { Command } from '../context.ts'
+import type { Command, Output } from '../context.ts'
 
 const STATUSES = ['Accepted', 'Blocked', 'Expired', 'Invalid', 'ConcurrentTx'] as const
 
@@ -22,7 +28,7 @@ Writes the id-tag records the OCPP gateway mirrors into memory (KV bucket ${KvBu
 default nats://127.0.0.1:4222). Running gateways see a change within milliseconds. Tags compare
 case-insensitively. --namespace NAME targets a bus namespace (tests).`,
 
-  async run(args, { env, stdout }) {
+  async run(args, { env, stdout, stderr }) {
     const { positionals, values } = parseArgs({
       args,
       options: {
@@ -55,31 +61,37 @@ case-insensitively. --namespace NAME targets a bus namespace (tests).`,
         }
         return 0
       }
-      const key = idTagKey(tag as string)
+      const idTag = tag as string
+      const now = new Date()
       if (action === 'remove') {
-        await kv.delete(key)
+        if (keptNewer(await removeIdTag(kv, idTag, now), idTag, stderr)) return 1
         stdout.write(`removed ${tag}\n`)
         return 0
       }
-      const record: IdTagRecord = {
-        status: values.status as IdTagRecord['status'],
-        updatedAt: new Date().toISOString(),
-      }
+      const state: IdTagState = { idTag, status: values.status as IdTagRecord['status'], updatedAt: now }
       if (values.expires !== undefined) {
-        const at = new Date(values.expires)
-        if (Number.isNaN(at.getTime())) throw usageError('--expires must be an ISO 8601 date-time')
-        record.expiryDate = at.toISOString()
+        state.expiryDate = new Date(values.expires)
+        if (Number.isNaN(state.expiryDate.getTime()))
+          throw usageError('--expires must be an ISO 8601 date-time')
       }
-      if (values.parent !== undefined) record.parentIdTag = values.parent
-      if (!idTagRecordValidator.Check(record))
+      if (values.parent !== undefined) state.parentIdTag = values.parent
+      const record = toIdTagRecord(state)
+      if (!idTagRecordValidator.Check(record) || values.parent === '')
         throw usageError(`--status must be one of ${STATUSES.join(', ')}; --parent 1 to 20 characters`)
-      await kv.put(key, JSON.stringify(record))
+      if (keptNewer(await mirrorIdTag(kv, state), idTag, stderr)) return 1
       stdout.write(`${tag} ${record.status}${record.expiryDate ? ` until ${record.expiryDate}` : ''}\n`)
       return 0
     } finally {
       await bus.close()
     }
   },
+}
+
+/** True (and says so) when KV holds a record updated after now: a writer with a clock ahead of ours. */
+function keptNewer(outcome: MirrorOutcome, tag: string, stderr: Output): boolean {
+  if (outcome !== 'kv-newer') return false
+  stderr.write(`${tag}: not changed, the gateway cache holds a newer record (clock skew?)\n`)
+  return true
 }
 
 function usageError(message: string): Error {

@@ -7,6 +7,7 @@ import {
   type StationRecord,
   stationRecordValidator,
 } from '@chargebus/ocpp-gateway/kv-records'
+import { mirrorRegistration } from '@chargebus/ocpp-gateway/kv-writes'
 import { pino } from 'pino'
 import type { Command } from '../context.ts'
 
@@ -20,7 +21,7 @@ NATS_URL, default nats://127.0.0.1:4222): the BootNotification answer under OCPP
 and the HTTP Basic password (stored as a scrypt hash) the station must then send.
 --namespace NAME targets a bus namespace (tests).`,
 
-  async run(args, { env, stdout }) {
+  async run(args, { env, stdout, stderr }) {
     const { positionals, values } = parseArgs({
       args,
       options: {
@@ -44,9 +45,12 @@ and the HTTP Basic password (stored as a scrypt hash) the station must then send
     })
     try {
       const kv = await bus.kv(KvBuckets.stations)
-      const current = await kv.get(kvKey(id))
-      const existing = current?.operation === 'PUT' ? (current.json() as StationRecord) : undefined
+      const read = async () => {
+        const entry = await kv.get(kvKey(id))
+        return entry?.operation === 'PUT' ? (entry.json() as StationRecord) : undefined
+      }
       if (action === 'show') {
+        const existing = await read()
         stdout.write(
           existing
             ? `${JSON.stringify({ ...existing, password: existing.password ? '***' : undefined })}\n`
@@ -54,21 +58,26 @@ and the HTTP Basic password (stored as a scrypt hash) the station must then send
         )
         return existing ? 0 : 1
       }
-      const now = new Date().toISOString()
-      const record: StationRecord = {
-        ...(existing ?? { firstSeenAt: now }),
-        registrationStatus: (values.status ??
-          existing?.registrationStatus ??
-          'Accepted') as StationRecord['registrationStatus'],
-        updatedAt: now,
-        source: 'cli',
-      }
-      if (values.password !== undefined) record.password = hashPassword(values.password)
-      if (values['no-password']) delete record.password
-      if (!stationRecordValidator.Check(record))
+      const status = values.status as StationRecord['registrationStatus'] | undefined
+      if (status !== undefined && !stationRecordValidator.Check({ registrationStatus: status }))
         throw usageError('--status must be Accepted, Pending or Rejected')
-      await kv.put(kvKey(id), JSON.stringify(record))
-      stdout.write(`${id} ${record.registrationStatus}${record.password ? ' (password set)' : ''}\n`)
+      const outcome = await mirrorRegistration(kv, {
+        stationId: id,
+        registrationStatus: status,
+        password: values['no-password']
+          ? null
+          : values.password === undefined
+            ? undefined
+            : hashPassword(values.password),
+        decidedAt: new Date(),
+        source: 'cli',
+      })
+      if (outcome === 'kv-newer') {
+        stderr.write(`${id}: not changed, the gateway cache holds a newer record (clock skew?)\n`)
+        return 1
+      }
+      const record = await read()
+      stdout.write(`${id} ${record?.registrationStatus}${record?.password ? ' (password set)' : ''}\n`)
       return 0
     } finally {
       await bus.close()

@@ -59,7 +59,9 @@ test('id-tags add / list / remove write the records the OCPP gateway mirrors', a
   expect(await runCli(['id-tags', 'list', '--namespace', namespace], list.ctx)).toBe(0)
   expect(list.stdout()).toMatch(/^TAG-1\t\{"status":"Accepted"/)
 
-  expect(await runCli(['id-tags', 'remove', 'tag-1', '--namespace', namespace], capture().ctx)).toBe(0)
+  const removed = capture()
+  expect(await runCli(['id-tags', 'remove', 'tag-1', '--namespace', namespace], removed.ctx)).toBe(0)
+  expect(removed.stdout()).toBe('removed tag-1\n')
   expect((await kv.get(idTagKey('TAG-1')))?.operation).toBe('DEL')
 })
 
@@ -87,4 +89,26 @@ test('station set writes the registration status and a password hash', async () 
     password: { algorithm: 'scrypt' },
   })
   expect(JSON.stringify(record)).not.toContain('"pw"')
+})
+
+test('station set changes only what it is given; a newer record in KV is not overwritten', async () => {
+  const kv = await bus.kv(KvBuckets.stations)
+  const set = async (...args: string[]) => {
+    const io = capture()
+    const code = await runCli(['station', 'set', 'CP-CLI-2', ...args, '--namespace', namespace], io.ctx)
+    return { code, ...io }
+  }
+  expect((await set('--password', 'pw')).stdout()).toBe('CP-CLI-2 Accepted (password set)\n')
+  expect((await set('--status', 'Rejected')).stdout()).toBe('CP-CLI-2 Rejected (password set)\n')
+  expect((await set('--no-password')).stdout()).toBe('CP-CLI-2 Rejected\n')
+  expect((await kv.get(kvKey('CP-CLI-2')))?.json()).not.toHaveProperty('password')
+
+  await kv.put(
+    kvKey('CP-CLI-2'),
+    JSON.stringify({ registrationStatus: 'Pending', updatedAt: '2999-01-01T00:00:00Z' }),
+  )
+  const late = await set('--status', 'Accepted')
+  expect(late.code).toBe(1)
+  expect(late.stderr()).toMatch(/newer record/)
+  expect((await kv.get(kvKey('CP-CLI-2')))?.json()).toMatchObject({ registrationStatus: 'Pending' })
 })

@@ -1,14 +1,15 @@
 import { sql } from '@chargebus/db'
 import {
   count,
-  createWorld,
   domainEvents,
+  drained,
   eventually,
   type IngestWorld,
-  publishRaw,
+  ingestAll,
+  SLOW,
   startTestIngest,
-  type TestIngest,
   tableCounts,
+  useWorldAndIngest,
 } from '../support/ingest.ts'
 import {
   aBoot,
@@ -17,7 +18,6 @@ import {
   aStart,
   aStatus,
   aStop,
-  type Raw,
   registerReading,
 } from '../support/messages.ts'
 
@@ -26,33 +26,10 @@ import {
  * published exactly as the gateway does, consumed by the real ingest app.
  */
 
-const SLOW = 60_000
 let world: IngestWorld
-let ingest: TestIngest
-
-beforeAll(async () => {
-  world = await createWorld()
-  ingest = await startTestIngest(world)
-}, SLOW)
-
-afterAll(async () => {
-  await ingest?.close()
-  await world?.close()
-}, SLOW)
-
-/** Publishes and waits until ingest's consumer acked everything in the stream. */
-async function ingestAll(messages: Raw[], msgId?: (m: Raw) => string): Promise<void> {
-  await publishRaw(world, messages, msgId)
-  await drained()
-}
-
-async function drained(durable = 'ingest'): Promise<void> {
-  const stream = `${world.namespace.toUpperCase()}_OCPP_IN`
-  await eventually(async () => {
-    const info = await world.admin.jsm.consumers.info(stream, durable)
-    return info.num_pending === 0 && info.num_ack_pending === 0
-  })
-}
+useWorldAndIngest((w) => {
+  world = w
+})
 
 describe('a session, then the same messages again', () => {
   const station = 'CP-DUP'
@@ -95,7 +72,7 @@ describe('a session, then the same messages again', () => {
   test(
     'is written once: rows, values normalised, session completed with energy and duration',
     async () => {
-      await ingestAll(messages)
+      await ingestAll(world, messages)
       const t = await world.db
         .selectFrom('transactions')
         .selectAll()
@@ -190,7 +167,7 @@ describe('a session, then the same messages again', () => {
     async () => {
       const before = await tableCounts(world.db)
       const eventsBefore = (await domainEvents(world)).length
-      await ingestAll(messages, (m) => `again/${m.messageId}`)
+      await ingestAll(world, messages, (m) => `again/${m.messageId}`)
       expect(await tableCounts(world.db)).toEqual(before)
       expect((await domainEvents(world)).length).toBe(eventsBefore)
     },
@@ -204,7 +181,7 @@ describe('a session, then the same messages again', () => {
       const eventsBefore = (await domainEvents(world)).length
       const replayer = await startTestIngest(world, { INGEST_DURABLE: 'replay' })
       try {
-        await drained('replay')
+        await drained(world, 'replay')
       } finally {
         await replayer.close()
       }
@@ -220,7 +197,7 @@ describe('out of order', () => {
     'StopTransaction before its StartTransaction and meter values before both converge to one completed session',
     async () => {
       const station = 'CP-OOO'
-      await ingestAll([
+      await ingestAll(world, [
         aMeterValues({
           stationId: station,
           transactionId: 9100,
@@ -245,7 +222,7 @@ describe('out of order', () => {
         energy_wh: null,
       })
 
-      await ingestAll([
+      await ingestAll(world, [
         aStart({
           stationId: station,
           transactionId: 9100,
@@ -273,10 +250,10 @@ describe('out of order', () => {
     'an older StatusNotification goes to the history but does not overwrite the current status',
     async () => {
       const station = 'CP-STATUS'
-      await ingestAll([
+      await ingestAll(world, [
         aStatus({ stationId: station, status: 'Charging', timestamp: '2026-11-26T10:10:00.000Z' }),
       ])
-      await ingestAll([
+      await ingestAll(world, [
         aStatus({ stationId: station, status: 'Preparing', timestamp: '2026-11-26T10:05:00.000Z' }),
       ])
       const c = await world.db
@@ -295,8 +272,8 @@ describe('out of order', () => {
     'last_seen_at is a max: an older message arriving later does not move it back',
     async () => {
       const station = 'CP-SEEN'
-      await ingestAll([aHeartbeat({ stationId: station, receivedAt: '2026-11-26T12:00:00.000Z' })])
-      await ingestAll([aHeartbeat({ stationId: station, receivedAt: '2026-11-26T11:00:00.000Z' })])
+      await ingestAll(world, [aHeartbeat({ stationId: station, receivedAt: '2026-11-26T12:00:00.000Z' })])
+      await ingestAll(world, [aHeartbeat({ stationId: station, receivedAt: '2026-11-26T11:00:00.000Z' })])
       const s = await world.db
         .selectFrom('stations')
         .selectAll()
@@ -314,7 +291,7 @@ describe('StopTransaction for a transaction nobody started', () => {
     'a positive id is kept as a stop_only transaction; -1 goes to unmatched_stops',
     async () => {
       const station = 'CP-UNKNOWN'
-      await ingestAll([
+      await ingestAll(world, [
         aStop({ stationId: station, transactionId: 777777, meterStop: 100 }),
         aStop({ stationId: station, transactionId: -1, meterStop: 200, idTag: 'TAG-OFFLINE' }),
       ])
@@ -343,7 +320,7 @@ describe('partitions', () => {
     async () => {
       const station = 'CP-PART'
       const now = new Date()
-      await ingestAll([
+      await ingestAll(world, [
         aMeterValues({
           stationId: station,
           values: [registerReading(now.toISOString(), 10), registerReading('2099-06-01T00:00:00.000Z', 20)],

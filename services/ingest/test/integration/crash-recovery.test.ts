@@ -4,6 +4,7 @@ import {
   count,
   createWorld,
   domainEvents,
+  drained,
   eventually,
   type IngestWorld,
   NATS_URL,
@@ -44,14 +45,6 @@ function backlog(prefix: string, n: number): Raw[] {
   )
 }
 
-async function drained(durable: string): Promise<void> {
-  const stream = `${world.namespace.toUpperCase()}_OCPP_IN`
-  await eventually(async () => {
-    const info = await world.admin.jsm.consumers.info(stream, durable)
-    return info.num_pending === 0 && info.num_ack_pending === 0
-  }, 60_000)
-}
-
 const rowsOf = (prefix: string) => count(world.db, 'meter_values', sql`station_id like ${`${prefix}-%`}`)
 
 test(
@@ -68,7 +61,7 @@ test(
 
     const second = await startTestIngest(world, env)
     try {
-      await drained('graceful')
+      await drained(world, 'graceful', 60_000)
       await eventually(async () => (await rowsOf('CP-STOP')) === 6000, 30_000)
     } finally {
       await second.close()
@@ -130,7 +123,7 @@ describe('killed: NATS and Postgres connections cut mid-batch', () => {
       const successor = await startTestIngest(world, env)
       try {
         await eventually(async () => (await rowsOf('CP-KILL')) === 6000, 60_000)
-        await drained('killed')
+        await drained(world, 'killed', 60_000)
       } finally {
         await successor.close()
         // Let the dead instance reconnect so it can shut down; anything it still does is a no-op.

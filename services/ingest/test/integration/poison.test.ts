@@ -1,28 +1,26 @@
 import { sql } from '@chargebus/db'
 import {
   count,
-  createWorld,
+  drained,
   eventually,
   type IngestWorld,
   publishRaw,
-  startTestIngest,
+  SLOW,
   type TestIngest,
+  useWorldAndIngest,
 } from '../support/ingest.ts'
 import { aMeterValues, aStatus, registerReading } from '../support/messages.ts'
 
-const SLOW = 60_000
 let world: IngestWorld
 let ingest: TestIngest
-
-beforeAll(async () => {
-  world = await createWorld()
-  // A long batch wait so the poison message shares a batch with the good ones.
-  ingest = await startTestIngest(world, { INGEST_BATCH_WAIT_MS: '500' })
-}, SLOW)
-afterAll(async () => {
-  await ingest?.close()
-  await world?.close()
-}, SLOW)
+// A long batch wait so the poison message shares a batch with the good ones.
+useWorldAndIngest(
+  (w, i) => {
+    world = w
+    ingest = i
+  },
+  { INGEST_BATCH_WAIT_MS: '500' },
+)
 
 test(
   'a message that cannot be mapped is dead-lettered alone; the rest of its batch is written',
@@ -58,10 +56,7 @@ test(
       `${world.namespace.toUpperCase()}_OCPP_IN`,
       'ingest',
     )
-    await eventually(async () => {
-      const c = await world.admin.jsm.consumers.info(`${world.namespace.toUpperCase()}_OCPP_IN`, 'ingest')
-      return c.num_pending === 0 && c.num_ack_pending === 0
-    })
+    await drained(world)
     expect(consumer.config.durable_name).toBe('ingest')
     const metrics = await ingest.app.inject({ method: 'GET', url: '/metrics' })
     expect(metrics.body).toMatch(/ingest_dead_letters_total\{reason="non-retryable"[^}]*\} 1\n/)

@@ -1,48 +1,34 @@
 import { sql } from '@chargebus/db'
 import { idTagKey, KvBuckets, kvKey } from '@chargebus/ocpp-gateway/kv-records'
-import { mirrorIdTag, mirrorStationDecision, openMirrorBuckets } from '../../src/data-access/kv-mirror.ts'
+import { mirrorIdTag, openKvBuckets } from '@chargebus/ocpp-gateway/kv-writes'
 import {
-  createWorld,
   domainEvents,
   eventually,
   type IngestWorld,
-  publishRaw,
-  startTestIngest,
+  ingestAll,
+  SLOW,
   type TestIngest,
+  useWorldAndIngest,
 } from '../support/ingest.ts'
-import {
-  aBoot,
-  aHeartbeat,
-  aMeterValues,
-  aStart,
-  aStatus,
-  type Raw,
-  registerReading,
-} from '../support/messages.ts'
+import { aBoot, aHeartbeat, aMeterValues, aStart, aStatus, registerReading } from '../support/messages.ts'
 
 /* The clock-driven sweeps (pinned clock), the data-quality events and the KV mirror of operator decisions. */
 
-const SLOW = 60_000
 let world: IngestWorld
 let ingest: TestIngest
+useWorldAndIngest((w, i) => {
+  world = w
+  ingest = i
+})
 
-beforeAll(async () => {
-  world = await createWorld()
-  ingest = await startTestIngest(world)
-}, SLOW)
-afterAll(async () => {
-  await ingest?.close()
-  await world?.close()
-}, SLOW)
-
-async function ingestAll(messages: Raw[]): Promise<void> {
-  await publishRaw(world, messages)
-  const stream = `${world.namespace.toUpperCase()}_OCPP_IN`
-  await eventually(async () => {
-    const info = await world.admin.jsm.consumers.info(stream, 'ingest')
-    return info.num_pending === 0 && info.num_ack_pending === 0
-  })
-}
+const offlineSince = async (stationId: string) =>
+  (
+    await world.db
+      .selectFrom('stations')
+      .select('offline_since')
+      .where('id', '=', stationId)
+      .executeTakeFirstOrThrow()
+  ).offline_since
 
 const eventsOf = async (name: string, stationId: string) =>
   (await domainEvents(world)).filter((e) => e.name === name && e.data.stationId === stationId)
@@ -51,17 +37,11 @@ test(
   'a station whose heartbeat is overdue goes offline, and online when it speaks again',
   async () => {
     const t0 = Date.parse('2026-11-26T10:00:00.000Z')
-    await ingestAll([aBoot({ stationId: 'CP-LIVE', receivedAt: new Date(t0).toISOString(), interval: 60 })])
+    await ingestAll(world, [
+      aBoot({ stationId: 'CP-LIVE', receivedAt: new Date(t0).toISOString(), interval: 60 }),
+    ])
     await ingest.app.maintenance.runOnce(new Date(t0 + 2 * 60_000)) // 2 intervals: still online
-    expect(
-      (
-        await world.db
-          .selectFrom('stations')
-          .select('offline_since')
-          .where('id', '=', 'CP-LIVE')
-          .executeTakeFirstOrThrow()
-      ).offline_since,
-    ).toBeNull()
+    expect(await offlineSince('CP-LIVE')).toBeNull()
 
     const sweptAt = new Date(t0 + 3 * 60_000 + 1000)
     await ingest.app.maintenance.runOnce(sweptAt)
@@ -76,28 +56,14 @@ test(
     expect(await eventsOf('station.offline', 'CP-LIVE')).toHaveLength(1)
 
     // An old message replayed after the sweep does not bring it back; a new one does.
-    await ingestAll([aHeartbeat({ stationId: 'CP-LIVE', receivedAt: new Date(t0 + 1000).toISOString() })])
-    expect(
-      (
-        await world.db
-          .selectFrom('stations')
-          .select('offline_since')
-          .where('id', '=', 'CP-LIVE')
-          .executeTakeFirstOrThrow()
-      ).offline_since,
-    ).toEqual(sweptAt)
-    await ingestAll([
+    await ingestAll(world, [
+      aHeartbeat({ stationId: 'CP-LIVE', receivedAt: new Date(t0 + 1000).toISOString() }),
+    ])
+    expect(await offlineSince('CP-LIVE')).toEqual(sweptAt)
+    await ingestAll(world, [
       aHeartbeat({ stationId: 'CP-LIVE', receivedAt: new Date(sweptAt.getTime() + 5000).toISOString() }),
     ])
-    expect(
-      (
-        await world.db
-          .selectFrom('stations')
-          .select('offline_since')
-          .where('id', '=', 'CP-LIVE')
-          .executeTakeFirstOrThrow()
-      ).offline_since,
-    ).toBeNull()
+    expect(await offlineSince('CP-LIVE')).toBeNull()
     await eventually(async () => (await eventsOf('station.online', 'CP-LIVE')).length === 1)
     expect((await eventsOf('station.online', 'CP-LIVE'))[0]?.data).toMatchObject({
       offlineSince: sweptAt.toISOString(),
@@ -109,7 +75,7 @@ test(
 test(
   'a session open longer than the threshold is reported once',
   async () => {
-    await ingestAll([
+    await ingestAll(world, [
       aStart({ stationId: 'CP-LONG', transactionId: 4242, timestamp: '2026-11-20T10:00:00.000Z' }),
     ])
     await ingest.app.maintenance.runOnce(new Date('2026-11-22T10:00:00.000Z'))
@@ -126,7 +92,7 @@ test(
 test(
   'data quality: a register going backwards and a skewed station clock',
   async () => {
-    await ingestAll([
+    await ingestAll(world, [
       aStatus({
         stationId: 'CP-DQ',
         status: 'Available',
@@ -134,7 +100,7 @@ test(
         receivedAt: '2026-11-26T10:00:01.000Z',
       }),
     ])
-    await ingestAll([
+    await ingestAll(world, [
       aMeterValues({
         stationId: 'CP-DQ',
         values: [
@@ -174,8 +140,8 @@ test(
 test(
   'id tags and registration decisions in Postgres reach the gateway caches; newer KV records win',
   async () => {
-    const kvs = await openMirrorBuckets(world.publisher)
-    // The API's path: write Postgres, then mirror.
+    const kvs = await openKvBuckets(world.publisher)
+    // The API's path: write Postgres, then mirror (the writers' own cases: ocpp-gateway kv-writes.test.ts).
     await world.db
       .insertInto('id_tags')
       .values({ id_tag: 'tag-api-1', status: 'Blocked', parent_id_tag: 'FLEET-9' })
@@ -185,8 +151,16 @@ test(
       .selectAll()
       .where('id_tag', '=', 'tag-api-1')
       .executeTakeFirstOrThrow()
-    expect(await mirrorIdTag(kvs.idTags, tag)).toBe('written')
-    expect(await mirrorIdTag(kvs.idTags, tag)).toBe('unchanged')
+    const state = {
+      idTag: tag.id_tag,
+      status: tag.status,
+      expiryDate: tag.expiry_date,
+      parentIdTag: tag.parent_id_tag,
+      updatedAt: tag.updated_at,
+    }
+    expect(await mirrorIdTag(kvs.idTags, state)).toBe('written')
+    const revision = (await kvs.idTags.get(idTagKey('TAG-API-1')))?.revision
+    expect(await mirrorIdTag(kvs.idTags, state)).toBe('unchanged')
     expect((await kvs.idTags.get(idTagKey('TAG-API-1')))?.json()).toMatchObject({
       status: 'Blocked',
       parentIdTag: 'FLEET-9',
@@ -198,7 +172,7 @@ test(
       .values({ id_tag: 'TAG-SWEPT', status: 'Accepted', expiry_date: '2027-01-01T00:00:00Z' })
       .execute()
     // A pending station an operator accepts; the gateway's record keeps its password.
-    await ingestAll([
+    await ingestAll(world, [
       aBoot({ stationId: 'CP-DECIDE', status: 'Pending', receivedAt: '2026-11-26T10:00:00.000Z' }),
     ])
     await kvs.stations.put(
@@ -225,18 +199,20 @@ test(
       password: { algorithm: 'sha256' },
     })
 
-    // A newer decision made directly in KV (e.g. pnpm chargebus station set) is not overwritten by an older row.
+    // The sweep rewrites nothing that is already mirrored.
+    expect((await kvs.idTags.get(idTagKey('TAG-API-1')))?.revision).toBe(revision)
+
+    // A newer decision made directly in KV (e.g. pnpm chargebus station set) is not overwritten by an older
+    // row: the next pass looks back over CP-DECIDE's decision again and leaves KV alone.
     await kvs.stations.put(
       kvKey('CP-DECIDE'),
       JSON.stringify({ registrationStatus: 'Rejected', updatedAt: '2026-11-26T12:00:00.000Z' }),
     )
-    expect(
-      await mirrorStationDecision(kvs.stations, {
-        id: 'CP-DECIDE',
-        registration_status: 'Accepted',
-        registration_status_at: new Date('2026-11-26T11:00:00Z'),
-      }),
-    ).toBe('kv-newer')
+    await ingest.app.maintenance.runOnce()
+    expect((await kvs.stations.get(kvKey('CP-DECIDE')))?.json()).toEqual({
+      registrationStatus: 'Rejected',
+      updatedAt: '2026-11-26T12:00:00.000Z',
+    })
     expect(KvBuckets.stations).toBe('ocpp_stations')
   },
   SLOW,

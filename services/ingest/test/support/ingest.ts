@@ -117,6 +117,56 @@ export async function publishRaw(
   )
 }
 
+/** Timeout of a file's set-up and of its slow tests. */
+export const SLOW = 60_000
+
+/**
+ * The usual set-up of a test file: a world and one ingest in it, made in `beforeAll` and closed in
+ * `afterAll`; `use` receives them once made.
+ *
+ * ### Examples
+ * ```ts
+ * let world: IngestWorld
+ * let ingest: TestIngest
+ * useWorldAndIngest((w, i) => { world = w; ingest = i })
+ * ```
+ */
+export function useWorldAndIngest(
+  use: (world: IngestWorld, ingest: TestIngest) => void,
+  env: Record<string, string> = {},
+): void {
+  let world: IngestWorld | undefined
+  let ingest: TestIngest | undefined
+  beforeAll(async () => {
+    world = await createWorld()
+    ingest = await startTestIngest(world, env)
+    use(world, ingest)
+  }, SLOW)
+  afterAll(async () => {
+    await ingest?.close()
+    await world?.close()
+  }, SLOW)
+}
+
+/** Waits until the durable consumer on the namespace's OCPP_IN stream has nothing pending or unacked. */
+export async function drained(world: IngestWorld, durable = 'ingest', timeoutMs?: number): Promise<void> {
+  const stream = `${world.namespace.toUpperCase()}_OCPP_IN`
+  await eventually(async () => {
+    const info = await world.admin.jsm.consumers.info(stream, durable)
+    return info.num_pending === 0 && info.num_ack_pending === 0
+  }, timeoutMs)
+}
+
+/** Publishes (see `publishRaw`) and waits until ingest's consumer acked everything in the stream. */
+export async function ingestAll(
+  world: IngestWorld,
+  messages: readonly Raw[],
+  msgId?: (m: Raw) => string,
+): Promise<void> {
+  await publishRaw(world, messages, msgId)
+  await drained(world)
+}
+
 /** Polls until `check` returns true (or throws the last failure after `timeoutMs`). */
 export async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs

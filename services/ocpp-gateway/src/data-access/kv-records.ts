@@ -4,8 +4,9 @@ import { Compile } from 'typebox/compile'
 
 /*
  * The NATS KV buckets the gateway mirrors into memory, and the JSON records in them. Writers: the
- * gateway (unknown stations at BootNotification), `pnpm chargebus id-tags`/`stations` and, later,
- * the API. Bucket names are logical: the bus prefixes its namespace.
+ * gateway (unknown stations at BootNotification) and, through `./kv-writes.ts`, the API, ingest's
+ * reconciliation sweep and `pnpm chargebus id-tags`/`station`. Bucket names are logical: the bus
+ * prefixes its namespace.
  */
 
 /** Logical KV bucket names. */

@@ -3,20 +3,47 @@ import {
   type IdTagRecord,
   idTagKey,
   idTagRecordValidator,
+  KvBuckets,
   kvKey,
+  type PasswordHash,
   type StationRecord,
   stationRecordValidator,
 } from './kv-records.ts'
 
 /*
- * Writers of the gateway's KV records for whoever owns the decision in Postgres (the API, ingest's
- * reconciliation sweep): Postgres is the source of truth, KV the cache the gateway answers from. Each write
- * is a compare-and-set on the entry's revision, and newer wins by `updatedAt`, so two writers (an API
- * request and a sweep) racing with different views of Postgres never move a record back in time.
+ * The one writer of the gateway's KV records for whoever owns a decision: the API (after its Postgres
+ * write), ingest's reconciliation sweep (re-mirrors what changed in Postgres, so a KV write lost after a
+ * commit is repaired) and `pnpm chargebus id-tags`/`station` (decisions made directly in KV). Postgres is
+ * the source of truth, KV the cache the gateway answers from. Every write is a compare-and-set on the
+ * entry's revision, and the newer side wins by `updatedAt`, so writers racing with different views never
+ * move a record back in time.
  */
 
-/** What a mirror call did: `written`, or `skipped` because KV already holds a record at least as new. */
-export type MirrorOutcome = 'written' | 'skipped'
+/**
+ * What a call did: `written`; `removed`; `unchanged` (KV already holds exactly that, or there was nothing
+ * to remove); `kv-newer` (KV holds a record updated after this decision, which is left alone).
+ */
+export type MirrorOutcome = 'written' | 'unchanged' | 'kv-newer' | 'removed'
+
+/** The gateway's two buckets, opened (created when missing) on a bus (`bus.kv`). */
+export interface KvBucketHandles {
+  idTags: KV
+  stations: KV
+}
+
+/**
+ * Opens the id-tag and station buckets.
+ *
+ * ### Examples
+ * ```ts
+ * const kvs = await openKvBuckets(bus)
+ * await mirrorIdTag(kvs.idTags, { idTag: 'TAG-1', status: 'Blocked', updatedAt: new Date() })
+ * ```
+ */
+export async function openKvBuckets(bus: { kv(bucket: string): Promise<KV> }): Promise<KvBucketHandles> {
+  const [idTags, stations] = await Promise.all([bus.kv(KvBuckets.idTags), bus.kv(KvBuckets.stations)])
+  return { idTags, stations }
+}
 
 /** An id tag as Postgres has it (`id_tags` row fields). */
 export interface IdTagState {
@@ -27,7 +54,13 @@ export interface IdTagState {
   updatedAt: Date
 }
 
-const MAX_ATTEMPTS = 8
+/** The record `mirrorIdTag` writes for a tag (check it with `idTagRecordValidator` before writing input). */
+export function toIdTagRecord(tag: IdTagState): IdTagRecord {
+  const record: IdTagRecord = { status: tag.status, updatedAt: tag.updatedAt.toISOString() }
+  if (tag.expiryDate) record.expiryDate = tag.expiryDate.toISOString()
+  if (tag.parentIdTag) record.parentIdTag = tag.parentIdTag
+  return record
+}
 
 /**
  * Puts the id tag's record into the `ocpp_id_tags` bucket unless the stored one is newer (by `updatedAt`).
@@ -35,42 +68,53 @@ const MAX_ATTEMPTS = 8
  * ### Examples
  * ```ts
  * const kv = await bus.kv(KvBuckets.idTags)
- * await mirrorIdTag(kv, { idTag: 'TAG-1', status: 'Blocked', updatedAt: row.updated_at })
+ * await mirrorIdTag(kv, { idTag: 'TAG-1', status: 'Blocked', updatedAt: row.updated_at }) // 'written'
  * ```
  */
 export async function mirrorIdTag(kv: KV, tag: IdTagState): Promise<MirrorOutcome> {
-  const record: IdTagRecord = { status: tag.status, updatedAt: tag.updatedAt.toISOString() }
-  if (tag.expiryDate) record.expiryDate = tag.expiryDate.toISOString()
-  if (tag.parentIdTag) record.parentIdTag = tag.parentIdTag
-  return compareAndSet(kv, idTagKey(tag.idTag), (current) => {
-    const old = current === undefined ? undefined : parse(current, (v) => idTagRecordValidator.Check(v))
-    if (old?.updatedAt !== undefined && Date.parse(old.updatedAt) > tag.updatedAt.getTime()) return undefined
-    return record
-  })
+  const record = toIdTagRecord(tag)
+  return writeNewer(kv, idTagKey(tag.idTag), isIdTagRecord, tag.updatedAt, () => record)
 }
 
 /**
- * Removes the id tag from the `ocpp_id_tags` bucket (the gateway then answers Invalid). Deleting a missing
- * key is fine.
+ * Removes the id tag from the `ocpp_id_tags` bucket (the gateway then answers Invalid), unless the stored
+ * record was updated after `removedAt`. A missing or already deleted key is `unchanged`.
  */
-export async function removeIdTag(kv: KV, idTag: string): Promise<void> {
-  await kv.delete(idTagKey(idTag))
+export async function removeIdTag(kv: KV, idTag: string, removedAt: Date): Promise<MirrorOutcome> {
+  const key = idTagKey(idTag)
+  for (let attempt = 1; ; attempt++) {
+    const entry = await kv.get(key)
+    if (entry === null || entry.operation !== 'PUT') return 'unchanged'
+    if (isNewer(parse(entry, isIdTagRecord), removedAt)) return 'kv-newer'
+    try {
+      await kv.delete(key, { previousSeq: entry.revision })
+      return 'removed'
+    } catch (err) {
+      if (attempt >= MAX_ATTEMPTS || !isRevisionConflict(err)) throw err
+    }
+  }
 }
 
-/** A registration decision as Postgres has it. */
+/** A registration decision (Postgres `stations` row, an operator's CLI call). */
 export interface RegistrationDecision {
   stationId: string
-  registrationStatus: StationRecord['registrationStatus']
-  /** When it was decided (`stations.registration_status_at`). */
-  decidedAt: Date
+  /** Omitted: the stored status stays (`Accepted` for a station without a record). */
+  registrationStatus?: StationRecord['registrationStatus']
+  /** A new HTTP Basic password hash (`hashPassword`); `null` removes it; omitted keeps the stored one. */
+  password?: PasswordHash | null
+  /**
+   * When it was decided (`stations.registration_status_at`); `null` when unknown: then it is written only
+   * if KV has no record for the station.
+   */
+  decidedAt: Date | null
   /** Who decided: `api`, `ingest`, `cli`. */
   source: string
 }
 
 /**
  * Sets the station's registration status in the `ocpp_stations` bucket, keeping the rest of the record
- * (password, firstSeenAt), unless the stored record was updated after `decidedAt`. The gateway answers the
- * station's next BootNotification with it.
+ * (password hash, firstSeenAt), unless the stored record was updated after `decidedAt`. The gateway answers
+ * the station's next BootNotification with it.
  *
  * ### Examples
  * ```ts
@@ -80,35 +124,48 @@ export interface RegistrationDecision {
  * ```
  */
 export async function mirrorRegistration(kv: KV, decision: RegistrationDecision): Promise<MirrorOutcome> {
-  return compareAndSet(kv, kvKey(decision.stationId), (current) => {
-    const old = current === undefined ? undefined : parse(current, (v) => stationRecordValidator.Check(v))
-    if (old?.updatedAt !== undefined && Date.parse(old.updatedAt) > decision.decidedAt.getTime())
-      return undefined
-    return {
+  const { decidedAt } = decision
+  return writeNewer(kv, kvKey(decision.stationId), isStationRecord, decidedAt, (old) => {
+    const record: StationRecord = {
       ...old,
-      registrationStatus: decision.registrationStatus,
-      updatedAt: decision.decidedAt.toISOString(),
+      registrationStatus: decision.registrationStatus ?? old?.registrationStatus ?? 'Accepted',
       source: decision.source,
-    } satisfies StationRecord
+    }
+    if (decidedAt !== null) record.updatedAt = decidedAt.toISOString()
+    if (decision.password === null) delete record.password
+    else if (decision.password !== undefined) record.password = decision.password
+    return record
   })
 }
 
+const MAX_ATTEMPTS = 8
+
+const isIdTagRecord = (v: unknown): v is IdTagRecord => idTagRecordValidator.Check(v)
+const isStationRecord = (v: unknown): v is StationRecord => stationRecordValidator.Check(v)
+
 /**
- * Reads the entry, asks `next` for the new value (undefined: leave it) and writes it only if nobody wrote
- * in between (revision check); retries on a conflict.
+ * Reads the entry and writes `build(current)` only if KV is not newer than `at` (with `at` null: only if
+ * there is no record) and nobody wrote in between (revision check); retries on a conflict. A record that
+ * fails its schema counts as absent (it is replaced). Writing what KV already holds is `unchanged`.
  */
-async function compareAndSet<T>(
+async function writeNewer<T extends { updatedAt?: string }>(
   kv: KV,
   key: string,
-  next: (current: KvEntry | undefined) => T | undefined,
+  check: (value: unknown) => value is T,
+  at: Date | null,
+  build: (current: T | undefined) => T,
 ): Promise<MirrorOutcome> {
   for (let attempt = 1; ; attempt++) {
     const entry = await kv.get(key)
     const live = entry !== null && entry.operation === 'PUT' ? entry : undefined
-    const value = next(live)
-    if (value === undefined) return 'skipped'
-    const payload = JSON.stringify(value)
+    const current = live === undefined ? undefined : parse(live, check)
+    if (at === null && live !== undefined) return 'unchanged'
+    if (at !== null && isNewer(current, at)) return 'kv-newer'
+    const payload = JSON.stringify(build(current))
+    if (live !== undefined && live.string() === payload) return 'unchanged'
     try {
+      // create when the key never existed; otherwise compare-and-set on the revision read (a delete
+      // marker's too).
       if (entry === null) await kv.create(key, payload)
       else await kv.update(key, payload, entry.revision)
       return 'written'
@@ -127,8 +184,17 @@ function parse<T>(entry: KvEntry, check: (value: unknown) => value is T): T | un
   }
 }
 
-/** A create on an existing key or an update with a stale revision (JetStream "wrong last sequence"). */
+function isNewer(current: { updatedAt?: string } | undefined, than: Date): boolean {
+  const at = current?.updatedAt === undefined ? Number.NaN : Date.parse(current.updatedAt)
+  return Number.isFinite(at) && at > than.getTime()
+}
+
+/**
+ * A create on an existing key, or an update/delete with a stale revision: JetStream "wrong last sequence"
+ * (API error 10071, 10164 when the last sequence is unknown).
+ */
 function isRevisionConflict(err: unknown): boolean {
-  const text = String((err as Error | undefined)?.message ?? err)
-  return /wrong last sequence|key exists/i.test(text) || (err as { code?: unknown })?.code === 10071
+  const code = (err as { code?: unknown } | undefined)?.code
+  if (code === 10071 || code === 10164) return true
+  return /wrong last sequence/i.test(String((err as Error | undefined)?.message ?? err))
 }

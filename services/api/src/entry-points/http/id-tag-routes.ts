@@ -169,7 +169,7 @@ export const idTagRoutes: FastifyPluginAsyncTypebox<IdTagRoutesOptions> = async 
       await db.transaction().execute(async (trx) => {
         const row = await deleteIdTag(trx, request.params.idTag)
         if (row === undefined) throw new IdTagNotFound(request.params.idTag)
-        await kvWrite(() => removeIdTag(idTagsKv, row.id_tag))
+        await kvWrite(() => removeIdTag(idTagsKv, row.id_tag, clock()))
       })
       return reply.code(204).send(null)
     },

@@ -1,8 +1,8 @@
 import type { Bus } from '@chargebus/bus'
 import type { Database, Kysely } from '@chargebus/db'
-import type { KV } from '@nats-io/kv'
+import type { KvBucketHandles } from '@chargebus/ocpp-gateway/kv-writes'
 import type { Logger } from 'pino'
-import { type MirrorWatermark, mirrorChangedSince } from '../../data-access/kv-mirror.ts'
+import { type MirrorWatermark, mirrorChangedSince } from '../../data-access/kv-reconcile.ts'
 import { type OutboxEntry, pendingOutbox, publishOutbox } from '../../data-access/outbox.ts'
 import { ensurePartitions, markOfflineStations, reportOverdueSessions } from '../../data-access/sweeps.ts'
 import type { IngestMetrics } from '../../metrics.ts'
@@ -11,7 +11,7 @@ import type { IngestProgress } from '../consumers/station-messages.ts'
 export interface MaintenanceOptions {
   db: Kysely<Database>
   bus: Bus
-  kvs: { idTags: KV; stations: KV }
+  kvs: KvBucketHandles
   logger: Logger
   metrics: IngestMetrics
   progress: IngestProgress
