@@ -8,6 +8,11 @@ import { type JetStreamManager, jetstreamManager } from '@nats-io/jetstream'
 import { connect, type NatsConnection } from '@nats-io/transport-node'
 
 export interface JetStreamView {
+  /**
+   * Physical name of the stream the gateway stores accepted requests in (`Streams.OCPP_IN` of @chargebus/events).
+   * The acked == stored check counts only it: the gateway also writes other streams (COMMANDS at boot).
+   */
+  readonly ocppIn: string
   /** Message counts of the namespace's streams (KV buckets excluded), by physical stream name. */
   counts(): Promise<Record<string, number>>
   /** Stored bytes of the same streams. */
@@ -34,6 +39,7 @@ export async function openJetStream(servers: string, namespace: string): Promise
     return out
   }
   return {
+    ocppIn: `${prefix}OCPP_IN`,
     async counts() {
       const out: Record<string, number> = {}
       for (const s of await list()) if (isData(s.name)) out[s.name] = s.messages

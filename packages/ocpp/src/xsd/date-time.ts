@@ -13,6 +13,48 @@ function daysInMonth(year: number, month: number): number {
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31
 }
 
+function digit(text: string, i: number): number {
+  const d = text.charCodeAt(i) - 48
+  return d >= 0 && d <= 9 ? d : Number.NaN
+}
+
+function twoDigits(text: string, i: number): number {
+  return digit(text, i) * 10 + digit(text, i + 1)
+}
+
+/**
+ * The fast path for what stations send nearly always, `YYYY-MM-DDThh:mm:ssZ` or `YYYY-MM-DDThh:mm:ss.sssZ`:
+ * when the date and time exist, the ISO form is the text itself (or it plus `.000`). Anything else, including
+ * every invalid value, is left to the general path (undefined), so reasons stay the same.
+ */
+function canonicalUtc(text: string): string | undefined {
+  const n = text.length
+  if (n !== 20 && n !== 24) return undefined
+  if (text.charCodeAt(n - 1) !== 90 /* Z */) return undefined
+  if (n === 24 && text.charCodeAt(19) !== 46 /* . */) return undefined
+  if (
+    text.charCodeAt(4) !== 45 ||
+    text.charCodeAt(7) !== 45 ||
+    text.charCodeAt(10) !== 84 ||
+    text.charCodeAt(13) !== 58 ||
+    text.charCodeAt(16) !== 58
+  )
+    return undefined
+  const year = twoDigits(text, 0) * 100 + twoDigits(text, 2)
+  const month = twoDigits(text, 5)
+  const day = twoDigits(text, 8)
+  const hour = twoDigits(text, 11)
+  const minute = twoDigits(text, 14)
+  const second = twoDigits(text, 17)
+  // NaN (a non-digit) fails every comparison below.
+  if (!(year >= 1 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month)))
+    return undefined
+  if (!(hour <= 23 && minute <= 59 && second <= 59)) return undefined
+  if (n === 20) return `${text.slice(0, 19)}.000Z`
+  if (Number.isNaN(twoDigits(text, 20) + digit(text, 22))) return undefined
+  return text
+}
+
 /**
  * Reads an xs:dateTime (four-digit years) and normalises it to UTC. Returns a reason string instead of throwing
  * so callers can name the field. Fractions beyond milliseconds are truncated; `24:00:00` is the next midnight.
@@ -24,6 +66,8 @@ function daysInMonth(year: number, month: number): number {
  * ```
  */
 export function parseXsDateTime(text: string): UtcDateTime | string {
+  const canonical = canonicalUtc(text)
+  if (canonical !== undefined) return { iso: canonical, hadOffset: true }
   const m = DATE_TIME.exec(text)
   if (!m) return 'expected xs:dateTime (YYYY-MM-DDThh:mm:ss[.fff][Z|±hh:mm])'
   const year = Number(m[1])

@@ -31,4 +31,38 @@ describe('parseXsDateTime', () => {
   ])('%s is refused: %s', (text, reason) => {
     expect(parseXsDateTime(text)).toEqual(expect.stringContaining(reason))
   })
+
+  test('the canonical UTC forms give what the general path gives, for any instant', () => {
+    let seed = 7
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648
+      return seed / 2147483648
+    }
+    for (let i = 0; i < 5000; i++) {
+      const iso = new Date(
+        Date.UTC(1, 0, 1) + next() * (Date.UTC(9999, 11, 31) - Date.UTC(1, 0, 1)),
+      ).toISOString()
+      expect(parseXsDateTime(iso)).toEqual({ iso, hadOffset: true })
+      expect(parseXsDateTime(`${iso.slice(0, 19)}Z`)).toEqual({
+        iso: `${iso.slice(0, 19)}.000Z`,
+        hadOffset: true,
+      })
+      // The same instant written with an offset takes the general path and must agree.
+      expect(parseXsDateTime(`${iso.slice(0, 23)}+00:00`)).toEqual({ iso, hadOffset: true })
+    }
+  })
+
+  test.each([
+    '2026-11-26T10:00:00.12Z',
+    '2026-11-26T10:00:00.1a3Z',
+    '2026-11-26T10:0a:00Z',
+    '2026-11-26t10:00:00Z',
+    '2026-11-2610:00:00.00Z',
+    '+026-11-26T10:00:00Z',
+    '2026-00-10T10:00:00Z',
+    '2026-11-00T10:00:00Z',
+  ])('%s (not canonical, or invalid) is refused or read by the general path', (text) => {
+    const result = parseXsDateTime(text)
+    if (typeof result !== 'string') expect(result.iso).toBe(new Date(text).toISOString())
+  })
 })

@@ -142,6 +142,29 @@ describe('createServiceApp', () => {
     expect(atDebug.lines.filter((l) => l.level === 'info')).toEqual([])
   })
 
+  test('per-request loggers are created lazily but write the same lines', async () => {
+    const atInfo = quietLogger('info')
+    const app = build({ logger: atInfo.logger })
+    app.get('/warn', async (request) => {
+      request.log.debug('hidden')
+      request.log.warn({ x: 1 }, 'careful')
+      return {}
+    })
+    app.get('/chatty', { logLevel: 'debug' }, async (request) => {
+      request.log.debug('shown')
+      return {}
+    })
+    await app.inject({ url: '/warn', headers: { 'x-request-id': 'req-w' } })
+    await app.inject({ url: '/chatty', headers: { 'x-request-id': 'req-c' } })
+    expect(atInfo.lines).toContainEqual(
+      expect.objectContaining({ level: 'warn', msg: 'careful', x: 1, request_id: 'req-w' }),
+    )
+    expect(atInfo.lines).not.toContainEqual(expect.objectContaining({ msg: 'hidden' }))
+    expect(atInfo.lines).toContainEqual(
+      expect.objectContaining({ level: 'debug', msg: 'shown', request_id: 'req-c' }),
+    )
+  })
+
   test('logs unexpected errors at error level while requests stay at debug', async () => {
     const atInfo = quietLogger('info')
     const app = build({ logger: atInfo.logger })
@@ -154,7 +177,11 @@ describe('createServiceApp', () => {
     expect((await app.inject('/bug')).statusCode).toBe(500)
     expect((await app.inject('/bad')).statusCode).toBe(400)
     expect(atInfo.lines).toEqual([
-      expect.objectContaining({ level: 'error', err: expect.objectContaining({ message: 'a bug' }) }),
+      expect.objectContaining({
+        level: 'error',
+        request_id: expect.any(String),
+        err: expect.objectContaining({ message: 'a bug' }),
+      }),
     ])
   })
 
