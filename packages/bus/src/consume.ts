@@ -117,7 +117,11 @@ export async function startConsumer<E extends AnyEventDefinition>(
     const settlement = settleFailure(err, msg.info.deliveryCount, policy, scope)
     const fields = { subject, seq: msg.seq, deliveryCount: msg.info.deliveryCount, err }
     if (settlement.action === 'retry') {
-      log.warn({ ...fields, retryInMs: settlement.delayMs }, 'handler failed; message will be redelivered')
+      // Work handed back while the consumer stops (a shutdown) is expected, not worth a warning each.
+      log[stopping ? 'debug' : 'warn'](
+        { ...fields, retryInMs: settlement.delayMs },
+        'handler failed; message will be redelivered',
+      )
       msg.nak(settlement.delayMs)
       return
     }

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto'
+import { connectBus } from '@chargebus/bus'
 import { loadConfig } from '@chargebus/platform'
 import { type JetStreamManager, jetstreamManager } from '@nats-io/jetstream'
 import { connect, type NatsConnection } from '@nats-io/transport-node'
@@ -108,10 +109,26 @@ export async function startTestGateway(
     },
     async close() {
       await app.close()
-      if (ownsNamespace) await deps.bus.deleteNamespace().catch(() => {})
       await deps.close()
       await admin.nc.close()
+      // On a connection of its own: the gateway's may run through a paused proxy (NATS-down tests).
+      if (ownsNamespace) await deleteNamespace(namespace)
     },
+  }
+}
+
+/** Deletes a test namespace's streams and KV buckets over a direct connection to NATS. */
+export async function deleteNamespace(namespace: string): Promise<void> {
+  const bus = await connectBus({
+    servers: NATS_URL,
+    name: 'ocpp-gateway-test-cleanup',
+    namespace,
+    logger: pino({ level: 'silent' }),
+  })
+  try {
+    await bus.deleteNamespace()
+  } finally {
+    await bus.close()
   }
 }
 
