@@ -26,4 +26,5 @@ export {
 } from './readiness.ts'
 export { type RunningService, type RunServiceOptions, runService } from './run-service.ts'
 export { createServiceApp, type ServiceApp, type ServiceAppOptions } from './service-app.ts'
+export { type StartServiceOptions, startService } from './start-service.ts'
 export { type StartTelemetryOptions, startTelemetry, type Telemetry } from './telemetry.ts'

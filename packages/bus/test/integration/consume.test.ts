@@ -2,14 +2,7 @@ import { DeadLetterRecorded, type EventData, OcppMessageReceived, Streams } from
 import { AppError } from '@chargebus/platform'
 import { headers } from '@nats-io/transport-node'
 import type { Bus, Consumption, ReceivedEvent } from '../../src/index.ts'
-import {
-  aStationMessage,
-  closeTestBus,
-  eventually,
-  openAdmin,
-  openTestBus,
-  physicalStream,
-} from './helpers.ts'
+import { type Admin, aStationMessage, eventually, physicalStream, withBusAndAdmin } from './helpers.ts'
 
 type Raw = ReceivedEvent<typeof OcppMessageReceived>
 type DeadLetter = EventData<typeof DeadLetterRecorded>
@@ -30,23 +23,17 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 describe('consume', () => {
   let bus: Bus
-  let admin: Awaited<ReturnType<typeof openAdmin>>
+  let admin: Admin
   const running: Consumption[] = []
   let durableCount = 0
   const nextDurable = () => `c${++durableCount}`
 
-  beforeAll(async () => {
-    bus = await openTestBus()
-    admin = await openAdmin()
+  withBusAndAdmin((opened) => {
+    ;({ bus, admin } = opened)
   })
 
   afterEach(async () => {
     await Promise.all(running.splice(0).map((c) => c.stop()))
-  })
-
-  afterAll(async () => {
-    await admin?.nc.close()
-    await closeTestBus(bus)
   })
 
   /** Publishes raw station messages for one station so each test's consumer sees only its own. */

@@ -8,20 +8,21 @@ import {
   UnknownEventError,
   UnsupportedEventVersionError,
 } from '../../src/index.ts'
-import { aStationMessage, closeTestBus, openAdmin, openTestBus, physicalStream } from './helpers.ts'
+import {
+  type Admin,
+  aStationMessage,
+  closeTestBus,
+  openTestBus,
+  physicalStream,
+  withBusAndAdmin,
+} from './helpers.ts'
 
 describe('getMessage', () => {
   let bus: Bus
-  let admin: Awaited<ReturnType<typeof openAdmin>>
+  let admin: Admin
 
-  beforeAll(async () => {
-    bus = await openTestBus()
-    admin = await openAdmin()
-  })
-
-  afterAll(async () => {
-    await admin?.nc.close()
-    await closeTestBus(bus)
+  withBusAndAdmin((opened) => {
+    ;({ bus, admin } = opened)
   })
 
   /** Stores a message as a foreign publisher would (the bus validates before publishing). */

@@ -47,6 +47,26 @@ export async function openAdmin(): Promise<{ nc: NatsConnection; jsm: JetStreamM
   return { nc, jsm: await jetstreamManager(nc) }
 }
 
+export type Admin = Awaited<ReturnType<typeof openAdmin>>
+
+/**
+ * Opens a test bus (own namespace, all streams) and an admin connection before a describe block's tests, hands
+ * both to `use`, and closes them (deleting the namespace) after the block.
+ */
+export function withBusAndAdmin(use: (opened: { bus: Bus; admin: Admin }) => void): void {
+  let opened: { bus: Bus; admin: Admin } | undefined
+  let bus: Bus | undefined
+  beforeAll(async () => {
+    bus = await openTestBus()
+    opened = { bus, admin: await openAdmin() }
+    use(opened)
+  })
+  afterAll(async () => {
+    await opened?.admin.nc.close()
+    await closeTestBus(bus)
+  })
+}
+
 export function physicalStream(bus: Bus, logical: string): string {
   return `${bus.namespace.toUpperCase()}_${logical}`
 }

@@ -9,6 +9,7 @@ import {
   PublishTimeoutError,
 } from '../../src/index.ts'
 import {
+  type Admin,
   aStationMessage,
   closeTestBus,
   NATS_URL,
@@ -16,20 +17,15 @@ import {
   openTestBus,
   physicalStream,
   testLogger,
+  withBusAndAdmin,
 } from './helpers.ts'
 
 describe('publish', () => {
   let bus: Bus
-  let admin: Awaited<ReturnType<typeof openAdmin>>
+  let admin: Admin
 
-  beforeAll(async () => {
-    bus = await openTestBus()
-    admin = await openAdmin()
-  })
-
-  afterAll(async () => {
-    await admin?.nc.close()
-    await closeTestBus(bus)
+  withBusAndAdmin((opened) => {
+    ;({ bus, admin } = opened)
   })
 
   const stored = async () => (await admin.jsm.streams.info(physicalStream(bus, 'OCPP_IN'))).state.messages

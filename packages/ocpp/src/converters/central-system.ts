@@ -1,9 +1,13 @@
-import type { TObject } from 'typebox'
-import { type CsOperation, type CsRequest, type CsResponse, ocppServices } from '../messages/catalog.ts'
+import type { CsOperation, CsRequest, CsResponse } from '../messages/catalog.ts'
 import type * as cs15 from '../messages/v15/central-system.ts'
 import type * as cs16 from '../messages/v16/central-system.ts'
-import { requestElementName, responseElementName } from '../xsd/xsd-types.ts'
-import { convertChecked, truncate, withoutUndefined } from './convert.ts'
+import {
+  convertOperation,
+  type OperationSchemas,
+  operationSchemas,
+  truncate,
+  withoutUndefined,
+} from './convert.ts'
 import { meterValueToV16 } from './meter-values.ts'
 
 /**
@@ -92,12 +96,8 @@ const responsesFromV16: ResponsesFromV16 = {
   StopTransaction: (p) => p,
 }
 
-function schemas(version: '1.5' | '1.6', operation: string): { request: TObject; response: TObject } {
-  const ops = ocppServices[version].centralSystem.operations as Record<
-    string,
-    { request: TObject; response: TObject }
-  >
-  const s = ops[operation]
+function schemas(version: '1.5' | '1.6', operation: string): OperationSchemas {
+  const s = operationSchemas('centralSystem', version, operation)
   if (!s) throw new Error(`unknown CentralSystemService operation ${operation}`)
   return s
 }
@@ -115,12 +115,12 @@ export function toV16Request<O extends CsOperation<'1.5'>>(
   operation: O,
   payload: CsRequest<'1.5', O>,
 ): CsRequest<'1.6', O> {
-  const target = schemas('1.6', operation).request
-  return convertChecked(
+  return convertOperation(
     requestsToV16[operation],
     payload,
-    target,
-    requestElementName(operation),
+    operation,
+    'request',
+    schemas('1.6', operation),
   ) as CsRequest<'1.6', O>
 }
 
@@ -137,11 +137,11 @@ export function fromV16Response<O extends CsOperation<'1.5'>>(
   operation: O,
   payload: CsResponse<'1.6', O>,
 ): CsResponse<'1.5', O> {
-  const target = schemas('1.5', operation).response
-  return convertChecked(
+  return convertOperation(
     responsesFromV16[operation],
     payload,
-    target,
-    responseElementName(operation),
+    operation,
+    'response',
+    schemas('1.5', operation),
   ) as CsResponse<'1.5', O>
 }

@@ -1,8 +1,6 @@
-import type { TObject } from 'typebox'
 import { OcppUnsupportedOperationError } from '../errors.ts'
-import { type CpOperation, type CpRequest, type CpResponse, ocppServices } from '../messages/catalog.ts'
-import { requestElementName, responseElementName } from '../xsd/xsd-types.ts'
-import { convertChecked, withoutUndefined } from './convert.ts'
+import type { CpOperation, CpRequest, CpResponse } from '../messages/catalog.ts'
+import { convertOperation, type OperationSchemas, operationSchemas, withoutUndefined } from './convert.ts'
 
 type RequestsFromV16 = { [O in CpOperation<'1.5'>]: (p: CpRequest<'1.6', O>) => CpRequest<'1.5', O> }
 type ResponsesToV16 = { [O in CpOperation<'1.5'>]: (p: CpResponse<'1.5', O>) => CpResponse<'1.6', O> }
@@ -60,15 +58,8 @@ const responsesToV16: ResponsesToV16 = {
   UpdateFirmware: (p) => p,
 }
 
-function schemas(
-  version: '1.5' | '1.6',
-  operation: string,
-): { request: TObject; response: TObject } | undefined {
-  const ops = ocppServices[version].chargePoint.operations as Record<
-    string,
-    { request: TObject; response: TObject }
-  >
-  return ops[operation]
+function schemas(version: '1.5' | '1.6', operation: string): OperationSchemas | undefined {
+  return operationSchemas('chargePoint', version, operation)
 }
 
 function isV15Operation(operation: CpOperation<'1.6'>): operation is CpOperation<'1.5'> {
@@ -96,11 +87,12 @@ export function fromV16Request<O extends CpOperation<'1.6'>>(
 ): V15RequestOf<O> {
   const target = schemas('1.5', operation)
   if (!target || !isV15Operation(operation)) throw new OcppUnsupportedOperationError(operation, '1.5')
-  return convertChecked(
+  return convertOperation(
     requestsFromV16[operation],
     payload,
-    target.request,
-    requestElementName(operation),
+    operation,
+    'request',
+    target,
   ) as V15RequestOf<O>
 }
 
@@ -118,10 +110,8 @@ export function toV16Response<O extends CpOperation<'1.5'>>(
 ): CpResponse<'1.6', O> {
   const target = schemas('1.6', operation)
   if (!target) throw new OcppUnsupportedOperationError(operation, '1.6')
-  return convertChecked(
-    responsesToV16[operation],
-    payload,
-    target.response,
-    responseElementName(operation),
-  ) as CpResponse<'1.6', O>
+  return convertOperation(responsesToV16[operation], payload, operation, 'response', target) as CpResponse<
+    '1.6',
+    O
+  >
 }

@@ -1,6 +1,24 @@
 import type { TObject } from 'typebox'
 import { OcppConversionError } from '../errors.ts'
+import { ocppServices, type ServiceRole } from '../messages/catalog.ts'
+import type { OcppVersion } from '../namespaces.ts'
 import { findViolation } from '../xsd/validate.ts'
+import { requestElementName, responseElementName } from '../xsd/xsd-types.ts'
+
+/** The request and response schemas of one operation. */
+export interface OperationSchemas {
+  readonly request: TObject
+  readonly response: TObject
+}
+
+/** One operation's schemas in one version of a service, or undefined when that version lacks the operation. */
+export function operationSchemas(
+  role: ServiceRole,
+  version: OcppVersion,
+  operation: string,
+): OperationSchemas | undefined {
+  return (ocppServices[version][role].operations as Record<string, OperationSchemas>)[operation]
+}
 
 /** Drops keys whose value is undefined, so converted payloads only carry what the source had. */
 export function withoutUndefined<T extends object>(value: T): T {
@@ -28,4 +46,19 @@ export function convertChecked(
   const violation = findViolation(target, converted, element)
   if (violation) throw new OcppConversionError(violation.path, violation.reason)
   return converted
+}
+
+/**
+ * {@link convertChecked} for one operation's request or response: checks against `target[part]` and names the
+ * operation's element (`XxxRequest`/`XxxResponse`) in errors. Every converter direction goes through here.
+ */
+export function convertOperation(
+  converter: (payload: never) => unknown,
+  payload: unknown,
+  operation: string,
+  part: 'request' | 'response',
+  target: OperationSchemas,
+): unknown {
+  const element = part === 'request' ? requestElementName(operation) : responseElementName(operation)
+  return convertChecked(converter, payload, target[part], element)
 }

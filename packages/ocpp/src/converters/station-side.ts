@@ -1,18 +1,15 @@
-import type { TObject } from 'typebox'
-import {
-  type CpOperation,
-  type CpRequest,
-  type CpResponse,
-  type CsOperation,
-  type CsRequest,
-  type CsResponse,
-  ocppServices,
-  type ServiceRole,
+import type {
+  CpOperation,
+  CpRequest,
+  CpResponse,
+  CsOperation,
+  CsRequest,
+  CsResponse,
+  ServiceRole,
 } from '../messages/catalog.ts'
 import type * as cs15 from '../messages/v15/central-system.ts'
 import type * as cs16 from '../messages/v16/central-system.ts'
-import { requestElementName, responseElementName } from '../xsd/xsd-types.ts'
-import { convertChecked, withoutUndefined } from './convert.ts'
+import { convertOperation, type OperationSchemas, operationSchemas, withoutUndefined } from './convert.ts'
 import { UNIT_V15_TO_V16 } from './meter-values.ts'
 
 /*
@@ -225,19 +222,10 @@ const cpResponsesFromV16: CpResponsesFromV16 = {
   UpdateFirmware: (p) => p,
 }
 
-function schemaOf(
-  role: ServiceRole,
-  version: '1.5' | '1.6',
-  operation: string,
-  part: 'request' | 'response',
-): TObject {
-  const ops = ocppServices[version][role].operations as Record<
-    string,
-    { request: TObject; response: TObject }
-  >
-  const s = ops[operation]
+function schemaOf(role: ServiceRole, version: '1.5' | '1.6', operation: string): OperationSchemas {
+  const s = operationSchemas(role, version, operation)
   if (!s) throw new Error(`unknown ${role} ${version} operation ${operation}`)
-  return s[part]
+  return s
 }
 
 /**
@@ -254,12 +242,12 @@ export function fromV16CsRequest<O extends CsOperation<'1.5'>>(
   operation: O,
   payload: CsRequest<'1.6', O>,
 ): CsRequest<'1.5', O> {
-  const target = schemaOf('centralSystem', '1.5', operation, 'request')
-  return convertChecked(
+  return convertOperation(
     csRequestsFromV16[operation],
     payload,
-    target,
-    requestElementName(operation),
+    operation,
+    'request',
+    schemaOf('centralSystem', '1.5', operation),
   ) as CsRequest<'1.5', O>
 }
 
@@ -276,12 +264,12 @@ export function toV16CsResponse<O extends CsOperation<'1.5'>>(
   operation: O,
   payload: CsResponse<'1.5', O>,
 ): CsResponse<'1.6', O> {
-  const target = schemaOf('centralSystem', '1.6', operation, 'response')
-  return convertChecked(
+  return convertOperation(
     csResponsesToV16[operation],
     payload,
-    target,
-    responseElementName(operation),
+    operation,
+    'response',
+    schemaOf('centralSystem', '1.6', operation),
   ) as CsResponse<'1.6', O>
 }
 
@@ -298,12 +286,12 @@ export function toV16CpRequest<O extends CpOperation<'1.5'>>(
   operation: O,
   payload: CpRequest<'1.5', O>,
 ): CpRequest<'1.6', O> {
-  const target = schemaOf('chargePoint', '1.6', operation, 'request')
-  return convertChecked(
+  return convertOperation(
     cpRequestsToV16[operation],
     payload,
-    target,
-    requestElementName(operation),
+    operation,
+    'request',
+    schemaOf('chargePoint', '1.6', operation),
   ) as CpRequest<'1.6', O>
 }
 
@@ -320,11 +308,11 @@ export function fromV16CpResponse<O extends CpOperation<'1.5'>>(
   operation: O,
   payload: CpResponse<'1.6', O>,
 ): CpResponse<'1.5', O> {
-  const target = schemaOf('chargePoint', '1.5', operation, 'response')
-  return convertChecked(
+  return convertOperation(
     cpResponsesFromV16[operation],
     payload,
-    target,
-    responseElementName(operation),
+    operation,
+    'response',
+    schemaOf('chargePoint', '1.5', operation),
   ) as CpResponse<'1.5', O>
 }

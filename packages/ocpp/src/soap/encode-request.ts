@@ -1,18 +1,8 @@
 import { randomUUID } from 'node:crypto'
-import type { TObject } from 'typebox'
-import { OcppEncodeError } from '../errors.ts'
-import {
-  type CpOperation,
-  type CpRequest,
-  type CsOperation,
-  type CsRequest,
-  ocppServices,
-  type ServiceRole,
-} from '../messages/catalog.ts'
+import type { CpOperation, CpRequest, CsOperation, CsRequest, ServiceRole } from '../messages/catalog.ts'
 import { type OcppVersion, WSA_ANONYMOUS } from '../namespaces.ts'
-import { requestElementName } from '../xsd/xsd-types.ts'
-import { type EncodedMessage, identityHeader, soapContentType, writeEnvelope } from './envelope-writer.ts'
-import { serializeBody } from './serialize-body.ts'
+import { encodeOperation } from './encode-operation.ts'
+import { type EncodedMessage, identityHeader } from './envelope-writer.ts'
 
 export interface EncodeRequestInput<V extends OcppVersion, O extends CpOperation<V>> {
   readonly ocppVersion: V
@@ -93,28 +83,17 @@ export function encodeCsRequest<V extends OcppVersion, O extends CsOperation<V>>
 }
 
 function encodeServiceRequest(role: ServiceRole, input: AnyRequestInput): EncodedRequest {
-  const service = ocppServices[input.ocppVersion][role]
-  const schemas = (service.operations as Record<string, { request: TObject }>)[input.operation]
-  if (!schemas)
-    throw new OcppEncodeError(input.operation, `no such ${service.name} ${input.ocppVersion} operation`)
-  const action = `/${input.operation}`
   const messageId = input.messageId ?? `urn:uuid:${randomUUID()}`
-  const bodyXml = serializeBody(
-    schemas.request,
-    requestElementName(input.operation),
-    service.namespace,
-    input.payload,
-  )
-  const addressing = { action, messageId, from: input.from, replyTo: WSA_ANONYMOUS, to: input.to }
-  return {
-    body: writeEnvelope(
-      '1.2',
-      addressing,
-      bodyXml,
-      identityHeader(service.namespace, input.chargeBoxIdentity),
-    ),
-    contentType: soapContentType('1.2', action),
-    action,
-    messageId,
-  }
+  const encoded = encodeOperation({
+    role,
+    kind: 'request',
+    soapVersion: '1.2',
+    ocppVersion: input.ocppVersion,
+    operation: input.operation,
+    payload: input.payload,
+    unknownOperation: (serviceName) => `no such ${serviceName} ${input.ocppVersion} operation`,
+    addressing: { messageId, from: input.from, replyTo: WSA_ANONYMOUS, to: input.to },
+    extraHeaders: (namespace) => identityHeader(namespace, input.chargeBoxIdentity),
+  })
+  return { ...encoded, messageId }
 }

@@ -1,17 +1,7 @@
-import type { TObject } from 'typebox'
-import { OcppEncodeError } from '../errors.ts'
-import {
-  type CpOperation,
-  type CpResponse,
-  type CsOperation,
-  type CsResponse,
-  ocppServices,
-  type ServiceRole,
-} from '../messages/catalog.ts'
+import type { CpOperation, CpResponse, CsOperation, CsResponse, ServiceRole } from '../messages/catalog.ts'
 import { type OcppVersion, type SoapVersion, WSA_ANONYMOUS } from '../namespaces.ts'
-import { responseElementName } from '../xsd/xsd-types.ts'
-import { type EncodedMessage, soapContentType, writeEnvelope } from './envelope-writer.ts'
-import { serializeBody } from './serialize-body.ts'
+import { encodeOperation } from './encode-operation.ts'
+import type { EncodedMessage } from './envelope-writer.ts'
 
 export interface EncodeResponseInput<V extends OcppVersion, O extends CsOperation<V>> {
   /** Answer in the envelope version the request came in. */
@@ -81,20 +71,14 @@ export function encodeCpResponse<V extends OcppVersion, O extends CpOperation<V>
 }
 
 function encodeServiceResponse(role: ServiceRole, input: AnyResponseInput): EncodedMessage {
-  const service = ocppServices[input.ocppVersion][role]
-  const schemas = (service.operations as Record<string, { response: TObject }>)[input.operation]
-  if (!schemas) throw new OcppEncodeError(input.operation, `no such ${service.name} operation`)
-  const action = `/${input.operation}Response`
-  const bodyXml = serializeBody(
-    schemas.response,
-    responseElementName(input.operation),
-    service.namespace,
-    input.payload,
-  )
-  const addressing = { action, relatesTo: input.relatesTo, messageId: input.messageId, to: WSA_ANONYMOUS }
-  return {
-    body: writeEnvelope(input.soapVersion, addressing, bodyXml),
-    contentType: soapContentType(input.soapVersion, action),
-    action,
-  }
+  return encodeOperation({
+    role,
+    kind: 'response',
+    soapVersion: input.soapVersion,
+    ocppVersion: input.ocppVersion,
+    operation: input.operation,
+    payload: input.payload,
+    unknownOperation: (serviceName) => `no such ${serviceName} operation`,
+    addressing: { relatesTo: input.relatesTo, messageId: input.messageId, to: WSA_ANONYMOUS },
+  })
 }

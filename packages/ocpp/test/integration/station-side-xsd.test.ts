@@ -1,30 +1,17 @@
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { TObject } from 'typebox'
 import { encodeCpResponse, encodeCsRequest, OCPP_VERSIONS, ocppServices } from '../../src/index.ts'
 import { sampleOf } from '../support/samples.ts'
-import { HAS_SPEC, SOURCES, SPEC_DIR } from '../support/wsdl-facts.ts'
+import { describeWithSpec, officialWsdl, runXsdCheck, xsdWorkDir } from '../support/xsd-check.ts'
 
 /**
  * The station side of the codec against independent tooling: every CentralSystemService request a station sends
  * (`encodeCsRequest`) and every ChargePointService reply it gives (`encodeCpResponse`), all operations of both
  * versions, full and minimal, validated by lxml against the XML Schema of the OFFICIAL WSDLs.
  */
-const PYTHON = '/usr/bin/python3'
-const describeWithSpec = HAS_SPEC ? describe : describe.skip
-
-function officialWsdl(version: string, role: 'centralSystem' | 'chargePoint'): string {
-  const suffix = role === 'centralSystem' ? 'central-system.ts' : 'charge-point.ts'
-  const source = SOURCES.find((s) => s.version === version && s.module.endsWith(suffix))
-  if (!source) throw new Error(`no official WSDL for ${version} ${role}`)
-  return join(SPEC_DIR, source.wsdl)
-}
-
 describeWithSpec('station-side messages against the official OCPP schemas (lxml)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ocpp-station-xsd-'))
-  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+  const dir = xsdWorkDir('ocpp-station-xsd-')
 
   test('all valid', () => {
     const messages: { file: string; wsdl: string }[] = []
@@ -59,12 +46,7 @@ describeWithSpec('station-side messages against the official OCPP schemas (lxml)
         }
       }
     }
-    const manifest = join(dir, 'manifest.json')
-    writeFileSync(manifest, JSON.stringify({ messages, wsdlPairs: [] }))
-    const out = execFileSync(PYTHON, [join(import.meta.dirname, '../support/xsd_check.py'), manifest], {
-      encoding: 'utf8',
-    })
-    const result = JSON.parse(out) as { checked: number; invalid: unknown[] }
+    const result = runXsdCheck(dir, { messages, wsdlPairs: [] })
     expect(result.invalid).toEqual([])
     // 2 modes x (10 CS requests + 19 resp. 15 CP responses)
     expect(messages).toHaveLength(2 * (10 + 19) + 2 * (10 + 15))

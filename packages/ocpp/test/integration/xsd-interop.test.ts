@@ -1,6 +1,4 @@
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { TObject } from 'typebox'
 import {
@@ -12,26 +10,15 @@ import {
   ocppServices,
 } from '../../src/index.ts'
 import { sampleOf } from '../support/samples.ts'
-import { HAS_SPEC, SOURCES, SPEC_DIR } from '../support/wsdl-facts.ts'
+import { describeWithSpec, officialWsdl, runXsdCheck, xsdWorkDir } from '../support/xsd-check.ts'
 
 /**
  * Interop with independent tooling: every response we encode (CentralSystemService) and every request we send
  * (ChargePointService), for all operations of both versions, full and minimal, is validated by lxml against the
  * XML Schema of the OFFICIAL WSDL, and zeep compares the bindings of our WSDLs with the official ones.
  */
-const PYTHON = '/usr/bin/python3'
-const describeWithSpec = HAS_SPEC ? describe : describe.skip
-
-function officialWsdl(version: string, role: 'centralSystem' | 'chargePoint'): string {
-  const suffix = role === 'centralSystem' ? 'central-system.ts' : 'charge-point.ts'
-  const source = SOURCES.find((s) => s.version === version && s.module.endsWith(suffix))
-  if (!source) throw new Error(`no official WSDL for ${version} ${role}`)
-  return join(SPEC_DIR, source.wsdl)
-}
-
 describeWithSpec('encoded messages and WSDLs against the official OCPP schemas (lxml, zeep)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ocpp-xsd-'))
-  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+  const dir = xsdWorkDir('ocpp-xsd-')
 
   test('all valid, all bindings equal', () => {
     const messages: { file: string; wsdl: string }[] = []
@@ -82,12 +69,7 @@ describeWithSpec('encoded messages and WSDLs against the official OCPP schemas (
           messages.push({ file: m.file, wsdl: ours })
       }
     }
-    const manifest = join(dir, 'manifest.json')
-    writeFileSync(manifest, JSON.stringify({ messages, wsdlPairs }))
-    const out = execFileSync(PYTHON, [join(import.meta.dirname, '../support/xsd_check.py'), manifest], {
-      encoding: 'utf8',
-    })
-    const result = JSON.parse(out) as { checked: number; invalid: unknown[]; wsdlMismatches: unknown[] }
+    const result = runXsdCheck(dir, { messages, wsdlPairs })
     expect(result.invalid).toEqual([])
     expect(result.wsdlMismatches).toEqual([])
     // 2 modes x (10 CS responses x 2 envelopes + 19 resp. 15 CP requests), each against the official and our WSDL

@@ -2,7 +2,7 @@ import type { Database, Kysely } from '@chargebus/db'
 import { sql } from '@chargebus/db'
 import { decodeCursor, encodeCursor } from '../domain/cursor.ts'
 import { BUCKETS, type BucketName, isRegister } from '../domain/meter-buckets.ts'
-import { exactTime, iso, num, pageOf } from './rows.ts'
+import { exactTime, iso, num, pageOf, timeRange } from './rows.ts'
 
 export interface MeterValueView {
   sampledAt: string
@@ -65,8 +65,7 @@ export async function listMeterValues(
     ])
     .where('transaction_id', '=', f.sessionId)
     .where('station_id', '=', f.stationId)
-  if (f.from !== undefined) q = q.where('sampled_at', '>=', new Date(f.from))
-  if (f.to !== undefined) q = q.where('sampled_at', '<', new Date(f.to))
+  for (const condition of timeRange('sampled_at', f)) q = q.where(condition)
   if (f.measurand !== undefined) q = q.where('measurand', '=', f.measurand)
   if (f.cursor !== undefined) {
     const [at, messageId, index] = decodeCursor('meter-values', f.cursor, ['string', 'string', 'number']) as [
@@ -127,8 +126,7 @@ export async function listMeterBuckets(
 ): Promise<{ items: MeterBucketView[]; nextCursor: string | null }> {
   const interval = BUCKETS[f.bucket]
   const conditions = [sql`transaction_id = ${f.sessionId}`, sql`station_id = ${f.stationId}`]
-  if (f.from !== undefined) conditions.push(sql`sampled_at >= ${new Date(f.from)}`)
-  if (f.to !== undefined) conditions.push(sql`sampled_at < ${new Date(f.to)}`)
+  conditions.push(...timeRange('sampled_at', f))
   if (f.measurand !== undefined) conditions.push(sql`measurand = ${f.measurand}`)
   let after = sql`true`
   if (f.cursor !== undefined) {

@@ -1,4 +1,4 @@
-import { sql } from '@chargebus/db'
+import { type RawBuilder, sql } from '@chargebus/db'
 
 /** Conversions from pg values (Date, numeric/bigint strings) to the API's JSON shapes. */
 
@@ -32,3 +32,18 @@ export function pageOf<R, T>(
  */
 export const exactTime = (column: string) =>
   sql<string>`to_char(${sql.ref(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`
+
+/**
+ * The half-open time range `from <= at < to` (ISO strings) as where-conditions, one per bound given, for list
+ * endpoints' `from`/`to` filters. `at` is a column name or an SQL expression.
+ */
+export function timeRange(
+  at: string | RawBuilder<Date>,
+  range: { from?: string | undefined; to?: string | undefined },
+): RawBuilder<boolean>[] {
+  const expr = typeof at === 'string' ? sql.ref(at) : at
+  const conditions: RawBuilder<boolean>[] = []
+  if (range.from !== undefined) conditions.push(sql<boolean>`${expr} >= ${new Date(range.from)}`)
+  if (range.to !== undefined) conditions.push(sql<boolean>`${expr} < ${new Date(range.to)}`)
+  return conditions
+}

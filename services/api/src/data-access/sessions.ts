@@ -1,7 +1,7 @@
 import type { ChargingTransaction, Database, Kysely, TransactionState } from '@chargebus/db'
 import { sql } from '@chargebus/db'
 import { decodeCursor, encodeCursor } from '../domain/cursor.ts'
-import { iso, num, pageOf } from './rows.ts'
+import { iso, num, pageOf, timeRange } from './rows.ts'
 
 export interface SessionView {
   id: number
@@ -98,8 +98,7 @@ export async function listSessions(
     )
   if (f.stationId !== undefined) q = q.where('station_id', '=', f.stationId)
   if (f.idTag !== undefined) q = q.where(sql<string>`upper(id_tag)`, '=', f.idTag.toUpperCase())
-  if (f.from !== undefined) q = q.where(sessionAt, '>=', new Date(f.from))
-  if (f.to !== undefined) q = q.where(sessionAt, '<', new Date(f.to))
+  for (const condition of timeRange(sessionAt, f)) q = q.where(condition)
   if (f.active === true) q = q.where('state', '=', 'active')
   if (f.active === false) q = q.where('state', '!=', 'active')
   if (f.cursor !== undefined) {

@@ -1,7 +1,7 @@
 import type { Database, Kysely } from '@chargebus/db'
 import { sql } from '@chargebus/db'
 import { decodeCursor, encodeCursor } from '../domain/cursor.ts'
-import { exactTime, iso, pageOf } from './rows.ts'
+import { exactTime, iso, pageOf, timeRange } from './rows.ts'
 
 export interface StatusEventView {
   connectorId: number
@@ -37,8 +37,7 @@ export async function listStatusEvents(
     ])
     .where('station_id', '=', f.stationId)
     .where('connector_id', '=', f.connectorId)
-  if (f.from !== undefined) q = q.where('status_at', '>=', new Date(f.from))
-  if (f.to !== undefined) q = q.where('status_at', '<', new Date(f.to))
+  for (const condition of timeRange('status_at', f)) q = q.where(condition)
   if (f.cursor !== undefined) {
     const [at, messageId] = decodeCursor('status-events', f.cursor, ['string', 'string']) as [string, string]
     q = q.where(sql<boolean>`(status_at, source_message_id) > (${at}::timestamptz, ${messageId})`)

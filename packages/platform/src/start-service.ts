@@ -1,0 +1,77 @@
+import type { Logger } from 'pino'
+import type { Static, TObject } from 'typebox'
+import type { LogLevel } from './common-config.ts'
+import { loadConfig } from './config.ts'
+import { ConfigError } from './errors.ts'
+import { createLogger } from './logger.ts'
+import { type RunningService, type RunServiceOptions, runService } from './run-service.ts'
+import type { Telemetry } from './telemetry.ts'
+
+/** The variables `startService` itself reads: `commonConfig.logging` and `commonConfig.http(...)`. */
+interface StartableConfig {
+  LOG_LEVEL: LogLevel
+  HOST: string
+  PORT: number
+  SHUTDOWN_TIMEOUT_MS: number
+}
+
+export interface StartServiceOptions<Schema extends TObject, Deps extends { close(): Promise<void> }> {
+  /** Logger name, e.g. `ingest`. */
+  name: string
+  configSchema: Schema
+  /** A check across variables: returns the one-line error to print, or undefined when the config is fine. */
+  checkConfig?: (config: Static<Schema>) => string | undefined
+  /** Opens pools, the bus and whatever else the app needs; `close()` runs as the app's last `onClose` hook. */
+  open: (config: Static<Schema>, logger: Logger) => Promise<Deps>
+  /** Builds the app from the opened dependencies; may add its own hooks. */
+  build: (deps: Deps) => RunServiceOptions['app'] | Promise<RunServiceOptions['app']>
+  /** Flushed on shutdown (`telemetry` from `@chargebus/platform/instrument`). */
+  telemetry?: Pick<Telemetry, 'shutdown'>
+}
+
+/**
+ * What every service's `main.ts` does: load the config (a bad variable prints one line and exits 1),
+ * create the logger, open dependencies, build the app, then hand the process to `runService`.
+ *
+ * ### Examples
+ * ```ts
+ * await startService({ name: 'ingest', configSchema: IngestConfig, open: openIngestDependencies, build: buildApp, telemetry })
+ * ```
+ */
+export async function startService<Schema extends TObject, Deps extends { close(): Promise<void> }>(
+  options: StartServiceOptions<Schema, Deps> & {
+    configSchema: Static<Schema> extends StartableConfig ? Schema : never
+  },
+): Promise<RunningService> {
+  const config = loadServiceConfig(options)
+  // Sound: the signature only accepts schemas whose Static type has these variables.
+  const { LOG_LEVEL, HOST, PORT, SHUTDOWN_TIMEOUT_MS } = config as StartableConfig
+  const logger = createLogger({ name: options.name, level: LOG_LEVEL })
+  const deps = await options.open(config, logger)
+  const app = await options.build(deps)
+  app.addHook('onClose', () => deps.close())
+  return runService({
+    app,
+    host: HOST,
+    port: PORT,
+    logger,
+    shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS,
+    telemetry: options.telemetry,
+  })
+}
+
+function loadServiceConfig<Schema extends TObject>(
+  options: Pick<StartServiceOptions<Schema, never>, 'configSchema' | 'checkConfig'>,
+): Static<Schema> {
+  let message: string | undefined
+  try {
+    const config = loadConfig(options.configSchema)
+    message = options.checkConfig?.(config)
+    if (message === undefined) return config
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err
+    message = err.message
+  }
+  process.stderr.write(`${message}\n`)
+  process.exit(1)
+}
