@@ -1,10 +1,11 @@
 /**
- * `pnpm interop`: proves the gateway against a station nobody here wrote. Starts the gateway the
- * way a user does (`pnpm start ocpp-gateway`) in its own bus namespace, seeds an id tag with the
- * CLI, then runs the scenarios of the independent station in ../shared/tools/ocpp-station (zeep,
- * built from the official OCA WSDLs, checking every reply against the official schema and
- * WS-Addressing). Prints one line per scenario and `interop: N passed, N failed`; exits 1 on any
- * failure. Needs Debian's python3-zeep and python3-lxml.
+ * `pnpm interop`: proves the stack against a station nobody here wrote. Starts every service the way a
+ * user does (`pnpm start`) in its own bus namespace, seeds an id tag with the CLI, runs the scenarios of
+ * the independent station in ../shared/tools/ocpp-station (zeep, built from the official OCA WSDLs,
+ * checking every reply against the official schema and WS-Addressing), then reads the two charging
+ * sessions back through the REST API (gateway -> JetStream -> ingest -> Postgres -> api). Prints one
+ * line per check and `interop: N passed, N failed`; exits 1 on any failure. Needs Debian's
+ * python3-zeep and python3-lxml, and the default ports (api 3000, gateway 3100, ingest 3200) free.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
@@ -15,42 +16,73 @@ import { pino } from 'pino'
 const root = join(import.meta.dirname, '..')
 const stationDir = process.env.OCPP_STATION_DIR ?? join(root, '..', 'shared', 'tools', 'ocpp-station')
 const python = '/usr/bin/python3'
-const port = Number(process.env.INTEROP_PORT ?? 3100)
-const namespace = `interop${Date.now().toString(36)}`
+const run36 = Date.now().toString(36)
+const namespace = `interop${run36}`
 const tag = 'INTEROP-TAG-1'
-const base = `http://127.0.0.1:${port}`
+const gateway = 'http://127.0.0.1:3100'
+const api = 'http://127.0.0.1:3000'
+const readiness = [`${api}/readyz`, `${gateway}/readyz`, 'http://127.0.0.1:3200/readyz']
+const apiKey = process.env.CHARGEBUS_DEV_API_KEY ?? 'dev-admin-key'
+/** Identities unique to this run, so rows from earlier runs in the same database never count. */
+const id = (name: string) => `IOP-${name}-${run36}`
 
-interface Scenario {
+interface Check {
   name: string
-  args: string[]
+  run(): Promise<{ ok: boolean; summary: string; detail?: string }>
 }
 
-const scenarios: Scenario[] = [
-  { name: '1.6 boot', args: ['--id', 'IOP-BOOT', 'scenario', 'boot'] },
-  { name: '1.6 heartbeat', args: ['--id', 'IOP-HB', 'scenario', 'heartbeat'] },
-  { name: '1.6 session', args: ['--id', 'IOP-SES', '--id-tag', tag, 'scenario', 'session'] },
-  { name: '1.6 auth-unknown', args: ['--id', 'IOP-AUTH', 'scenario', 'auth-unknown'] },
-  { name: '1.6 burst 200', args: ['--id', 'IOP-BURST', '--id-tag', tag, 'scenario', 'burst', '200'] },
-  {
-    name: '1.5 session',
-    args: [
-      '--ocpp',
-      '1.5',
-      '--url',
-      `${base}/ocpp/1.5`,
-      '--id',
-      'IOP-15',
-      '--id-tag',
-      tag,
-      'scenario',
-      'session',
-    ],
-  },
+function station(name: string, args: string[]): Check {
+  return {
+    name,
+    async run() {
+      const url = args.includes('--ocpp') ? `${gateway}/ocpp/1.5` : `${gateway}/ocpp/1.6`
+      const r = await exec(python, ['station.py', '--url', url, ...args], { cwd: stationDir })
+      return {
+        ok: r.code === 0,
+        summary: r.stdout.trim().split('\n').at(-1) ?? '',
+        detail: r.stderr.trim().split('\n').slice(-15).join('\n'),
+      }
+    },
+  }
+}
+
+/** The session the station ran is a completed row (through ingest) that the API serves. */
+function sessionStored(name: string, stationId: string): Check {
+  return {
+    name,
+    async run() {
+      const url = `${api}/v1/sessions?stationId=${encodeURIComponent(stationId)}`
+      const deadline = Date.now() + 15_000
+      let last = ''
+      while (Date.now() < deadline) {
+        const res = await fetch(url, { headers: { authorization: `Bearer ${apiKey}` } })
+        last = await res.text()
+        const sessions = res.ok
+          ? (JSON.parse(last) as { data: Array<{ state: string; energyWh: number }> }).data
+          : []
+        if (sessions.length === 1 && sessions[0]?.state === 'completed')
+          return { ok: true, summary: JSON.stringify(sessions[0]) }
+        await new Promise((r) => setTimeout(r, 250))
+      }
+      return { ok: false, summary: `no completed session for ${stationId} within 15 s`, detail: last }
+    },
+  }
+}
+
+const checks: Check[] = [
+  station('1.6 boot', ['--id', id('BOOT'), 'scenario', 'boot']),
+  station('1.6 heartbeat', ['--id', id('HB'), 'scenario', 'heartbeat']),
+  station('1.6 session', ['--id', id('SES'), '--id-tag', tag, 'scenario', 'session']),
+  station('1.6 auth-unknown', ['--id', id('AUTH'), 'scenario', 'auth-unknown']),
+  station('1.6 burst 200', ['--id', id('BURST'), '--id-tag', tag, 'scenario', 'burst', '200']),
+  station('1.5 session', ['--ocpp', '1.5', '--id', id('S15'), '--id-tag', tag, 'scenario', 'session']),
+  sessionStored('1.6 session stored, served by the API', id('SES')),
+  sessionStored('1.5 session stored, served by the API', id('S15')),
 ]
 
-function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+function exec(cmd: string, args: string[], opts: { cwd?: string } = {}) {
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd ?? root, env: opts.env ?? process.env })
+    const child = spawn(cmd, args, { cwd: opts.cwd ?? root, env: process.env })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => {
@@ -63,19 +95,21 @@ function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.Pro
   })
 }
 
-async function waitReady(gateway: ChildProcess, timeoutMs: number): Promise<void> {
+async function waitReady(stack: ChildProcess, timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs
-  while (Date.now() < until) {
-    if (gateway.exitCode !== null)
-      throw new Error(`gateway exited with ${gateway.exitCode} before it was ready`)
-    const ok = await fetch(`${base}/readyz`).then(
-      (r) => r.ok,
-      () => false,
-    )
-    if (ok) return
-    await new Promise((r) => setTimeout(r, 250))
+  for (const url of readiness) {
+    for (;;) {
+      if (stack.exitCode !== null)
+        throw new Error(`pnpm start exited with ${stack.exitCode} before it was ready`)
+      const ok = await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+      if (ok) break
+      if (Date.now() > until) throw new Error(`not ready: ${url} after ${timeoutMs} ms`)
+      await new Promise((r) => setTimeout(r, 250))
+    }
   }
-  throw new Error(`gateway not ready on ${base}/readyz after ${timeoutMs} ms`)
 }
 
 async function main(): Promise<number> {
@@ -83,19 +117,20 @@ async function main(): Promise<number> {
     console.error(`interop: no station at ${stationDir} (set OCPP_STATION_DIR)`)
     return 1
   }
-  if ((await run(python, ['-c', 'import zeep, lxml'])).code !== 0) {
+  if ((await exec(python, ['-c', 'import zeep, lxml'])).code !== 0) {
     console.error('interop: /usr/bin/python3 lacks zeep/lxml: apt-get install -y python3-zeep python3-lxml')
     return 1
   }
-  const env = { ...process.env, BUS_NAMESPACE: namespace, PORT: String(port), LOG_LEVEL: 'warn' }
-  const gateway = spawn(process.execPath, [join(root, 'scripts', 'start.ts'), 'ocpp-gateway'], {
+  const env = { ...process.env, BUS_NAMESPACE: namespace, LOG_LEVEL: 'warn' }
+  delete env.PORT
+  const stack = spawn(process.execPath, [join(root, 'scripts', 'start.ts')], {
     cwd: root,
     env,
     stdio: ['ignore', 'inherit', 'inherit'],
   })
   try {
-    await waitReady(gateway, 30_000)
-    const seeded = await run(process.execPath, [
+    await waitReady(stack, 45_000)
+    const seeded = await exec(process.execPath, [
       join(root, 'packages', 'cli', 'src', 'main.ts'),
       'id-tags',
       'add',
@@ -106,21 +141,18 @@ async function main(): Promise<number> {
     if (seeded.code !== 0) throw new Error(`seeding the id tag failed: ${seeded.stderr.trim()}`)
 
     let failed = 0
-    for (const s of scenarios) {
-      const args = s.args.includes('--url') ? s.args : ['--url', `${base}/ocpp/1.6`, ...s.args]
+    for (const check of checks) {
       const started = Date.now()
-      const r = await run(python, ['station.py', ...args], { cwd: stationDir })
-      const summary = r.stdout.trim().split('\n').at(-1) ?? ''
-      const ok = r.code === 0
-      if (!ok) failed++
-      console.log(`${ok ? 'PASS' : 'FAIL'} ${s.name} (${Date.now() - started} ms) ${summary}`)
-      if (!ok) console.log(r.stderr.trim().split('\n').slice(-15).join('\n'))
+      const r = await check.run()
+      if (!r.ok) failed++
+      console.log(`${r.ok ? 'PASS' : 'FAIL'} ${check.name} (${Date.now() - started} ms) ${r.summary}`)
+      if (!r.ok && r.detail) console.log(r.detail)
     }
-    console.log(`interop: ${scenarios.length - failed} passed, ${failed} failed`)
+    console.log(`interop: ${checks.length - failed} passed, ${failed} failed`)
     return failed === 0 ? 0 : 1
   } finally {
-    gateway.kill('SIGTERM')
-    await new Promise((r) => gateway.once('exit', r))
+    stack.kill('SIGTERM')
+    if (stack.exitCode === null) await new Promise((r) => stack.once('exit', r))
     const bus = await connectBus({
       servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
       name: 'interop-cleanup',
