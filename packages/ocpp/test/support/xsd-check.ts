@@ -2,12 +2,11 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { HAS_SPEC, SOURCES, SPEC_DIR } from './wsdl-facts.ts'
+import { SOURCES, SPEC_DIR } from './wsdl-facts.ts'
 
 const PYTHON = '/usr/bin/python3'
 
-/** `describe` when the official WSDLs are present, else `describe.skip` (wsdl-facts.ts warns once). */
-export const describeWithSpec = HAS_SPEC ? describe : describe.skip
+export { describeWithSpec } from './wsdl-facts.ts'
 
 /** The path of the official WSDL of one service. */
 export function officialWsdl(version: string, role: 'centralSystem' | 'chargePoint'): string {
