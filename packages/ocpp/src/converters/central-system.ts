@@ -1,13 +1,7 @@
 import type { CsOperation, CsRequest, CsResponse } from '../messages/catalog.ts'
 import type * as cs15 from '../messages/v15/central-system.ts'
 import type * as cs16 from '../messages/v16/central-system.ts'
-import {
-  convertOperation,
-  type OperationSchemas,
-  operationSchemas,
-  truncate,
-  withoutUndefined,
-} from './convert.ts'
+import { convertOperation, requireOperationSchemas, truncate, withoutUndefined } from './convert.ts'
 import { meterValueToV16 } from './meter-values.ts'
 
 /**
@@ -96,12 +90,6 @@ const responsesFromV16: ResponsesFromV16 = {
   StopTransaction: (p) => p,
 }
 
-function schemas(version: '1.5' | '1.6', operation: string): OperationSchemas {
-  const s = operationSchemas('centralSystem', version, operation)
-  if (!s) throw new Error(`unknown CentralSystemService operation ${operation}`)
-  return s
-}
-
 /**
  * Converts a 1.5 station's request into its 1.6 form, so business logic is written once against 1.6.
  *
@@ -120,7 +108,7 @@ export function toV16Request<O extends CsOperation<'1.5'>>(
     payload,
     operation,
     'request',
-    schemas('1.6', operation),
+    requireOperationSchemas('centralSystem', '1.6', operation),
   ) as CsRequest<'1.6', O>
 }
 
@@ -142,6 +130,6 @@ export function fromV16Response<O extends CsOperation<'1.5'>>(
     payload,
     operation,
     'response',
-    schemas('1.5', operation),
+    requireOperationSchemas('centralSystem', '1.5', operation),
   ) as CsResponse<'1.5', O>
 }

@@ -20,6 +20,17 @@ export function operationSchemas(
   return (ocppServices[version][role].operations as Record<string, OperationSchemas>)[operation]
 }
 
+/** `operationSchemas` for an operation the caller's own table names: a miss is a bug, not bad input. */
+export function requireOperationSchemas(
+  role: ServiceRole,
+  version: OcppVersion,
+  operation: string,
+): OperationSchemas {
+  const s = operationSchemas(role, version, operation)
+  if (!s) throw new Error(`unknown ${role} ${version} operation ${operation}`)
+  return s
+}
+
 /** Drops keys whose value is undefined, so converted payloads only carry what the source had. */
 export function withoutUndefined<T extends object>(value: T): T {
   const out: Record<string, unknown> = {}

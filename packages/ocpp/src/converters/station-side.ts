@@ -5,11 +5,10 @@ import type {
   CsOperation,
   CsRequest,
   CsResponse,
-  ServiceRole,
 } from '../messages/catalog.ts'
 import type * as cs15 from '../messages/v15/central-system.ts'
 import type * as cs16 from '../messages/v16/central-system.ts'
-import { convertOperation, type OperationSchemas, operationSchemas, withoutUndefined } from './convert.ts'
+import { convertOperation, requireOperationSchemas, withoutUndefined } from './convert.ts'
 import { UNIT_V15_TO_V16 } from './meter-values.ts'
 
 /*
@@ -222,12 +221,6 @@ const cpResponsesFromV16: CpResponsesFromV16 = {
   UpdateFirmware: (p) => p,
 }
 
-function schemaOf(role: ServiceRole, version: '1.5' | '1.6', operation: string): OperationSchemas {
-  const s = operationSchemas(role, version, operation)
-  if (!s) throw new Error(`unknown ${role} ${version} operation ${operation}`)
-  return s
-}
-
 /**
  * Converts a request a station wrote against 1.6 into the CentralSystemService request of a 1.5 station
  * (`Charging` -> `Occupied`, meter values as 1.5 `values`, no stop reason, samples 1.5 cannot express dropped).
@@ -247,7 +240,7 @@ export function fromV16CsRequest<O extends CsOperation<'1.5'>>(
     payload,
     operation,
     'request',
-    schemaOf('centralSystem', '1.5', operation),
+    requireOperationSchemas('centralSystem', '1.5', operation),
   ) as CsRequest<'1.5', O>
 }
 
@@ -269,7 +262,7 @@ export function toV16CsResponse<O extends CsOperation<'1.5'>>(
     payload,
     operation,
     'response',
-    schemaOf('centralSystem', '1.6', operation),
+    requireOperationSchemas('centralSystem', '1.6', operation),
   ) as CsResponse<'1.6', O>
 }
 
@@ -291,7 +284,7 @@ export function toV16CpRequest<O extends CpOperation<'1.5'>>(
     payload,
     operation,
     'request',
-    schemaOf('chargePoint', '1.6', operation),
+    requireOperationSchemas('chargePoint', '1.6', operation),
   ) as CpRequest<'1.6', O>
 }
 
@@ -313,6 +306,6 @@ export function fromV16CpResponse<O extends CpOperation<'1.5'>>(
     payload,
     operation,
     'response',
-    schemaOf('chargePoint', '1.5', operation),
+    requireOperationSchemas('chargePoint', '1.5', operation),
   ) as CpResponse<'1.5', O>
 }
