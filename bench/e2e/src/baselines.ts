@@ -45,6 +45,7 @@ export async function fastifyBaseline(opts: {
     basePort: opts.port,
     natsUrl: '',
     namespace: undefined,
+    floorNamespace: 'floor',
     gatewayEnv: {},
     nodeArgs: [],
     gatewayProcesses: 1,

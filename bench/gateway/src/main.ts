@@ -1,9 +1,10 @@
 /**
- * Gateway benchmark (not part of the test run): bare Fastify JSON vs a minimal `soap`-package server vs the
- * Chargebus OCPP gateway publishing durably to JetStream, under the same load, in interleaved rounds.
+ * Gateway benchmark (not part of the test run): bare Fastify JSON vs bare Fastify that only publishes durably
+ * (the floor) vs a minimal `soap`-package server vs the Chargebus OCPP gateway publishing durably to JetStream,
+ * under the same load, in interleaved rounds.
  * Prints one JSON report on stdout (progress on stderr) and writes it to bench/results/gateway-<ts>.json.
  *
- *   pnpm bench:gateway [--connections 64] [--duration 10] [--rounds 3] [--targets fastify,soap,gateway]
+ *   pnpm bench:gateway [--connections 64] [--duration 10] [--rounds 3] [--targets fastify,floor,soap,gateway]
  *
  * See bench/README.md for what is measured and how to read it.
  */
@@ -114,7 +115,7 @@ async function main(): Promise<number> {
 
   try {
     let natsUrl = options.natsUrl
-    if (options.targets.includes('gateway') && natsUrl === undefined) {
+    if ((options.targets.includes('gateway') || options.targets.includes('floor')) && natsUrl === undefined) {
       const port = options.basePort + 3
       nats = startProcess({
         name: 'nats-server',
@@ -131,6 +132,7 @@ async function main(): Promise<number> {
       basePort: options.basePort,
       natsUrl: natsUrl ?? '',
       namespace: options.namespaceEnv ? { env: options.namespaceEnv, value: namespace } : undefined,
+      floorNamespace: namespace ? `${namespace}_floor` : 'floor',
       gatewayEnv: options.gatewayEnv,
       gatewayProcesses: options.gatewayProcesses,
       nodeArgs: options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', resolve(options.cpuProfDir)] : [],
@@ -458,10 +460,12 @@ function summarize(results: Record<string, Record<string, Measured[]>>, options:
     const gatewayOverFastify = perRound('gateway', 'fastify')
     const gatewayOverSoap = perRound('gateway', 'soap')
     const soapOverFastify = perRound('soap', 'fastify')
+    const floorOverFastify = perRound('floor', 'fastify')
+    const gatewayOverFloor = perRound('gateway', 'floor')
     const gatewayP99 = (medians.gateway as { p99Ms: number } | undefined)?.p99Ms
     out[loadgen] = {
       medians,
-      ratios: { gatewayOverFastify, gatewayOverSoap, soapOverFastify },
+      ratios: { gatewayOverFastify, gatewayOverSoap, soapOverFastify, floorOverFastify, gatewayOverFloor },
       goals: {
         ...GOALS,
         connections: options.connections,

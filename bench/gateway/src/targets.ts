@@ -29,6 +29,8 @@ export interface TargetContext {
   natsUrl: string
   /** With a shared NATS server: the gateway's namespace env variable and a fresh namespace (deleted at the end). */
   namespace: { env: string; value: string } | undefined
+  /** The floor target's bus namespace (under the gateway's on a shared server, so it is deleted with it). */
+  floorNamespace: string
   gatewayEnv: Record<string, string>
   /** Extra `node` flags for every server process (e.g. `--cpu-prof`). */
   nodeArgs: string[]
@@ -55,6 +57,28 @@ export function defineTarget(name: TargetName, ctx: TargetContext): Target {
             command: node,
             args: [...ctx.nodeArgs, fileURLToPath(new URL('./targets/bare-fastify.ts', import.meta.url))],
             env: { PORT: String(port) },
+            cpus,
+            logFile,
+          }),
+      }
+    }
+    case 'floor': {
+      const port = ctx.basePort + 4
+      const base = `http://127.0.0.1:${port}`
+      return {
+        name,
+        url: `${base}/ocpp/1.6`,
+        readyUrl: `${base}/healthz`,
+        readyStatus: 200,
+        templates: soapTemplates(`${base}/ocpp/1.6`),
+        soap: false,
+        start: (logFile, cpus) =>
+          startProcess({
+            name,
+            command: node,
+            args: [...ctx.nodeArgs, fileURLToPath(new URL('./targets/durable-floor.ts', import.meta.url))],
+            cwd: REPO_ROOT,
+            env: { PORT: String(port), NATS_URL: ctx.natsUrl, BUS_NAMESPACE: ctx.floorNamespace },
             cpus,
             logFile,
           }),

@@ -1,6 +1,7 @@
 /**
  * Experiment: N processes of the unmodified gateway behind one port (node:cluster; the primary only accepts
- * connections and hands them to workers, so keep-alive traffic does not pass through it). Env:
+ * connections and hands them to workers, so keep-alive traffic does not pass through it). Like replicas in
+ * production, only the first worker runs the command dispatcher (OCPP_COMMANDS_ENABLED=false on the others). Env:
  * BENCH_GATEWAY_MAIN (the gateway's src/main.ts), BENCH_GATEWAY_WORKERS (default 2); everything else is
  * passed to the workers. SIGTERM/SIGINT stop the workers gracefully, then the primary.
  */
@@ -12,7 +13,7 @@ if (!main) throw new Error('BENCH_GATEWAY_MAIN is not set')
 
 let stopping = false
 cluster.setupPrimary({ exec: main, execArgv: process.execArgv })
-for (let i = 0; i < workers; i++) cluster.fork()
+for (let i = 0; i < workers; i++) cluster.fork(i === 0 ? {} : { OCPP_COMMANDS_ENABLED: 'false' })
 cluster.on('exit', (worker, code, signal) => {
   if (stopping) return
   process.stderr.write(`gateway worker ${worker.process.pid} exited (${signal ?? code}); stopping\n`)
