@@ -19,6 +19,7 @@ import {
 import { getStoredEvent } from './get-message.ts'
 import { BusHeaders, injectTraceContext } from './headers.ts'
 import { openKv } from './kv.ts'
+import { type ListenFilter, listenTo } from './listen.ts'
 import { createNamespace } from './namespace.ts'
 import { createPublisher } from './publisher.ts'
 import { type EnsureStreamsOptions, ensureStreams } from './streams.ts'
@@ -78,6 +79,17 @@ export interface Bus {
     seq: number,
     events?: E | readonly E[],
   ): Promise<StoredEvent<E>>
+  /**
+   * Calls `handler` with each `event` published from now on whose subject has the `filter` placeholders (e.g.
+   * `{ station: 'CP-1' }`), as it is published by any process: a live, non-durable view (nothing replayed or
+   * redelivered) for hints such as "this station is talking again", never for work that must not be lost
+   * (`consume` is for that). Returns the function that stops listening.
+   */
+  listen<E extends AnyEventDefinition>(
+    event: E,
+    filter: ListenFilter,
+    handler: (data: EventData<E>) => void,
+  ): () => void
   /** A KV bucket (namespaced), created when missing. */
   kv(bucket: string, opts?: Partial<KvOptions>): Promise<KV>
   /**
@@ -226,6 +238,10 @@ export async function connectBus(opts: BusOptions): Promise<Bus> {
     async getMessage(stream, seq, events) {
       if (closing) throw new BusClosedError()
       return getStoredEvent(jsm, ns, stream, seq, events)
+    },
+    listen(event, filter, handler) {
+      if (closing) throw new BusClosedError()
+      return listenTo({ nc, ns, logger }, event, filter, handler)
     },
     kv: (bucket, o) => openKv(js, ns, bucket, { replicas, ...o }),
     async ping(timeoutMs = 2_000) {

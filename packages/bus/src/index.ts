@@ -25,5 +25,6 @@ export {
   UnsupportedEventVersionError,
 } from './errors.ts'
 export { BusHeaders } from './headers.ts'
+export type { ListenFilter } from './listen.ts'
 export type { DeadLetterReason } from './settle.ts'
 export type { EnsureStreamsOptions } from './streams.ts'

@@ -14,6 +14,8 @@ export interface SubjectTemplate<P extends string = string> {
   readonly filter: string
   /** Builds a subject; each value is passed through `encodeSubjectToken`. */
   build(params: Record<SubjectParams<P>, string>): string
+  /** A NATS filter with the given placeholders fixed (encoded) and `*` for the others. */
+  filterFor(params: Partial<Record<SubjectParams<P>, string>>): string
   /** The decoded placeholder values, or undefined when the subject does not fit the template. */
   parse(subject: string): Record<SubjectParams<P>, string> | undefined
 }
@@ -28,6 +30,8 @@ const PLACEHOLDER = /^\{([A-Za-z][A-Za-z0-9]*)\}$/
  * t.build({ station: 'CP.1' })        // 'session.CP%2E1.started'
  * t.parse('session.CP%2E1.started')   // { station: 'CP.1' }
  * t.filter                            // 'session.*.started'
+ * subjectTemplate('ocpp.in.{version}.{station}.{action}').filterFor({ station: 'CP.1' })
+ *                                     // 'ocpp.in.*.CP%2E1.*'
  * ```
  */
 export function subjectTemplate<const P extends string>(pattern: P): SubjectTemplate<P> {
@@ -49,6 +53,16 @@ export function subjectTemplate<const P extends string>(pattern: P): SubjectTemp
     build(params) {
       const values = params as Record<string, string>
       return parts.map((p) => p.literal ?? encodeSubjectToken(values[p.placeholder] ?? '')).join('.')
+    },
+    filterFor(params) {
+      const values = params as Partial<Record<string, string>>
+      return parts
+        .map((p) => {
+          if (p.literal !== undefined) return p.literal
+          const value = values[p.placeholder]
+          return value === undefined ? '*' : encodeSubjectToken(value)
+        })
+        .join('.')
     },
     parse(subject) {
       const tokens = subject.split('.')

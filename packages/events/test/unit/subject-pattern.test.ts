@@ -7,6 +7,18 @@ describe('subjectTemplate', () => {
     expect(t.filter).toBe('ocpp.in.*.*.*')
   })
 
+  test('derives a filter with some placeholders fixed, encoded like a built subject', () => {
+    const filter = t.filterFor({ station: 'CP.1 *main*' })
+    expect(filter).toBe('ocpp.in.*.CP%2E1%20%2Amain%2A.*')
+    expect(
+      subjectMatches(filter, t.build({ version: '1_5', station: 'CP.1 *main*', action: 'Heartbeat' })),
+    ).toBe(true)
+    expect(subjectMatches(filter, t.build({ version: '1_5', station: 'CP.1', action: 'Heartbeat' }))).toBe(
+      false,
+    )
+    expect(t.filterFor({})).toBe(t.filter)
+  })
+
   test.each([
     [{ version: '1_6', station: 'CP-1', action: 'Heartbeat' }, 'ocpp.in.1_6.CP-1.Heartbeat'],
     [

@@ -1,5 +1,11 @@
 import { type CpServer, startCpServer } from '../../../../test/support/cp-server.ts'
-import { type CommandGateway, startCommandGateway, uniqueStation } from '../support/commands.ts'
+import {
+  COMMAND_TEST_ENV,
+  type CommandGateway,
+  startCommandGateway,
+  uniqueStation,
+} from '../support/commands.ts'
+import { envelope, startTestGateway } from '../support/gateway.ts'
 
 /*
  * What the dispatcher learns and tracks per station: capabilities (GetConfiguration it issues itself after an
@@ -47,6 +53,36 @@ test('after an Accepted boot the dispatcher asks the station for its configurati
 
   // The same boot retried (same MessageID) does not ask twice: the key is the boot's MessageID.
   expect(cp.calls().filter((c) => c.op === 'GetConfiguration')).toHaveLength(1)
+}, 20_000)
+
+test('a boot received by another replica (one without a dispatcher) is followed by discovery too', async () => {
+  const other = uniqueStation('CAP')
+  const otherCp = await startCpServer({ id: other })
+  const replica = await startTestGateway(
+    { ...COMMAND_TEST_ENV, OCPP_COMMANDS_ENABLED: 'false' },
+    { namespace: cg.namespace },
+  )
+  try {
+    const boot =
+      '<cs:bootNotificationRequest><cs:chargePointVendor>ACME</cs:chargePointVendor>' +
+      '<cs:chargePointModel>Fast-1</cs:chargePointModel></cs:bootNotificationRequest>'
+    const { xml } = envelope({
+      identity: other,
+      version: '1.6',
+      body: boot,
+      from: `${otherCp.url}/ocpp/cp/${other}`,
+    })
+    expect((await replica.post(xml)).status).toBe(200)
+    const calls = await otherCp.waitFor((c) => c.some((x) => x.op === 'GetConfiguration'))
+    expect(calls.filter((c) => c.op === 'GetConfiguration')).toHaveLength(1)
+    expect(calls.find((c) => c.op === 'GetConfiguration')).toMatchObject({
+      chargeBoxIdentity: other,
+      issues: [],
+    })
+  } finally {
+    await replica.close()
+    await otherCp.stop()
+  }
 }, 20_000)
 
 test('SendLocalList: a full list from id_tags, then only the differences, versions counted per station', async () => {

@@ -3,7 +3,13 @@ import { createServer, type Server } from 'node:http'
 import type { CommandRow } from '@chargebus/db'
 import { commandPayloads } from '../../../../test/support/command-payloads.ts'
 import { freePort, startCpServer } from '../../../../test/support/cp-server.ts'
-import { type CommandGateway, startCommandGateway, uniqueStation } from '../support/commands.ts'
+import {
+  COMMAND_TEST_ENV,
+  type CommandGateway,
+  startCommandGateway,
+  uniqueStation,
+} from '../support/commands.ts'
+import { envelope, startTestGateway, type TestGateway } from '../support/gateway.ts'
 
 /*
  * The guarantees of the outbox, against the real cp_server.py: expired commands are never sent, an
@@ -136,6 +142,53 @@ describe('an unreachable station', () => {
       await cg.boot(station, cpUrl(cp.port, station))
       expect((await cg.waitFor(id, terminal, 10_000)).status).toBe('accepted')
       expect(cp.calls().map((c) => c.op)).toEqual(['TriggerMessage'])
+    } finally {
+      await cp.stop()
+    }
+  }, 20_000)
+})
+
+describe('a station that talks to another gateway replica', () => {
+  let cg: CommandGateway
+  let replica: TestGateway
+  beforeAll(async () => {
+    // Retries so slow that only the station's own message can explain a quick delivery.
+    cg = await startCommandGateway({ OCPP_COMMAND_RETRY_MS: '60000' })
+    // A second replica in the same namespace, without a dispatcher: the station only ever talks to it.
+    replica = await startTestGateway(
+      { ...COMMAND_TEST_ENV, OCPP_COMMANDS_ENABLED: 'false' },
+      { namespace: cg.namespace },
+    )
+  }, 20_000)
+  afterAll(async () => {
+    await replica?.close()
+    await cg?.close()
+  })
+
+  test('gets its waiting commands as soon as it speaks to any replica', async () => {
+    const station = uniqueStation()
+    const id = await cg.queue(station, 'Reset', commandPayloads.Reset)
+    for (let i = 0; i < 60 && (await cg.row(id))?.error_code !== 'COMMAND_ERR_NO_ENDPOINT'; i++)
+      await sleep(50)
+    expect(await cg.row(id)).toMatchObject({ status: 'queued', error_code: 'COMMAND_ERR_NO_ENDPOINT' })
+
+    const cp = await startCpServer({ id: station })
+    try {
+      const back = Date.now()
+      const boot =
+        '<cs:bootNotificationRequest><cs:chargePointVendor>ACME</cs:chargePointVendor>' +
+        '<cs:chargePointModel>Fast-1</cs:chargePointModel></cs:bootNotificationRequest>'
+      const { xml } = envelope({
+        identity: station,
+        version: '1.6',
+        body: boot,
+        from: cpUrl(cp.port, station),
+      })
+      expect((await replica.post(xml)).status).toBe(200)
+      const row = await cg.waitFor(id, terminal, 10_000)
+      expect(Date.now() - back).toBeLessThan(10_000) // not the 60 s retry
+      expect(row.status).toBe('accepted')
+      expect(cp.calls().map((c) => c.op)).toEqual(['Reset'])
     } finally {
       await cp.stop()
     }

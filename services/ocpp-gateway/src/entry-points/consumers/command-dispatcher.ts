@@ -7,6 +7,7 @@ import {
   CommandUpdated,
   commandMsgId,
   type EventData,
+  OcppMessageReceived,
   Streams,
   TERMINAL_COMMAND_STATUSES,
 } from '@chargebus/events'
@@ -66,9 +67,11 @@ export interface CommandDispatcher {
   /** Hands held commands back to JetStream (nak), lets calls in flight finish and record, stops consuming. */
   stop(): Promise<void>
   /**
-   * The station-message hook (called after a station's message was stored): learns the station's address and
-   * version, retries its waiting commands at once ("the station is back") and, after an Accepted boot,
-   * queues GetConfiguration to learn its capabilities. Never throws, never waits.
+   * The station-message hook (called after this replica stored a station's message): learns the station's
+   * address and version and retries its waiting commands at once ("the station is back"). What other replicas
+   * store arrives through NATS (`bus.listen`): every BootNotification (an Accepted boot queues GetConfiguration
+   * to learn the station's capabilities) and, while a station has commands waiting, all of its messages.
+   * Never throws, never waits.
    */
   noteStationMessage(message: StationMessage): void
   stats(): { held: number; stations: number; inFlight: number }
@@ -95,6 +98,10 @@ interface StationQueue {
   items: Item[]
   running: boolean
   wake: (() => void) | undefined
+  /** Set while the queue waits: stops following the station's messages stored by any gateway replica. */
+  stopListening: (() => void) | undefined
+  /** The station's last message seen (the same message may come from this replica's hook and from NATS). */
+  lastMessageId: string | undefined
 }
 
 type Outcome = 'accepted' | 'rejected' | 'failed' | 'expired'
@@ -132,6 +139,7 @@ export function createCommandDispatcher(deps: CommandDispatcherDeps): CommandDis
   let keepAlive: NodeJS.Timeout | undefined
   let stopping = false
   let started = false
+  let stopBootListening: (() => void) | undefined
 
   async function acquireSlot(): Promise<void> {
     if (inFlight < settings.concurrency) {
@@ -194,7 +202,14 @@ export function createCommandDispatcher(deps: CommandDispatcherDeps): CommandDis
   function queueOf(stationId: string): StationQueue {
     let q = queues.get(stationId)
     if (!q) {
-      q = { stationId, items: [], running: false, wake: undefined }
+      q = {
+        stationId,
+        items: [],
+        running: false,
+        wake: undefined,
+        stopListening: undefined,
+        lastMessageId: undefined,
+      }
       queues.set(stationId, q)
     }
     return q
@@ -312,6 +327,8 @@ export function createCommandDispatcher(deps: CommandDispatcherDeps): CommandDis
 
   function park(q: StationQueue, ms: number): Promise<void> {
     if (stopping) return Promise.resolve()
+    // The station may talk to another replica: hear about it through NATS, not only through this one's hook.
+    q.stopListening ??= listenForStation(q.stationId)
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer)
@@ -350,8 +367,45 @@ export function createCommandDispatcher(deps: CommandDispatcherDeps): CommandDis
       q.running = false
       // Stopping: whatever is left goes back to JetStream (nak) for the next process.
       if (stopping) for (const item of [...q.items]) if (!item.active) settle(item, new DispatcherStopping())
-      if (q.items.length === 0 && queues.get(q.stationId) === q) queues.delete(q.stationId)
+      if (q.items.length === 0 && queues.get(q.stationId) === q) {
+        queues.delete(q.stationId)
+        q.stopListening?.()
+      }
     }
+  }
+
+  function listenForStation(stationId: string): () => void {
+    try {
+      return bus.listen(OcppMessageReceived, { station: stationId }, noteStationMessage)
+    } catch (err) {
+      log.warn({ err, station: stationId }, 'cannot follow the station through NATS; retries only')
+      return () => {}
+    }
+  }
+
+  function noteStationMessage(message: StationMessage): void {
+    if (!started || stopping) return
+    try {
+      const q = queues.get(message.stationId)
+      if (q) {
+        if (q.lastMessageId === message.messageId) return
+        q.lastMessageId = message.messageId
+      }
+      const known = endpoints.get(message.stationId)
+      if (message.from !== undefined || known === undefined || known.version !== message.ocppVersion) {
+        endpoints.set(message.stationId, { url: message.from ?? known?.url, version: message.ocppVersion })
+      }
+      q?.wake?.()
+    } catch (err) {
+      log.error({ err }, 'station-message hook failed')
+    }
+  }
+
+  /** Every replica's BootNotifications (this one's too): learn the station, then its capabilities. */
+  function noteBoot(message: StationMessage): void {
+    noteStationMessage(message)
+    const status = (message.response as { status?: unknown } | undefined)?.status
+    if (status === 'Accepted' && started && !stopping) scheduleDiscovery(message)
   }
 
   async function resolveTarget(stationId: string): Promise<StationTarget | undefined> {
@@ -620,6 +674,7 @@ export function createCommandDispatcher(deps: CommandDispatcherDeps): CommandDis
         maxDeliver: 1000,
         backoffMs: [250, 1000, 5000],
       })
+      stopBootListening = bus.listen(OcppMessageReceived, { action: 'BootNotification' }, noteBoot)
       started = true
       keepAlive = setInterval(
         () => {
@@ -635,28 +690,19 @@ export function createCommandDispatcher(deps: CommandDispatcherDeps): CommandDis
         return
       }
       stopping = true
+      stopBootListening?.()
       for (const t of discoveryTimers) clearTimeout(t)
       discoveryTimers.clear()
       for (const item of [...held.values()]) if (!item.active) settle(item, new DispatcherStopping())
-      for (const q of queues.values()) q.wake?.()
+      for (const q of queues.values()) {
+        q.stopListening?.()
+        q.wake?.()
+      }
       await consumption?.stop()
       clearInterval(keepAlive)
     },
 
-    noteStationMessage(message) {
-      if (!started || stopping) return
-      try {
-        const known = endpoints.get(message.stationId)
-        if (message.from !== undefined || known === undefined || known.version !== message.ocppVersion) {
-          endpoints.set(message.stationId, { url: message.from ?? known?.url, version: message.ocppVersion })
-        }
-        queues.get(message.stationId)?.wake?.()
-        const status = (message.response as { status?: unknown } | undefined)?.status
-        if (message.action === 'BootNotification' && status === 'Accepted') scheduleDiscovery(message)
-      } catch (err) {
-        log.error({ err }, 'station-message hook failed')
-      }
-    },
+    noteStationMessage,
 
     stats: () => ({ held: held.size, stations: queues.size, inFlight }),
   }
