@@ -6,6 +6,7 @@ import { AppError } from '@chargebus/platform'
  */
 export const OcppErrorCodes = {
   MALFORMED_XML: 'OCPP_ERR_MALFORMED_XML',
+  ENCODING: 'OCPP_ERR_ENCODING',
   DTD_FORBIDDEN: 'OCPP_ERR_DTD_FORBIDDEN',
   NOT_SOAP: 'OCPP_ERR_NOT_SOAP',
   SOAP_VERSION: 'OCPP_ERR_SOAP_VERSION',
@@ -69,6 +70,13 @@ export class OcppMalformedXmlError extends OcppError {
     super(OcppErrorCodes.MALFORMED_XML, `${OcppErrorCodes.MALFORMED_XML}: ${detail}`, SENDER_PROTOCOL, {
       cause,
     })
+  }
+}
+
+/** The body's bytes are not text in the encoding it declares, or that encoding is unknown. */
+export class OcppEncodingError extends OcppError {
+  constructor(detail: string, cause?: unknown) {
+    super(OcppErrorCodes.ENCODING, `${OcppErrorCodes.ENCODING}: ${detail}`, SENDER_PROTOCOL, { cause })
   }
 }
 

@@ -1,6 +1,7 @@
 import {
   type CpOperation,
   decodeResponse,
+  decodeXmlBody,
   encodeRequest,
   fromV16Request,
   OcppError,
@@ -113,7 +114,8 @@ export function createStationCaller(opts: {
     async send(call) {
       const { target } = call
       let status: number
-      let text: string
+      let bytes: Uint8Array
+      let contentType: string | undefined
       try {
         const res = await doFetch(target.endpointUrl, {
           method: 'POST',
@@ -122,9 +124,16 @@ export function createStationCaller(opts: {
           signal: AbortSignal.timeout(opts.timeoutMs),
         })
         status = res.status
-        text = await res.text()
+        contentType = res.headers.get('content-type') ?? undefined
+        bytes = new Uint8Array(await res.arrayBuffer())
       } catch (err) {
         return transportFailure(err, opts.timeoutMs)
+      }
+      let text: string
+      try {
+        text = decodeXmlBody(bytes, contentType)
+      } catch (err) {
+        return badResponse(status, err)
       }
       const looksLikeSoap = /<(?:[\w.-]+:)?Envelope[\s>]/.test(text)
       if (!looksLikeSoap) {
@@ -150,13 +159,18 @@ export function createStationCaller(opts: {
       } catch (err) {
         if (err instanceof OcppFaultResponseError)
           return { kind: 'failed', error: new CommandError('COMMAND_ERR_FAULT', err.message, { cause: err }) }
-        const message = err instanceof Error ? err.message : String(err)
-        return {
-          kind: 'failed',
-          error: new CommandError('COMMAND_ERR_BAD_RESPONSE', `HTTP ${status}: ${message}`, { cause: err }),
-        }
+        return badResponse(status, err)
       }
     },
+  }
+}
+
+/** The station answered, but not with a readable answer to this call. */
+function badResponse(status: number, err: unknown): CallResult {
+  const message = err instanceof Error ? err.message : String(err)
+  return {
+    kind: 'failed',
+    error: new CommandError('COMMAND_ERR_BAD_RESPONSE', `HTTP ${status}: ${message}`, { cause: err }),
   }
 }
 

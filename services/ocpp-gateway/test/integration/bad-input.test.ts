@@ -137,6 +137,58 @@ test.each(cases)('%s: Sender fault, nothing stored, still serving', async (_name
   )
 })
 
+describe('character encodings', () => {
+  const boot = (station: string, declared: string) =>
+    envelope({
+      identity: station,
+      body:
+        '<cs:bootNotificationRequest><cs:chargePointVendor>Schüco</cs:chargePointVendor>' +
+        '<cs:chargePointModel>Säule €1</cs:chargePointModel></cs:bootNotificationRequest>',
+    }).xml.replace('encoding="UTF-8"', `encoding="${declared}"`)
+  const utf16be = (text: string) => Buffer.from(text, 'utf16le').swap16()
+
+  test.each([
+    ['windows-1252, named by the Content-Type charset', 'UTF-8', 'windows-1252', 'latin1'],
+    ['ISO-8859-15, named only by the XML declaration', 'ISO-8859-15', undefined, 'iso-8859-15'],
+    ['UTF-16 big-endian with a byte order mark', 'UTF-16', undefined, 'utf-16be'],
+  ])('%s: read as sent', async (_name, declared, charset, encoding) => {
+    const station = `CP-enc-${Math.random().toString(36).slice(2, 8)}`
+    const xml = boot(station, declared)
+    const bytes =
+      encoding === 'latin1'
+        ? Buffer.from(xml.replace('€', '\x80'), 'latin1') // windows-1252 puts the euro sign at 0x80
+        : encoding === 'iso-8859-15'
+          ? Buffer.from(xml.replace('€', '\xa4'), 'latin1') // ISO-8859-15 puts it at 0xA4
+          : Buffer.concat([Buffer.from([0xfe, 0xff]), utf16be(xml)])
+    const contentType = `application/soap+xml${charset ? `; charset=${charset}` : ''}`
+    const res = await gw.post(bytes, { contentType })
+    expect(res.status).toBe(200)
+    const [m] = (await gw.stored()).filter((s) => s.data.stationId === station)
+    expect(m?.data.payload).toMatchObject({ chargePointVendor: 'Schüco', chargePointModel: 'Säule €1' })
+  })
+
+  test.each([
+    [
+      'bytes that are not UTF-8 (no charset, no declaration)',
+      Buffer.from(boot('CP-bad', 'UTF-8').replace(/^<\?xml[^>]*>\n/, ''), 'latin1'),
+      'application/soap+xml',
+      /OCPP_ERR_ENCODING: the body is not valid utf-8 \(default\)/,
+    ],
+    [
+      'an encoding nobody knows',
+      Buffer.from(boot('CP-bad', 'UTF-8')),
+      'application/soap+xml; charset=klingon-8',
+      /OCPP_ERR_ENCODING: unsupported character encoding "klingon-8" \(Content-Type charset\)/,
+    ],
+  ])('%s: Sender fault, nothing stored', async (_name, bytes, contentType, reason) => {
+    const res = await gw.post(bytes, { contentType })
+    expect(res.status).toBe(400)
+    expect(textOf(res.body, 'Value')).toBe('s:Sender')
+    expect(textOf(res.body, 'Text')).toMatch(reason)
+    expect((await gw.stored()).filter((m) => m.data.stationId === 'CP-bad')).toHaveLength(0)
+  })
+})
+
 test('a fault has WS-A headers: fault Action, To anonymous', async () => {
   const bad = envelope({
     identity: 'CP-bad',

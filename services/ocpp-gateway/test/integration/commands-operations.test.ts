@@ -1,5 +1,7 @@
+import { createServer, type Server } from 'node:http'
 import type { CommandRow } from '@chargebus/db'
 import type { CommandOperation } from '@chargebus/events'
+import { decodeCpRequest, encodeCpResponse } from '@chargebus/ocpp'
 import { commandPayloads, expectedStatus, v15Operations } from '../../../../test/support/command-payloads.ts'
 import { type CpServer, startCpServer } from '../../../../test/support/cp-server.ts'
 import { type CommandGateway, startCommandGateway, uniqueStation } from '../support/commands.ts'
@@ -104,4 +106,46 @@ describe.each([
       20_000,
     )
   }
+})
+
+describe('a station that answers in ISO-8859-1', () => {
+  let server: Server
+  let port: number
+  beforeAll(async () => {
+    // An 8-bit station stack: the answer is encoded and labelled ISO-8859-1, with an umlaut in it.
+    server = createServer((req, res) => {
+      const chunks: Buffer[] = []
+      req.on('data', (c: Buffer) => chunks.push(c))
+      req.on('end', () => {
+        const call = decodeCpRequest(Buffer.concat(chunks).toString('utf8'))
+        const answer = encodeCpResponse({
+          soapVersion: call.soapVersion,
+          ocppVersion: '1.6',
+          operation: 'DataTransfer',
+          payload: { status: 'Accepted', data: 'Grüße aus der Säule' },
+          relatesTo: call.addressing.messageId,
+        })
+        const latin1 = answer.body.replace(/^<\?xml[^>]*\?>/, '<?xml version="1.0" encoding="ISO-8859-1"?>')
+        res.writeHead(200, { 'content-type': 'application/soap+xml; charset=ISO-8859-1' })
+        res.end(Buffer.from(latin1, 'latin1'))
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    port = (server.address() as { port: number }).port
+  })
+  afterAll(async () => {
+    server?.closeAllConnections()
+    await new Promise((r) => server?.close(r))
+  })
+
+  test('is read as sent: the response keeps its umlauts', async () => {
+    const station = uniqueStation()
+    await cg.boot(station, `http://127.0.0.1:${port}/ocpp/cp/${station}`)
+    const id = await cg.queue(station, 'DataTransfer', { vendorId: 'ACME', messageId: 'hello' })
+    const row = await cg.waitFor(id, ['accepted', 'rejected', 'failed', 'expired'])
+    expect(row).toMatchObject({
+      status: 'accepted',
+      response: { status: 'Accepted', data: 'Grüße aus der Säule' },
+    })
+  }, 20_000)
 })

@@ -31,9 +31,9 @@ export interface TestGateway {
   app: ReturnType<typeof buildApp>
   deps: OpenedDependencies
   namespace: string
-  /** POSTs a SOAP body; returns status, content type and body text. */
+  /** POSTs a SOAP body (text is sent as UTF-8, bytes as they are); returns status, content type and body text. */
   post(
-    xml: string,
+    xml: string | Buffer,
     opts?: { path?: string; contentType?: string; authorization?: string },
   ): Promise<{ status: number; contentType: string; body: string; headers: Record<string, unknown> }>
   putIdTag(tag: string, record: IdTagRecord): Promise<void>

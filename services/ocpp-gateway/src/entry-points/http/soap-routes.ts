@@ -1,4 +1,4 @@
-import { centralSystemWsdl, type OcppVersion } from '@chargebus/ocpp'
+import { centralSystemWsdl, decodeXmlBody, OcppError, type OcppVersion } from '@chargebus/ocpp'
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
 import { BadHttpRequest, BodyTooLarge, UnsupportedMediaType } from '../../domain/errors.ts'
@@ -45,18 +45,27 @@ export const soapRoutes: FastifyPluginAsync<SoapRoutesOptions> = async (app, opt
   const publicUrl = opts.publicUrl?.replace(/\/+$/, '')
 
   // Only SOAP media types here: JSON, forms or text/plain get a 415 fault instead of Fastify's own parsers.
+  // Read as bytes: the body's encoding (charset, BOM, XML declaration) decides how they become text.
   app.removeAllContentTypeParsers()
   app.addContentTypeParser(
     SOAP_MEDIA_TYPES,
-    { parseAs: 'string', bodyLimit: bodyLimitBytes },
-    (_req, body, done) => done(null, body),
+    { parseAs: 'buffer', bodyLimit: bodyLimitBytes },
+    (request, body, done) => {
+      try {
+        done(null, decodeXmlBody(body as Buffer, request.headers['content-type']))
+      } catch (err) {
+        done(err as Error, undefined)
+      }
+    },
   )
 
   // Errors before the handler runs: body too large, unknown media type, unreadable body.
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const soapVersion = soapVersionOfContentType(request.headers['content-type'])
     let mapped: Error = err
-    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') mapped = new BodyTooLarge(bodyLimitBytes)
+    if (err instanceof OcppError)
+      mapped = err // the body's encoding (decodeXmlBody)
+    else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') mapped = new BodyTooLarge(bodyLimitBytes)
     else if (
       err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ||
       err.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH'
