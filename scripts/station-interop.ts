@@ -2,13 +2,15 @@
  * `pnpm interop`: proves the stack against a station nobody here wrote. Starts every service the way a
  * user does (`pnpm start`) in its own bus namespace, seeds an id tag with the CLI, runs the scenarios of
  * the independent station in ../shared/tools/ocpp-station (zeep, built from the official OCA WSDLs,
- * checking every reply against the official schema and WS-Addressing), then reads the two charging
- * sessions back through the REST API (gateway -> JetStream -> ingest -> Postgres -> api). Prints one
+ * checking every reply against the official schema and WS-Addressing), reads the charging sessions back
+ * through the REST API (gateway -> JetStream -> ingest -> Postgres -> api), and drives a session by remote
+ * start and stop commands posted to the API (api -> outbox -> dispatcher -> station -> gateway). Prints one
  * line per check and `interop: N passed, N failed`; exits 1 on any failure. Needs Debian's
  * python3-zeep and python3-lxml, and the default ports (api 3000, gateway 3100, ingest 3200) free.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { connectBus } from '@chargebus/bus'
 import { pino } from 'pino'
@@ -69,6 +71,99 @@ function sessionStored(name: string, stationId: string): Check {
   }
 }
 
+async function callApi(method: 'GET' | 'POST', path: string, body?: unknown) {
+  const res = await fetch(`${api}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${apiKey}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  })
+  const text = await res.text()
+  return { status: res.status, text, json: () => JSON.parse(text) as Record<string, unknown> }
+}
+
+async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await probe()
+    if (value !== undefined) return value
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`)
+    await new Promise((r) => setTimeout(r, 250))
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+/** A session as the API serves it: its id is the OCPP transaction id. */
+type Session = { id: number; state: string }
+
+/**
+ * Commands across the whole stack: the station serves its own ChargePointService (`scenario serve`); a
+ * RemoteStartTransaction posted to the API reaches it through the outbox and the gateway's dispatcher, the
+ * transaction it starts shows up as an active session in the API, and a RemoteStopTransaction ends it.
+ */
+function remoteSession(name: string, stationId: string, serveSeconds: number): Check {
+  return {
+    name,
+    async run() {
+      const port = await freePort()
+      const args = ['station.py', '--url', `${gateway}/ocpp/1.6`, '--id', stationId, '--id-tag', tag]
+      args.push('--listen', `127.0.0.1:${port}`, '--heartbeat', '2', '--mv-interval', '1')
+      const served = exec(python, [...args, 'scenario', 'serve', String(serveSeconds)], { cwd: stationDir })
+      const sessions = async () => {
+        const r = await callApi('GET', `/v1/sessions?stationId=${encodeURIComponent(stationId)}`)
+        return r.status === 200 ? (r.json().data as Session[]) : []
+      }
+      const command = async (operation: string, payload: Record<string, unknown>) => {
+        const r = await callApi('POST', `/v1/stations/${encodeURIComponent(stationId)}/commands?wait=10s`, {
+          operation,
+          payload,
+        })
+        const status = r.status === 200 ? r.json().status : undefined
+        if (status !== 'accepted') throw new Error(`${operation}: HTTP ${r.status} ${r.text.slice(0, 300)}`)
+      }
+      try {
+        await until('the station is known', 15_000, async () =>
+          (await callApi('GET', `/v1/stations/${encodeURIComponent(stationId)}`)).status === 200
+            ? true
+            : undefined,
+        )
+        await command('RemoteStartTransaction', { idTag: tag, connectorId: 1 })
+        const active = await until('an active session', 15_000, async () =>
+          (await sessions()).find((x) => x.state === 'active'),
+        )
+        await command('RemoteStopTransaction', { transactionId: active.id })
+        await until('the session completed', 15_000, async () =>
+          (await sessions()).find((x) => x.id === active.id && x.state === 'completed'),
+        )
+      } catch (err) {
+        const r = await served
+        return {
+          ok: false,
+          summary: (err as Error).message,
+          detail: r.stderr.trim().split('\n').slice(-15).join('\n'),
+        }
+      }
+      const r = await served
+      const report = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as {
+        received?: Array<{ op: string }>
+      }
+      const ops = (report.received ?? []).map((c) => c.op)
+      const ok =
+        r.code === 0 && ops.includes('RemoteStartTransaction') && ops.includes('RemoteStopTransaction')
+      return { ok, summary: `station received ${ops.join(', ')}; exit ${r.code}`, detail: r.stderr.trim() }
+    },
+  }
+}
+
 const checks: Check[] = [
   station('1.6 boot', ['--id', id('BOOT'), 'scenario', 'boot']),
   station('1.6 heartbeat', ['--id', id('HB'), 'scenario', 'heartbeat']),
@@ -76,6 +171,23 @@ const checks: Check[] = [
   station('1.6 auth-unknown', ['--id', id('AUTH'), 'scenario', 'auth-unknown']),
   station('1.6 burst 200', ['--id', id('BURST'), '--id-tag', tag, 'scenario', 'burst', '200']),
   station('1.5 session', ['--ocpp', '1.5', '--id', id('S15'), '--id-tag', tag, 'scenario', 'session']),
+  station('1.6 session, plainer client (no keep-alive, no mustUnderstand, SOAPAction, offsets)', [
+    ...[
+      '--id',
+      id('PLAIN'),
+      '--id-tag',
+      tag,
+      '--no-keepalive',
+      '--no-must-understand',
+      '--soapaction-header',
+    ],
+    ...['--date-style', 'offset', 'scenario', 'session'],
+  ]),
+  remoteSession(
+    '1.6 remote start and stop through the API (the station serves ChargePointService)',
+    id('RMT'),
+    20,
+  ),
   sessionStored('1.6 session stored, served by the API', id('SES')),
   sessionStored('1.5 session stored, served by the API', id('S15')),
 ]
