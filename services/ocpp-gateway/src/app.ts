@@ -107,6 +107,8 @@ export function buildApp(deps: GatewayDeps): ServiceApp {
   })
   app.register(soapRoutes, {
     handle: handler.handle,
+    // Refused before the envelope was read (size, media type, encoding): a fault of no known version or action.
+    onRefused: () => requests.inc({ version: 'unknown', action: 'unknown', outcome: 'fault' }),
     bodyLimitBytes: config.OCPP_BODY_LIMIT_BYTES,
     publicUrl: config.OCPP_PUBLIC_URL,
     logger,

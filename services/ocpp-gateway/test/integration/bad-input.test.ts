@@ -19,6 +19,16 @@ beforeAll(async () => {
 })
 afterAll(() => gw?.close())
 
+/** Faults counted by ocpp_gateway_requests_total, over every version and action. */
+async function faultsCounted(): Promise<number> {
+  const res = await gw.app.inject({ method: 'GET', url: '/metrics' })
+  let n = 0
+  for (const line of res.body.split('\n'))
+    if (line.startsWith('ocpp_gateway_requests_total{') && line.includes('outcome="fault"'))
+      n += Number(line.slice(line.lastIndexOf(' ') + 1))
+  return n
+}
+
 const heartbeat = envelope({ identity: 'CP-bad', body: '<cs:heartbeatRequest/>' }).xml
 const start = (timestamp: string, station = 'CP-quirk') =>
   envelope({
@@ -121,8 +131,10 @@ const cases: Array<
   ],
 ]
 
-test.each(cases)('%s: Sender fault, nothing stored, still serving', async (_name, xml, expected) => {
+test.each(cases)('%s: Sender fault, counted, nothing stored, still serving', async (_name, xml, expected) => {
+  const faultsBefore = await faultsCounted()
   const res = await gw.post(xml, { contentType: expected.contentType, path: expected.path })
+  expect(await faultsCounted()).toBe(faultsBefore + 1)
   expect(res.status).toBe(expected.status)
   expect(res.contentType).toMatch(/^application\/soap\+xml/)
   expect(textOf(res.body, 'Value')).toBe(expected.code)
@@ -180,8 +192,10 @@ describe('character encodings', () => {
       'application/soap+xml; charset=klingon-8',
       /OCPP_ERR_ENCODING: unsupported character encoding "klingon-8" \(Content-Type charset\)/,
     ],
-  ])('%s: Sender fault, nothing stored', async (_name, bytes, contentType, reason) => {
+  ])('%s: Sender fault, counted, nothing stored', async (_name, bytes, contentType, reason) => {
+    const faultsBefore = await faultsCounted()
     const res = await gw.post(bytes, { contentType })
+    expect(await faultsCounted()).toBe(faultsBefore + 1)
     expect(res.status).toBe(400)
     expect(textOf(res.body, 'Value')).toBe('s:Sender')
     expect(textOf(res.body, 'Text')).toMatch(reason)

@@ -14,6 +14,8 @@ export interface SoapRoutesOptions {
     },
   ) => Promise<SoapReply>
   bodyLimitBytes: number
+  /** Called for each request refused before the handler runs (body too large, media type, encoding). */
+  onRefused?: () => void
   /** Base URL for the WSDL address (OCPP_PUBLIC_URL); else the request's protocol and Host. */
   publicUrl?: string
   logger: Logger
@@ -76,6 +78,7 @@ export const soapRoutes: FastifyPluginAsync<SoapRoutesOptions> = async (app, opt
           : new BadHttpRequest(err.message)
     else if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500)
       mapped = new BadHttpRequest(err.message)
+    opts.onRefused?.()
     return send(reply, faultReply(mapped, soapVersion, undefined, logger))
   })
 
@@ -97,6 +100,7 @@ export const soapRoutes: FastifyPluginAsync<SoapRoutesOptions> = async (app, opt
       const body = request.body
       if (typeof body !== 'string' || body.length === 0) {
         const soapVersion = soapVersionOfContentType(request.headers['content-type'])
+        opts.onRefused?.()
         return send(
           reply,
           faultReply(new BadHttpRequest('empty request body'), soapVersion, undefined, logger),
