@@ -21,6 +21,8 @@ export const QuirkCodes = {
   SOAP11_ENVELOPE: 'SOAP11_ENVELOPE',
   /** A transactionId <= 0 (e.g. -1 from stations that started a transaction offline). Valid xs:int, passed on. */
   TRANSACTION_ID_NOT_POSITIVE: 'TRANSACTION_ID_NOT_POSITIVE',
+  /** An optional element marked `xsi:nil="true"` (SOAP stacks write null that way); read as absent. */
+  NIL_ELEMENT: 'NIL_ELEMENT',
   /** A reply to our call (the station's, or the central system's to a station) without wsa:RelatesTo; matched by the HTTP exchange alone. */
   RELATES_TO_MISSING: 'RELATES_TO_MISSING',
 } as const

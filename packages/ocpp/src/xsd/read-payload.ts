@@ -6,6 +6,7 @@ import type { FieldPlan, LeafPlan, NodePlan, SequencePlan, SimpleContentPlan } f
 
 const INT = /^[+-]?\d+$/
 const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/
+const XSI_NS = 'http://www.w3.org/2001/XMLSchema-instance'
 const INT_MIN = -2147483648
 const INT_MAX = 2147483647
 
@@ -97,6 +98,28 @@ function checkOccurrences(fields: readonly FieldPlan[], out: Record<string, unkn
   }
 }
 
+/** Whether the element carries `xsi:nil="true"` (or `"1"`): it stands for no value. */
+function isNil(el: XmlElement): boolean {
+  for (const a of el.attributes) {
+    if (a.local === 'nil' && a.ns === XSI_NS) {
+      const v = a.value.trim()
+      return v === 'true' || v === '1'
+    }
+  }
+  return false
+}
+
+/**
+ * An `xsi:nil` child: absent when optional (flagged), an error when the schema requires a value. The OCPP
+ * schemas declare nothing nillable, but SOAP stacks write a null field that way instead of leaving it out.
+ */
+function checkNil(child: XmlElement, field: FieldPlan, path: string, ctx: ReadContext): void {
+  if (child.children.length > 0 || child.text.trim() !== '')
+    throw new OcppSchemaError(path, 'an element marked xsi:nil must be empty')
+  if (field.required && !field.repeated) throw new OcppSchemaError(path, 'required element is nil')
+  addQuirk(ctx.quirks, 'NIL_ELEMENT', path)
+}
+
 function readSequence(
   el: XmlElement,
   plan: SequencePlan,
@@ -118,6 +141,10 @@ function readSequence(
     if (!field) throw new OcppSchemaError(`${path}/${child.local}`, 'unknown element')
     if (field.index < lastIndex) addQuirk(ctx.quirks, 'ELEMENT_ORDER', `${path}/${child.local}`)
     lastIndex = field.index
+    if (child.attributes.length > 0 && isNil(child)) {
+      checkNil(child, field, `${path}/${child.local}`, ctx)
+      continue
+    }
     if (field.repeated) {
       let list = out[field.key] as unknown[] | undefined
       if (!list) {

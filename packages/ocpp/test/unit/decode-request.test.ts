@@ -229,6 +229,19 @@ describe('decodeRequest: refusals name the reason', () => {
       'startTransactionRequest/meterStart: unknown element {urn:x}meterStart',
     ],
     [
+      'a required element marked xsi:nil',
+      START_OK.replace(
+        '<cs:meterStart>5</cs:meterStart>',
+        '<cs:meterStart xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:nil="true"/>',
+      ),
+      'startTransactionRequest/meterStart: required element is nil',
+    ],
+    [
+      'an element marked xsi:nil with a value',
+      `${START_OK}<cs:reservationId xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:nil="true">7</cs:reservationId>`,
+      'startTransactionRequest/reservationId: an element marked xsi:nil must be empty',
+    ],
+    [
       'a repeated single element',
       `${START_OK}<cs:meterStart>6</cs:meterStart>`,
       'startTransactionRequest/meterStart: element occurs more than once',

@@ -95,6 +95,23 @@ const cases: QuirkCase[] = [
     check: (r) => expect(r.addressing.action).toBe('/StartTransaction'),
   },
   {
+    name: 'optional elements marked xsi:nil are read as absent (an empty list item too)',
+    xml: stationEnvelope({
+      version: '1.6',
+      body:
+        '<cs:meterValuesRequest xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><cs:connectorId>1</cs:connectorId><cs:transactionId xsi:nil="1"/>' +
+        '<cs:meterValue><cs:timestamp>2026-11-26T10:00:00Z</cs:timestamp><cs:sampledValue xsi:nil="true"/>' +
+        '<cs:sampledValue><cs:value>7</cs:value><cs:unit xsi:nil=" true "/></cs:sampledValue></cs:meterValue>' +
+        '</cs:meterValuesRequest>',
+    }),
+    quirk: 'NIL_ELEMENT',
+    check: (r) =>
+      expect(r.payload).toEqual({
+        connectorId: 1,
+        meterValue: [{ timestamp: '2026-11-26T10:00:00.000Z', sampledValue: [{ value: '7' }] }],
+      }),
+  },
+  {
     name: 'transactionId -1',
     xml: stationEnvelope({
       version: '1.6',

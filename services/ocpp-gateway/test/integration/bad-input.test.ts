@@ -239,6 +239,21 @@ describe('quirks that are answered and flagged', () => {
     for (const q of quirks) expect(m?.data.quirks).toContain(q)
   })
 
+  test('an optional field sent as xsi:nil (a SOAP stack writing null) is answered, read as absent, flagged', async () => {
+    const station = `CP-nil-${Math.random().toString(36).slice(2, 8)}`
+    const xsi = 'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
+    const res = await gw.post(
+      start('2026-11-26T10:00:00Z', station).xml.replace(
+        '<cs:meterStart>0</cs:meterStart>',
+        `<cs:meterStart>0</cs:meterStart><cs:reservationId ${xsi} xsi:nil="true"/>`,
+      ),
+    )
+    expect(res.status).toBe(200)
+    const [m] = (await gw.stored()).filter((s) => s.data.stationId === station)
+    expect(m?.data.payload).not.toHaveProperty('reservationId')
+    expect(m?.data.quirks).toContain('nil-element')
+  })
+
   test('StopTransaction with transactionId -1 is accepted and flagged for reconciliation', async () => {
     const stop = envelope({
       identity: 'CP-offline',
