@@ -86,3 +86,30 @@ test('a body over the limit, streamed without Content-Length, gets a fault', asy
   expect(response).toMatch(/^HTTP\/1\.1 413/)
   expect(response).toContain('exceeds 524288 bytes')
 })
+
+test.each([
+  ['/ocpp/1.6/', '1.6'],
+  ['/ocpp/1.6/CP-PATH-1', '1.6'],
+  ['/ocpp/1.5/CentralSystemService', '1.5'],
+  ['/ocpp/CentralSystemService', '1.6'],
+] as const)('what stations append to the endpoint is ignored: %s', async (path, version) => {
+  const { xml } = envelope({ identity: 'CP-PATH-1', version, body: '<cs:heartbeatRequest/>' })
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/soap+xml; charset=utf-8' },
+    body: xml,
+  })
+  expect(res.status).toBe(200)
+  expect(await res.text()).toContain('heartbeatResponse')
+})
+
+test('the endpoint under an appended path still serves only its version', async () => {
+  const { xml } = envelope({ identity: 'CP-PATH-1', version: '1.6', body: '<cs:heartbeatRequest/>' })
+  const res = await fetch(`http://127.0.0.1:${port}/ocpp/1.5/CP-PATH-1`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/soap+xml; charset=utf-8' },
+    body: xml,
+  })
+  expect(res.status).toBe(400)
+  expect(textOf(await res.text(), 'Text')).toMatch(/OCPP 1.6 message on an OCPP 1.5 endpoint/)
+})

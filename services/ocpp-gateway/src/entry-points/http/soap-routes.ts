@@ -96,7 +96,7 @@ export const soapRoutes: FastifyPluginAsync<SoapRoutesOptions> = async (app, opt
 
   for (const { path, version } of OCPP_ENDPOINTS) {
     const expectedVersion = version
-    app.post(path, async (request: FastifyRequest, reply) => {
+    async function answer(request: FastifyRequest, reply: FastifyReply) {
       const body = request.body
       if (typeof body !== 'string' || body.length === 0) {
         const soapVersion = soapVersionOfContentType(request.headers['content-type'])
@@ -112,9 +112,9 @@ export const soapRoutes: FastifyPluginAsync<SoapRoutesOptions> = async (app, opt
         expectedVersion,
       })
       return send(reply, r)
-    })
+    }
 
-    app.get(path, async (request, reply) => {
+    async function describe(request: FastifyRequest, reply: FastifyReply) {
       const query = request.query as Record<string, unknown>
       if (!('wsdl' in query) && !('WSDL' in query)) {
         return reply
@@ -124,6 +124,13 @@ export const soapRoutes: FastifyPluginAsync<SoapRoutesOptions> = async (app, opt
       }
       const address = `${publicUrl ?? `${request.protocol}://${request.host}`}${path}`
       return reply.type('text/xml; charset=utf-8').send(wsdlFor(version ?? '1.6', address))
-    })
+    }
+
+    // Station configurations add to the URL: a trailing slash, their identity, `/CentralSystemService`.
+    // The identity that counts is the chargeBoxIdentity header, so whatever follows the endpoint is ignored.
+    for (const url of [path, `${path}/*`]) {
+      app.post(url, answer)
+      app.get(url, describe)
+    }
   }
 }
