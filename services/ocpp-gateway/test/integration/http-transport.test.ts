@@ -64,6 +64,31 @@ test('a chunked HTTP/1.1 body sent in pieces is answered', async () => {
   expect(textOf(response, 'RelatesTo')).toBe(messageId)
 })
 
+test('Expect: 100-continue (libcurl-based stacks): 100 Continue first, then the answer', async () => {
+  const { xml, messageId } = envelope({ identity: 'CP-continue', body: '<cs:heartbeatRequest/>' })
+  const head =
+    'POST /ocpp/1.6 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/soap+xml\r\n' +
+    `Content-Length: ${Buffer.byteLength(xml)}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`
+  const response = await new Promise<string>((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port })
+    let seen = ''
+    let sentBody = false
+    socket.on('data', (c) => {
+      seen += c.toString('utf8')
+      // the body goes only after the interim response, as curl does
+      if (!sentBody && seen.includes('\r\n\r\n')) {
+        sentBody = true
+        socket.write(xml)
+      }
+    })
+    socket.on('error', reject)
+    socket.on('close', () => resolve(seen))
+    socket.on('connect', () => socket.write(head))
+  })
+  expect(response).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n/)
+  expect(textOf(response, 'RelatesTo')).toBe(messageId)
+})
+
 test('keep-alive: two requests on one connection', async () => {
   const a = envelope({ identity: 'CP-ka', body: '<cs:heartbeatRequest/>' })
   const b = envelope({ identity: 'CP-ka', body: '<cs:heartbeatRequest/>' })
