@@ -71,6 +71,13 @@ export const commandsConfig = {
     description:
       "Delay after an Accepted BootNotification before the dispatcher queues GetConfiguration to learn the station's feature profiles and configuration; -1 turns it off.",
   }),
+  OCPP_CAPABILITIES_MAX_AGE_S: Type.Integer({
+    minimum: 0,
+    maximum: 30 * 86_400,
+    default: 86_400,
+    description:
+      'Capabilities learnt less than this long ago (same OCPP version, no firmware installed since) are not asked for again at a boot, so a site reconnecting costs no GetConfiguration per station; 0 asks at every boot.',
+  }),
   OCPP_DIAGNOSTICS_LOCATION: Type.Optional(
     Type.String({
       minLength: 1,

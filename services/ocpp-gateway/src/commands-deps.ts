@@ -42,6 +42,7 @@ export function createCommandsDependency(deps: {
       ackWaitMs: config.OCPP_COMMAND_ACK_WAIT_MS,
       orderStaleMs: config.OCPP_COMMAND_ORDER_STALE_S * 1000,
       capabilitiesDelayMs: config.OCPP_CAPABILITIES_DELAY_MS,
+      capabilitiesMaxAgeMs: config.OCPP_CAPABILITIES_MAX_AGE_S * 1000,
       diagnosticsLocation: config.OCPP_DIAGNOSTICS_LOCATION,
     },
     ...(deps.clock ? { clock: deps.clock } : {}),

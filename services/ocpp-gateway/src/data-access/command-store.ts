@@ -82,6 +82,10 @@ export interface CommandStore {
   findStation(
     stationId: string,
   ): Promise<{ endpointUrl: string | null; ocppVersion: OcppVersion | null } | undefined>
+  /** When the station's capabilities were learnt, and in which OCPP version. */
+  capabilitiesLearned(stationId: string): Promise<{ ocppVersion: string | null; learnedAt: Date } | undefined>
+  /** After a firmware update: keep what is known, but learn it again at the next boot. */
+  markCapabilitiesStale(stationId: string): Promise<void>
   saveCapabilities(
     stationId: string,
     ocppVersion: OcppVersion,
@@ -242,6 +246,23 @@ export function createCommandStore(db: Kysely<Database>): CommandStore {
         .where('id', '=', stationId)
         .executeTakeFirst()
       return row === undefined ? undefined : { endpointUrl: row.endpoint_url, ocppVersion: row.ocpp_version }
+    },
+
+    async capabilitiesLearned(stationId) {
+      const row = await db
+        .selectFrom('station_capabilities')
+        .select(['ocpp_version', 'learned_at'])
+        .where('station_id', '=', stationId)
+        .executeTakeFirst()
+      return row === undefined ? undefined : { ocppVersion: row.ocpp_version, learnedAt: row.learned_at }
+    },
+
+    async markCapabilitiesStale(stationId) {
+      await db
+        .updateTable('station_capabilities')
+        .set({ learned_at: new Date(0) })
+        .where('station_id', '=', stationId)
+        .execute()
     },
 
     async saveCapabilities(stationId, ocppVersion, learned, commandId, at) {

@@ -54,6 +54,21 @@ export interface LearnedConfiguration {
 }
 
 /**
+ * Whether an Accepted boot should be followed by GetConfiguration: yes for a station never asked, one that
+ * now speaks another OCPP version, or one whose capabilities are older than `maxAgeMs` (a firmware update
+ * marks them stale). A whole site reconnecting then costs one lookup per station, not a command each.
+ */
+export function needsDiscovery(
+  known: { ocppVersion: string | null; learnedAt: Date } | undefined,
+  boot: { ocppVersion: string },
+  now: Date,
+  maxAgeMs: number,
+): boolean {
+  if (known === undefined || known.ocppVersion !== boot.ocppVersion) return true
+  return now.getTime() - known.learnedAt.getTime() >= maxAgeMs
+}
+
+/**
  * ### Examples
  * ```ts
  * learnConfiguration({ configurationKey: [{ key: 'SupportedFeatureProfiles', readonly: true, value: 'Core,RemoteTrigger' }] })

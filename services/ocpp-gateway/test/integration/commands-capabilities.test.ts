@@ -55,6 +55,32 @@ test('after an Accepted boot the dispatcher asks the station for its configurati
   expect(cp.calls().filter((c) => c.op === 'GetConfiguration')).toHaveLength(1)
 }, 20_000)
 
+test('a later boot does not ask again, unless a firmware was installed since', async () => {
+  // `station` was asked once by the first test; a new boot (new MessageID) within the max age is not.
+  const asked = () => cp.calls().filter((c) => c.op === 'GetConfiguration').length
+  expect(asked()).toBe(1)
+  await cg.boot(station, `${cp.url}/ocpp/cp/${station}`)
+  await new Promise((r) => setTimeout(r, 1000))
+  expect(asked()).toBe(1)
+
+  const installed = envelope({
+    identity: station,
+    version: '1.6',
+    body: '<cs:firmwareStatusNotificationRequest><cs:status>Installed</cs:status></cs:firmwareStatusNotificationRequest>',
+  })
+  expect((await cg.gw.post(installed.xml)).status).toBe(200)
+  for (let i = 0; i < 100 && (await readCapabilities())?.learned_at.getTime() !== 0; i++)
+    await new Promise((r) => setTimeout(r, 50))
+  expect((await readCapabilities())?.learned_at.getTime()).toBe(0) // stale, still known
+  expect((await readCapabilities())?.feature_profiles).toEqual(['Core', 'RemoteTrigger'])
+
+  await cg.boot(station, `${cp.url}/ocpp/cp/${station}`)
+  await cp.waitFor((c) => c.filter((x) => x.op === 'GetConfiguration').length === 2)
+  for (let i = 0; i < 100 && (await readCapabilities())?.learned_at.getTime() === 0; i++)
+    await new Promise((r) => setTimeout(r, 50))
+  expect((await readCapabilities())?.learned_at.getTime()).toBeGreaterThan(Date.now() - 60_000)
+}, 20_000)
+
 test('a boot received by another replica (one without a dispatcher) is followed by discovery too', async () => {
   const other = uniqueStation('CAP')
   const otherCp = await startCpServer({ id: other })

@@ -7,6 +7,7 @@ import {
   buildLocalList,
   isExpired,
   learnConfiguration,
+  needsDiscovery,
   outcomeOf,
   retryDelayMs,
   uploadLocationFor,
@@ -166,4 +167,34 @@ describe('commandRefusal', () => {
 test.each(Object.keys(CommandErrorCodes))('the README documents %s', (code) => {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
   expect(readme).toContain(`\`${code}\``)
+})
+
+describe('needsDiscovery', () => {
+  const now = new Date('2026-11-26T12:00:00Z')
+  const day = 86_400_000
+  const learnt = (hoursAgo: number, ocppVersion: string | null = '1.6') => ({
+    ocppVersion,
+    learnedAt: new Date(now.getTime() - hoursAgo * 3_600_000),
+  })
+
+  test.each([
+    ['never asked', undefined, '1.6', true],
+    ['asked an hour ago, same version', learnt(1), '1.6', false],
+    ['asked just under the max age ago', learnt(23.99), '1.6', false],
+    ['asked exactly the max age ago', learnt(24), '1.6', true],
+    ['the station now speaks another version', learnt(1, '1.5'), '1.6', true],
+    ['no version recorded', learnt(1, null), '1.6', true],
+    [
+      'marked stale by a firmware update (epoch)',
+      { ocppVersion: '1.6', learnedAt: new Date(0) },
+      '1.6',
+      true,
+    ],
+  ] as const)('%s -> %s', (_name, known, ocppVersion, expected) => {
+    expect(needsDiscovery(known, { ocppVersion }, now, day)).toBe(expected)
+  })
+
+  test('a max age of 0 asks at every boot', () => {
+    expect(needsDiscovery(learnt(0), { ocppVersion: '1.6' }, now, 0)).toBe(true)
+  })
 })

@@ -24,6 +24,7 @@ import {
   isExpired,
   type LocalListEntry,
   learnConfiguration,
+  needsDiscovery,
   outcomeOf,
   retryDelayMs,
   uploadLocationFor,
@@ -48,6 +49,8 @@ export interface DispatcherSettings {
   orderPollMs?: number
   /** Delay before GetConfiguration after an Accepted boot; negative turns discovery off. */
   capabilitiesDelayMs: number
+  /** Capabilities younger than this are not asked for again at a boot (0: ask at every boot). */
+  capabilitiesMaxAgeMs: number
   diagnosticsLocation?: string | undefined
 }
 
@@ -140,6 +143,7 @@ export function createCommandDispatcher(deps: CommandDispatcherDeps): CommandDis
   let stopping = false
   let started = false
   let stopBootListening: (() => void) | undefined
+  let stopFirmwareListening: (() => void) | undefined
 
   async function acquireSlot(): Promise<void> {
     if (inFlight < settings.concurrency) {
@@ -401,6 +405,20 @@ export function createCommandDispatcher(deps: CommandDispatcherDeps): CommandDis
     }
   }
 
+  /** A firmware installed (any replica): what the station supports may have changed. */
+  function noteFirmware(message: StationMessage): void {
+    const payload = (message.normalizedPayload ?? message.payload) as { status?: unknown }
+    if (payload.status !== 'Installed' || stopping) return
+    void store
+      .markCapabilitiesStale(message.stationId)
+      .catch((err: unknown) =>
+        log.warn(
+          { err, station: message.stationId },
+          'could not mark capabilities stale after a firmware update',
+        ),
+      )
+  }
+
   /** Every replica's BootNotifications (this one's too): learn the station, then its capabilities. */
   function noteBoot(message: StationMessage): void {
     noteStationMessage(message)
@@ -643,6 +661,11 @@ export function createCommandDispatcher(deps: CommandDispatcherDeps): CommandDis
 
   async function requestCapabilities(message: StationMessage): Promise<void> {
     const now = clock()
+    const known = await store.capabilitiesLearned(message.stationId)
+    if (!needsDiscovery(known, message, now, settings.capabilitiesMaxAgeMs)) {
+      log.debug({ station: message.stationId }, 'capabilities known and fresh: no GetConfiguration')
+      return
+    }
     const key = `capabilities:${createHash('sha256').update(message.messageId).digest('hex').slice(0, 40)}`
     const commandId = randomUUID()
     const cmd: CommandRequest = {
@@ -675,6 +698,11 @@ export function createCommandDispatcher(deps: CommandDispatcherDeps): CommandDis
         backoffMs: [250, 1000, 5000],
       })
       stopBootListening = bus.listen(OcppMessageReceived, { action: 'BootNotification' }, noteBoot)
+      stopFirmwareListening = bus.listen(
+        OcppMessageReceived,
+        { action: 'FirmwareStatusNotification' },
+        noteFirmware,
+      )
       started = true
       keepAlive = setInterval(
         () => {
@@ -691,6 +719,7 @@ export function createCommandDispatcher(deps: CommandDispatcherDeps): CommandDis
       }
       stopping = true
       stopBootListening?.()
+      stopFirmwareListening?.()
       for (const t of discoveryTimers) clearTimeout(t)
       discoveryTimers.clear()
       for (const item of [...held.values()]) if (!item.active) settle(item, new DispatcherStopping())
