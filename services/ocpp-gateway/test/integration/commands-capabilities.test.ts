@@ -50,6 +50,8 @@ test('after an Accepted boot the dispatcher asks the station for its configurati
     .where('operation', '=', 'GetConfiguration')
     .executeTakeFirstOrThrow()
   expect(row).toMatchObject({ origin: 'system', status: 'accepted', requested_by: 'ocpp-gateway' })
+  // unfinished discovery is asked again at the next boot, so it is not retried for long
+  expect((row.expires_at?.getTime() ?? 0) - row.requested_at.getTime()).toBe(10 * 60_000)
 
   // The same boot retried (same MessageID) does not ask twice: the key is the boot's MessageID.
   expect(cp.calls().filter((c) => c.op === 'GetConfiguration')).toHaveLength(1)

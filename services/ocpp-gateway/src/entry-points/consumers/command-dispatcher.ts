@@ -110,6 +110,8 @@ interface StationQueue {
 type Outcome = 'accepted' | 'rejected' | 'failed' | 'expired'
 const TERMINAL: ReadonlySet<string> = new Set(TERMINAL_COMMAND_STATUSES)
 const MAX_TIMER_MS = 2_147_483_647
+// Discovery left unfinished is asked again at the station's next boot: no need to retry it for long.
+const DISCOVERY_TTL_MS = 10 * 60_000
 
 /**
  * Consumes `command.requested` with one durable consumer and sends each command to its station: one call in
@@ -674,7 +676,7 @@ export function createCommandDispatcher(deps: CommandDispatcherDeps): CommandDis
       operation: 'GetConfiguration',
       payload: {},
       requestedAt: now.toISOString(),
-      expiresAt: new Date(now.getTime() + 3_600_000).toISOString(),
+      expiresAt: new Date(now.getTime() + DISCOVERY_TTL_MS).toISOString(),
       idempotencyKey: key,
       origin: 'system',
       requestedBy: 'ocpp-gateway',
