@@ -62,6 +62,12 @@ export function buildApp(deps: GatewayDeps): ServiceApp {
     labelNames: ['version', 'action', 'outcome'] as const,
     registers: [app.metrics],
   })
+  const quirks = new Counter({
+    name: 'ocpp_gateway_quirks_total',
+    help: 'Tolerated deviations in answered station requests, by flag (timestamp-without-offset, nil-element, ...).',
+    labelNames: ['quirk'] as const,
+    registers: [app.metrics],
+  })
   new Gauge({
     name: 'ocpp_gateway_transaction_ids_available',
     help: 'Transaction ids reserved from Postgres and not yet handed out.',
@@ -103,6 +109,7 @@ export function buildApp(deps: GatewayDeps): ServiceApp {
   const handler = createStationRequestHandler({
     ...deps,
     requests,
+    quirks,
     ...(commands ? { onStationMessage: commands.noteStationMessage } : {}),
   })
   app.register(soapRoutes, {

@@ -252,6 +252,8 @@ describe('quirks that are answered and flagged', () => {
     const [m] = (await gw.stored()).filter((s) => s.data.stationId === station)
     expect(m?.data.payload).not.toHaveProperty('reservationId')
     expect(m?.data.quirks).toContain('nil-element')
+    const metrics = (await gw.app.inject({ method: 'GET', url: '/metrics' })).body
+    expect(metrics).toMatch(/^ocpp_gateway_quirks_total\{quirk="nil-element"[^}]*\} 1$/m)
   })
 
   test('StopTransaction with transactionId -1 is accepted and flagged for reconciliation', async () => {

@@ -72,6 +72,8 @@ export interface StationRequestDeps {
   logger: Logger
   /** Counts answered requests and faults (`ocpp_gateway_requests_total`). */
   requests: Counter<'version' | 'action' | 'outcome'>
+  /** Counts the quirk flags of answered requests (`ocpp_gateway_quirks_total`). */
+  quirks: Counter<'quirk'>
   clock?: () => Date
   /** Called once a station's message is stored (the command dispatcher: "the station is back"). */
   onStationMessage?: (message: StationMessage) => void
@@ -221,6 +223,7 @@ export function createStationRequestHandler(deps: StationRequestDeps) {
       relatesTo: req.addressing.messageId,
     })
     count(req.ocppVersion, operation, receipt.duplicate ? 'duplicate' : 'answered')
+    if (!receipt.duplicate) for (const quirk of message.quirks) deps.quirks.inc({ quirk })
     return { status: 200, contentType: encoded.contentType, body: encoded.body }
   }
 
