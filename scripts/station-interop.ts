@@ -10,14 +10,12 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { connectBus } from '@chargebus/bus'
 import { pino } from 'pino'
+import { freePort, STATION_PYTHON, STATION_TOOLS_DIR } from '../test/support/cp-server.ts'
 
 const root = join(import.meta.dirname, '..')
-const stationDir = process.env.OCPP_STATION_DIR ?? join(root, '..', 'shared', 'tools', 'ocpp-station')
-const python = '/usr/bin/python3'
 const run36 = Date.now().toString(36)
 const namespace = `interop${run36}`
 const tag = 'INTEROP-TAG-1'
@@ -38,7 +36,7 @@ function station(name: string, args: string[]): Check {
     name,
     async run() {
       const url = args.includes('--ocpp') ? `${gateway}/ocpp/1.5` : `${gateway}/ocpp/1.6`
-      const r = await exec(python, ['station.py', '--url', url, ...args], { cwd: stationDir })
+      const r = await exec(STATION_PYTHON, ['station.py', '--url', url, ...args], { cwd: STATION_TOOLS_DIR })
       return {
         ok: r.code === 0,
         summary: r.stdout.trim().split('\n').at(-1) ?? '',
@@ -48,25 +46,32 @@ function station(name: string, args: string[]): Check {
   }
 }
 
+/** A session as the API serves it: its id is the OCPP transaction id. */
+type Session = { id: number; state: string }
+
+async function sessionsOf(stationId: string): Promise<Session[]> {
+  const r = await callApi('GET', `/v1/sessions?stationId=${encodeURIComponent(stationId)}`)
+  return r.status === 200 ? (r.json().data as Session[]) : []
+}
+
 /** The session the station ran is a completed row (through ingest) that the API serves. */
 function sessionStored(name: string, stationId: string): Check {
   return {
     name,
     async run() {
-      const url = `${api}/v1/sessions?stationId=${encodeURIComponent(stationId)}`
-      const deadline = Date.now() + 15_000
-      let last = ''
-      while (Date.now() < deadline) {
-        const res = await fetch(url, { headers: { authorization: `Bearer ${apiKey}` } })
-        last = await res.text()
-        const sessions = res.ok
-          ? (JSON.parse(last) as { data: Array<{ state: string; energyWh: number }> }).data
-          : []
-        if (sessions.length === 1 && sessions[0]?.state === 'completed')
-          return { ok: true, summary: JSON.stringify(sessions[0]) }
-        await new Promise((r) => setTimeout(r, 250))
+      try {
+        const session = await until(`a completed session for ${stationId}`, 15_000, async () => {
+          const sessions = await sessionsOf(stationId)
+          return sessions.length === 1 && sessions[0]?.state === 'completed' ? sessions[0] : undefined
+        })
+        return { ok: true, summary: JSON.stringify(session) }
+      } catch (err) {
+        return {
+          ok: false,
+          summary: (err as Error).message,
+          detail: JSON.stringify(await sessionsOf(stationId)),
+        }
       }
-      return { ok: false, summary: `no completed session for ${stationId} within 15 s`, detail: last }
     },
   }
 }
@@ -91,20 +96,6 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-}
-
-/** A session as the API serves it: its id is the OCPP transaction id. */
-type Session = { id: number; state: string }
-
 /**
  * Commands across the whole stack: the station serves its own ChargePointService (`scenario serve`); a
  * RemoteStartTransaction posted to the API reaches it through the outbox and the gateway's dispatcher, the
@@ -117,11 +108,9 @@ function remoteSession(name: string, stationId: string, serveSeconds: number): C
       const port = await freePort()
       const args = ['station.py', '--url', `${gateway}/ocpp/1.6`, '--id', stationId, '--id-tag', tag]
       args.push('--listen', `127.0.0.1:${port}`, '--heartbeat', '2', '--mv-interval', '1')
-      const served = exec(python, [...args, 'scenario', 'serve', String(serveSeconds)], { cwd: stationDir })
-      const sessions = async () => {
-        const r = await callApi('GET', `/v1/sessions?stationId=${encodeURIComponent(stationId)}`)
-        return r.status === 200 ? (r.json().data as Session[]) : []
-      }
+      const served = exec(STATION_PYTHON, [...args, 'scenario', 'serve', String(serveSeconds)], {
+        cwd: STATION_TOOLS_DIR,
+      })
       const command = async (operation: string, payload: Record<string, unknown>) => {
         const r = await callApi('POST', `/v1/stations/${encodeURIComponent(stationId)}/commands?wait=10s`, {
           operation,
@@ -138,11 +127,11 @@ function remoteSession(name: string, stationId: string, serveSeconds: number): C
         )
         await command('RemoteStartTransaction', { idTag: tag, connectorId: 1 })
         const active = await until('an active session', 15_000, async () =>
-          (await sessions()).find((x) => x.state === 'active'),
+          (await sessionsOf(stationId)).find((x) => x.state === 'active'),
         )
         await command('RemoteStopTransaction', { transactionId: active.id })
         await until('the session completed', 15_000, async () =>
-          (await sessions()).find((x) => x.id === active.id && x.state === 'completed'),
+          (await sessionsOf(stationId)).find((x) => x.id === active.id && x.state === 'completed'),
         )
       } catch (err) {
         const r = await served
@@ -225,15 +214,15 @@ async function waitReady(stack: ChildProcess, timeoutMs: number): Promise<void> 
 }
 
 async function main(): Promise<number> {
-  if (!existsSync(join(stationDir, 'station.py'))) {
-    console.error(`interop: no station at ${stationDir} (set OCPP_STATION_DIR)`)
+  if (!existsSync(join(STATION_TOOLS_DIR, 'station.py'))) {
+    console.error(`interop: no station at ${STATION_TOOLS_DIR} (set OCPP_STATION_DIR)`)
     return 1
   }
-  if ((await exec(python, ['-c', 'import zeep, lxml'])).code !== 0) {
-    console.error('interop: /usr/bin/python3 lacks zeep/lxml: apt-get install -y python3-zeep python3-lxml')
+  if ((await exec(STATION_PYTHON, ['-c', 'import zeep, lxml'])).code !== 0) {
+    console.error(`interop: ${STATION_PYTHON} lacks zeep/lxml: apt-get install -y python3-zeep python3-lxml`)
     return 1
   }
-  const env = { ...process.env, BUS_NAMESPACE: namespace, LOG_LEVEL: 'warn' }
+  const env: NodeJS.ProcessEnv = { ...process.env, BUS_NAMESPACE: namespace, LOG_LEVEL: 'warn' }
   delete env.PORT
   const stack = spawn(process.execPath, [join(root, 'scripts', 'start.ts')], {
     cwd: root,

@@ -16,7 +16,8 @@ const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
 /** `../shared/tools/ocpp-station` beside the repository (CI and dev machines), or OCPP_STATION_DIR. */
 export const STATION_TOOLS_DIR =
   process.env.OCPP_STATION_DIR ?? join(repoRoot, '..', 'shared', 'tools', 'ocpp-station')
-const PYTHON = process.env.OCPP_STATION_PYTHON ?? '/usr/bin/python3'
+/** Debian's python3 with zeep and lxml, which runs the station tools. */
+export const STATION_PYTHON = process.env.OCPP_STATION_PYTHON ?? '/usr/bin/python3'
 
 /** One call as cp_server.py logged it. */
 export interface CpCall {
@@ -61,8 +62,8 @@ export async function freePort(): Promise<number> {
 export function stationToolsAvailable(): { ok: boolean; reason?: string } {
   if (!existsSync(join(STATION_TOOLS_DIR, 'cp_server.py')))
     return { ok: false, reason: `no cp_server.py in ${STATION_TOOLS_DIR} (set OCPP_STATION_DIR)` }
-  if (!existsSync(PYTHON))
-    return { ok: false, reason: `${PYTHON} missing (apt-get install python3-zeep python3-lxml)` }
+  if (!existsSync(STATION_PYTHON))
+    return { ok: false, reason: `${STATION_PYTHON} missing (apt-get install python3-zeep python3-lxml)` }
   return { ok: true }
 }
 
@@ -104,7 +105,7 @@ export async function startCpServer(opts: {
     log,
   ]
   for (const [op, status] of Object.entries(opts.respond ?? {})) args.push('--respond', `${op}=${status}`)
-  const child: ChildProcess = spawn(PYTHON, args, { stdio: ['ignore', 'ignore', 'pipe'] })
+  const child: ChildProcess = spawn(STATION_PYTHON, args, { stdio: ['ignore', 'ignore', 'pipe'] })
   let stderr = ''
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString()
