@@ -8,7 +8,12 @@ import { connect, headers as createHeaders } from '@nats-io/transport-node'
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
 import type { Logger } from 'pino'
 import { type ConsumeOptions, type Consumption, startConsumer } from './consume.ts'
-import { type ConsumerDefinition, ensureConsumer } from './consumer-setup.ts'
+import {
+  type ConsumerBacklog,
+  type ConsumerDefinition,
+  consumerBacklog,
+  ensureConsumer,
+} from './consumer-setup.ts'
 import type { StoredEvent } from './decode.ts'
 import {
   BusClosedError,
@@ -67,6 +72,11 @@ export interface Bus {
     data: EventData<E>,
     opts: PublishOptions,
   ): Promise<PublishResult>
+  /**
+   * How far a durable consumer is behind (undefined while it does not exist): rules about the present wait
+   * until the state they read has caught up with the stream.
+   */
+  consumerBacklog(stream: StreamDefinition, durable: string): Promise<ConsumerBacklog | undefined>
   /** Starts a durable pull consumer loop. */
   consume<E extends AnyEventDefinition>(opts: ConsumeOptions<E>): Promise<Consumption>
   /**
@@ -213,6 +223,7 @@ export async function connectBus(opts: BusOptions): Promise<Bus> {
     namespace: ns.name,
     ensureStreams: (streams, o) => ensureStreams(jsm, ns, streams, { replicas, ...o }),
     ensureConsumer: (def) => ensureConsumer(jsm, ns, def),
+    consumerBacklog: (stream, durable) => consumerBacklog(jsm, ns, stream, durable),
     publish,
     async consume(options) {
       if (closing) throw new BusClosedError()

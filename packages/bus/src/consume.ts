@@ -241,9 +241,9 @@ export async function startConsumer<E extends AnyEventDefinition>(
         break
       }
       const batch = [first]
-      const deadline = Date.now() + batchWaitMs
+      const deadline = performance.now() + batchWaitMs
       while (batch.length < batchSize) {
-        const m = await take(Math.max(0, deadline - Date.now()))
+        const m = await take(Math.max(0, deadline - performance.now()))
         if (m === TIMEOUT || m === undefined) break
         batch.push(m)
       }

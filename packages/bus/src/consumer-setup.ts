@@ -88,6 +88,25 @@ export async function ensureConsumer(
   }
 }
 
+/** How far a durable consumer is behind its stream, across every instance sharing it. */
+export interface ConsumerBacklog {
+  /** Messages on the filter not delivered to any instance yet. */
+  pending: number
+  /** Messages delivered and not acked yet (in flight, prefetched or waiting for redelivery). */
+  ackPending: number
+}
+
+/** The durable's backlog (one JetStream request); undefined while the consumer does not exist. */
+export async function consumerBacklog(
+  jsm: JetStreamManager,
+  ns: Namespace,
+  stream: StreamDefinition,
+  durable: string,
+): Promise<ConsumerBacklog | undefined> {
+  const info = await consumerInfo(jsm, ns.stream(stream.name), durable)
+  return info === undefined ? undefined : { pending: info.num_pending, ackPending: info.num_ack_pending }
+}
+
 async function consumerInfo(
   jsm: JetStreamManager,
   stream: string,

@@ -6,7 +6,7 @@ export type {
   Consumption,
   SingleConsumeOptions,
 } from './consume.ts'
-export type { ConsumerDefinition } from './consumer-setup.ts'
+export type { ConsumerBacklog, ConsumerDefinition } from './consumer-setup.ts'
 export type { DeadLetterRecord } from './dead-letter.ts'
 export type { ReceivedEvent, StoredEvent } from './decode.ts'
 export type { BusErrorCode } from './errors.ts'

@@ -109,7 +109,7 @@ export function createPublisher(nc: NatsConnection): AckedPublisher {
   }
 
   function sweep(): void {
-    const now = Date.now()
+    const now = performance.now()
     for (const [id, w] of waiting) {
       if (w.deadline <= now) settle(id)?.reject(new PublishTimeoutError(w.subject, w.timeoutMs))
     }
@@ -125,7 +125,7 @@ export function createPublisher(nc: NatsConnection): AckedPublisher {
       sub ??= nc.subscribe(`${inbox}.*`, { callback: onReply })
       const id = ++counter
       return new Promise<PubAck>((resolve, reject) => {
-        waiting.set(id, { subject, deadline: Date.now() + timeoutMs, timeoutMs, resolve, reject })
+        waiting.set(id, { subject, deadline: performance.now() + timeoutMs, timeoutMs, resolve, reject })
         queue.push({ id, subject, payload, headers })
         if (!flushScheduled) {
           flushScheduled = true

@@ -1,6 +1,6 @@
 import type { Bus } from '@chargebus/bus'
 import { type Database, type Kysely, pingDatabase } from '@chargebus/db'
-import { createServiceApp, type ServiceApp } from '@chargebus/platform'
+import { type Clock, createServiceApp, type ServiceApp } from '@chargebus/platform'
 import compress from '@fastify/compress'
 import cors from '@fastify/cors'
 import rateLimit from '@fastify/rate-limit'
@@ -36,8 +36,8 @@ export interface ApiDeps {
   feed: DomainEventFeed
   exporter: Exporter
   keys: KeyAuthenticator
-  /** The clock of decisions and tag changes; tests pin it. */
-  clock?: () => Date
+  /** The clock of every time-dependent rule (decisions, tag changes, command expiry); tests set their own. */
+  clock: Clock
 }
 
 /**
@@ -53,7 +53,7 @@ export interface ApiDeps {
  */
 export async function buildApp(deps: ApiDeps): Promise<ServiceApp> {
   const { config, logger, db, bus } = deps
-  const clock = deps.clock ?? (() => new Date())
+  const { clock } = deps
   const app = createServiceApp({
     name: 'api',
     logger,

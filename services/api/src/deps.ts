@@ -1,6 +1,7 @@
 import { connectBus } from '@chargebus/bus'
 import { createDb } from '@chargebus/db'
 import { openKvBuckets } from '@chargebus/ocpp-gateway/kv-writes'
+import { systemClock } from '@chargebus/platform'
 import { connect } from '@nats-io/transport-node'
 import pg from 'pg'
 import type { Logger } from 'pino'
@@ -66,6 +67,7 @@ export async function openApiDependencies(
         ttlMs: config.API_KEY_CACHE_TTL_MS,
         devKey: config.NODE_ENV === 'production' ? undefined : config.CHARGEBUS_DEV_API_KEY,
       }),
+      clock: systemClock,
       close: () => closeAll(closers.reverse(), logger),
     }
   } catch (err) {

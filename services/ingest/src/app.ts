@@ -1,11 +1,9 @@
 import type { Consumption } from '@chargebus/bus'
 import { pingDatabase } from '@chargebus/db'
+import { Streams } from '@chargebus/events'
 import { createServiceApp, type ServiceApp } from '@chargebus/platform'
 import type { IngestDeps } from './deps.ts'
-import {
-  type IngestProgress,
-  startStationMessageConsumer,
-} from './entry-points/consumers/station-messages.ts'
+import { startStationMessageConsumer } from './entry-points/consumers/station-messages.ts'
 import { createMaintenance, type Maintenance } from './entry-points/timers/maintenance.ts'
 import { createIngestMetrics } from './metrics.ts'
 
@@ -37,32 +35,33 @@ export function buildApp(deps: IngestDeps): IngestApp {
     readiness: { postgres: () => pingDatabase(db), nats: () => bus.ping() },
   })
   const metrics = createIngestMetrics(app.metrics)
-  const progress: IngestProgress = { lastBatchAtMs: undefined, lagMs: undefined }
   const maintenance = createMaintenance({
     db,
     bus,
     kvs: deps.kvs,
     logger,
     metrics,
-    progress,
+    clock: deps.clock,
+    backlog: () => bus.consumerBacklog(Streams.OCPP_IN, config.INGEST_DURABLE),
+    maxBacklogForPresentRules: config.INGEST_SWEEP_MAX_BACKLOG,
     sweepIntervalMs: config.INGEST_SWEEP_INTERVAL_MS,
     partitionCheckIntervalMs: config.INGEST_PARTITION_CHECK_INTERVAL_MS,
     offlineAfterHeartbeats: config.INGEST_OFFLINE_AFTER_HEARTBEATS,
     defaultHeartbeatIntervalS: config.INGEST_DEFAULT_HEARTBEAT_INTERVAL_S,
     sessionOverdueS: config.INGEST_SESSION_OVERDUE_S,
-    ...(deps.clock ? { clock: deps.clock } : {}),
   })
 
   let consumer: Consumption | undefined
   app.addHook('onReady', async () => {
-    // Partitions first (a fresh month), and the outbox left by a crash, before new batches.
-    await maintenance.start()
+    // Partitions first (a fresh month), and the outbox left by a crash, before new batches. The sweeps,
+    // whose work grows with the fleet, run in the background: readiness does not wait for them.
+    await maintenance.prepare()
     consumer = await startStationMessageConsumer({
       db,
       bus,
       logger,
       metrics,
-      progress,
+      clock: deps.clock,
       rules: { clockSkewThresholdMs: config.INGEST_CLOCK_SKEW_THRESHOLD_S * 1000 },
       durable: config.INGEST_DURABLE,
       batchSize: config.INGEST_BATCH_SIZE,
@@ -71,6 +70,7 @@ export function buildApp(deps: IngestDeps): IngestApp {
       maxDeliver: config.INGEST_MAX_DELIVER,
       ackWaitMs: config.INGEST_ACK_WAIT_MS,
     })
+    maintenance.start()
   })
   app.addHook('preClose', async () => {
     // Stop intake: in-flight batches commit and are acked while the pool is still open.

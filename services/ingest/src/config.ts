@@ -63,6 +63,13 @@ export const IngestConfig = Type.Object({
     description:
       'Period of the sweeps: offline stations, overdue sessions, unpublished outbox events, KV mirror of id tags and registration decisions.',
   }),
+  INGEST_SWEEP_MAX_BACKLOG: Type.Integer({
+    minimum: 0,
+    maximum: 1_000_000,
+    default: 1000,
+    description:
+      'Offline and overdue detection wait while more station messages than this are stored and not yet written (a restart after downtime, a replay): until then the state describes the past.',
+  }),
   INGEST_OFFLINE_AFTER_HEARTBEATS: Type.Number({
     minimum: 1,
     maximum: 100,

@@ -2,6 +2,7 @@ import { type Bus, connectBus } from '@chargebus/bus'
 import { createDb, type Database, type Kysely } from '@chargebus/db'
 import { Streams } from '@chargebus/events'
 import { type KvBucketHandles, openKvBuckets } from '@chargebus/ocpp-gateway/kv-writes'
+import { type Clock, systemClock } from '@chargebus/platform'
 import type { Logger } from 'pino'
 import type { IngestConfig } from './config.ts'
 
@@ -13,8 +14,8 @@ export interface IngestDeps {
   db: Kysely<Database>
   /** The gateway's KV caches (id tags, stations) that decisions are mirrored into. */
   kvs: KvBucketHandles
-  /** The clock of the sweeps; tests pin it. */
-  clock?: () => Date
+  /** The clock of every time-dependent rule (sweeps, lag); tests set their own. */
+  clock: Clock
 }
 
 export interface OpenedIngestDependencies extends IngestDeps {
@@ -63,6 +64,7 @@ export async function openIngestDependencies(
       bus,
       db,
       kvs,
+      clock: systemClock,
       async close() {
         try {
           await bus.close()

@@ -55,6 +55,11 @@ export function createIngestMetrics(registry: Registry) {
       help: 'Age (receivedAt to commit) of the newest message of the last committed batch.',
       registers,
     }),
+    backlog: new Gauge({
+      name: 'ingest_consumer_backlog_messages',
+      help: 'Station messages stored and not yet written (pending plus unacked), at the last sweep.',
+      registers,
+    }),
   }
 }
 

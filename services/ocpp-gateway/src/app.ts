@@ -1,5 +1,5 @@
 import type { Bus } from '@chargebus/bus'
-import { createServiceApp, type ServiceApp } from '@chargebus/platform'
+import { type Clock, createServiceApp, type ServiceApp } from '@chargebus/platform'
 import type { Logger } from 'pino'
 import { Counter, Gauge } from 'prom-client'
 import type { GatewayConfig } from './config.ts'
@@ -24,8 +24,8 @@ export interface GatewayDeps {
   journal: StationJournal
   /** The command dispatcher (COMMANDS stream -> stations), when enabled; `main` starts it. */
   commands?: CommandDispatcher
-  /** The only clock of the request path; tests pin it. */
-  clock?: () => Date
+  /** The clock of every time-dependent rule (answers' currentTime, expiry, commands); tests set their own. */
+  clock: Clock
 }
 
 /**

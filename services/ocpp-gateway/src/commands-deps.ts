@@ -1,5 +1,6 @@
 import type { Bus } from '@chargebus/bus'
 import type { Database, Kysely } from '@chargebus/db'
+import type { Clock } from '@chargebus/platform'
 import type { Logger } from 'pino'
 import type { GatewayConfig } from './config.ts'
 import { createCommandStore } from './data-access/command-store.ts'
@@ -22,7 +23,7 @@ export function createCommandsDependency(deps: {
   logger: Logger
   bus: Bus
   db: Kysely<Database>
-  clock?: () => Date
+  clock: Clock
 }): CommandDispatcher {
   const { config } = deps
   const base = centralSystemBaseUrl(config)
@@ -45,6 +46,6 @@ export function createCommandsDependency(deps: {
       capabilitiesMaxAgeMs: config.OCPP_CAPABILITIES_MAX_AGE_S * 1000,
       diagnosticsLocation: config.OCPP_DIAGNOSTICS_LOCATION,
     },
-    ...(deps.clock ? { clock: deps.clock } : {}),
+    clock: deps.clock,
   })
 }

@@ -1,6 +1,7 @@
 import { connectBus } from '@chargebus/bus'
 import { allocateTransactionIdBlock, createDb } from '@chargebus/db'
 import { Streams } from '@chargebus/events'
+import { type Clock, systemClock } from '@chargebus/platform'
 import type { Logger } from 'pino'
 import type { GatewayDeps } from './app.ts'
 import { createCommandsDependency } from './commands-deps.ts'
@@ -22,6 +23,8 @@ export interface OpenDependenciesOptions {
   namespace?: string
   /** Caps the OCPP_IN stream's max_bytes (tests, small dev servers). */
   streamMaxBytes?: number
+  /** The clock of every time-dependent rule; default the system clock (tests set their own). */
+  clock?: Clock
 }
 
 /** Deps plus how to release them (bus drained last among NATS users, then the pool). */
@@ -39,6 +42,7 @@ export async function openGatewayDependencies(
   logger: Logger,
   opts: OpenDependenciesOptions = {},
 ): Promise<OpenedDependencies> {
+  const clock = opts.clock ?? systemClock
   const bus = await connectBus({
     servers: config.NATS_URL,
     name: 'ocpp-gateway',
@@ -86,7 +90,7 @@ export async function openGatewayDependencies(
     })
 
     const commands = config.OCPP_COMMANDS_ENABLED
-      ? createCommandsDependency({ config, logger, bus, db })
+      ? createCommandsDependency({ config, logger, bus, db, clock })
       : undefined
     if (commands) closers.unshift(() => commands.stop())
 
@@ -94,6 +98,7 @@ export async function openGatewayDependencies(
       config,
       logger,
       bus,
+      clock,
       ...(commands ? { commands } : {}),
       stations,
       idTags,

@@ -79,6 +79,8 @@ export async function insertCommand(
       idempotency_key: cmd.idempotencyKey ?? null,
       requested_at: cmd.requestedAt,
       expires_at: cmd.expiresAt ?? null,
+      // The dispatcher compares updated_at with its clock (its ordering guard): never Postgres's now().
+      updated_at: cmd.requestedAt,
     })
     .onConflict((oc) => oc.doNothing())
     .returningAll()

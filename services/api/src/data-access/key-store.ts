@@ -30,7 +30,7 @@ export interface KeyAuthenticatorOptions {
  * ```
  */
 export function createKeyAuthenticator(opts: KeyAuthenticatorOptions): KeyAuthenticator {
-  const now = opts.now ?? Date.now
+  const now = opts.now ?? (() => performance.now())
   const maxEntries = opts.maxEntries ?? 10_000
   const cache = new Map<string, { principal: Principal | undefined; expires: number }>()
   const devHash = opts.devKey === undefined ? undefined : hashApiKey(opts.devKey)

@@ -75,8 +75,14 @@ export async function reportOverdueSessions(
   })
 }
 
-/** Creates the monthly partitions (previous, current and next month) that are missing; returns their names. */
-export async function ensurePartitions(db: Kysely<Database>): Promise<string[]> {
-  const { rows } = await sql<{ name: string }>`select ensure_monthly_partitions() as name`.execute(db)
+/**
+ * Creates the monthly partitions (the month before `now`, its month and the next) that are missing; returns
+ * their names. `now` is the service's clock, not Postgres's: rows are stamped by the gateway's clock.
+ */
+export async function ensurePartitions(db: Kysely<Database>, now: Date): Promise<string[]> {
+  const { rows } = await sql<{ name: string }>`
+    select ensure_monthly_partitions(${now.toISOString()}::timestamptz - interval '1 month') as name`.execute(
+    db,
+  )
   return rows.map((r) => r.name)
 }

@@ -1,4 +1,5 @@
 import { sql } from '@chargebus/db'
+import { testClock } from '../../../../test/support/clock.ts'
 import {
   count,
   domainEvents,
@@ -8,6 +9,7 @@ import {
   ingestAll,
   SLOW,
   startTestIngest,
+  type TestIngest,
   tableCounts,
   useWorldAndIngest,
 } from '../support/ingest.ts'
@@ -27,8 +29,10 @@ import {
  */
 
 let world: IngestWorld
-useWorldAndIngest((w) => {
+let ingest: TestIngest
+useWorldAndIngest((w, i) => {
   world = w
+  ingest = i
 })
 
 describe('a session, then the same messages again', () => {
@@ -179,9 +183,15 @@ describe('a session, then the same messages again', () => {
     async () => {
       const before = await tableCounts(world.db)
       const eventsBefore = (await domainEvents(world)).length
-      const replayer = await startTestIngest(world, { INGEST_DURABLE: 'replay' })
+      // Five minutes after the station's last heartbeat: online, whatever the replay goes through.
+      const replayer = await startTestIngest(
+        world,
+        { INGEST_DURABLE: 'replay' },
+        { clock: testClock('2026-11-26T11:06:00.000Z') },
+      )
       try {
         await drained(world, 'replay')
+        await replayer.app.maintenance.runOnce()
       } finally {
         await replayer.close()
       }
@@ -316,10 +326,10 @@ describe('StopTransaction for a transaction nobody started', () => {
 
 describe('partitions', () => {
   test(
-    'rows land in their monthly partition; a far-future station clock lands in DEFAULT, not an error',
+    "rows land in their monthly partition, made for ingest's clock; a far-future station clock lands in DEFAULT",
     async () => {
       const station = 'CP-PART'
-      const now = new Date()
+      const now = ingest.clock()
       await ingestAll(world, [
         aMeterValues({
           stationId: station,
@@ -341,6 +351,33 @@ describe('partitions', () => {
         world.db,
       )
       expect(status.rows).toEqual([{ partition: 'status_events_default' }])
+    },
+    SLOW,
+  )
+
+  test(
+    "partitions follow ingest's clock, not the database server's",
+    async () => {
+      const later = await startTestIngest(
+        world,
+        { INGEST_DURABLE: 'partitions' },
+        { clock: testClock('2031-03-15T12:00:00.000Z') },
+      )
+      try {
+        const { rows } = await sql<{ name: string | null }>`
+          select to_regclass(name)::text as name
+            from unnest(array['meter_values_2031_02', 'meter_values_2031_03', 'meter_values_2031_04',
+                              'status_events_2031_03', 'meter_values_2031_05']) as name`.execute(world.db)
+        expect(rows.map((r) => r.name)).toEqual([
+          'meter_values_2031_02',
+          'meter_values_2031_03',
+          'meter_values_2031_04',
+          'status_events_2031_03',
+          null,
+        ])
+      } finally {
+        await later.close()
+      }
     },
     SLOW,
   )

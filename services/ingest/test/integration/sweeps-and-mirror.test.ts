@@ -1,6 +1,11 @@
 import { sql } from '@chargebus/db'
+import { Streams } from '@chargebus/events'
 import { idTagKey, KvBuckets, kvKey } from '@chargebus/ocpp-gateway/kv-records'
 import { mirrorIdTag, openKvBuckets } from '@chargebus/ocpp-gateway/kv-writes'
+import { pino } from 'pino'
+import { Registry } from 'prom-client'
+import { createMaintenance } from '../../src/entry-points/timers/maintenance.ts'
+import { createIngestMetrics } from '../../src/metrics.ts'
 import {
   domainEvents,
   eventually,
@@ -12,7 +17,7 @@ import {
 } from '../support/ingest.ts'
 import { aBoot, aHeartbeat, aMeterValues, aStart, aStatus, registerReading } from '../support/messages.ts'
 
-/* The clock-driven sweeps (pinned clock), the data-quality events and the KV mirror of operator decisions. */
+/* The clock-driven sweeps (the test moves ingest's clock), the data-quality events and the KV mirror of operator decisions. */
 
 let world: IngestWorld
 let ingest: TestIngest
@@ -36,17 +41,17 @@ const eventsOf = async (name: string, stationId: string) =>
 test(
   'a station whose heartbeat is overdue goes offline, and online when it speaks again',
   async () => {
-    // Near the real clock: ingest skips the offline sweep while its lag (now - last message time) is over a
-    // minute, so a fixed date would make this test fail once the wall clock passes it.
-    const t0 = Date.now()
+    const t0 = ingest.clock().getTime()
     await ingestAll(world, [
       aBoot({ stationId: 'CP-LIVE', receivedAt: new Date(t0).toISOString(), interval: 60 }),
     ])
-    await ingest.app.maintenance.runOnce(new Date(t0 + 2 * 60_000)) // 2 intervals: still online
+    ingest.clock.set(new Date(t0 + 2 * 60_000)) // 2 intervals: still online
+    await ingest.app.maintenance.runOnce()
     expect(await offlineSince('CP-LIVE')).toBeNull()
 
     const sweptAt = new Date(t0 + 3 * 60_000 + 1000)
-    await ingest.app.maintenance.runOnce(sweptAt)
+    ingest.clock.set(sweptAt)
+    await ingest.app.maintenance.runOnce()
     const s = await world.db
       .selectFrom('stations')
       .selectAll()
@@ -54,7 +59,8 @@ test(
       .executeTakeFirstOrThrow()
     expect(s.offline_since).toEqual(sweptAt)
     await eventually(async () => (await eventsOf('station.offline', 'CP-LIVE')).length === 1)
-    await ingest.app.maintenance.runOnce(new Date(sweptAt.getTime() + 60_000))
+    ingest.clock.advance(60_000)
+    await ingest.app.maintenance.runOnce()
     expect(await eventsOf('station.offline', 'CP-LIVE')).toHaveLength(1)
 
     // An old message replayed after the sweep does not bring it back; a new one does.
@@ -77,11 +83,16 @@ test(
 test(
   'a session open longer than the threshold is reported once',
   async () => {
+    const startedAt = new Date(ingest.clock().getTime() - 3_600_000)
     await ingestAll(world, [
-      aStart({ stationId: 'CP-LONG', transactionId: 4242, timestamp: '2026-11-20T10:00:00.000Z' }),
+      aStart({ stationId: 'CP-LONG', transactionId: 4242, timestamp: startedAt.toISOString() }),
     ])
-    await ingest.app.maintenance.runOnce(new Date('2026-11-22T10:00:00.000Z'))
-    await ingest.app.maintenance.runOnce(new Date('2026-11-22T11:00:00.000Z'))
+    await ingest.app.maintenance.runOnce() // open for an hour: not overdue
+    expect(await eventsOf('session.overdue', 'CP-LONG')).toHaveLength(0)
+    ingest.clock.set(new Date(startedAt.getTime() + 2 * 86_400_000))
+    await ingest.app.maintenance.runOnce()
+    ingest.clock.advance(3_600_000)
+    await ingest.app.maintenance.runOnce()
     await eventually(async () => (await eventsOf('session.overdue', 'CP-LONG')).length === 1)
     expect((await eventsOf('session.overdue', 'CP-LONG'))[0]?.data).toMatchObject({
       transactionId: 4242,
@@ -90,6 +101,53 @@ test(
   },
   SLOW,
 )
+
+describe('offline and overdue detection wait until ingest has caught up with the stream', () => {
+  /** The real sweeps against the world's database and JetStream, reading the backlog of `durable`. */
+  const sweepsReading = (durable: string, maxBacklog: number) =>
+    createMaintenance({
+      db: world.db,
+      bus: world.publisher,
+      kvs: ingest.deps.kvs,
+      logger: pino({ level: 'silent' }),
+      metrics: createIngestMetrics(new Registry()),
+      clock: ingest.clock,
+      backlog: () => world.publisher.consumerBacklog(Streams.OCPP_IN, durable),
+      maxBacklogForPresentRules: maxBacklog,
+      sweepIntervalMs: 3_600_000,
+      partitionCheckIntervalMs: 3_600_000,
+      offlineAfterHeartbeats: 3,
+      defaultHeartbeatIntervalS: 300,
+      sessionOverdueS: 86_400,
+    })
+
+  test(
+    'a consumer with a backlog (a restart after downtime, a replay): stale last_seen_at declares nobody offline',
+    async () => {
+      // Last written 20 minutes ago (4 intervals): stale state, as after ingest was down.
+      const quietSince = new Date(ingest.clock().getTime() - 20 * 60_000).toISOString()
+      await ingestAll(world, [aBoot({ stationId: 'CP-BEHIND', receivedAt: quietSince, interval: 300 })])
+      // A durable that has read none of the stream: every message so far is its backlog.
+      await world.publisher.ensureConsumer({
+        stream: Streams.OCPP_IN,
+        durable: 'behind',
+        ackWaitMs: 30_000,
+        maxAckPending: 1000,
+      })
+      const backlog = await world.publisher.consumerBacklog(Streams.OCPP_IN, 'behind')
+      expect(backlog?.pending).toBeGreaterThan(0)
+
+      await sweepsReading('behind', 0).runOnce()
+      await sweepsReading('not-started', 1_000_000).runOnce() // backlog unknown: the same
+      expect(await offlineSince('CP-BEHIND')).toBeNull()
+
+      // The control: allowed that backlog, the same sweep declares the station offline.
+      await sweepsReading('behind', 1_000_000).runOnce()
+      expect(await offlineSince('CP-BEHIND')).toEqual(ingest.clock())
+    },
+    SLOW,
+  )
+})
 
 test(
   'data quality: a register going backwards and a skewed station clock',
@@ -173,21 +231,22 @@ test(
       .insertInto('id_tags')
       .values({ id_tag: 'TAG-SWEPT', status: 'Accepted', expiry_date: '2027-01-01T00:00:00Z' })
       .execute()
-    // A pending station an operator accepts; the gateway's record keeps its password.
-    await ingestAll(world, [
-      aBoot({ stationId: 'CP-DECIDE', status: 'Pending', receivedAt: '2026-11-26T10:00:00.000Z' }),
-    ])
+    // A pending station an operator accepts now; the gateway's record keeps its password.
+    const now = ingest.clock().getTime()
+    const bootedAt = new Date(now - 3_600_000).toISOString()
+    const decidedAt = new Date(now).toISOString()
+    await ingestAll(world, [aBoot({ stationId: 'CP-DECIDE', status: 'Pending', receivedAt: bootedAt })])
     await kvs.stations.put(
       kvKey('CP-DECIDE'),
       JSON.stringify({
         registrationStatus: 'Pending',
         password: { algorithm: 'sha256', salt: 'c2FsdA==', hash: 'aGFzaA==' },
-        firstSeenAt: '2026-11-26T10:00:00.000Z',
-        updatedAt: '2026-11-26T10:00:00.000Z',
+        firstSeenAt: bootedAt,
+        updatedAt: bootedAt,
         source: 'gateway',
       }),
     )
-    await sql`update stations set registration_status = 'Accepted', registration_status_at = '2026-11-26T11:00:00Z' where id = 'CP-DECIDE'`.execute(
+    await sql`update stations set registration_status = 'Accepted', registration_status_at = ${decidedAt}::timestamptz where id = 'CP-DECIDE'`.execute(
       world.db,
     )
     await ingest.app.maintenance.runOnce()
@@ -197,7 +256,7 @@ test(
     })
     expect((await kvs.stations.get(kvKey('CP-DECIDE')))?.json()).toMatchObject({
       registrationStatus: 'Accepted',
-      updatedAt: '2026-11-26T11:00:00.000Z',
+      updatedAt: decidedAt,
       password: { algorithm: 'sha256' },
     })
 
@@ -206,14 +265,15 @@ test(
 
     // A newer decision made directly in KV (e.g. pnpm chargebus station set) is not overwritten by an older
     // row: the next pass looks back over CP-DECIDE's decision again and leaves KV alone.
+    const newer = new Date(now + 3_600_000).toISOString()
     await kvs.stations.put(
       kvKey('CP-DECIDE'),
-      JSON.stringify({ registrationStatus: 'Rejected', updatedAt: '2026-11-26T12:00:00.000Z' }),
+      JSON.stringify({ registrationStatus: 'Rejected', updatedAt: newer }),
     )
     await ingest.app.maintenance.runOnce()
     expect((await kvs.stations.get(kvKey('CP-DECIDE')))?.json()).toEqual({
       registrationStatus: 'Rejected',
-      updatedAt: '2026-11-26T12:00:00.000Z',
+      updatedAt: newer,
     })
     expect(KvBuckets.stations).toBe('ocpp_stations')
   },

@@ -7,6 +7,7 @@ import { loadConfig } from '@chargebus/platform'
 import { type JetStreamManager, jetstreamManager } from '@nats-io/jetstream'
 import { connect, type NatsConnection } from '@nats-io/transport-node'
 import { pino } from 'pino'
+import { type TestClock, testClock } from '../../../../test/support/clock.ts'
 import { createThrowawayDatabase, type ThrowawayDatabase } from '../../../../test/support/database.ts'
 import { buildApp, type IngestApp } from '../../src/app.ts'
 import { IngestConfig } from '../../src/config.ts'
@@ -64,14 +65,19 @@ export async function createWorld(): Promise<IngestWorld> {
 export interface TestIngest {
   app: IngestApp
   deps: OpenedIngestDependencies
+  /** The clock of its rules: on the day the test messages are stamped (`DATA_DAY`) unless given. */
+  clock: TestClock
   close(): Promise<void>
 }
+
+/** Noon of the day the message builders stamp by default: "now" for an ingest under test. */
+export const DATA_DAY_NOON = '2026-11-26T12:00:00.000Z'
 
 /** The real ingest (`buildApp`, ready = consuming) against the world's database and namespace. */
 export async function startTestIngest(
   world: IngestWorld,
   env: Record<string, string> = {},
-  opts: { clock?: () => Date } = {},
+  opts: { clock?: TestClock } = {},
 ): Promise<TestIngest> {
   const config = loadConfig(IngestConfig, {
     DATABASE_URL: world.database.url,
@@ -87,7 +93,8 @@ export async function startTestIngest(
     namespace: world.namespace,
     streamMaxBytes: 64 * 1024 * 1024,
   })
-  if (opts.clock) deps.clock = opts.clock
+  const clock = opts.clock ?? testClock(DATA_DAY_NOON)
+  deps.clock = clock
   const app = buildApp(deps)
   app.addHook('onClose', () => deps.close())
   await app.ready()
@@ -95,6 +102,7 @@ export async function startTestIngest(
   return {
     app,
     deps,
+    clock,
     close: () => {
       closed ??= app.close()
       return closed

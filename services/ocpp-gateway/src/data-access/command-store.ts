@@ -39,12 +39,13 @@ export interface CommandStore {
   /**
    * Records a consumed request (the API normally inserted it already): inserts when missing, sets the stream
    * sequence and the default expiry once. Undefined when another command of the station holds the same
-   * idempotency key (this one is a duplicate).
+   * idempotency key (this one is a duplicate). `at` stamps a row it inserts.
    */
   recordRequested(
     cmd: CommandRequest,
     seq: number,
     defaultExpiresAt: Date,
+    at: Date,
   ): Promise<CommandRecord | undefined>
   get(id: string): Promise<CommandRecord | undefined>
   /** queued -> sent, with the MessageID about to be used; false when the command is no longer queued. */
@@ -119,7 +120,7 @@ export function createCommandStore(db: Kysely<Database>): CommandStore {
   return {
     get,
 
-    async recordRequested(cmd, seq, defaultExpiresAt) {
+    async recordRequested(cmd, seq, defaultExpiresAt, at) {
       await db
         .insertInto('commands')
         .values({
@@ -133,6 +134,8 @@ export function createCommandStore(db: Kysely<Database>): CommandStore {
           requested_at: cmd.requestedAt,
           expires_at: cmd.expiresAt ?? defaultExpiresAt,
           stream_seq: seq,
+          // The ordering guard compares updated_at with the dispatcher's clock: never Postgres's now().
+          updated_at: at,
         })
         .onConflict((oc) => oc.doNothing())
         .execute()

@@ -96,13 +96,13 @@ export function createTransactionIdPool(opts: TransactionIdPoolOptions): Transac
   return {
     take,
     async next() {
-      const deadline = Date.now() + (opts.waitMs ?? 2000)
+      const deadline = performance.now() + (opts.waitMs ?? 2000)
       for (;;) {
         const id = take()
         if (id !== undefined) return id
         // take() started a refill unless one is pending or a failed one waits for its retry timer
         const pending = refilling
-        const left = deadline - Date.now()
+        const left = deadline - performance.now()
         if (pending === undefined || left <= 0) return undefined
         let timer: NodeJS.Timeout | undefined
         await Promise.race([pending, new Promise((r) => (timer = setTimeout(r, left)))])

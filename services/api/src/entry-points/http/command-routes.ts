@@ -85,10 +85,10 @@ export const commandRoutes: FastifyPluginAsyncTypebox<CommandRoutesOptions> = as
 
   /** Polls until the command is final or `ms` passed. */
   async function waitForFinal(id: string, ms: number): Promise<CommandRow | undefined> {
-    const deadline = Date.now() + ms
+    const deadline = performance.now() + ms
     let row = await getCommand(db, id)
-    while (row !== undefined && !isTerminal(row.status) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, Math.min(pollMs, Math.max(deadline - Date.now(), 1))))
+    while (row !== undefined && !isTerminal(row.status) && performance.now() < deadline) {
+      await new Promise((r) => setTimeout(r, Math.min(pollMs, Math.max(deadline - performance.now(), 1))))
       row = await getCommand(db, id)
     }
     return row

@@ -1,7 +1,7 @@
 import type { Bus, Consumption, ReceivedEvent } from '@chargebus/bus'
 import type { Database, Kysely } from '@chargebus/db'
 import { DeadLetterRecorded, type EventData, OcppMessageReceived, Streams } from '@chargebus/events'
-import { AppError } from '@chargebus/platform'
+import { AppError, type Clock } from '@chargebus/platform'
 import type { Logger } from 'pino'
 import { loadState, writeChanges } from '../../data-access/batch-store.ts'
 import { addToOutbox, type OutboxEntry, publishOutbox } from '../../data-access/outbox.ts'
@@ -23,13 +23,7 @@ export interface StationMessageConsumerOptions {
   maxInFlight: number
   maxDeliver: number
   ackWaitMs: number
-  /** Updated after every committed batch (the offline sweep waits while ingest lags). */
-  progress: IngestProgress
-}
-
-export interface IngestProgress {
-  lastBatchAtMs: number | undefined
-  lagMs: number | undefined
+  clock: Clock
 }
 
 /**
@@ -39,7 +33,7 @@ export interface IngestProgress {
  * retried one by one so a poison message is dead-lettered alone and the others are written.
  */
 export async function startStationMessageConsumer(opts: StationMessageConsumerOptions): Promise<Consumption> {
-  const { db, bus, logger, metrics, rules } = opts
+  const { db, bus, logger, metrics, rules, clock } = opts
   const log = logger.child({ component: 'station-messages' })
 
   async function ingest(batch: readonly Received[]): Promise<void> {
@@ -53,17 +47,13 @@ export async function startStationMessageConsumer(opts: StationMessageConsumerOp
       const outbox = await addToOutbox(trx, changes.events)
       return { counts, outbox }
     })
-    const now = Date.now()
+    const now = clock().getTime()
     metrics.batchDuration.observe((performance.now() - started) / 1000)
     metrics.batchSize.observe(batch.length)
     for (const m of messages) metrics.messages.inc({ action: m.action })
     for (const [table, n] of Object.entries(counts)) if (n > 0) metrics.rows.inc({ table }, n)
     const newest = Math.max(...messages.map((m) => m.receivedMs))
-    if (Number.isFinite(newest)) {
-      opts.progress.lagMs = now - newest
-      metrics.lag.set(Math.max(0, now - newest) / 1000)
-    }
-    opts.progress.lastBatchAtMs = now
+    if (Number.isFinite(newest)) metrics.lag.set(Math.max(0, now - newest) / 1000)
     await publish(outbox)
   }
 
@@ -101,7 +91,7 @@ export async function startStationMessageConsumer(opts: StationMessageConsumerOp
       error: errorSummary(err),
       deliveryCount: e.deliveryCount,
       maxDeliver: opts.maxDeliver,
-      deadLetteredAt: new Date().toISOString(),
+      deadLetteredAt: clock().toISOString(),
     }
     if (e.msgId !== undefined) record.msgId = e.msgId
     await bus.publish(DeadLetterRecorded, record, {

@@ -1,12 +1,12 @@
-import type { Bus } from '@chargebus/bus'
+import type { Bus, ConsumerBacklog } from '@chargebus/bus'
 import type { Database, Kysely } from '@chargebus/db'
 import type { KvBucketHandles } from '@chargebus/ocpp-gateway/kv-writes'
+import type { Clock } from '@chargebus/platform'
 import type { Logger } from 'pino'
 import { type MirrorWatermark, mirrorChangedSince } from '../../data-access/kv-reconcile.ts'
 import { type OutboxEntry, pendingOutbox, publishOutbox } from '../../data-access/outbox.ts'
 import { ensurePartitions, markOfflineStations, reportOverdueSessions } from '../../data-access/sweeps.ts'
 import type { IngestMetrics } from '../../metrics.ts'
-import type { IngestProgress } from '../consumers/station-messages.ts'
 
 export interface MaintenanceOptions {
   db: Kysely<Database>
@@ -14,24 +14,28 @@ export interface MaintenanceOptions {
   kvs: KvBucketHandles
   logger: Logger
   metrics: IngestMetrics
-  progress: IngestProgress
+  clock: Clock
+  /** The station-message consumer's backlog (undefined while its durable does not exist). */
+  backlog: () => Promise<ConsumerBacklog | undefined>
+  /** Above this backlog, the state is too stale for rules about the present (offline, overdue). */
+  maxBacklogForPresentRules: number
   sweepIntervalMs: number
   partitionCheckIntervalMs: number
   offlineAfterHeartbeats: number
   defaultHeartbeatIntervalS: number
   sessionOverdueS: number
-  clock?: () => Date
 }
 
 export interface Maintenance {
-  /** One pass of every sweep (tests call it with a pinned clock). */
-  runOnce(now?: Date): Promise<void>
-  start(): Promise<void>
+  /** Bounded work before the consumer starts: this month's partitions and the outbox a crash left. */
+  prepare(): Promise<void>
+  /** One pass of every sweep, after any pass already running (tests move their clock, then call this). */
+  runOnce(): Promise<void>
+  /** Schedules passes every `sweepIntervalMs`, the first one at once, in the background. */
+  start(): void
   stop(): Promise<void>
 }
 
-/** A backlog this old makes last_seen_at stale: declaring stations offline then would be wrong. */
-const MAX_LAG_FOR_OFFLINE_MS = 60_000
 /** Outbox entries younger than this are still being published by their batch. */
 const OUTBOX_GRACE_MS = 5_000
 
@@ -39,16 +43,21 @@ const OUTBOX_GRACE_MS = 5_000
  * The periodic work of ingest, one pass at a time: publish outbox leftovers, mark overdue stations offline,
  * report overdue sessions, mirror id tags and registration decisions into KV, and (less often) create monthly
  * partitions ahead. A failing step is logged and retried next pass.
+ *
+ * Offline and overdue detection state facts about the present, so they run only when ingest's state is
+ * current: while the consumer has a backlog (a restart after downtime, a replay from the start of the stream),
+ * last_seen_at and open sessions describe the past, and a station whose heartbeat is still in the backlog
+ * would be declared offline. Those passes are skipped until the backlog is down to
+ * `maxBacklogForPresentRules`; an unknown backlog counts as too large.
  */
 export function createMaintenance(opts: MaintenanceOptions): Maintenance {
-  const { db, bus, logger, metrics, progress } = opts
+  const { db, bus, logger, metrics, clock } = opts
   const log = logger.child({ component: 'maintenance' })
-  const clock = opts.clock ?? (() => new Date())
   let timer: NodeJS.Timeout | undefined
-  let running: Promise<void> | undefined
+  let last: Promise<void> = Promise.resolve()
   let stopped = false
   let mirroredUntil: MirrorWatermark = {}
-  let lastPartitionCheck = 0
+  let lastPartitionCheck: Date | undefined
 
   async function step(name: string, work: () => Promise<void>): Promise<void> {
     try {
@@ -64,29 +73,50 @@ export function createMaintenance(opts: MaintenanceOptions): Maintenance {
     if (failed > 0) metrics.outboxFailures.inc(failed)
   }
 
-  async function runOnce(now: Date = clock(), first = false): Promise<void> {
-    if (first || Date.now() - lastPartitionCheck >= opts.partitionCheckIntervalMs) {
-      await step('partitions', async () => {
-        const created = await ensurePartitions(db)
-        lastPartitionCheck = Date.now()
-        if (created.length > 0) log.info({ created }, 'monthly partitions created')
-      })
-    }
+  async function partitions(now: Date): Promise<void> {
+    await step('partitions', async () => {
+      const created = await ensurePartitions(db, now)
+      lastPartitionCheck = now
+      if (created.length > 0) log.info({ created }, 'monthly partitions created')
+    })
+  }
+
+  async function outbox(olderThanMs: number): Promise<void> {
     await step('outbox', async () => {
       for (;;) {
-        const entries = await pendingOutbox(db, { olderThanMs: first ? 0 : OUTBOX_GRACE_MS, limit: 500 })
+        const entries = await pendingOutbox(db, { olderThanMs, limit: 500 })
         if (entries.length === 0) return
         await publish(entries)
         if (entries.length < 500) return
       }
     })
-    const lagging =
-      progress.lagMs !== undefined &&
-      progress.lagMs > MAX_LAG_FOR_OFFLINE_MS &&
-      progress.lastBatchAtMs !== undefined &&
-      Date.now() - progress.lastBatchAtMs < opts.sweepIntervalMs
-    if (lagging) log.info({ lagMs: progress.lagMs }, 'ingest is behind: offline sweep skipped')
-    else {
+  }
+
+  /** Whether the consumer is close enough to the head of the stream for rules about the present. */
+  async function caughtUp(): Promise<boolean> {
+    let backlog: ConsumerBacklog | undefined
+    try {
+      backlog = await opts.backlog()
+    } catch (err) {
+      log.warn({ err }, 'consumer backlog unknown: offline and overdue sweeps skipped')
+      return false
+    }
+    const messages = backlog === undefined ? undefined : backlog.pending + backlog.ackPending
+    if (messages !== undefined) metrics.backlog.set(messages)
+    if (messages !== undefined && messages <= opts.maxBacklogForPresentRules) return true
+    log.info({ backlog: messages ?? 'unknown' }, 'ingest is behind: offline and overdue sweeps skipped')
+    return false
+  }
+
+  async function pass(): Promise<void> {
+    const now = clock()
+    if (
+      lastPartitionCheck === undefined ||
+      now.getTime() - lastPartitionCheck.getTime() >= opts.partitionCheckIntervalMs
+    )
+      await partitions(now)
+    await outbox(OUTBOX_GRACE_MS)
+    if (await caughtUp()) {
       await step('offline', async () =>
         publish(
           await markOfflineStations(db, {
@@ -96,10 +126,10 @@ export function createMaintenance(opts: MaintenanceOptions): Maintenance {
           }),
         ),
       )
+      await step('overdue', async () =>
+        publish(await reportOverdueSessions(db, { now, thresholdS: opts.sessionOverdueS })),
+      )
     }
-    await step('overdue', async () =>
-      publish(await reportOverdueSessions(db, { now, thresholdS: opts.sessionOverdueS })),
-    )
     await step('kv-mirror', async () => {
       const { until, written } = await mirrorChangedSince(db, opts.kvs, mirroredUntil)
       mirroredUntil = until
@@ -107,30 +137,35 @@ export function createMaintenance(opts: MaintenanceOptions): Maintenance {
     })
   }
 
-  function schedule(): void {
+  function runOnce(): Promise<void> {
+    const next = last.then(pass)
+    last = next.catch(() => {})
+    return next
+  }
+
+  function schedule(ms: number): void {
     if (stopped) return
     timer = setTimeout(() => {
-      running = runOnce().finally(() => {
-        running = undefined
-        schedule()
-      })
-    }, opts.sweepIntervalMs)
+      void runOnce().finally(() => schedule(opts.sweepIntervalMs))
+    }, ms)
     timer.unref()
   }
 
   return {
-    runOnce: (now) => runOnce(now),
-    async start() {
+    async prepare() {
+      // A month without its partition would fill DEFAULT, which then blocks creating the partition.
+      await partitions(clock())
+      await outbox(0)
+    },
+    runOnce,
+    start() {
       stopped = false
-      running = runOnce(clock(), true)
-      await running
-      running = undefined
-      schedule()
+      schedule(0)
     },
     async stop() {
       stopped = true
       clearTimeout(timer)
-      await running
+      await last
     },
   }
 }

@@ -12,6 +12,7 @@ import {
   TERMINAL_COMMAND_STATUSES,
 } from '@chargebus/events'
 import type { CpOperation } from '@chargebus/ocpp'
+import type { Clock } from '@chargebus/platform'
 import type { Logger } from 'pino'
 import type { CommandRecord, CommandRequest, CommandStore } from '../../data-access/command-store.ts'
 import type { StationCaller, StationTarget } from '../../data-access/station-caller.ts'
@@ -60,7 +61,7 @@ export interface CommandDispatcherDeps {
   caller: StationCaller
   logger: Logger
   settings: DispatcherSettings
-  clock?: () => Date
+  clock: Clock
 }
 
 /** The gateway's command dispatcher; see the README's Commands section. */
@@ -132,7 +133,7 @@ const DISCOVERY_TTL_MS = 10 * 60_000
 export function createCommandDispatcher(deps: CommandDispatcherDeps): CommandDispatcher {
   const { bus, store, caller, settings } = deps
   const log = deps.logger.child({ component: 'command-dispatcher' })
-  const clock = deps.clock ?? (() => new Date())
+  const { clock } = deps
   const orderPollMs = settings.orderPollMs ?? 500
   const held = new Map<string, Item>()
   const queues = new Map<string, StationQueue>()
@@ -618,7 +619,7 @@ export function createCommandDispatcher(deps: CommandDispatcherDeps): CommandDis
       return already.done
     }
     const defaultExpiry = new Date(Date.parse(cmd.requestedAt) + settings.defaultTtlMs)
-    const record = await store.recordRequested(cmd, event.seq, defaultExpiry)
+    const record = await store.recordRequested(cmd, event.seq, defaultExpiry, clock())
     if (record === undefined) {
       log.warn(
         { command: cmd.commandId, station: cmd.stationId, idempotencyKey: cmd.idempotencyKey },

@@ -12,6 +12,7 @@ import {
   type SoapVersion,
   toV16Request,
 } from '@chargebus/ocpp'
+import type { Clock } from '@chargebus/platform'
 import type { Logger } from 'pino'
 import type { Counter } from 'prom-client'
 import type { GatewayConfig } from '../../config.ts'
@@ -74,7 +75,7 @@ export interface StationRequestDeps {
   requests: Counter<'version' | 'action' | 'outcome'>
   /** Counts the quirk flags of answered requests (`ocpp_gateway_quirks_total`). */
   quirks: Counter<'quirk'>
-  clock?: () => Date
+  clock: Clock
   /** Called once a station's message is stored (the command dispatcher: "the station is back"). */
   onStationMessage?: (message: StationMessage) => void
 }
@@ -93,15 +94,15 @@ export function soapVersionOfContentType(contentType: string | undefined): SoapV
  */
 export function createStationRequestHandler(deps: StationRequestDeps) {
   const { config, stations, idTags, registry, transactionIds, journal, logger, requests } = deps
-  const clock = deps.clock
+  const { clock } = deps
   // The ISO time of the current millisecond, formatted once per millisecond (many requests share one).
   let lastMs = Number.NaN
   let lastIso = ''
   function nowIso(): string {
-    if (clock) return clock().toISOString()
-    const ms = Date.now()
+    const now = clock()
+    const ms = now.getTime()
     if (ms !== lastMs) {
-      lastIso = new Date(ms).toISOString()
+      lastIso = now.toISOString()
       lastMs = ms
     }
     return lastIso
