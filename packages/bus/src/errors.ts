@@ -1,24 +1,29 @@
-import { AppError } from '@chargebus/platform'
+import { AppError, defineErrorCodes } from '@chargebus/errors'
 
 /**
  * Every error code this package throws, with what it means. The README table and the unit test
  * `errors.test.ts` are checked against this map. Publish validation failures are
  * `EVENTS_ERR_INVALID_EVENT` (`InvalidEventError` from `@chargebus/events`).
  */
-export const BusErrorCodes = {
-  BUS_ERR_UNREACHABLE: 'NATS cannot be reached (connect or ping failed or timed out)',
-  BUS_ERR_CLOSED: 'the bus is closed or closing',
-  BUS_ERR_NO_STREAM: 'no stream stores the subject (no responders): not created yet, or deleted',
-  BUS_ERR_PUBLISH_TIMEOUT: 'no PubAck arrived in time; the message may or may not be stored',
-  BUS_ERR_PUBLISH_REJECTED: 'the stream refused the message (error PubAck, e.g. stream full)',
-  BUS_ERR_JETSTREAM: 'a JetStream administration request failed',
-  BUS_ERR_STREAM_CONFLICT: 'a stream or consumer exists with settings that cannot be updated in place',
-  BUS_ERR_INVALID_OPTIONS: 'invalid bus, consumer or namespace options',
-  BUS_ERR_UNKNOWN_EVENT: 'a consumed message is none of the events the consumer declared',
-  BUS_ERR_UNSUPPORTED_EVENT_VERSION:
-    'a consumed message has a version of a declared event that the consumer lacks',
-  BUS_ERR_MESSAGE_NOT_FOUND: 'getMessage: the stream has no message with that sequence (or no such stream)',
-} as const
+export const BusErrorCodes = defineErrorCodes({
+  BUS_ERR_UNREACHABLE: { meaning: 'NATS cannot be reached (connect or ping failed or timed out)' },
+  BUS_ERR_CLOSED: { meaning: 'the bus is closed or closing' },
+  BUS_ERR_NO_STREAM: { meaning: 'no stream stores the subject (no responders): not created yet, or deleted' },
+  BUS_ERR_PUBLISH_TIMEOUT: { meaning: 'no PubAck arrived in time; the message may or may not be stored' },
+  BUS_ERR_PUBLISH_REJECTED: { meaning: 'the stream refused the message (error PubAck, e.g. stream full)' },
+  BUS_ERR_JETSTREAM: { meaning: 'a JetStream administration request failed' },
+  BUS_ERR_STREAM_CONFLICT: {
+    meaning: 'a stream or consumer exists with settings that cannot be updated in place',
+  },
+  BUS_ERR_INVALID_OPTIONS: { meaning: 'invalid bus, consumer or namespace options' },
+  BUS_ERR_UNKNOWN_EVENT: { meaning: 'a consumed message is none of the events the consumer declared' },
+  BUS_ERR_UNSUPPORTED_EVENT_VERSION: {
+    meaning: 'a consumed message has a version of a declared event that the consumer lacks',
+  },
+  BUS_ERR_MESSAGE_NOT_FOUND: {
+    meaning: 'getMessage: the stream has no message with that sequence (or no such stream)',
+  },
+})
 
 export type BusErrorCode = keyof typeof BusErrorCodes
 

@@ -1,5 +1,5 @@
+import { AppError } from '@chargebus/errors'
 import { InvalidEventError } from '@chargebus/events'
-import { AppError } from '@chargebus/platform'
 import { UnknownEventError } from './errors.ts'
 
 export type DeadLetterReason = 'max-deliveries' | 'non-retryable' | 'invalid-event' | 'unknown-event'

@@ -1,20 +1,27 @@
-import { AppError } from '@chargebus/platform'
+import { AppError, defineErrorCodes } from '@chargebus/errors'
 
 /**
  * Every code `@chargebus/db` throws. README.md documents each one (a unit test checks).
  * Anything else escaping this package (a pg error, a bug) is not an `AppError`.
  */
-export const DbErrorCode = {
-  InvalidUrl: 'DB_ERR_INVALID_URL',
-  InvalidDatabaseName: 'DB_ERR_INVALID_DATABASE_NAME',
-  Unavailable: 'DB_ERR_UNAVAILABLE',
-  MigrationFailed: 'DB_ERR_MIGRATION_FAILED',
-  NotInTransaction: 'DB_ERR_NOT_IN_TRANSACTION',
-  InvalidBlockSize: 'DB_ERR_INVALID_BLOCK_SIZE',
-  TransactionIdsExhausted: 'DB_ERR_TRANSACTION_IDS_EXHAUSTED',
-} as const
+export const DbErrorCode = defineErrorCodes({
+  DB_ERR_INVALID_URL: {
+    meaning:
+      'a connection URL is not postgres://user:password@host:port/database (the message never shows the password)',
+  },
+  DB_ERR_INVALID_DATABASE_NAME: {
+    meaning: 'a name for createDatabase/dropDatabase is not a plain lowercase identifier',
+  },
+  DB_ERR_UNAVAILABLE: { meaning: 'the database refused, timed out, rejected the login or does not exist' },
+  DB_ERR_MIGRATION_FAILED: {
+    meaning: 'a migration failed (migrationName says which); the run was rolled back',
+  },
+  DB_ERR_NOT_IN_TRANSACTION: { meaning: 'setLocalStatementTimeout got a Kysely that is not a transaction' },
+  DB_ERR_INVALID_BLOCK_SIZE: { meaning: 'a transaction id block size is not an integer in 1..1000000' },
+  DB_ERR_TRANSACTION_IDS_EXHAUSTED: { meaning: 'the next block would pass 2147483647' },
+})
 
-export type DbErrorCode = (typeof DbErrorCode)[keyof typeof DbErrorCode]
+export type DbErrorCode = keyof typeof DbErrorCode
 
 const EXPECTED_URL = 'postgres://user:password@host:port/database'
 
@@ -23,7 +30,7 @@ export class InvalidDatabaseUrl extends AppError {
   readonly reason: string
 
   constructor(reason: string) {
-    super(DbErrorCode.InvalidUrl, `invalid database URL: ${reason} (expected ${EXPECTED_URL})`)
+    super('DB_ERR_INVALID_URL', `invalid database URL: ${reason} (expected ${EXPECTED_URL})`)
     this.reason = reason
   }
 }
@@ -34,7 +41,7 @@ export class InvalidDatabaseName extends AppError {
 
   constructor(databaseName: string) {
     super(
-      DbErrorCode.InvalidDatabaseName,
+      'DB_ERR_INVALID_DATABASE_NAME',
       `invalid database name ${JSON.stringify(databaseName)}: use 1-63 lowercase letters, digits and _ (not starting with a digit)`,
     )
     this.databaseName = databaseName
@@ -47,7 +54,7 @@ export class DatabaseUnavailable extends AppError {
   readonly detail: string
 
   constructor(detail: string, cause?: unknown) {
-    super(DbErrorCode.Unavailable, `database unavailable: ${detail}`, { cause, retryable: true, status: 503 })
+    super('DB_ERR_UNAVAILABLE', `database unavailable: ${detail}`, { cause, retryable: true, status: 503 })
     this.detail = detail
   }
 }
@@ -61,7 +68,7 @@ export class MigrationFailed extends AppError {
 
   constructor(migrationName: string | undefined, cause: unknown) {
     const what = migrationName === undefined ? 'migrations failed' : `migration ${migrationName} failed`
-    super(DbErrorCode.MigrationFailed, `${what}: ${describeError(cause)}`, { cause })
+    super('DB_ERR_MIGRATION_FAILED', `${what}: ${describeError(cause)}`, { cause })
     this.migrationName = migrationName
   }
 }
@@ -70,7 +77,7 @@ export class MigrationFailed extends AppError {
 export class NotInTransaction extends AppError {
   constructor(what: string) {
     super(
-      DbErrorCode.NotInTransaction,
+      'DB_ERR_NOT_IN_TRANSACTION',
       `${what} must run inside a transaction (db.transaction().execute(...))`,
     )
   }
@@ -82,7 +89,7 @@ export class InvalidBlockSize extends AppError {
 
   constructor(size: number, max: number) {
     super(
-      DbErrorCode.InvalidBlockSize,
+      'DB_ERR_INVALID_BLOCK_SIZE',
       `transaction id block size must be an integer in 1..${max}, got ${size}`,
       {
         status: 400,
@@ -95,7 +102,7 @@ export class InvalidBlockSize extends AppError {
 /** The transaction id sequence cannot hand out another block below the OCPP (xs:int) maximum. */
 export class TransactionIdsExhausted extends AppError {
   constructor(detail: string, cause?: unknown) {
-    super(DbErrorCode.TransactionIdsExhausted, `transaction ids exhausted: ${detail}`, { cause })
+    super('DB_ERR_TRANSACTION_IDS_EXHAUSTED', `transaction ids exhausted: ${detail}`, { cause })
   }
 }
 

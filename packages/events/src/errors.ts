@@ -1,14 +1,14 @@
-import { AppError } from '@chargebus/platform'
+import { AppError, defineErrorCodes } from '@chargebus/errors'
 
 /**
  * Every error code this package throws, with what it means. The README table and the unit test
  * `errors.test.ts` are checked against this map.
  */
-export const EventsErrorCodes = {
-  EVENTS_ERR_INVALID_EVENT: 'the data does not match the event schema',
-  EVENTS_ERR_INVALID_SUBJECT_TOKEN: 'a subject token cannot be encoded or decoded',
-  EVENTS_ERR_INVALID_SUBJECT_PATTERN: 'an event definition declares a malformed subject pattern',
-} as const
+export const EventsErrorCodes = defineErrorCodes({
+  EVENTS_ERR_INVALID_EVENT: { meaning: 'the data does not match the event schema' },
+  EVENTS_ERR_INVALID_SUBJECT_TOKEN: { meaning: 'a subject token cannot be encoded or decoded' },
+  EVENTS_ERR_INVALID_SUBJECT_PATTERN: { meaning: 'an event definition declares a malformed subject pattern' },
+})
 
 export type EventsErrorCode = keyof typeof EventsErrorCodes
 

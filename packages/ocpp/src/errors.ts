@@ -1,29 +1,29 @@
-import { AppError } from '@chargebus/platform'
+import { AppError, defineErrorCodes } from '@chargebus/errors'
 
 /**
  * Every error code of this package. Edges map them to SOAP faults with `faultForError`; the README lists
  * them (a unit test fails when one is missing there).
  */
-export const OcppErrorCodes = {
-  MALFORMED_XML: 'OCPP_ERR_MALFORMED_XML',
-  ENCODING: 'OCPP_ERR_ENCODING',
-  DTD_FORBIDDEN: 'OCPP_ERR_DTD_FORBIDDEN',
-  NOT_SOAP: 'OCPP_ERR_NOT_SOAP',
-  SOAP_VERSION: 'OCPP_ERR_SOAP_VERSION',
-  MUST_UNDERSTAND: 'OCPP_ERR_MUST_UNDERSTAND',
-  UNKNOWN_NAMESPACE: 'OCPP_ERR_UNKNOWN_NAMESPACE',
-  VERSION_MISMATCH: 'OCPP_ERR_VERSION_MISMATCH',
-  UNKNOWN_OPERATION: 'OCPP_ERR_UNKNOWN_OPERATION',
-  MISSING_IDENTITY: 'OCPP_ERR_MISSING_IDENTITY',
-  SCHEMA: 'OCPP_ERR_SCHEMA',
-  ENCODE: 'OCPP_ERR_ENCODE',
-  CONVERSION: 'OCPP_ERR_CONVERSION',
-  UNSUPPORTED_OPERATION: 'OCPP_ERR_UNSUPPORTED_OPERATION',
-  FAULT_RESPONSE: 'OCPP_ERR_FAULT_RESPONSE',
-  RESPONSE_MISMATCH: 'OCPP_ERR_RESPONSE_MISMATCH',
-} as const
+export const OcppErrorCodes = defineErrorCodes({
+  OCPP_ERR_MALFORMED_XML: { meaning: 'not (namespace-)well-formed XML' },
+  OCPP_ERR_ENCODING: { meaning: "bytes not valid in the body's encoding, or an unknown encoding" },
+  OCPP_ERR_DTD_FORBIDDEN: { meaning: 'a DOCTYPE or ENTITY declaration' },
+  OCPP_ERR_NOT_SOAP: { meaning: 'no Envelope/Body, or not one body element' },
+  OCPP_ERR_SOAP_VERSION: { meaning: 'an Envelope of an unknown namespace' },
+  OCPP_ERR_MUST_UNDERSTAND: { meaning: 'a mustUnderstand header we do not process' },
+  OCPP_ERR_UNKNOWN_NAMESPACE: { meaning: 'a body not in a CentralSystemService namespace' },
+  OCPP_ERR_VERSION_MISMATCH: { meaning: 'a 1.5 body on /ocpp/1.6 or the reverse' },
+  OCPP_ERR_UNKNOWN_OPERATION: { meaning: 'a body element that names no operation' },
+  OCPP_ERR_MISSING_IDENTITY: { meaning: 'no or empty chargeBoxIdentity' },
+  OCPP_ERR_SCHEMA: { meaning: 'a payload that breaks the schema' },
+  OCPP_ERR_ENCODE: { meaning: 'our payload breaks the schema (a bug)' },
+  OCPP_ERR_CONVERSION: { meaning: 'a value not expressible in the other OCPP version' },
+  OCPP_ERR_UNSUPPORTED_OPERATION: { meaning: "an operation or field missing in the station's version" },
+  OCPP_ERR_FAULT_RESPONSE: { meaning: 'a station answered our call with a fault' },
+  OCPP_ERR_RESPONSE_MISMATCH: { meaning: "a station's reply is for another call or operation" },
+})
 
-export type OcppErrorCode = (typeof OcppErrorCodes)[keyof typeof OcppErrorCodes]
+export type OcppErrorCode = keyof typeof OcppErrorCodes
 
 /** SOAP 1.2 fault codes (SOAP 1.1: Client, Server, VersionMismatch, MustUnderstand). */
 export type SoapFaultCode = 'Sender' | 'Receiver' | 'VersionMismatch' | 'MustUnderstand'
@@ -67,7 +67,7 @@ export class OcppError extends AppError {
 /** The text is not well-formed (namespace-well-formed) XML. */
 export class OcppMalformedXmlError extends OcppError {
   constructor(detail: string, cause?: unknown) {
-    super(OcppErrorCodes.MALFORMED_XML, `${OcppErrorCodes.MALFORMED_XML}: ${detail}`, SENDER_PROTOCOL, {
+    super('OCPP_ERR_MALFORMED_XML', `${'OCPP_ERR_MALFORMED_XML'}: ${detail}`, SENDER_PROTOCOL, {
       cause,
     })
   }
@@ -76,7 +76,7 @@ export class OcppMalformedXmlError extends OcppError {
 /** The body's bytes are not text in the encoding it declares, or that encoding is unknown. */
 export class OcppEncodingError extends OcppError {
   constructor(detail: string, cause?: unknown) {
-    super(OcppErrorCodes.ENCODING, `${OcppErrorCodes.ENCODING}: ${detail}`, SENDER_PROTOCOL, { cause })
+    super('OCPP_ERR_ENCODING', `${'OCPP_ERR_ENCODING'}: ${detail}`, SENDER_PROTOCOL, { cause })
   }
 }
 
@@ -84,8 +84,8 @@ export class OcppEncodingError extends OcppError {
 export class OcppDtdForbiddenError extends OcppError {
   constructor() {
     super(
-      OcppErrorCodes.DTD_FORBIDDEN,
-      `${OcppErrorCodes.DTD_FORBIDDEN}: DOCTYPE/ENTITY declarations are not allowed`,
+      'OCPP_ERR_DTD_FORBIDDEN',
+      `${'OCPP_ERR_DTD_FORBIDDEN'}: DOCTYPE/ENTITY declarations are not allowed`,
       {
         code: 'Sender',
         subcode: 'SecurityError',
@@ -97,7 +97,7 @@ export class OcppDtdForbiddenError extends OcppError {
 /** Well-formed XML but not a SOAP message (no Envelope, no Body, no body element, several body elements). */
 export class OcppNotSoapError extends OcppError {
   constructor(detail: string) {
-    super(OcppErrorCodes.NOT_SOAP, `${OcppErrorCodes.NOT_SOAP}: ${detail}`, SENDER_PROTOCOL)
+    super('OCPP_ERR_NOT_SOAP', `${'OCPP_ERR_NOT_SOAP'}: ${detail}`, SENDER_PROTOCOL)
   }
 }
 
@@ -105,8 +105,8 @@ export class OcppNotSoapError extends OcppError {
 export class OcppSoapVersionError extends OcppError {
   constructor(namespace: string) {
     super(
-      OcppErrorCodes.SOAP_VERSION,
-      `${OcppErrorCodes.SOAP_VERSION}: unsupported envelope namespace "${namespace}"`,
+      'OCPP_ERR_SOAP_VERSION',
+      `${'OCPP_ERR_SOAP_VERSION'}: unsupported envelope namespace "${namespace}"`,
       {
         code: 'VersionMismatch',
       },
@@ -118,13 +118,9 @@ export class OcppSoapVersionError extends OcppError {
 export class OcppMustUnderstandError extends OcppError {
   readonly header: string
   constructor(header: string) {
-    super(
-      OcppErrorCodes.MUST_UNDERSTAND,
-      `${OcppErrorCodes.MUST_UNDERSTAND}: header ${header} is not understood`,
-      {
-        code: 'MustUnderstand',
-      },
-    )
+    super('OCPP_ERR_MUST_UNDERSTAND', `${'OCPP_ERR_MUST_UNDERSTAND'}: header ${header} is not understood`, {
+      code: 'MustUnderstand',
+    })
     this.header = header
   }
 }
@@ -133,8 +129,8 @@ export class OcppMustUnderstandError extends OcppError {
 export class OcppUnknownNamespaceError extends OcppError {
   constructor(element: string, namespace: string, expected: string) {
     super(
-      OcppErrorCodes.UNKNOWN_NAMESPACE,
-      `${OcppErrorCodes.UNKNOWN_NAMESPACE}: ${element} is in namespace "${namespace}", expected ${expected}`,
+      'OCPP_ERR_UNKNOWN_NAMESPACE',
+      `${'OCPP_ERR_UNKNOWN_NAMESPACE'}: ${element} is in namespace "${namespace}", expected ${expected}`,
       SENDER_PROTOCOL,
     )
   }
@@ -144,8 +140,8 @@ export class OcppUnknownNamespaceError extends OcppError {
 export class OcppVersionMismatchError extends OcppError {
   constructor(got: string, expected: string) {
     super(
-      OcppErrorCodes.VERSION_MISMATCH,
-      `${OcppErrorCodes.VERSION_MISMATCH}: OCPP ${got} message on an OCPP ${expected} endpoint`,
+      'OCPP_ERR_VERSION_MISMATCH',
+      `${'OCPP_ERR_VERSION_MISMATCH'}: OCPP ${got} message on an OCPP ${expected} endpoint`,
       SENDER_PROTOCOL,
     )
   }
@@ -155,8 +151,8 @@ export class OcppVersionMismatchError extends OcppError {
 export class OcppUnknownOperationError extends OcppError {
   constructor(element: string, service: string, version: string) {
     super(
-      OcppErrorCodes.UNKNOWN_OPERATION,
-      `${OcppErrorCodes.UNKNOWN_OPERATION}: ${element} is no ${service} ${version} operation`,
+      'OCPP_ERR_UNKNOWN_OPERATION',
+      `${'OCPP_ERR_UNKNOWN_OPERATION'}: ${element} is no ${service} ${version} operation`,
       SENDER_PROTOCOL,
     )
   }
@@ -165,7 +161,7 @@ export class OcppUnknownOperationError extends OcppError {
 /** No (or an empty) chargeBoxIdentity header. */
 export class OcppMissingIdentityError extends OcppError {
   constructor(detail = 'missing chargeBoxIdentity header') {
-    super(OcppErrorCodes.MISSING_IDENTITY, `${OcppErrorCodes.MISSING_IDENTITY}: ${detail}`, SENDER_PROTOCOL)
+    super('OCPP_ERR_MISSING_IDENTITY', `${'OCPP_ERR_MISSING_IDENTITY'}: ${detail}`, SENDER_PROTOCOL)
   }
 }
 
@@ -174,7 +170,7 @@ export class OcppSchemaError extends OcppError {
   readonly path: string
   readonly reason: string
   constructor(path: string, reason: string) {
-    super(OcppErrorCodes.SCHEMA, `${OcppErrorCodes.SCHEMA}: ${path}: ${reason}`, SENDER_PROTOCOL)
+    super('OCPP_ERR_SCHEMA', `${'OCPP_ERR_SCHEMA'}: ${path}: ${reason}`, SENDER_PROTOCOL)
     this.path = path
     this.reason = reason
   }
@@ -184,7 +180,7 @@ export class OcppSchemaError extends OcppError {
 export class OcppEncodeError extends OcppError {
   readonly path: string
   constructor(path: string, reason: string) {
-    super(OcppErrorCodes.ENCODE, `${OcppErrorCodes.ENCODE}: ${path}: ${reason}`, {
+    super('OCPP_ERR_ENCODE', `${'OCPP_ERR_ENCODE'}: ${path}: ${reason}`, {
       code: 'Receiver',
       subcode: 'InternalError',
     })
@@ -196,7 +192,7 @@ export class OcppEncodeError extends OcppError {
 export class OcppConversionError extends OcppError {
   readonly path: string
   constructor(path: string, reason: string) {
-    super(OcppErrorCodes.CONVERSION, `${OcppErrorCodes.CONVERSION}: ${path}: ${reason}`, SENDER_PROTOCOL)
+    super('OCPP_ERR_CONVERSION', `${'OCPP_ERR_CONVERSION'}: ${path}: ${reason}`, SENDER_PROTOCOL)
     this.path = path
   }
 }
@@ -205,8 +201,8 @@ export class OcppConversionError extends OcppError {
 export class OcppUnsupportedOperationError extends OcppError {
   constructor(operation: string, version: string, detail?: string) {
     super(
-      OcppErrorCodes.UNSUPPORTED_OPERATION,
-      `${OcppErrorCodes.UNSUPPORTED_OPERATION}: ${operation} is not supported by OCPP ${version}${detail ? `: ${detail}` : ''}`,
+      'OCPP_ERR_UNSUPPORTED_OPERATION',
+      `${'OCPP_ERR_UNSUPPORTED_OPERATION'}: ${operation} is not supported by OCPP ${version}${detail ? `: ${detail}` : ''}`,
       { code: 'Receiver', subcode: 'NotSupported' },
     )
   }
@@ -219,8 +215,8 @@ export class OcppFaultResponseError extends OcppError {
   readonly reason: string
   constructor(faultCode: string, faultSubcode: string | undefined, reason: string) {
     super(
-      OcppErrorCodes.FAULT_RESPONSE,
-      `${OcppErrorCodes.FAULT_RESPONSE}: ${faultCode}${faultSubcode ? `/${faultSubcode}` : ''}: ${reason}`,
+      'OCPP_ERR_FAULT_RESPONSE',
+      `${'OCPP_ERR_FAULT_RESPONSE'}: ${faultCode}${faultSubcode ? `/${faultSubcode}` : ''}: ${reason}`,
       SENDER_PROTOCOL,
     )
     this.faultCode = faultCode
@@ -232,6 +228,6 @@ export class OcppFaultResponseError extends OcppError {
 /** The station's reply does not belong to our call (other body element, or RelatesTo another MessageID). */
 export class OcppResponseMismatchError extends OcppError {
   constructor(detail: string) {
-    super(OcppErrorCodes.RESPONSE_MISMATCH, `${OcppErrorCodes.RESPONSE_MISMATCH}: ${detail}`, SENDER_PROTOCOL)
+    super('OCPP_ERR_RESPONSE_MISMATCH', `${'OCPP_ERR_RESPONSE_MISMATCH'}: ${detail}`, SENDER_PROTOCOL)
   }
 }

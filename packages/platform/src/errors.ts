@@ -1,20 +1,21 @@
-import { AppError } from './app-error.ts'
+import { AppError, defineErrorCodes } from '@chargebus/errors'
 
 /**
  * Every error code the platform package throws or logs. Each one is documented in the package
  * README (a unit test keeps the two in sync), so an operator who sees a code in a log line can
  * look it up.
  */
-export const PlatformErrorCode = {
-  /** One or more environment variables are missing or malformed; the service cannot start. */
-  CONFIG: 'PLATFORM_ERR_CONFIG',
-  /** A readiness check did not settle within its time budget. */
-  READINESS_TIMEOUT: 'PLATFORM_ERR_READINESS_TIMEOUT',
-  /** A graceful shutdown did not finish within its time budget; the process exits with 1. */
-  SHUTDOWN_TIMEOUT: 'PLATFORM_ERR_SHUTDOWN_TIMEOUT',
-} as const
+export const PlatformErrorCode = defineErrorCodes({
+  PLATFORM_ERR_CONFIG: {
+    meaning: 'one or more environment variables are missing or malformed; the service cannot start',
+  },
+  PLATFORM_ERR_READINESS_TIMEOUT: { meaning: 'a readiness check did not settle within its time budget' },
+  PLATFORM_ERR_SHUTDOWN_TIMEOUT: {
+    meaning: 'a graceful shutdown did not finish within its time budget; the process exits with 1',
+  },
+})
 
-export type PlatformErrorCode = (typeof PlatformErrorCode)[keyof typeof PlatformErrorCode]
+export type PlatformErrorCode = keyof typeof PlatformErrorCode
 
 /** One environment variable that failed validation. `got` is already masked when the value is a secret. */
 export interface ConfigIssue {
@@ -40,7 +41,7 @@ export class ConfigError extends AppError {
   readonly issues: readonly ConfigIssue[]
 
   constructor(issues: readonly ConfigIssue[]) {
-    super(PlatformErrorCode.CONFIG, issues.map(formatConfigIssue).join('\n'))
+    super('PLATFORM_ERR_CONFIG', issues.map(formatConfigIssue).join('\n'))
     this.issues = issues
   }
 }
@@ -51,7 +52,7 @@ export class ReadinessTimeoutError extends AppError {
   readonly timeoutMs: number
 
   constructor(check: string, timeoutMs: number) {
-    super(PlatformErrorCode.READINESS_TIMEOUT, `${check} did not answer within ${timeoutMs} ms`, {
+    super('PLATFORM_ERR_READINESS_TIMEOUT', `${check} did not answer within ${timeoutMs} ms`, {
       retryable: true,
       status: 503,
     })
@@ -65,7 +66,7 @@ export class ShutdownTimeoutError extends AppError {
   readonly timeoutMs: number
 
   constructor(timeoutMs: number) {
-    super(PlatformErrorCode.SHUTDOWN_TIMEOUT, `graceful shutdown did not finish within ${timeoutMs} ms`)
+    super('PLATFORM_ERR_SHUTDOWN_TIMEOUT', `graceful shutdown did not finish within ${timeoutMs} ms`)
     this.timeoutMs = timeoutMs
   }
 }

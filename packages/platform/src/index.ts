@@ -1,4 +1,3 @@
-export { AppError } from './app-error.ts'
 export { type Clock, systemClock } from './clock.ts'
 export { commonConfig, LOG_LEVELS, type LogLevel } from './common-config.ts'
 export {

@@ -1,5 +1,5 @@
+import { AppError } from '@chargebus/errors'
 import { DeadLetterRecorded, type EventData, OcppMessageReceived, Streams } from '@chargebus/events'
-import { AppError } from '@chargebus/platform'
 import { headers } from '@nats-io/transport-node'
 import type { Bus, Consumption, ReceivedEvent } from '../../src/index.ts'
 import { type Admin, aStationMessage, eventually, physicalStream, withBusAndAdmin } from './helpers.ts'

@@ -1,5 +1,5 @@
+import { AppError } from '@chargebus/errors'
 import { OcppMessageReceived, Streams } from '@chargebus/events'
-import { AppError } from '@chargebus/platform'
 import { context, propagation, type SpanContext, SpanKind, trace } from '@opentelemetry/api'
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
 import { W3CTraceContextPropagator } from '@opentelemetry/core'

@@ -1,5 +1,5 @@
+import { AppError } from '@chargebus/errors'
 import { DeadLetterRecorded } from '@chargebus/events'
-import { AppError } from '@chargebus/platform'
 import type { JsMsg } from '@nats-io/jetstream'
 import { headers } from '@nats-io/transport-node'
 import { toDeadLetterRecord } from '../../src/dead-letter.ts'

@@ -1,5 +1,5 @@
+import { AppError } from '@chargebus/errors'
 import { InvalidEventError } from '@chargebus/events'
-import { AppError } from '@chargebus/platform'
 import { UnknownEventError, UnsupportedEventVersionError } from '../../src/index.ts'
 import { backoffDelay, settleFailure } from '../../src/settle.ts'
 

@@ -1,6 +1,5 @@
 import {
   assertDatabaseName,
-  DbErrorCode,
   describeTarget,
   InvalidDatabaseName,
   InvalidDatabaseUrl,
@@ -37,7 +36,7 @@ describe('parseDatabaseUrl', () => {
       throw new Error('expected a throw')
     } catch (err) {
       expect(err).toBeInstanceOf(InvalidDatabaseUrl)
-      expect((err as InvalidDatabaseUrl).code).toBe(DbErrorCode.InvalidUrl)
+      expect((err as InvalidDatabaseUrl).code).toBe('DB_ERR_INVALID_URL')
       expect((err as InvalidDatabaseUrl).reason).toBe(reason)
     }
   })

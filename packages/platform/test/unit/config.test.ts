@@ -1,12 +1,5 @@
 import { Type } from 'typebox'
-import {
-  ConfigError,
-  commonConfig,
-  describeConfig,
-  loadConfig,
-  maskValue,
-  PlatformErrorCode,
-} from '../../src/index.ts'
+import { ConfigError, commonConfig, describeConfig, loadConfig, maskValue } from '../../src/index.ts'
 
 const Schema = Type.Object({
   PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 3000, description: 'HTTP port.' }),
@@ -83,7 +76,7 @@ describe('loadConfig', () => {
   ])('rejects %s=%j with one line naming the variable', (name, raw, line) => {
     const err = configErrorOf(() => loadConfig(Schema, { ...valid, [name]: raw }))
     expect(err.message).toBe(line)
-    expect(err.code).toBe(PlatformErrorCode.CONFIG)
+    expect(err.code).toBe('PLATFORM_ERR_CONFIG')
     expect(err.issues).toEqual([expect.objectContaining({ variable: name, got: raw })])
   })
 

@@ -1,4 +1,4 @@
-import { PlatformErrorCode, ReadinessTimeoutError, runReadinessChecks } from '../../src/index.ts'
+import { ReadinessTimeoutError, runReadinessChecks } from '../../src/index.ts'
 
 const never = () => new Promise<void>(() => {})
 
@@ -80,7 +80,7 @@ describe('runReadinessChecks', () => {
 
   test('the timeout error carries its code', () => {
     const err = new ReadinessTimeoutError('nats', 10)
-    expect(err.code).toBe(PlatformErrorCode.READINESS_TIMEOUT)
+    expect(err.code).toBe('PLATFORM_ERR_READINESS_TIMEOUT')
     expect(err.retryable).toBe(true)
   })
 })

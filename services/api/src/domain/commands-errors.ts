@@ -1,11 +1,11 @@
-import { AppError } from '@chargebus/platform'
+import { AppError, defineErrorCodes } from '@chargebus/errors'
 
 /**
  * Error codes of the command routes (problem+json `code`), rendered by the route plugin's own error handler;
  * everything else goes to the API's handler (validation, auth, 404 station...). The README's commands
  * section lists them (a unit test checks).
  */
-export const CommandApiErrorCodes = {
+export const CommandApiErrorCodes = defineErrorCodes({
   API_ERR_COMMAND_NOT_FOUND: { status: 404, title: 'Command not found', meaning: 'no command with that id' },
   API_ERR_COMMAND_NOT_SUPPORTED: {
     status: 409,
@@ -18,7 +18,7 @@ export const CommandApiErrorCodes = {
     title: 'Idempotency key reused',
     meaning: 'the key was used for another operation or payload on this station; nothing was queued',
   },
-} as const
+})
 
 export type CommandApiErrorCode = keyof typeof CommandApiErrorCodes
 

@@ -1,10 +1,10 @@
-import { AppError } from '@chargebus/platform'
+import { AppError, defineErrorCodes } from '@chargebus/errors'
 
 /**
  * Every error code the API answers with (the `code` of a problem+json body), its HTTP status and meaning.
  * The README table is checked against this map by a unit test.
  */
-export const ApiErrorCodes = {
+export const ApiErrorCodes = defineErrorCodes({
   API_ERR_VALIDATION: {
     status: 400,
     title: 'Invalid request',
@@ -73,7 +73,7 @@ export const ApiErrorCodes = {
     title: 'Service unavailable',
     meaning: 'Postgres or NATS did not answer; retry later',
   },
-} as const
+})
 
 export type ApiErrorCode = keyof typeof ApiErrorCodes
 

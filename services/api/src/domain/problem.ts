@@ -1,4 +1,4 @@
-import { AppError } from '@chargebus/platform'
+import { AppError } from '@chargebus/errors'
 import { ApiError, type ApiErrorCode, ApiErrorCodes, type FieldError } from './errors.ts'
 
 /** An RFC 9457 problem document as the API sends it (`application/problem+json`). */

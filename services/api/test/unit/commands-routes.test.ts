@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs'
-import { CommandApiErrorCodes, parseWait } from '../../src/domain/commands-errors.ts'
+import { parseWait } from '../../src/domain/commands-errors.ts'
 import { payloadErrors } from '../../src/entry-points/http/commands-schemas.ts'
 
 test.each([
@@ -24,8 +23,4 @@ test('payloadErrors names every bad field under payload', () => {
   expect(payloadErrors('RemoteStartTransaction', { idTag: 'X'.repeat(21) }).map((e) => e.name)).toEqual([
     'payload.idTag',
   ])
-})
-
-test.each(Object.keys(CommandApiErrorCodes))('the README documents %s', (code) => {
-  expect(readFileSync(new URL('../../README.md', import.meta.url), 'utf8')).toContain(`\`${code}\``)
 })

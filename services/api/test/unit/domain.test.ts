@@ -1,4 +1,4 @@
-import { AppError } from '@chargebus/platform'
+import { AppError } from '@chargebus/errors'
 import {
   bearerToken,
   generateApiKey,

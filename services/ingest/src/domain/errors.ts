@@ -1,11 +1,14 @@
-import { AppError } from '@chargebus/platform'
+import { AppError, defineErrorCodes } from '@chargebus/errors'
 
 /** Every error code ingest raises. */
-export const IngestErrorCodes = {
-  INVALID_STATION_MESSAGE: 'INGEST_ERR_INVALID_STATION_MESSAGE',
-} as const
+export const IngestErrorCodes = defineErrorCodes({
+  INGEST_ERR_INVALID_STATION_MESSAGE: {
+    meaning:
+      'a station message ingest cannot map (not the OCPP 1.6 request of its action, a StartTransaction without the answered transactionId): dead-lettered, not retried',
+  },
+})
 
-export type IngestErrorCode = (typeof IngestErrorCodes)[keyof typeof IngestErrorCodes]
+export type IngestErrorCode = keyof typeof IngestErrorCodes
 
 /**
  * A station message ingest cannot map (a payload that is not the 1.6 request of its action, a StartTransaction
@@ -16,7 +19,7 @@ export class InvalidStationMessage extends AppError {
   readonly stationId: string
   readonly messageId: string
   constructor(stationId: string, messageId: string, reason: string) {
-    super(IngestErrorCodes.INVALID_STATION_MESSAGE, `station message ${stationId}/${messageId}: ${reason}`, {
+    super('INGEST_ERR_INVALID_STATION_MESSAGE', `station message ${stationId}/${messageId}: ${reason}`, {
       retryable: false,
       status: 422,
     })

@@ -1,36 +1,60 @@
-import { AppError } from '@chargebus/platform'
+import { AppError, defineErrorCodes } from '@chargebus/errors'
 
 /**
  * Why a command did not (yet) reach its station or did not get a usable answer: recorded in
  * `commands.error_code` / `error_message` and in `command.updated` events. The README's Commands section
  * lists them (a unit test checks).
  */
-export const CommandErrorCodes = {
-  COMMAND_ERR_UNREACHABLE:
-    'the station could not be reached (connection refused, unknown host, connect timeout, HTTP 502/503 without a SOAP answer): nothing was delivered, the command stays queued and is retried with backoff and as soon as the station contacts us',
-  COMMAND_ERR_NO_ENDPOINT:
-    'no ChargePointService address is known for the station yet (it never sent wsa:From): the command waits for the station to contact us',
-  COMMAND_ERR_ORDER_WAIT:
-    'an older unfinished command of the same station is held elsewhere (another dispatcher, or not redelivered yet): this one waits',
-  COMMAND_ERR_TIMEOUT:
-    'the request was sent but no answer came within OCPP_COMMAND_TIMEOUT_MS: failed, not resent (the station may have acted)',
-  COMMAND_ERR_CONNECTION_LOST:
-    'the connection broke after the request was sent: failed, not resent (the station may have acted)',
-  COMMAND_ERR_OUTCOME_UNKNOWN:
-    'the gateway stopped after recording the command as sent and before recording the answer: failed, never resent',
-  COMMAND_ERR_FAULT: 'the station answered with a SOAP fault (the message has its code and reason)',
-  COMMAND_ERR_BAD_RESPONSE:
-    "the station's answer is not a valid response to the call (HTTP error, not SOAP, wrong element, schema)",
-  COMMAND_ERR_UNSUPPORTED:
-    "the operation (or a field of it) does not exist in the station's OCPP version, or its feature profile is not supported",
-  COMMAND_ERR_INVALID_PAYLOAD: 'the payload does not fit the OCPP 1.6 request schema of the operation',
-  COMMAND_ERR_NO_UPLOAD_LOCATION:
-    'GetDiagnostics without a location while OCPP_DIAGNOSTICS_LOCATION is not set',
-  COMMAND_ERR_EXPIRED:
-    'the command expired (ttlSeconds, else OCPP_COMMAND_DEFAULT_TTL_S) before it could be sent',
-  COMMAND_ERR_DISPATCHER_STOPPING:
-    'internal: the dispatcher is stopping; the command message is handed back to JetStream (never recorded)',
-} as const
+export const CommandErrorCodes = defineErrorCodes({
+  COMMAND_ERR_UNREACHABLE: {
+    meaning:
+      'the station could not be reached (connection refused, unknown host, connect timeout, HTTP 502/503 without a SOAP answer): nothing was delivered, the command stays queued and is retried with backoff and as soon as the station contacts us',
+  },
+  COMMAND_ERR_NO_ENDPOINT: {
+    meaning:
+      'no ChargePointService address is known for the station yet (it never sent wsa:From): the command waits for the station to contact us',
+  },
+  COMMAND_ERR_ORDER_WAIT: {
+    meaning:
+      'an older unfinished command of the same station is held elsewhere (another dispatcher, or not redelivered yet): this one waits',
+  },
+  COMMAND_ERR_TIMEOUT: {
+    meaning:
+      'the request was sent but no answer came within OCPP_COMMAND_TIMEOUT_MS: failed, not resent (the station may have acted)',
+  },
+  COMMAND_ERR_CONNECTION_LOST: {
+    meaning:
+      'the connection broke after the request was sent: failed, not resent (the station may have acted)',
+  },
+  COMMAND_ERR_OUTCOME_UNKNOWN: {
+    meaning:
+      'the gateway stopped after recording the command as sent and before recording the answer: failed, never resent',
+  },
+  COMMAND_ERR_FAULT: {
+    meaning: 'the station answered with a SOAP fault (the message has its code and reason)',
+  },
+  COMMAND_ERR_BAD_RESPONSE: {
+    meaning:
+      "the station's answer is not a valid response to the call (HTTP error, not SOAP, wrong element, schema)",
+  },
+  COMMAND_ERR_UNSUPPORTED: {
+    meaning:
+      "the operation (or a field of it) does not exist in the station's OCPP version, or its feature profile is not supported",
+  },
+  COMMAND_ERR_INVALID_PAYLOAD: {
+    meaning: 'the payload does not fit the OCPP 1.6 request schema of the operation',
+  },
+  COMMAND_ERR_NO_UPLOAD_LOCATION: {
+    meaning: 'GetDiagnostics without a location while OCPP_DIAGNOSTICS_LOCATION is not set',
+  },
+  COMMAND_ERR_EXPIRED: {
+    meaning: 'the command expired (ttlSeconds, else OCPP_COMMAND_DEFAULT_TTL_S) before it could be sent',
+  },
+  COMMAND_ERR_DISPATCHER_STOPPING: {
+    meaning:
+      'internal: the dispatcher is stopping; the command message is handed back to JetStream (never recorded)',
+  },
+})
 
 export type CommandErrorCode = keyof typeof CommandErrorCodes
 

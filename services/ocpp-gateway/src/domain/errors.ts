@@ -1,24 +1,40 @@
-import { AppError } from '@chargebus/platform'
+import { AppError, defineErrorCodes } from '@chargebus/errors'
 
 /**
  * Every error code the gateway itself raises (decode errors are `OCPP_ERR_*` from `@chargebus/ocpp`), with
  * the SOAP fault it becomes. The README table is checked against this map by a unit test.
  */
-export const GatewayErrorCodes = {
-  GATEWAY_ERR_STATION_NOT_ACCEPTED:
-    'the station is not Accepted (Pending/Rejected) and sent something other than BootNotification: Sender fault, subcode SecurityError',
-  GATEWAY_ERR_UNAUTHORIZED:
-    'HTTP Basic credentials are missing or wrong for a station that needs them: HTTP 401 with WWW-Authenticate and a Sender/SecurityError fault',
-  GATEWAY_ERR_BODY_TOO_LARGE: 'the request body exceeds OCPP_BODY_LIMIT_BYTES: HTTP 413, Sender fault',
-  GATEWAY_ERR_MEDIA_TYPE:
-    'the Content-Type is not application/soap+xml, text/xml or application/xml: HTTP 415, Sender fault',
-  GATEWAY_ERR_BAD_REQUEST: 'the HTTP request itself is unusable (empty body, bad encoding): Sender fault',
-  GATEWAY_ERR_IDENTITY_TOO_LONG: 'the chargeBoxIdentity is longer than 255 characters: Sender fault',
-  GATEWAY_ERR_TRANSACTION_IDS_EXHAUSTED:
-    'no reserved transaction id is left and Postgres cannot give a new block: Receiver fault (the station retries)',
-  GATEWAY_ERR_NOT_STORED:
-    'JetStream did not confirm storing the message (NATS down, timeout, stream full): Receiver fault, the station retries',
-} as const
+export const GatewayErrorCodes = defineErrorCodes({
+  GATEWAY_ERR_STATION_NOT_ACCEPTED: {
+    meaning:
+      'the station is not Accepted (Pending/Rejected) and sent something other than BootNotification: Sender fault, subcode SecurityError',
+  },
+  GATEWAY_ERR_UNAUTHORIZED: {
+    meaning:
+      'HTTP Basic credentials are missing or wrong for a station that needs them: HTTP 401 with WWW-Authenticate and a Sender/SecurityError fault',
+  },
+  GATEWAY_ERR_BODY_TOO_LARGE: {
+    meaning: 'the request body exceeds OCPP_BODY_LIMIT_BYTES: HTTP 413, Sender fault',
+  },
+  GATEWAY_ERR_MEDIA_TYPE: {
+    meaning:
+      'the Content-Type is not application/soap+xml, text/xml or application/xml: HTTP 415, Sender fault',
+  },
+  GATEWAY_ERR_BAD_REQUEST: {
+    meaning: 'the HTTP request itself is unusable (empty body, bad encoding): Sender fault',
+  },
+  GATEWAY_ERR_IDENTITY_TOO_LONG: {
+    meaning: 'the chargeBoxIdentity is longer than 255 characters: Sender fault',
+  },
+  GATEWAY_ERR_TRANSACTION_IDS_EXHAUSTED: {
+    meaning:
+      'no reserved transaction id is left and Postgres cannot give a new block: Receiver fault (the station retries)',
+  },
+  GATEWAY_ERR_NOT_STORED: {
+    meaning:
+      'JetStream did not confirm storing the message (NATS down, timeout, stream full): Receiver fault, the station retries',
+  },
+})
 
 export type GatewayErrorCode = keyof typeof GatewayErrorCodes
 

@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs'
 import { COMMAND_OPERATIONS, type CommandOperation, commandRefusal } from '@chargebus/events'
 import { ocppServices } from '@chargebus/ocpp'
-import { CommandErrorCodes } from '../../src/domain/command-errors.ts'
 import {
   applyLocalList,
   buildLocalList,
@@ -162,11 +160,6 @@ describe('commandRefusal', () => {
         .sort(),
     ).toEqual(Object.keys(ocppServices['1.5'].chargePoint.operations).sort())
   })
-})
-
-test.each(Object.keys(CommandErrorCodes))('the README documents %s', (code) => {
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
-  expect(readme).toContain(`\`${code}\``)
 })
 
 describe('needsDiscovery', () => {

@@ -1,0 +1,2 @@
+export { AppError } from './app-error.ts'
+export { defineErrorCodes, type ErrorCodeInfo, type ErrorCodeMap, errorCodeDocGaps } from './error-codes.ts'
