@@ -1,7 +1,7 @@
 import { connectBus } from '@chargebus/bus'
 import { createDb } from '@chargebus/db'
-import { openKvBuckets } from '@chargebus/ocpp-gateway/kv-writes'
 import { systemClock } from '@chargebus/platform'
+import { openKvBuckets } from '@chargebus/station-registry'
 import { connect } from '@nats-io/transport-node'
 import pg from 'pg'
 import type { Logger } from 'pino'

@@ -1,8 +1,8 @@
 import { type Bus, connectBus } from '@chargebus/bus'
 import { createDb, type Database, type Kysely } from '@chargebus/db'
 import { Streams } from '@chargebus/events'
-import { type KvBucketHandles, openKvBuckets } from '@chargebus/ocpp-gateway/kv-writes'
 import { type Clock, systemClock } from '@chargebus/platform'
+import { type KvBucketHandles, openKvBuckets } from '@chargebus/station-registry'
 import type { Logger } from 'pino'
 import type { IngestConfig } from './config.ts'
 

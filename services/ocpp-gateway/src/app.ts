@@ -1,12 +1,11 @@
 import type { Bus } from '@chargebus/bus'
 import { type Clock, createServiceApp, type ServiceApp } from '@chargebus/platform'
+import type { FirstBootRecorder, IdTagRecord, StationRecord } from '@chargebus/station-registry'
 import type { Logger } from 'pino'
 import { Counter, Gauge } from 'prom-client'
 import type { GatewayConfig } from './config.ts'
 import type { KvMirror } from './data-access/kv-mirror.ts'
-import type { IdTagRecord, StationRecord } from './data-access/kv-records.ts'
 import type { StationJournal } from './data-access/station-journal.ts'
-import type { StationRegistry } from './data-access/station-registry.ts'
 import type { TransactionIdPool } from './data-access/transaction-id-pool.ts'
 import type { CommandDispatcher } from './entry-points/consumers/command-dispatcher.ts'
 import { soapRoutes } from './entry-points/http/soap-routes.ts'
@@ -19,7 +18,7 @@ export interface GatewayDeps {
   bus: Bus
   stations: KvMirror<StationRecord>
   idTags: KvMirror<IdTagRecord>
-  registry: StationRegistry
+  firstBoots: FirstBootRecorder
   transactionIds: TransactionIdPool
   journal: StationJournal
   /** The command dispatcher (COMMANDS stream -> stations), when enabled; `main` starts it. */

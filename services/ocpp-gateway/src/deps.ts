@@ -2,20 +2,20 @@ import { connectBus } from '@chargebus/bus'
 import { allocateTransactionIdBlock, createDb } from '@chargebus/db'
 import { Streams } from '@chargebus/events'
 import { type Clock, systemClock } from '@chargebus/platform'
-import type { Logger } from 'pino'
-import type { GatewayDeps } from './app.ts'
-import { createCommandsDependency } from './commands-deps.ts'
-import type { GatewayConfig } from './config.ts'
-import { jsonDecoder, startKvMirror } from './data-access/kv-mirror.ts'
 import {
+  createFirstBootRecorder,
   type IdTagRecord,
   idTagRecordValidator,
   KvBuckets,
   type StationRecord,
   stationRecordValidator,
-} from './data-access/kv-records.ts'
+} from '@chargebus/station-registry'
+import type { Logger } from 'pino'
+import type { GatewayDeps } from './app.ts'
+import { createCommandsDependency } from './commands-deps.ts'
+import type { GatewayConfig } from './config.ts'
+import { jsonDecoder, startKvMirror } from './data-access/kv-mirror.ts'
 import { createStationJournal } from './data-access/station-journal.ts'
-import { createStationRegistry } from './data-access/station-registry.ts'
 import { createTransactionIdPool } from './data-access/transaction-id-pool.ts'
 
 export interface OpenDependenciesOptions {
@@ -103,7 +103,7 @@ export async function openGatewayDependencies(
       stations,
       idTags,
       transactionIds,
-      registry: createStationRegistry(stationsKv, logger),
+      firstBoots: createFirstBootRecorder(stationsKv, logger),
       journal: createStationJournal({
         bus,
         logger,

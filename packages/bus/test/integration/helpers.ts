@@ -1,17 +1,11 @@
-import { randomBytes } from 'node:crypto'
 import { allStreams, type EventData, type OcppMessageReceived } from '@chargebus/events'
 import { type JetStreamManager, jetstreamManager } from '@nats-io/jetstream'
 import { connect, type NatsConnection } from '@nats-io/transport-node'
 import { pino } from 'pino'
+import { NATS_URL, uniqueNamespace as namespaceWithPrefix } from '../../../../test/support/nats.ts'
 import { type Bus, connectBus } from '../../src/index.ts'
 
-export const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222'
 export const testLogger = pino({ level: process.env.LOG_LEVEL ?? 'silent' })
-
-/** Lowercase, unique per call: `t<time><random>`. */
-export function uniqueNamespace(): string {
-  return `t${Date.now().toString(36)}${randomBytes(3).toString('hex')}`
-}
 
 /** A bus in a fresh namespace with every catalog stream (capped small: max_bytes is a reservation). */
 export async function openTestBus(opts: { streams?: boolean; publishTimeoutMs?: number } = {}): Promise<Bus> {
@@ -102,3 +96,10 @@ export function aStationMessage(
     ...overrides,
   }
 }
+
+/** A namespace of this suite's own. */
+export function uniqueNamespace(): string {
+  return namespaceWithPrefix('t')
+}
+
+export { NATS_URL }

@@ -3,16 +3,14 @@ import { connectBus } from '@chargebus/bus'
 import {
   fromKvKey,
   type IdTagRecord,
+  type IdTagState,
   idTagRecordValidator,
   KvBuckets,
-} from '@chargebus/ocpp-gateway/kv-records'
-import {
-  type IdTagState,
   type MirrorOutcome,
   mirrorIdTag,
   removeIdTag,
   toIdTagRecord,
-} from '@chargebus/ocpp-gateway/kv-writes'
+} from '@chargebus/station-registry'
 import { pino } from 'pino'
 import type { Command, Output } from '../context.ts'
 

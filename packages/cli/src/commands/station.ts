@@ -4,10 +4,10 @@ import {
   hashPassword,
   KvBuckets,
   kvKey,
+  mirrorRegistration,
   type StationRecord,
   stationRecordValidator,
-} from '@chargebus/ocpp-gateway/kv-records'
-import { mirrorRegistration } from '@chargebus/ocpp-gateway/kv-writes'
+} from '@chargebus/station-registry'
 import { pino } from 'pino'
 import type { Command } from '../context.ts'
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { connectBus } from '@chargebus/bus'
-import { idTagKey, KvBuckets, kvKey } from '@chargebus/ocpp-gateway/kv-records'
+import { idTagKey, KvBuckets, kvKey } from '@chargebus/station-registry'
 import { pino } from 'pino'
 import { type CommandContext, runCli } from '../../src/index.ts'
 

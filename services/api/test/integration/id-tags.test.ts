@@ -1,5 +1,5 @@
 import type { Database, Kysely } from '@chargebus/db'
-import { type IdTagRecord, idTagKey, KvBuckets } from '@chargebus/ocpp-gateway/kv-records'
+import { type IdTagRecord, idTagKey, KvBuckets } from '@chargebus/station-registry'
 import type { KV } from '@nats-io/kv'
 import { testDb } from '../../../../test/support/database.ts'
 import { expectContractKept, startTestApi, type TestApi } from '../support/api.ts'

@@ -1,5 +1,5 @@
 import type { Database, Kysely } from '@chargebus/db'
-import { kvKey, type StationRecord } from '@chargebus/ocpp-gateway/kv-records'
+import { kvKey, type StationRecord } from '@chargebus/station-registry'
 import { testDb } from '../../../../test/support/database.ts'
 import { expectContractKept, startTestApi, type TestApi } from '../support/api.ts'
 import { aConnector, aStation, statusEvent, uniquePrefix } from '../support/seed.ts'

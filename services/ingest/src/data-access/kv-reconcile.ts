@@ -4,12 +4,12 @@ import {
   type MirrorOutcome,
   mirrorIdTag,
   mirrorRegistration,
-} from '@chargebus/ocpp-gateway/kv-writes'
+} from '@chargebus/station-registry'
 
 /*
  * Postgres is where operators' decisions are recorded (id tags, station registration); the gateway answers
  * from NATS KV caches. The API copies each decision into KV right after its Postgres write
- * (`@chargebus/ocpp-gateway/kv-writes`); this sweep re-mirrors, with the same writers, what changed since its
+ * (`@chargebus/station-registry`); this sweep re-mirrors, with the same writers, what changed since its
  * last pass (everything at start-up), so a KV write lost after a commit is repaired. The newer side wins: a
  * KV record whose `updatedAt` is later than the row's (e.g. written by `pnpm chargebus id-tags`) is left
  * alone. Deleted id tags are not seen here (the API removes them).

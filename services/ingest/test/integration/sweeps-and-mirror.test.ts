@@ -1,7 +1,6 @@
 import { sql } from '@chargebus/db'
 import { Streams } from '@chargebus/events'
-import { idTagKey, KvBuckets, kvKey } from '@chargebus/ocpp-gateway/kv-records'
-import { mirrorIdTag, openKvBuckets } from '@chargebus/ocpp-gateway/kv-writes'
+import { idTagKey, KvBuckets, kvKey, mirrorIdTag, openKvBuckets } from '@chargebus/station-registry'
 import { pino } from 'pino'
 import { Registry } from 'prom-client'
 import { createMaintenance } from '../../src/entry-points/timers/maintenance.ts'
@@ -201,7 +200,7 @@ test(
   'id tags and registration decisions in Postgres reach the gateway caches; newer KV records win',
   async () => {
     const kvs = await openKvBuckets(world.publisher)
-    // The API's path: write Postgres, then mirror (the writers' own cases: ocpp-gateway kv-writes.test.ts).
+    // The API's path: write Postgres, then mirror (the writers' own cases: station-registry's decisions.test.ts).
     await world.db
       .insertInto('id_tags')
       .values({ id_tag: 'tag-api-1', status: 'Blocked', parent_id_tag: 'FLEET-9' })

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import { connectBus } from '@chargebus/bus'
 import type { Database, Kysely } from '@chargebus/db'
 import { createDb, sql } from '@chargebus/db'
@@ -9,16 +8,11 @@ import { connect, type NatsConnection } from '@nats-io/transport-node'
 import { pino } from 'pino'
 import { type TestClock, testClock } from '../../../../test/support/clock.ts'
 import { createThrowawayDatabase, type ThrowawayDatabase } from '../../../../test/support/database.ts'
+import { NATS_URL, uniqueNamespace as namespaceWithPrefix } from '../../../../test/support/nats.ts'
 import { buildApp, type IngestApp } from '../../src/app.ts'
 import { IngestConfig } from '../../src/config.ts'
 import { type OpenedIngestDependencies, openIngestDependencies } from '../../src/deps.ts'
 import type { Raw } from './messages.ts'
-
-export const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222'
-
-export function uniqueNamespace(): string {
-  return `in${Date.now().toString(36)}${randomBytes(3).toString('hex')}`
-}
 
 /** A database of its own (through pgbouncer) and a bus namespace of its own, shared by a file's ingest instances. */
 export interface IngestWorld {
@@ -232,3 +226,10 @@ export async function tableCounts(db: Kysely<Database>): Promise<Record<string, 
   }
   return out
 }
+
+/** A namespace of this suite's own. */
+export function uniqueNamespace(): string {
+  return namespaceWithPrefix('in')
+}
+
+export { NATS_URL }

@@ -1,4 +1,4 @@
-import { hashPassword, KvBuckets, kvKey } from '../../src/data-access/kv-records.ts'
+import { hashPassword, KvBuckets, kvKey } from '@chargebus/station-registry'
 import { envelope, startTestGateway, type TestGateway, textOf } from '../support/gateway.ts'
 
 const boot = (station: string, version: '1.5' | '1.6' = '1.6') =>

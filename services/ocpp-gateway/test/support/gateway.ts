@@ -1,31 +1,21 @@
-import { randomBytes, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import { connectBus } from '@chargebus/bus'
 import { loadConfig } from '@chargebus/platform'
+import { type IdTagRecord, idTagKey, KvBuckets, kvKey, type StationRecord } from '@chargebus/station-registry'
 import { type JetStreamManager, jetstreamManager } from '@nats-io/jetstream'
 import { connect, type NatsConnection } from '@nats-io/transport-node'
 import { pino } from 'pino'
+import { NATS_URL, uniqueNamespace as namespaceWithPrefix } from '../../../../test/support/nats.ts'
 import { buildApp } from '../../src/app.ts'
 import { GatewayConfig } from '../../src/config.ts'
-import {
-  type IdTagRecord,
-  idTagKey,
-  KvBuckets,
-  kvKey,
-  type StationRecord,
-} from '../../src/data-access/kv-records.ts'
 import type { StationMessage } from '../../src/data-access/station-journal.ts'
 import { type OpenedDependencies, openGatewayDependencies } from '../../src/deps.ts'
 
-export const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222'
 export const V16_NS = 'urn://Ocpp/Cs/2015/10/'
 export const V15_NS = 'urn://Ocpp/Cs/2012/06/'
 export const SOAP12 = 'http://www.w3.org/2003/05/soap-envelope'
 export const SOAP11 = 'http://schemas.xmlsoap.org/soap/envelope/'
 export const WSA = 'http://www.w3.org/2005/08/addressing'
-
-export function uniqueNamespace(): string {
-  return `gw${Date.now().toString(36)}${randomBytes(3).toString('hex')}`
-}
 
 export interface TestGateway {
   app: ReturnType<typeof buildApp>
@@ -197,3 +187,10 @@ export function textOf(xml: string, local: string): string | undefined {
 export function hasElement(xml: string, local: string): boolean {
   return new RegExp(`<(?:[\\w-]+:)?${local}[\\s/>]`).test(xml)
 }
+
+/** A namespace of this suite's own. */
+export function uniqueNamespace(): string {
+  return namespaceWithPrefix('gw')
+}
+
+export { NATS_URL }

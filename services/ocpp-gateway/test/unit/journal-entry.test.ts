@@ -1,4 +1,3 @@
-import { fromKvKey, idTagKey, kvKey } from '../../src/data-access/kv-records.ts'
 import { parseBasicAuth } from '../../src/domain/basic-auth.ts'
 import { callbackAddressOf, dedupeKeyOf, quirkFlag } from '../../src/domain/journal-entry.ts'
 
@@ -41,23 +40,6 @@ test.each([
   [{}, undefined],
 ])('callbackAddressOf(%j)', (addressing, expected) => {
   expect(callbackAddressOf(addressing)).toBe(expected)
-})
-
-describe('kvKey', () => {
-  test.each([
-    ['CP-1', 'CP-1'],
-    ['urn:cp:7', 'urn=3Acp=3A7'],
-    ['CP.0001', 'CP=2E0001'],
-    ['a b', 'a=20b'],
-    ['Ladesäule', 'Lades=C3=A4ule'],
-  ])('%j -> %j and back', (identity, key) => {
-    expect(kvKey(identity)).toBe(key)
-    expect(key).toMatch(/^[-/_=.a-zA-Z0-9]+$/)
-    expect(fromKvKey(key)).toBe(identity)
-  })
-  test('id tags compare case-insensitively', () => {
-    expect(idTagKey('abc123')).toBe(idTagKey('ABC123'))
-  })
 })
 
 describe('parseBasicAuth', () => {

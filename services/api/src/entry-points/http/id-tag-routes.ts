@@ -1,5 +1,5 @@
 import type { Database, IdTag, Kysely } from '@chargebus/db'
-import { mirrorIdTag, removeIdTag } from '@chargebus/ocpp-gateway/kv-writes'
+import { mirrorIdTag, removeIdTag } from '@chargebus/station-registry'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { KV } from '@nats-io/kv'
 import { Type } from 'typebox'

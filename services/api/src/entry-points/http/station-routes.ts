@@ -1,5 +1,5 @@
 import type { Database, Kysely } from '@chargebus/db'
-import { mirrorRegistration } from '@chargebus/ocpp-gateway/kv-writes'
+import { mirrorRegistration } from '@chargebus/station-registry'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { KV } from '@nats-io/kv'
 import { Type } from 'typebox'

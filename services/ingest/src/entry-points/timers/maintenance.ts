@@ -1,7 +1,7 @@
 import type { Bus, ConsumerBacklog } from '@chargebus/bus'
 import type { Database, Kysely } from '@chargebus/db'
-import type { KvBucketHandles } from '@chargebus/ocpp-gateway/kv-writes'
 import type { Clock } from '@chargebus/platform'
+import type { KvBucketHandles } from '@chargebus/station-registry'
 import type { Logger } from 'pino'
 import { type MirrorWatermark, mirrorChangedSince } from '../../data-access/kv-reconcile.ts'
 import { type OutboxEntry, pendingOutbox, publishOutbox } from '../../data-access/outbox.ts'

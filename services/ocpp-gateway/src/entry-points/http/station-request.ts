@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto'
 import {
   type CsOperation,
   type DecodedCsRequest,
@@ -13,19 +12,19 @@ import {
   toV16Request,
 } from '@chargebus/ocpp'
 import type { Clock } from '@chargebus/platform'
-import type { Logger } from 'pino'
-import type { Counter } from 'prom-client'
-import type { GatewayConfig } from '../../config.ts'
-import type { KvMirror } from '../../data-access/kv-mirror.ts'
 import {
-  derive,
+  type FirstBootRecorder,
   type IdTagRecord,
   idTagKey,
   kvKey,
   type StationRecord,
-} from '../../data-access/kv-records.ts'
+  verifyPassword,
+} from '@chargebus/station-registry'
+import type { Logger } from 'pino'
+import type { Counter } from 'prom-client'
+import type { GatewayConfig } from '../../config.ts'
+import type { KvMirror } from '../../data-access/kv-mirror.ts'
 import type { StationJournal, StationMessage } from '../../data-access/station-journal.ts'
-import type { StationRegistry } from '../../data-access/station-registry.ts'
 import type { TransactionIdPool } from '../../data-access/transaction-id-pool.ts'
 import {
   answerStationMessage,
@@ -67,7 +66,7 @@ export interface StationRequestDeps {
   >
   stations: KvMirror<StationRecord>
   idTags: KvMirror<IdTagRecord>
-  registry: StationRegistry
+  firstBoots: FirstBootRecorder
   transactionIds: TransactionIdPool
   journal: StationJournal
   logger: Logger
@@ -93,7 +92,7 @@ export function soapVersionOfContentType(contentType: string | undefined): SoapV
  * -> answer (pure domain) -> journal (durable before answered) -> encode. Every failure becomes a SOAP fault.
  */
 export function createStationRequestHandler(deps: StationRequestDeps) {
-  const { config, stations, idTags, registry, transactionIds, journal, logger, requests } = deps
+  const { config, stations, idTags, firstBoots, transactionIds, journal, logger, requests } = deps
   const { clock } = deps
   // The ISO time of the current millisecond, formatted once per millisecond (many requests share one).
   let lastMs = Number.NaN
@@ -135,9 +134,7 @@ export function createStationRequestHandler(deps: StationRequestDeps) {
       const given = parseBasicAuth(header)
       ok = false
       if (given !== undefined && given.user === stationId && password !== undefined) {
-        const expected = Buffer.from(password.hash, 'base64')
-        const actual = derive(password.algorithm, Buffer.from(password.salt, 'base64'), given.password)
-        ok = actual.length === expected.length && timingSafeEqual(actual, expected)
+        ok = verifyPassword(password, given.password)
       }
       if (authVerdicts.size >= AUTH_CACHE_MAX) authVerdicts.clear()
       authVerdicts.set(cacheKey, ok)
@@ -212,7 +209,7 @@ export function createStationRequestHandler(deps: StationRequestDeps) {
         ? receipt.response
         : answered.response
     if (operation === 'BootNotification' && record === undefined && !receipt.duplicate)
-      registry.recordFirstBoot(stationId, registration, now)
+      firstBoots.recordFirstBoot(stationId, registration, now)
 
     const encoded = encodeResponse({
       soapVersion: req.soapVersion,

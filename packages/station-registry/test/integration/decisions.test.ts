@@ -1,14 +1,17 @@
 import { type Bus, connectBus } from '@chargebus/bus'
 import { pino } from 'pino'
-import { idTagKey, KvBuckets, kvKey, type StationRecord } from '../../src/data-access/kv-records.ts'
+import { NATS_URL, uniqueNamespace } from '../../../../test/support/nats.ts'
 import {
+  idTagKey,
   type KvBucketHandles,
+  KvBuckets,
+  kvKey,
   mirrorIdTag,
   mirrorRegistration,
   openKvBuckets,
   removeIdTag,
-} from '../../src/data-access/kv-writes.ts'
-import { NATS_URL, uniqueNamespace } from '../support/gateway.ts'
+  type StationRecord,
+} from '../../src/index.ts'
 
 /*
  * The writers the API, ingest's reconciliation sweep and the CLI share, against a real NATS KV: newer
@@ -21,8 +24,8 @@ let kvs: KvBucketHandles
 beforeAll(async () => {
   bus = await connectBus({
     servers: NATS_URL,
-    name: 'kv-writes-test',
-    namespace: uniqueNamespace(),
+    name: 'station-registry-test',
+    namespace: uniqueNamespace('reg'),
     logger: pino({ level: 'silent' }),
   })
   kvs = await openKvBuckets(bus)

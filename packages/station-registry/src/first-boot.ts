@@ -1,6 +1,8 @@
 import type { KV } from '@nats-io/kv'
 import type { Logger } from 'pino'
-import { kvKey, type StationRecord } from './kv-records.ts'
+import { kvKey } from './keys.ts'
+import type { StationRecord } from './records.ts'
+import { isRevisionConflict } from './revision-conflict.ts'
 
 /**
  * Records a station the gateway has no record of, at its first BootNotification, so an operator can decide
@@ -8,7 +10,7 @@ import { kvKey, type StationRecord } from './kv-records.ts'
  * KV `create`, which never overwrites: an operator's concurrent decision, or another replica's record, wins.
  * Not awaited by the request (the boot message itself is already durable in the journal).
  */
-export function createStationRegistry(kv: KV, logger: Logger) {
+export function createFirstBootRecorder(kv: KV, logger: Logger) {
   const inFlight = new Set<string>()
   return {
     recordFirstBoot(stationId: string, status: StationRecord['registrationStatus'], now: string): void {
@@ -23,13 +25,12 @@ export function createStationRegistry(kv: KV, logger: Logger) {
       }
       kv.create(key, JSON.stringify(record))
         .catch((err: unknown) => {
-          // "wrong last sequence" = a record exists already: fine, ours was never needed.
-          if (!String((err as Error)?.message).includes('wrong last sequence'))
-            logger.warn({ err, stationId }, 'cannot record the station in KV')
+          // A record exists already: fine, ours was never needed.
+          if (!isRevisionConflict(err)) logger.warn({ err, stationId }, 'cannot record the station in KV')
         })
         .finally(() => inFlight.delete(key))
     },
   }
 }
 
-export type StationRegistry = ReturnType<typeof createStationRegistry>
+export type FirstBootRecorder = ReturnType<typeof createFirstBootRecorder>

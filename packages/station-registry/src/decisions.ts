@@ -1,17 +1,16 @@
 import type { KV, KvEntry } from '@nats-io/kv'
+import { idTagKey, kvKey } from './keys.ts'
 import {
   type IdTagRecord,
-  idTagKey,
   idTagRecordValidator,
-  KvBuckets,
-  kvKey,
   type PasswordHash,
   type StationRecord,
   stationRecordValidator,
-} from './kv-records.ts'
+} from './records.ts'
+import { isRevisionConflict } from './revision-conflict.ts'
 
 /*
- * The one writer of the gateway's KV records for whoever owns a decision: the API (after its Postgres
+ * The writers of the registry's KV records for whoever owns a decision: the API (after its Postgres
  * write), ingest's reconciliation sweep (re-mirrors what changed in Postgres, so a KV write lost after a
  * commit is repaired) and `pnpm chargebus id-tags`/`station` (decisions made directly in KV). Postgres is
  * the source of truth, KV the cache the gateway answers from. Every write is a compare-and-set on the
@@ -24,26 +23,6 @@ import {
  * to remove); `kv-newer` (KV holds a record updated after this decision, which is left alone).
  */
 export type MirrorOutcome = 'written' | 'unchanged' | 'kv-newer' | 'removed'
-
-/** The gateway's two buckets, opened (created when missing) on a bus (`bus.kv`). */
-export interface KvBucketHandles {
-  idTags: KV
-  stations: KV
-}
-
-/**
- * Opens the id-tag and station buckets.
- *
- * ### Examples
- * ```ts
- * const kvs = await openKvBuckets(bus)
- * await mirrorIdTag(kvs.idTags, { idTag: 'TAG-1', status: 'Blocked', updatedAt: new Date() })
- * ```
- */
-export async function openKvBuckets(bus: { kv(bucket: string): Promise<KV> }): Promise<KvBucketHandles> {
-  const [idTags, stations] = await Promise.all([bus.kv(KvBuckets.idTags), bus.kv(KvBuckets.stations)])
-  return { idTags, stations }
-}
 
 /** An id tag as Postgres has it (`id_tags` row fields). */
 export interface IdTagState {
@@ -187,14 +166,4 @@ function parse<T>(entry: KvEntry, check: (value: unknown) => value is T): T | un
 function isNewer(current: { updatedAt?: string } | undefined, than: Date): boolean {
   const at = current?.updatedAt === undefined ? Number.NaN : Date.parse(current.updatedAt)
   return Number.isFinite(at) && at > than.getTime()
-}
-
-/**
- * A create on an existing key, or an update/delete with a stale revision: JetStream "wrong last sequence"
- * (API error 10071, 10164 when the last sequence is unknown).
- */
-function isRevisionConflict(err: unknown): boolean {
-  const code = (err as { code?: unknown } | undefined)?.code
-  if (code === 10071 || code === 10164) return true
-  return /wrong last sequence/i.test(String((err as Error | undefined)?.message ?? err))
 }

@@ -1,0 +1,27 @@
+import type { KV } from '@nats-io/kv'
+
+/** Logical KV bucket names (the bus prefixes its namespace). */
+export const KvBuckets = {
+  stations: 'ocpp_stations',
+  idTags: 'ocpp_id_tags',
+} as const
+
+/** The registry's two buckets, opened (created when missing) on a bus (`bus.kv`). */
+export interface KvBucketHandles {
+  idTags: KV
+  stations: KV
+}
+
+/**
+ * Opens the id-tag and station buckets.
+ *
+ * ### Examples
+ * ```ts
+ * const kvs = await openKvBuckets(bus)
+ * await mirrorIdTag(kvs.idTags, { idTag: 'TAG-1', status: 'Blocked', updatedAt: new Date() })
+ * ```
+ */
+export async function openKvBuckets(bus: { kv(bucket: string): Promise<KV> }): Promise<KvBucketHandles> {
+  const [idTags, stations] = await Promise.all([bus.kv(KvBuckets.idTags), bus.kv(KvBuckets.stations)])
+  return { idTags, stations }
+}

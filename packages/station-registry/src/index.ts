@@ -1,0 +1,20 @@
+export { type KvBucketHandles, KvBuckets, openKvBuckets } from './buckets.ts'
+export {
+  type IdTagState,
+  type MirrorOutcome,
+  mirrorIdTag,
+  mirrorRegistration,
+  type RegistrationDecision,
+  removeIdTag,
+  toIdTagRecord,
+} from './decisions.ts'
+export { createFirstBootRecorder, type FirstBootRecorder } from './first-boot.ts'
+export { fromKvKey, idTagKey, kvKey } from './keys.ts'
+export { derive, hashPassword, verifyPassword } from './passwords.ts'
+export {
+  IdTagRecord,
+  idTagRecordValidator,
+  PasswordHash,
+  StationRecord,
+  stationRecordValidator,
+} from './records.ts'

@@ -1,0 +1,37 @@
+import { fromKvKey, hashPassword, idTagKey, kvKey, verifyPassword } from '../../src/index.ts'
+
+describe('kvKey', () => {
+  test.each([
+    ['CP-1', 'CP-1'],
+    ['urn:cp:7', 'urn=3Acp=3A7'],
+    ['CP.0001', 'CP=2E0001'],
+    ['a b', 'a=20b'],
+    ['Ladesäule', 'Lades=C3=A4ule'],
+  ])('%j -> %j and back', (identity, key) => {
+    expect(kvKey(identity)).toBe(key)
+    expect(key).toMatch(/^[-/_=.a-zA-Z0-9]+$/)
+    expect(fromKvKey(key)).toBe(identity)
+  })
+  test('id tags compare case-insensitively', () => {
+    expect(idTagKey('abc123')).toBe(idTagKey('ABC123'))
+  })
+})
+
+describe('passwords', () => {
+  test('scrypt with a random salt: the same password hashes differently each time, and verifies', () => {
+    const a = hashPassword('s3cret')
+    const b = hashPassword('s3cret')
+    expect(a.algorithm).toBe('scrypt')
+    expect(a.salt).not.toBe(b.salt)
+    expect(verifyPassword(a, 's3cret')).toBe(true)
+    expect(verifyPassword(b, 's3cret')).toBe(true)
+  })
+
+  test.each([
+    ['', 's3cre'],
+    ['wrong', 'S3CRET'],
+    ['longer', 's3cret!'],
+  ])('%j does not verify', (_n, given) => {
+    expect(verifyPassword(hashPassword('s3cret'), given)).toBe(false)
+  })
+})
