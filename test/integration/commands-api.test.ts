@@ -1,4 +1,4 @@
-import type { CommandOperation } from '@chargebus/events'
+import type { CommandOperation } from '@chargebus/ocpp'
 import { loadConfig } from '@chargebus/platform'
 import { pino } from 'pino'
 import { buildApp } from '../../services/api/src/app.ts'

@@ -1,4 +1,4 @@
-import type { CommandOperation } from '@chargebus/events'
+import type { CommandOperation } from '@chargebus/ocpp'
 
 /**
  * A valid OCPP 1.6 request for every ChargePointService operation (the command payloads of the API), and the

@@ -10,17 +10,13 @@ export {
   InvalidSubjectTokenError,
 } from './errors.ts'
 export {
-  COMMAND_OPERATIONS,
   COMMAND_STATUSES,
-  type CommandOperation,
   CommandRequested,
   CommandRequestedSchema,
   type CommandStatus,
   CommandUpdated,
   CommandUpdatedSchema,
   commandMsgId,
-  commandRefusal,
-  type FeatureProfile,
   IDEMPOTENCY_KEY_PATTERN,
   TERMINAL_COMMAND_STATUSES,
 } from './events/command-events.ts'

@@ -1,7 +1,6 @@
 import { createServer, type Server } from 'node:http'
 import type { CommandRow } from '@chargebus/db'
-import type { CommandOperation } from '@chargebus/events'
-import { decodeCpRequest, encodeCpResponse } from '@chargebus/ocpp'
+import { type CommandOperation, decodeCpRequest, encodeCpResponse } from '@chargebus/ocpp'
 import { commandPayloads, expectedStatus, v15Operations } from '../../../../test/support/command-payloads.ts'
 import { type CpServer, startCpServer } from '../../../../test/support/cp-server.ts'
 import { type CommandGateway, startCommandGateway, uniqueStation } from '../support/commands.ts'

@@ -1,5 +1,3 @@
-import { COMMAND_OPERATIONS, type CommandOperation, commandRefusal } from '@chargebus/events'
-import { ocppServices } from '@chargebus/ocpp'
 import {
   applyLocalList,
   buildLocalList,
@@ -125,41 +123,6 @@ describe('local lists', () => {
 
 test('uploadLocationFor fills the station, URL-encoded', () => {
   expect(uploadLocationFor('ftp://u:p@h/diag/{station}/', 'CP 1/a')).toBe('ftp://u:p@h/diag/CP%201%2Fa/')
-})
-
-describe('commandRefusal', () => {
-  test.each<[CommandOperation, '1.5' | '1.6' | null, string[] | null, string | undefined]>([
-    ['Reset', '1.6', ['Core'], undefined],
-    [
-      'ReserveNow',
-      '1.6',
-      ['Core', 'RemoteTrigger'],
-      'ReserveNow needs the Reservation feature profile; the station supports Core, RemoteTrigger',
-    ],
-    ['ReserveNow', '1.6', null, undefined],
-    ['ReserveNow', null, [], undefined],
-    ['TriggerMessage', '1.6', ['core', 'remotetrigger'], undefined],
-    ['TriggerMessage', '1.5', null, 'TriggerMessage does not exist in OCPP 1.5'],
-    ['SetChargingProfile', '1.5', ['SmartCharging'], 'SetChargingProfile does not exist in OCPP 1.5'],
-    ['GetDiagnostics', '1.5', null, undefined],
-  ])('%s on %s with %j', (op, ocppVersion, profiles, expected) => {
-    expect(commandRefusal(op, { ocppVersion, profiles })).toBe(expected)
-  })
-
-  test('covers the 19 ChargePointService operations of 1.6, 15 of them in 1.5', () => {
-    const ops = Object.entries(COMMAND_OPERATIONS)
-    expect(ops).toHaveLength(19)
-    expect(ops.filter(([, o]) => o.v15)).toHaveLength(15)
-    expect(ops.map(([op]) => op).sort()).toEqual(
-      Object.keys(ocppServices['1.6'].chargePoint.operations).sort(),
-    )
-    expect(
-      ops
-        .filter(([, o]) => o.v15)
-        .map(([op]) => op)
-        .sort(),
-    ).toEqual(Object.keys(ocppServices['1.5'].chargePoint.operations).sort())
-  })
 })
 
 describe('needsDiscovery', () => {

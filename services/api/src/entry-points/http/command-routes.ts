@@ -1,13 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import type { Bus } from '@chargebus/bus'
 import type { CommandRow, Database, Kysely } from '@chargebus/db'
-import {
-  type CommandOperation,
-  CommandRequested,
-  commandMsgId,
-  commandRefusal,
-  type EventData,
-} from '@chargebus/events'
+import { CommandRequested, commandMsgId, type EventData } from '@chargebus/events'
+import { type CommandOperation, commandRefusal } from '@chargebus/ocpp'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
 import {

@@ -1,10 +1,5 @@
-import {
-  COMMAND_OPERATIONS,
-  COMMAND_STATUSES,
-  type CommandOperation,
-  IDEMPOTENCY_KEY_PATTERN,
-} from '@chargebus/events'
-import { commandPayloadSchemas } from '@chargebus/ocpp-gateway/commands'
+import { COMMAND_STATUSES, IDEMPOTENCY_KEY_PATTERN } from '@chargebus/events'
+import { COMMAND_OPERATIONS, type CommandOperation, commandPayloadSchemas } from '@chargebus/ocpp'
 import { Type } from 'typebox'
 import { Compile, type Validator } from 'typebox/compile'
 import type { FieldError } from '../../domain/errors.ts'

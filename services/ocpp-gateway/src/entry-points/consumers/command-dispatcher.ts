@@ -1,8 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto'
 import type { Bus, Consumption, ReceivedEvent } from '@chargebus/bus'
 import {
-  COMMAND_OPERATIONS,
-  type CommandOperation,
   CommandRequested,
   CommandUpdated,
   commandMsgId,
@@ -11,7 +9,7 @@ import {
   Streams,
   TERMINAL_COMMAND_STATUSES,
 } from '@chargebus/events'
-import type { CpOperation } from '@chargebus/ocpp'
+import { COMMAND_OPERATIONS, type CommandOperation, type CpOperation } from '@chargebus/ocpp'
 import type { Clock } from '@chargebus/platform'
 import type { Logger } from 'pino'
 import type { CommandRecord, CommandRequest, CommandStore } from '../../data-access/command-store.ts'

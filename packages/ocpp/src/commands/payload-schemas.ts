@@ -1,10 +1,10 @@
-import { COMMAND_OPERATIONS, type CommandOperation } from '@chargebus/events'
-import { ocppServices } from '@chargebus/ocpp'
 import { type TObject, Type } from 'typebox'
+import { ocppServices } from '../messages/catalog.ts'
+import { COMMAND_OPERATIONS, type CommandOperation } from './operations.ts'
 
 /*
  * What a command payload may be, for whoever queues commands (the API): the OCPP 1.6 ChargePointService
- * request schema of each operation, with two fields the dispatcher fills itself made optional.
+ * request schema of each operation, with two fields the gateway's dispatcher fills itself made optional.
  */
 
 const requests = ocppServices['1.6'].chargePoint.operations as unknown as Record<
@@ -25,7 +25,7 @@ function withOptional(schema: TObject, keys: readonly string[], description: str
  * The payload schema of every command operation (19, OCPP 1.6 form; 1.5 stations get it converted):
  * `SendLocalList` without `localAuthorizationList` is built from `id_tags` when it is sent (`listVersion`
  * defaults to the station's last accepted version + 1); `GetDiagnostics` without `location` uploads to
- * `OCPP_DIAGNOSTICS_LOCATION`.
+ * the gateway's `OCPP_DIAGNOSTICS_LOCATION`.
  *
  * ### Examples
  * ```ts
