@@ -1,4 +1,5 @@
 import type { Bus } from '@chargebus/bus'
+import { createCommandStore } from '@chargebus/command-store'
 import { type Database, type Kysely, pingDatabase } from '@chargebus/db'
 import { type Clock, createServiceApp, type ServiceApp } from '@chargebus/platform'
 import compress from '@fastify/compress'
@@ -112,7 +113,7 @@ export async function buildApp(deps: ApiDeps): Promise<ServiceApp> {
         maxBufferedBytes: config.API_SSE_MAX_BUFFERED_BYTES,
       })
       await v1.register(exportRoutes, { exporter: deps.exporter })
-      await v1.register(commandRoutes, { db, bus, clock })
+      await v1.register(commandRoutes, { db, commands: createCommandStore(db), bus, clock })
     },
     { prefix: '/v1' },
   )

@@ -1,10 +1,11 @@
 import type { Bus } from '@chargebus/bus'
+import { createCommandStore } from '@chargebus/command-store'
 import type { Database, Kysely } from '@chargebus/db'
 import type { Clock } from '@chargebus/platform'
 import type { Logger } from 'pino'
 import type { GatewayConfig } from './config.ts'
-import { createCommandStore } from './data-access/command-store.ts'
 import { createStationCaller } from './data-access/station-caller.ts'
+import { createStationFacts } from './data-access/station-facts.ts'
 import {
   type CommandDispatcher,
   createCommandDispatcher,
@@ -30,7 +31,8 @@ export function createCommandsDependency(deps: {
   return createCommandDispatcher({
     bus: deps.bus,
     logger: deps.logger,
-    store: createCommandStore(deps.db),
+    commands: createCommandStore(deps.db),
+    facts: createStationFacts(deps.db),
     caller: createStationCaller({
       centralSystemUrl: (version) => `${base}/ocpp/${version}`,
       timeoutMs: config.OCPP_COMMAND_TIMEOUT_MS,

@@ -3,7 +3,7 @@ import { errorCodeDocGaps } from '@chargebus/errors'
 import { renderConfigTable } from '@chargebus/platform'
 import { configSection, normalizeTables } from '../../../../test/support/readme.ts'
 import { ApiConfig } from '../../src/config.ts'
-import { CommandApiErrorCodes } from '../../src/domain/commands-errors.ts'
+import { CommandApiErrorCodes } from '../../src/domain/command-errors.ts'
 import { ApiErrorCodes } from '../../src/domain/errors.ts'
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')

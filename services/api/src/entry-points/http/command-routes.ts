@@ -1,27 +1,19 @@
 import { randomUUID } from 'node:crypto'
 import type { Bus } from '@chargebus/bus'
-import type { CommandRow, Database, Kysely } from '@chargebus/db'
+import { type CommandRecord, type CommandStore, isTerminal } from '@chargebus/command-store'
+import type { Database, Kysely } from '@chargebus/db'
 import { CommandRequested, commandMsgId, type EventData } from '@chargebus/events'
 import { type CommandOperation, commandRefusal } from '@chargebus/ocpp'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
-import {
-  type CommandView,
-  deleteUnpublished,
-  findCommandTarget,
-  getCommand,
-  insertCommand,
-  isTerminal,
-  listCommands,
-  toCommandView,
-} from '../../data-access/commands-store.ts'
+import { findCommandTarget } from '../../data-access/command-targets.ts'
 import {
   CommandApiError,
   CommandNotFound,
   CommandNotSupported,
   IdempotencyKeyReused,
   parseWait,
-} from '../../domain/commands-errors.ts'
+} from '../../domain/command-errors.ts'
 import { decodeCursor, encodeCursor } from '../../domain/cursor.ts'
 import { StationNotFound, ValidationFailed } from '../../domain/errors.ts'
 import { PROBLEM_CONTENT_TYPE, problemType } from '../../domain/problem.ts'
@@ -35,12 +27,14 @@ import {
   CommandWaitQuery,
   MAX_WAIT_MS,
   payloadErrors,
-} from './commands-schemas.ts'
+} from './command-schemas.ts'
+import { type CommandView, toCommandView, viewOfRequest } from './command-view.ts'
 import { sendPage } from './pages.ts'
 import { readResponses, responses, StationParams } from './schemas.ts'
 
 export interface CommandRoutesOptions {
   db: Kysely<Database>
+  commands: CommandStore
   /** Publishes to the COMMANDS stream (and reads a stored request back for a retried POST). */
   bus: Pick<Bus, 'publish' | 'getMessage'>
   clock: () => Date
@@ -58,7 +52,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
  * dispatcher sends it and records the outcome. `GET /commands/{id}`, `GET /stations/{id}/commands` read it.
  */
 export const commandRoutes: FastifyPluginAsyncTypebox<CommandRoutesOptions> = async (app, opts) => {
-  const { db, bus, clock } = opts
+  const { db, commands, bus, clock } = opts
   const pollMs = opts.waitPollMs ?? WAIT_POLL_MS
 
   // Our own codes as problem+json; everything else goes to the API's handler.
@@ -79,14 +73,14 @@ export const commandRoutes: FastifyPluginAsyncTypebox<CommandRoutesOptions> = as
   })
 
   /** Polls until the command is final or `ms` passed. */
-  async function waitForFinal(id: string, ms: number): Promise<CommandRow | undefined> {
+  async function waitForFinal(id: string, ms: number): Promise<CommandRecord | undefined> {
     const deadline = performance.now() + ms
-    let row = await getCommand(db, id)
-    while (row !== undefined && !isTerminal(row.status) && performance.now() < deadline) {
+    let record = await commands.get(id)
+    while (record !== undefined && !isTerminal(record.status) && performance.now() < deadline) {
       await new Promise((r) => setTimeout(r, Math.min(pollMs, Math.max(deadline - performance.now(), 1))))
-      row = await getCommand(db, id)
+      record = await commands.get(id)
     }
-    return row
+    return record
   }
 
   function answer(reply: FastifyReply, view: CommandView) {
@@ -128,7 +122,7 @@ export const commandRoutes: FastifyPluginAsyncTypebox<CommandRoutesOptions> = as
       if (refusal !== undefined) throw new CommandNotSupported(stationId, refusal)
 
       const requestedAt = clock()
-      const { created, row } = await insertCommand(db, {
+      const { created, record } = await commands.request({
         id: randomUUID(),
         stationId,
         operation: op,
@@ -140,51 +134,51 @@ export const commandRoutes: FastifyPluginAsyncTypebox<CommandRoutesOptions> = as
       })
       if (!created) {
         reply.header('idempotent-replayed', 'true')
-        if (row.operation !== op || canonical(row.payload) !== canonical(payload))
+        if (record.operation !== op || canonical(record.payload) !== canonical(payload))
           throw new IdempotencyKeyReused(stationId, idempotencyKey ?? '')
       }
 
-      let id = row.id
+      let id = record.id
       // Publish unless the dispatcher has already seen it (a retry publishes again: stored once by Nats-Msg-Id).
-      if (row.status === 'queued' && row.stream_seq === null) {
+      if (record.status === 'queued' && record.streamSeq === null) {
         const data: EventData<typeof CommandRequested> = {
-          commandId: row.id,
+          commandId: record.id,
           stationId,
           operation: op,
-          payload: row.payload,
-          requestedAt: row.requested_at.toISOString(),
+          payload: record.payload,
+          requestedAt: record.requestedAt.toISOString(),
           origin: 'api',
         }
-        if (row.expires_at !== null) data.expiresAt = row.expires_at.toISOString()
-        if (row.idempotency_key !== null) data.idempotencyKey = row.idempotency_key
-        if (row.requested_by !== null) data.requestedBy = row.requested_by
+        if (record.expiresAt !== null) data.expiresAt = record.expiresAt.toISOString()
+        if (record.idempotencyKey !== null) data.idempotencyKey = record.idempotencyKey
+        if (record.requestedBy !== null) data.requestedBy = record.requestedBy
         let ack: Awaited<ReturnType<typeof bus.publish>>
         try {
           ack = await bus.publish(CommandRequested, data, {
-            msgId: commandMsgId(stationId, row.idempotency_key ?? undefined, row.id),
+            msgId: commandMsgId(stationId, record.idempotencyKey ?? undefined, record.id),
           })
         } catch (err) {
           // Not queued: remove the row so it does not look queued forever (if the publish did get stored, the
           // dispatcher records the command itself). The client retries with the same key.
-          if (created) await deleteUnpublished(db, row.id).catch(() => {})
+          if (created) await commands.forget(record.id).catch(() => {})
           throw err
         }
         if (ack.duplicate) {
           // An earlier request with this key is in the stream under another id (its row was removed after a
           // publish that looked failed): that one is the command.
           const stored = await bus.getMessage(ack.stream, ack.seq, CommandRequested)
-          if (stored.data.commandId !== row.id) {
-            if (created) await deleteUnpublished(db, row.id)
+          if (stored.data.commandId !== record.id) {
+            if (created) await commands.forget(record.id)
             id = stored.data.commandId
             reply.header('idempotent-replayed', 'true')
-            const existing = await getCommand(db, id)
+            const existing = await commands.get(id)
             if (existing === undefined) return answer(reply, viewOfRequest(stored.data))
           }
         }
       }
 
       const wait = parseWait(request.query.wait, MAX_WAIT_MS)
-      const current = wait === undefined ? await getCommand(db, id) : await waitForFinal(id, wait)
+      const current = wait === undefined ? await commands.get(id) : await waitForFinal(id, wait)
       if (current === undefined) throw new CommandNotFound(id)
       return answer(reply, toCommandView(current))
     },
@@ -203,9 +197,9 @@ export const commandRoutes: FastifyPluginAsyncTypebox<CommandRoutesOptions> = as
       },
     },
     async (request) => {
-      const row = await getCommand(db, request.params.commandId)
-      if (row === undefined) throw new CommandNotFound(request.params.commandId)
-      return toCommandView(row)
+      const record = await commands.get(request.params.commandId)
+      if (record === undefined) throw new CommandNotFound(request.params.commandId)
+      return toCommandView(record)
     },
   )
 
@@ -234,13 +228,13 @@ export const commandRoutes: FastifyPluginAsyncTypebox<CommandRoutesOptions> = as
           throw new ValidationFailed([{ name: 'cursor', reason: 'is not a cursor of this listing' }])
         after = { at, id }
       }
-      const { rows, more } = await listCommands(db, { stationId, limit, status, ...(after ? { after } : {}) })
-      const last = rows.at(-1)
+      const { records, more } = await commands.list({ stationId, limit, status, after })
+      const last = records.at(-1)
       const nextCursor =
         more && last !== undefined
-          ? encodeCursor('commands', [last.requested_at.toISOString(), last.id])
+          ? encodeCursor('commands', [last.requestedAt.toISOString(), last.id])
           : null
-      return sendPage(request, reply, { items: rows.map(toCommandView), nextCursor })
+      return sendPage(request, reply, { items: records.map(toCommandView), nextCursor })
     },
   )
 }
@@ -254,28 +248,4 @@ function canonical(value: unknown): string {
         )
       : v,
   )
-}
-
-/** What a stored request says before the dispatcher recorded it. */
-function viewOfRequest(r: EventData<typeof CommandRequested>): CommandView {
-  return {
-    id: r.commandId,
-    stationId: r.stationId,
-    operation: r.operation,
-    status: 'queued',
-    payload: r.payload,
-    idempotencyKey: r.idempotencyKey ?? null,
-    origin: r.origin,
-    requestedBy: r.requestedBy ?? null,
-    requestedAt: r.requestedAt,
-    expiresAt: r.expiresAt ?? null,
-    attempts: 0,
-    ocppVersion: null,
-    messageId: null,
-    sentAt: null,
-    completedAt: null,
-    nextAttemptAt: null,
-    response: null,
-    error: null,
-  }
 }

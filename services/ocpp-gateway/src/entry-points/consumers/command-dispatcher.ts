@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto'
 import type { Bus, Consumption, ReceivedEvent } from '@chargebus/bus'
+import type { CommandRecord, CommandRequest, CommandStore } from '@chargebus/command-store'
 import {
   CommandRequested,
   CommandUpdated,
@@ -12,8 +13,8 @@ import {
 import { COMMAND_OPERATIONS, type CommandOperation, type CpOperation } from '@chargebus/ocpp'
 import type { Clock } from '@chargebus/platform'
 import type { Logger } from 'pino'
-import type { CommandRecord, CommandRequest, CommandStore } from '../../data-access/command-store.ts'
 import type { StationCaller, StationTarget } from '../../data-access/station-caller.ts'
+import type { StationFacts } from '../../data-access/station-facts.ts'
 import type { StationMessage } from '../../data-access/station-journal.ts'
 import { CommandError, DispatcherStopping } from '../../domain/command-errors.ts'
 import {
@@ -55,7 +56,8 @@ export interface DispatcherSettings {
 
 export interface CommandDispatcherDeps {
   bus: Bus
-  store: CommandStore
+  commands: CommandStore
+  facts: StationFacts
   caller: StationCaller
   logger: Logger
   settings: DispatcherSettings
@@ -123,13 +125,13 @@ const DISCOVERY_TTL_MS = 10 * 60_000
  *
  * ### Examples
  * ```ts
- * const dispatcher = createCommandDispatcher({ bus, store: createCommandStore(db), caller, logger, settings })
+ * const dispatcher = createCommandDispatcher({ bus, commands: createCommandStore(db), facts: createStationFacts(db), caller, logger, settings, clock })
  * await dispatcher.start()
  * app.addHook('preClose', () => dispatcher.stop())
  * ```
  */
 export function createCommandDispatcher(deps: CommandDispatcherDeps): CommandDispatcher {
-  const { bus, store, caller, settings } = deps
+  const { bus, commands, facts, caller, settings } = deps
   const log = deps.logger.child({ component: 'command-dispatcher' })
   const { clock } = deps
   const orderPollMs = settings.orderPollMs ?? 500
@@ -245,7 +247,7 @@ export function createCommandDispatcher(deps: CommandDispatcherDeps): CommandDis
   ): Promise<void> {
     const at = clock()
     const finished = await persist('recording a command result', () =>
-      store.finish(item.record.id, {
+      commands.finish(item.record.id, {
         status: result.status,
         at,
         ...(result.response === undefined ? {} : { response: result.response }),
@@ -255,7 +257,7 @@ export function createCommandDispatcher(deps: CommandDispatcherDeps): CommandDis
         ...(result.from === undefined ? {} : { from: result.from }),
       }),
     )
-    const final = finished ?? (await persist('reading a command', () => store.get(item.record.id)))
+    const final = finished ?? (await persist('reading a command', () => commands.get(item.record.id)))
     if (final && TERMINAL.has(final.status)) {
       await persist('publishing a command result', () => publishUpdate(final))
       item.record = final
@@ -410,7 +412,7 @@ export function createCommandDispatcher(deps: CommandDispatcherDeps): CommandDis
   function noteFirmware(message: StationMessage): void {
     const payload = (message.normalizedPayload ?? message.payload) as { status?: unknown }
     if (payload.status !== 'Installed' || stopping) return
-    void store
+    void facts
       .markCapabilitiesStale(message.stationId)
       .catch((err: unknown) =>
         log.warn(
@@ -430,7 +432,7 @@ export function createCommandDispatcher(deps: CommandDispatcherDeps): CommandDis
   async function resolveTarget(stationId: string): Promise<StationTarget | undefined> {
     const known = endpoints.get(stationId)
     if (known?.url !== undefined) return { stationId, endpointUrl: known.url, ocppVersion: known.version }
-    const row = await store.findStation(stationId)
+    const row = await facts.findStation(stationId)
     const url = row?.endpointUrl ?? undefined
     if (url === undefined) return undefined
     return { stationId, endpointUrl: url, ocppVersion: known?.version ?? row?.ocppVersion ?? '1.6' }
@@ -440,7 +442,7 @@ export function createCommandDispatcher(deps: CommandDispatcherDeps): CommandDis
     const now = clock()
     if (now.getTime() - item.touchedAt < settings.orderStaleMs / 3 && item.record.errorCode === error.code)
       return
-    await store.noteWaiting(item.record.id, now, error, new Date(now.getTime() + waitMs))
+    await commands.noteWaiting(item.record.id, now, error, new Date(now.getTime() + waitMs))
     item.touchedAt = now.getTime()
     item.record = { ...item.record, errorCode: error.code, errorMessage: error.message }
   }
@@ -461,13 +463,13 @@ export function createCommandDispatcher(deps: CommandDispatcherDeps): CommandDis
     }
     if (record.operation === 'SendLocalList') {
       const updateType = payload.updateType === 'Differential' ? 'Differential' : 'Full'
-      const previous = await store.loadLocalList(record.stationId)
+      const previous = await facts.loadLocalList(record.stationId)
       const version =
         typeof payload.listVersion === 'number' ? payload.listVersion : (previous?.version ?? 0) + 1
       let list: AuthorizationData[]
       let entries: Record<string, LocalListEntry>
       if (payload.localAuthorizationList === undefined) {
-        const built = buildLocalList(updateType, await store.listIdTags(), previous?.entries ?? {})
+        const built = buildLocalList(updateType, await facts.listIdTags(), previous?.entries ?? {})
         list = built.list
         entries = built.entries
       } else {
@@ -491,7 +493,7 @@ export function createCommandDispatcher(deps: CommandDispatcherDeps): CommandDis
     }
     const now = clock()
     const heldIds = q.items.map((i) => i.record.id)
-    if (await store.hasOpenPredecessor(record, heldIds, new Date(now.getTime() - settings.orderStaleMs))) {
+    if (await commands.hasOpenPredecessor(record, heldIds, new Date(now.getTime() - settings.orderStaleMs))) {
       await noteWaiting(
         item,
         new CommandError('COMMAND_ERR_ORDER_WAIT', 'an older command of this station is not finished yet'),
@@ -539,7 +541,7 @@ export function createCommandDispatcher(deps: CommandDispatcherDeps): CommandDis
         await complete(item, { status: 'expired', error: expiredError(record), from: 'queued' })
         return 'done'
       }
-      const sent = await store.markSent(record.id, {
+      const sent = await commands.markSent(record.id, {
         at: clock(),
         messageId: call.messageId,
         ocppVersion: target.ocppVersion,
@@ -549,7 +551,7 @@ export function createCommandDispatcher(deps: CommandDispatcherDeps): CommandDis
       if (sent === undefined) {
         // No longer queued: finished or being sent elsewhere (another dispatcher). Report a final status; leave
         // one in progress to its owner.
-        const current = await store.get(record.id)
+        const current = await commands.get(record.id)
         if (current && TERMINAL.has(current.status)) await publishUpdate(current)
         settle(item)
         return 'done'
@@ -578,7 +580,7 @@ export function createCommandDispatcher(deps: CommandDispatcherDeps): CommandDis
     const at = clock()
     log.info({ ...ctx, err: result.error.message, wait }, 'station unreachable; will retry')
     const requeued = await persist('re-queueing a command', () =>
-      store.requeue(record.id, at, result.error, new Date(at.getTime() + wait)),
+      commands.requeue(record.id, at, result.error, new Date(at.getTime() + wait)),
     )
     if (requeued) {
       item.record = requeued
@@ -598,12 +600,12 @@ export function createCommandDispatcher(deps: CommandDispatcherDeps): CommandDis
     if (record.operation === 'GetConfiguration') {
       const learned = learnConfiguration(response as Parameters<typeof learnConfiguration>[0])
       await persist('storing station capabilities', () =>
-        store.saveCapabilities(record.stationId, target.ocppVersion, learned, record.id, clock()),
+        facts.saveCapabilities(record.stationId, target.ocppVersion, learned, record.id, clock()),
       )
     }
     if (record.operation === 'SendLocalList' && localList !== undefined) {
       await persist('storing the local list version', () =>
-        store.saveLocalList(record.stationId, localList.version, localList.entries, record.id),
+        facts.saveLocalList(record.stationId, localList.version, localList.entries, record.id),
       )
     }
   }
@@ -617,7 +619,7 @@ export function createCommandDispatcher(deps: CommandDispatcherDeps): CommandDis
       return already.done
     }
     const defaultExpiry = new Date(Date.parse(cmd.requestedAt) + settings.defaultTtlMs)
-    const record = await store.recordRequested(cmd, event.seq, defaultExpiry, clock())
+    const record = await commands.recordConsumed(cmd, event.seq, defaultExpiry, clock())
     if (record === undefined) {
       log.warn(
         { command: cmd.commandId, station: cmd.stationId, idempotencyKey: cmd.idempotencyKey },
@@ -633,7 +635,7 @@ export function createCommandDispatcher(deps: CommandDispatcherDeps): CommandDis
     }
     if (record.status === 'sent') {
       // We sent it and stopped before recording the answer: the station may have acted. Never resend.
-      const failed = await store.finish(record.id, {
+      const failed = await commands.finish(record.id, {
         status: 'failed',
         at: clock(),
         from: 'sent',
@@ -642,7 +644,7 @@ export function createCommandDispatcher(deps: CommandDispatcherDeps): CommandDis
           message: `sent as ${record.messageId ?? '?'} before a restart; the answer was not recorded, so it is not sent again`,
         },
       })
-      const final = failed ?? (await store.get(record.id))
+      const final = failed ?? (await commands.get(record.id))
       if (final) await publishUpdate(final)
       return
     }
@@ -662,7 +664,7 @@ export function createCommandDispatcher(deps: CommandDispatcherDeps): CommandDis
 
   async function requestCapabilities(message: StationMessage): Promise<void> {
     const now = clock()
-    const known = await store.capabilitiesLearned(message.stationId)
+    const known = await facts.capabilitiesLearned(message.stationId)
     if (!needsDiscovery(known, message, now, settings.capabilitiesMaxAgeMs)) {
       log.debug({ station: message.stationId }, 'capabilities known and fresh: no GetConfiguration')
       return

@@ -1,5 +1,5 @@
-import { parseWait } from '../../src/domain/commands-errors.ts'
-import { payloadErrors } from '../../src/entry-points/http/commands-schemas.ts'
+import { parseWait } from '../../src/domain/command-errors.ts'
+import { payloadErrors } from '../../src/entry-points/http/command-schemas.ts'
 
 test.each([
   ['5s', 5000],
