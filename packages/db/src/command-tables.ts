@@ -2,8 +2,8 @@ import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely'
 
 /*
  * Tables of `2026-11-28T09:00:00Z_commands`: the audit of commands to stations (the outbox itself is
- * JetStream's COMMANDS stream), station capabilities and local authorization lists. Written by the gateway's
- * dispatcher (and the API, which records a command before publishing it); read by the API and BI.
+ * JetStream's COMMANDS stream), station capabilities and local authorization lists. `commands` is written
+ * through `@chargebus/command-store` only; the other two by the gateway's dispatcher. Read by the API and BI.
  */
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>
