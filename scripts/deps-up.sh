@@ -323,7 +323,7 @@ run_migrations() {
   command -v node >/dev/null || die "node is missing: install Node 24 (see .nvmrc), then pnpm deps:up again"
   # The same as `pnpm chargebus migrate`, without pnpm's start-up cost.
   DATABASE_ADMIN_URL="postgres://$CHARGEBUS_DB_USER:$CHARGEBUS_DB_PASSWORD@$POSTGRES_HOST:$POSTGRES_PORT/$CHARGEBUS_DB_NAME" \
-    node "$REPO_ROOT/packages/cli/src/main.ts" migrate | sed 's/^/deps:up: migrate: /' ||
+    node "$REPO_ROOT/tools/cli/src/main.ts" migrate | sed 's/^/deps:up: migrate: /' ||
     die "migrations failed (see above)"
 }
 

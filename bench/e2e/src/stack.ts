@@ -16,7 +16,7 @@ import {
 import { type Started, startProcess, waitForHttp } from '../../gateway/src/processes.ts'
 
 export const REPO_ROOT = join(import.meta.dirname, '..', '..', '..')
-export const CLI_MAIN = join(REPO_ROOT, 'packages/cli/src/main.ts')
+export const CLI_MAIN = join(REPO_ROOT, 'tools/cli/src/main.ts')
 
 export const ADMIN_URL =
   process.env.DATABASE_ADMIN_URL ?? 'postgres://chargebus:chargebus@127.0.0.1:5432/chargebus'

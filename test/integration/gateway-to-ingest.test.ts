@@ -1,11 +1,5 @@
 import { sql } from '@chargebus/db'
 import {
-  envelope,
-  startTestGateway,
-  type TestGateway,
-  textOf,
-} from '../../../ocpp-gateway/test/support/gateway.ts'
-import {
   count,
   createWorld,
   domainEvents,
@@ -13,7 +7,13 @@ import {
   type IngestWorld,
   startTestIngest,
   type TestIngest,
-} from '../support/ingest.ts'
+} from '../../services/ingest/test/support/ingest.ts'
+import {
+  envelope,
+  startTestGateway,
+  type TestGateway,
+  textOf,
+} from '../../services/ocpp-gateway/test/support/gateway.ts'
 
 /*
  * End to end through the real gateway (`buildApp`, SOAP envelopes) and the real ingest, sharing one bus

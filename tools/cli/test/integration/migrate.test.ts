@@ -6,7 +6,7 @@ import { createThrowawayDatabase, type ThrowawayDatabase } from '../../../../tes
 /** Generous: these talk to real servers on a shared, sometimes busy machine. */
 const SLOW = 30_000
 
-// The real command line: `node packages/cli/src/main.ts migrate`, as `pnpm chargebus migrate` runs it.
+// The real command line: `node tools/cli/src/main.ts migrate`, as `pnpm chargebus migrate` runs it.
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url))
 
 function chargebus(args: string[], env: Record<string, string>) {

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import { issueApiKey, listApiKeys, revokeApiKey, SCOPES, type Scope } from '@chargebus/api/api-keys'
+import { issueApiKey, listApiKeys, revokeApiKey, SCOPES, type Scope } from '@chargebus/api/admin'
 import { createDb } from '@chargebus/db'
 import { loadConfig } from '@chargebus/platform'
 import { Type } from 'typebox'

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net'
 import { decodeResponse, encodeRequest, OcppFaultResponseError } from '@chargebus/ocpp'
-import { startTestGateway, type TestGateway } from '../../../../services/ocpp-gateway/test/support/gateway.ts'
-import { DEFAULT_FLEET_OPTIONS, type FleetOptions, startFleet } from '../../src/index.ts'
+import { DEFAULT_FLEET_OPTIONS, type FleetOptions, startFleet } from '@chargebus/simulator'
+import { startTestGateway, type TestGateway } from '../../services/ocpp-gateway/test/support/gateway.ts'
 
 /*
  * The simulator against the REAL gateway (buildApp, real NATS and Postgres through pgbouncer, its own bus

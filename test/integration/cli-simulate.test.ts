@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net'
 import { createServer } from 'node:net'
-import { startTestGateway, type TestGateway } from '../../../../services/ocpp-gateway/test/support/gateway.ts'
-import { type CommandContext, runCli } from '../../src/index.ts'
+import { startTestGateway, type TestGateway } from '../../services/ocpp-gateway/test/support/gateway.ts'
+import { type CommandContext, runCli } from '../../tools/cli/src/index.ts'
 
 /* `chargebus simulate` in-process against the real gateway: JSON summary on stdout, exit code from failed calls. */
 
