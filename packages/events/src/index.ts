@@ -29,7 +29,11 @@ export {
   MeterRegisterDecreased,
   MeterRegisterDecreasedSchema,
 } from './events/meter-register-decreased.ts'
-export { OcppMessageReceived, OcppMessageReceivedSchema } from './events/ocpp-message-received.ts'
+export {
+  OcppMessageReceived,
+  OcppMessageReceivedSchema,
+  type StationMessage,
+} from './events/ocpp-message-received.ts'
 export {
   SessionCompleted,
   SessionCompletedSchema,

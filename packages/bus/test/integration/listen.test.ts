@@ -1,4 +1,4 @@
-import { type EventData, OcppMessageReceived } from '@chargebus/events'
+import { OcppMessageReceived, type StationMessage } from '@chargebus/events'
 import { headers } from '@nats-io/transport-node'
 import { type Bus, BusClosedError, connectBus } from '../../src/index.ts'
 import {
@@ -10,8 +10,6 @@ import {
   testLogger,
   withBusAndAdmin,
 } from './helpers.ts'
-
-type StationMessage = EventData<typeof OcppMessageReceived>
 
 describe('listen', () => {
   let bus: Bus

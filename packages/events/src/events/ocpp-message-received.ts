@@ -1,5 +1,5 @@
 import { Type } from 'typebox'
-import { defineEvent } from '../define-event.ts'
+import { defineEvent, type EventData } from '../define-event.ts'
 import { Streams } from '../streams.ts'
 
 export const OcppMessageReceivedSchema = Type.Object(
@@ -79,3 +79,9 @@ export const OcppMessageReceived = defineEvent({
   }),
   schema: OcppMessageReceivedSchema,
 })
+
+/**
+ * A station message as the gateway stored it (the `ocpp.message.received` event's data): the raw journal
+ * entry. Its typed OCPP 1.6 view is ingest's `TypedStationMessage`.
+ */
+export type StationMessage = EventData<typeof OcppMessageReceived>

@@ -18,7 +18,7 @@ import {
 } from '@chargebus/events'
 import { InvalidStationMessage } from './errors.ts'
 import { isImportRegister, type SampleRow, sampleRows } from './meter-values.ts'
-import type { StationMessage, StationMessageOf } from './station-message.ts'
+import type { TypedStationMessage, TypedStationMessageOf } from './typed-station-message.ts'
 
 /*
  * The pure heart of ingest: a batch of station messages plus the current rows they touch (loaded and locked
@@ -131,7 +131,7 @@ export interface BatchNeeds {
 }
 
 /** Drops repeated messages (same station and messageId: a redelivery inside one batch). */
-export function dedupeMessages(messages: readonly StationMessage[]): StationMessage[] {
+export function dedupeMessages(messages: readonly TypedStationMessage[]): TypedStationMessage[] {
   const seen = new Set<string>()
   return messages.filter((m) => {
     const key = `${m.stationId}\n${m.messageId}`
@@ -141,7 +141,7 @@ export function dedupeMessages(messages: readonly StationMessage[]): StationMess
   })
 }
 
-export function needsOf(messages: readonly StationMessage[]): BatchNeeds {
+export function needsOf(messages: readonly TypedStationMessage[]): BatchNeeds {
   const stations = new Set<string>()
   const statusConnectors = new Map<string, { stationId: string; connectorId: number }>()
   const connectors = new Map<string, { stationId: string; connectorId: number }>()
@@ -179,7 +179,7 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0
 }
 
-function startedTransactionId(m: StationMessageOf<'StartTransaction'>): number {
+function startedTransactionId(m: TypedStationMessageOf<'StartTransaction'>): number {
   const id = m.response?.transactionId
   if (typeof id !== 'number' || !Number.isInteger(id) || id <= 0) {
     throw new InvalidStationMessage(
@@ -205,7 +205,7 @@ const iso = (d: Date): string => d.toISOString()
  */
 export function applyBatch(
   state: BatchState,
-  messages: readonly StationMessage[],
+  messages: readonly TypedStationMessage[],
   rules: IngestRules,
 ): BatchChanges {
   const stations = new Map<string, Station>()
@@ -375,7 +375,7 @@ export function applyBatch(
 }
 
 /** Liveness, address and version: every message proves the station alive at receivedAt. */
-function touchStation(s: Station, m: StationMessage, events: DomainEvent[]): boolean {
+function touchStation(s: Station, m: TypedStationMessage, events: DomainEvent[]): boolean {
   let changed = false
   const at = new Date(m.receivedMs)
   if (s.first_seen_at === null || m.receivedMs < s.first_seen_at.getTime()) {
@@ -414,7 +414,7 @@ function touchStation(s: Station, m: StationMessage, events: DomainEvent[]): boo
   return changed
 }
 
-function applyBoot(s: Station, m: StationMessageOf<'BootNotification'>, events: DomainEvent[]): boolean {
+function applyBoot(s: Station, m: TypedStationMessageOf<'BootNotification'>, events: DomainEvent[]): boolean {
   let changed = false
   const status = m.response?.status as RegistrationStatus | undefined
   if (
@@ -455,7 +455,7 @@ function applyBoot(s: Station, m: StationMessageOf<'BootNotification'>, events: 
   return true
 }
 
-function statusOf(m: StationMessageOf<'StatusNotification'>): StatusEventRow {
+function statusOf(m: TypedStationMessageOf<'StatusNotification'>): StatusEventRow {
   const r = m.request
   return {
     station_id: m.stationId,
@@ -510,7 +510,7 @@ function applyStatus(c: Connector, row: StatusEventRow, events: DomainEvent[]): 
 /** Clock skew from a StatusNotification timestamp; an event when it crosses the threshold. */
 function applySkew(
   s: Station,
-  m: StationMessage,
+  m: TypedStationMessage,
   stationTimestamp: string,
   rules: IngestRules,
   events: DomainEvent[],
@@ -575,7 +575,7 @@ function applyRegister(c: Connector, rows: readonly SampleRow[], events: DomainE
 
 function applyStart(
   t: TransactionRow,
-  m: StationMessageOf<'StartTransaction'>,
+  m: TypedStationMessageOf<'StartTransaction'>,
   events: DomainEvent[],
 ): boolean {
   if (t.started_at !== null) return false
@@ -605,7 +605,7 @@ function applyStart(
 
 function applyStop(
   t: TransactionRow,
-  m: StationMessageOf<'StopTransaction'>,
+  m: TypedStationMessageOf<'StopTransaction'>,
   events: DomainEvent[],
 ): boolean {
   if (t.stopped_at !== null) return false
@@ -664,7 +664,7 @@ function completed(t: TransactionRow, messageId: string, events: DomainEvent[]):
 }
 
 function stationMessageRow(
-  m: StationMessage,
+  m: TypedStationMessage,
   fields: Pick<StationMessageRow, 'vendor_id' | 'data_message_id' | 'data' | 'status'>,
 ): StationMessageRow {
   return {

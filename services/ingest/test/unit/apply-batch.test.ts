@@ -7,7 +7,7 @@ import {
   needsOf,
   PLACEHOLDER_STATUS_AT,
 } from '../../src/domain/apply-batch.ts'
-import { decodeStationMessage, type StationMessage } from '../../src/domain/station-message.ts'
+import { type TypedStationMessage, typedStationMessage } from '../../src/domain/typed-station-message.ts'
 import {
   aBoot,
   aDataTransfer,
@@ -115,7 +115,7 @@ function stateOf(opts: {
   }
 }
 
-const decode = (raws: Raw[]): StationMessage[] => raws.map(decodeStationMessage)
+const decode = (raws: Raw[]): TypedStationMessage[] => raws.map(typedStationMessage)
 const apply = (state: BatchState, raws: Raw[]) => applyBatch(state, decode(raws), RULES)
 const names = (changes: ReturnType<typeof apply>) => changes.events.map((e) => e.event.name)
 
@@ -455,7 +455,7 @@ test('needsOf lists what to lock, sorted; dedupeMessages drops a repeated messag
       { id: 9, stationId: 'CP-B' },
     ],
   })
-  const one = messages[0] as StationMessage
+  const one = messages[0] as TypedStationMessage
   expect(dedupeMessages([one, one, ...messages]).length).toBe(messages.length)
 })
 
@@ -463,7 +463,7 @@ test('a 1.5 message is read from normalizedPayload', () => {
   const raw = aStatus({ ocppVersion: '1.5', status: 'Charging' })
   raw.normalizedPayload = raw.payload
   raw.payload = { connectorId: 1, status: 'Occupied', errorCode: 'NoError' }
-  const m = decodeStationMessage(raw)
+  const m = typedStationMessage(raw)
   expect(m.action === 'StatusNotification' && m.request.status).toBe('Charging')
 })
 
@@ -472,7 +472,7 @@ test.each([
   ['a payload that is not the 1.6 request', { payload: { connectorId: 'one' } }],
   ['a 1.5 message without normalizedPayload', { ocppVersion: '1.5' as const }],
 ])('decoding refuses %s', (_, overrides) => {
-  expect(() => decodeStationMessage({ ...aStatus(), ...overrides })).toThrow(
+  expect(() => typedStationMessage({ ...aStatus(), ...overrides })).toThrow(
     expect.objectContaining({ code: 'INGEST_ERR_INVALID_STATION_MESSAGE', retryable: false }),
   )
 })

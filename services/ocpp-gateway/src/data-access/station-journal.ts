@@ -1,9 +1,7 @@
 import type { Bus } from '@chargebus/bus'
-import { type EventData, OcppMessageReceived } from '@chargebus/events'
+import { OcppMessageReceived, type StationMessage } from '@chargebus/events'
 import type { Logger } from 'pino'
 import { MessageNotStored } from '../domain/errors.ts'
-
-export type StationMessage = EventData<typeof OcppMessageReceived>
 
 /** What the journal stored: ours, or (for a retry within the duplicate window) the first copy. */
 export interface JournalReceipt {

@@ -7,7 +7,7 @@ import type { Logger } from 'pino'
 import { loadState, writeChanges } from '../../data-access/batch-store.ts'
 import { addToOutbox, type OutboxEntry, publishOutbox } from '../../data-access/outbox.ts'
 import { applyBatch, dedupeMessages, type IngestRules, needsOf } from '../../domain/apply-batch.ts'
-import { decodeStationMessage } from '../../domain/station-message.ts'
+import { typedStationMessage } from '../../domain/typed-station-message.ts'
 import type { IngestMetrics } from '../../metrics.ts'
 
 type Received = ReceivedEvent<typeof OcppMessageReceived>
@@ -39,7 +39,7 @@ export async function startStationMessageConsumer(opts: StationMessageConsumerOp
 
   async function ingest(batch: readonly Received[]): Promise<void> {
     const started = performance.now()
-    const messages = dedupeMessages(batch.map((e) => decodeStationMessage(e.data)))
+    const messages = dedupeMessages(batch.map((e) => typedStationMessage(e.data)))
     const needs = needsOf(messages)
     const { counts, outbox } = await db.transaction().execute(async (trx) => {
       const state = await loadState(trx, needs)

@@ -7,6 +7,7 @@ import {
   commandMsgId,
   type EventData,
   OcppMessageReceived,
+  type StationMessage,
   Streams,
   TERMINAL_COMMAND_STATUSES,
 } from '@chargebus/events'
@@ -15,7 +16,6 @@ import type { Clock } from '@chargebus/platform'
 import type { Logger } from 'pino'
 import type { StationCaller, StationTarget } from '../../data-access/station-caller.ts'
 import type { StationFacts } from '../../data-access/station-facts.ts'
-import type { StationMessage } from '../../data-access/station-journal.ts'
 import { CommandError, DispatcherStopping } from '../../domain/command-errors.ts'
 import {
   type AuthorizationData,

@@ -1,3 +1,4 @@
+import type { StationMessage } from '@chargebus/events'
 import {
   type CsOperation,
   type DecodedCsRequest,
@@ -24,7 +25,7 @@ import type { Logger } from 'pino'
 import type { Counter } from 'prom-client'
 import type { GatewayConfig } from '../../config.ts'
 import type { KvMirror } from '../../data-access/kv-mirror.ts'
-import type { StationJournal, StationMessage } from '../../data-access/station-journal.ts'
+import type { StationJournal } from '../../data-access/station-journal.ts'
 import type { TransactionIdPool } from '../../data-access/transaction-id-pool.ts'
 import {
   answerStationMessage,

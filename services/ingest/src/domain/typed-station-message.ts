@@ -1,11 +1,8 @@
-import type { EventData, OcppMessageReceived } from '@chargebus/events'
+import type { StationMessage } from '@chargebus/events'
 import { type CsOperation, type CsRequest, type CsResponse, ocppServices } from '@chargebus/ocpp'
 import type { TSchema } from 'typebox'
 import { Compile } from 'typebox/compile'
 import { InvalidStationMessage } from './errors.ts'
-
-/** An `ocpp.message.received` event as the gateway published it. */
-export type RawStationMessage = EventData<typeof OcppMessageReceived>
 
 type Operation = CsOperation<'1.6'>
 
@@ -20,8 +17,11 @@ interface Envelope {
   readonly from: string | undefined
 }
 
-/** A station message in its OCPP 1.6 form, typed by action: what the domain maps to rows and events. */
-export type StationMessage = {
+/**
+ * The typed OCPP 1.6 view of a `StationMessage` (the raw journal entry), typed by action: what the domain
+ * maps to rows and events.
+ */
+export type TypedStationMessage = {
   [A in Operation]: Envelope & {
     readonly action: A
     readonly request: CsRequest<'1.6', A>
@@ -30,7 +30,7 @@ export type StationMessage = {
   }
 }[Operation]
 
-export type StationMessageOf<A extends Operation> = Extract<StationMessage, { action: A }>
+export type TypedStationMessageOf<A extends Operation> = Extract<TypedStationMessage, { action: A }>
 
 const operations = ocppServices['1.6'].centralSystem.operations as Record<string, { request: TSchema }>
 const validators = new Map(Object.entries(operations).map(([op, def]) => [op, Compile(def.request)]))
@@ -41,11 +41,11 @@ const validators = new Map(Object.entries(operations).map(([op, def]) => [op, Co
  *
  * ### Examples
  * ```ts
- * const m = decodeStationMessage(event.data)
+ * const m = typedStationMessage(event.data)
  * if (m.action === 'MeterValues') m.request.meterValue // typed
  * ```
  */
-export function decodeStationMessage(raw: RawStationMessage): StationMessage {
+export function typedStationMessage(raw: StationMessage): TypedStationMessage {
   const validator = validators.get(raw.action)
   if (validator === undefined) {
     throw new InvalidStationMessage(raw.stationId, raw.messageId, `unknown action ${raw.action}`)
@@ -73,5 +73,5 @@ export function decodeStationMessage(raw: RawStationMessage): StationMessage {
     from: raw.from,
     request: request as never,
     response: raw.response as never,
-  } as StationMessage
+  } as TypedStationMessage
 }
