@@ -137,7 +137,7 @@ describe('/readyz with real Postgres (pgbouncer) and NATS behind TCP proxies', (
     async () => {
       const down = await cutWire('nats')
       expect(down.body.status).toBe('unavailable')
-      expect(down.body.checks.nats).toMatchObject({ status: 'failed', error: expect.any(String) })
+      expect(down.body.checks.nats).toEqual({ status: 'failed', durationMs: expect.any(Number) })
       // A refused connection is known at once: the check does not wait for its timeout.
       expect(down.body.checks.nats?.durationMs).toBeLessThan(200)
 
@@ -155,7 +155,7 @@ describe('/readyz with real Postgres (pgbouncer) and NATS behind TCP proxies', (
       // No pause before probing: a probe may check out a connection whose end pg has not processed
       // yet; that probe fails (createDb listens for the client's 'error'), it must not crash the run.
       const down = await cutWire('postgres')
-      expect(down.body.checks.postgres).toMatchObject({ status: 'failed', error: expect.any(String) })
+      expect(down.body.checks.postgres).toEqual({ status: 'failed', durationMs: expect.any(Number) })
       expect((await readyz()).statusCode).toBe(503)
 
       await restoreWire('postgres')
@@ -176,7 +176,7 @@ describe('/readyz with real Postgres (pgbouncer) and NATS behind TCP proxies', (
     'never hangs when the network silently drops Postgres traffic, and recovers when it is back',
     async () => {
       const down = await cutWire('postgres', 'blackhole')
-      expect(down.body.checks.postgres).toMatchObject({ status: 'failed', error: expect.any(String) })
+      expect(down.body.checks.postgres).toEqual({ status: 'failed', durationMs: expect.any(Number) })
       expect((await readyz()).statusCode).toBe(503)
 
       // Resuming cuts the black-holed connections, queries still in flight on them included: those

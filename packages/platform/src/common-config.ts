@@ -103,6 +103,38 @@ function http(defaults: { port: number }) {
       default: 10_000,
       description: 'Time allowed for a graceful shutdown after SIGTERM before the process exits with 1.',
     }),
+    HTTP_REQUEST_TIMEOUT_MS: Type.Integer({
+      minimum: 1000,
+      maximum: 600_000,
+      default: 30_000,
+      description:
+        'A request (headers and body) must arrive within this, else 408 and the connection closes: a client that trickles its body holds nothing for long.',
+    }),
+    HTTP_HEADERS_TIMEOUT_MS: Type.Integer({
+      minimum: 1000,
+      maximum: 600_000,
+      default: 10_000,
+      description: 'The request headers must arrive within this.',
+    }),
+    HTTP_MAX_CONNECTIONS: Type.Integer({
+      minimum: 1,
+      maximum: 1_000_000,
+      default: 20_000,
+      description: 'Open connections per process; further ones are refused.',
+    }),
+    HTTP_MAX_IN_FLIGHT: Type.Integer({
+      minimum: 1,
+      maximum: 1_000_000,
+      default: 2_000,
+      description:
+        'Requests handled at once per process; beyond it 503 with Retry-After (health and metrics routes are exempt).',
+    }),
+    HTTP_TRUST_PROXY: Type.String({
+      default: '',
+      expected: "empty, 'true' or comma-separated addresses/CIDRs",
+      description:
+        'Which proxies may set X-Forwarded-For (client addresses for rate limits and logs), e.g. the load balancer subnet 10.0.0.0/16. Empty: none, the peer address is the client.',
+    }),
   }
 }
 

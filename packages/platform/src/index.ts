@@ -15,6 +15,12 @@ export {
   ReadinessTimeoutError,
   ShutdownTimeoutError,
 } from './errors.ts'
+export {
+  createFailureThrottle,
+  type FailureThrottle,
+  type FailureThrottleOptions,
+  type ThrottleVerdict,
+} from './failure-throttle.ts'
 export { type CreateLoggerOptions, createLogger, REDACTED_PATHS } from './logger.ts'
 export { createMetricsRegistry } from './metrics.ts'
 export { OPERATIONAL_PATHS } from './operational-paths.ts'
@@ -25,6 +31,12 @@ export {
   runReadinessChecks,
 } from './readiness.ts'
 export { type RunningService, type RunServiceOptions, runService } from './run-service.ts'
-export { createServiceApp, type ServiceApp, type ServiceAppOptions } from './service-app.ts'
+export {
+  createServiceApp,
+  type HttpLimits,
+  httpOptionsFrom,
+  type ServiceApp,
+  type ServiceAppOptions,
+} from './service-app.ts'
 export { type StartServiceOptions, startService } from './start-service.ts'
 export { type StartTelemetryOptions, startTelemetry, type Telemetry } from './telemetry.ts'

@@ -13,6 +13,7 @@ import type { Bindings, ChildLoggerOptions, Level, LevelWithSilentOrString, Logg
 import type { Registry } from 'prom-client'
 import { drainConnections } from './drain-connections.ts'
 import { healthRoutes } from './health-routes.ts'
+import { inFlightCap } from './in-flight-cap.ts'
 import { createMetricsRegistry, httpMetrics } from './metrics.ts'
 import type { ReadinessCheck } from './readiness.ts'
 import { RequestLogController } from './request-log-controller.ts'
@@ -48,6 +49,68 @@ export interface ServiceAppOptions {
    * balancer, not Node, closes idle connections) and above the >= 65 s OCPP stations expect.
    */
   keepAliveTimeoutMs?: number
+  /** What one process takes at most; `httpOptionsFrom(config)` gives them from the common HTTP variables. */
+  limits?: HttpLimits
+}
+
+/** Bounds on what clients can hold: time to send a request, connections, requests in flight. */
+export interface HttpLimits {
+  /** The whole request (headers and body) must arrive within this; else 408 and the connection closes. */
+  requestTimeoutMs: number
+  headersTimeoutMs: number
+  maxConnections: number
+  /** Requests handled at once; beyond, 503 with Retry-After (operational routes exempt). */
+  maxInFlight: number
+  /** Fastify's trustProxy: which proxies' X-Forwarded-For is believed (true: any). */
+  trustProxy: boolean | string
+}
+
+/**
+ * The HTTP options of `createServiceApp` from the common HTTP variables (`commonConfig.http`).
+ *
+ * ### Examples
+ * ```ts
+ * const app = createServiceApp({ name: 'api', logger, readiness, ...httpOptionsFrom(config) })
+ * ```
+ */
+export function httpOptionsFrom(config: {
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: number
+  HTTP_REQUEST_TIMEOUT_MS: number
+  HTTP_HEADERS_TIMEOUT_MS: number
+  HTTP_MAX_CONNECTIONS: number
+  HTTP_MAX_IN_FLIGHT: number
+  HTTP_TRUST_PROXY: string
+}): Pick<ServiceAppOptions, 'keepAliveTimeoutMs' | 'limits'> {
+  return {
+    keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    limits: {
+      requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
+      headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS,
+      maxConnections: config.HTTP_MAX_CONNECTIONS,
+      maxInFlight: config.HTTP_MAX_IN_FLIGHT,
+      trustProxy: parseTrustProxy(config.HTTP_TRUST_PROXY),
+    },
+  }
+}
+
+/** Node checks request and header timeouts every `connectionsCheckingInterval` (30 s by default): tighter here. */
+function limitOptions(limits: HttpLimits) {
+  const headersTimeout = Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs)
+  return {
+    requestTimeout: limits.requestTimeoutMs,
+    trustProxy: limits.trustProxy,
+    http: {
+      headersTimeout,
+      requestTimeout: limits.requestTimeoutMs,
+      connectionsCheckingInterval: Math.max(250, Math.floor(headersTimeout / 4)),
+    },
+  }
+}
+
+function parseTrustProxy(value: string): boolean | string {
+  const v = value.trim()
+  if (v === '' || v === 'false') return false
+  return v === 'true' ? true : v
 }
 
 /** Request ids we accept from callers: short and printable, so a header cannot forge log structure. */
@@ -91,7 +154,12 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     keepAliveTimeout: options.keepAliveTimeoutMs ?? 72_000,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    ...(options.limits === undefined ? {} : limitOptions(options.limits)),
   }).withTypeProvider<TypeBoxTypeProvider>()
+  if (options.limits !== undefined) {
+    app.server.maxConnections = options.limits.maxConnections
+    app.register(inFlightCap, { max: options.limits.maxInFlight })
+  }
 
   app.decorate('metrics', registry)
 

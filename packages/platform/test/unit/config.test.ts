@@ -177,6 +177,11 @@ describe('commonConfig', () => {
       PORT: 3200,
       HTTP_KEEP_ALIVE_TIMEOUT_MS: 72_000,
       SHUTDOWN_TIMEOUT_MS: 10_000,
+      HTTP_REQUEST_TIMEOUT_MS: 30_000,
+      HTTP_HEADERS_TIMEOUT_MS: 10_000,
+      HTTP_MAX_CONNECTIONS: 20_000,
+      HTTP_MAX_IN_FLIGHT: 2_000,
+      HTTP_TRUST_PROXY: '',
       DATABASE_URL: 'postgres://chargebus:chargebus@127.0.0.1:6432/chargebus',
       NATS_URL: 'nats://127.0.0.1:4222',
     })

@@ -1,0 +1,46 @@
+import fp from 'fastify-plugin'
+import { Counter } from 'prom-client'
+import { OPERATIONAL_PATHS } from './operational-paths.ts'
+
+const OPERATIONAL: ReadonlySet<string> = new Set(OPERATIONAL_PATHS)
+
+/**
+ * At most `max` requests are handled at once; one more gets `503` with `Retry-After: 1` at once, before its
+ * body is read, so a flood queues nothing and holds no memory. Health and metrics routes are exempt: an
+ * overloaded process must still say so. Counted in `http_requests_shed_total`.
+ */
+export const inFlightCap = fp<{ max: number }>(
+  async (app, { max }) => {
+    const shed = new Counter({
+      name: 'http_requests_shed_total',
+      help: 'Requests refused with 503 because HTTP_MAX_IN_FLIGHT requests were in flight.',
+      registers: [app.metrics],
+    })
+    let inFlight = 0
+    const counted = new WeakSet<object>()
+    const release = (request: object) => {
+      if (counted.delete(request)) inFlight--
+    }
+    // Callback-style hooks on the hot path: no promise per request.
+    app.addHook('onRequest', (request, reply, done) => {
+      if (OPERATIONAL.has(request.url)) return done()
+      if (inFlight >= max) {
+        shed.inc()
+        void reply.code(503).header('retry-after', '1').header('connection', 'close').send()
+        return
+      }
+      inFlight++
+      counted.add(request)
+      done()
+    })
+    app.addHook('onResponse', (request, _reply, done) => {
+      release(request)
+      done()
+    })
+    app.addHook('onRequestAbort', (request, done) => {
+      release(request)
+      done()
+    })
+  },
+  { name: '@chargebus/platform/in-flight-cap', fastify: '5.x' },
+)
