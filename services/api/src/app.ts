@@ -1,7 +1,13 @@
 import type { Bus } from '@chargebus/bus'
 import { createCommandStore } from '@chargebus/command-store'
 import { type Database, type Kysely, pingDatabase } from '@chargebus/db'
-import { type Clock, createServiceApp, type ServiceApp } from '@chargebus/platform'
+import {
+  type Clock,
+  createFailureThrottle,
+  createServiceApp,
+  httpOptionsFrom,
+  type ServiceApp,
+} from '@chargebus/platform'
 import compress from '@fastify/compress'
 import cors from '@fastify/cors'
 import rateLimit from '@fastify/rate-limit'
@@ -14,7 +20,7 @@ import type { Exporter } from './data-access/exports.ts'
 import type { KeyAuthenticator } from './data-access/key-store.ts'
 import { ApiError } from './domain/errors.ts'
 import { apiKeyRoutes } from './entry-points/http/api-key-routes.ts'
-import { authenticate } from './entry-points/http/auth.ts'
+import { authenticate, requireDeclaredScope } from './entry-points/http/auth.ts'
 import { commandRoutes } from './entry-points/http/command-routes.ts'
 import { registerEtags } from './entry-points/http/etag.ts'
 import { eventRoutes } from './entry-points/http/event-routes.ts'
@@ -58,13 +64,12 @@ export async function buildApp(deps: ApiDeps): Promise<ServiceApp> {
   const app = createServiceApp({
     name: 'api',
     logger,
-    keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    ...httpOptionsFrom(config),
     readiness: { postgres: () => pingDatabase(db), nats: () => bus.ping() },
   })
   installProblemHandling(app)
   await app.register(cors, {
-    origin:
-      config.API_CORS_ORIGINS.trim() === '*' ? '*' : config.API_CORS_ORIGINS.split(',').map((o) => o.trim()),
+    origin: corsOrigins(config.API_CORS_ORIGINS),
     methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
     allowedHeaders: ['authorization', 'content-type', 'if-none-match', 'last-event-id', 'x-request-id'],
     exposedHeaders: [
@@ -88,7 +93,17 @@ export async function buildApp(deps: ApiDeps): Promise<ServiceApp> {
         route.bodyLimit ??= config.API_BODY_LIMIT_BYTES
       })
       v1.decorateRequest('principal', null)
-      v1.addHook('onRequest', authenticate(deps.keys))
+      v1.addHook('onRoute', requireDeclaredScope)
+      v1.addHook(
+        'onRequest',
+        authenticate(
+          deps.keys,
+          createFailureThrottle({
+            maxFailures: config.API_AUTH_FAILURES_MAX,
+            windowMs: config.API_AUTH_FAILURE_WINDOW_MS,
+          }),
+        ),
+      )
       await v1.register(rateLimit, {
         hook: 'preValidation',
         max: config.API_RATE_LIMIT_MAX,
@@ -118,4 +133,15 @@ export async function buildApp(deps: ApiDeps): Promise<ServiceApp> {
     { prefix: '/v1' },
   )
   return app
+}
+
+/** `API_CORS_ORIGINS`: empty allows no other origin (no CORS headers at all), `*` any, else the list. */
+function corsOrigins(setting: string): false | '*' | string[] {
+  const value = setting.trim()
+  if (value === '') return false
+  if (value === '*') return '*'
+  return value
+    .split(',')
+    .map((o) => o.trim())
+    .filter((o) => o !== '')
 }

@@ -15,13 +15,13 @@ export const ApiConfig = Type.Object({
     minLength: 8,
     default: 'dev-admin-key',
     description:
-      'An API key with every scope that works only when NODE_ENV is not production (local development, demos).',
+      'An API key with every scope, accepted only when NODE_ENV is development and the API listens on a loopback address (HOST 127.0.0.1, ::1, localhost).',
   }),
   API_CORS_ORIGINS: Type.String({
-    default: '*',
-    expected: "'*' or comma-separated origins",
+    default: '',
+    expected: "empty, '*' or comma-separated origins",
     description:
-      'Origins browsers may call the API from (CORS), e.g. https://app.example.com,https://admin.example.com; * allows any.',
+      'Origins browsers may call the API from (CORS), e.g. https://app.example.com,https://admin.example.com; empty: none (same origin only); * allows any.',
   }),
   API_RATE_LIMIT_MAX: Type.Integer({
     minimum: 1,
@@ -34,6 +34,19 @@ export const ApiConfig = Type.Object({
     maximum: 3_600_000,
     default: 60_000,
     description: 'Rate-limit window (milliseconds).',
+  }),
+  API_AUTH_FAILURES_MAX: Type.Integer({
+    minimum: 1,
+    maximum: 100_000,
+    default: 20,
+    description:
+      'Requests with a missing or bad API key one client address may make per API_AUTH_FAILURE_WINDOW_MS before it gets 429 without a key lookup.',
+  }),
+  API_AUTH_FAILURE_WINDOW_MS: Type.Integer({
+    minimum: 1000,
+    maximum: 3_600_000,
+    default: 60_000,
+    description: 'Window of API_AUTH_FAILURES_MAX (milliseconds).',
   }),
   API_KEY_CACHE_TTL_MS: Type.Integer({
     minimum: 0,

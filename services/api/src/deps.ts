@@ -10,6 +10,7 @@ import type { ApiConfig } from './config.ts'
 import { createDomainEventFeed } from './data-access/domain-events.ts'
 import { createExporter } from './data-access/exports.ts'
 import { createKeyAuthenticator } from './data-access/key-store.ts'
+import { devKeyAccepted } from './domain/api-keys.ts'
 
 export interface OpenDependenciesOptions {
   /** Bus namespace; overrides `config.BUS_NAMESPACE` (tests pass their own). */
@@ -65,7 +66,7 @@ export async function openApiDependencies(
       keys: createKeyAuthenticator({
         db,
         ttlMs: config.API_KEY_CACHE_TTL_MS,
-        devKey: config.NODE_ENV === 'production' ? undefined : config.CHARGEBUS_DEV_API_KEY,
+        devKey: devKeyAccepted(config) ? config.CHARGEBUS_DEV_API_KEY : undefined,
       }),
       clock: systemClock,
       close: () => closeAll(closers.reverse(), logger),

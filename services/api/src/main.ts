@@ -4,14 +4,17 @@ import { telemetry } from '@chargebus/platform/instrument'
 import { buildApp } from './app.ts'
 import { ApiConfig } from './config.ts'
 import { openApiDependencies } from './deps.ts'
+import { devKeyAccepted } from './domain/api-keys.ts'
 
 // SSE streams end in preClose (event routes); pools and NATS are released after in-flight requests.
 await startService({
   name: 'api',
   configSchema: ApiConfig,
   open: (config, logger) => {
-    if (config.NODE_ENV !== 'production') {
-      logger.warn('NODE_ENV is not production: the development API key (CHARGEBUS_DEV_API_KEY) is accepted')
+    if (devKeyAccepted(config)) {
+      logger.warn(
+        'development on a loopback address: the development API key (CHARGEBUS_DEV_API_KEY) is accepted',
+      )
     }
     return openApiDependencies(config, logger)
   },

@@ -2,7 +2,6 @@ import type { ApiKey, Database, Kysely } from '@chargebus/db'
 import { sql } from '@chargebus/db'
 import { generateApiKey, type Scope } from '../domain/api-keys.ts'
 import { decodeCursor, encodeCursor } from '../domain/cursor.ts'
-import { ValidationFailed } from '../domain/errors.ts'
 import { exactTime, iso, pageOf } from './rows.ts'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -61,9 +60,7 @@ export async function listApiKeys(
   let q = db.selectFrom('api_keys').selectAll().select(exactTime('created_at').as('created_exact'))
   if (!f.includeRevoked) q = q.where('revoked_at', 'is', null)
   if (f.cursor !== undefined) {
-    const [at, id] = decodeCursor('api-keys', f.cursor, ['string', 'string']) as [string, string]
-    if (!UUID.test(id))
-      throw new ValidationFailed([{ name: 'cursor', reason: 'is not a cursor of this listing' }])
+    const [at, id] = decodeCursor('api-keys', f.cursor, ['timestamp', 'uuid']) as [string, string]
     q = q.where(sql<boolean>`(created_at, id) > (${at}::timestamptz, ${id}::uuid)`)
   }
   const rows = await q

@@ -21,6 +21,11 @@ export interface Exporter {
 
 const utc = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`
 
+/** A station-controlled text column made inert for spreadsheets (`bi.csv_text`, CSV injection). */
+function inert(column: string): string {
+  return `bi.csv_text(${column}) as ${column}`
+}
+
 /**
  * The COPY statement of an export. COPY takes no bind parameters, so values are escaped literals (pg's
  * escapeLiteral); they were schema-validated before. Reads the `bi` views: the export is the BI contract.
@@ -31,12 +36,14 @@ export function exportSql(kind: ExportKind, f: ExportFilter, literal: (value: st
     `${column} >= ${literal(f.from)}::timestamptz and ${column} < ${literal(f.to)}::timestamptz`
   const select =
     kind === 'sessions'
-      ? `select session_id, station_id, connector_id, id_tag, state, ${utc('started_at')} as started_at,
-           ${utc('stopped_at')} as stopped_at, meter_start_wh, meter_stop_wh, energy_wh, duration_s, stop_reason
+      ? `select session_id, ${inert('station_id')}, connector_id, ${inert('id_tag')}, state,
+           ${utc('started_at')} as started_at, ${utc('stopped_at')} as stopped_at, meter_start_wh, meter_stop_wh,
+           energy_wh, duration_s, ${inert('stop_reason')}
            from bi.sessions where ${range('coalesce(started_at, stopped_at)')}${station}
            order by coalesce(started_at, stopped_at), session_id`
-      : `select station_id, connector_id, session_id, ${utc('sampled_at')} as sampled_at, measurand, phase, location,
-           context, value, unit, value_raw, unit_raw
+      : `select ${inert('station_id')}, connector_id, session_id, ${utc('sampled_at')} as sampled_at,
+           ${inert('measurand')}, ${inert('phase')}, ${inert('location')}, ${inert('context')}, value,
+           ${inert('unit')}, ${inert('value_raw')}, ${inert('unit_raw')}
            from bi.meter_values where ${range('sampled_at')}${station}`
   return `copy (${select}) to stdout with (format csv, header)`
 }

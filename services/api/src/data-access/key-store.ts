@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto'
 import type { Database, Kysely } from '@chargebus/db'
-import { hashApiKey, type Principal, SCOPES } from '../domain/api-keys.ts'
+import { hashApiKey, looksLikeApiKey, type Principal, SCOPES } from '../domain/api-keys.ts'
 import { findActiveKeyByHash } from './api-keys.ts'
 
 /** Resolves a presented API key to its principal; lookups are cached briefly in memory. */
@@ -25,7 +25,7 @@ export interface KeyAuthenticatorOptions {
 /**
  * ### Examples
  * ```ts
- * const keys = createKeyAuthenticator({ db, ttlMs: 5000, devKey: config.NODE_ENV === 'production' ? undefined : config.CHARGEBUS_DEV_API_KEY })
+ * const keys = createKeyAuthenticator({ db, ttlMs: 5000, devKey: devKeyAccepted(config) ? config.CHARGEBUS_DEV_API_KEY : undefined })
  * const principal = await keys.authenticate(token)
  * ```
  */
@@ -44,6 +44,7 @@ export function createKeyAuthenticator(opts: KeyAuthenticatorOptions): KeyAuthen
     async authenticate(key) {
       const hash = hashApiKey(key)
       if (devHash !== undefined && timingSafeEqual(hash, devHash)) return devPrincipal
+      if (!looksLikeApiKey(key)) return undefined
       const cacheKey = hash.toString('base64')
       const hit = cache.get(cacheKey)
       if (hit !== undefined && hit.expires > now()) return hit.principal

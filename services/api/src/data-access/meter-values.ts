@@ -68,11 +68,11 @@ export async function listMeterValues(
   for (const condition of timeRange('sampled_at', f)) q = q.where(condition)
   if (f.measurand !== undefined) q = q.where('measurand', '=', f.measurand)
   if (f.cursor !== undefined) {
-    const [at, messageId, index] = decodeCursor('meter-values', f.cursor, ['string', 'string', 'number']) as [
-      string,
-      string,
-      number,
-    ]
+    const [at, messageId, index] = decodeCursor('meter-values', f.cursor, [
+      'timestamp',
+      'string',
+      'integer',
+    ]) as [string, string, number]
     q = q.where(
       sql<boolean>`(sampled_at, source_message_id, sample_index) > (${at}::timestamptz, ${messageId}, ${index}::integer)`,
     )
@@ -131,7 +131,7 @@ export async function listMeterBuckets(
   let after = sql`true`
   if (f.cursor !== undefined) {
     const [at, measurand, phase, location, unit] = decodeCursor('meter-buckets', f.cursor, [
-      'string',
+      'timestamp',
       'string',
       'string',
       'string',

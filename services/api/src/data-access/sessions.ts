@@ -102,7 +102,7 @@ export async function listSessions(
   if (f.active === true) q = q.where('state', '=', 'active')
   if (f.active === false) q = q.where('state', '!=', 'active')
   if (f.cursor !== undefined) {
-    const [at, id] = decodeCursor('sessions', f.cursor, ['string', 'number']) as [string, number]
+    const [at, id] = decodeCursor('sessions', f.cursor, ['timestamp', 'integer']) as [string, number]
     q = q.where(sql<boolean>`(coalesce(started_at, stopped_at), id) < (${at}::timestamptz, ${id}::integer)`)
   }
   const rows = await q

@@ -39,7 +39,10 @@ export async function listStatusEvents(
     .where('connector_id', '=', f.connectorId)
   for (const condition of timeRange('status_at', f)) q = q.where(condition)
   if (f.cursor !== undefined) {
-    const [at, messageId] = decodeCursor('status-events', f.cursor, ['string', 'string']) as [string, string]
+    const [at, messageId] = decodeCursor('status-events', f.cursor, ['timestamp', 'string']) as [
+      string,
+      string,
+    ]
     q = q.where(sql<boolean>`(status_at, source_message_id) > (${at}::timestamptz, ${messageId})`)
   }
   const rows = await q

@@ -38,6 +38,11 @@ export function generateApiKey(random: (size: number) => Buffer = randomBytes): 
   return { key, prefix: key.slice(0, SHOWN_PREFIX_LENGTH), hash: hashApiKey(key) }
 }
 
+/** Whether a presented token can be a key at all (`cbk_` + 43 base64url characters): others skip the lookup. */
+export function looksLikeApiKey(token: string): boolean {
+  return /^cbk_[A-Za-z0-9_-]{43}$/.test(token)
+}
+
 export function hashApiKey(key: string): Buffer {
   return createHash('sha256').update(key, 'utf8').digest()
 }
@@ -45,6 +50,26 @@ export function hashApiKey(key: string): Buffer {
 /** Whether `scopes` grant `required` (`admin` grants everything). */
 export function hasScope(scopes: readonly Scope[], required: Scope): boolean {
   return scopes.includes(required) || scopes.includes('admin')
+}
+
+/**
+ * Whether the development key (`CHARGEBUS_DEV_API_KEY`) is accepted: only in development and only while the
+ * API listens on a loopback address, so a container, a staging host or production never carries a key
+ * everybody knows.
+ *
+ * ### Examples
+ * ```ts
+ * devKeyAccepted({ NODE_ENV: 'development', HOST: '127.0.0.1' }) // true
+ * devKeyAccepted({ NODE_ENV: 'development', HOST: '0.0.0.0' })   // false
+ * ```
+ */
+export function devKeyAccepted(config: { NODE_ENV: string; HOST: string }): boolean {
+  return config.NODE_ENV === 'development' && isLoopback(config.HOST)
+}
+
+function isLoopback(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '')
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h)
 }
 
 /** The bearer token of an Authorization header, or undefined. */

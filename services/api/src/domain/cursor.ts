@@ -15,7 +15,23 @@ export function encodeCursor(kind: string, key: ReadonlyArray<string | number>):
   return Buffer.from(JSON.stringify([kind, ...key]), 'utf8').toString('base64url')
 }
 
-export type CursorPart = 'string' | 'number'
+/**
+ * What each part of a cursor must be. The values go into SQL casts (`::timestamptz`, `::uuid`, `::integer`):
+ * a forged cursor must fail here, as a 400, never there as a 500.
+ */
+export type CursorPart = 'string' | 'number' | 'timestamp' | 'uuid' | 'integer'
+
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+const INT32 = 2_147_483_647
+
+const PART_CHECKS: Record<CursorPart, (v: unknown) => boolean> = {
+  string: (v) => typeof v === 'string',
+  number: (v) => typeof v === 'number' && Number.isFinite(v),
+  timestamp: (v) => typeof v === 'string' && ISO_TIMESTAMP.test(v) && Number.isFinite(Date.parse(v)),
+  uuid: (v) => typeof v === 'string' && UUID.test(v),
+  integer: (v) => typeof v === 'number' && Number.isInteger(v) && Math.abs(v) <= INT32,
+}
 
 export function decodeCursor(
   kind: string,
@@ -32,7 +48,8 @@ export function decodeCursor(
   if (!Array.isArray(value) || value[0] !== kind || value.length !== shape.length + 1) throw invalid()
   const key = value.slice(1) as unknown[]
   key.forEach((part, i) => {
-    if (typeof part !== shape[i]) throw invalid()
+    const kindOfPart = shape[i]
+    if (kindOfPart === undefined || !PART_CHECKS[kindOfPart](part)) throw invalid()
   })
   return key as Array<string | number>
 }

@@ -111,12 +111,48 @@ test.each(ROUTES)(
   },
 )
 
-test('the development key has every scope outside production and none in production', async () => {
-  const res = await api.request('GET', '/v1/api-keys', { key: 'dev-admin-key' })
-  expect(res.status).toBe(200)
-  const prod = await another({ NODE_ENV: 'production' })
-  expect((await prod.request('GET', '/v1/stations', { key: 'dev-admin-key' })).status).toBe(401)
-  expect((await prod.request('GET', '/v1/stations', { key: 'read' })).status).toBe(200)
+test('the development key works only in development on a loopback address', async () => {
+  const dev = await another({ NODE_ENV: 'development', HOST: '127.0.0.1' })
+  expect((await dev.request('GET', '/v1/api-keys', { key: 'dev-admin-key' })).status).toBe(200)
+  for (const env of [
+    { NODE_ENV: 'development', HOST: '0.0.0.0' }, // a container, a shared host
+    { NODE_ENV: 'test', HOST: '127.0.0.1' },
+    { NODE_ENV: 'production', HOST: '127.0.0.1' },
+  ]) {
+    const other = await another(env)
+    expect((await other.request('GET', '/v1/stations', { key: 'dev-admin-key' })).status).toBe(401)
+    expect((await other.request('GET', '/v1/stations', { key: 'read' })).status).toBe(200)
+  }
+})
+
+test('an address that keeps presenting bad keys gets 429 before any lookup; good keys elsewhere are not affected', async () => {
+  const throttled = await another({ API_AUTH_FAILURES_MAX: '3', API_AUTH_FAILURE_WINDOW_MS: '60000' })
+  const from = (ip: string, key: string | null) =>
+    throttled.app.inject({
+      method: 'GET',
+      url: '/v1/stations?limit=1',
+      remoteAddress: ip,
+      headers: key === null ? {} : { authorization: `Bearer ${key}` },
+    })
+  const made = `cbk_${'A'.repeat(43)}`
+  expect((await from('203.0.113.7', null)).statusCode).toBe(401)
+  expect((await from('203.0.113.7', 'not-a-key')).statusCode).toBe(401)
+  expect((await from('203.0.113.7', made)).statusCode).toBe(401)
+  const refused = await from('203.0.113.7', throttled.keys.read)
+  expect(refused.statusCode).toBe(429)
+  expect(refused.json()).toMatchObject({ code: 'API_ERR_RATE_LIMITED' })
+  expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0)
+  expect((await from('203.0.113.8', throttled.keys.read)).statusCode).toBe(200)
+})
+
+test('routes declare their scope: a /v1 route without one does not register', async () => {
+  const { requireDeclaredScope } = await import('../../src/entry-points/http/auth.ts')
+  expect(() => requireDeclaredScope({ method: 'GET', url: '/v1/x', handler: () => {} })).toThrow(
+    /declare config.scope/,
+  )
+  expect(() =>
+    requireDeclaredScope({ method: 'GET', url: '/v1/x', handler: () => {}, config: { public: true } }),
+  ).not.toThrow()
 })
 
 test('API keys: created with scopes (shown once), listed without secrets, revoked', async () => {
@@ -223,7 +259,7 @@ test('unknown routes, bad media types, malformed JSON and oversized bodies are p
 test('a bug is a 500 problem that says nothing about it', async () => {
   const broken = await another({})
   await broken.deps.db.destroy() // every query now throws a plain Error
-  const res = await broken.request('GET', '/v1/stations', { key: 'dev-admin-key' })
+  const res = await broken.request('GET', '/v1/stations', { key: 'read' })
   expect(res.status).toBe(500)
   expect(res.json).toEqual({
     type: 'urn:chargebus:problem:internal',
@@ -234,6 +270,21 @@ test('a bug is a 500 problem that says nothing about it', async () => {
     code: 'API_ERR_INTERNAL',
   })
   expect(res.body).not.toMatch(/pool|at .*\.ts/i)
+})
+
+test('CORS: none by default (same origin only)', async () => {
+  const pre = await api.app.inject({
+    method: 'OPTIONS',
+    url: '/v1/stations',
+    headers: { origin: 'https://app.example.com', 'access-control-request-method': 'GET' },
+  })
+  expect(pre.headers['access-control-allow-origin']).toBeUndefined()
+  const get = await api.request('GET', '/v1/stations?limit=1', {
+    key: 'read',
+    headers: { origin: 'https://app.example.com' },
+  })
+  expect(get.status).toBe(200)
+  expect(get.headers['access-control-allow-origin']).toBeUndefined()
 })
 
 test('CORS: preflight and simple requests from configured origins only', async () => {

@@ -153,6 +153,25 @@ test('sessions.csv: the bi.sessions columns of sessions in [from, to), oldest fi
   expect(bad.json.errors.map((e: { name: string }) => e.name).sort()).toEqual(['from', 'to'])
 })
 
+test('CSV cells a station controls come out inert: formulas get a leading apostrophe, numbers stay numbers', async () => {
+  const s = `=${p}F`
+  await aStation(db, s)
+  const formula = "=cmd|'/C calc'!A0"
+  await aSession(db, s, { startedAt: new Date('2026-11-22T08:00:00Z'), idTag: formula })
+  await aSession(db, s, { startedAt: new Date('2026-11-22T09:00:00Z'), idTag: '@SUM(A1)' })
+  await aSession(db, s, { startedAt: new Date('2026-11-22T10:00:00Z'), idTag: '-42' })
+  const res = await api.request(
+    'GET',
+    `/v1/exports/sessions.csv?from=2026-11-22T00:00:00Z&to=2026-11-23T00:00:00Z&station=${encodeURIComponent(s)}`,
+    { key: 'bi' },
+  )
+  expect(res.status).toBe(200)
+  const rows = (res.body as string).trim().split('\n').slice(1)
+  const cells = rows.map((r) => r.split(','))
+  expect(cells.map((c) => c[1])).toEqual([`'${s}`, `'${s}`, `'${s}`])
+  expect(cells.map((c) => c[3])).toEqual([`'${formula}`, "'@SUM(A1)", '-42'])
+})
+
 describe('the bi schema and the bi_reader role', () => {
   let reader: pg.Client
   beforeAll(async () => {

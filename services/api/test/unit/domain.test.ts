@@ -16,7 +16,7 @@ describe('cursors', () => {
   test('round-trip the sort key of their listing', () => {
     const c = encodeCursor('sessions', ['2026-11-20T08:00:00.123456Z', 42])
     expect(c).toMatch(/^[A-Za-z0-9_-]+$/)
-    expect(decodeCursor('sessions', c, ['string', 'number'])).toEqual(['2026-11-20T08:00:00.123456Z', 42])
+    expect(decodeCursor('sessions', c, ['timestamp', 'integer'])).toEqual(['2026-11-20T08:00:00.123456Z', 42])
   })
   test.each([
     ['another listing', encodeCursor('stations', ['x']), ['string', 'number']],
@@ -24,6 +24,20 @@ describe('cursors', () => {
     ['wrong types', encodeCursor('sessions', [1, 'x']), ['string', 'number']],
     ['not base64url', 'a+b/c=', ['string']],
     ['not JSON', Buffer.from('{[').toString('base64url'), ['string']],
+    // Forged parts that would reach a SQL cast: refused here, never a 500.
+    ['a timestamp that is no time', encodeCursor('sessions', ['yesterday', 1]), ['timestamp', 'integer']],
+    [
+      'a timestamp out of range',
+      encodeCursor('sessions', ['2026-13-45T99:00:00Z', 1]),
+      ['timestamp', 'integer'],
+    ],
+    [
+      'an id beyond int4',
+      encodeCursor('sessions', ['2026-11-20T08:00:00Z', 2 ** 40]),
+      ['timestamp', 'integer'],
+    ],
+    ['a fractional id', encodeCursor('sessions', ['2026-11-20T08:00:00Z', 1.5]), ['timestamp', 'integer']],
+    ['a uuid that is not one', encodeCursor('sessions', ['x-y-z']), ['uuid']],
   ] as const)('%s is a validation error naming cursor', (_, cursor, shape) => {
     expect(() => decodeCursor('sessions', cursor, shape)).toThrow(ValidationFailed)
     try {

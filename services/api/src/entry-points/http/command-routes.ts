@@ -43,7 +43,6 @@ export interface CommandRoutesOptions {
 }
 
 const WAIT_POLL_MS = 100
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /**
  * Commands to stations through the durable outbox: `POST /stations/{id}/commands` validates the payload
@@ -223,9 +222,7 @@ export const commandRoutes: FastifyPluginAsyncTypebox<CommandRoutesOptions> = as
       if ((await findCommandTarget(db, stationId)) === undefined) throw new StationNotFound(stationId)
       let after: { at: string; id: string } | undefined
       if (cursor !== undefined) {
-        const [at, id] = decodeCursor('commands', cursor, ['string', 'string']).map(String)
-        if (at === undefined || id === undefined || Number.isNaN(Date.parse(at)) || !UUID.test(id))
-          throw new ValidationFailed([{ name: 'cursor', reason: 'is not a cursor of this listing' }])
+        const [at, id] = decodeCursor('commands', cursor, ['timestamp', 'uuid']) as [string, string]
         after = { at, id }
       }
       const { records, more } = await commands.list({ stationId, limit, status, after })
