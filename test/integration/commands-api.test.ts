@@ -1,4 +1,4 @@
-import type { CommandOperation } from '@chargebus/ocpp'
+import { type CommandOperation, isPrivilegedCommand } from '@chargebus/ocpp'
 import { loadConfig } from '@chargebus/platform'
 import { pino } from 'pino'
 import { buildApp } from '../../services/api/src/app.ts'
@@ -35,6 +35,7 @@ let api: Api
 let contract: ContractChecker
 let writeKey: string
 let readKey: string
+let adminKey: string
 
 async function openApi(namespace: string): Promise<Api> {
   const config = loadConfig(ApiConfig, {
@@ -94,6 +95,7 @@ beforeAll(async () => {
   contract = new ContractChecker((await api.app.inject({ url: '/openapi.json' })).json())
   writeKey = (await issueApiKey(cg.db, { name: 'commands write', scopes: ['write', 'read'] })).key
   readKey = (await issueApiKey(cg.db, { name: 'commands read', scopes: ['read'] })).key
+  adminKey = (await issueApiKey(cg.db, { name: 'commands admin', scopes: ['admin'] })).key
 }, SLOW)
 
 afterAll(async () => {
@@ -154,6 +156,20 @@ describe('bad requests queue nothing', () => {
       readKey,
     )
     expect(res.status).toBe(403)
+    expect(await commandsOf(station)).toEqual([])
+  })
+
+  test.each([
+    ['UpdateFirmware', commandPayloads.UpdateFirmware],
+    ['GetDiagnostics', commandPayloads.GetDiagnostics],
+    ['ChangeConfiguration', { key: 'AuthorizationKey', value: '00112233445566778899aabbccddeeff' }],
+  ])('%s needs the admin scope: 403 with write, nothing queued', async (operation, payload) => {
+    const res = await request('POST', `/v1/stations/${station}/commands`, { operation, payload })
+    expect(res.status).toBe(403)
+    expect(res.json).toMatchObject({
+      code: 'API_ERR_FORBIDDEN',
+      detail: 'this API key lacks the admin scope',
+    })
     expect(await commandsOf(station)).toEqual([])
   })
 
@@ -227,10 +243,14 @@ describe.each([
 
   test(`${ops.length} operations: the station got each once without issues, the API reports its answer`, async () => {
     for (const op of ops) {
-      const res = await request('POST', `/v1/stations/${station}/commands?wait=10s`, {
-        operation: op,
-        payload: commandPayloads[op],
-      })
+      const payload = commandPayloads[op]
+      const key = isPrivilegedCommand(op, payload) ? adminKey : writeKey
+      const res = await request(
+        'POST',
+        `/v1/stations/${station}/commands?wait=10s`,
+        { operation: op, payload },
+        key,
+      )
       expect({ op, status: res.status }).toEqual({ op, status: 200 })
       expect(res.headers.location).toBe(`/v1/commands/${res.json.id}`)
       expect(res.json).toMatchObject({

@@ -1,6 +1,15 @@
 export { commandRefusal } from './commands/capabilities.ts'
 export { COMMAND_OPERATIONS, type CommandOperation, type FeatureProfile } from './commands/operations.ts'
 export { commandPayloadSchemas } from './commands/payload-schemas.ts'
+export {
+  isPrivilegedCommand,
+  isSecretConfigurationKey,
+  MASK,
+  maskCommandPayload,
+  maskCommandResponse,
+  maskUrlPassword,
+  SECRET_CONFIGURATION_KEYS,
+} from './commands/secrets.ts'
 /**
  * @chargebus/ocpp: OCPP 1.5/1.6 over SOAP. Message schemas (TypeBox, generated from the OCA WSDLs), a strict
  * and fast SOAP codec for both directions, SOAP faults, 1.5 <-> 1.6 converters and our own WSDLs.

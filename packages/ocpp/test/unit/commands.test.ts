@@ -4,6 +4,10 @@ import {
   type CommandOperation,
   commandPayloadSchemas,
   commandRefusal,
+  isPrivilegedCommand,
+  MASK,
+  maskCommandPayload,
+  maskCommandResponse,
   ocppServices,
 } from '../../src/index.ts'
 
@@ -51,5 +55,64 @@ describe('commandPayloadSchemas', () => {
     ['RemoteStartTransaction', {}, false],
   ] as const)('%s %j: %s', (operation, payload, valid) => {
     expect(Compile(commandPayloadSchemas[operation as CommandOperation]).Check(payload)).toBe(valid)
+  })
+})
+
+describe('secrets in commands', () => {
+  test.each([
+    [
+      'ChangeConfiguration',
+      { key: 'AuthorizationKey', value: '0123456789abcdef' },
+      { key: 'AuthorizationKey', value: MASK },
+    ],
+    [
+      'ChangeConfiguration',
+      { key: 'authorizationkey', value: 'x' },
+      { key: 'authorizationkey', value: MASK },
+    ],
+    [
+      'ChangeConfiguration',
+      { key: 'HeartbeatInterval', value: '300' },
+      { key: 'HeartbeatInterval', value: '300' },
+    ],
+    [
+      'GetDiagnostics',
+      { location: 'ftp://diag:s3cr%40t@files.example.com:2121/up/' },
+      { location: 'ftp://diag:***@files.example.com:2121/up/' },
+    ],
+    [
+      'UpdateFirmware',
+      { location: 'https://fw.example.com/v2.bin', retrieveDate: 'x' },
+      { location: 'https://fw.example.com/v2.bin', retrieveDate: 'x' },
+    ],
+    ['GetDiagnostics', { location: 'not a url' }, { location: 'not a url' }],
+  ])('%s %j is stored as %j', (operation, payload, masked) => {
+    expect(maskCommandPayload(operation, payload)).toEqual(masked)
+  })
+
+  test('a GetConfiguration answer that reports the AuthorizationKey is stored without it', () => {
+    expect(
+      maskCommandResponse('GetConfiguration', {
+        configurationKey: [
+          { key: 'AuthorizationKey', readonly: false, value: 'secret' },
+          { key: 'HeartbeatInterval', readonly: false, value: '300' },
+        ],
+      }),
+    ).toEqual({
+      configurationKey: [
+        { key: 'AuthorizationKey', readonly: false, value: MASK },
+        { key: 'HeartbeatInterval', readonly: false, value: '300' },
+      ],
+    })
+  })
+
+  test.each([
+    ['UpdateFirmware', {}, true],
+    ['GetDiagnostics', {}, true],
+    ['ChangeConfiguration', { key: 'AuthorizationKey', value: 'x' }, true],
+    ['ChangeConfiguration', { key: 'MeterValueSampleInterval', value: '60' }, false],
+    ['Reset', { type: 'Hard' }, false],
+  ])('%s %j needs more than write: %s', (operation, payload, privileged) => {
+    expect(isPrivilegedCommand(operation, payload)).toBe(privileged)
   })
 })

@@ -3,10 +3,11 @@ import type { Bus } from '@chargebus/bus'
 import { type CommandRecord, type CommandStore, isTerminal } from '@chargebus/command-store'
 import type { Database, Kysely } from '@chargebus/db'
 import { CommandRequested, commandMsgId, type EventData } from '@chargebus/events'
-import { type CommandOperation, commandRefusal } from '@chargebus/ocpp'
+import { type CommandOperation, commandRefusal, isPrivilegedCommand } from '@chargebus/ocpp'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
 import { findCommandTarget } from '../../data-access/command-targets.ts'
+import { hasScope } from '../../domain/api-keys.ts'
 import {
   CommandApiError,
   CommandNotFound,
@@ -15,7 +16,7 @@ import {
   parseWait,
 } from '../../domain/command-errors.ts'
 import { decodeCursor, encodeCursor } from '../../domain/cursor.ts'
-import { StationNotFound, ValidationFailed } from '../../domain/errors.ts'
+import { Forbidden, StationNotFound, ValidationFailed } from '../../domain/errors.ts'
 import { PROBLEM_CONTENT_TYPE, problemType } from '../../domain/problem.ts'
 import { security } from './auth.ts'
 import {
@@ -99,7 +100,8 @@ export const commandRoutes: FastifyPluginAsyncTypebox<CommandRoutesOptions> = as
           'The payload is checked against the operation’s 1.6 request schema (400, nothing queued) and the station’s ' +
           'OCPP version and feature profiles (409, nothing queued). Answers 202 with the queued command, or 200 once it is ' +
           'final (`?wait`, or a retried request whose command finished). One command at a time per station, in order; ' +
-          'commands are sent at most once.',
+          'commands are sent at most once. UpdateFirmware, GetDiagnostics and ChangeConfiguration of AuthorizationKey need ' +
+          'the admin scope (403 with write): they point a station at a file server or set its password.',
         security: security('write'),
         params: StationParams,
         querystring: CommandWaitQuery,
@@ -117,6 +119,8 @@ export const commandRoutes: FastifyPluginAsyncTypebox<CommandRoutesOptions> = as
       if (target === undefined) throw new StationNotFound(stationId)
       const errors = payloadErrors(op, payload)
       if (errors.length > 0) throw new ValidationFailed(errors)
+      if (isPrivilegedCommand(op, payload) && !hasScope(request.principal?.scopes ?? [], 'admin'))
+        throw new Forbidden('admin')
       const refusal = commandRefusal(op, target)
       if (refusal !== undefined) throw new CommandNotSupported(stationId, refusal)
 
