@@ -37,7 +37,7 @@ export interface ApiDeps {
   config: ApiConfig
   logger: Logger
   db: Kysely<Database>
-  bus: Pick<Bus, 'ping' | 'publish' | 'getMessage'>
+  bus: Pick<Bus, 'ping' | 'publish' | 'getMessage' | 'listen'>
   /** The gateway's KV buckets (`ocpp_stations`, `ocpp_id_tags`) the API writes decisions and tags to. */
   kv: { stations: KV; idTags: KV }
   feed: DomainEventFeed
@@ -126,6 +126,10 @@ export async function buildApp(deps: ApiDeps): Promise<ServiceApp> {
         feed: deps.feed,
         heartbeatMs: config.API_SSE_HEARTBEAT_MS,
         maxBufferedBytes: config.API_SSE_MAX_BUFFERED_BYTES,
+        keys: deps.keys,
+        recheckMs: config.API_SSE_KEY_RECHECK_MS,
+        maxStreamsPerKey: config.API_SSE_MAX_STREAMS_PER_KEY,
+        maxStreams: config.API_SSE_MAX_STREAMS,
       })
       await v1.register(exportRoutes, { exporter: deps.exporter })
       await v1.register(commandRoutes, { db, commands: createCommandStore(db), bus, clock })

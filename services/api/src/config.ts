@@ -74,6 +74,25 @@ export const ApiConfig = Type.Object({
     description:
       'Bytes an SSE client may fall behind (unsent output) before its stream is closed; it resumes with Last-Event-ID.',
   }),
+  API_SSE_MAX_STREAMS_PER_KEY: Type.Integer({
+    minimum: 1,
+    maximum: 10_000,
+    default: 5,
+    description: 'Event streams one API key may hold open at once (per instance); one more is 429.',
+  }),
+  API_SSE_MAX_STREAMS: Type.Integer({
+    minimum: 1,
+    maximum: 100_000,
+    default: 1000,
+    description: 'Event streams one instance holds open at once; one more is 503.',
+  }),
+  API_SSE_KEY_RECHECK_MS: Type.Integer({
+    minimum: 100,
+    maximum: 600_000,
+    default: 15_000,
+    description:
+      'How often the key of every open event stream is checked again: a revoked key loses its streams within this (plus API_KEY_CACHE_TTL_MS).',
+  }),
   DATABASE_POOL_SIZE: Type.Integer({
     minimum: 1,
     maximum: 32,

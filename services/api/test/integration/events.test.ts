@@ -7,6 +7,7 @@ import {
   StationRegistered,
 } from '@chargebus/events'
 import { pino } from 'pino'
+import { issueApiKey, revokeApiKey } from '../../src/admin.ts'
 import { expectContractKept, NATS_URL, startTestApi, type TestApi } from '../support/api.ts'
 
 const SLOW = 30_000
@@ -197,6 +198,43 @@ test('sends heartbeat comments while idle', async () => {
   stream.close()
   expect(frames.filter((x) => x.comment === 'heartbeat').length).toBeGreaterThanOrEqual(2)
 })
+
+test('streams are capped per key, and a revoked key loses its open streams', async () => {
+  const capped = await startTestApi({
+    API_SSE_MAX_STREAMS_PER_KEY: '2',
+    API_SSE_KEY_RECHECK_MS: '200',
+    API_KEY_CACHE_TTL_MS: '0',
+  })
+  try {
+    const url = await capped.app.listen({ host: '127.0.0.1', port: 0 })
+    const { key, id } = await issueApiKey(capped.deps.db, { name: 'sse cap', scopes: ['read'] })
+    const open = () =>
+      fetch(`${url}/v1/events`, {
+        headers: { authorization: `Bearer ${key}` },
+        signal: AbortSignal.timeout(10_000),
+      })
+    const [a, b] = await Promise.all([open(), open()])
+    expect([a.status, b.status]).toEqual([200, 200])
+    const third = await open()
+    expect(third.status).toBe(429)
+    expect(await third.json()).toMatchObject({ code: 'API_ERR_RATE_LIMITED' })
+    await revokeApiKey(capped.deps.db, id, new Date())
+    // Both streams end (the server closes them) within a few re-checks.
+    const ended = async (res: Response) => {
+      const reader = (res.body as ReadableStream<Uint8Array>).getReader()
+      let text = ''
+      for (;;) {
+        const { value, done } = await reader.read()
+        if (done) return text
+        text += new TextDecoder().decode(value)
+      }
+    }
+    const texts = await Promise.all([ended(a), ended(b)])
+    for (const t of texts) expect(t).toContain(': the API key was revoked')
+  } finally {
+    await capped.close()
+  }
+}, 20_000)
 
 test('a bad Last-Event-ID is a validation problem', async () => {
   const res = await api.request('GET', '/v1/events', {

@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto'
 import type { Bus } from '@chargebus/bus'
 import { type CommandRecord, type CommandStore, isTerminal } from '@chargebus/command-store'
 import type { Database, Kysely } from '@chargebus/db'
-import { CommandRequested, commandMsgId, type EventData } from '@chargebus/events'
+import {
+  CommandRequested,
+  CommandUpdated,
+  commandMsgId,
+  type EventData,
+  TERMINAL_COMMAND_STATUSES,
+} from '@chargebus/events'
 import { type CommandOperation, commandRefusal, isPrivilegedCommand } from '@chargebus/ocpp'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
@@ -36,14 +42,17 @@ import { readResponses, responses, StationParams } from './schemas.ts'
 export interface CommandRoutesOptions {
   db: Kysely<Database>
   commands: CommandStore
-  /** Publishes to the COMMANDS stream (and reads a stored request back for a retried POST). */
-  bus: Pick<Bus, 'publish' | 'getMessage'>
+  /**
+   * Publishes to the COMMANDS stream, reads a stored request back for a retried POST and hears
+   * `command.updated` live while a request waits (`?wait`).
+   */
+  bus: Pick<Bus, 'publish' | 'getMessage' | 'listen'>
   clock: () => Date
-  /** How often `?wait` looks at the command again. Default 100 ms. */
+  /** How often `?wait` reads the command again when no update was heard (a missed hint). Default 2 s. */
   waitPollMs?: number
 }
 
-const WAIT_POLL_MS = 100
+const WAIT_POLL_MS = 2_000
 
 /**
  * Commands to stations through the durable outbox: `POST /stations/{id}/commands` validates the payload
@@ -73,14 +82,40 @@ export const commandRoutes: FastifyPluginAsyncTypebox<CommandRoutesOptions> = as
   })
 
   /** Polls until the command is final or `ms` passed. */
-  async function waitForFinal(id: string, ms: number): Promise<CommandRecord | undefined> {
+  /**
+   * Until the command is final or `ms` passed: woken by the gateway's `command.updated` for this station
+   * and operation (a live hint, so a slow read still happens now and then), one read per wake-up.
+   */
+  async function waitForFinal(
+    id: string,
+    target: { stationId: string; operation: string },
+    ms: number,
+  ): Promise<CommandRecord | undefined> {
     const deadline = performance.now() + ms
-    let record = await commands.get(id)
-    while (record !== undefined && !isTerminal(record.status) && performance.now() < deadline) {
-      await new Promise((r) => setTimeout(r, Math.min(pollMs, Math.max(deadline - performance.now(), 1))))
-      record = await commands.get(id)
+    let wake: (() => void) | undefined
+    const stopListening = bus.listen(
+      CommandUpdated,
+      { station: target.stationId, operation: target.operation },
+      (u) => {
+        if (u.commandId === id && TERMINAL_COMMAND_STATUSES.includes(u.status)) wake?.()
+      },
+    )
+    try {
+      let record = await commands.get(id)
+      while (record !== undefined && !isTerminal(record.status) && performance.now() < deadline) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, Math.min(pollMs, Math.max(deadline - performance.now(), 1)))
+          wake = () => {
+            clearTimeout(timer)
+            resolve()
+          }
+        })
+        record = await commands.get(id)
+      }
+      return record
+    } finally {
+      stopListening()
     }
-    return record
   }
 
   function answer(reply: FastifyReply, view: CommandView) {
@@ -181,7 +216,10 @@ export const commandRoutes: FastifyPluginAsyncTypebox<CommandRoutesOptions> = as
       }
 
       const wait = parseWait(request.query.wait, MAX_WAIT_MS)
-      const current = wait === undefined ? await commands.get(id) : await waitForFinal(id, wait)
+      const current =
+        wait === undefined
+          ? await commands.get(id)
+          : await waitForFinal(id, { stationId, operation: op }, wait)
       if (current === undefined) throw new CommandNotFound(id)
       return answer(reply, toCommandView(current))
     },

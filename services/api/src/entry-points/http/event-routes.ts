@@ -2,6 +2,9 @@ import { PassThrough } from 'node:stream'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { DomainEventFeed, FeedEvent } from '../../data-access/domain-events.ts'
+import type { KeyAuthenticator } from '../../data-access/key-store.ts'
+import { bearerToken, hasScope } from '../../domain/api-keys.ts'
+import { ApiError } from '../../domain/errors.ts'
 import { security } from './auth.ts'
 import { EventsQuery, responses } from './schemas.ts'
 
@@ -10,6 +13,13 @@ export interface EventRoutesOptions {
   heartbeatMs: number
   /** Unsent bytes a client may fall behind before the API waits for it (and, if it stays stuck, closes). */
   maxBufferedBytes: number
+  /** Re-checks the key of every open stream: a revoked key's streams end within `recheckMs`. */
+  keys: KeyAuthenticator
+  recheckMs: number
+  /** Open streams per API key; one more is 429. */
+  maxStreamsPerKey: number
+  /** Open streams of this instance; one more is 503. */
+  maxStreams: number
 }
 
 /** The SSE frame of one event: `id` is the stream sequence (what Last-Event-ID resumes from). */
@@ -29,10 +39,36 @@ export function formatEvent(e: FeedEvent): string {
  */
 export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async (app, opts) => {
   const open = new Set<() => void>()
+  const perKey = new Map<string, number>()
   // Streams never end by themselves: end them so a shutdown does not wait for clients to leave.
   app.addHook('preClose', async () => {
     for (const stop of open) stop()
   })
+
+  /** Takes a stream slot for `keyId`, or throws the problem that says why not. */
+  function admit(keyId: string): () => void {
+    if (open.size >= opts.maxStreams)
+      throw new ApiError('API_ERR_UNAVAILABLE', 'too many event streams on this instance; retry later', {
+        retryable: true,
+        headers: { 'retry-after': '5' },
+      })
+    const held = perKey.get(keyId) ?? 0
+    if (held >= opts.maxStreamsPerKey)
+      throw new ApiError(
+        'API_ERR_RATE_LIMITED',
+        `this API key has ${held} event streams open already (at most ${opts.maxStreamsPerKey}); close one first`,
+        { headers: { 'retry-after': '5' } },
+      )
+    perKey.set(keyId, held + 1)
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      const left = (perKey.get(keyId) ?? 1) - 1
+      if (left <= 0) perKey.delete(keyId)
+      else perKey.set(keyId, left)
+    }
+  }
 
   app.get(
     '/events',
@@ -65,16 +101,29 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async 
     async (request, reply) => {
       const lastEventId = request.headers['last-event-id']
       const station = request.query.station
-      const subscription = await opts.feed.subscribe({
-        afterSeq: lastEventId === undefined ? undefined : Number(lastEventId),
-      })
+      const principal = request.principal
+      const token = bearerToken(request.headers.authorization)
+      if (principal === null || token === undefined)
+        throw new ApiError('API_ERR_UNAUTHENTICATED', 'no API key')
+      const releaseSlot = admit(principal.keyId)
+      let subscription: Awaited<ReturnType<DomainEventFeed['subscribe']>>
+      try {
+        subscription = await opts.feed.subscribe({
+          afterSeq: lastEventId === undefined ? undefined : Number(lastEventId),
+        })
+      } catch (err) {
+        releaseSlot()
+        throw err
+      }
       const out = new PassThrough()
       let stopped = false
       const stop = () => {
         if (stopped) return
         stopped = true
         open.delete(stop)
+        releaseSlot()
         clearInterval(heartbeat)
+        clearInterval(recheck)
         subscription.stop()
         out.end()
       }
@@ -82,6 +131,17 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async 
       const heartbeat = setInterval(() => {
         if (!out.writableNeedDrain) out.write(': heartbeat\n\n')
       }, opts.heartbeatMs)
+      // A key revoked (or stripped of read) while its stream is open must not keep receiving events.
+      const recheck = setInterval(() => {
+        void opts.keys
+          .authenticate(token)
+          .then((still) => {
+            if (still !== undefined && hasScope(still.scopes, 'read')) return
+            if (!out.writableEnded) out.write(': the API key was revoked\n\n')
+            stop()
+          })
+          .catch((err: unknown) => request.log.warn({ err }, 'could not re-check the key of an event stream'))
+      }, opts.recheckMs)
       request.raw.once('close', stop)
       out.once('close', stop)
       out.write(`retry: 2000\n: connected${lastEventId === undefined ? '' : ` after ${lastEventId}`}\n\n`)
