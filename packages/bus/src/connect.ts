@@ -26,11 +26,12 @@ import { BusHeaders, injectTraceContext } from './headers.ts'
 import { openKv } from './kv.ts'
 import { type ListenFilter, listenTo } from './listen.ts'
 import { createNamespace } from './namespace.ts'
+import { type NatsAccess, natsConnectionOptions } from './nats-access.ts'
 import { createPublisher } from './publisher.ts'
 import { type EnsureStreamsOptions, ensureStreams } from './streams.ts'
 
-export interface BusOptions {
-  servers: string | string[]
+/** Where NATS is and how to log in (`natsAccessFrom(config)`), plus how this bus behaves. */
+export interface BusOptions extends NatsAccess {
   /** Connection name, shown by the server (e.g. the service name). */
   name: string
   /** Isolates streams, subjects and KV buckets (tests, parallel runs). Lowercase; default none. */
@@ -137,7 +138,7 @@ export async function connectBus(opts: BusOptions): Promise<Bus> {
   let jsm: JetStreamManager
   try {
     nc = await connect({
-      servers: opts.servers,
+      ...natsConnectionOptions(opts),
       name: opts.name,
       timeout: opts.connectTimeoutMs ?? 5_000,
       maxReconnectAttempts: -1,

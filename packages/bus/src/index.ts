@@ -26,5 +26,6 @@ export {
 } from './errors.ts'
 export { BusHeaders } from './headers.ts'
 export type { ListenFilter } from './listen.ts'
+export { type NatsAccess, natsAccessFrom, natsConnectionOptions } from './nats-access.ts'
 export type { DeadLetterReason } from './settle.ts'
 export type { EnsureStreamsOptions } from './streams.ts'

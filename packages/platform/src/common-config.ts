@@ -60,12 +60,36 @@ const database = {
 
 const nats = {
   NATS_URL: Type.String({
-    format: 'uri',
-    pattern: '^(nats|tls|ws|wss)://',
-    expected: 'a nats:// URL',
+    pattern: '^(nats|tls)://[^,\\s]+(,\\s*(nats|tls)://[^,\\s]+)*$',
+    expected: 'a nats:// URL, or several comma-separated (the nodes of a cluster)',
     default: 'nats://127.0.0.1:4222',
-    description: 'NATS server with JetStream.',
+    description:
+      'NATS with JetStream; list every node of a cluster (nats://n1:4222,nats://n2:4222,nats://n3:4222). tls:// requires TLS.',
   }),
+  NATS_CREDS_FILE: Type.Optional(
+    Type.String({
+      minLength: 1,
+      expected: 'a file path',
+      description: 'A NATS .creds file (NKey and user JWT): decentralised auth, the production choice.',
+    }),
+  ),
+  NATS_USER: Type.Optional(Type.String({ minLength: 1, description: 'NATS user (with NATS_PASSWORD).' })),
+  NATS_PASSWORD: Type.Optional(Type.String({ minLength: 1, description: 'Password of NATS_USER.' })),
+  NATS_TOKEN: Type.Optional(Type.String({ minLength: 1, description: 'A NATS authorization token.' })),
+  NATS_TLS_CA_FILE: Type.Optional(
+    Type.String({
+      minLength: 1,
+      expected: 'a file path',
+      description:
+        "CA bundle that signed the NATS server's certificate; setting it (or a tls:// URL) turns on TLS.",
+    }),
+  ),
+  NATS_TLS_CERT_FILE: Type.Optional(
+    Type.String({ minLength: 1, expected: 'a file path', description: 'Client certificate for mutual TLS.' }),
+  ),
+  NATS_TLS_KEY_FILE: Type.Optional(
+    Type.String({ minLength: 1, expected: 'a file path', description: 'Key of NATS_TLS_CERT_FILE.' }),
+  ),
   BUS_NAMESPACE: Type.Optional(
     Type.String({
       pattern: '^[a-z][a-z0-9]{0,31}$',

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto'
+import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto'
 import type { PasswordHash } from './records.ts'
 
 const SCRYPT_KEYLEN = 32
@@ -11,23 +11,13 @@ const SCRYPT_KEYLEN = 32
  * await mirrorRegistration(kvs.stations, { stationId: 'CP-1', password: hashPassword('s3cret'), decidedAt: now, source: 'cli' })
  * ```
  */
-export function hashPassword(
-  password: string,
-  algorithm: PasswordHash['algorithm'] = 'scrypt',
-): PasswordHash {
+export function hashPassword(password: string): PasswordHash {
   const salt = randomBytes(16)
   return {
-    algorithm,
+    algorithm: 'scrypt',
     salt: salt.toString('base64'),
-    hash: derive(algorithm, salt, password).toString('base64'),
+    hash: scryptSync(password, salt, SCRYPT_KEYLEN).toString('base64'),
   }
-}
-
-/** Derives the hash of `password` with the record's algorithm and salt. CPU-heavy for scrypt: cache results. */
-export function derive(algorithm: PasswordHash['algorithm'], salt: Buffer, password: string): Buffer {
-  return algorithm === 'scrypt'
-    ? scryptSync(password, salt, SCRYPT_KEYLEN)
-    : createHash('sha256').update(salt).update(password, 'utf8').digest()
 }
 
 /**
@@ -40,7 +30,10 @@ export function derive(algorithm: PasswordHash['algorithm'], salt: Buffer, passw
  * ```
  */
 export function verifyPassword(stored: PasswordHash, password: string): boolean {
+  // A fast hash of a short station password is guessable offline: records of another algorithm never verify
+  // (the station is refused until an operator sets its password again).
+  if (stored.algorithm !== 'scrypt') return false
   const expected = Buffer.from(stored.hash, 'base64')
-  const actual = derive(stored.algorithm, Buffer.from(stored.salt, 'base64'), password)
+  const actual = scryptSync(password, Buffer.from(stored.salt, 'base64'), SCRYPT_KEYLEN)
   return actual.length === expected.length && timingSafeEqual(actual, expected)
 }

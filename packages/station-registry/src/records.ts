@@ -11,7 +11,8 @@ const IsoDateTime = Type.String({ format: 'date-time' })
 export const PasswordHash = Type.Object(
   {
     algorithm: Type.Enum(['scrypt', 'sha256'], {
-      description: 'scrypt (N=16384, r=8, p=1, 32 bytes) or sha256(salt || password).',
+      description:
+        'scrypt (N=16384, r=8, p=1, 32 bytes). sha256(salt || password) records of older versions are read but never verify.',
     }),
     salt: Type.String({ minLength: 1, description: 'base64' }),
     hash: Type.String({ minLength: 1, description: 'base64' }),

@@ -1,4 +1,4 @@
-import { connectBus } from '@chargebus/bus'
+import { connectBus, natsAccessFrom, natsConnectionOptions } from '@chargebus/bus'
 import { createDb } from '@chargebus/db'
 import { systemClock } from '@chargebus/platform'
 import { openKvBuckets } from '@chargebus/station-registry'
@@ -34,10 +34,14 @@ export async function openApiDependencies(
   const namespace = opts.namespace ?? config.BUS_NAMESPACE ?? ''
   const closers: Array<() => Promise<void> | void> = []
   try {
-    const bus = await connectBus({ servers: config.NATS_URL, name: 'api', namespace, logger })
+    const bus = await connectBus({ ...natsAccessFrom(config), name: 'api', namespace, logger })
     closers.push(() => bus.close())
     const kv = await openKvBuckets(bus)
-    const nc = await connect({ servers: config.NATS_URL, name: 'api-events', maxReconnectAttempts: -1 })
+    const nc = await connect({
+      ...natsConnectionOptions(natsAccessFrom(config)),
+      name: 'api-events',
+      maxReconnectAttempts: -1,
+    })
     closers.push(() => nc.drain())
     const db = createDb({
       url: config.DATABASE_URL,

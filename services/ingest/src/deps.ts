@@ -1,4 +1,4 @@
-import { type Bus, connectBus } from '@chargebus/bus'
+import { type Bus, connectBus, natsAccessFrom } from '@chargebus/bus'
 import { createDb, type Database, type Kysely } from '@chargebus/db'
 import { Streams } from '@chargebus/events'
 import { type Clock, systemClock } from '@chargebus/platform'
@@ -41,7 +41,7 @@ export async function openIngestDependencies(
   opts: OpenIngestOptions = {},
 ): Promise<OpenedIngestDependencies> {
   const bus = await connectBus({
-    servers: config.NATS_URL,
+    ...natsAccessFrom(config),
     name: 'ingest',
     namespace: opts.namespace ?? config.BUS_NAMESPACE,
     logger,

@@ -1,4 +1,4 @@
-import { connectBus } from '@chargebus/bus'
+import { connectBus, natsAccessFrom } from '@chargebus/bus'
 import { allocateTransactionIdBlock, createDb } from '@chargebus/db'
 import { Streams } from '@chargebus/events'
 import { type Clock, systemClock } from '@chargebus/platform'
@@ -44,7 +44,7 @@ export async function openGatewayDependencies(
 ): Promise<OpenedDependencies> {
   const clock = opts.clock ?? systemClock
   const bus = await connectBus({
-    servers: config.NATS_URL,
+    ...natsAccessFrom(config),
     name: 'ocpp-gateway',
     namespace: opts.namespace ?? config.BUS_NAMESPACE,
     logger,

@@ -1,5 +1,6 @@
+import { type NatsAccess, natsAccessFrom } from '@chargebus/bus'
 import { InvalidDatabaseUrl, parseDatabaseUrl } from '@chargebus/db'
-import { ConfigError, type Env, loadConfig, maskValue } from '@chargebus/platform'
+import { ConfigError, commonConfig, type Env, loadConfig, maskValue } from '@chargebus/platform'
 import { type Static, Type } from 'typebox'
 
 /** Defaults shared with ARCHITECTURE.md: a developer machine after `pnpm deps:up`. */
@@ -33,4 +34,11 @@ export function loadDatabaseAdminConfig(env: Env): DatabaseAdminConfig {
     throw new ConfigError([{ variable: 'DATABASE_ADMIN_URL', expected: EXPECTED_ADMIN_URL, got }])
   }
   return config
+}
+
+const NatsConfig = Type.Object({ ...commonConfig.nats })
+
+/** How commands that talk to NATS reach it: `NATS_URL` and the credentials and TLS variables of the services. */
+export function loadNatsAccess(env: Env): NatsAccess {
+  return natsAccessFrom(loadConfig(NatsConfig, env))
 }

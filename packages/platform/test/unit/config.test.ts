@@ -190,8 +190,13 @@ describe('commonConfig', () => {
   test.each([
     ['DATABASE_URL', 'mysql://db/x', 'config: DATABASE_URL must be a postgres:// URL (got "mysql://db/x")'],
     ['DATABASE_URL', 'postgresql://u:pw@db/x?sslmode=require', undefined],
-    ['NATS_URL', 'localhost:4222', 'config: NATS_URL must be a nats:// URL (got "localhost:4222")'],
+    [
+      'NATS_URL',
+      'localhost:4222',
+      'config: NATS_URL must be a nats:// URL, or several comma-separated (the nodes of a cluster) (got "localhost:4222")',
+    ],
     ['NATS_URL', 'tls://nats.internal:4222', undefined],
+    ['NATS_URL', 'nats://n1:4222,nats://n2:4222, nats://n3:4222', undefined],
     ['BUS_NAMESPACE', 'stack2', undefined],
     [
       'BUS_NAMESPACE',

@@ -1,6 +1,13 @@
+import { createHash } from 'node:crypto'
 import { fromKvKey, hashPassword, idTagKey, kvKey, verifyPassword } from '../../src/index.ts'
 
 describe('kvKey', () => {
+  test('a sha256 record of an older version never verifies, even with its password', () => {
+    const salt = Buffer.from('salt')
+    const hash = createHash('sha256').update(salt).update('s3cret').digest('base64')
+    expect(verifyPassword({ algorithm: 'sha256', salt: salt.toString('base64'), hash }, 's3cret')).toBe(false)
+  })
+
   test.each([
     ['CP-1', 'CP-1'],
     ['urn:cp:7', 'urn=3Acp=3A7'],

@@ -12,6 +12,7 @@ import {
   toIdTagRecord,
 } from '@chargebus/station-registry'
 import { pino } from 'pino'
+import { loadNatsAccess } from '../config.ts'
 import type { Command, Output } from '../context.ts'
 
 const STATUSES = ['Accepted', 'Blocked', 'Expired', 'Invalid', 'ConcurrentTx'] as const
@@ -45,7 +46,7 @@ case-insensitively. --namespace NAME targets a bus namespace (tests).`,
       throw usageError('TAG must have 1 to 20 characters')
 
     const bus = await connectBus({
-      servers: env.NATS_URL?.trim() || 'nats://127.0.0.1:4222',
+      ...loadNatsAccess(env),
       name: 'chargebus-cli id-tags',
       namespace: values.namespace,
       logger: pino({ level: 'silent' }),

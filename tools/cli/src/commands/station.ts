@@ -9,6 +9,7 @@ import {
   stationRecordValidator,
 } from '@chargebus/station-registry'
 import { pino } from 'pino'
+import { loadNatsAccess } from '../config.ts'
 import type { Command } from '../context.ts'
 
 export const command: Command = {
@@ -38,7 +39,7 @@ and the HTTP Basic password (stored as a scrypt hash) the station must then send
       throw usageError('expected set ID or show ID')
 
     const bus = await connectBus({
-      servers: env.NATS_URL?.trim() || 'nats://127.0.0.1:4222',
+      ...loadNatsAccess(env),
       name: 'chargebus-cli station',
       namespace: values.namespace,
       logger: pino({ level: 'silent' }),
