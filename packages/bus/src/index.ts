@@ -27,4 +27,5 @@ export {
 export { BusHeaders } from './headers.ts'
 export type { ListenFilter } from './listen.ts'
 export type { DeadLetterReason } from './settle.ts'
+export { createSlots, type Slots } from './slots.ts'
 export type { EnsureStreamsOptions } from './streams.ts'
