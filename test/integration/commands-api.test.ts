@@ -10,7 +10,7 @@ import {
   type CommandGateway,
   startCommandGateway,
   uniqueStation,
-} from '../../services/ocpp-gateway/test/support/commands.ts'
+} from '../../services/ocpp-gateway/test/support/command-gateway.ts'
 import { commandPayloads, expectedStatus, v15Operations } from '../support/command-payloads.ts'
 import { type CpServer, freePort, startCpServer } from '../support/cp-server.ts'
 

@@ -1,4 +1,14 @@
-/** A counting semaphore: at most `max` holders; `drained()` resolves when none is held. */
+/**
+ * A counting semaphore: at most `max` holders; `drained()` resolves when none is held. `consume` bounds its
+ * in-flight handlers with it; services use it to bound other work (the gateway's calls to stations).
+ *
+ * ### Examples
+ * ```ts
+ * const slots = createSlots(32)
+ * await slots.acquire()
+ * try { await callStation() } finally { slots.release() }
+ * ```
+ */
 export interface Slots {
   acquire(): Promise<void>
   release(): void

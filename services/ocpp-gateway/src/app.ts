@@ -3,11 +3,11 @@ import { type Clock, createServiceApp, type ServiceApp } from '@chargebus/platfo
 import type { FirstBootRecorder, IdTagRecord, StationRecord } from '@chargebus/station-registry'
 import type { Logger } from 'pino'
 import { Counter, Gauge } from 'prom-client'
+import type { CommandDispatcher } from './commands/command-dispatcher.ts'
 import type { GatewayConfig } from './config.ts'
 import type { KvMirror } from './data-access/kv-mirror.ts'
 import type { StationJournal } from './data-access/station-journal.ts'
 import type { TransactionIdPool } from './data-access/transaction-id-pool.ts'
-import type { CommandDispatcher } from './entry-points/consumers/command-dispatcher.ts'
 import { soapRoutes } from './entry-points/http/soap-routes.ts'
 import { createStationRequestHandler } from './entry-points/http/station-request.ts'
 
@@ -22,7 +22,7 @@ export interface GatewayDeps {
   transactionIds: TransactionIdPool
   journal: StationJournal
   /** The command dispatcher (COMMANDS stream -> stations), when enabled; `main` starts it. */
-  commands?: CommandDispatcher
+  commandDispatcher?: CommandDispatcher
   /** The clock of every time-dependent rule (answers' currentTime, expiry, commands); tests set their own. */
   clock: Clock
 }
@@ -94,14 +94,14 @@ export function buildApp(deps: GatewayDeps): ServiceApp {
     },
   })
 
-  const commands = deps.commands
-  if (commands) {
+  const { commandDispatcher } = deps
+  if (commandDispatcher) {
     new Gauge({
       name: 'ocpp_gateway_commands_held',
       help: 'Commands the dispatcher holds (waiting behind their station or for an unreachable station).',
       registers: [app.metrics],
       collect() {
-        this.set(commands.stats().held)
+        this.set(commandDispatcher.stats().held)
       },
     })
   }
@@ -109,7 +109,7 @@ export function buildApp(deps: GatewayDeps): ServiceApp {
     ...deps,
     requests,
     quirks,
-    ...(commands ? { onStationMessage: commands.noteStationMessage } : {}),
+    ...(commandDispatcher ? { onStationMessage: commandDispatcher.noteStationMessage } : {}),
   })
   app.register(soapRoutes, {
     handle: handler.handle,

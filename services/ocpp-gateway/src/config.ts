@@ -1,6 +1,6 @@
 import { commonConfig } from '@chargebus/platform'
 import { type Static, Type } from 'typebox'
-import { commandsConfig } from './commands-config.ts'
+import { commandConfig } from './commands/command-config.ts'
 
 /**
  * The gateway's environment. Every variable has a default that works on a developer machine
@@ -89,7 +89,7 @@ export const GatewayConfig = Type.Object({
     description:
       'Postgres connections (through pgbouncer): transaction id blocks and the command dispatcher (audit, capabilities, local lists).',
   }),
-  ...commandsConfig,
+  ...commandConfig,
 })
 
 export type GatewayConfig = Static<typeof GatewayConfig>

@@ -1,4 +1,5 @@
 import { connectBus, natsAccessFrom } from '@chargebus/bus'
+import { createCommandStore } from '@chargebus/command-store'
 import { allocateTransactionIdBlock, createDb } from '@chargebus/db'
 import { Streams } from '@chargebus/events'
 import { type Clock, systemClock } from '@chargebus/platform'
@@ -12,7 +13,10 @@ import {
 } from '@chargebus/station-registry'
 import type { Logger } from 'pino'
 import type { GatewayDeps } from './app.ts'
-import { createCommandsDependency } from './commands-deps.ts'
+import { callerSettingsOf, dispatcherSettingsOf } from './commands/command-config.ts'
+import { createCommandDispatcher } from './commands/command-dispatcher.ts'
+import { createStationCaller } from './commands/data-access/station-caller.ts'
+import { createStationFacts } from './commands/data-access/station-facts.ts'
 import type { GatewayConfig } from './config.ts'
 import { jsonDecoder, startKvMirror } from './data-access/kv-mirror.ts'
 import { createStationJournal } from './data-access/station-journal.ts'
@@ -89,17 +93,26 @@ export async function openGatewayDependencies(
       )
     })
 
-    const commands = config.OCPP_COMMANDS_ENABLED
-      ? createCommandsDependency({ config, logger, bus, db, clock })
+    // Not started here: `main` starts it once the app is built (tests start it when they need it).
+    const commandDispatcher = config.OCPP_COMMANDS_ENABLED
+      ? createCommandDispatcher({
+          bus,
+          logger,
+          clock,
+          commands: createCommandStore(db),
+          facts: createStationFacts(db),
+          caller: createStationCaller(callerSettingsOf(config)),
+          settings: dispatcherSettingsOf(config),
+        })
       : undefined
-    if (commands) closers.unshift(() => commands.stop())
+    if (commandDispatcher) closers.unshift(() => commandDispatcher.stop())
 
     return {
       config,
       logger,
       bus,
       clock,
-      ...(commands ? { commands } : {}),
+      ...(commandDispatcher ? { commandDispatcher } : {}),
       stations,
       idTags,
       transactionIds,

@@ -15,9 +15,9 @@ await startService({
   build: async (deps) => {
     const app = buildApp(deps)
     // Commands: consume the COMMANDS stream; on shutdown hand held commands back before the bus closes.
-    await deps.commands?.start()
+    await deps.commandDispatcher?.start()
     app.addHook('preClose', async () => {
-      await deps.commands?.stop()
+      await deps.commandDispatcher?.stop()
     })
     return app
   },

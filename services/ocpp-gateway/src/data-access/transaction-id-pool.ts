@@ -1,21 +1,21 @@
 import type { TransactionIdBlock } from '@chargebus/db'
 import type { Logger } from 'pino'
+import { TransactionIdsExhausted } from '../domain/errors.ts'
 
 /**
  * OCPP transaction ids handed out from blocks reserved in Postgres (`allocateTransactionIdBlock`): unique
  * across replicas and restarts without a database round trip per StartTransaction. When half of the reserve
  * is used, the next block is reserved in the background; while Postgres is down the reserve keeps serving
  * and the refill retries with backoff. In a burst that empties the reserve faster than a block arrives,
- * `next()` waits for the block being reserved (bounded) instead of failing the station.
+ * `reserve()` waits for the block being reserved (bounded) instead of failing the station.
  */
 export interface TransactionIdPool {
-  /** The next id, or undefined when the reserve is empty. Synchronous. */
-  take(): number | undefined
   /**
    * The next id; when the reserve is empty and a block is being reserved, waits for it (at most `waitMs`).
-   * Undefined when no id came in time or Postgres is failing (then nothing is being reserved to wait for).
+   * `TransactionIdsExhausted` (a Receiver fault: the station retries) when no id came in time or Postgres is
+   * failing (then nothing is being reserved to wait for).
    */
-  next(): Promise<number | undefined>
+  reserve(): Promise<number>
   /** Ids left in the reserve. */
   available(): number
   /** Whether the last attempt to reserve a block failed (Postgres unreachable): the reserve is not refilled. */
@@ -33,7 +33,7 @@ export interface TransactionIdPoolOptions {
   /** First retry delay after a failed refill; doubles up to `maxRetryMs`. */
   retryMs?: number
   maxRetryMs?: number
-  /** How long `next()` waits for a block being reserved (default 2000 ms). */
+  /** How long `reserve()` waits for a block being reserved (default 2000 ms). */
   waitMs?: number
   onRefillFailed?: (err: unknown) => void
 }
@@ -79,6 +79,7 @@ export function createTransactionIdPool(opts: TransactionIdPoolOptions): Transac
       })
   }
 
+  /** The next id of the reserve (undefined when empty); reserves the next block when half is used. */
   function take(): number | undefined {
     const block = blocks[0]
     if (block === undefined) {
@@ -94,8 +95,7 @@ export function createTransactionIdPool(opts: TransactionIdPoolOptions): Transac
   }
 
   return {
-    take,
-    async next() {
+    async reserve() {
       const deadline = performance.now() + (opts.waitMs ?? 2000)
       for (;;) {
         const id = take()
@@ -103,7 +103,7 @@ export function createTransactionIdPool(opts: TransactionIdPoolOptions): Transac
         // take() started a refill unless one is pending or a failed one waits for its retry timer
         const pending = refilling
         const left = deadline - performance.now()
-        if (pending === undefined || left <= 0) return undefined
+        if (pending === undefined || left <= 0) throw new TransactionIdsExhausted()
         let timer: NodeJS.Timeout | undefined
         await Promise.race([pending, new Promise((r) => (timer = setTimeout(r, left)))])
         clearTimeout(timer)

@@ -1,9 +1,58 @@
 import { createHash } from 'node:crypto'
-import type { Quirk } from '@chargebus/ocpp'
+import type { StationMessage } from '@chargebus/events'
+import type { DecodedCsRequest, Quirk } from '@chargebus/ocpp'
+import type { StationAnswer, StationRequest16 } from './answer-station-message.ts'
 
 /** Longest `messageId` the event catalog stores; longer MessageIDs are replaced by their hash. */
 const MAX_MESSAGE_ID = 512
 const PRINTABLE = /^[\x21-\x7e]+$/
+
+/** How a station message is told apart from retries of it: `msgId` is its `Nats-Msg-Id`. */
+export interface DedupeKey {
+  msgId: string
+  /** The message's `messageId`: its wsa:MessageID, else (`hashed`) a hash of station and body. */
+  messageId: string
+  hashed: boolean
+}
+
+/**
+ * The journal entry of an answered request (`ocpp.message.received`): the payload as received, its 1.6 form
+ * for 1.5 messages, our 1.6 answer, the station's callback address and the quirk flags: the codec's, the
+ * answer's, `no-message-id` and `unknown-station` (no record and not Accepted), in that order.
+ *
+ * ### Examples
+ * ```ts
+ * journalEntryOf(req, toRequest16(req), answered, dedupeKeyOf(id, req.addressing.messageId, xml), now, false)
+ * // { stationId: 'CP-1', ocppVersion: '1.6', action: 'Heartbeat', messageId: 'urn:uuid:…', response: { currentTime: now }, quirks: [], … }
+ * ```
+ */
+export function journalEntryOf(
+  req: DecodedCsRequest,
+  request16: StationRequest16,
+  answer: StationAnswer,
+  key: DedupeKey,
+  receivedAt: string,
+  unknownStation: boolean,
+): StationMessage {
+  const quirks = req.quirks.map(quirkFlag)
+  for (const f of answer.flags) quirks.push(f)
+  if (key.hashed) quirks.push('no-message-id')
+  if (unknownStation) quirks.push('unknown-station')
+  const message: StationMessage = {
+    stationId: req.chargeBoxIdentity,
+    ocppVersion: req.ocppVersion,
+    action: request16.operation,
+    messageId: key.messageId,
+    receivedAt,
+    payload: req.payload as Record<string, unknown>,
+    response: answer.response as Record<string, unknown>,
+    quirks,
+  }
+  const from = callbackAddressOf(req.addressing)
+  if (from !== undefined) message.from = from
+  if (req.ocppVersion === '1.5') message.normalizedPayload = request16.payload as Record<string, unknown>
+  return message
+}
 
 /**
  * The dedupe identity of a station message. With a wsa:MessageID: the MessageID scoped by station (two stations
@@ -16,11 +65,7 @@ const PRINTABLE = /^[\x21-\x7e]+$/
  * dedupeKeyOf('CP-1', undefined, xml)     // { msgId: 'sha256:…', messageId: 'sha256:…' }
  * ```
  */
-export function dedupeKeyOf(
-  stationId: string,
-  messageId: string | undefined,
-  body: string,
-): { msgId: string; messageId: string; hashed: boolean } {
+export function dedupeKeyOf(stationId: string, messageId: string | undefined, body: string): DedupeKey {
   if (messageId !== undefined && messageId !== '') {
     const id = messageId.length <= MAX_MESSAGE_ID ? messageId : `sha256:${sha256(messageId)}`
     const msgId =

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs'
 import { errorCodeDocGaps } from '@chargebus/errors'
 import { renderConfigTable } from '@chargebus/platform'
 import { configSection, normalizeTables } from '../../../../test/support/readme.ts'
+import { CommandErrorCodes } from '../../src/commands/domain/command-errors.ts'
 import { GatewayConfig } from '../../src/config.ts'
-import { CommandErrorCodes } from '../../src/domain/command-errors.ts'
 import { GatewayErrorCodes } from '../../src/domain/errors.ts'
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')

@@ -1,5 +1,8 @@
-import { parseBasicAuth } from '../../src/domain/basic-auth.ts'
-import { callbackAddressOf, dedupeKeyOf, quirkFlag } from '../../src/domain/journal-entry.ts'
+import { decodeRequest } from '@chargebus/ocpp'
+import type { StationAnswer } from '../../src/domain/answer-station-message.ts'
+import { callbackAddressOf, dedupeKeyOf, journalEntryOf, quirkFlag } from '../../src/domain/journal-entry.ts'
+import { toRequest16 } from '../../src/domain/version-conversion.ts'
+import { type EnvelopeOptions, envelope } from '../support/gateway.ts'
 
 describe('dedupeKeyOf', () => {
   test('MessageID scoped by station', () => {
@@ -42,15 +45,65 @@ test.each([
   expect(callbackAddressOf(addressing)).toBe(expected)
 })
 
-describe('parseBasicAuth', () => {
-  const b64 = (s: string) => Buffer.from(s).toString('base64')
-  test.each([
-    [`Basic ${b64('CP-1:s3cret')}`, { user: 'CP-1', password: 's3cret' }],
-    [`basic ${b64('CP-1:with:colon')}`, { user: 'CP-1', password: 'with:colon' }],
-    [`Basic ${b64('nocolon')}`, undefined],
-    ['Bearer abc', undefined],
-    [undefined, undefined],
-  ])('%j', (header, expected) => {
-    expect(parseBasicAuth(header)).toEqual(expected)
+describe('journalEntryOf', () => {
+  const NOW = '2026-11-26T10:00:00.000Z'
+  const heartbeat: StationAnswer = { response: { currentTime: NOW }, flags: [] }
+
+  /** A request as the codec decodes it, in its 1.6 form, with its dedupe key. */
+  function received(o: EnvelopeOptions) {
+    const { xml, messageId } = envelope(o)
+    const req = decodeRequest(xml)
+    return {
+      req,
+      request16: toRequest16(req),
+      key: dedupeKeyOf(req.chargeBoxIdentity, messageId, xml),
+      messageId,
+    }
+  }
+
+  test('a 1.6 message: as received, our answer, the callback address; no normalized payload', () => {
+    const { req, request16, key, messageId } = received({
+      identity: 'CP-1',
+      body: '<cs:heartbeatRequest/>',
+      from: 'http://10.0.0.1/cp',
+    })
+    expect(journalEntryOf(req, request16, heartbeat, key, NOW, false)).toEqual({
+      stationId: 'CP-1',
+      ocppVersion: '1.6',
+      action: 'Heartbeat',
+      messageId,
+      receivedAt: NOW,
+      from: 'http://10.0.0.1/cp',
+      payload: {},
+      response: { currentTime: NOW },
+      quirks: [],
+    })
+  })
+
+  test('a 1.5 message keeps its payload as received and carries its 1.6 form', () => {
+    const { req, request16, key } = received({
+      version: '1.5',
+      body: '<cs:statusNotificationRequest><cs:connectorId>1</cs:connectorId><cs:status>Occupied</cs:status><cs:errorCode>Mode3Error</cs:errorCode></cs:statusNotificationRequest>',
+    })
+    const entry = journalEntryOf(req, request16, { response: {}, flags: [] }, key, NOW, false)
+    expect(entry.payload).toEqual({ connectorId: 1, status: 'Occupied', errorCode: 'Mode3Error' })
+    expect(entry.normalizedPayload).toEqual({
+      connectorId: 1,
+      status: 'Charging',
+      errorCode: 'EVCommunicationError',
+    })
+  })
+
+  test("quirk flags in order: the codec's, the answer's, no-message-id, unknown-station", () => {
+    const { req, request16, key } = received({ soap: '1.1', messageId: null, body: '<cs:heartbeatRequest/>' })
+    const answered: StationAnswer = { response: { currentTime: NOW }, flags: ['unknown-transaction'] }
+    const entry = journalEntryOf(req, request16, answered, key, NOW, true)
+    expect(entry.quirks).toEqual([
+      'soap11-envelope',
+      'unknown-transaction',
+      'no-message-id',
+      'unknown-station',
+    ])
+    expect(entry.messageId).toMatch(/^sha256:/)
   })
 })

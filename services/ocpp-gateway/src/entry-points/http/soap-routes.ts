@@ -1,8 +1,8 @@
-import { centralSystemWsdl, decodeXmlBody, OcppError, type OcppVersion } from '@chargebus/ocpp'
+import { centralSystemWsdl, decodeXmlBody, type OcppVersion } from '@chargebus/ocpp'
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
-import { BadHttpRequest, BodyTooLarge, UnsupportedMediaType } from '../../domain/errors.ts'
-import { faultReply, type SoapReply, soapVersionOfContentType } from './station-request.ts'
+import { BadHttpRequest } from '../../domain/errors.ts'
+import { faultReply, refusalOf, type SoapReply, soapVersionOfContentType } from './soap-faults.ts'
 
 export interface SoapRoutesOptions {
   handle: (
@@ -63,23 +63,17 @@ export const soapRoutes: FastifyPluginAsync<SoapRoutesOptions> = async (app, opt
 
   // Errors before the handler runs: body too large, unknown media type, unreadable body.
   app.setErrorHandler((err: FastifyError, request, reply) => {
-    const soapVersion = soapVersionOfContentType(request.headers['content-type'])
-    let mapped: Error = err
-    if (err instanceof OcppError)
-      mapped = err // the body's encoding (decodeXmlBody)
-    else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') mapped = new BodyTooLarge(bodyLimitBytes)
-    else if (
-      err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ||
-      err.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH'
-    )
-      mapped =
-        err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
-          ? new UnsupportedMediaType(request.headers['content-type'])
-          : new BadHttpRequest(err.message)
-    else if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500)
-      mapped = new BadHttpRequest(err.message)
+    const contentType = request.headers['content-type']
     opts.onRefused?.()
-    return send(reply, faultReply(mapped, soapVersion, undefined, logger))
+    return send(
+      reply,
+      faultReply(
+        refusalOf(err, contentType, bodyLimitBytes),
+        soapVersionOfContentType(contentType),
+        undefined,
+        logger,
+      ),
+    )
   })
 
   const wsdlCache = new Map<string, string>()

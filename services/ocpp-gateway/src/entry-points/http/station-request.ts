@@ -1,17 +1,5 @@
 import type { StationMessage } from '@chargebus/events'
-import {
-  type CsOperation,
-  type DecodedCsRequest,
-  decodeRequest,
-  encodeFault,
-  encodeResponse,
-  faultForError,
-  fromV16Response,
-  OcppError,
-  type OcppVersion,
-  type SoapVersion,
-  toV16Request,
-} from '@chargebus/ocpp'
+import { type DecodedCsRequest, decodeRequest, encodeResponse, type OcppVersion } from '@chargebus/ocpp'
 import type { Clock } from '@chargebus/platform'
 import {
   type FirstBootRecorder,
@@ -19,7 +7,6 @@ import {
   idTagKey,
   kvKey,
   type StationRecord,
-  verifyPassword,
 } from '@chargebus/station-registry'
 import type { Logger } from 'pino'
 import type { Counter } from 'prom-client'
@@ -33,26 +20,12 @@ import {
   mayAnswer,
   type RegistrationPolicy,
   registrationStatusOf,
-  type StationRequest16,
 } from '../../domain/answer-station-message.ts'
-import { parseBasicAuth } from '../../domain/basic-auth.ts'
-import {
-  GatewayError,
-  IdentityTooLong,
-  StationNotAccepted,
-  StationUnauthorized,
-  TransactionIdsExhausted,
-} from '../../domain/errors.ts'
-import { callbackAddressOf, dedupeKeyOf, quirkFlag } from '../../domain/journal-entry.ts'
-
-/** What the HTTP layer sends back. */
-export interface SoapReply {
-  status: number
-  contentType: string
-  body: string
-  /** Extra response headers (WWW-Authenticate). */
-  headers?: Record<string, string>
-}
+import { IdentityTooLong, StationNotAccepted } from '../../domain/errors.ts'
+import { dedupeKeyOf, journalEntryOf } from '../../domain/journal-entry.ts'
+import { responseInStationVersion, toRequest16 } from '../../domain/version-conversion.ts'
+import { faultReply, type SoapReply, soapVersionOfContentType } from './soap-faults.ts'
+import { createStationAuthenticator } from './station-authentication.ts'
 
 export interface StationRequestDeps {
   config: Pick<
@@ -80,33 +53,26 @@ export interface StationRequestDeps {
   onStationMessage?: (message: StationMessage) => void
 }
 
-export const WWW_AUTHENTICATE = 'Basic realm="OCPP", charset="UTF-8"'
-const AUTH_CACHE_MAX = 10_000
-
-/** SOAP version to answer in before the envelope is read: SOAP 1.1 travels as text/xml. */
-export function soapVersionOfContentType(contentType: string | undefined): SoapVersion {
-  return contentType?.trimStart().toLowerCase().startsWith('text/xml') ? '1.1' : '1.2'
-}
-
 /**
- * The use case of the SOAP edge, free of Fastify: decode -> authenticate -> registration -> in-memory lookups
- * -> answer (pure domain) -> journal (durable before answered) -> encode. Every failure becomes a SOAP fault.
+ * The use case of the SOAP edge, free of Fastify: decode -> authenticate -> registration -> look up the
+ * caches -> answer (pure domain) -> journal (durable before answered) -> encode. Every failure becomes a SOAP
+ * fault (`soap-faults.ts`). The hot path: no Postgres or KV round trip, one await (the PubAck; a
+ * StartTransaction may also wait for a transaction id block).
+ *
+ * ### Examples
+ * ```ts
+ * const { handle } = createStationRequestHandler({ ...deps, requests, quirks })
+ * await handle(xml, { contentType: 'application/soap+xml', authorization: undefined, expectedVersion: '1.6' })
+ * // { status: 200, contentType: 'application/soap+xml; …', body: '<…HeartbeatResponse…>' }
+ * ```
  */
 export function createStationRequestHandler(deps: StationRequestDeps) {
   const { config, stations, idTags, firstBoots, transactionIds, journal, logger, requests } = deps
-  const { clock } = deps
-  // The ISO time of the current millisecond, formatted once per millisecond (many requests share one).
-  let lastMs = Number.NaN
-  let lastIso = ''
-  function nowIso(): string {
-    const now = clock()
-    const ms = now.getTime()
-    if (ms !== lastMs) {
-      lastIso = now.toISOString()
-      lastMs = ms
-    }
-    return lastIso
-  }
+  const nowIso = isoClock(deps.clock)
+  const { authenticate } = createStationAuthenticator({
+    stations,
+    requireBasicAuth: config.OCPP_REQUIRE_BASIC_AUTH,
+  })
   const policy: RegistrationPolicy = {
     mode: config.OCPP_REGISTRATION,
     unknownStationStatus: config.OCPP_UNKNOWN_STATION_STATUS,
@@ -117,31 +83,6 @@ export function createStationRequestHandler(deps: StationRequestDeps) {
       .map((v) => v.trim())
       .filter((v) => v !== ''),
   )
-  // Verifying a scrypt hash costs ~50 ms: remember the verdict per (station, Authorization header).
-  const authVerdicts = new Map<string, boolean>()
-  stations.onChange(() => authVerdicts.clear())
-
-  function authenticate(
-    header: string | undefined,
-    stationId: string,
-    record: StationRecord | undefined,
-  ): void {
-    const password = record?.password
-    if (password === undefined && !config.OCPP_REQUIRE_BASIC_AUTH) return
-    if (header === undefined) throw new StationUnauthorized(stationId, 'HTTP Basic credentials required')
-    const cacheKey = `${stationId}\n${header}`
-    let ok = authVerdicts.get(cacheKey)
-    if (ok === undefined) {
-      const given = parseBasicAuth(header)
-      ok = false
-      if (given !== undefined && given.user === stationId && password !== undefined) {
-        ok = verifyPassword(password, given.password)
-      }
-      if (authVerdicts.size >= AUTH_CACHE_MAX) authVerdicts.clear()
-      authVerdicts.set(cacheKey, ok)
-    }
-    if (!ok) throw new StationUnauthorized(stationId, 'wrong HTTP Basic credentials')
-  }
 
   function count(version: string, action: string, outcome: string): void {
     requests.inc({ version, action, outcome })
@@ -152,25 +93,24 @@ export function createStationRequestHandler(deps: StationRequestDeps) {
     xml: string,
     authorization: string | undefined,
   ): Promise<SoapReply> {
+    // Authenticate: the station is who its credentials say.
     const stationId = req.chargeBoxIdentity
     if (stationId.length > 255) throw new IdentityTooLong(stationId.length)
     const record = stations.get(kvKey(stationId))
     authenticate(authorization, stationId, record)
 
-    const operation = req.operation as CsOperation<'1.6'>
-    const payload16 =
-      req.ocppVersion === '1.5' ? toV16Request(req.operation, req.payload as never) : (req.payload as unknown)
-    const request16 = { operation, payload: payload16 } as StationRequest16
+    // Registration: a station that is not Accepted may only boot.
+    const request16 = toRequest16(req)
+    const { operation } = request16
     const registration = registrationStatusOf(record?.registrationStatus, policy)
     if (!mayAnswer(operation, registration)) throw new StationNotAccepted(stationId, registration)
 
+    // Look up the caches: the id tag from memory, a transaction id from the reserve.
     const tag = idTagOf(request16)
     const idTag = tag === undefined ? undefined : idTags.get(idTagKey(tag))
-    let transactionId: number | undefined
-    if (operation === 'StartTransaction') {
-      transactionId = await transactionIds.next()
-      if (transactionId === undefined) throw new TransactionIdsExhausted()
-    }
+    const transactionId = operation === 'StartTransaction' ? await transactionIds.reserve() : undefined
+
+    // Answer: pure, written once against 1.6.
     const now = nowIso()
     const answered = answerStationMessage(request16, {
       now,
@@ -183,28 +123,13 @@ export function createStationRequestHandler(deps: StationRequestDeps) {
       knownVendorIds,
     })
 
+    // Journal: stored durably before the station is answered; a retry is answered as the first time, except
+    // Heartbeat, whose only content is the time, which must be now.
     const key = dedupeKeyOf(stationId, req.addressing.messageId, xml)
-    const quirks = req.quirks.map(quirkFlag)
-    for (const f of answered.flags) quirks.push(f)
-    if (key.hashed) quirks.push('no-message-id')
-    if (record === undefined && registration !== 'Accepted') quirks.push('unknown-station')
-    const message: StationMessage = {
-      stationId,
-      ocppVersion: req.ocppVersion,
-      action: operation,
-      messageId: key.messageId,
-      receivedAt: now,
-      payload: req.payload as Record<string, unknown>,
-      response: answered.response as Record<string, unknown>,
-      quirks,
-    }
-    const from = callbackAddressOf(req.addressing)
-    if (from !== undefined) message.from = from
-    if (req.ocppVersion === '1.5') message.normalizedPayload = payload16 as Record<string, unknown>
-
+    const unknownStation = record === undefined && registration !== 'Accepted'
+    const message = journalEntryOf(req, request16, answered, key, now, unknownStation)
     const receipt = await journal.record(message, key.msgId)
     deps.onStationMessage?.(message)
-    // A retry is answered as the first time; Heartbeat's only content is the time, which must be now.
     const response16 =
       receipt.duplicate && operation !== 'Heartbeat' && receipt.response !== undefined
         ? receipt.response
@@ -212,13 +137,12 @@ export function createStationRequestHandler(deps: StationRequestDeps) {
     if (operation === 'BootNotification' && record === undefined && !receipt.duplicate)
       firstBoots.recordFirstBoot(stationId, registration, now)
 
+    // Encode, in the station's version, as a reply to its MessageID.
     const encoded = encodeResponse({
       soapVersion: req.soapVersion,
       ocppVersion: req.ocppVersion,
       operation: req.operation,
-      payload: (req.ocppVersion === '1.5'
-        ? fromV16Response(req.operation, response16 as never)
-        : response16) as never,
+      payload: responseInStationVersion(req, response16) as never,
       relatesTo: req.addressing.messageId,
     })
     count(req.ocppVersion, operation, receipt.duplicate ? 'duplicate' : 'answered')
@@ -263,35 +187,17 @@ export function createStationRequestHandler(deps: StationRequestDeps) {
   return { handle }
 }
 
-/**
- * A SOAP fault for any error: ours (`GatewayError`) and the codec's (`OcppError`) name what is wrong; anything
- * else is a bug, logged here and answered as a bare Receiver/InternalError.
- */
-export function faultReply(
-  err: unknown,
-  soapVersion: SoapVersion,
-  relatesTo: string | undefined,
-  logger: Logger,
-  context: Record<string, unknown> = {},
-): SoapReply {
-  let fault: ReturnType<typeof faultForError>
-  let status: number | undefined
-  if (err instanceof GatewayError) {
-    fault = { code: err.fault.code, subcode: err.fault.subcode, reason: err.message }
-    status = err.status
-    if (err.fault.code === 'Receiver') logger.warn({ err, ...context }, 'station request failed')
-    else logger.debug({ err, ...context }, 'station request refused')
-  } else {
-    if (err instanceof OcppError) logger.debug({ err, ...context }, 'station request refused')
-    else logger.error({ err, ...context }, 'station request failed (bug)')
-    fault = faultForError(err)
+/** The ISO time of the current millisecond, formatted once per millisecond (many requests share one). */
+function isoClock(clock: Clock): () => string {
+  let lastMs = Number.NaN
+  let lastIso = ''
+  return () => {
+    const now = clock()
+    const ms = now.getTime()
+    if (ms !== lastMs) {
+      lastIso = now.toISOString()
+      lastMs = ms
+    }
+    return lastIso
   }
-  const encoded = encodeFault({ soapVersion, relatesTo, ...fault })
-  const reply: SoapReply = {
-    status: status ?? encoded.httpStatus,
-    contentType: encoded.contentType,
-    body: encoded.body,
-  }
-  if (status === 401) reply.headers = { 'www-authenticate': WWW_AUTHENTICATE }
-  return reply
 }

@@ -3,7 +3,7 @@ import type { CommandRow } from '@chargebus/db'
 import { type CommandOperation, decodeCpRequest, encodeCpResponse } from '@chargebus/ocpp'
 import { commandPayloads, expectedStatus, v15Operations } from '../../../../test/support/command-payloads.ts'
 import { type CpServer, startCpServer } from '../../../../test/support/cp-server.ts'
-import { type CommandGateway, startCommandGateway, uniqueStation } from '../support/commands.ts'
+import { type CommandGateway, startCommandGateway, uniqueStation } from '../support/command-gateway.ts'
 
 /*
  * Every ChargePointService operation of OCPP 1.6 (19) and 1.5 (15) through the durable outbox, sent to the

@@ -4,7 +4,7 @@ import {
   type CommandGateway,
   startCommandGateway,
   uniqueStation,
-} from '../support/commands.ts'
+} from '../support/command-gateway.ts'
 import { envelope, startTestGateway } from '../support/gateway.ts'
 
 /*

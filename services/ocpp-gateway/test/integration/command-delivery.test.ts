@@ -8,7 +8,7 @@ import {
   type CommandGateway,
   startCommandGateway,
   uniqueStation,
-} from '../support/commands.ts'
+} from '../support/command-gateway.ts'
 import { envelope, startTestGateway, type TestGateway } from '../support/gateway.ts'
 
 /*

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import type { CommandRow, Database, Kysely } from '@chargebus/db'
 import { CommandRequested, type CommandUpdated, commandMsgId, type EventData } from '@chargebus/events'
 import { testDb } from '../../../../test/support/database.ts'
-import type { CommandDispatcher } from '../../src/entry-points/consumers/command-dispatcher.ts'
+import type { CommandDispatcher } from '../../src/commands/command-dispatcher.ts'
 import { envelope, openAdmin, startTestGateway, type TestGateway } from './gateway.ts'
 
 /*
@@ -66,7 +66,7 @@ export async function startCommandGateway(
   opts: { namespace?: string } = {},
 ): Promise<CommandGateway> {
   const gw = await startTestGateway({ ...COMMAND_TEST_ENV, ...env }, opts)
-  const dispatcher = gw.deps.commands
+  const dispatcher = gw.deps.commandDispatcher
   if (dispatcher === undefined)
     throw new Error('the gateway has no command dispatcher (OCPP_COMMANDS_ENABLED)')
   await dispatcher.start()

@@ -65,6 +65,13 @@ export class CommandError extends AppError {
   }
 }
 
+/** A command whose expiry passed before it could be sent (while it waited, or right before sending). */
+export class CommandExpired extends CommandError {
+  constructor(expiresAt: Date | null) {
+    super('COMMAND_ERR_EXPIRED', `expired at ${expiresAt?.toISOString() ?? '?'} before it could be sent`)
+  }
+}
+
 /** Thrown to the bus on shutdown so the command message is nak'ed, not acked: the next process takes it. */
 export class DispatcherStopping extends CommandError {
   constructor() {

@@ -1,7 +1,10 @@
+import type { OcppVersion } from '@chargebus/ocpp'
 import { Type } from 'typebox'
+import type { GatewayConfig } from '../config.ts'
+import type { DispatcherSettings } from './command-dispatcher.ts'
 
 /** The command dispatcher's variables (part of `GatewayConfig`). */
-export const commandsConfig = {
+export const commandConfig = {
   OCPP_COMMANDS_ENABLED: Type.Boolean({
     default: true,
     description:
@@ -86,4 +89,51 @@ export const commandsConfig = {
         'Upload location for GetDiagnostics commands that give none (e.g. ftp://user:pass@ftp.example.com/diagnostics/{station}/).',
     }),
   ),
+}
+
+/**
+ * The dispatcher's settings from the environment.
+ *
+ * ### Examples
+ * ```ts
+ * dispatcherSettingsOf(config).retryScheduleMs // [1000, 2000, 5000, 15000, 30000, 60000]
+ * ```
+ */
+export function dispatcherSettingsOf(config: GatewayConfig): DispatcherSettings {
+  return {
+    concurrency: config.OCPP_COMMAND_CONCURRENCY,
+    maxPending: config.OCPP_COMMAND_MAX_PENDING,
+    retryScheduleMs: config.OCPP_COMMAND_RETRY_MS.split(',').map((v) => Number(v.trim())),
+    defaultTtlMs: config.OCPP_COMMAND_DEFAULT_TTL_S * 1000,
+    ackWaitMs: config.OCPP_COMMAND_ACK_WAIT_MS,
+    orderStaleMs: config.OCPP_COMMAND_ORDER_STALE_S * 1000,
+    capabilitiesDelayMs: config.OCPP_CAPABILITIES_DELAY_MS,
+    capabilitiesMaxAgeMs: config.OCPP_CAPABILITIES_MAX_AGE_S * 1000,
+    diagnosticsLocation: config.OCPP_DIAGNOSTICS_LOCATION,
+  }
+}
+
+/**
+ * How the station caller reaches stations: our CentralSystemService address for wsa:From
+ * (OCPP_CENTRAL_SYSTEM_URL, else OCPP_PUBLIC_URL, else http://HOST:PORT, plus `/ocpp/<version>`) and the
+ * timeout of a call.
+ *
+ * ### Examples
+ * ```ts
+ * callerSettingsOf(config).centralSystemUrl('1.6') // 'https://cs.example.com/ocpp/1.6'
+ * ```
+ */
+export function callerSettingsOf(config: GatewayConfig): {
+  centralSystemUrl: (version: OcppVersion) => string
+  timeoutMs: number
+} {
+  const base = (
+    config.OCPP_CENTRAL_SYSTEM_URL ??
+    config.OCPP_PUBLIC_URL ??
+    `http://${config.HOST}:${config.PORT}`
+  ).replace(/\/+$/, '')
+  return {
+    centralSystemUrl: (version) => `${base}/ocpp/${version}`,
+    timeoutMs: config.OCPP_COMMAND_TIMEOUT_MS,
+  }
 }

@@ -1,7 +1,8 @@
 import type { Database, Kysely } from '@chargebus/db'
 import { sql } from '@chargebus/db'
 import type { OcppVersion } from '@chargebus/ocpp'
-import type { IdTagSource, LearnedConfiguration, LocalListEntry } from '../domain/commands.ts'
+import type { LearnedConfiguration } from '../domain/capabilities.ts'
+import type { IdTagSource, LocalList, LocalListEntry } from '../domain/local-list.ts'
 
 /**
  * What the dispatcher knows about stations besides their commands: where they are (as ingest recorded them),
@@ -24,9 +25,8 @@ export interface StationFacts {
     commandId: string,
     at: Date,
   ): Promise<void>
-  loadLocalList(
-    stationId: string,
-  ): Promise<{ version: number; entries: Record<string, LocalListEntry> } | undefined>
+  /** The local list the station accepted last. */
+  loadLocalList(stationId: string): Promise<LocalList | undefined>
   saveLocalList(
     stationId: string,
     version: number,

@@ -1,0 +1,96 @@
+import type { CommandStatus } from '@chargebus/events'
+
+/*
+ * Pure rules of delivering a command: what a station's answer means, when a command is too old to send, when
+ * its expiry timer fires, how long to wait before the next attempt, where a redelivered command goes in its
+ * station's queue and when a waiting command's row needs touching. No I/O, no clock: callers pass `now`.
+ */
+
+/** Answers that mean the station will do (or did) what was asked. */
+const POSITIVE = new Set(['Accepted', 'Scheduled', 'RebootRequired', 'Unlocked'])
+
+/** setTimeout's largest delay; a longer one fires at once. */
+const MAX_TIMER_MS = 2_147_483_647
+
+/**
+ * `accepted` or `rejected` from a station's (1.6 form) answer: operations whose answer has a `status` are
+ * accepted for Accepted, Scheduled (ChangeAvailability), RebootRequired (ChangeConfiguration) and Unlocked
+ * (UnlockConnector), rejected otherwise; answers without a status (GetConfiguration, GetDiagnostics,
+ * GetLocalListVersion, UpdateFirmware) are accepted.
+ *
+ * ### Examples
+ * ```ts
+ * outcomeOf({ status: 'Rejected' }) // 'rejected'
+ * outcomeOf({ fileName: 'diag.zip' }) // 'accepted'
+ * ```
+ */
+export function outcomeOf(
+  response: Record<string, unknown>,
+): Extract<CommandStatus, 'accepted' | 'rejected'> {
+  const status = response.status
+  if (typeof status !== 'string') return 'accepted'
+  return POSITIVE.has(status) ? 'accepted' : 'rejected'
+}
+
+/** Whether a command must no longer be sent at `now`. */
+export function isExpired(expiresAt: string | Date | null | undefined, now: Date): boolean {
+  if (expiresAt === null || expiresAt === undefined) return false
+  return new Date(expiresAt).getTime() <= now.getTime()
+}
+
+/**
+ * The delay of a waiting command's expiry timer: until `expiresAt`, at once when it has passed, and never
+ * beyond what setTimeout can wait (it would fire at once).
+ *
+ * ### Examples
+ * ```ts
+ * expiryTimerMs(new Date('2026-01-01T00:00:05Z'), new Date('2026-01-01T00:00:00Z')) // 5000
+ * ```
+ */
+export function expiryTimerMs(expiresAt: Date, now: Date): number {
+  return Math.min(Math.max(expiresAt.getTime() - now.getTime(), 0), MAX_TIMER_MS)
+}
+
+/**
+ * Delay before delivery attempt `attempt + 1` to an unreachable station (attempt 1 = first failure): the
+ * schedule's entry, the last one repeating. A message from the station cuts the wait short.
+ */
+export function retryDelayMs(attempt: number, schedule: readonly number[]): number {
+  if (schedule.length === 0) return 0
+  const i = Math.min(Math.max(attempt, 1), schedule.length) - 1
+  return schedule[i] ?? 0
+}
+
+/**
+ * Where a command with stream sequence `seq` goes in its station's queue (sorted by sequence): after every
+ * command that is not newer, so redeliveries that arrive out of order still go out in stream order.
+ *
+ * ### Examples
+ * ```ts
+ * streamOrderIndex([{ seq: 3 }, { seq: 7 }], 5) // 1
+ * ```
+ */
+export function streamOrderIndex(queue: ReadonlyArray<{ readonly seq: number }>, seq: number): number {
+  let at = queue.length
+  while (at > 0 && (queue[at - 1]?.seq ?? 0) > seq) at--
+  return at
+}
+
+/**
+ * Whether a waiting command's row was touched recently enough, for the same reason, to skip touching it
+ * again: a third of `orderStaleMs` keeps it fresh for other dispatchers' ordering guard without a write per
+ * poll.
+ */
+export function isWaitingNoteFresh(
+  last: { touchedAtMs: number; errorCode: string | null },
+  code: string,
+  nowMs: number,
+  orderStaleMs: number,
+): boolean {
+  return nowMs - last.touchedAtMs < orderStaleMs / 3 && last.errorCode === code
+}
+
+/** Fills `{station}` in an upload location template (URL-encoded). */
+export function uploadLocationFor(template: string, stationId: string): string {
+  return template.replaceAll('{station}', encodeURIComponent(stationId))
+}
