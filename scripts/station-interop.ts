@@ -232,7 +232,7 @@ async function main(): Promise<number> {
   try {
     await waitReady(stack, 45_000)
     const seeded = await exec(process.execPath, [
-      join(root, 'packages', 'cli', 'src', 'main.ts'),
+      join(root, 'tools', 'cli', 'src', 'main.ts'),
       'id-tags',
       'add',
       tag,
