@@ -27,8 +27,9 @@ import { jetstreamManager } from '@nats-io/jetstream'
 import { connect } from '@nats-io/transport-node'
 import { buildApp } from '../../services/ingest/src/app.ts'
 import { IngestConfig } from '../../services/ingest/src/config.ts'
+import { type SampleRow, sampleRow } from '../../services/ingest/src/data-access/batch-store.ts'
 import { openIngestDependencies } from '../../services/ingest/src/deps.ts'
-import { type SampleRow, sampleRows } from '../../services/ingest/src/domain/meter-values.ts'
+import { meterSamples } from '../../services/ingest/src/domain/batch/meter-sample.ts'
 
 const { values: args } = parseArgs({
   options: {
@@ -192,14 +193,14 @@ async function round(index: number) {
     await sql`truncate meter_values`.execute(monitor)
     const rows: SampleRow[] = messages.flatMap((m) => {
       const p = m.payload as { connectorId: number; transactionId: number; meterValue: never[] }
-      return sampleRows(p.meterValue, {
+      return meterSamples(p.meterValue, {
         stationId: m.stationId,
         connectorId: p.connectorId,
         transactionId: p.transactionId,
         receivedAt: m.receivedAt,
         sourceAction: 'MeterValues',
         messageId: m.messageId,
-      })
+      }).map(sampleRow)
     })
     const plain = createDb({
       url: withDatabaseName(POOLED_URL, dbName),

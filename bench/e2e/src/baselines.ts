@@ -15,7 +15,8 @@ import { Streams } from '@chargebus/events'
 import { jetstream } from '@nats-io/jetstream'
 import { connect } from '@nats-io/transport-node'
 import type { Logger } from 'pino'
-import { type SampleRow, sampleRows } from '../../../services/ingest/src/domain/meter-values.ts'
+import { type SampleRow, sampleRow } from '../../../services/ingest/src/data-access/batch-store.ts'
+import { meterSamples } from '../../../services/ingest/src/domain/batch/meter-sample.ts'
 import { runLoad } from '../../gateway/src/load.ts'
 import { wrkTemplateFile } from '../../gateway/src/messages.ts'
 import { CLK_TCK, stopProcess, treeCpuTicks, waitForHttp } from '../../gateway/src/processes.ts'
@@ -149,7 +150,7 @@ export interface InsertBaseline {
   batch: number
 }
 
-/** The rows ingest derives from the stored messages (its own `sampleRows`), in stream order. */
+/** The rows ingest derives from the stored messages (its own `meterSamples` and `sampleRow`), in stream order. */
 export function meterRowsOf(messages: readonly StoredMessage[]): SampleRow[] {
   return messages.flatMap((m) => {
     if (m.meterRows === 0) return []
@@ -160,7 +161,7 @@ export function meterRowsOf(messages: readonly StoredMessage[]): SampleRow[] {
       transactionData?: never[]
     }
     const action = m.action === 'MeterValues' ? 'MeterValues' : 'StopTransaction'
-    return sampleRows((action === 'MeterValues' ? p.meterValue : p.transactionData) ?? [], {
+    const samples = meterSamples((action === 'MeterValues' ? p.meterValue : p.transactionData) ?? [], {
       stationId: m.stationId,
       // ingest takes a stop's connector from its transaction: the simulator's stations have connector 1
       connectorId: p.connectorId ?? 1,
@@ -169,6 +170,7 @@ export function meterRowsOf(messages: readonly StoredMessage[]): SampleRow[] {
       sourceAction: action,
       messageId: m.messageId,
     })
+    return samples.map(sampleRow)
   })
 }
 

@@ -30,6 +30,13 @@ interface ConsumeCommon<E extends AnyEventDefinition> {
   ackWaitMs?: number
   /** Unacked messages across all instances of the durable. Default 1000. */
   maxAckPending?: number
+  /**
+   * Whether retrying can help a message whose handler failed with `err`; when not, it is dead-lettered at
+   * once (reason `non-retryable`). Default: an `AppError`'s `retryable`, true for any other error.
+   */
+  isRetryable?: (err: unknown) => boolean
+  /** Called once a dead-letter record is stored and its message terminated (metrics); must not throw. */
+  onDeadLetter?: (record: DeadLetterRecord) => void
 }
 
 /** One message at a time per in-flight slot. */
@@ -46,6 +53,32 @@ export interface BatchConsumeOptions<E extends AnyEventDefinition> extends Consu
   batchSize?: number
   /** Default 50 ms. */
   batchWaitMs?: number
+  /**
+   * When a batch of several messages fails, hand each message to `batchHandler` again on its own and settle
+   * it on its own, so one poison message does not hold back the others. Off by default: the whole batch is
+   * then retried, whatever the error.
+   *
+   * ### Examples
+   * ```ts
+   * await bus.consume({
+   *   stream: Streams.OCPP_IN, durable: 'ingest', events: OcppMessageReceived,
+   *   batchHandler: writeInOneTransaction,
+   *   isolateFailures: { isInfrastructureError: (err) => err instanceof DatabaseUnavailable },
+   * })
+   * ```
+   */
+  isolateFailures?: FailureIsolation
+  /** Called when `batchHandler` fails for a batch as it was delivered, before it is isolated or retried (metrics); must not throw. */
+  onBatchFailure?: (err: unknown, size: number) => void
+}
+
+/** How a batch consumer tells an outage from a failing message (see `BatchConsumeOptions.isolateFailures`). */
+export interface FailureIsolation {
+  /**
+   * Whether `err` says the infrastructure is down (a database or network unreachable): every message would
+   * fail alike, so the batch, or what is left of it, is redelivered as a whole instead of tried one by one.
+   */
+  isInfrastructureError: (err: unknown) => boolean
 }
 
 export type ConsumeOptions<E extends AnyEventDefinition> = SingleConsumeOptions<E> | BatchConsumeOptions<E>
@@ -85,6 +118,7 @@ export async function startConsumer<E extends AnyEventDefinition>(
   const policy: RetryPolicy = {
     maxDeliver: opts.maxDeliver ?? 5,
     backoffMs: opts.backoffMs ?? DEFAULT_BACKOFF,
+    ...(opts.isRetryable ? { isRetryable: opts.isRetryable } : {}),
   }
   validate(opts, events, batchMode, batchSize, maxInFlight, policy)
 
@@ -145,6 +179,7 @@ export async function startConsumer<E extends AnyEventDefinition>(
     }
     msg.term()
     log.error({ ...fields, reason: settlement.reason }, 'message dead-lettered')
+    opts.onDeadLetter?.(record)
   }
 
   async function handleOne(msg: JsMsg): Promise<void> {
@@ -170,6 +205,10 @@ export async function startConsumer<E extends AnyEventDefinition>(
     )
   }
 
+  /** A decoded message of a batch, waiting for the handler's verdict. */
+  type Ready = { msg: JsMsg; subject: string; event: ReceivedEvent<E> }
+  const batchOptions = opts as BatchConsumeOptions<E>
+
   async function handleBatch(batch: JsMsg[]): Promise<void> {
     const links: Link[] = []
     for (const msg of batch) {
@@ -187,7 +226,7 @@ export async function startConsumer<E extends AnyEventDefinition>(
     })
     await context
       .with(trace.setSpan(context.active(), span), async () => {
-        const ready: { msg: JsMsg; subject: string; event: ReceivedEvent<E> }[] = []
+        const ready: Ready[] = []
         for (const msg of batch) {
           const subject = ns.logicalSubject(msg.subject)
           try {
@@ -200,17 +239,40 @@ export async function startConsumer<E extends AnyEventDefinition>(
         }
         if (ready.length === 0) return
         try {
-          await (opts as BatchConsumeOptions<E>).batchHandler(ready.map((r) => r.event))
+          await batchOptions.batchHandler(ready.map((r) => r.event))
           for (const r of ready) r.msg.ack()
         } catch (err) {
           recordError(span, err)
+          batchOptions.onBatchFailure?.(err, ready.length)
+          const isolation = batchOptions.isolateFailures
+          if (ready.length > 1 && isolation && !isolation.isInfrastructureError(err)) {
+            log.warn({ err, size: ready.length }, 'batch failed; retrying its messages one by one')
+            await isolate(ready, isolation)
+            return
+          }
           // With several messages the bus cannot tell which one failed the batch: each is retried (and
           // dead-lettered once out of deliveries), whatever the error says about retrying.
-          const scope = ready.length === 1 ? 'message' : 'batch'
-          await Promise.all(ready.map((r) => fail(r.msg, r.subject, err, scope)))
+          await failAll(ready, err, ready.length === 1 ? 'message' : 'batch')
         }
       })
       .finally(() => span.end())
+  }
+
+  /** Each message alone through the batch handler, settled on its own; an outage hands back the rest. */
+  async function isolate(ready: readonly Ready[], isolation: FailureIsolation): Promise<void> {
+    for (const [i, r] of ready.entries()) {
+      try {
+        await batchOptions.batchHandler([r.event])
+        r.msg.ack()
+      } catch (err) {
+        if (isolation.isInfrastructureError(err)) return failAll(ready.slice(i), err, 'batch')
+        await fail(r.msg, r.subject, err)
+      }
+    }
+  }
+
+  async function failAll(ready: readonly Ready[], err: unknown, scope: FailureScope): Promise<void> {
+    await Promise.all(ready.map((r) => fail(r.msg, r.subject, err, scope)))
   }
 
   let stopping = false
@@ -286,6 +348,10 @@ function validate<E extends AnyEventDefinition>(
 ): void {
   const single = 'handler' in opts && typeof opts.handler === 'function'
   if (single === batchMode) throw new InvalidBusOptionsError('give exactly one of handler and batchHandler')
+  const isolation = (opts as BatchConsumeOptions<E>).isolateFailures
+  if (isolation !== undefined && (single || typeof isolation.isInfrastructureError !== 'function')) {
+    throw new InvalidBusOptionsError('isolateFailures needs batch mode and an isInfrastructureError function')
+  }
   if (events.length === 0) throw new InvalidBusOptionsError('events must name at least one event')
   for (const e of events) {
     if (e.stream.name !== opts.stream.name) {

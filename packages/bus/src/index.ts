@@ -4,6 +4,7 @@ export type {
   BatchConsumeOptions,
   ConsumeOptions,
   Consumption,
+  FailureIsolation,
   SingleConsumeOptions,
 } from './consume.ts'
 export type { ConsumerBacklog, ConsumerDefinition } from './consumer-setup.ts'

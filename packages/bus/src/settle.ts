@@ -14,16 +14,23 @@ export interface RetryPolicy {
   maxDeliver: number
   /** Redelivery delay after the n-th failed delivery; the last entry repeats. */
   backoffMs: readonly number[]
+  /** Whether retrying can help after `err`. Default: `isRetryableByDefault`. */
+  isRetryable?: (err: unknown) => boolean
+}
+
+/** An `AppError` says whether it is retryable; any other error may be an outage, so it is retried. */
+function isRetryableByDefault(err: unknown): boolean {
+  return !(err instanceof AppError) || err.retryable
 }
 
 /** `batch`: the error came from a handler given several messages, so it is not about this one. */
 export type FailureScope = 'message' | 'batch'
 
 /**
- * Pure decision after a failed delivery. Schema-invalid, unknown and non-retryable `AppError`s go to the
- * dead letters at once; anything else (retryable `AppError`s and unknown errors, which may be bugs
- * or outages) is retried with backoff until `maxDeliver` deliveries, then dead-lettered. A batch
- * failure is always retried that way.
+ * Pure decision after a failed delivery. Schema-invalid and unknown events and errors `policy.isRetryable`
+ * refuses (by default non-retryable `AppError`s) go to the dead letters at once; anything else (retryable
+ * `AppError`s and unknown errors, which may be bugs or outages) is retried with backoff until `maxDeliver`
+ * deliveries, then dead-lettered. A batch failure is always retried that way.
  */
 export function settleFailure(
   err: unknown,
@@ -34,7 +41,8 @@ export function settleFailure(
   if (scope === 'batch') return exhaustedOrRetry(deliveryCount, policy)
   if (err instanceof InvalidEventError) return { action: 'dead-letter', reason: 'invalid-event' }
   if (err instanceof UnknownEventError) return { action: 'dead-letter', reason: 'unknown-event' }
-  if (err instanceof AppError && !err.retryable) return { action: 'dead-letter', reason: 'non-retryable' }
+  const isRetryable = policy.isRetryable ?? isRetryableByDefault
+  if (!isRetryable(err)) return { action: 'dead-letter', reason: 'non-retryable' }
   return exhaustedOrRetry(deliveryCount, policy)
 }
 

@@ -30,12 +30,12 @@ export function createIngestMetrics(registry: Registry) {
     }),
     batchFailures: new Counter({
       name: 'ingest_batch_failures_total',
-      help: 'Batches that failed as a whole (then retried one message at a time, or redelivered).',
+      help: 'Batches that failed as a whole (then retried one message at a time by the bus, or redelivered).',
       registers,
     }),
     deadLetters: new Counter({
       name: 'ingest_dead_letters_total',
-      help: 'Messages ingest isolated from a batch and dead-lettered, by reason.',
+      help: 'Station messages dead-lettered (by the bus, for ingest), by reason.',
       labelNames: ['reason'] as const,
       registers,
     }),

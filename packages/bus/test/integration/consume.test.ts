@@ -1,7 +1,7 @@
 import { AppError } from '@chargebus/errors'
 import { DeadLetterRecorded, type EventData, OcppMessageReceived, Streams } from '@chargebus/events'
 import { headers } from '@nats-io/transport-node'
-import type { Bus, Consumption, ReceivedEvent } from '../../src/index.ts'
+import type { BatchConsumeOptions, Bus, Consumption, ReceivedEvent } from '../../src/index.ts'
 import { type Admin, aStationMessage, eventually, physicalStream, withBusAndAdmin } from './helpers.ts'
 
 type Raw = ReceivedEvent<typeof OcppMessageReceived>
@@ -391,6 +391,103 @@ describe('consume', () => {
     )
   })
 
+  describe('batch mode with isolateFailures', () => {
+    const isolateFailures = { isInfrastructureError: (err: unknown) => err instanceof Outage }
+
+    /** A batch consumer of one station's messages; they are published first, so they arrive as one batch. */
+    async function consumeIsolating(
+      station: string,
+      options: Partial<BatchConsumeOptions<typeof OcppMessageReceived>> &
+        Pick<BatchConsumeOptions<typeof OcppMessageReceived>, 'batchHandler'>,
+    ) {
+      const durable = nextDurable()
+      const letters = await watchDeadLetters(durable)
+      const filterSubject = `ocpp.in.*.${station}.>`
+      const defaults = { batchSize: 10, batchWaitMs: 200, backoffMs: [30], isolateFailures }
+      const consumer = { stream: Streams.OCPP_IN, durable, filterSubject, events: OcppMessageReceived }
+      running.push(await bus.consume({ ...consumer, ...defaults, ...options }))
+      return { durable, letters }
+    }
+
+    test('a poison message is dead-lettered alone with its error; the others are acked once', async () => {
+      const messages = await publishMessages('iso-1', 6)
+      const poison = messages[2]?.messageId
+      const written: string[] = []
+      const deliveries: number[] = []
+      const batchFailures: number[] = []
+      const deadLettered: string[] = []
+      const { durable, letters } = await consumeIsolating('iso-1', {
+        onBatchFailure: (_, size) => batchFailures.push(size),
+        onDeadLetter: (record) => deadLettered.push(record.reason),
+        batchHandler: async (events) => {
+          deliveries.push(...events.map((e) => e.deliveryCount))
+          // All or nothing, like the transaction of a real batch.
+          if (events.some((e) => e.data.messageId === poison)) throw new Refused()
+          written.push(...events.map((e) => e.data.messageId))
+        },
+      })
+      await eventually(() => expect(letters).toHaveLength(1))
+      expect(letters[0]).toMatchObject({
+        msgId: poison,
+        reason: 'non-retryable',
+        deliveryCount: 1,
+        error: { code: 'TEST_ERR_REFUSED', name: 'Refused', message: 'station unknown' },
+      })
+      expect(JSON.parse(letters[0]?.payload ?? '')).toEqual(messages[2])
+      await eventually(async () =>
+        expect(await consumerState(durable)).toMatchObject({ pending: 0, ackPending: 0 }),
+      )
+      await sleep(150)
+      const good = messages.filter((m) => m.messageId !== poison).map((m) => m.messageId)
+      expect([...written].sort()).toEqual([...good].sort())
+      expect(deliveries.every((d) => d === 1)).toBe(true) // nothing was redelivered
+      expect(batchFailures).toEqual([6])
+      expect(deadLettered).toEqual(['non-retryable'])
+    })
+
+    test('a message that keeps failing is retried alone, then dead-lettered when out of deliveries', async () => {
+      const messages = await publishMessages('iso-2', 4)
+      const flaky = messages[1]?.messageId
+      const deliveries: [string, number][] = []
+      const { durable, letters } = await consumeIsolating('iso-2', {
+        maxDeliver: 2,
+        batchHandler: async (events) => {
+          deliveries.push(...events.map((e): [string, number] => [e.data.messageId, e.deliveryCount]))
+          if (events.some((e) => e.data.messageId === flaky)) throw new Error('deadlock detected')
+        },
+      })
+      await eventually(() => expect(letters).toHaveLength(1))
+      expect(letters[0]).toMatchObject({ msgId: flaky, reason: 'max-deliveries', deliveryCount: 2 })
+      await eventually(async () =>
+        expect(await consumerState(durable)).toMatchObject({ pending: 0, ackPending: 0 }),
+      )
+      // In the batch, alone, then redelivered alone; the others were acked on their first delivery.
+      expect(deliveries.filter(([id]) => id === flaky).map(([, n]) => n)).toEqual([1, 1, 2])
+      expect(deliveries.filter(([id, n]) => id !== flaky && n > 1)).toEqual([])
+    })
+
+    test('an infrastructure error leaves the whole batch for redelivery: nothing acked, nothing tried alone', async () => {
+      await publishMessages('iso-3', 5)
+      const calls: number[][] = []
+      const batchFailures: number[] = []
+      const { durable } = await consumeIsolating('iso-3', {
+        onBatchFailure: (_, size) => batchFailures.push(size),
+        batchHandler: async (events) => {
+          calls.push(events.map((e) => e.deliveryCount))
+          if (events.some((e) => e.deliveryCount === 1)) throw new Outage()
+        },
+      })
+
+      await eventually(async () => {
+        expect(calls.flat().filter((d) => d === 2)).toHaveLength(5) // every message came back
+        expect(await consumerState(durable)).toMatchObject({ pending: 0, ackPending: 0 })
+      })
+      expect(calls[0]).toEqual([1, 1, 1, 1, 1])
+      expect(calls.filter((c) => c.includes(1))).toHaveLength(1)
+      expect(batchFailures).toEqual([5])
+    })
+  })
+
   test('options that make no sense are refused', async () => {
     await expect(
       bus.consume({
@@ -408,5 +505,13 @@ describe('consume', () => {
         handler: async () => {},
       }),
     ).rejects.toMatchObject({ code: 'BUS_ERR_INVALID_OPTIONS' })
+    const single = {
+      stream: Streams.OCPP_IN,
+      durable: 'single',
+      events: OcppMessageReceived,
+      handler: async () => {},
+    }
+    const isolating = { ...single, isolateFailures: { isInfrastructureError: () => false } }
+    await expect(bus.consume(isolating)).rejects.toMatchObject({ code: 'BUS_ERR_INVALID_OPTIONS' })
   })
 })

@@ -38,6 +38,26 @@ describe('settleFailure', () => {
     expect(settleFailure(err, deliveryCount, policy)).toEqual(expected)
   })
 
+  test("the policy's isRetryable decides which handler errors are worth a retry", () => {
+    const refusesConstraintViolations = {
+      ...policy,
+      isRetryable: (err: unknown) => (err as { code?: string }).code !== '23505',
+    }
+    const violation = Object.assign(new Error('duplicate key'), { code: '23505' })
+    expect(settleFailure(violation, 1, refusesConstraintViolations)).toEqual({
+      action: 'dead-letter',
+      reason: 'non-retryable',
+    })
+    expect(settleFailure(permanent, 1, refusesConstraintViolations)).toEqual({
+      action: 'retry',
+      delayMs: 100,
+    })
+    expect(settleFailure(new InvalidEventError('x@1', []), 1, refusesConstraintViolations)).toEqual({
+      action: 'dead-letter',
+      reason: 'invalid-event',
+    })
+  })
+
   test('a batch failure is retried whatever the error says, until deliveries run out', () => {
     expect(settleFailure(permanent, 1, policy, 'batch')).toEqual({ action: 'retry', delayMs: 100 })
     expect(settleFailure(new InvalidEventError('x@1', []), 2, policy, 'batch')).toEqual({

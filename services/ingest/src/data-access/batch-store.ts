@@ -1,33 +1,36 @@
-import type { ChargingTransaction, Connector, Database, Station, Transaction } from '@chargebus/db'
+import type { Database, Transaction } from '@chargebus/db'
 import { sql } from '@chargebus/db'
+import type { BatchChanges } from '../domain/batch/apply-batch.ts'
+import type { BatchNeeds } from '../domain/batch/batch-needs.ts'
 import {
-  type BatchChanges,
-  type BatchNeeds,
   type BatchState,
+  type ConnectorState,
   connectorKey,
   PLACEHOLDER_STATUS_AT,
-  type StationMessageRow,
-  type StatusEventRow,
-  type TransactionRow,
-  type UnmatchedStopRow,
-} from '../domain/apply-batch.ts'
-import type { SampleRow } from '../domain/meter-values.ts'
-import { columnList, type UnnestColumn, unnestRows } from './unnest.ts'
+  type StationState,
+  type TransactionState,
+} from '../domain/batch/batch-state.ts'
+import type { StatusReport } from '../domain/batch/connector-status.ts'
+import type { MeterSample } from '../domain/batch/meter-sample.ts'
+import type { StationMessageRecord } from '../domain/batch/station-message-record.ts'
+import type { UnmatchedStop } from '../domain/batch/transaction.ts'
+import { columnList, type RowOf, recordOf, rowOf, type UnnestColumn, unnestRows } from './unnest.ts'
 
 /*
  * The rows of one batch, inside the batch's transaction. `loadState` makes sure every station, status-reporting
  * connector and started/stopped transaction of the batch has a row (placeholders, INSERT ... ON CONFLICT DO
  * NOTHING) and locks them (SELECT ... FOR UPDATE, in sorted order so concurrent batches do not deadlock), so
- * the pure `applyBatch` decides on exact current rows. `writeChanges` then writes whole rows back and inserts
- * the append-only rows with ON CONFLICT DO NOTHING (their unique keys make a replay a no-op).
+ * the pure `applyBatch` decides on exact current state. `writeChanges` then writes whole rows back and inserts
+ * the append-only rows with ON CONFLICT DO NOTHING (their unique keys make a replay a no-op). Each table's
+ * column list below is its row shape: which columns hold the domain record's fields (see `unnest.ts`).
  */
 
 type Trx = Transaction<Database>
 
 export async function loadState(trx: Trx, needs: BatchNeeds): Promise<BatchState> {
-  const stations = new Map<string, Station>()
-  const connectors = new Map<string, Connector>()
-  const transactions = new Map<number, ChargingTransaction>()
+  const stations = new Map<string, StationState>()
+  const connectors = new Map<string, ConnectorState>()
+  const transactions = new Map<number, TransactionState>()
 
   if (needs.stationIds.length > 0) {
     await sql`insert into stations (id) select * from unnest(${needs.stationIds}::text[]) on conflict do nothing`.execute(
@@ -40,7 +43,7 @@ export async function loadState(trx: Trx, needs: BatchNeeds): Promise<BatchState
       .orderBy('id')
       .forUpdate()
       .execute()
-    for (const r of rows) stations.set(r.id, r)
+    for (const r of rows) stations.set(r.id, recordOf(STATION_COLUMNS, r))
   }
 
   if (needs.statusConnectors.length > 0) {
@@ -52,14 +55,15 @@ export async function loadState(trx: Trx, needs: BatchNeeds): Promise<BatchState
       on conflict do nothing`.execute(trx)
   }
   if (needs.connectors.length > 0) {
-    const { rows } = await sql<Connector>`
+    const { rows } = await sql<{ station_id: string; connector_id: number }>`
       select c.* from connectors c
         join unnest(${needs.connectors.map((c) => c.stationId)}::text[],
                     ${needs.connectors.map((c) => c.connectorId)}::integer[]) as u(s, n)
           on c.station_id = u.s and c.connector_id = u.n
        order by c.station_id, c.connector_id
          for update of c`.execute(trx)
-    for (const r of rows) connectors.set(connectorKey(r.station_id, r.connector_id), r)
+    for (const r of rows)
+      connectors.set(connectorKey(r.station_id, r.connector_id), recordOf(CONNECTOR_COLUMNS, r))
   }
 
   if (needs.transactions.length > 0) {
@@ -75,12 +79,12 @@ export async function loadState(trx: Trx, needs: BatchNeeds): Promise<BatchState
       .orderBy('id')
       .forUpdate()
       .execute()
-    for (const r of rows) transactions.set(r.id, r)
+    for (const r of rows) transactions.set(r.id, recordOf(TRANSACTION_COLUMNS, r))
   }
   return { stations, connectors, transactions }
 }
 
-const STATION_COLUMNS: readonly UnnestColumn<Station>[] = [
+const STATION_COLUMNS: readonly UnnestColumn<StationState>[] = [
   { name: 'id', type: 'text' },
   { name: 'vendor', type: 'text' },
   { name: 'model', type: 'text' },
@@ -108,7 +112,7 @@ const STATION_COLUMNS: readonly UnnestColumn<Station>[] = [
   { name: 'diagnostics_status_at', type: 'timestamptz' },
 ]
 
-const CONNECTOR_COLUMNS: readonly UnnestColumn<Connector>[] = [
+const CONNECTOR_COLUMNS: readonly UnnestColumn<ConnectorState>[] = [
   { name: 'station_id', type: 'text' },
   { name: 'connector_id', type: 'integer' },
   { name: 'status', type: 'text' },
@@ -121,8 +125,9 @@ const CONNECTOR_COLUMNS: readonly UnnestColumn<Connector>[] = [
   { name: 'meter_register_at', type: 'timestamptz' },
 ]
 
-const TRANSACTION_COLUMNS: readonly UnnestColumn<TransactionRow>[] = [
+const TRANSACTION_COLUMNS: readonly UnnestColumn<TransactionState>[] = [
   { name: 'id', type: 'integer' },
+  { name: 'station_id', type: 'text' },
   { name: 'connector_id', type: 'integer' },
   { name: 'id_tag', type: 'text' },
   { name: 'id_tag_status', type: 'text' },
@@ -140,7 +145,7 @@ const TRANSACTION_COLUMNS: readonly UnnestColumn<TransactionRow>[] = [
   { name: 'stop_received_at', type: 'timestamptz' },
 ]
 
-export const METER_VALUE_COLUMNS: readonly UnnestColumn<SampleRow>[] = [
+const METER_VALUE_COLUMNS: readonly UnnestColumn<MeterSample>[] = [
   { name: 'station_id', type: 'text' },
   { name: 'connector_id', type: 'integer' },
   { name: 'transaction_id', type: 'integer' },
@@ -160,7 +165,7 @@ export const METER_VALUE_COLUMNS: readonly UnnestColumn<SampleRow>[] = [
   { name: 'sample_index', type: 'integer' },
 ]
 
-const STATUS_EVENT_COLUMNS: readonly UnnestColumn<StatusEventRow>[] = [
+const STATUS_EVENT_COLUMNS: readonly UnnestColumn<StatusReport>[] = [
   { name: 'station_id', type: 'text' },
   { name: 'connector_id', type: 'integer' },
   { name: 'status', type: 'text' },
@@ -174,7 +179,7 @@ const STATUS_EVENT_COLUMNS: readonly UnnestColumn<StatusEventRow>[] = [
   { name: 'source_message_id', type: 'text' },
 ]
 
-const STATION_MESSAGE_COLUMNS: readonly UnnestColumn<StationMessageRow>[] = [
+const STATION_MESSAGE_COLUMNS: readonly UnnestColumn<StationMessageRecord>[] = [
   { name: 'station_id', type: 'text' },
   { name: 'source_message_id', type: 'text' },
   { name: 'action', type: 'text' },
@@ -187,7 +192,7 @@ const STATION_MESSAGE_COLUMNS: readonly UnnestColumn<StationMessageRow>[] = [
   { name: 'response', type: 'jsonb' },
 ]
 
-const UNMATCHED_STOP_COLUMNS: readonly UnnestColumn<UnmatchedStopRow>[] = [
+const UNMATCHED_STOP_COLUMNS: readonly UnnestColumn<UnmatchedStop>[] = [
   { name: 'station_id', type: 'text' },
   { name: 'source_message_id', type: 'text' },
   { name: 'transaction_id', type: 'integer' },
@@ -197,6 +202,21 @@ const UNMATCHED_STOP_COLUMNS: readonly UnnestColumn<UnmatchedStopRow>[] = [
   { name: 'stop_reason', type: 'text' },
   { name: 'received_at', type: 'timestamptz' },
 ]
+
+/** A meter sample as its `meter_values` row (the benches insert these plainly to compare with ingest). */
+export type SampleRow = RowOf<MeterSample>
+
+/**
+ * The row ingest writes for a sample.
+ *
+ * ### Examples
+ * ```ts
+ * await db.insertInto('meter_values').values(meterSamples(m.meterValue, ctx).map(sampleRow)).execute()
+ * ```
+ */
+export function sampleRow(sample: MeterSample): SampleRow {
+  return rowOf(METER_VALUE_COLUMNS, sample)
+}
 
 /** Rows actually inserted (duplicates of earlier deliveries are not counted) or updated, by table. */
 export type RowCounts = Record<
@@ -211,7 +231,7 @@ export type RowCounts = Record<
 >
 
 /** Whole-row updates set every column the domain manages, key columns excepted. */
-function assignments<R>(columns: readonly UnnestColumn<R>[], keys: readonly string[]) {
+function assignments<T>(columns: readonly UnnestColumn<T>[], keys: readonly string[]) {
   return sql.raw(
     columns
       .filter((c) => !keys.includes(c.name))
@@ -246,7 +266,7 @@ export async function writeChanges(trx: Trx, changes: BatchChanges): Promise<Row
   }
   if (changes.transactions.length > 0) {
     const r = await sql`
-      update transactions t set ${assignments(TRANSACTION_COLUMNS, ['id'])}, updated_at = now()
+      update transactions t set ${assignments(TRANSACTION_COLUMNS, ['id', 'station_id'])}, updated_at = now()
         from ${unnestRows(TRANSACTION_COLUMNS, changes.transactions)}
        where t.id = u.id`.execute(trx)
     counts.transactions = Number(r.numAffectedRows ?? 0)
@@ -255,9 +275,9 @@ export async function writeChanges(trx: Trx, changes: BatchChanges): Promise<Row
     trx,
     'status_events',
     STATUS_EVENT_COLUMNS,
-    changes.statusEvents,
+    changes.statusReports,
   )
-  counts.meter_values = await insertIgnoring(trx, 'meter_values', METER_VALUE_COLUMNS, changes.meterValues)
+  counts.meter_values = await insertIgnoring(trx, 'meter_values', METER_VALUE_COLUMNS, changes.meterSamples)
   counts.station_messages = await insertIgnoring(
     trx,
     'station_messages',
@@ -274,16 +294,16 @@ export async function writeChanges(trx: Trx, changes: BatchChanges): Promise<Row
 }
 
 /** `INSERT ... SELECT * FROM unnest(...) ON CONFLICT DO NOTHING`; returns the rows inserted. */
-export async function insertIgnoring<R>(
+export async function insertIgnoring<T>(
   trx: Trx,
   table: string,
-  columns: readonly UnnestColumn<R>[],
-  rows: readonly R[],
+  columns: readonly UnnestColumn<T>[],
+  records: readonly T[],
 ): Promise<number> {
-  if (rows.length === 0) return 0
+  if (records.length === 0) return 0
   const r = await sql`
     insert into ${sql.table(table)} (${columnList(columns)})
-    select * from ${unnestRows(columns, rows)}
+    select * from ${unnestRows(columns, records)}
     on conflict do nothing`.execute(trx)
   return Number(r.numAffectedRows ?? 0)
 }

@@ -2,7 +2,7 @@ import type { Bus } from '@chargebus/bus'
 import type { Database, Kysely, Transaction } from '@chargebus/db'
 import { sql } from '@chargebus/db'
 import { findEvent } from '@chargebus/events'
-import type { DomainEvent } from '../domain/apply-batch.ts'
+import type { DomainEvent } from '../domain/domain-event.ts'
 
 /*
  * Domain events are written to `ingest_outbox` in the transaction that changes the rows they describe, published

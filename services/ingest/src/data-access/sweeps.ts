@@ -1,7 +1,7 @@
 import type { Database, Kysely } from '@chargebus/db'
 import { sql } from '@chargebus/db'
 import { type EventData, SessionOverdue, StationOffline } from '@chargebus/events'
-import type { DomainEvent } from '../domain/apply-batch.ts'
+import { type DomainEvent, domainEvent } from '../domain/domain-event.ts'
 import { addToOutbox, type OutboxEntry } from './outbox.ts'
 
 /*
@@ -35,7 +35,7 @@ export async function markOfflineStations(
         offlineSince: opts.now.toISOString(),
         heartbeatIntervalS: r.interval_s,
       }
-      return { event: StationOffline, data, msgId: `${StationOffline.name}:${r.id}/${data.offlineSince}` }
+      return domainEvent(StationOffline, data, `${r.id}/${data.offlineSince}`)
     })
     return addToOutbox(trx, events)
   })
@@ -69,7 +69,7 @@ export async function reportOverdueSessions(
         detectedAt: opts.now.toISOString(),
       }
       if (r.connector_id !== null) data.connectorId = r.connector_id
-      return { event: SessionOverdue, data, msgId: `${SessionOverdue.name}:${r.station_id}/${r.id}` }
+      return domainEvent(SessionOverdue, data, `${r.station_id}/${r.id}`)
     })
     return addToOutbox(trx, events)
   })

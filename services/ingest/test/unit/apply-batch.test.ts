@@ -1,12 +1,6 @@
-import type { ChargingTransaction, Connector, Station } from '@chargebus/db'
-import {
-  applyBatch,
-  type BatchState,
-  connectorKey,
-  dedupeMessages,
-  needsOf,
-  PLACEHOLDER_STATUS_AT,
-} from '../../src/domain/apply-batch.ts'
+import { applyBatch, type BatchChanges } from '../../src/domain/batch/apply-batch.ts'
+import { dedupeMessages, needsOf } from '../../src/domain/batch/batch-needs.ts'
+import type { BatchState } from '../../src/domain/batch/batch-state.ts'
 import { type TypedStationMessage, typedStationMessage } from '../../src/domain/typed-station-message.ts'
 import {
   aBoot,
@@ -20,104 +14,15 @@ import {
   type Raw,
   registerReading,
 } from '../support/messages.ts'
+import { aBatchState, aConnector, aStation, aTransaction } from '../support/state.ts'
 
-/* The pure mapping, table-driven with builders: stored rows + messages -> rows to write + events. */
+/* The pure mapping, table-driven with builders: stored state + messages -> state to write, history, events. */
 
 const RULES = { clockSkewThresholdMs: 300_000 }
 
-function aStation(overrides: Partial<Station> = {}): Station {
-  return {
-    id: 'CP-1',
-    vendor: null,
-    model: null,
-    serial: null,
-    firmware_version: null,
-    ocpp_version: null,
-    endpoint_url: null,
-    registration_status: 'Pending',
-    first_seen_at: null,
-    last_seen_at: null,
-    created_at: new Date('2026-01-01T00:00:00Z'),
-    updated_at: new Date('2026-01-01T00:00:00Z'),
-    charge_box_serial: null,
-    iccid: null,
-    imsi: null,
-    meter_type: null,
-    meter_serial: null,
-    registration_status_at: null,
-    last_boot_at: null,
-    heartbeat_interval_s: null,
-    offline_since: null,
-    clock_skew_ms: null,
-    clock_skew_at: null,
-    firmware_status: null,
-    firmware_status_at: null,
-    diagnostics_status: null,
-    diagnostics_status_at: null,
-    ...overrides,
-  }
-}
-
-function aConnector(overrides: Partial<Connector> = {}): Connector {
-  return {
-    station_id: 'CP-1',
-    connector_id: 1,
-    status: 'Unavailable',
-    error_code: 'NoError',
-    info: null,
-    vendor_error_code: null,
-    status_at: PLACEHOLDER_STATUS_AT,
-    updated_at: new Date('2026-01-01T00:00:00Z'),
-    vendor_id: null,
-    meter_register_wh: null,
-    meter_register_at: null,
-    ...overrides,
-  }
-}
-
-function aTransaction(overrides: Partial<ChargingTransaction> = {}): ChargingTransaction {
-  return {
-    id: 1,
-    station_id: 'CP-1',
-    connector_id: null,
-    id_tag: null,
-    id_tag_status: null,
-    reservation_id: null,
-    meter_start: null,
-    started_at: null,
-    start_message_id: null,
-    start_received_at: null,
-    stop_id_tag: null,
-    stop_id_tag_status: null,
-    meter_stop: null,
-    stopped_at: null,
-    stop_reason: null,
-    stop_message_id: null,
-    stop_received_at: null,
-    overdue_reported_at: null,
-    energy_wh: null,
-    duration_s: null,
-    state: 'stop_only',
-    updated_at: new Date('2026-01-01T00:00:00Z'),
-    ...overrides,
-  }
-}
-
-function stateOf(opts: {
-  stations?: Station[]
-  connectors?: Connector[]
-  transactions?: ChargingTransaction[]
-}): BatchState {
-  return {
-    stations: new Map((opts.stations ?? [aStation()]).map((s) => [s.id, s])),
-    connectors: new Map((opts.connectors ?? []).map((c) => [connectorKey(c.station_id, c.connector_id), c])),
-    transactions: new Map((opts.transactions ?? []).map((t) => [t.id, t])),
-  }
-}
-
 const decode = (raws: Raw[]): TypedStationMessage[] => raws.map(typedStationMessage)
 const apply = (state: BatchState, raws: Raw[]) => applyBatch(state, decode(raws), RULES)
-const names = (changes: ReturnType<typeof apply>) => changes.events.map((e) => e.event.name)
+const names = (changes: BatchChanges) => changes.events.map((e) => e.event.name)
 
 describe('stations', () => {
   test.each([
@@ -129,28 +34,28 @@ describe('stations', () => {
       ],
       expected: {
         vendor: 'ACME',
-        firmware_version: '1.2',
-        registration_status: 'Pending',
-        heartbeat_interval_s: 60,
+        firmwareVersion: '1.2',
+        registrationStatus: 'Pending',
+        heartbeatIntervalS: 60,
         serial: 'SN-1',
       },
       events: ['station.registered'],
     },
     {
-      name: 'an older boot changes nothing but first_seen_at',
+      name: 'an older boot changes nothing but firstSeenAt',
       stored: aStation({
         vendor: 'NEW',
-        last_boot_at: new Date('2026-11-26T12:00:00Z'),
-        registration_status: 'Accepted',
-        registration_status_at: new Date('2026-11-26T12:00:00Z'),
-        first_seen_at: new Date('2026-11-26T12:00:00Z'),
-        last_seen_at: new Date('2026-11-26T12:00:00Z'),
+        lastBootAt: new Date('2026-11-26T12:00:00Z'),
+        registrationStatus: 'Accepted',
+        registrationStatusAt: new Date('2026-11-26T12:00:00Z'),
+        firstSeenAt: new Date('2026-11-26T12:00:00Z'),
+        lastSeenAt: new Date('2026-11-26T12:00:00Z'),
       }),
       messages: [aBoot({ receivedAt: '2026-11-26T10:00:00.000Z', status: 'Pending' })],
       expected: {
         vendor: 'NEW',
-        registration_status: 'Accepted',
-        first_seen_at: new Date('2026-11-26T10:00:00Z'),
+        registrationStatus: 'Accepted',
+        firstSeenAt: new Date('2026-11-26T10:00:00Z'),
       },
       events: [],
     },
@@ -159,44 +64,44 @@ describe('stations', () => {
       stored: aStation(),
       messages: [aHeartbeat({ receivedAt: '2026-11-26T10:00:00.000Z' })],
       expected: {
-        registration_status: 'Accepted',
-        last_seen_at: new Date('2026-11-26T10:00:00Z'),
-        ocpp_version: '1.6',
+        registrationStatus: 'Accepted',
+        lastSeenAt: new Date('2026-11-26T10:00:00Z'),
+        ocppVersion: '1.6',
       },
       events: [],
     },
     {
       name: 'an offline station speaking again comes online',
       stored: aStation({
-        offline_since: new Date('2026-11-26T09:00:00Z'),
-        registration_status_at: new Date('2026-11-26T08:00:00Z'),
+        offlineSince: new Date('2026-11-26T09:00:00Z'),
+        registrationStatusAt: new Date('2026-11-26T08:00:00Z'),
       }),
       messages: [aHeartbeat({ receivedAt: '2026-11-26T10:00:00.000Z' })],
-      expected: { offline_since: null },
+      expected: { offlineSince: null },
       events: ['station.online'],
     },
     {
       name: 'a message older than the offline mark does not bring it online',
       stored: aStation({
-        offline_since: new Date('2026-11-26T11:00:00Z'),
-        registration_status_at: new Date('2026-11-26T08:00:00Z'),
+        offlineSince: new Date('2026-11-26T11:00:00Z'),
+        registrationStatusAt: new Date('2026-11-26T08:00:00Z'),
       }),
       messages: [aHeartbeat({ receivedAt: '2026-11-26T10:00:00.000Z' })],
-      expected: { offline_since: new Date('2026-11-26T11:00:00Z') },
+      expected: { offlineSince: new Date('2026-11-26T11:00:00Z') },
       events: [],
     },
     {
       name: 'firmware status is last-writer-wins by receivedAt',
       stored: aStation({
-        firmware_status: 'Installing',
-        firmware_status_at: new Date('2026-11-26T09:00:00Z'),
+        firmwareStatus: 'Installing',
+        firmwareStatusAt: new Date('2026-11-26T09:00:00Z'),
       }),
       messages: [aFirmwareStatus({ status: 'Installed', receivedAt: '2026-11-26T10:00:00.000Z' })],
-      expected: { firmware_status: 'Installed' },
+      expected: { firmwareStatus: 'Installed' },
       events: [],
     },
   ])('$name', ({ stored, messages, expected, events }) => {
-    const changes = apply(stateOf({ stations: [stored] }), messages)
+    const changes = apply(aBatchState({ stations: [stored] }), messages)
     expect(changes.stations[0]).toMatchObject(expected)
     expect(names(changes)).toEqual(events)
   })
@@ -205,7 +110,7 @@ describe('stations', () => {
 describe('connectors and status history', () => {
   test.each([
     {
-      name: 'a new connector (placeholder row) takes the status and reports it',
+      name: 'a new connector (placeholder) takes the status and reports it',
       stored: aConnector(),
       status: aStatus({
         status: 'Available',
@@ -217,7 +122,7 @@ describe('connectors and status history', () => {
     },
     {
       name: 'a newer status replaces the current one',
-      stored: aConnector({ status: 'Available', status_at: new Date('2026-11-26T09:00:00Z') }),
+      stored: aConnector({ status: 'Available', statusAt: new Date('2026-11-26T09:00:00Z') }),
       status: aStatus({
         status: 'Charging',
         timestamp: '2026-11-26T10:00:00.000Z',
@@ -228,7 +133,7 @@ describe('connectors and status history', () => {
     },
     {
       name: 'an older status only goes to the history',
-      stored: aConnector({ status: 'Charging', status_at: new Date('2026-11-26T11:00:00Z') }),
+      stored: aConnector({ status: 'Charging', statusAt: new Date('2026-11-26T11:00:00Z') }),
       status: aStatus({
         status: 'Available',
         timestamp: '2026-11-26T10:00:00.000Z',
@@ -239,7 +144,7 @@ describe('connectors and status history', () => {
     },
     {
       name: 'the same status, newer: stored, no event',
-      stored: aConnector({ status: 'Available', status_at: new Date('2026-11-26T09:00:00Z') }),
+      stored: aConnector({ status: 'Available', statusAt: new Date('2026-11-26T09:00:00Z') }),
       status: aStatus({
         status: 'Available',
         timestamp: '2026-11-26T10:00:00.000Z',
@@ -250,7 +155,7 @@ describe('connectors and status history', () => {
     },
     {
       name: 'without a station timestamp, receivedAt is the status time',
-      stored: aConnector({ status: 'Available', status_at: new Date('2026-11-26T09:00:00Z') }),
+      stored: aConnector({ status: 'Available', statusAt: new Date('2026-11-26T09:00:00Z') }),
       status: aStatus({
         status: 'Faulted',
         errorCode: 'GroundFailure',
@@ -261,12 +166,12 @@ describe('connectors and status history', () => {
       events: ['connector.status_changed'],
     },
   ])('$name', ({ stored, status, current, events }) => {
-    const state = stateOf({
-      stations: [aStation({ registration_status_at: new Date(0) })],
+    const state = aBatchState({
+      stations: [aStation({ registrationStatusAt: new Date(0) })],
       connectors: [stored],
     })
     const changes = apply(state, [status])
-    expect(changes.statusEvents).toHaveLength(1)
+    expect(changes.statusReports).toHaveLength(1)
     const written = changes.connectors[0] ?? stored
     expect(written.status).toBe(current)
     expect(names(changes)).toEqual(events)
@@ -274,12 +179,12 @@ describe('connectors and status history', () => {
 
   test('a clock beyond the threshold is reported when it crosses it, not again', () => {
     const skewed = aStatus({ timestamp: '2026-11-26T10:10:00.000Z', receivedAt: '2026-11-26T10:00:00.000Z' })
-    const first = apply(stateOf({ connectors: [aConnector()] }), [skewed])
+    const first = apply(aBatchState({ connectors: [aConnector()] }), [skewed])
     expect(names(first)).toContain('station.clock_skewed')
-    expect(first.stations[0]?.clock_skew_ms).toBe('600000')
+    expect(first.stations[0]?.clockSkewMs).toBe(600_000)
     const again = apply(
-      stateOf({
-        stations: [aStation({ clock_skew_ms: '600000', clock_skew_at: new Date('2026-11-26T10:00:00Z') })],
+      aBatchState({
+        stations: [aStation({ clockSkewMs: 600_000, clockSkewAt: new Date('2026-11-26T10:00:00Z') })],
         connectors: [aConnector()],
       }),
       [aStatus({ timestamp: '2026-11-26T10:21:00.000Z', receivedAt: '2026-11-26T10:11:00.000Z' })],
@@ -320,9 +225,9 @@ describe('transactions', () => {
       name: 'the start after a stored stop completes the session',
       stored: aTransaction({
         id: 5,
-        meter_stop: 4000,
-        stopped_at: new Date('2026-11-26T11:00:00Z'),
-        stop_message_id: 'x',
+        meterStop: 4000,
+        stoppedAt: new Date('2026-11-26T11:00:00Z'),
+        stopMessageId: 'x',
       }),
       messages: [start],
       events: ['session.started', 'session.completed'],
@@ -331,9 +236,9 @@ describe('transactions', () => {
       name: 'a second start (replay) changes nothing',
       stored: aTransaction({
         id: 5,
-        meter_start: 1000,
-        started_at: new Date('2026-11-26T10:00:00Z'),
-        connector_id: 1,
+        meterStart: 1000,
+        startedAt: new Date('2026-11-26T10:00:00Z'),
+        connectorId: 1,
       }),
       messages: [start],
       events: [],
@@ -342,20 +247,20 @@ describe('transactions', () => {
       name: 'meterStop below meterStart completes and flags the register',
       stored: aTransaction({
         id: 5,
-        meter_start: 9000,
-        started_at: new Date('2026-11-26T10:00:00Z'),
-        connector_id: 1,
+        meterStart: 9000,
+        startedAt: new Date('2026-11-26T10:00:00Z'),
+        connectorId: 1,
       }),
       messages: [stop],
       events: ['session.completed', 'meter.register_decreased'],
     },
   ])('$name', ({ stored, messages, events }) => {
-    const changes = apply(stateOf({ transactions: [stored] }), messages)
+    const changes = apply(aBatchState({ transactions: [stored] }), messages)
     expect(names(changes)).toEqual(events)
   })
 
   test('session.completed carries energy and duration', () => {
-    const changes = apply(stateOf({ transactions: [aTransaction({ id: 5 })] }), [start, stop])
+    const changes = apply(aBatchState({ transactions: [aTransaction({ id: 5 })] }), [start, stop])
     expect(changes.events[1]?.data).toMatchObject({
       energyWh: 3000,
       durationS: 3600,
@@ -366,16 +271,16 @@ describe('transactions', () => {
   })
 
   test('a StopTransaction with id -1 is an unmatched stop, its transactionData go to meter_values without id', () => {
-    const changes = apply(stateOf({}), [
+    const changes = apply(aBatchState({}), [
       aStop({
         transactionId: -1,
         meterStop: 10,
         transactionData: [registerReading('2026-11-26T10:00:00.000Z', 10)],
       }),
     ])
-    expect(changes.unmatchedStops).toMatchObject([{ transaction_id: -1, meter_stop: 10 }])
-    expect(changes.meterValues).toMatchObject([
-      { transaction_id: null, connector_id: 0, source_action: 'StopTransaction' },
+    expect(changes.unmatchedStops).toMatchObject([{ transactionId: -1, meterStop: 10 }])
+    expect(changes.meterSamples).toMatchObject([
+      { transactionId: null, connectorId: 0, sourceAction: 'StopTransaction' },
     ])
     expect(changes.transactions).toEqual([])
   })
@@ -392,13 +297,13 @@ describe('transactions', () => {
 describe('meter values', () => {
   test('register readings newer than the stored one are tracked; a decrease is flagged once', () => {
     const changes = apply(
-      stateOf({
+      aBatchState({
         connectors: [
           aConnector({
             status: 'Charging',
-            status_at: new Date(1),
-            meter_register_wh: '5000',
-            meter_register_at: new Date('2026-11-26T10:00:00Z'),
+            statusAt: new Date(1),
+            meterRegisterWh: '5000',
+            meterRegisterAt: new Date('2026-11-26T10:00:00Z'),
           }),
         ],
       }),
@@ -415,17 +320,17 @@ describe('meter values', () => {
     expect(names(changes)).toEqual(['meter.register_decreased'])
     expect(changes.events[0]?.data).toMatchObject({ previousWh: 5000, currentWh: 4900 })
     expect(changes.connectors[0]).toMatchObject({
-      meter_register_wh: '5200',
-      meter_register_at: new Date('2026-11-26T10:10:00Z'),
+      meterRegisterWh: '5200',
+      meterRegisterAt: new Date('2026-11-26T10:10:00Z'),
     })
-    expect(changes.meterValues).toHaveLength(3)
+    expect(changes.meterSamples).toHaveLength(3)
   })
 
   test('values of a connector without a row are stored; nothing is tracked', () => {
-    const changes = apply(stateOf({}), [
+    const changes = apply(aBatchState({}), [
       aMeterValues({ values: [registerReading('2026-11-26T10:00:00.000Z', 1)] }),
     ])
-    expect(changes.meterValues).toHaveLength(1)
+    expect(changes.meterSamples).toHaveLength(1)
     expect(changes.connectors).toEqual([])
   })
 })

@@ -1,12 +1,13 @@
 import type { Bus, Consumption, ReceivedEvent } from '@chargebus/bus'
 import type { Database, Kysely } from '@chargebus/db'
 import { AppError } from '@chargebus/errors'
-import { DeadLetterRecorded, type EventData, OcppMessageReceived, Streams } from '@chargebus/events'
+import { OcppMessageReceived, Streams } from '@chargebus/events'
 import type { Clock } from '@chargebus/platform'
 import type { Logger } from 'pino'
 import { loadState, writeChanges } from '../../data-access/batch-store.ts'
 import { addToOutbox, type OutboxEntry, publishOutbox } from '../../data-access/outbox.ts'
-import { applyBatch, dedupeMessages, type IngestRules, needsOf } from '../../domain/apply-batch.ts'
+import { applyBatch, type IngestRules } from '../../domain/batch/apply-batch.ts'
+import { dedupeMessages, needsOf } from '../../domain/batch/batch-needs.ts'
 import { typedStationMessage } from '../../domain/typed-station-message.ts'
 import type { IngestMetrics } from '../../metrics.ts'
 
@@ -30,8 +31,9 @@ export interface StationMessageConsumerOptions {
 /**
  * The consumer of `ocpp.in.>`: batches of up to `batchSize` messages, each written in ONE transaction (decode ->
  * lock current rows -> pure `applyBatch` -> unnest writes -> outbox), acked by the bus only after commit; domain
- * events are published after commit. When a batch fails for anything but the infrastructure, its messages are
- * retried one by one so a poison message is dead-lettered alone and the others are written.
+ * events are published after commit. When a batch fails for anything but the infrastructure, the bus retries
+ * its messages one by one (`isolateFailures`), so a poison message is dead-lettered alone and the others are
+ * written.
  */
 export async function startStationMessageConsumer(opts: StationMessageConsumerOptions): Promise<Consumption> {
   const { db, bus, logger, metrics, rules, clock } = opts
@@ -73,52 +75,6 @@ export async function startStationMessageConsumer(opts: StationMessageConsumerOp
     }
   }
 
-  async function deadLetter(
-    e: Received,
-    err: unknown,
-    reason: 'non-retryable' | 'max-deliveries',
-  ): Promise<void> {
-    const record: EventData<typeof DeadLetterRecorded> = {
-      stream: Streams.OCPP_IN.name,
-      consumer: opts.durable,
-      subject: e.subject,
-      streamSequence: e.seq,
-      event: { name: e.name, version: e.version },
-      headers: e.headers,
-      payload: JSON.stringify(e.data),
-      payloadEncoding: 'utf8',
-      publishedAt: e.publishedAt.toISOString(),
-      reason,
-      error: errorSummary(err),
-      deliveryCount: e.deliveryCount,
-      maxDeliver: opts.maxDeliver,
-      deadLetteredAt: clock().toISOString(),
-    }
-    if (e.msgId !== undefined) record.msgId = e.msgId
-    await bus.publish(DeadLetterRecorded, record, {
-      msgId: `dlq:${record.stream}:${record.consumer}:${record.streamSequence}`,
-    })
-    metrics.deadLetters.inc({ reason })
-    log.error({ err, seq: e.seq, subject: e.subject, reason }, 'station message dead-lettered')
-  }
-
-  /** One message per transaction: the good ones are written, a poison one is dead-lettered on its own. */
-  async function isolate(batch: readonly Received[]): Promise<void> {
-    let retry: unknown
-    for (const e of batch) {
-      try {
-        await ingest([e])
-      } catch (err) {
-        if (isInfrastructureError(err)) throw err
-        if (!isRetryable(err)) await deadLetter(e, err, 'non-retryable')
-        else if (e.deliveryCount >= opts.maxDeliver) await deadLetter(e, err, 'max-deliveries')
-        else retry ??= err
-      }
-    }
-    // Everything written is idempotent: redelivering the whole batch only retries the failed message.
-    if (retry !== undefined) throw retry
-  }
-
   return bus.consume({
     stream: Streams.OCPP_IN,
     durable: opts.durable,
@@ -130,16 +86,11 @@ export async function startStationMessageConsumer(opts: StationMessageConsumerOp
     ackWaitMs: opts.ackWaitMs,
     // Enough unacked messages for every in-flight batch plus the next ones prefetched.
     maxAckPending: Math.max(1000, opts.batchSize * opts.maxInFlight * 2),
-    batchHandler: async (batch) => {
-      try {
-        await ingest(batch)
-      } catch (err) {
-        metrics.batchFailures.inc()
-        if (batch.length === 1 || isInfrastructureError(err)) throw err
-        log.warn({ err, size: batch.length }, 'batch failed; retrying its messages one by one')
-        await isolate(batch)
-      }
-    },
+    batchHandler: ingest,
+    isolateFailures: { isInfrastructureError },
+    isRetryable,
+    onBatchFailure: () => metrics.batchFailures.inc(),
+    onDeadLetter: (record) => metrics.deadLetters.inc({ reason: record.reason }),
   })
 }
 
@@ -161,10 +112,4 @@ export function isRetryable(err: unknown): boolean {
   if (err instanceof AppError) return err.retryable
   const code = (err as { code?: unknown })?.code
   return !(typeof code === 'string' && DATA_SQLSTATE.test(code))
-}
-
-function errorSummary(err: unknown): { code?: string; name: string; message: string } {
-  const e = err instanceof Error ? err : new Error(String(err))
-  const code = (err as { code?: unknown })?.code
-  return { ...(typeof code === 'string' ? { code } : {}), name: e.name, message: e.message.slice(0, 1000) }
 }

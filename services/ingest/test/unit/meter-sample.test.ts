@@ -1,4 +1,4 @@
-import { defaultUnitOf, normalise, sampleRows } from '../../src/domain/meter-values.ts'
+import { defaultUnitOf, meterSamples, normalise } from '../../src/domain/batch/meter-sample.ts'
 
 describe('normalise', () => {
   test.each([
@@ -42,8 +42,8 @@ describe('defaultUnitOf (unit omitted by the station)', () => {
   ])('%s -> %s', (measurand, unit) => expect(defaultUnitOf(measurand)).toBe(unit))
 })
 
-test('sampleRows flattens meterValue[] in message order, with OCPP defaults and a running index', () => {
-  const rows = sampleRows(
+test('meterSamples flattens meterValue[] in message order, with OCPP defaults and a running index', () => {
+  const samples = meterSamples(
     [
       {
         timestamp: '2026-11-26T10:00:00.000Z',
@@ -61,13 +61,13 @@ test('sampleRows flattens meterValue[] in message order, with OCPP defaults and 
     },
   )
   expect(
-    rows.map((r) => [
-      r.sample_index,
-      r.sampled_at,
+    samples.map((r) => [
+      r.sampleIndex,
+      r.sampledAt,
       r.measurand,
       r.unit,
       r.value,
-      r.base_unit,
+      r.baseUnit,
       r.context,
       r.location,
       r.format,
@@ -107,5 +107,5 @@ test('sampleRows flattens meterValue[] in message order, with OCPP defaults and 
       'SignedData',
     ],
   ])
-  expect(rows[2]?.value_raw).toBe('AB12')
+  expect(samples[2]?.valueRaw).toBe('AB12')
 })

@@ -1,25 +1,30 @@
 import type { v16 } from '@chargebus/ocpp'
+import type { TypedStationMessageOf } from '../typed-station-message.ts'
+import type { TransactionState } from './batch-state.ts'
 
 /** One sampled value with OCPP's defaults applied and its value normalised to a base unit. */
-export interface SampleRow {
-  station_id: string
-  connector_id: number
-  transaction_id: number | null
-  sampled_at: string
-  measurand: string
-  phase: string | null
-  location: string
-  context: string
-  format: string
-  unit: string
-  value_raw: string
-  /** Decimal text (numeric), or null when the value is not a number. */
-  value: string | null
-  base_unit: string | null
-  received_at: string
-  source_action: 'MeterValues' | 'StopTransaction'
-  source_message_id: string
-  sample_index: number
+export interface MeterSample {
+  readonly stationId: string
+  readonly connectorId: number
+  readonly transactionId: number | null
+  /** The meterValue timestamp as the station sent it. */
+  readonly sampledAt: string
+  readonly measurand: string
+  readonly phase: string | null
+  readonly location: string
+  readonly context: string
+  readonly format: string
+  readonly unit: string
+  /** The value exactly as sent. */
+  readonly valueRaw: string
+  /** Decimal text in `baseUnit`, or null when the value is not a number. */
+  readonly value: string | null
+  readonly baseUnit: string | null
+  readonly receivedAt: string
+  readonly sourceAction: 'MeterValues' | 'StopTransaction'
+  readonly sourceMessageId: string
+  /** Position in the message, meterValue by meterValue (part of the idempotency key). */
+  readonly sampleIndex: number
 }
 
 const DEFAULT_MEASURAND = 'Energy.Active.Import.Register'
@@ -90,21 +95,28 @@ function round(n: number): number {
 }
 
 /**
- * Flattens meterValue[] into one row per sampled value, indexed in message order (the index is part of the
+ * Flattens meterValue[] into one sample per sampled value, indexed in message order (the index is part of the
  * idempotency key).
+ *
+ * ### Examples
+ * ```ts
+ * const [s] = meterSamples([{ timestamp, sampledValue: [{ value: '1.5', unit: 'kWh' }] }], ctx)
+ * s.value // '1500'
+ * s.measurand // 'Energy.Active.Import.Register'
+ * ```
  */
-export function sampleRows(
+export function meterSamples(
   meterValues: readonly v16.cs.MeterValue[],
   ctx: {
     stationId: string
     connectorId: number
     transactionId: number | null
     receivedAt: string
-    sourceAction: SampleRow['source_action']
+    sourceAction: MeterSample['sourceAction']
     messageId: string
   },
-): SampleRow[] {
-  const rows: SampleRow[] = []
+): MeterSample[] {
+  const samples: MeterSample[] = []
   let index = 0
   for (const mv of meterValues) {
     for (const sv of mv.sampledValue) {
@@ -113,37 +125,68 @@ export function sampleRows(
       const format = sv.format ?? 'Raw'
       const { value, baseUnit } =
         format === 'SignedData' ? { value: null, baseUnit: null } : normalise(sv.value, unit)
-      rows.push({
-        station_id: ctx.stationId,
-        connector_id: ctx.connectorId,
-        transaction_id: ctx.transactionId,
-        sampled_at: mv.timestamp,
+      samples.push({
+        stationId: ctx.stationId,
+        connectorId: ctx.connectorId,
+        transactionId: ctx.transactionId,
+        sampledAt: mv.timestamp,
         measurand,
         phase: sv.phase ?? null,
         location: sv.location ?? 'Outlet',
         context: sv.context ?? 'Sample.Periodic',
         format,
         unit,
-        value_raw: sv.value,
+        valueRaw: sv.value,
         value,
-        base_unit: baseUnit,
-        received_at: ctx.receivedAt,
-        source_action: ctx.sourceAction,
-        source_message_id: ctx.messageId,
-        sample_index: index++,
+        baseUnit,
+        receivedAt: ctx.receivedAt,
+        sourceAction: ctx.sourceAction,
+        sourceMessageId: ctx.messageId,
+        sampleIndex: index++,
       })
     }
   }
-  return rows
+  return samples
 }
 
-/** Whether a row is a reading of the connector's main energy register (the one checked for going backwards). */
-export function isImportRegister(row: SampleRow): boolean {
+/** The samples of a MeterValues message; a transactionId <= 0 names no transaction. */
+export function samplesOfMeterValues(m: TypedStationMessageOf<'MeterValues'>): MeterSample[] {
+  const tid = m.request.transactionId
+  return meterSamples(m.request.meterValue ?? [], {
+    stationId: m.stationId,
+    connectorId: m.request.connectorId,
+    transactionId: tid !== undefined && tid > 0 ? tid : null,
+    receivedAt: m.receivedAt,
+    sourceAction: 'MeterValues',
+    messageId: m.messageId,
+  })
+}
+
+/**
+ * The samples of a StopTransaction's transactionData, on its transaction's connector; without a transaction
+ * (an unmatched stop) on connector 0 and with no transaction id.
+ */
+export function samplesOfStop(
+  m: TypedStationMessageOf<'StopTransaction'>,
+  t: TransactionState | undefined,
+): MeterSample[] {
+  return meterSamples(m.request.transactionData ?? [], {
+    stationId: m.stationId,
+    connectorId: t?.connectorId ?? 0,
+    transactionId: t === undefined ? null : t.id,
+    receivedAt: m.receivedAt,
+    sourceAction: 'StopTransaction',
+    messageId: m.messageId,
+  })
+}
+
+/** Whether a sample is a reading of the connector's main energy register (the one checked for going backwards). */
+export function isImportRegister(sample: MeterSample): boolean {
   return (
-    row.measurand === DEFAULT_MEASURAND &&
-    row.phase === null &&
-    row.location === 'Outlet' &&
-    row.base_unit === 'Wh' &&
-    row.value !== null
+    sample.measurand === DEFAULT_MEASURAND &&
+    sample.phase === null &&
+    sample.location === 'Outlet' &&
+    sample.baseUnit === 'Wh' &&
+    sample.value !== null
   )
 }
