@@ -1,6 +1,7 @@
-import { type NatsAccess, natsAccessFrom } from '@chargebus/bus'
+import { type Bus, connectBus, natsAccessFrom } from '@chargebus/bus'
 import { InvalidDatabaseUrl, parseDatabaseUrl } from '@chargebus/db'
 import { ConfigError, commonConfig, type Env, loadConfig, maskValue } from '@chargebus/platform'
+import { pino } from 'pino'
 import { type Static, Type } from 'typebox'
 
 /** Defaults shared with ARCHITECTURE.md: a developer machine after `pnpm deps:up`. */
@@ -38,7 +39,15 @@ export function loadDatabaseAdminConfig(env: Env): DatabaseAdminConfig {
 
 const NatsConfig = Type.Object({ ...commonConfig.nats })
 
-/** How commands that talk to NATS reach it: `NATS_URL` and the credentials and TLS variables of the services. */
-export function loadNatsAccess(env: Env): NatsAccess {
-  return natsAccessFrom(loadConfig(NatsConfig, env))
+/**
+ * A quiet bus for a command, reached like the services reach NATS (`NATS_URL` and the credentials and TLS
+ * variables), in `namespace` when given.
+ */
+export function connectCommandBus(env: Env, command: string, namespace: string | undefined): Promise<Bus> {
+  return connectBus({
+    ...natsAccessFrom(loadConfig(NatsConfig, env)),
+    name: `chargebus-cli ${command}`,
+    namespace,
+    logger: pino({ level: 'silent' }),
+  })
 }

@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util'
-import { connectBus } from '@chargebus/bus'
 import {
   fromKvKey,
   type IdTagRecord,
@@ -11,8 +10,7 @@ import {
   removeIdTag,
   toIdTagRecord,
 } from '@chargebus/station-registry'
-import { pino } from 'pino'
-import { loadNatsAccess } from '../config.ts'
+import { connectCommandBus } from '../config.ts'
 import type { Command, Output } from '../context.ts'
 
 const STATUSES = ['Accepted', 'Blocked', 'Expired', 'Invalid', 'ConcurrentTx'] as const
@@ -45,12 +43,7 @@ case-insensitively. --namespace NAME targets a bus namespace (tests).`,
     if (action !== 'list' && (tag === undefined || tag === '' || tag.length > 20))
       throw usageError('TAG must have 1 to 20 characters')
 
-    const bus = await connectBus({
-      ...loadNatsAccess(env),
-      name: 'chargebus-cli id-tags',
-      namespace: values.namespace,
-      logger: pino({ level: 'silent' }),
-    })
+    const bus = await connectCommandBus(env, 'id-tags', values.namespace)
     try {
       const kv = await bus.kv(KvBuckets.idTags)
       if (action === 'list') {

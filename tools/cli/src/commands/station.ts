@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util'
-import { connectBus } from '@chargebus/bus'
 import {
   hashPassword,
   KvBuckets,
@@ -8,8 +7,7 @@ import {
   type StationRecord,
   stationRecordValidator,
 } from '@chargebus/station-registry'
-import { pino } from 'pino'
-import { loadNatsAccess } from '../config.ts'
+import { connectCommandBus } from '../config.ts'
 import type { Command } from '../context.ts'
 
 export const command: Command = {
@@ -38,12 +36,7 @@ and the HTTP Basic password (stored as a scrypt hash) the station must then send
     if (extra.length > 0 || (action !== 'set' && action !== 'show') || id === undefined || id === '')
       throw usageError('expected set ID or show ID')
 
-    const bus = await connectBus({
-      ...loadNatsAccess(env),
-      name: 'chargebus-cli station',
-      namespace: values.namespace,
-      logger: pino({ level: 'silent' }),
-    })
+    const bus = await connectCommandBus(env, 'station', values.namespace)
     try {
       const kv = await bus.kv(KvBuckets.stations)
       const read = async () => {
