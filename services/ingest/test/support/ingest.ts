@@ -8,6 +8,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node'
 import { pino } from 'pino'
 import { type TestClock, testClock } from '../../../../test/support/clock.ts'
 import { createThrowawayDatabase, type ThrowawayDatabase } from '../../../../test/support/database.ts'
+import { eventually } from '../../../../test/support/eventually.ts'
 import { NATS_URL, uniqueNamespace as namespaceWithPrefix } from '../../../../test/support/nats.ts'
 import { buildApp, type IngestApp } from '../../src/app.ts'
 import { IngestConfig } from '../../src/config.ts'
@@ -169,16 +170,6 @@ export async function ingestAll(
   await drained(world)
 }
 
-/** Polls until `check` returns true (or throws the last failure after `timeoutMs`). */
-export async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    if (await check()) return
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
-
 export async function count(db: Kysely<Database>, table: string, where = sql`true`): Promise<number> {
   const { rows } = await sql<{
     n: string
@@ -232,4 +223,4 @@ export function uniqueNamespace(): string {
   return namespaceWithPrefix('in')
 }
 
-export { NATS_URL }
+export { eventually, NATS_URL }

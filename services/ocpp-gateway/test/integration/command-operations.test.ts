@@ -3,6 +3,7 @@ import type { CommandRow } from '@chargebus/db'
 import { type CommandOperation, decodeCpRequest, encodeCpResponse } from '@chargebus/ocpp'
 import { commandPayloads, expectedStatus, v15Operations } from '../../../../test/support/command-payloads.ts'
 import { type CpServer, startCpServer } from '../../../../test/support/cp-server.ts'
+import { eventually } from '../../../../test/support/eventually.ts'
 import { type CommandGateway, startCommandGateway, uniqueStation } from '../support/command-gateway.ts'
 
 /*
@@ -83,12 +84,15 @@ describe.each([
     expect(Number(sll.listVersion)).toBeGreaterThanOrEqual(1)
     expect(JSON.stringify(sll[listKey])).toContain('OPS-TAG-B')
 
-    // Events: sent, then the final status, for every command.
+    // Events: sent, then the final status, for every command (the last one is published after its row).
+    const statusesOf = (updates: Awaited<ReturnType<CommandGateway['updates']>>, id: string) =>
+      updates.filter((u) => u.commandId === id).map((u) => u.status)
+    await eventually(async () => {
+      const updates = await cg.updates()
+      return ids.every((id) => statusesOf(updates, id).length >= 2)
+    })
     const updates = await cg.updates()
-    for (const [i, id] of ids.entries()) {
-      const mine = updates.filter((u) => u.commandId === id).map((u) => u.status)
-      expect(mine).toEqual(['sent', rows[i]?.status])
-    }
+    for (const [i, id] of ids.entries()) expect(statusesOf(updates, id)).toEqual(['sent', rows[i]?.status])
   }, 20_000)
 
   if (version === '1.5') {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { hashPassword, KvBuckets, kvKey } from '@chargebus/station-registry'
+import { eventually } from '../../../../test/support/eventually.ts'
 import { envelope, startTestGateway, type TestGateway, textOf } from '../support/gateway.ts'
 
 const boot = (station: string, version: '1.5' | '1.6' = '1.6') =>
@@ -11,14 +12,6 @@ const boot = (station: string, version: '1.5' | '1.6' = '1.6') =>
 const heartbeat = (station: string) => envelope({ identity: station, body: '<cs:heartbeatRequest/>' })
 const basic = (user: string, password: string) =>
   `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`
-
-async function eventually(check: () => Promise<boolean> | boolean): Promise<void> {
-  const deadline = Date.now() + 5000
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
 
 describe('accept-all', () => {
   let gw: TestGateway
