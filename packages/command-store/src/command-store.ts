@@ -1,6 +1,7 @@
 import type { CommandRowStatus, Database, Kysely } from '@chargebus/db'
 import { sql } from '@chargebus/db'
 import type { CommandRequested, EventData } from '@chargebus/events'
+import { maskCommandPayload, maskCommandResponse } from '@chargebus/ocpp'
 import { type CommandRecord, toCommandRecord } from './command-record.ts'
 
 /** A `command.requested` event's data. */
@@ -29,7 +30,9 @@ export interface NewCommand {
  * JetStream's COMMANDS stream). The API records a request before publishing it, so the command can be read
  * at once, also while no gateway runs; the gateway's dispatcher records every status change. Each change is
  * guarded by the status it leaves, so a stale writer changes nothing; rows are stamped with the caller's
- * clock, never Postgres's `now()` (the ordering guard compares them with the dispatcher's clock).
+ * clock, never Postgres's `now()` (the ordering guard compares them with the dispatcher's clock). Secrets
+ * (an AuthorizationKey, a password in a file location, a secret a station reports) are masked in every payload
+ * and answer stored: only the message to the station carries them (the COMMANDS stream keeps the request).
  */
 export interface CommandStore {
   /**
@@ -62,6 +65,8 @@ export interface CommandStore {
   markSent(
     id: string,
     sent: {
+      /** The command's operation: which secrets of the payload to mask. */
+      operation: string
       at: Date
       messageId: string
       ocppVersion: '1.5' | '1.6'
@@ -82,6 +87,8 @@ export interface CommandStore {
   finish(
     id: string,
     result: {
+      /** The command's operation: which secrets of the answer to mask. */
+      operation: string
       status: 'accepted' | 'rejected' | 'failed' | 'expired'
       at: Date
       response?: Record<string, unknown>
@@ -119,7 +126,7 @@ export function createCommandStore(db: Kysely<Database>): CommandStore {
           id: cmd.id,
           station_id: cmd.stationId,
           operation: cmd.operation,
-          payload: json(cmd.payload),
+          payload: json(maskCommandPayload(cmd.operation, cmd.payload)),
           origin: 'api',
           requested_by: cmd.requestedBy,
           idempotency_key: cmd.idempotencyKey ?? null,
@@ -161,7 +168,7 @@ export function createCommandStore(db: Kysely<Database>): CommandStore {
           id: cmd.commandId,
           station_id: cmd.stationId,
           operation: cmd.operation,
-          payload: json(cmd.payload),
+          payload: json(maskCommandPayload(cmd.operation, cmd.payload)),
           origin: cmd.origin,
           requested_by: cmd.requestedBy ?? null,
           idempotency_key: cmd.idempotencyKey ?? null,
@@ -214,7 +221,7 @@ export function createCommandStore(db: Kysely<Database>): CommandStore {
             message_id: sent.messageId,
             ocpp_version: sent.ocppVersion,
             endpoint_url: sent.endpointUrl,
-            sent_payload: json(sent.sentPayload),
+            sent_payload: json(maskCommandPayload(sent.operation, sent.sentPayload)),
             sent_at: sent.at,
             next_attempt_at: null,
             updated_at: sent.at,
@@ -264,7 +271,10 @@ export function createCommandStore(db: Kysely<Database>): CommandStore {
           .updateTable('commands')
           .set({
             status: result.status,
-            response: result.response === undefined ? null : json(result.response),
+            response:
+              result.response === undefined
+                ? null
+                : json(maskCommandResponse(result.operation, result.response)),
             error_code: result.error?.code ?? null,
             error_message: result.error?.message ?? null,
             next_attempt_at: null,

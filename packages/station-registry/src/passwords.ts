@@ -1,4 +1,4 @@
-import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto'
+import { randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto'
 import type { PasswordHash } from './records.ts'
 
 const SCRYPT_KEYLEN = 32
@@ -21,19 +21,26 @@ export function hashPassword(password: string): PasswordHash {
 }
 
 /**
- * Whether `password` matches the stored hash (constant-time compare). CPU-heavy for scrypt (~50 ms): callers
- * on a request path cache the verdict.
+ * Whether `password` matches the stored hash (constant-time compare). scrypt runs in libuv's thread pool,
+ * never on the event loop (~50 ms of CPU each): callers on a request path still bound how many run at once
+ * and remember verdicts.
  *
  * ### Examples
  * ```ts
- * verifyPassword(hashPassword('s3cret'), 's3cret') // true
+ * await verifyPassword(hashPassword('s3cret'), 's3cret') // true
  * ```
  */
-export function verifyPassword(stored: PasswordHash, password: string): boolean {
+export async function verifyPassword(stored: PasswordHash, password: string): Promise<boolean> {
   // A fast hash of a short station password is guessable offline: records of another algorithm never verify
   // (the station is refused until an operator sets its password again).
   if (stored.algorithm !== 'scrypt') return false
   const expected = Buffer.from(stored.hash, 'base64')
-  const actual = scryptSync(password, Buffer.from(stored.salt, 'base64'), SCRYPT_KEYLEN)
+  const actual = await scryptAsync(password, Buffer.from(stored.salt, 'base64'))
   return actual.length === expected.length && timingSafeEqual(actual, expected)
+}
+
+function scryptAsync(password: string, salt: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    scrypt(password, salt, SCRYPT_KEYLEN, (err, key) => (err ? reject(err) : resolve(key)))
+  })
 }

@@ -1,7 +1,7 @@
 import type { Consumption } from '@chargebus/bus'
 import { pingDatabase } from '@chargebus/db'
 import { Streams } from '@chargebus/events'
-import { createServiceApp, type ServiceApp } from '@chargebus/platform'
+import { createServiceApp, httpOptionsFrom, type ServiceApp } from '@chargebus/platform'
 import type { IngestDeps } from './deps.ts'
 import { startStationMessageConsumer } from './entry-points/consumers/station-messages.ts'
 import { createMaintenance, type Maintenance } from './entry-points/timers/maintenance.ts'
@@ -31,7 +31,7 @@ export function buildApp(deps: IngestDeps): IngestApp {
   const app = createServiceApp({
     name: 'ingest',
     logger,
-    keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    ...httpOptionsFrom(config),
     readiness: { postgres: () => pingDatabase(db), nats: () => bus.ping() },
   })
   const metrics = createIngestMetrics(app.metrics)

@@ -1,13 +1,14 @@
 import type { Bus } from '@chargebus/bus'
-import { type Clock, createServiceApp, type ServiceApp } from '@chargebus/platform'
+import { type Clock, createServiceApp, httpOptionsFrom, type ServiceApp } from '@chargebus/platform'
 import type { FirstBootRecorder, IdTagRecord, StationRecord } from '@chargebus/station-registry'
 import type { Logger } from 'pino'
 import { Counter, Gauge } from 'prom-client'
 import type { CommandDispatcher } from './commands/command-dispatcher.ts'
-import type { GatewayConfig } from './config.ts'
+import { type GatewayConfig, tlsOptionsFrom } from './config.ts'
 import type { KvMirror } from './data-access/kv-mirror.ts'
 import type { StationJournal } from './data-access/station-journal.ts'
 import type { TransactionIdPool } from './data-access/transaction-id-pool.ts'
+import type { EdgeSettings } from './edge-settings.ts'
 import { soapRoutes } from './entry-points/http/soap-routes.ts'
 import { createStationRequestHandler } from './entry-points/http/station-request.ts'
 
@@ -25,6 +26,8 @@ export interface GatewayDeps {
   commandDispatcher?: CommandDispatcher
   /** The clock of every time-dependent rule (answers' currentTime, expiry, commands); tests set their own. */
   clock: Clock
+  /** How the internet-facing edge treats stations (`edgeSettingsOf`). */
+  edge: EdgeSettings
 }
 
 /**
@@ -46,7 +49,8 @@ export function buildApp(deps: GatewayDeps): ServiceApp {
   const app = createServiceApp({
     name: 'ocpp-gateway',
     logger,
-    keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    ...httpOptionsFrom(config),
+    ...tlsOptionsFrom(config),
     readiness: {
       nats: () => bus.ping(),
       'kv-caches': async () => {

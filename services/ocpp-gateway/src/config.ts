@@ -1,4 +1,5 @@
-import { commonConfig } from '@chargebus/platform'
+import { readFileSync } from 'node:fs'
+import { ConfigError, commonConfig } from '@chargebus/platform'
 import { type Static, Type } from 'typebox'
 import { commandConfig } from './commands/command-config.ts'
 
@@ -56,11 +57,77 @@ export const GatewayConfig = Type.Object({
         'vendorIds whose DataTransfer is answered Accepted (the message is stored for their consumers); any other vendorId gets UnknownVendorId.',
     }),
   ),
-  OCPP_REQUIRE_BASIC_AUTH: Type.Boolean({
+  OCPP_REQUIRE_BASIC_AUTH: Type.Optional(
+    Type.Boolean({
+      description:
+        'true requires HTTP Basic auth (OCPP security profile 1) from every station; false only from stations whose record has a password. Unset: true when NODE_ENV is production, else false.',
+    }),
+  ),
+  OCPP_ALLOW_UNAUTHENTICATED_STATIONS: Type.Boolean({
     default: false,
     description:
-      'true requires HTTP Basic auth (OCPP security profile 1) from every station; false requires it only from stations whose record has a password.',
+      'In production the gateway refuses to start with OCPP_REGISTRATION=accept-all and station authentication off (anyone could then speak as any station); true acknowledges that risk.',
   }),
+  OCPP_AUTH_CONCURRENCY: Type.Integer({
+    minimum: 1,
+    maximum: 64,
+    default: 2,
+    description: 'Password checks (scrypt, off the event loop) running at once.',
+  }),
+  OCPP_AUTH_QUEUE_MAX: Type.Integer({
+    minimum: 0,
+    maximum: 100_000,
+    default: 200,
+    description: 'Password checks allowed to wait; one more gets a Receiver fault (HTTP 503) at once.',
+  }),
+  OCPP_AUTH_FAILURES_PER_ADDRESS: Type.Integer({
+    minimum: 1,
+    maximum: 1_000_000,
+    default: 30,
+    description:
+      'Failed password checks one client address may cause per OCPP_AUTH_FAILURE_WINDOW_S; then its unknown credentials are refused without a check.',
+  }),
+  OCPP_AUTH_FAILURES_PER_STATION: Type.Integer({
+    minimum: 1,
+    maximum: 1_000_000,
+    default: 10,
+    description: "The same per station identity (guessing one station's password from many addresses).",
+  }),
+  OCPP_AUTH_FAILURE_WINDOW_S: Type.Integer({
+    minimum: 1,
+    maximum: 86_400,
+    default: 300,
+    description: 'Window of the two failure limits above.',
+  }),
+  OCPP_UNKNOWN_STATIONS_MAX: Type.Integer({
+    minimum: 0,
+    maximum: 10_000_000,
+    default: 10_000,
+    description:
+      'Records the gateway writes for stations it never saw (for an operator to decide on); beyond it unknown stations are answered but not recorded.',
+  }),
+  OCPP_CALLBACK_ALLOWED_NETWORKS: Type.Optional(
+    Type.String({
+      expected: 'comma-separated CIDRs, e.g. 10.8.0.0/16,fd00:8::/32',
+      description:
+        "Networks the gateway may call stations at although they are loopback, private, link-local or otherwise not public (a fleet's VPN). Unset: 127.0.0.0/8 and ::1 outside production, none in production.",
+    }),
+  ),
+  OCPP_TLS_CERT_FILE: Type.Optional(
+    Type.String({
+      minLength: 1,
+      expected: 'a file path',
+      description:
+        'PEM certificate (chain) for serving stations over HTTPS itself (OCPP security profile 2); with OCPP_TLS_KEY_FILE. Unset: plain HTTP (TLS at the load balancer).',
+    }),
+  ),
+  OCPP_TLS_KEY_FILE: Type.Optional(
+    Type.String({
+      minLength: 1,
+      expected: 'a file path',
+      description: 'PEM private key of OCPP_TLS_CERT_FILE.',
+    }),
+  ),
   OCPP_BODY_LIMIT_BYTES: Type.Integer({
     minimum: 1024,
     maximum: 16 * 1024 * 1024,
@@ -93,3 +160,21 @@ export const GatewayConfig = Type.Object({
 })
 
 export type GatewayConfig = Static<typeof GatewayConfig>
+
+/**
+ * The certificate and key the gateway serves HTTPS with (OCPP security profile 2 without a load balancer),
+ * read once at start-up; nothing when OCPP_TLS_CERT_FILE is unset. Both or neither.
+ */
+export function tlsOptionsFrom(config: GatewayConfig): { https?: { cert: Buffer; key: Buffer } } {
+  const { OCPP_TLS_CERT_FILE: cert, OCPP_TLS_KEY_FILE: key } = config
+  if (cert === undefined && key === undefined) return {}
+  if (cert === undefined || key === undefined)
+    throw new ConfigError([
+      {
+        variable: cert === undefined ? 'OCPP_TLS_CERT_FILE' : 'OCPP_TLS_KEY_FILE',
+        expected: 'set together with the other (certificate and key)',
+        got: undefined,
+      },
+    ])
+  return { https: { cert: readFileSync(cert), key: readFileSync(key) } }
+}

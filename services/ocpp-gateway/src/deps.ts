@@ -21,6 +21,7 @@ import type { GatewayConfig } from './config.ts'
 import { jsonDecoder, startKvMirror } from './data-access/kv-mirror.ts'
 import { createStationJournal } from './data-access/station-journal.ts'
 import { createTransactionIdPool } from './data-access/transaction-id-pool.ts'
+import { edgeSettingsOf } from './edge-settings.ts'
 
 export interface OpenDependenciesOptions {
   /** Bus namespace; overrides `config.BUS_NAMESPACE` (tests pass their own). */
@@ -47,6 +48,7 @@ export async function openGatewayDependencies(
   opts: OpenDependenciesOptions = {},
 ): Promise<OpenedDependencies> {
   const clock = opts.clock ?? systemClock
+  const edge = edgeSettingsOf(config) // refuses an insecure production set-up before anything opens
   const bus = await connectBus({
     ...natsAccessFrom(config),
     name: 'ocpp-gateway',
@@ -94,14 +96,18 @@ export async function openGatewayDependencies(
     })
 
     // Not started here: `main` starts it once the app is built (tests start it when they need it).
-    const commandDispatcher = config.OCPP_COMMANDS_ENABLED
+    const caller = config.OCPP_COMMANDS_ENABLED
+      ? createStationCaller(callerSettingsOf(config, edge))
+      : undefined
+    if (caller) closers.push(() => caller.close())
+    const commandDispatcher = caller
       ? createCommandDispatcher({
           bus,
           logger,
           clock,
           commands: createCommandStore(db),
           facts: createStationFacts(db),
-          caller: createStationCaller(callerSettingsOf(config)),
+          caller,
           settings: dispatcherSettingsOf(config),
         })
       : undefined
@@ -112,6 +118,7 @@ export async function openGatewayDependencies(
       logger,
       bus,
       clock,
+      edge,
       ...(commandDispatcher ? { commandDispatcher } : {}),
       stations,
       idTags,

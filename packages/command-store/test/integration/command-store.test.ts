@@ -41,6 +41,7 @@ test('a request is recorded queued, stamped with its request time; the same idem
 test('every status change is guarded by the status it leaves: a stale writer changes nothing', async () => {
   const { record } = await commands.request(aCommand('CS-FLOW'))
   const sent = await commands.markSent(record.id, {
+    operation: 'Reset',
     at: at(1),
     messageId: 'urn:uuid:1',
     ocppVersion: '1.6',
@@ -50,13 +51,16 @@ test('every status change is guarded by the status it leaves: a stale writer cha
   expect(sent).toMatchObject({ status: 'sent', attempts: 1, messageId: 'urn:uuid:1', sentAt: at(1) })
   expect(await commands.markSent(record.id, { ...sentFields(), at: at(2) })).toBeUndefined()
   const done = await commands.finish(record.id, {
+    operation: 'Reset',
     status: 'accepted',
     at: at(3),
     response: { status: 'Accepted' },
     from: 'sent',
   })
   expect(done).toMatchObject({ status: 'accepted', completedAt: at(3), response: { status: 'Accepted' } })
-  expect(await commands.finish(record.id, { status: 'failed', at: at(4) })).toBeUndefined()
+  expect(
+    await commands.finish(record.id, { operation: 'Reset', status: 'failed', at: at(4) }),
+  ).toBeUndefined()
   expect((await commands.get(record.id))?.status).toBe('accepted')
 })
 
@@ -107,8 +111,47 @@ test('the ordering guard: an older open command blocks a newer one until it fini
   expect(await commands.hasOpenPredecessor(newer, [newer.id, older.id], at(-60))).toBe(false) // we hold it
   expect(await commands.hasOpenPredecessor(newer, [newer.id], at(60))).toBe(false) // untouched: stale
   expect(await commands.hasOpenPredecessor(older, [older.id], at(-60))).toBe(false)
-  await commands.finish(older.id, { status: 'expired', at: at(2), from: 'queued' })
+  await commands.finish(older.id, { operation: 'Reset', status: 'expired', at: at(2), from: 'queued' })
   expect(await commands.hasOpenPredecessor(newer, [newer.id], at(-60))).toBe(false)
+})
+
+test('secrets never reach the table: a password in a location, an AuthorizationKey, a reported secret', async () => {
+  const diag = await commands.request(
+    aCommand('CS-SECRET', {
+      operation: 'GetDiagnostics',
+      payload: { location: 'ftp://diag:s3cret@files.example.com/up/' },
+    }),
+  )
+  expect(diag.record.payload).toEqual({ location: 'ftp://diag:***@files.example.com/up/' })
+  const key = await commands.request(
+    aCommand('CS-SECRET', {
+      operation: 'ChangeConfiguration',
+      payload: { key: 'AuthorizationKey', value: '00112233445566778899aabbccddeeff' },
+    }),
+  )
+  const sent = await commands.markSent(key.record.id, {
+    operation: 'ChangeConfiguration',
+    at: at(1),
+    messageId: 'urn:uuid:s',
+    ocppVersion: '1.6',
+    endpointUrl: 'http://x',
+    sentPayload: { key: 'AuthorizationKey', value: '00112233445566778899aabbccddeeff' },
+  })
+  const row = await db
+    .selectFrom('commands')
+    .selectAll()
+    .where('id', '=', key.record.id)
+    .executeTakeFirstOrThrow()
+  expect(JSON.stringify([row.payload, row.sent_payload])).not.toContain('0011223344')
+  expect(sent?.payload).toEqual({ key: 'AuthorizationKey', value: '***' })
+  const config = await commands.request(aCommand('CS-SECRET', { operation: 'GetConfiguration', payload: {} }))
+  const answered = await commands.finish(config.record.id, {
+    operation: 'GetConfiguration',
+    status: 'accepted',
+    at: at(2),
+    response: { configurationKey: [{ key: 'AuthorizationKey', readonly: false, value: 'leaked' }] },
+  })
+  expect(JSON.stringify(answered?.response)).not.toContain('leaked')
 })
 
 test('a station’s commands, newest first, a page at a time', async () => {
@@ -129,5 +172,11 @@ test('a station’s commands, newest first, a page at a time', async () => {
 })
 
 function sentFields() {
-  return { messageId: 'urn:uuid:2', ocppVersion: '1.6' as const, endpointUrl: 'http://x', sentPayload: {} }
+  return {
+    operation: 'Reset',
+    messageId: 'urn:uuid:2',
+    ocppVersion: '1.6' as const,
+    endpointUrl: 'http://x',
+    sentPayload: {},
+  }
 }

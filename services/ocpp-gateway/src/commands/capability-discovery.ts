@@ -15,7 +15,7 @@ export interface CapabilityDiscoverySettings {
 
 /**
  * Every BootNotification any replica stores is passed to `onBoot` (the station is there, at this address);
- * an Accepted one is followed, `capabilitiesDelayMs` later, by a GetConfiguration command when
+ * an Accepted one that came with a trusted callback address is followed, `capabilitiesDelayMs` later, by a GetConfiguration command when
  * `needsDiscovery` says the station's capabilities are unknown or stale. A FirmwareStatusNotification
  * `Installed` marks them stale, so the boot after a firmware update asks again. The answer is stored by
  * delivery (`station_capabilities`). Listens (`bus.listen`) until `stop()`, which also drops discoveries not
@@ -43,7 +43,9 @@ export function startCapabilityDiscovery(deps: {
   function noteBoot(message: StationMessage): void {
     onBoot(message)
     const status = (message.response as { status?: unknown } | undefined)?.status
-    if (status === 'Accepted' && !stopping.aborted) schedule(message)
+    // Only a station trusted with a callback address (authenticated, Accepted) is asked: unauthenticated boots
+    // of made-up identities must not fill the COMMANDS stream with discovery commands.
+    if (status === 'Accepted' && message.from !== undefined && !stopping.aborted) schedule(message)
   }
 
   /** A firmware installed (any replica): what the station supports may have changed. */

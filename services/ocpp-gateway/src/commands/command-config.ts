@@ -1,7 +1,9 @@
 import type { OcppVersion } from '@chargebus/ocpp'
 import { Type } from 'typebox'
 import type { GatewayConfig } from '../config.ts'
+import type { EdgeSettings } from '../edge-settings.ts'
 import type { DispatcherSettings } from './command-dispatcher.ts'
+import { type AddressPolicy, createAddressPolicy } from './domain/address-policy.ts'
 
 /** The command dispatcher's variables (part of `GatewayConfig`). */
 export const commandConfig = {
@@ -25,6 +27,12 @@ export const commandConfig = {
     default: 30_000,
     description:
       'How long a call to a station may take (connect + answer). A call that got no answer in time is failed, never resent.',
+  }),
+  OCPP_COMMAND_MAX_RESPONSE_BYTES: Type.Integer({
+    minimum: 1024,
+    maximum: 64 * 1024 * 1024,
+    default: 1024 * 1024,
+    description: 'Largest station answer read; a larger one fails the command (the rest is discarded).',
   }),
   OCPP_COMMAND_CONCURRENCY: Type.Integer({
     minimum: 1,
@@ -120,12 +128,17 @@ export function dispatcherSettingsOf(config: GatewayConfig): DispatcherSettings 
  *
  * ### Examples
  * ```ts
- * callerSettingsOf(config).centralSystemUrl('1.6') // 'https://cs.example.com/ocpp/1.6'
+ * callerSettingsOf(config, edgeSettingsOf(config)).centralSystemUrl('1.6') // 'https://cs.example.com/ocpp/1.6'
  * ```
  */
-export function callerSettingsOf(config: GatewayConfig): {
+export function callerSettingsOf(
+  config: GatewayConfig,
+  edge: EdgeSettings,
+): {
   centralSystemUrl: (version: OcppVersion) => string
   timeoutMs: number
+  policy: AddressPolicy
+  maxResponseBytes: number
 } {
   const base = (
     config.OCPP_CENTRAL_SYSTEM_URL ??
@@ -135,5 +148,7 @@ export function callerSettingsOf(config: GatewayConfig): {
   return {
     centralSystemUrl: (version) => `${base}/ocpp/${version}`,
     timeoutMs: config.OCPP_COMMAND_TIMEOUT_MS,
+    policy: createAddressPolicy(edge.callbackAllowedNetworks),
+    maxResponseBytes: config.OCPP_COMMAND_MAX_RESPONSE_BYTES,
   }
 }

@@ -72,6 +72,7 @@ export async function startCommandConsumer(deps: {
     if (record.status === 'sent') {
       // We sent it and stopped before recording the answer: the station may have acted. Never resend.
       const failed = await commands.finish(record.id, {
+        operation: record.operation,
         status: 'failed',
         at: clock(),
         from: 'sent',
@@ -84,7 +85,7 @@ export async function startCommandConsumer(deps: {
       if (final) await recorder.publish(final)
       return
     }
-    return queues.hold(record, record.streamSeq ?? event.seq, event.working)
+    return queues.hold(record, cmd.payload, record.streamSeq ?? event.seq, event.working)
   }
 
   await bus.ensureStreams([Streams.COMMANDS])

@@ -111,10 +111,14 @@ export function createCommandDelivery(deps: {
     let call: PreparedCall
     let localList: LocalList | undefined
     try {
-      const completed = await completePayload(record, {
-        facts,
-        diagnosticsLocation: settings.diagnosticsLocation,
-      })
+      // The payload as requested (secrets included), not the stored copy, which has them masked.
+      const completed = await completePayload(
+        { ...record, payload: command.payload },
+        {
+          facts,
+          diagnosticsLocation: settings.diagnosticsLocation,
+        },
+      )
       localList = completed.localList
       call = caller.prepare(target, operation, completed.payload)
     } catch (err) {
@@ -170,6 +174,7 @@ export function createCommandDelivery(deps: {
         return 'done'
       }
       const sent = await commands.markSent(record.id, {
+        operation: record.operation,
         at: clock(),
         messageId: call.messageId,
         ocppVersion: target.ocppVersion,

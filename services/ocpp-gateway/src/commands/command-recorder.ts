@@ -67,6 +67,7 @@ export function createCommandRecorder(deps: {
     const at = clock()
     const finished = await persist('recording a command result', () =>
       commands.finish(record.id, {
+        operation: record.operation,
         status: result.status,
         at,
         ...(result.response === undefined ? {} : { response: result.response }),

@@ -5,6 +5,8 @@ import type { Logger } from 'pino'
 import type { StationTarget } from './data-access/station-caller.ts'
 import type { StationFacts } from './data-access/station-facts.ts'
 
+const ENDPOINTS_MAX = 100_000
+
 /** Where stations are: what their messages say, on this replica or any other. */
 export interface StationPresence {
   /** Learns the station's address (`wsa:From`) and OCPP version from one of its messages. */
@@ -32,23 +34,26 @@ export function createStationPresence(deps: {
   logger: Logger
 }): StationPresence {
   const { bus, facts, logger: log } = deps
-  const endpoints = new Map<string, { url: string | undefined; version: OcppVersion }>()
+  // Only addresses the gateway was given by trusted stations (`from` is set for those alone), and at most
+  // ENDPOINTS_MAX of them: the least recently heard go first (ingest's stations table still has them).
+  const endpoints = new Map<string, { url: string; version: OcppVersion }>()
 
   return {
     learn(message) {
-      const known = endpoints.get(message.stationId)
-      if (message.from !== undefined || known === undefined || known.version !== message.ocppVersion) {
-        endpoints.set(message.stationId, { url: message.from ?? known?.url, version: message.ocppVersion })
-      }
+      const url = message.from ?? endpoints.get(message.stationId)?.url
+      if (url === undefined) return
+      endpoints.delete(message.stationId)
+      endpoints.set(message.stationId, { url, version: message.ocppVersion })
+      if (endpoints.size > ENDPOINTS_MAX) endpoints.delete(endpoints.keys().next().value as string)
     },
 
     async target(stationId) {
       const known = endpoints.get(stationId)
-      if (known?.url !== undefined) return { stationId, endpointUrl: known.url, ocppVersion: known.version }
+      if (known !== undefined) return { stationId, endpointUrl: known.url, ocppVersion: known.version }
       const row = await facts.findStation(stationId)
       const url = row?.endpointUrl ?? undefined
       if (url === undefined) return undefined
-      return { stationId, endpointUrl: url, ocppVersion: known?.version ?? row?.ocppVersion ?? '1.6' }
+      return { stationId, endpointUrl: url, ocppVersion: row?.ocppVersion ?? '1.6' }
     },
 
     follow(stationId, onMessage) {

@@ -6,8 +6,10 @@ import { expiryTimerMs, streamOrderIndex } from './domain/delivery-rules.ts'
 
 /** A command the dispatcher holds: waiting in its station's queue, or being delivered. */
 export interface HeldCommand {
-  /** The command's row as last written (delivery replaces it). */
+  /** The command's row as last written (delivery replaces it); its payload has its secrets masked. */
   record: CommandRecord
+  /** The payload as requested, secrets included: what is sent (never stored; the COMMANDS stream has it). */
+  readonly payload: Record<string, unknown>
   /** COMMANDS stream sequence: a station's commands go out in this order. */
   readonly seq: number
   /** Keeps the command message from being redelivered while it is held (the consumer's keep-alive calls it). */
@@ -40,7 +42,12 @@ export interface StationQueuesOptions {
 
 export interface StationQueues {
   /** Queues a command behind its station's older ones; the promise is the command's `done`. */
-  hold(record: CommandRecord, seq: number, working: () => void): Promise<void>
+  hold(
+    record: CommandRecord,
+    payload: Record<string, unknown>,
+    seq: number,
+    working: () => void,
+  ): Promise<void>
   get(commandId: string): HeldCommand | undefined
   /** "The station is back": its waiting head command is tried at once. A message seen twice wakes once. */
   wake(stationId: string, messageId: string): void
@@ -75,7 +82,7 @@ interface StationQueue {
  * ### Examples
  * ```ts
  * const queues = createStationQueues({ clock, logger, stopping, attempt: delivery.attempt, expire, follow })
- * await queues.hold(record, event.seq, event.working) // resolves once the command is done with
+ * await queues.hold(record, event.data.payload, event.seq, event.working) // resolves once the command is done with
  * ```
  */
 export function createStationQueues(opts: StationQueuesOptions): StationQueues {
@@ -196,10 +203,11 @@ export function createStationQueues(opts: StationQueuesOptions): StationQueues {
   }
 
   return {
-    hold(record, seq, working) {
+    hold(record, payload, seq, working) {
       const { promise: done, resolve, reject } = Promise.withResolvers<void>()
       const item: Held = {
         record,
+        payload,
         seq,
         working,
         done,

@@ -7,8 +7,15 @@ import type { Logger } from 'pino'
  */
 export interface KvMirror<T> {
   get(key: string): T | undefined
+  /**
+   * Whether the bucket holds a record under `key` that does not decode or validate: it is not "no record"
+   * (that could mean "no password"); callers fail closed on it.
+   */
+  isUnreadable(key: string): boolean
   readonly size: number
-  /** Whether the initial contents have been loaded. */
+  /** The records in memory now (key, value). */
+  entries(): IterableIterator<[string, T]>
+  /** Whether the initial contents have been loaded (never pretended: a timed-out load stays unsynced). */
   readonly synced: boolean
   /** Called after each applied change (key, new value or undefined when deleted). */
   onChange(listener: (key: string, value: T | undefined) => void): void
@@ -38,6 +45,7 @@ export interface KvMirrorOptions<T> {
 export async function startKvMirror<T>(opts: KvMirrorOptions<T>): Promise<KvMirror<T>> {
   const { kv, name, decode, logger } = opts
   const entries = new Map<string, T>()
+  const unreadable = new Set<string>()
   const listeners: Array<(key: string, value: T | undefined) => void> = []
   let synced = false
   let markSynced: () => void = () => {}
@@ -63,12 +71,20 @@ export async function startKvMirror<T>(opts: KvMirrorOptions<T>): Promise<KvMirr
           value = undefined
         }
         if (value === undefined) {
-          logger.warn({ bucket: name, key: e.key }, 'ignoring an unreadable KV record')
+          logger.warn(
+            { bucket: name, key: e.key },
+            'unreadable KV record: its key is refused until it is fixed',
+          )
           entries.delete(e.key)
-        } else entries.set(e.key, value)
+          unreadable.add(e.key)
+        } else {
+          entries.set(e.key, value)
+          unreadable.delete(e.key)
+        }
         for (const l of listeners) l(e.key, value)
       } else {
         entries.delete(e.key)
+        unreadable.delete(e.key)
         for (const l of listeners) l(e.key, undefined)
       }
       if (e.delta === 0 || e.isUpdate) markSynced()
@@ -78,9 +94,12 @@ export async function startKvMirror<T>(opts: KvMirrorOptions<T>): Promise<KvMirr
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<void>((resolve) => {
     timer = setTimeout(() => {
+      // Start anyway (readiness says "not ready" and requests are refused), never pretend to be loaded.
       if (!synced)
-        logger.warn({ bucket: name, loaded: entries.size }, 'KV mirror: initial load timed out, continuing')
-      markSynced()
+        logger.warn(
+          { bucket: name, loaded: entries.size },
+          'KV mirror: initial load timed out; not ready until it completes',
+        )
       resolve()
     }, opts.syncTimeoutMs ?? 10_000)
   })
@@ -89,6 +108,8 @@ export async function startKvMirror<T>(opts: KvMirrorOptions<T>): Promise<KvMirr
 
   return {
     get: (key) => entries.get(key),
+    isUnreadable: (key) => unreadable.has(key),
+    entries: () => entries.entries(),
     get size() {
       return entries.size
     },

@@ -30,6 +30,14 @@ export const GatewayErrorCodes = defineErrorCodes({
     meaning:
       'no reserved transaction id is left and Postgres cannot give a new block: Receiver fault (the station retries)',
   },
+  GATEWAY_ERR_BUSY: {
+    meaning:
+      'more password checks are waiting than OCPP_AUTH_QUEUE_MAX: HTTP 503, Receiver fault (the station retries; its cached verdict makes the retry cheap)',
+  },
+  GATEWAY_ERR_NOT_READY: {
+    meaning:
+      'the station and id-tag caches are still loading (start-up, NATS away at start): HTTP 503, Receiver fault; nothing is answered from a half-loaded cache',
+  },
   GATEWAY_ERR_NOT_STORED: {
     meaning:
       'JetStream did not confirm storing the message (NATS down, timeout, stream full): Receiver fault, the station retries',
@@ -65,11 +73,41 @@ export class StationNotAccepted extends GatewayError {
   }
 }
 
+/**
+ * One text for every authentication failure (missing, malformed, wrong, throttled, unreadable record): the
+ * answer must not tell a prober which stations have passwords. `reason` goes to the log only.
+ */
 export class StationUnauthorized extends GatewayError {
+  readonly reason: string
   constructor(stationId: string, reason: string) {
-    super('GATEWAY_ERR_UNAUTHORIZED', `station ${stationId}: ${reason}`, {
-      status: 401,
-      fault: { code: 'Sender', subcode: 'SecurityError' },
+    super(
+      'GATEWAY_ERR_UNAUTHORIZED',
+      `station ${stationId}: HTTP Basic credentials missing or not accepted`,
+      {
+        status: 401,
+        fault: { code: 'Sender', subcode: 'SecurityError' },
+      },
+    )
+    this.reason = reason
+  }
+}
+
+export class PasswordChecksBusy extends GatewayError {
+  constructor() {
+    super('GATEWAY_ERR_BUSY', 'too many credential checks at once, try again later', {
+      status: 503,
+      fault: { code: 'Receiver', subcode: 'InternalError' },
+      retryable: true,
+    })
+  }
+}
+
+export class CachesNotReady extends GatewayError {
+  constructor() {
+    super('GATEWAY_ERR_NOT_READY', 'the central system is starting, try again later', {
+      status: 503,
+      fault: { code: 'Receiver', subcode: 'InternalError' },
+      retryable: true,
     })
   }
 }

@@ -18,11 +18,20 @@ export interface DedupeKey {
 /**
  * The journal entry of an answered request (`ocpp.message.received`): the payload as received, its 1.6 form
  * for 1.5 messages, our 1.6 answer, the station's callback address and the quirk flags: the codec's, the
- * answer's, `no-message-id` and `unknown-station` (no record and not Accepted), in that order.
+ * answer's, `no-message-id`, `unknown-station` (no record and not Accepted) and `callback-refused`, in that
+ * order.
+ *
+ * The callback address (`from`) is where commands for the station will go, so it is recorded only when the
+ * station is trusted with it (`callbackTrusted`: it passed authentication and is Accepted) and it is an
+ * http(s) URL without credentials; otherwise it is left out and flagged `callback-refused`, and the address
+ * already known stays.
  *
  * ### Examples
  * ```ts
- * journalEntryOf(req, toRequest16(req), answered, dedupeKeyOf(id, req.addressing.messageId, xml), now, false)
+ * journalEntryOf(req, toRequest16(req), answered, dedupeKeyOf(id, req.addressing.messageId, xml), now, {
+ *   unknownStation: false,
+ *   callbackTrusted: true,
+ * })
  * // { stationId: 'CP-1', ocppVersion: '1.6', action: 'Heartbeat', messageId: 'urn:uuid:…', response: { currentTime: now }, quirks: [], … }
  * ```
  */
@@ -32,12 +41,15 @@ export function journalEntryOf(
   answer: StationAnswer,
   key: DedupeKey,
   receivedAt: string,
-  unknownStation: boolean,
+  station: { unknownStation: boolean; callbackTrusted: boolean },
 ): StationMessage {
   const quirks = req.quirks.map(quirkFlag)
   for (const f of answer.flags) quirks.push(f)
   if (key.hashed) quirks.push('no-message-id')
-  if (unknownStation) quirks.push('unknown-station')
+  if (station.unknownStation) quirks.push('unknown-station')
+  const claimed = claimedCallbackOf(req.addressing)
+  const from = station.callbackTrusted && claimed !== undefined ? usableCallback(claimed) : undefined
+  if (claimed !== undefined && from === undefined) quirks.push('callback-refused')
   const message: StationMessage = {
     stationId: req.chargeBoxIdentity,
     ocppVersion: req.ocppVersion,
@@ -48,7 +60,6 @@ export function journalEntryOf(
     response: answer.response as Record<string, unknown>,
     quirks,
   }
-  const from = callbackAddressOf(req.addressing)
   if (from !== undefined) message.from = from
   if (req.ocppVersion === '1.5') message.normalizedPayload = request16.payload as Record<string, unknown>
   return message
@@ -56,7 +67,7 @@ export function journalEntryOf(
 
 /**
  * The dedupe identity of a station message. With a wsa:MessageID: the MessageID scoped by station (two stations
- * may reuse ids), readable when both are printable ASCII, else hashed. Without one: a hash of station,
+ * may reuse ids), readable when both are printable ASCII and the station has no `/`, else hashed. Without one: a hash of station,
  * operation and the exact body, so a byte-identical retry is stored once.
  *
  * ### Examples
@@ -68,8 +79,13 @@ export function journalEntryOf(
 export function dedupeKeyOf(stationId: string, messageId: string | undefined, body: string): DedupeKey {
   if (messageId !== undefined && messageId !== '') {
     const id = messageId.length <= MAX_MESSAGE_ID ? messageId : `sha256:${sha256(messageId)}`
+    // Readable only when the first `/` splits it unambiguously: station `A/B` with id `C` and station `A`
+    // with id `B/C` must not share a Nats-Msg-Id (one would be dropped as the other's retry).
     const msgId =
-      PRINTABLE.test(stationId) && PRINTABLE.test(id) && stationId.length + id.length < 1000
+      PRINTABLE.test(stationId) &&
+      PRINTABLE.test(id) &&
+      !stationId.includes('/') &&
+      stationId.length + id.length < 1000
         ? `${stationId}/${id}`
         : `sha256:${sha256(`${stationId}\n${id}`)}`
     return { msgId, messageId: id, hashed: false }
@@ -94,10 +110,33 @@ export function quirkFlag(quirk: Quirk): string {
   return flag
 }
 
-/** wsa:From, else a ReplyTo that is a real address: where the station's ChargePointService listens. */
-export function callbackAddressOf(addressing: { from?: string; replyTo?: string }): string | undefined {
+/** wsa:From, else a ReplyTo that is a real address: where the station says its ChargePointService listens. */
+export function claimedCallbackOf(addressing: { from?: string; replyTo?: string }): string | undefined {
   const candidate = addressing.from || addressing.replyTo
-  if (candidate === undefined || candidate === '' || candidate.length > 2048) return undefined
+  if (candidate === undefined || candidate === '') return undefined
   if (candidate.endsWith('/addressing/anonymous') || candidate.endsWith('/addressing/none')) return undefined
   return candidate
+}
+
+/**
+ * The address if the gateway may use it: http or https, a host, no user or password in it, at most 2048
+ * characters. Which host it resolves to is checked when a command is sent (the address policy).
+ *
+ * ### Examples
+ * ```ts
+ * usableCallback('http://cp7.example.com:8080/ocpp') // 'http://cp7.example.com:8080/ocpp'
+ * usableCallback('file:///etc/passwd')               // undefined
+ * ```
+ */
+export function usableCallback(address: string): string | undefined {
+  if (address.length > 2048) return undefined
+  let url: URL
+  try {
+    url = new URL(address)
+  } catch {
+    return undefined
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined
+  if (url.hostname === '' || url.username !== '' || url.password !== '') return undefined
+  return address
 }

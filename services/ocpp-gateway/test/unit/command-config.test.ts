@@ -1,6 +1,7 @@
 import { loadConfig } from '@chargebus/platform'
 import { callerSettingsOf, dispatcherSettingsOf } from '../../src/commands/command-config.ts'
 import { GatewayConfig } from '../../src/config.ts'
+import { edgeSettingsOf } from '../../src/edge-settings.ts'
 
 const configOf = (env: Record<string, string>) =>
   loadConfig(GatewayConfig, { HOST: '10.0.0.5', PORT: '3100', ...env })
@@ -19,10 +20,13 @@ describe('callerSettingsOf: our address as wsa:From', () => {
     ],
     ['else HOST:PORT', {}, 'http://10.0.0.5:3100/ocpp/1.6'],
   ])('%s', (_name, env, expected) => {
-    expect(callerSettingsOf(configOf(env)).centralSystemUrl('1.6')).toBe(expected)
+    expect(callerSettingsOf(configOf(env), edgeSettingsOf(configOf(env))).centralSystemUrl('1.6')).toBe(
+      expected,
+    )
   })
   test('the version is appended and the timeout passed on', () => {
-    const settings = callerSettingsOf(configOf({ OCPP_COMMAND_TIMEOUT_MS: '1500' }))
+    const config = configOf({ OCPP_COMMAND_TIMEOUT_MS: '1500' })
+    const settings = callerSettingsOf(config, edgeSettingsOf(config))
     expect(settings.centralSystemUrl('1.5')).toBe('http://10.0.0.5:3100/ocpp/1.5')
     expect(settings.timeoutMs).toBe(1500)
   })

@@ -9,7 +9,12 @@ import {
   type EventData,
   TERMINAL_COMMAND_STATUSES,
 } from '@chargebus/events'
-import { type CommandOperation, commandRefusal, isPrivilegedCommand } from '@chargebus/ocpp'
+import {
+  type CommandOperation,
+  commandRefusal,
+  isPrivilegedCommand,
+  maskCommandPayload,
+} from '@chargebus/ocpp'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
 import { findCommandTarget } from '../../data-access/command-targets.ts'
@@ -172,7 +177,11 @@ export const commandRoutes: FastifyPluginAsyncTypebox<CommandRoutesOptions> = as
       })
       if (!created) {
         reply.header('idempotent-replayed', 'true')
-        if (record.operation !== op || canonical(record.payload) !== canonical(payload))
+        // The stored payload has its secrets masked: compare like with like.
+        if (
+          record.operation !== op ||
+          canonical(record.payload) !== canonical(maskCommandPayload(op, payload))
+        )
           throw new IdempotencyKeyReused(stationId, idempotencyKey ?? '')
       }
 
@@ -183,7 +192,8 @@ export const commandRoutes: FastifyPluginAsyncTypebox<CommandRoutesOptions> = as
           commandId: record.id,
           stationId,
           operation: op,
-          payload: record.payload,
+          // What was asked for, secrets included (the stored copy has them masked); the stream keeps it.
+          payload,
           requestedAt: record.requestedAt.toISOString(),
           origin: 'api',
         }

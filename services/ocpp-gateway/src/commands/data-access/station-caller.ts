@@ -1,3 +1,5 @@
+import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns'
+import { isIP } from 'node:net'
 import {
   type CpOperation,
   decodeResponse,
@@ -10,6 +12,8 @@ import {
   type OcppVersion,
   toV16Response,
 } from '@chargebus/ocpp'
+import { Agent, type Dispatcher, request } from 'undici'
+import type { AddressPolicy } from '../domain/address-policy.ts'
 import { CommandError } from '../domain/command-errors.ts'
 
 /** Where and how to reach a station. */
@@ -49,6 +53,9 @@ export interface StationCaller {
   send(call: PreparedCall): Promise<CallResult>
 }
 
+/** Our code for an address the policy refuses, raised by the pinned lookup before any connection. */
+const ADDRESS_REFUSED = 'ECHARGEBUS_ADDRESS_REFUSED'
+
 /** Errors that mean no byte of the request reached the station. */
 const NOT_DELIVERED = new Set([
   'ECONNREFUSED',
@@ -61,15 +68,20 @@ const NOT_DELIVERED = new Set([
 ])
 
 /**
- * Calls stations' ChargePointService with plain `fetch` (undici's pooled keep-alive connections, one pool
- * per origin): every call carries its own headers and body, so concurrent calls to different stations share
- * no state (the `soap` client's global headers/endpoint sent calls to the wrong station). SOAP 1.2,
- * chargeBoxIdentity in the station's CP namespace, WS-Addressing Action/MessageID/To/From (`encodeRequest`),
- * a timeout per call.
+ * Calls stations' ChargePointService over undici (pooled keep-alive connections per origin): every call
+ * carries its own headers and body, so concurrent calls to different stations share no state (the `soap`
+ * client's global headers/endpoint sent calls to the wrong station). SOAP 1.2, chargeBoxIdentity in the
+ * station's CP namespace, WS-Addressing Action/MessageID/To/From (`encodeRequest`).
+ *
+ * A station chose the address, so the call is fenced: http(s) only; the host's addresses are resolved and
+ * checked against `policy` (no loopback, private, link-local or metadata address unless allowed) and the
+ * connection goes to the checked address (no second lookup an attacker's DNS could answer differently); no
+ * redirect is followed; the answer is read up to `maxResponseBytes` within `timeoutMs`. Errors say what
+ * happened (refused, timed out) without the addresses involved.
  *
  * ### Examples
  * ```ts
- * const caller = createStationCaller({ centralSystemUrl: (v) => `https://cs.example.com/ocpp/${v}`, timeoutMs: 30_000 })
+ * const caller = createStationCaller({ centralSystemUrl: (v) => `https://cs.example.com/ocpp/${v}`, timeoutMs: 30_000, policy, maxResponseBytes: 1 << 20 })
  * const call = caller.prepare({ stationId: 'CP-1', endpointUrl, ocppVersion: '1.6' }, 'Reset', { type: 'Soft' })
  * const result = await caller.send(call) // { kind: 'answered', response: { status: 'Accepted' } }
  * ```
@@ -77,9 +89,10 @@ const NOT_DELIVERED = new Set([
 export function createStationCaller(opts: {
   centralSystemUrl: (version: OcppVersion) => string
   timeoutMs: number
-  fetch?: typeof fetch
-}): StationCaller {
-  const doFetch = opts.fetch ?? fetch
+  policy: AddressPolicy
+  maxResponseBytes: number
+}): StationCaller & { close(): Promise<void> } {
+  const agent = new Agent({ connect: { lookup: pinnedLookup(opts.policy) } })
 
   return {
     prepare(target, operation, payload16) {
@@ -113,19 +126,39 @@ export function createStationCaller(opts: {
 
     async send(call) {
       const { target } = call
+      const refused = refusedTarget(target.endpointUrl, opts.policy)
+      if (refused !== undefined) return { kind: 'not-delivered', error: refused }
       let status: number
       let bytes: Uint8Array
       let contentType: string | undefined
       try {
-        const res = await doFetch(target.endpointUrl, {
+        const res = await request(target.endpointUrl, {
+          dispatcher: agent,
           method: 'POST',
           headers: { 'content-type': call.contentType, accept: 'application/soap+xml, text/xml' },
           body: call.body,
           signal: AbortSignal.timeout(opts.timeoutMs),
         })
-        status = res.status
-        contentType = res.headers.get('content-type') ?? undefined
-        bytes = new Uint8Array(await res.arrayBuffer())
+        status = res.statusCode
+        const header = res.headers['content-type']
+        contentType = Array.isArray(header) ? header[0] : header
+        if (status >= 300 && status < 400) {
+          res.body.destroy()
+          return {
+            kind: 'failed',
+            error: new CommandError('COMMAND_ERR_BAD_RESPONSE', `HTTP ${status}: redirects are not followed`),
+          }
+        }
+        const read = await readUpTo(res.body, opts.maxResponseBytes)
+        if (read === undefined)
+          return {
+            kind: 'failed',
+            error: new CommandError(
+              'COMMAND_ERR_BAD_RESPONSE',
+              `HTTP ${status}: the answer is larger than ${opts.maxResponseBytes} bytes`,
+            ),
+          }
+        bytes = read
       } catch (err) {
         return transportFailure(err, opts.timeoutMs)
       }
@@ -162,7 +195,75 @@ export function createStationCaller(opts: {
         return badResponse(status, err)
       }
     },
+
+    close: () => agent.close(),
   }
+}
+
+/** The refusal of an address that is not http(s), or an IP literal the policy refuses; else undefined. */
+function refusedTarget(endpointUrl: string, policy: AddressPolicy): CommandError | undefined {
+  let url: URL
+  try {
+    url = new URL(endpointUrl)
+  } catch {
+    return addressRefused("the station's address is not a URL")
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return addressRefused(`the station's address is not http or https (${url.protocol})`)
+  const host = url.hostname.replace(/^\[|\]$/g, '')
+  if (isIP(host) !== 0 && !policy.mayCall(host)) return addressRefused(NOT_CALLABLE)
+  return undefined
+}
+
+const NOT_CALLABLE =
+  "the station's address is not a public one (loopback, private, link-local or metadata) and OCPP_CALLBACK_ALLOWED_NETWORKS does not allow it"
+
+function addressRefused(message: string): CommandError {
+  return new CommandError('COMMAND_ERR_ADDRESS_REFUSED', message)
+}
+
+/**
+ * `net.connect`'s lookup: resolves the host and hands the connection only addresses the policy allows (the
+ * connection then goes to one of those, not to a second resolution).
+ */
+function pinnedLookup(policy: AddressPolicy) {
+  return (
+    hostname: string,
+    options: LookupOptions,
+    callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
+  ): void => {
+    dnsLookup(
+      hostname,
+      { all: true, family: options.family === undefined ? 0 : Number(options.family) || 0 },
+      (err, addresses) => {
+        if (err) return callback(err, [])
+        const allowed = addresses.filter((a) => policy.mayCall(a.address))
+        const first = allowed[0]
+        if (first === undefined) {
+          const refused: NodeJS.ErrnoException = new Error(NOT_CALLABLE)
+          refused.code = ADDRESS_REFUSED
+          return callback(refused, [])
+        }
+        if (options.all) callback(null, allowed)
+        else callback(null, first.address, first.family)
+      },
+    )
+  }
+}
+
+/** The body, or undefined once it passes `max` bytes (then the rest is discarded). */
+async function readUpTo(body: Dispatcher.ResponseData['body'], max: number): Promise<Uint8Array | undefined> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of body) {
+    size += (chunk as Buffer).length
+    if (size > max) {
+      body.destroy()
+      return undefined
+    }
+    chunks.push(chunk as Buffer)
+  }
+  return Buffer.concat(chunks)
 }
 
 /** The station answered, but not with a readable answer to this call. */
@@ -183,6 +284,7 @@ function transportFailure(err: unknown, timeoutMs: number): CallResult {
     }
   }
   const code = errorCode(err)
+  if (code === ADDRESS_REFUSED) return { kind: 'not-delivered', error: addressRefused(NOT_CALLABLE) }
   if (code !== undefined && NOT_DELIVERED.has(code)) {
     return {
       kind: 'not-delivered',
@@ -196,7 +298,8 @@ function transportFailure(err: unknown, timeoutMs: number): CallResult {
     kind: 'failed',
     error: new CommandError(
       'COMMAND_ERR_CONNECTION_LOST',
-      `connection failed after sending (${code ?? (err instanceof Error ? err.message : String(err))})`,
+      // The code only: a message could name internal addresses, and command errors are readable with `read`.
+      `connection failed after sending (${code ?? (err instanceof Error ? err.name : 'unknown')})`,
       { cause: err },
     ),
   }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { CommandRequested, EventData, StationMessage } from '@chargebus/events'
+import { isSecretConfigurationKey, MASK } from '@chargebus/ocpp'
 
 /*
  * Pure rules of capability discovery: when an Accepted boot is followed by GetConfiguration, the command that
@@ -77,8 +78,9 @@ export function learnConfiguration(response: {
 }): LearnedConfiguration {
   const configuration: LearnedConfiguration['configuration'] = {}
   for (const kv of response.configurationKey ?? []) {
-    configuration[kv.key] =
-      kv.value === undefined ? { readonly: kv.readonly } : { value: kv.value, readonly: kv.readonly }
+    // A station that reports its AuthorizationKey has it stored masked, like every secret.
+    const value = kv.value !== undefined && isSecretConfigurationKey(kv.key) ? MASK : kv.value
+    configuration[kv.key] = value === undefined ? { readonly: kv.readonly } : { value, readonly: kv.readonly }
   }
   const raw = Object.entries(configuration).find(([k]) => k.toLowerCase() === 'supportedfeatureprofiles')?.[1]
   const profiles =

@@ -6,6 +6,10 @@ import { AppError, defineErrorCodes } from '@chargebus/errors'
  * lists them (a unit test checks).
  */
 export const CommandErrorCodes = defineErrorCodes({
+  COMMAND_ERR_ADDRESS_REFUSED: {
+    meaning:
+      "the station's address is not http(s), or resolves only to addresses the gateway may not call (loopback, private, link-local, cloud metadata) and OCPP_CALLBACK_ALLOWED_NETWORKS does not allow them: nothing was sent; the command waits for a usable address",
+  },
   COMMAND_ERR_UNREACHABLE: {
     meaning:
       'the station could not be reached (connection refused, unknown host, connect timeout, HTTP 502/503 without a SOAP answer): nothing was delivered, the command stays queued and is retried with backoff and as soon as the station contacts us',

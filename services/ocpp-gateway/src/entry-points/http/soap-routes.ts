@@ -10,6 +10,8 @@ export interface SoapRoutesOptions {
     http: {
       contentType: string | undefined
       authorization: string | undefined
+      /** The client's address (behind a trusted proxy: the forwarded one). */
+      remoteAddress: string
       expectedVersion?: OcppVersion
     },
   ) => Promise<SoapReply>
@@ -103,6 +105,7 @@ export const soapRoutes: FastifyPluginAsync<SoapRoutesOptions> = async (app, opt
       const r = await handle(body, {
         contentType: request.headers['content-type'],
         authorization: request.headers.authorization,
+        remoteAddress: request.ip,
         expectedVersion,
       })
       return send(reply, r)

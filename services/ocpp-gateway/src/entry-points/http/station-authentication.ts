@@ -1,57 +1,135 @@
-import { type StationRecord, verifyPassword } from '@chargebus/station-registry'
+import type { FailureThrottle } from '@chargebus/platform'
+import { kvKey, type StationRecord, verifyPassword } from '@chargebus/station-registry'
 import type { KvMirror } from '../../data-access/kv-mirror.ts'
-import { StationUnauthorized } from '../../domain/errors.ts'
+import { PasswordChecksBusy, StationUnauthorized } from '../../domain/errors.ts'
 
-/** Remembered verdicts at most; then the cache starts over (unauthenticated traffic creates bounded state). */
+/** Remembered verdicts at most; then the stations remembered longest ago are forgotten first. */
 const VERDICTS_MAX = 10_000
 
 /** HTTP Basic auth of stations (OCPP security profile 1): a station is who its credentials say. */
 export interface StationAuthenticator {
   /**
    * Passes a station that needs no password, or whose `Authorization` header carries its identity and
-   * password; throws `StationUnauthorized` (401) otherwise. Synchronous: a verdict is remembered per
-   * (station, header value), so scrypt runs once per credential, not per request.
+   * password; throws `StationUnauthorized` (401) otherwise, `PasswordChecksBusy` (503) when too many checks
+   * wait. Synchronous (returns undefined) for a remembered verdict, so the hot path pays no promise; a promise
+   * only when scrypt must run.
    */
-  authenticate(header: string | undefined, stationId: string, record: StationRecord | undefined): void
+  authenticate(
+    header: string | undefined,
+    stationId: string,
+    record: StationRecord | undefined,
+    remoteAddress: string,
+  ): undefined | Promise<void>
+}
+
+export interface StationAuthenticatorDeps {
+  stations: KvMirror<StationRecord>
+  /** Every station needs credentials (production), not only the ones whose record has a password. */
+  requireBasicAuth: boolean
+  /** scrypt checks running at once (libuv's thread pool has 4 threads by default). */
+  concurrency: number
+  /** Checks allowed to wait; one more is refused at once (503). */
+  queueMax: number
+  /** Failed checks per client address, and per station identity, before checks are skipped (401 at once). */
+  byAddress: FailureThrottle
+  byStation: FailureThrottle
 }
 
 /**
- * A station needs credentials when its record has a password hash, or when `requireBasicAuth` says every
- * station does. Remembered verdicts are dropped whenever a station record changes (a new password, a password
- * removed).
+ * A station needs credentials when its record has a password hash, when `requireBasicAuth` says every station
+ * does, or when its record is unreadable (fail closed: a record we cannot read may hold a password).
+ * Verdicts are remembered per (station, header value) and forgotten per station when its record changes;
+ * scrypt runs off the event loop, at most `concurrency` at once; an address or identity that keeps failing
+ * is refused without running it, so a flood of bad passwords costs neither CPU nor latency for the others.
  *
  * ### Examples
  * ```ts
- * const { authenticate } = createStationAuthenticator({ stations, requireBasicAuth: false })
- * authenticate('Basic Q1AtMTpzM2NyZXQ=', 'CP-1', stations.get(kvKey('CP-1'))) // passes, or throws StationUnauthorized
+ * const { authenticate } = createStationAuthenticator({ stations, requireBasicAuth: true, concurrency: 2, queueMax: 200, byAddress, byStation })
+ * await authenticate('Basic Q1AtMTpzM2NyZXQ=', 'CP-1', stations.get(kvKey('CP-1')), '203.0.113.7')
  * ```
  */
-export function createStationAuthenticator(deps: {
-  stations: KvMirror<StationRecord>
-  requireBasicAuth: boolean
-}): StationAuthenticator {
-  const { requireBasicAuth } = deps
-  // Verifying a scrypt hash costs ~50 ms: remember the verdict per (station, Authorization header).
-  const verdicts = new Map<string, boolean>()
-  deps.stations.onChange(() => verdicts.clear())
+export function createStationAuthenticator(deps: StationAuthenticatorDeps): StationAuthenticator {
+  const { stations, byAddress, byStation } = deps
+  // stationKey -> (header -> verdict); a station's entry is dropped when its record changes.
+  const verdicts = new Map<string, Map<string, boolean>>()
+  let remembered = 0
+  stations.onChange((key) => forget(key))
+
+  function forget(key: string): void {
+    const forStation = verdicts.get(key)
+    if (forStation === undefined) return
+    remembered -= forStation.size
+    verdicts.delete(key)
+  }
+
+  function remember(key: string, header: string, ok: boolean): void {
+    let forStation = verdicts.get(key)
+    if (forStation === undefined) {
+      forStation = new Map()
+      verdicts.set(key, forStation)
+    }
+    if (!forStation.has(header)) remembered++
+    forStation.set(header, ok)
+    while (remembered > VERDICTS_MAX) {
+      const oldest = verdicts.keys().next().value
+      if (oldest === undefined) break
+      forget(oldest)
+    }
+  }
+
+  let running = 0
+  const waiting: Array<() => void> = []
+  async function withSlot<T>(work: () => Promise<T>): Promise<T> {
+    if (running >= deps.concurrency) {
+      if (waiting.length >= deps.queueMax) throw new PasswordChecksBusy()
+      await new Promise<void>((resolve) => waiting.push(resolve))
+    } else running++
+    try {
+      return await work()
+    } finally {
+      const next = waiting.shift()
+      if (next) next()
+      else running--
+    }
+  }
+
+  async function check(
+    header: string,
+    stationId: string,
+    key: string,
+    password: NonNullable<StationRecord['password']> | undefined,
+    remoteAddress: string,
+  ): Promise<void> {
+    const given = parseBasicAuth(header)
+    let ok = false
+    if (given !== undefined && given.user === stationId && password !== undefined)
+      ok = await withSlot(() => verifyPassword(password, given.password))
+    remember(key, header, ok)
+    if (ok) {
+      byAddress.succeed(remoteAddress)
+      byStation.succeed(key)
+      return
+    }
+    byAddress.fail(remoteAddress)
+    byStation.fail(key)
+    throw new StationUnauthorized(stationId, 'wrong credentials')
+  }
 
   return {
-    authenticate(header, stationId, record) {
+    authenticate(header, stationId, record, remoteAddress) {
+      const key = kvKey(stationId)
+      const unreadable = stations.isUnreadable(key)
       const password = record?.password
-      if (password === undefined && !requireBasicAuth) return
-      if (header === undefined) throw new StationUnauthorized(stationId, 'HTTP Basic credentials required')
-      const cacheKey = `${stationId}\n${header}`
-      let ok = verdicts.get(cacheKey)
-      if (ok === undefined) {
-        const given = parseBasicAuth(header)
-        ok = false
-        if (given !== undefined && given.user === stationId && password !== undefined) {
-          ok = verifyPassword(password, given.password)
-        }
-        if (verdicts.size >= VERDICTS_MAX) verdicts.clear()
-        verdicts.set(cacheKey, ok)
-      }
-      if (!ok) throw new StationUnauthorized(stationId, 'wrong HTTP Basic credentials')
+      if (password === undefined && !unreadable && !deps.requireBasicAuth) return undefined
+      if (header === undefined) throw new StationUnauthorized(stationId, 'no Authorization header')
+      if (unreadable)
+        throw new StationUnauthorized(stationId, 'its KV record is unreadable: refused until fixed')
+      const known = verdicts.get(key)?.get(header)
+      if (known === true) return undefined
+      if (known === false) throw new StationUnauthorized(stationId, 'wrong credentials (remembered)')
+      if (!byAddress.check(remoteAddress).allowed || !byStation.check(key).allowed)
+        throw new StationUnauthorized(stationId, 'too many failed checks: throttled')
+      return check(header, stationId, key, password, remoteAddress)
     },
   }
 }

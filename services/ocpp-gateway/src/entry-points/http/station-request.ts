@@ -1,6 +1,6 @@
 import type { StationMessage } from '@chargebus/events'
 import { type DecodedCsRequest, decodeRequest, encodeResponse, type OcppVersion } from '@chargebus/ocpp'
-import type { Clock } from '@chargebus/platform'
+import { type Clock, createFailureThrottle } from '@chargebus/platform'
 import {
   type FirstBootRecorder,
   type IdTagRecord,
@@ -21,9 +21,10 @@ import {
   type RegistrationPolicy,
   registrationStatusOf,
 } from '../../domain/answer-station-message.ts'
-import { IdentityTooLong, StationNotAccepted } from '../../domain/errors.ts'
+import { CachesNotReady, IdentityTooLong, StationNotAccepted } from '../../domain/errors.ts'
 import { dedupeKeyOf, journalEntryOf } from '../../domain/journal-entry.ts'
 import { responseInStationVersion, toRequest16 } from '../../domain/version-conversion.ts'
+import type { EdgeSettings } from '../../edge-settings.ts'
 import { faultReply, type SoapReply, soapVersionOfContentType } from './soap-faults.ts'
 import { createStationAuthenticator } from './station-authentication.ts'
 
@@ -36,8 +37,14 @@ export interface StationRequestDeps {
     | 'OCPP_BOOT_RETRY_INTERVAL_S'
     | 'OCPP_AUTHORIZE_UNKNOWN'
     | 'OCPP_DATA_TRANSFER_VENDOR_IDS'
-    | 'OCPP_REQUIRE_BASIC_AUTH'
+    | 'OCPP_AUTH_CONCURRENCY'
+    | 'OCPP_AUTH_QUEUE_MAX'
+    | 'OCPP_AUTH_FAILURES_PER_ADDRESS'
+    | 'OCPP_AUTH_FAILURES_PER_STATION'
+    | 'OCPP_AUTH_FAILURE_WINDOW_S'
+    | 'OCPP_UNKNOWN_STATIONS_MAX'
   >
+  edge: Pick<EdgeSettings, 'requireBasicAuth'>
   stations: KvMirror<StationRecord>
   idTags: KvMirror<IdTagRecord>
   firstBoots: FirstBootRecorder
@@ -69,10 +76,22 @@ export interface StationRequestDeps {
 export function createStationRequestHandler(deps: StationRequestDeps) {
   const { config, stations, idTags, firstBoots, transactionIds, journal, logger, requests } = deps
   const nowIso = isoClock(deps.clock)
+  const failureWindowMs = config.OCPP_AUTH_FAILURE_WINDOW_S * 1000
   const { authenticate } = createStationAuthenticator({
     stations,
-    requireBasicAuth: config.OCPP_REQUIRE_BASIC_AUTH,
+    requireBasicAuth: deps.edge.requireBasicAuth,
+    concurrency: config.OCPP_AUTH_CONCURRENCY,
+    queueMax: config.OCPP_AUTH_QUEUE_MAX,
+    byAddress: createFailureThrottle({
+      maxFailures: config.OCPP_AUTH_FAILURES_PER_ADDRESS,
+      windowMs: failureWindowMs,
+    }),
+    byStation: createFailureThrottle({
+      maxFailures: config.OCPP_AUTH_FAILURES_PER_STATION,
+      windowMs: failureWindowMs,
+    }),
   })
+  const unknownStations = countUnknownStations(stations)
   const policy: RegistrationPolicy = {
     mode: config.OCPP_REGISTRATION,
     unknownStationStatus: config.OCPP_UNKNOWN_STATION_STATUS,
@@ -92,12 +111,17 @@ export function createStationRequestHandler(deps: StationRequestDeps) {
     req: DecodedCsRequest,
     xml: string,
     authorization: string | undefined,
+    remoteAddress: string,
   ): Promise<SoapReply> {
+    // Nothing is answered from half-loaded caches: a station not loaded yet would look password-less.
+    if (!stations.synced || !idTags.synced) throw new CachesNotReady()
+
     // Authenticate: the station is who its credentials say.
     const stationId = req.chargeBoxIdentity
     if (stationId.length > 255) throw new IdentityTooLong(stationId.length)
     const record = stations.get(kvKey(stationId))
-    authenticate(authorization, stationId, record)
+    const checking = authenticate(authorization, stationId, record, remoteAddress)
+    if (checking !== undefined) await checking
 
     // Registration: a station that is not Accepted may only boot.
     const request16 = toRequest16(req)
@@ -107,7 +131,7 @@ export function createStationRequestHandler(deps: StationRequestDeps) {
 
     // Look up the caches: the id tag from memory, a transaction id from the reserve.
     const tag = idTagOf(request16)
-    const idTag = tag === undefined ? undefined : idTags.get(idTagKey(tag))
+    const idTag = tag === undefined ? undefined : idTagRecordOf(idTags, idTagKey(tag))
     const transactionId = operation === 'StartTransaction' ? await transactionIds.reserve() : undefined
 
     // Answer: pure, written once against 1.6.
@@ -127,15 +151,27 @@ export function createStationRequestHandler(deps: StationRequestDeps) {
     // Heartbeat, whose only content is the time, which must be now.
     const key = dedupeKeyOf(stationId, req.addressing.messageId, xml)
     const unknownStation = record === undefined && registration !== 'Accepted'
-    const message = journalEntryOf(req, request16, answered, key, now, unknownStation)
+    // A callback address counts only from a station that passed authentication and is Accepted.
+    const message = journalEntryOf(req, request16, answered, key, now, {
+      unknownStation,
+      callbackTrusted: registration === 'Accepted',
+    })
     const receipt = await journal.record(message, key.msgId)
     deps.onStationMessage?.(message)
     const response16 =
       receipt.duplicate && operation !== 'Heartbeat' && receipt.response !== undefined
         ? receipt.response
         : answered.response
-    if (operation === 'BootNotification' && record === undefined && !receipt.duplicate)
-      firstBoots.recordFirstBoot(stationId, registration, now)
+    if (operation === 'BootNotification' && record === undefined && !receipt.duplicate) {
+      // Unauthenticated traffic creates bounded state: past the cap, unknown stations are answered, not recorded.
+      if (unknownStations() < config.OCPP_UNKNOWN_STATIONS_MAX)
+        firstBoots.recordFirstBoot(stationId, registration, now)
+      else
+        logger.debug(
+          { station: stationId },
+          'unknown station not recorded: OCPP_UNKNOWN_STATIONS_MAX reached',
+        )
+    }
 
     // Encode, in the station's version, as a reply to its MessageID.
     const encoded = encodeResponse({
@@ -159,6 +195,7 @@ export function createStationRequestHandler(deps: StationRequestDeps) {
     http: {
       contentType: string | undefined
       authorization: string | undefined
+      remoteAddress: string
       expectedVersion?: OcppVersion
     },
   ): Promise<SoapReply> {
@@ -168,7 +205,7 @@ export function createStationRequestHandler(deps: StationRequestDeps) {
         xml,
         http.expectedVersion === undefined ? {} : { expectedVersion: http.expectedVersion },
       )
-      return await answer(req, xml, http.authorization)
+      return await answer(req, xml, http.authorization, http.remoteAddress)
     } catch (err) {
       count(req?.ocppVersion ?? 'unknown', req?.operation ?? 'unknown', 'fault')
       return faultReply(
@@ -185,6 +222,23 @@ export function createStationRequestHandler(deps: StationRequestDeps) {
   }
 
   return { handle }
+}
+
+/** An id tag's record; one whose KV record is unreadable is Invalid, never "unknown" (which may be accepted). */
+function idTagRecordOf(idTags: KvMirror<IdTagRecord>, key: string): IdTagRecord | undefined {
+  if (idTags.isUnreadable(key)) return { status: 'Invalid' }
+  return idTags.get(key)
+}
+
+/** How many records the gateway itself wrote for stations it did not know, kept current by the mirror. */
+function countUnknownStations(stations: KvMirror<StationRecord>): () => number {
+  const mine = new Set<string>()
+  for (const [key, value] of stations.entries()) if (value.source === 'gateway') mine.add(key)
+  stations.onChange((key, value) => {
+    if (value?.source === 'gateway') mine.add(key)
+    else mine.delete(key)
+  })
+  return () => mine.size
 }
 
 /** The ISO time of the current millisecond, formatted once per millisecond (many requests share one). */
