@@ -2,6 +2,7 @@
 // from the config schemas: `pnpm docs:config`. The docs tests fail until it ran after a schema change.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { commonConfig, renderConfigTable } from '@chargebus/platform'
+import { storageConfig } from '@chargebus/storage'
 import { type TObject, Type } from 'typebox'
 import { ApiConfig } from '../services/api/src/config.ts'
 import { IngestConfig } from '../services/ingest/src/config.ts'
@@ -27,6 +28,7 @@ const readmes: Array<[path: string, table: string]> = [
       ['services/api/README.md', ApiConfig],
       ['services/ingest/README.md', IngestConfig],
       ['services/ocpp-gateway/README.md', GatewayConfig],
+      ['packages/storage/README.md', Type.Object(storageConfig)],
     ] as Array<[string, TObject]>
   ).map(([path, schema]): [string, string] => [path, renderConfigTable(schema).trimEnd()]),
 ]

@@ -1,0 +1,49 @@
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
+
+/** How far memory grew above where it was when the work began, at its highest. */
+export interface MemoryGrowth {
+  /** Resident set size. */
+  readonly rss: number
+  /** Live JavaScript heap and Buffers: what the work holds, garbage left out. */
+  readonly live: number
+}
+
+// V8 frees garbage when it likes, so a streaming put leaves chunks behind that nothing holds any more.
+// A young-generation collection before each sample (fast, unlike a full one in a big jest heap) frees them:
+// the samples measure what the put holds, not what the collector has yet to free.
+setFlagsFromString('--expose-gc')
+const collectGarbage = runInNewContext('gc') as (options?: { type: 'minor' | 'major' }) => void
+
+function sample(type: 'minor' | 'major'): MemoryGrowth {
+  collectGarbage({ type })
+  const usage = process.memoryUsage()
+  return { rss: usage.rss, live: usage.heapUsed + usage.external }
+}
+
+/**
+ * Runs `work`, sampling memory every 10 ms after collecting short-lived garbage: a put that buffered its body
+ * would grow by about the body's size.
+ *
+ * ### Examples
+ * ```ts
+ * const growth = await peakMemoryGrowth(() => storage.put('k', randomBody(20 * MIB).stream))
+ * expect(growth.live).toBeLessThan(8 * MIB)
+ * ```
+ */
+export async function peakMemoryGrowth(work: () => Promise<unknown>): Promise<MemoryGrowth> {
+  const baseline = sample('major')
+  let peak = baseline
+  const keepPeak = () => {
+    const now = sample('minor')
+    peak = { rss: Math.max(peak.rss, now.rss), live: Math.max(peak.live, now.live) }
+  }
+  const sampler = setInterval(keepPeak, 10)
+  try {
+    await work()
+  } finally {
+    clearInterval(sampler)
+  }
+  keepPeak()
+  return { rss: peak.rss - baseline.rss, live: peak.live - baseline.live }
+}
