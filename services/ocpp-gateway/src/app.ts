@@ -71,6 +71,12 @@ export function buildApp(deps: GatewayDeps): ServiceApp {
     labelNames: ['quirk'] as const,
     registers: [app.metrics],
   })
+  const auth = new Counter({
+    name: 'ocpp_gateway_station_auth_total',
+    help: 'Station authentication by outcome: verified, wrong (scrypt ran), remembered, throttled, missing, unreadable, busy.',
+    labelNames: ['outcome'] as const,
+    registers: [app.metrics],
+  })
   new Gauge({
     name: 'ocpp_gateway_transaction_ids_available',
     help: 'Transaction ids reserved from Postgres and not yet handed out.',
@@ -113,6 +119,7 @@ export function buildApp(deps: GatewayDeps): ServiceApp {
     ...deps,
     requests,
     quirks,
+    auth,
     ...(commandDispatcher ? { onStationMessage: commandDispatcher.noteStationMessage } : {}),
   })
   app.register(soapRoutes, {

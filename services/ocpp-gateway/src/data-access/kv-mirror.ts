@@ -57,12 +57,19 @@ export async function startKvMirror<T>(opts: KvMirrorOptions<T>): Promise<KvMirr
     }
   })
 
-  const status = await kv.status()
-  const watch = await kv.watch()
-  if (status.values === 0) markSynced()
-
+  let stopped = false
+  let watch: Awaited<ReturnType<KV['watch']>> | undefined
+  // The whole load, from the first request to the last initial entry, is bounded by the timeout below.
   void (async () => {
-    for await (const e of watch) {
+    const status = await kv.status()
+    const w = await kv.watch()
+    if (stopped) {
+      w.stop()
+      return
+    }
+    watch = w
+    if (status.values === 0) markSynced()
+    for await (const e of w) {
       if (e.operation === 'PUT') {
         let value: T | undefined
         try {
@@ -120,7 +127,8 @@ export async function startKvMirror<T>(opts: KvMirrorOptions<T>): Promise<KvMirr
       listeners.push(listener)
     },
     stop() {
-      watch.stop()
+      stopped = true
+      watch?.stop()
     },
   }
 }

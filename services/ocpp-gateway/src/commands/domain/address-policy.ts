@@ -29,7 +29,6 @@ const NOT_PUBLIC: ReadonlyArray<[network: string, prefix: number, type: 'ipv4' |
   ['240.0.0.0', 4, 'ipv4'],
   ['::', 128, 'ipv6'],
   ['::1', 128, 'ipv6'],
-  ['::ffff:0.0.0.0', 96, 'ipv6'],
   ['64:ff9b::', 96, 'ipv6'],
   ['100::', 64, 'ipv6'],
   ['2001:db8::', 32, 'ipv6'],
@@ -80,8 +79,16 @@ export function parseCidr(
   return undefined
 }
 
-/** An IPv4-mapped IPv6 address (`::ffff:127.0.0.1`) is judged as the IPv4 address it carries. */
+/**
+ * An IPv4-mapped IPv6 address (`::ffff:127.0.0.1`, also written `::ffff:7f00:1`) is judged as the IPv4
+ * address it carries.
+ */
 function unmapped(ip: string): string {
-  const m = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip)
-  return m?.[1] ?? ip
+  const dotted = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip)
+  if (dotted?.[1] !== undefined) return dotted[1]
+  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(ip)
+  if (hex?.[1] === undefined || hex[2] === undefined) return ip
+  const high = Number.parseInt(hex[1], 16)
+  const low = Number.parseInt(hex[2], 16)
+  return `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`
 }

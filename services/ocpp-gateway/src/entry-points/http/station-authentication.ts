@@ -33,7 +33,22 @@ export interface StationAuthenticatorDeps {
   /** Failed checks per client address, and per station identity, before checks are skipped (401 at once). */
   byAddress: FailureThrottle
   byStation: FailureThrottle
+  /** Counts what each check came to (`ocpp_gateway_station_auth_total`). */
+  count?: (outcome: AuthOutcome) => void
 }
+
+/**
+ * `verified`/`wrong`: scrypt ran; `remembered`: a verdict was reused; `throttled`: refused without a check;
+ * `missing`: no credentials; `unreadable`: the station's record cannot be read; `busy`: too many waiting.
+ */
+export type AuthOutcome =
+  | 'verified'
+  | 'wrong'
+  | 'remembered'
+  | 'throttled'
+  | 'missing'
+  | 'unreadable'
+  | 'busy'
 
 /**
  * A station needs credentials when its record has a password hash, when `requireBasicAuth` says every station
@@ -50,8 +65,12 @@ export interface StationAuthenticatorDeps {
  */
 export function createStationAuthenticator(deps: StationAuthenticatorDeps): StationAuthenticator {
   const { stations, byAddress, byStation } = deps
+  const count = deps.count ?? (() => {})
   // stationKey -> (header -> verdict); a station's entry is dropped when its record changes.
   const verdicts = new Map<string, Map<string, boolean>>()
+  // stationKey -> addresses that failed it: the per-station limit applies to those only, so whoever guesses a
+  // station's password (from many addresses) cannot lock the station itself out.
+  const failingFrom = new Map<string, Set<string>>()
   let remembered = 0
   stations.onChange((key) => forget(key))
 
@@ -81,7 +100,10 @@ export function createStationAuthenticator(deps: StationAuthenticatorDeps): Stat
   const waiting: Array<() => void> = []
   async function withSlot<T>(work: () => Promise<T>): Promise<T> {
     if (running >= deps.concurrency) {
-      if (waiting.length >= deps.queueMax) throw new PasswordChecksBusy()
+      if (waiting.length >= deps.queueMax) {
+        count('busy')
+        throw new PasswordChecksBusy()
+      }
       await new Promise<void>((resolve) => waiting.push(resolve))
     } else running++
     try {
@@ -93,6 +115,24 @@ export function createStationAuthenticator(deps: StationAuthenticatorDeps): Stat
     }
   }
 
+  /** Too many failures from this address, or for this station by an address that failed it. */
+  function throttled(key: string, remoteAddress: string): boolean {
+    if (!byAddress.check(remoteAddress).allowed) return true
+    return failingFrom.get(key)?.has(remoteAddress) === true && !byStation.check(key).allowed
+  }
+
+  function recordFailure(key: string, remoteAddress: string): void {
+    byAddress.fail(remoteAddress)
+    byStation.fail(key)
+    let addresses = failingFrom.get(key)
+    if (addresses === undefined) {
+      addresses = new Set()
+      failingFrom.set(key, addresses)
+      if (failingFrom.size > VERDICTS_MAX) failingFrom.delete(failingFrom.keys().next().value as string)
+    }
+    if (addresses.size < 1000) addresses.add(remoteAddress)
+  }
+
   async function check(
     header: string,
     stationId: string,
@@ -102,16 +142,27 @@ export function createStationAuthenticator(deps: StationAuthenticatorDeps): Stat
   ): Promise<void> {
     const given = parseBasicAuth(header)
     let ok = false
-    if (given !== undefined && given.user === stationId && password !== undefined)
-      ok = await withSlot(() => verifyPassword(password, given.password))
+    if (given !== undefined && given.user === stationId && password !== undefined) {
+      // Asked again once a slot is free, and a failure counted before the slot is handed on: the failures of
+      // the requests queued ahead count (a concurrent flood must not slip past the limits).
+      const verdict = await withSlot(async () => {
+        if (throttled(key, remoteAddress)) return 'throttled'
+        const matches = await verifyPassword(password, given.password)
+        if (!matches) recordFailure(key, remoteAddress)
+        return matches
+      })
+      if (verdict === 'throttled') {
+        count('throttled')
+        throw new StationUnauthorized(stationId, 'too many failed checks: throttled')
+      }
+      ok = verdict
+    } else recordFailure(key, remoteAddress)
     remember(key, header, ok)
+    count(ok ? 'verified' : 'wrong')
     if (ok) {
       byAddress.succeed(remoteAddress)
-      byStation.succeed(key)
       return
     }
-    byAddress.fail(remoteAddress)
-    byStation.fail(key)
     throw new StationUnauthorized(stationId, 'wrong credentials')
   }
 
@@ -121,14 +172,22 @@ export function createStationAuthenticator(deps: StationAuthenticatorDeps): Stat
       const unreadable = stations.isUnreadable(key)
       const password = record?.password
       if (password === undefined && !unreadable && !deps.requireBasicAuth) return undefined
-      if (header === undefined) throw new StationUnauthorized(stationId, 'no Authorization header')
-      if (unreadable)
+      if (header === undefined) {
+        count('missing')
+        throw new StationUnauthorized(stationId, 'no Authorization header')
+      }
+      if (unreadable) {
+        count('unreadable')
         throw new StationUnauthorized(stationId, 'its KV record is unreadable: refused until fixed')
+      }
       const known = verdicts.get(key)?.get(header)
+      if (known !== undefined) count('remembered')
       if (known === true) return undefined
       if (known === false) throw new StationUnauthorized(stationId, 'wrong credentials (remembered)')
-      if (!byAddress.check(remoteAddress).allowed || !byStation.check(key).allowed)
+      if (throttled(key, remoteAddress)) {
+        count('throttled')
         throw new StationUnauthorized(stationId, 'too many failed checks: throttled')
+      }
       return check(header, stationId, key, password, remoteAddress)
     },
   }

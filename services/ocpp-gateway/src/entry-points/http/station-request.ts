@@ -55,6 +55,8 @@ export interface StationRequestDeps {
   requests: Counter<'version' | 'action' | 'outcome'>
   /** Counts the quirk flags of answered requests (`ocpp_gateway_quirks_total`). */
   quirks: Counter<'quirk'>
+  /** Counts station authentication outcomes (`ocpp_gateway_station_auth_total`). */
+  auth: Counter<'outcome'>
   clock: Clock
   /** Called once a station's message is stored (the command dispatcher: "the station is back"). */
   onStationMessage?: (message: StationMessage) => void
@@ -90,6 +92,7 @@ export function createStationRequestHandler(deps: StationRequestDeps) {
       maxFailures: config.OCPP_AUTH_FAILURES_PER_STATION,
       windowMs: failureWindowMs,
     }),
+    count: (outcome) => deps.auth.inc({ outcome }),
   })
   const unknownStations = countUnknownStations(stations)
   const policy: RegistrationPolicy = {
