@@ -1,3 +1,4 @@
+export { clientNetworkOf } from './client-network.ts'
 export { type Clock, systemClock } from './clock.ts'
 export { commonConfig, LOG_LEVELS, type LogLevel } from './common-config.ts'
 export {

@@ -105,6 +105,27 @@ test('an address that keeps failing is refused without a check; the station itse
   expect(outcomes).toEqual(['throttled'])
 })
 
+test('an IPv6 client is counted by its /64: new addresses from the same network do not reset its failures', async () => {
+  await put('A-9', { registrationStatus: 'Accepted', password: hashPassword('s3cret') })
+  const auth = authenticator({ failures: 3 })
+  for (let i = 1; i <= 5; i++) await attempt(auth, 'A-9', basic('A-9', `guess-${i}`), `2001:db8:7:7::${i}`)
+  expect(outcomes.filter((o) => o === 'wrong')).toHaveLength(3)
+  expect(outcomes.filter((o) => o === 'throttled')).toHaveLength(2)
+  expect(await attempt(auth, 'A-9', basic('A-9', 's3cret'), '2001:db8:7:8::1')).toBe('ok')
+})
+
+test('a flood of wrong credentials for thousands of identities never makes an honest station check again', async () => {
+  await put('A-8', { registrationStatus: 'Accepted', password: hashPassword('s3cret') })
+  const auth = authenticator({ failures: 1_000_000 })
+  expect(await attempt(auth, 'A-8', basic('A-8', 's3cret'))).toBe('ok')
+  // identities without a record need no scrypt to refuse: the flood is fast, and remembered as wrong
+  for (let i = 0; i < 25_000; i++)
+    await attempt(auth, `NOBODY-${i}`, basic(`NOBODY-${i}`, 'x'), `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`)
+  outcomes.length = 0
+  expect(await attempt(auth, 'A-8', basic('A-8', 's3cret'))).toBe('ok')
+  expect(outcomes).toEqual(['remembered'])
+})
+
 test('a flood arriving at once is throttled as it queues, not only before it starts', async () => {
   await put('A-3', { registrationStatus: 'Accepted', password: hashPassword('s3cret') })
   const auth = authenticator({ concurrency: 1, failures: 3 })

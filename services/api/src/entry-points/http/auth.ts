@@ -1,4 +1,4 @@
-import type { FailureThrottle } from '@chargebus/platform'
+import { clientNetworkOf, type FailureThrottle } from '@chargebus/platform'
 import type { FastifyRequest, RouteOptions } from 'fastify'
 import type { KeyAuthenticator } from '../../data-access/key-store.ts'
 import { bearerToken, hasScope, type Principal, type Scope } from '../../domain/api-keys.ts'
@@ -29,9 +29,9 @@ export function requireDeclaredScope(route: RouteOptions): void {
 
 /**
  * The `onRequest` hook of `/v1`: a route's `config.scope` names what it needs. No or an unknown key: 401
- * with `WWW-Authenticate: Bearer`; a key without the scope: 403. A client address that presented
- * `maxFailures` bad keys within the window gets 429 before any lookup, and a token that cannot be a key is
- * refused without one: a flood of made-up keys costs no database round trips.
+ * with `WWW-Authenticate: Bearer`; a key without the scope: 403. A client (an IPv4 address, an IPv6 /64)
+ * that presented `maxFailures` bad keys within the window gets 429 before any lookup, and a token that cannot
+ * be a key is refused without one: a flood of made-up keys costs no database round trips.
  */
 export function authenticate(keys: KeyAuthenticator, failures: FailureThrottle) {
   return async (request: FastifyRequest): Promise<void> => {
@@ -41,7 +41,8 @@ export function authenticate(keys: KeyAuthenticator, failures: FailureThrottle) 
       // Unreachable while requireDeclaredScope guards registration; denied, never allowed, by omission.
       throw new ApiError('API_ERR_FORBIDDEN', 'this route declares no scope')
     }
-    const verdict = failures.check(request.ip)
+    const client = clientNetworkOf(request.ip)
+    const verdict = failures.check(client)
     if (!verdict.allowed) {
       const seconds = Math.ceil(verdict.retryAfterMs / 1000)
       throw new ApiError(
@@ -53,14 +54,14 @@ export function authenticate(keys: KeyAuthenticator, failures: FailureThrottle) 
     const token = bearerToken(request.headers.authorization)
     const principal = token === undefined ? undefined : await keys.authenticate(token)
     if (principal === undefined) {
-      failures.fail(request.ip)
+      failures.fail(client)
       throw new Unauthenticated(
         token === undefined
           ? 'an API key is required: Authorization: Bearer <key>'
           : 'the API key is unknown or revoked',
       )
     }
-    failures.succeed(request.ip)
+    failures.succeed(client)
     if (!hasScope(principal.scopes, scope)) throw new Forbidden(scope)
     request.principal = principal
   }

@@ -1,10 +1,15 @@
-import type { FailureThrottle } from '@chargebus/platform'
+import { clientNetworkOf, type FailureThrottle } from '@chargebus/platform'
 import { kvKey, type StationRecord, verifyPassword } from '@chargebus/station-registry'
 import type { KvMirror } from '../../data-access/kv-mirror.ts'
 import { PasswordChecksBusy, StationUnauthorized } from '../../domain/errors.ts'
 
-/** Remembered verdicts at most; then the stations remembered longest ago are forgotten first. */
+/**
+ * Headers remembered as right, and as wrong, at most (each). Separate, so a flood of wrong passwords churns
+ * only the wrong ones: it never makes an honest station's check run again.
+ */
 const VERDICTS_MAX = 10_000
+/** (station, client) pairs remembered as having failed, at most. */
+const FAILING_PAIRS_MAX = 100_000
 
 /** HTTP Basic auth of stations (OCPP security profile 1): a station is who its credentials say. */
 export interface StationAuthenticator {
@@ -66,35 +71,16 @@ export type AuthOutcome =
 export function createStationAuthenticator(deps: StationAuthenticatorDeps): StationAuthenticator {
   const { stations, byAddress, byStation } = deps
   const count = deps.count ?? (() => {})
-  // stationKey -> (header -> verdict); a station's entry is dropped when its record changes.
-  const verdicts = new Map<string, Map<string, boolean>>()
-  // stationKey -> addresses that failed it: the per-station limit applies to those only, so whoever guesses a
+  // stationKey -> headers; both forgotten for a station when its record changes.
+  const right = createBoundedSets(VERDICTS_MAX)
+  const wrong = createBoundedSets(VERDICTS_MAX)
+  // stationKey -> clients that failed it: the per-station limit applies to those only, so whoever guesses a
   // station's password (from many addresses) cannot lock the station itself out.
-  const failingFrom = new Map<string, Set<string>>()
-  let remembered = 0
-  stations.onChange((key) => forget(key))
-
-  function forget(key: string): void {
-    const forStation = verdicts.get(key)
-    if (forStation === undefined) return
-    remembered -= forStation.size
-    verdicts.delete(key)
-  }
-
-  function remember(key: string, header: string, ok: boolean): void {
-    let forStation = verdicts.get(key)
-    if (forStation === undefined) {
-      forStation = new Map()
-      verdicts.set(key, forStation)
-    }
-    if (!forStation.has(header)) remembered++
-    forStation.set(header, ok)
-    while (remembered > VERDICTS_MAX) {
-      const oldest = verdicts.keys().next().value
-      if (oldest === undefined) break
-      forget(oldest)
-    }
-  }
+  const failingFrom = createBoundedSets(FAILING_PAIRS_MAX)
+  stations.onChange((key) => {
+    right.forget(key)
+    wrong.forget(key)
+  })
 
   let running = 0
   const waiting: Array<() => void> = []
@@ -115,22 +101,16 @@ export function createStationAuthenticator(deps: StationAuthenticatorDeps): Stat
     }
   }
 
-  /** Too many failures from this address, or for this station by an address that failed it. */
-  function throttled(key: string, remoteAddress: string): boolean {
-    if (!byAddress.check(remoteAddress).allowed) return true
-    return failingFrom.get(key)?.has(remoteAddress) === true && !byStation.check(key).allowed
+  /** Too many failures from this client, or for this station by a client that failed it. */
+  function throttled(key: string, client: string): boolean {
+    if (!byAddress.check(client).allowed) return true
+    return failingFrom.has(key, client) && !byStation.check(key).allowed
   }
 
-  function recordFailure(key: string, remoteAddress: string): void {
-    byAddress.fail(remoteAddress)
+  function recordFailure(key: string, client: string): void {
+    byAddress.fail(client)
     byStation.fail(key)
-    let addresses = failingFrom.get(key)
-    if (addresses === undefined) {
-      addresses = new Set()
-      failingFrom.set(key, addresses)
-      if (failingFrom.size > VERDICTS_MAX) failingFrom.delete(failingFrom.keys().next().value as string)
-    }
-    if (addresses.size < 1000) addresses.add(remoteAddress)
+    failingFrom.add(key, client)
   }
 
   async function check(
@@ -138,7 +118,7 @@ export function createStationAuthenticator(deps: StationAuthenticatorDeps): Stat
     stationId: string,
     key: string,
     password: NonNullable<StationRecord['password']> | undefined,
-    remoteAddress: string,
+    client: string,
   ): Promise<void> {
     const given = parseBasicAuth(header)
     let ok = false
@@ -146,9 +126,9 @@ export function createStationAuthenticator(deps: StationAuthenticatorDeps): Stat
       // Asked again once a slot is free, and a failure counted before the slot is handed on: the failures of
       // the requests queued ahead count (a concurrent flood must not slip past the limits).
       const verdict = await withSlot(async () => {
-        if (throttled(key, remoteAddress)) return 'throttled'
+        if (throttled(key, client)) return 'throttled'
         const matches = await verifyPassword(password, given.password)
-        if (!matches) recordFailure(key, remoteAddress)
+        if (!matches) recordFailure(key, client)
         return matches
       })
       if (verdict === 'throttled') {
@@ -156,11 +136,11 @@ export function createStationAuthenticator(deps: StationAuthenticatorDeps): Stat
         throw new StationUnauthorized(stationId, 'too many failed checks: throttled')
       }
       ok = verdict
-    } else recordFailure(key, remoteAddress)
-    remember(key, header, ok)
+    } else recordFailure(key, client)
+    ;(ok ? right : wrong).add(key, header)
     count(ok ? 'verified' : 'wrong')
     if (ok) {
-      byAddress.succeed(remoteAddress)
+      byAddress.succeed(client)
       return
     }
     throw new StationUnauthorized(stationId, 'wrong credentials')
@@ -180,16 +160,51 @@ export function createStationAuthenticator(deps: StationAuthenticatorDeps): Stat
         count('unreadable')
         throw new StationUnauthorized(stationId, 'its KV record is unreadable: refused until fixed')
       }
-      const known = verdicts.get(key)?.get(header)
-      if (known !== undefined) count('remembered')
-      if (known === true) return undefined
-      if (known === false) throw new StationUnauthorized(stationId, 'wrong credentials (remembered)')
-      if (throttled(key, remoteAddress)) {
+      if (right.has(key, header)) {
+        count('remembered')
+        return undefined
+      }
+      if (wrong.has(key, header)) {
+        count('remembered')
+        throw new StationUnauthorized(stationId, 'wrong credentials (remembered)')
+      }
+      const client = clientNetworkOf(remoteAddress)
+      if (throttled(key, client)) {
         count('throttled')
         throw new StationUnauthorized(stationId, 'too many failed checks: throttled')
       }
-      return check(header, stationId, key, password, remoteAddress)
+      return check(header, stationId, key, password, client)
     },
+  }
+}
+
+/**
+ * Sets of strings per key (a station's remembered headers, the clients that failed it), at most `max` strings
+ * in all: past it the key added longest ago is forgotten with its whole set.
+ */
+function createBoundedSets(max: number) {
+  const sets = new Map<string, Set<string>>()
+  let size = 0
+  function forget(key: string): void {
+    const set = sets.get(key)
+    if (set === undefined) return
+    size -= set.size
+    sets.delete(key)
+  }
+  return {
+    has: (key: string, value: string): boolean => sets.get(key)?.has(value) === true,
+    add(key: string, value: string): void {
+      let set = sets.get(key)
+      if (set === undefined) {
+        set = new Set()
+        sets.set(key, set)
+      }
+      if (set.has(value)) return
+      set.add(value)
+      size++
+      while (size > max) forget(sets.keys().next().value as string)
+    },
+    forget,
   }
 }
 
