@@ -281,13 +281,15 @@ describe('3. password checks cannot be used to burn CPU', () => {
           }),
         ),
       )
-      expect(answers.every((a) => a.status === 401)).toBe(true)
+      // Refused (401), or told to come back (503: one address holds at most a tenth of the waiting places).
+      expect(answers.every((a) => a.status === 401 || a.status === 503)).toBe(true)
       const checked = (await metric('ocpp_gateway_station_auth_total', 'outcome="wrong"')) - before
       // Concurrent requests may each start a check before the first failures are counted; far fewer than 60.
       expect(checked).toBeLessThanOrEqual(10)
-      expect(await metric('ocpp_gateway_station_auth_total', 'outcome="throttled"')).toBeGreaterThanOrEqual(
-        50,
-      )
+      const refusedUnchecked =
+        (await metric('ocpp_gateway_station_auth_total', 'outcome="throttled"')) +
+        (await metric('ocpp_gateway_station_auth_total', 'outcome="busy"'))
+      expect(refusedUnchecked).toBeGreaterThanOrEqual(50)
     },
     SLOW,
   )
@@ -511,6 +513,14 @@ describe('OCPP security profile 2: the gateway serves TLS itself', () => {
       } finally {
         await tls.stop()
         rmSync(dir, { recursive: true, force: true })
+        const owner = await connectBus({
+          servers: NATS_URL,
+          name: 'hostile-tls',
+          namespace: ns,
+          logger: pino({ level: 'silent' }),
+        })
+        await owner.deleteNamespace().catch(() => {})
+        await owner.close()
       }
     },
     SLOW,

@@ -183,7 +183,14 @@ async function main(): Promise<number> {
       {
         name: 'ocpp-gateway',
         port: await freePort(),
-        env: { ...common, DATABASE_POOL_SIZE: String(options.gatewayPool), ...options.gatewayEnv },
+        env: {
+          ...common,
+          DATABASE_POOL_SIZE: String(options.gatewayPool),
+          // the simulated fleet has no passwords (bench:auth-flood measures what authentication costs)
+          OCPP_REQUIRE_BASIC_AUTH: 'false',
+          OCPP_ALLOW_UNAUTHENTICATED_STATIONS: 'true',
+          ...options.gatewayEnv,
+        },
       },
       work,
     )

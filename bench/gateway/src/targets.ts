@@ -134,6 +134,10 @@ export function defineTarget(name: TargetName, ctx: TargetContext): Target {
               LOG_LEVEL: 'warn',
               NATS_URL: ctx.natsUrl,
               OCPP_REGISTRATION: 'accept-all',
+              // measured without station passwords, as before they were the production default (bench:auth-flood
+              // measures what authentication costs)
+              OCPP_REQUIRE_BASIC_AUTH: 'false',
+              OCPP_ALLOW_UNAUTHENTICATED_STATIONS: 'true',
               ...(ctx.namespace ? { [ctx.namespace.env]: ctx.namespace.value } : {}),
               ...ctx.gatewayEnv,
             },

@@ -10,7 +10,7 @@ export {
 } from './decisions.ts'
 export { createFirstBootRecorder, type FirstBootRecorder } from './first-boot.ts'
 export { fromKvKey, idTagKey, kvKey } from './keys.ts'
-export { hashPassword, verifyPassword } from './passwords.ts'
+export { hashPassword, verifyPassword, verifyPasswordSync } from './passwords.ts'
 export {
   IdTagRecord,
   idTagRecordValidator,

@@ -31,12 +31,26 @@ export function hashPassword(password: string): PasswordHash {
  * ```
  */
 export async function verifyPassword(stored: PasswordHash, password: string): Promise<boolean> {
-  // A fast hash of a short station password is guessable offline: records of another algorithm never verify
-  // (the station is refused until an operator sets its password again).
-  if (stored.algorithm !== 'scrypt') return false
+  if (!verifiable(stored)) return false
+  return matches(stored, await scryptAsync(password, Buffer.from(stored.salt, 'base64')))
+}
+
+/**
+ * `verifyPassword` on the calling thread, for worker threads that run checks at a low CPU priority (the
+ * gateway's); never call it on an event loop.
+ */
+export function verifyPasswordSync(stored: PasswordHash, password: string): boolean {
+  if (!verifiable(stored)) return false
+  return matches(stored, scryptSync(password, Buffer.from(stored.salt, 'base64'), SCRYPT_KEYLEN))
+}
+
+// A fast hash of a short station password is guessable offline: records of another algorithm never verify
+// (the station is refused until an operator sets its password again).
+const verifiable = (stored: PasswordHash) => stored.algorithm === 'scrypt'
+
+function matches(stored: PasswordHash, derived: Buffer): boolean {
   const expected = Buffer.from(stored.hash, 'base64')
-  const actual = await scryptAsync(password, Buffer.from(stored.salt, 'base64'))
-  return actual.length === expected.length && timingSafeEqual(actual, expected)
+  return derived.length === expected.length && timingSafeEqual(derived, expected)
 }
 
 function scryptAsync(password: string, salt: Buffer): Promise<Buffer> {

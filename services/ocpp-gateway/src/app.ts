@@ -6,6 +6,7 @@ import { Counter, Gauge } from 'prom-client'
 import type { CommandDispatcher } from './commands/command-dispatcher.ts'
 import { type GatewayConfig, tlsOptionsFrom } from './config.ts'
 import type { KvMirror } from './data-access/kv-mirror.ts'
+import type { PasswordChecks } from './data-access/password-checks.ts'
 import type { StationJournal } from './data-access/station-journal.ts'
 import type { TransactionIdPool } from './data-access/transaction-id-pool.ts'
 import type { EdgeSettings } from './edge-settings.ts'
@@ -28,6 +29,8 @@ export interface GatewayDeps {
   clock: Clock
   /** How the internet-facing edge treats stations (`edgeSettingsOf`). */
   edge: EdgeSettings
+  /** Station password checks on low-priority worker threads. */
+  passwordChecks: PasswordChecks
 }
 
 /**

@@ -19,6 +19,7 @@ import { createStationCaller } from './commands/data-access/station-caller.ts'
 import { createStationFacts } from './commands/data-access/station-facts.ts'
 import type { GatewayConfig } from './config.ts'
 import { jsonDecoder, startKvMirror } from './data-access/kv-mirror.ts'
+import { createPasswordChecks } from './data-access/password-checks.ts'
 import { createStationJournal } from './data-access/station-journal.ts'
 import { createTransactionIdPool } from './data-access/transaction-id-pool.ts'
 import { edgeSettingsOf } from './edge-settings.ts'
@@ -59,6 +60,8 @@ export async function openGatewayDependencies(
   const closers: Array<() => Promise<void> | void> = [() => bus.close()]
   try {
     await bus.ensureStreams([Streams.OCPP_IN], opts.streamMaxBytes ? { maxBytes: opts.streamMaxBytes } : {})
+    const passwordChecks = createPasswordChecks({ threads: config.OCPP_AUTH_CONCURRENCY })
+    closers.push(() => passwordChecks.close())
     const stationsKv = await bus.kv(KvBuckets.stations)
     const idTagsKv = await bus.kv(KvBuckets.idTags)
     const stations = await startKvMirror<StationRecord>({
@@ -119,6 +122,7 @@ export async function openGatewayDependencies(
       bus,
       clock,
       edge,
+      passwordChecks,
       ...(commandDispatcher ? { commandDispatcher } : {}),
       stations,
       idTags,

@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto'
-import { fromKvKey, hashPassword, idTagKey, kvKey, verifyPassword } from '../../src/index.ts'
+import {
+  fromKvKey,
+  hashPassword,
+  idTagKey,
+  kvKey,
+  verifyPassword,
+  verifyPasswordSync,
+} from '../../src/index.ts'
 
 describe('kvKey', () => {
   test('a sha256 record of an older version never verifies, even with its password', async () => {
@@ -34,6 +41,7 @@ describe('passwords', () => {
     expect(a.salt).not.toBe(b.salt)
     expect(await verifyPassword(a, 's3cret')).toBe(true)
     expect(await verifyPassword(b, 's3cret')).toBe(true)
+    expect(verifyPasswordSync(a, 's3cret')).toBe(true)
   })
 
   test.each([
@@ -41,6 +49,8 @@ describe('passwords', () => {
     ['wrong', 'S3CRET'],
     ['longer', 's3cret!'],
   ])('%j does not verify', async (_n, given) => {
-    expect(await verifyPassword(hashPassword('s3cret'), given)).toBe(false)
+    const stored = hashPassword('s3cret')
+    expect(await verifyPassword(stored, given)).toBe(false)
+    expect(verifyPasswordSync(stored, given)).toBe(false)
   })
 })

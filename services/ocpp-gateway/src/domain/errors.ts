@@ -52,14 +52,26 @@ export class GatewayError extends AppError {
     code: 'Sender' | 'Receiver'
     subcode?: 'SecurityError' | 'ProtocolError' | 'InternalError'
   }
+  /**
+   * A refusal the gateway makes on purpose when loaded or starting (busy, not ready): counted in metrics and
+   * logged at debug, so a flood cannot turn into a flood of log lines.
+   */
+  readonly shedding: boolean
 
   constructor(
     code: GatewayErrorCode,
     message: string,
-    opts: { status: number; fault: GatewayError['fault']; cause?: unknown; retryable?: boolean },
+    opts: {
+      status: number
+      fault: GatewayError['fault']
+      cause?: unknown
+      retryable?: boolean
+      shedding?: boolean
+    },
   ) {
     super(code, message, { status: opts.status, cause: opts.cause, retryable: opts.retryable ?? false })
     this.fault = opts.fault
+    this.shedding = opts.shedding ?? false
   }
 }
 
@@ -74,20 +86,19 @@ export class StationNotAccepted extends GatewayError {
 }
 
 /**
- * One text for every authentication failure (missing, malformed, wrong, throttled, unreadable record): the
- * answer must not tell a prober which stations have passwords. `reason` goes to the log only.
+ * One text for every authentication failure (missing, malformed, wrong, throttled, unreadable record, refused
+ * before or after the body was read): the answer must not tell a prober which stations exist or have
+ * passwords. The station and `reason` go to the log only.
  */
 export class StationUnauthorized extends GatewayError {
+  readonly stationId: string
   readonly reason: string
   constructor(stationId: string, reason: string) {
-    super(
-      'GATEWAY_ERR_UNAUTHORIZED',
-      `station ${stationId}: HTTP Basic credentials missing or not accepted`,
-      {
-        status: 401,
-        fault: { code: 'Sender', subcode: 'SecurityError' },
-      },
-    )
+    super('GATEWAY_ERR_UNAUTHORIZED', 'HTTP Basic credentials missing or not accepted', {
+      status: 401,
+      fault: { code: 'Sender', subcode: 'SecurityError' },
+    })
+    this.stationId = stationId
     this.reason = reason
   }
 }
@@ -98,6 +109,7 @@ export class PasswordChecksBusy extends GatewayError {
       status: 503,
       fault: { code: 'Receiver', subcode: 'InternalError' },
       retryable: true,
+      shedding: true,
     })
   }
 }
@@ -108,6 +120,7 @@ export class CachesNotReady extends GatewayError {
       status: 503,
       fault: { code: 'Receiver', subcode: 'InternalError' },
       retryable: true,
+      shedding: true,
     })
   }
 }

@@ -11,6 +11,7 @@ import { pino } from 'pino'
 import { eventually } from '../../../../test/support/eventually.ts'
 import { startTcpProxy } from '../../../../test/support/tcp-proxy.ts'
 import { jsonDecoder, type KvMirror, startKvMirror } from '../../src/data-access/kv-mirror.ts'
+import { createPasswordChecks } from '../../src/data-access/password-checks.ts'
 import { GatewayError } from '../../src/domain/errors.ts'
 import {
   type AuthOutcome,
@@ -23,6 +24,7 @@ import { NATS_URL, uniqueNamespace } from '../support/gateway.ts'
 const logger = pino({ level: 'silent' })
 let bus: Bus
 let stations: KvMirror<StationRecord>
+const checks = createPasswordChecks({ threads: 2 })
 const outcomes: AuthOutcome[] = []
 
 beforeAll(async () => {
@@ -35,6 +37,7 @@ beforeAll(async () => {
   })
 })
 afterAll(async () => {
+  await checks.close()
   stations?.stop()
   await bus?.deleteNamespace()
   await bus?.close()
@@ -56,6 +59,7 @@ function authenticator(opts: { concurrency?: number; queueMax?: number; failures
   return createStationAuthenticator({
     stations,
     requireBasicAuth: true,
+    verify: checks.verify,
     concurrency: opts.concurrency ?? 2,
     queueMax: opts.queueMax ?? 100,
     byAddress: createFailureThrottle({ maxFailures: opts.failures ?? 3, windowMs: 60_000 }),
@@ -120,10 +124,22 @@ test('a flood of wrong credentials for thousands of identities never makes an ho
   expect(await attempt(auth, 'A-8', basic('A-8', 's3cret'))).toBe('ok')
   // identities without a record need no scrypt to refuse: the flood is fast, and remembered as wrong
   for (let i = 0; i < 25_000; i++)
-    await attempt(auth, `NOBODY-${i}`, basic(`NOBODY-${i}`, 'x'), `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`)
+    await attempt(
+      auth,
+      `NOBODY-${i}`,
+      basic(`NOBODY-${i}`, 'x'),
+      `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`,
+    )
   outcomes.length = 0
   expect(await attempt(auth, 'A-8', basic('A-8', 's3cret'))).toBe('ok')
   expect(outcomes).toEqual(['remembered'])
+})
+
+test('checks run on worker threads at the lowest CPU priority: scrypt yields to the event loop', async () => {
+  expect(await checks.priority()).toBe(19)
+  const stored = hashPassword('s3cret')
+  expect(await checks.verify(stored, 's3cret')).toBe(true)
+  expect(await checks.verify(stored, 'S3CRET')).toBe(false)
 })
 
 test('a flood arriving at once is throttled as it queues, not only before it starts', async () => {
@@ -141,6 +157,43 @@ test('more checks waiting than the queue takes: busy, at once', async () => {
     attempt(auth, 'A-4', basic('A-4', 'two'), '198.51.100.2'),
   ])
   expect(results.sort()).toEqual(['GATEWAY_ERR_BUSY', 'GATEWAY_ERR_UNAUTHORIZED'])
+})
+
+test('one client holds at most a tenth of the waiting places: another client still gets one', async () => {
+  await put('A-10', { registrationStatus: 'Accepted', password: hashPassword('ten') })
+  const auth = authenticator({ concurrency: 1, queueMax: 10, failures: 100 })
+  const crowd = Array.from({ length: 6 }, (_, i) =>
+    attempt(auth, 'A-10', basic('A-10', `g-${i}`), '198.51.100.10'),
+  )
+  const other = attempt(auth, 'A-10', basic('A-10', 'ten'), '203.0.113.10')
+  const results = await Promise.all(crowd)
+  expect(results.filter((r) => r === 'GATEWAY_ERR_BUSY')).toHaveLength(4) // one running, one waiting
+  expect(await other).toBe('ok')
+})
+
+test('screen: before the body is read, what can never pass is refused without a check', async () => {
+  await put('A-11', { registrationStatus: 'Accepted', password: hashPassword('eleven') })
+  await put('A-12', { registrationStatus: 'Accepted' })
+  const auth = authenticator({ failures: 2 })
+  const screened = (header: string | undefined, from = '198.51.100.11') => {
+    try {
+      auth.screen(header, from)
+      return 'passed'
+    } catch (err) {
+      return (err as GatewayError).code
+    }
+  }
+  expect(screened(undefined)).toBe('GATEWAY_ERR_UNAUTHORIZED')
+  expect(screened('Bearer x')).toBe('GATEWAY_ERR_UNAUTHORIZED')
+  expect(screened(basic('A-12', 'anything'))).toBe('GATEWAY_ERR_UNAUTHORIZED') // no password: never passes
+  expect(screened(basic('NOBODY', 'anything'))).toBe('GATEWAY_ERR_UNAUTHORIZED')
+  // the two failures (A-12, NOBODY) used up this client's allowance: new credentials are refused unread
+  expect(screened(basic('A-11', 'eleven'))).toBe('GATEWAY_ERR_UNAUTHORIZED')
+  const elsewhere = '203.0.113.11'
+  expect(screened(basic('A-11', 'eleven'), elsewhere)).toBe('passed') // needs its check, after decoding
+  expect(await attempt(auth, 'A-11', basic('A-11', 'eleven'), elsewhere)).toBe('ok')
+  expect(screened(basic('A-11', 'eleven'), elsewhere)).toBe('passed')
+  expect(outcomes).toEqual(['missing', 'missing', 'wrong', 'wrong', 'throttled', 'verified'])
 })
 
 test('a new password for one station forgets only that station’s verdicts', async () => {
@@ -162,6 +215,7 @@ test('fail closed: an unreadable record asks for credentials and refuses every o
   const auth = createStationAuthenticator({
     stations,
     requireBasicAuth: false, // even where stations without a password need none
+    verify: checks.verify,
     concurrency: 1,
     queueMax: 10,
     byAddress: createFailureThrottle({ maxFailures: 100, windowMs: 60_000 }),

@@ -22,7 +22,7 @@ export function soapVersionOfContentType(contentType: string | undefined): SoapV
 /**
  * A SOAP fault for any error: ours (`GatewayError`, with its HTTP status; 401 adds `WWW-Authenticate`) and the
  * codec's (`OcppError`) name what is wrong; anything else is a bug, logged here and answered as a bare
- * Receiver/InternalError.
+ * Receiver/InternalError. Our own Receiver faults are warnings, except load shedding (debug: metrics count it).
  *
  * ### Examples
  * ```ts
@@ -42,7 +42,8 @@ export function faultReply(
   if (err instanceof GatewayError) {
     fault = { code: err.fault.code, subcode: err.fault.subcode, reason: err.message }
     status = err.status
-    if (err.fault.code === 'Receiver') logger.warn({ err, ...context }, 'station request failed')
+    if (err.fault.code === 'Receiver' && !err.shedding)
+      logger.warn({ err, ...context }, 'station request failed')
     else logger.debug({ err, ...context }, 'station request refused')
   } else {
     if (err instanceof OcppError) logger.debug({ err, ...context }, 'station request refused')

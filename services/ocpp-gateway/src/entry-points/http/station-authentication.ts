@@ -1,5 +1,5 @@
 import { clientNetworkOf, type FailureThrottle } from '@chargebus/platform'
-import { kvKey, type StationRecord, verifyPassword } from '@chargebus/station-registry'
+import { kvKey, type PasswordHash, type StationRecord } from '@chargebus/station-registry'
 import type { KvMirror } from '../../data-access/kv-mirror.ts'
 import { PasswordChecksBusy, StationUnauthorized } from '../../domain/errors.ts'
 
@@ -13,6 +13,14 @@ const FAILING_PAIRS_MAX = 100_000
 
 /** HTTP Basic auth of stations (OCPP security profile 1): a station is who its credentials say. */
 export interface StationAuthenticator {
+  /**
+   * Refuses, before the body is decoded, what can never pass: where every station needs credentials, a
+   * request without usable ones or for an identity with no password; credentials remembered as wrong; a
+   * client that failed too often. The identity here is the credentials' user (`authenticate` then checks it
+   * is the body's chargeBoxIdentity). Throws `StationUnauthorized`, or `PasswordChecksBusy` when a check
+   * would be needed and this client has no place to wait; passing decides nothing.
+   */
+  screen(header: string | undefined, remoteAddress: string): void
   /**
    * Passes a station that needs no password, or whose `Authorization` header carries its identity and
    * password; throws `StationUnauthorized` (401) otherwise, `PasswordChecksBusy` (503) when too many checks
@@ -31,7 +39,9 @@ export interface StationAuthenticatorDeps {
   stations: KvMirror<StationRecord>
   /** Every station needs credentials (production), not only the ones whose record has a password. */
   requireBasicAuth: boolean
-  /** scrypt checks running at once (libuv's thread pool has 4 threads by default). */
+  /** Runs one password check (`PasswordChecks.verify`: scrypt on a low-priority worker thread). */
+  verify: (stored: PasswordHash, password: string) => Promise<boolean>
+  /** Checks running at once (the worker threads `verify` has). */
   concurrency: number
   /** Checks allowed to wait; one more is refused at once (503). */
   queueMax: number
@@ -84,13 +94,25 @@ export function createStationAuthenticator(deps: StationAuthenticatorDeps): Stat
 
   let running = 0
   const waiting: Array<() => void> = []
-  async function withSlot<T>(work: () => Promise<T>): Promise<T> {
+  // One client may hold at most a tenth of the waiting places: a single address cannot crowd out the rest.
+  const waitingPerClientMax = Math.max(1, Math.floor(deps.queueMax / 10))
+  const waitingBy = new Map<string, number>()
+  /** No slot now, and no waiting place for this client. */
+  function busy(client: string): boolean {
+    if (running < deps.concurrency) return false
+    return waiting.length >= deps.queueMax || (waitingBy.get(client) ?? 0) >= waitingPerClientMax
+  }
+  async function withSlot<T>(client: string, work: () => Promise<T>): Promise<T> {
     if (running >= deps.concurrency) {
-      if (waiting.length >= deps.queueMax) {
+      if (busy(client)) {
         count('busy')
         throw new PasswordChecksBusy()
       }
+      waitingBy.set(client, (waitingBy.get(client) ?? 0) + 1)
       await new Promise<void>((resolve) => waiting.push(resolve))
+      const left = (waitingBy.get(client) ?? 1) - 1
+      if (left === 0) waitingBy.delete(client)
+      else waitingBy.set(client, left)
     } else running++
     try {
       return await work()
@@ -125,9 +147,9 @@ export function createStationAuthenticator(deps: StationAuthenticatorDeps): Stat
     if (given !== undefined && given.user === stationId && password !== undefined) {
       // Asked again once a slot is free, and a failure counted before the slot is handed on: the failures of
       // the requests queued ahead count (a concurrent flood must not slip past the limits).
-      const verdict = await withSlot(async () => {
+      const verdict = await withSlot(client, async () => {
         if (throttled(key, client)) return 'throttled'
-        const matches = await verifyPassword(password, given.password)
+        const matches = await deps.verify(password, given.password)
         if (!matches) recordFailure(key, client)
         return matches
       })
@@ -147,6 +169,39 @@ export function createStationAuthenticator(deps: StationAuthenticatorDeps): Stat
   }
 
   return {
+    screen(header, remoteAddress) {
+      const given = parseBasicAuth(header)
+      if (header === undefined || given === undefined) {
+        if (!deps.requireBasicAuth) return
+        count('missing')
+        throw new StationUnauthorized('(unknown)', 'no usable Authorization header')
+      }
+      const key = kvKey(given.user)
+      const stationId = given.user
+      if (right.has(key, header)) return
+      if (wrong.has(key, header)) {
+        count('remembered')
+        throw new StationUnauthorized(stationId, 'wrong credentials (remembered)')
+      }
+      const client = clientNetworkOf(remoteAddress)
+      if (throttled(key, client)) {
+        count('throttled')
+        throw new StationUnauthorized(stationId, 'too many failed checks: throttled')
+      }
+      if (!stations.synced) return // `answer` refuses every request until the caches are loaded
+      const unreadable = stations.isUnreadable(key)
+      const passwordless = !unreadable && stations.get(key)?.password === undefined
+      if (deps.requireBasicAuth && passwordless) {
+        recordFailure(key, client)
+        wrong.add(key, header)
+        count('wrong')
+        throw new StationUnauthorized(stationId, 'no password is set for this identity')
+      }
+      if ((deps.requireBasicAuth || !passwordless) && busy(client)) {
+        count('busy')
+        throw new PasswordChecksBusy()
+      }
+    },
     authenticate(header, stationId, record, remoteAddress) {
       const key = kvKey(stationId)
       const unreadable = stations.isUnreadable(key)

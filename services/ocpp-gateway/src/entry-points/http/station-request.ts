@@ -12,6 +12,7 @@ import type { Logger } from 'pino'
 import type { Counter } from 'prom-client'
 import type { GatewayConfig } from '../../config.ts'
 import type { KvMirror } from '../../data-access/kv-mirror.ts'
+import type { PasswordChecks } from '../../data-access/password-checks.ts'
 import type { StationJournal } from '../../data-access/station-journal.ts'
 import type { TransactionIdPool } from '../../data-access/transaction-id-pool.ts'
 import {
@@ -21,7 +22,12 @@ import {
   type RegistrationPolicy,
   registrationStatusOf,
 } from '../../domain/answer-station-message.ts'
-import { CachesNotReady, IdentityTooLong, StationNotAccepted } from '../../domain/errors.ts'
+import {
+  CachesNotReady,
+  IdentityTooLong,
+  StationNotAccepted,
+  StationUnauthorized,
+} from '../../domain/errors.ts'
 import { dedupeKeyOf, journalEntryOf } from '../../domain/journal-entry.ts'
 import { responseInStationVersion, toRequest16 } from '../../domain/version-conversion.ts'
 import type { EdgeSettings } from '../../edge-settings.ts'
@@ -45,6 +51,7 @@ export interface StationRequestDeps {
     | 'OCPP_UNKNOWN_STATIONS_MAX'
   >
   edge: Pick<EdgeSettings, 'requireBasicAuth'>
+  passwordChecks: Pick<PasswordChecks, 'verify'>
   stations: KvMirror<StationRecord>
   idTags: KvMirror<IdTagRecord>
   firstBoots: FirstBootRecorder
@@ -79,9 +86,10 @@ export function createStationRequestHandler(deps: StationRequestDeps) {
   const { config, stations, idTags, firstBoots, transactionIds, journal, logger, requests } = deps
   const nowIso = isoClock(deps.clock)
   const failureWindowMs = config.OCPP_AUTH_FAILURE_WINDOW_S * 1000
-  const { authenticate } = createStationAuthenticator({
+  const { screen, authenticate } = createStationAuthenticator({
     stations,
     requireBasicAuth: deps.edge.requireBasicAuth,
+    verify: deps.passwordChecks.verify,
     concurrency: config.OCPP_AUTH_CONCURRENCY,
     queueMax: config.OCPP_AUTH_QUEUE_MAX,
     byAddress: createFailureThrottle({
@@ -204,6 +212,8 @@ export function createStationRequestHandler(deps: StationRequestDeps) {
   ): Promise<SoapReply> {
     let req: DecodedCsRequest | undefined
     try {
+      // What can never pass is refused before the XML is parsed: a flood of bad credentials costs little.
+      screen(http.authorization, http.remoteAddress)
       req = decodeRequest(
         xml,
         http.expectedVersion === undefined ? {} : { expectedVersion: http.expectedVersion },
@@ -211,10 +221,12 @@ export function createStationRequestHandler(deps: StationRequestDeps) {
       return await answer(req, xml, http.authorization, http.remoteAddress)
     } catch (err) {
       count(req?.ocppVersion ?? 'unknown', req?.operation ?? 'unknown', 'fault')
+      // A refusal of credentials looks the same whether it came before the body was read or after (no RelatesTo).
+      const relatesTo = err instanceof StationUnauthorized ? undefined : req?.addressing.messageId
       return faultReply(
         err,
         req?.soapVersion ?? soapVersionOfContentType(http.contentType),
-        req?.addressing.messageId,
+        relatesTo,
         logger,
         {
           station: req?.chargeBoxIdentity,
