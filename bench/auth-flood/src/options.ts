@@ -16,6 +16,7 @@ export interface Options {
   gatewayEnv: Record<string, string>
   /** `split`: the system under test (gateway, nats-server) on CPU 1, the load generators on CPU 0. */
   pin: 'none' | 'split'
+  keepLogs: boolean
   outDir: string | undefined
 }
 
@@ -36,6 +37,7 @@ the same round's quiet p99.
   --gateway-env K=V   extra environment for the gateway (repeatable), e.g. OCPP_AUTH_CONCURRENCY=1
   --pin MODE          none | split (default): gateway and nats-server on CPU 1, the load generators on CPU 0
                       (taskset), so the attackers' CPU is not taken from the server, as on the internet
+  --keep-logs         keep the gateway's and nats-server's logs (their folder is printed)
   --out DIR           report directory (default bench/results)
 `
 
@@ -53,6 +55,7 @@ export function parseOptions(argv: string[]): Options {
       'base-port': { type: 'string', default: '3951' },
       'gateway-env': { type: 'string', multiple: true, default: [] },
       pin: { type: 'string', default: 'split' },
+      'keep-logs': { type: 'boolean', default: false },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -89,6 +92,7 @@ export function parseOptions(argv: string[]): Options {
     basePort: number('base-port', values['base-port'], 1024),
     gatewayEnv,
     pin: values.pin,
+    keepLogs: values['keep-logs'],
     outDir: values.out,
   }
 }

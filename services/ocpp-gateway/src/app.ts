@@ -76,7 +76,7 @@ export function buildApp(deps: GatewayDeps): ServiceApp {
   })
   const auth = new Counter({
     name: 'ocpp_gateway_station_auth_total',
-    help: 'Station authentication by outcome: verified, wrong (scrypt ran), remembered, throttled, missing, unreadable, busy.',
+    help: 'Station authentication by outcome: verified, wrong (scrypt ran), remembered, throttled, unverifiable, missing, unreadable, busy.',
     labelNames: ['outcome'] as const,
     registers: [app.metrics],
   })

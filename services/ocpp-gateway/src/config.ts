@@ -72,20 +72,22 @@ export const GatewayConfig = Type.Object({
     minimum: 1,
     maximum: 64,
     default: 2,
-    description: 'Password checks (scrypt, off the event loop) running at once.',
+    description:
+      'Password checks (scrypt) running at once, each on its own worker thread at the lowest CPU priority.',
   }),
   OCPP_AUTH_QUEUE_MAX: Type.Integer({
     minimum: 0,
     maximum: 100_000,
     default: 200,
-    description: 'Password checks allowed to wait; one more gets a Receiver fault (HTTP 503) at once.',
+    description:
+      'Password checks allowed to wait (one client holds at most a tenth); one more gets a Receiver fault (HTTP 503) at once.',
   }),
   OCPP_AUTH_FAILURES_PER_ADDRESS: Type.Integer({
     minimum: 1,
     maximum: 1_000_000,
     default: 30,
     description:
-      'Failed password checks one client address may cause per OCPP_AUTH_FAILURE_WINDOW_S; then its unknown credentials are refused without a check.',
+      'Failed password checks one client (an IPv4 address, an IPv6 /64) may cause per OCPP_AUTH_FAILURE_WINDOW_S; then its unknown credentials are refused without a check.',
   }),
   OCPP_AUTH_FAILURES_PER_STATION: Type.Integer({
     minimum: 1,

@@ -54,11 +54,14 @@ export interface StationAuthenticatorDeps {
 
 /**
  * `verified`/`wrong`: scrypt ran; `remembered`: a verdict was reused; `throttled`: refused without a check;
- * `missing`: no credentials; `unreadable`: the station's record cannot be read; `busy`: too many waiting.
+ * `unverifiable`: credentials that cannot match (for an identity without a password, or another identity's
+ * user), refused without a check; `missing`: no credentials; `unreadable`: the station's record cannot be
+ * read; `busy`: too many waiting.
  */
 export type AuthOutcome =
   | 'verified'
   | 'wrong'
+  | 'unverifiable'
   | 'remembered'
   | 'throttled'
   | 'missing'
@@ -143,25 +146,27 @@ export function createStationAuthenticator(deps: StationAuthenticatorDeps): Stat
     client: string,
   ): Promise<void> {
     const given = parseBasicAuth(header)
-    let ok = false
-    if (given !== undefined && given.user === stationId && password !== undefined) {
-      // Asked again once a slot is free, and a failure counted before the slot is handed on: the failures of
-      // the requests queued ahead count (a concurrent flood must not slip past the limits).
-      const verdict = await withSlot(client, async () => {
-        if (throttled(key, client)) return 'throttled'
-        const matches = await deps.verify(password, given.password)
-        if (!matches) recordFailure(key, client)
-        return matches
-      })
-      if (verdict === 'throttled') {
-        count('throttled')
-        throw new StationUnauthorized(stationId, 'too many failed checks: throttled')
-      }
-      ok = verdict
-    } else recordFailure(key, client)
-    ;(ok ? right : wrong).add(key, header)
-    count(ok ? 'verified' : 'wrong')
-    if (ok) {
+    if (given === undefined || given.user !== stationId || password === undefined) {
+      recordFailure(key, client)
+      wrong.add(key, header)
+      count('unverifiable')
+      throw new StationUnauthorized(stationId, 'credentials of another identity, or no password set')
+    }
+    // Asked again once a slot is free, and a failure counted before the slot is handed on: the failures of
+    // the requests queued ahead count (a concurrent flood must not slip past the limits).
+    const verdict = await withSlot(client, async () => {
+      if (throttled(key, client)) return 'throttled'
+      const matches = await deps.verify(password, given.password)
+      if (!matches) recordFailure(key, client)
+      return matches
+    })
+    if (verdict === 'throttled') {
+      count('throttled')
+      throw new StationUnauthorized(stationId, 'too many failed checks: throttled')
+    }
+    ;(verdict ? right : wrong).add(key, header)
+    count(verdict ? 'verified' : 'wrong')
+    if (verdict) {
       byAddress.succeed(client)
       return
     }
@@ -192,9 +197,9 @@ export function createStationAuthenticator(deps: StationAuthenticatorDeps): Stat
       const unreadable = stations.isUnreadable(key)
       const passwordless = !unreadable && stations.get(key)?.password === undefined
       if (deps.requireBasicAuth && passwordless) {
-        recordFailure(key, client)
-        wrong.add(key, header)
-        count('wrong')
+        // Nothing to guess and nothing to remember (the lookup is the check); a scanning client is throttled.
+        byAddress.fail(client)
+        count('unverifiable')
         throw new StationUnauthorized(stationId, 'no password is set for this identity')
       }
       if ((deps.requireBasicAuth || !passwordless) && busy(client)) {
