@@ -5,6 +5,7 @@
  * (no coordinated omission). Reads a `GeneratorSpec` (JSON) from argv[2], prints a `GeneratorResult` (JSON).
  */
 import { randomBytes } from 'node:crypto'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Pool } from 'undici'
 import { type RequestPlan, requestAt } from './requests.ts'
@@ -36,7 +37,7 @@ export interface GeneratorResult {
   /** Requests per second actually sent in the measured window. */
   achievedRate: number
   /** Per second of the whole run (warm-up included, by due time): answered requests and their latency. */
-  timeline: Array<{ second: number; answered: number; p99Ms: number; maxMs: number }>
+  timeline: Array<{ second: number; answered: number; p99Ms: number; maxMs: number; stallMs: number }>
 }
 
 async function run(spec: GeneratorSpec): Promise<GeneratorResult> {
@@ -58,6 +59,7 @@ async function run(spec: GeneratorSpec): Promise<GeneratorResult> {
   let failed = 0
   const inFlight = new Set<Promise<void>>()
   const runId = randomBytes(4).toString('hex')
+  const stalls = trackStalls()
   const started = performance.now()
   let measuredStart = started
 
@@ -75,7 +77,8 @@ async function run(spec: GeneratorSpec): Promise<GeneratorResult> {
         await res.body.dump()
         const latency = performance.now() - due
         const second = Math.floor((due - started) / 1000)
-        ;(perSecond[second] ??= []).push(latency)
+        perSecond[second] ??= []
+        perSecond[second].push(latency)
         if (!measured) return
         latencies.push(latency)
         statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1
@@ -89,6 +92,7 @@ async function run(spec: GeneratorSpec): Promise<GeneratorResult> {
   const sendingS = (performance.now() - measuredStart) / 1000 + intervalMs / 1000
   await Promise.all(inFlight)
   await pool.close()
+  const stallMs = stalls.stop()
   const sent = total - measuredFrom
   return {
     sent,
@@ -100,8 +104,26 @@ async function run(spec: GeneratorSpec): Promise<GeneratorResult> {
     achievedRate: Math.round((sent / sendingS) * 10) / 10,
     timeline: Array.from(perSecond, (values = [], second) => {
       const { p99, max } = percentiles(values)
-      return { second, answered: values.length, p99Ms: p99, maxMs: max }
+      return { second, answered: values.length, p99Ms: p99, maxMs: max, stallMs: stallMs[second] ?? 0 }
     }),
+  }
+}
+
+/** The generator's own longest event-loop stall in each second: latency it adds, not the gateway. */
+function trackStalls(): { stop(): number[] } {
+  const delay = monitorEventLoopDelay({ resolution: 5 })
+  delay.enable()
+  const perSecond: number[] = []
+  const tick = setInterval(() => {
+    perSecond.push(Math.round(delay.max / 1e6))
+    delay.reset()
+  }, 1000)
+  return {
+    stop() {
+      clearInterval(tick)
+      delay.disable()
+      return perSecond
+    },
   }
 }
 
