@@ -52,6 +52,12 @@ export {
   StationRegistered,
   StationRegisteredSchema,
 } from './events/station-events.ts'
+export {
+  originalSubject,
+  RESTORED_SUBJECT_ROOT,
+  restoredSubject,
+  restoredSubjects,
+} from './restored-subjects.ts'
 export type { StreamDefinition, StreamName } from './streams.ts'
 export { allStreams, Streams } from './streams.ts'
 export type { SubjectParams, SubjectTemplate } from './subject-pattern.ts'
