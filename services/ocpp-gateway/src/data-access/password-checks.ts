@@ -2,11 +2,11 @@ import { fileURLToPath } from 'node:url'
 import type { PasswordHash } from '@chargebus/station-registry'
 import { Piscina } from 'piscina'
 
-/** Station password checks (scrypt) on worker threads at the lowest CPU priority. */
+/** Station password checks (scrypt) on worker threads at the lowest CPU priority (nice 19, SCHED_IDLE on Linux). */
 export interface PasswordChecks {
   verify(stored: PasswordHash, password: string): Promise<boolean>
-  /** The worker threads' priority (19 where per-thread priorities exist): what `/readyz`-style checks and tests read. */
-  priority(): Promise<number>
+  /** A worker thread's nice value (19 where per-thread priorities exist) and whether it runs SCHED_IDLE (Linux). */
+  scheduling(): Promise<{ nice: number; idle: boolean }>
   close(): Promise<void>
 }
 
@@ -32,7 +32,7 @@ export function createPasswordChecks(opts: { threads: number }): PasswordChecks 
   })
   return {
     verify: (stored, password) => pool.run({ stored, password }, { name: 'verify' }) as Promise<boolean>,
-    priority: () => pool.run(undefined, { name: 'priority' }) as Promise<number>,
+    scheduling: () => pool.run(undefined, { name: 'scheduling' }) as Promise<{ nice: number; idle: boolean }>,
     close: () => pool.destroy(),
   }
 }
