@@ -5,8 +5,8 @@ import type { AnyEventDefinition } from '@chargebus/events'
 import { consumerHandlers as ingestHandlers } from '@chargebus/ingest/admin'
 import { loadConfig } from '@chargebus/platform'
 import { pino } from 'pino'
-import { Type } from 'typebox'
 import { usageError } from '../commands/events.ts'
+import { DatabaseConfig } from '../config.ts'
 import type { CommandContext } from '../context.ts'
 import { InvalidInputError, UnknownHandlerError } from '../errors.ts'
 import { progressReporter } from './publish.ts'
@@ -14,16 +14,6 @@ import { parseEvents, readText } from './read-events.ts'
 
 /** The services whose consumer handlers tools may run, each through its `admin` export. */
 const services = { ingest: ingestHandlers } as const
-
-const DatabaseConfig = Type.Object({
-  DATABASE_URL: Type.String({
-    format: 'uri',
-    pattern: '^postgres(ql)?://',
-    expected: 'a postgres:// URL',
-    default: 'postgres://chargebus:chargebus@127.0.0.1:6432/chargebus',
-    description: 'Postgres through pgbouncer.',
-  }),
-})
 
 /**
  * `events invoke SERVICE CONSUMER`: the review loop. Validates stdin like `publish`, then calls the consumer's
