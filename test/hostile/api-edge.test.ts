@@ -155,6 +155,26 @@ describe('10. the smaller items', () => {
     expect(res.json.errors).toEqual([{ name: 'cursor', reason: expect.any(String) }])
   })
 
+  test('the station message view: forged cursors, subject wildcards and hostile ids change nothing', async () => {
+    for (const cursor of [
+      Buffer.from(JSON.stringify(['station-messages', -1])).toString('base64url'),
+      Buffer.from(JSON.stringify(['station-messages', 'ocpp.in.>'])).toString('base64url'),
+      Buffer.from(JSON.stringify(['sessions', 1])).toString('base64url'),
+    ]) {
+      const res = await call(`/v1/stations/CP-1/messages?cursor=${cursor}`, { key: keys.read })
+      expect(res.status).toBe(400)
+    }
+    // Wildcards and separators in an id are escaped into one subject token: never a filter over other stations.
+    for (const id of ['*', '>', 'a.b', '%2A', ' ']) {
+      const res = await call(`/v1/stations/${encodeURIComponent(id)}/messages`, { key: keys.read })
+      expect(res.status).toBe(200)
+      expect(res.json.data).toEqual([])
+    }
+    expect((await call('/v1/stations/CP-1/messages?action=a.b', { key: keys.read })).status).toBe(400)
+    expect((await call('/v1/stations/CP-1/messages?limit=100000', { key: keys.read })).status).toBe(400)
+    expect((await call('/v1/stations/CP-1/messages')).status).toBe(401)
+  })
+
   test(
     'a revoked key loses its open event stream',
     async () => {

@@ -28,6 +28,7 @@ import { type ListenFilter, listenTo } from './listen.ts'
 import { createNamespace } from './namespace.ts'
 import { type NatsAccess, natsConnectionOptions } from './nats-access.ts'
 import { createPublisher } from './publisher.ts'
+import { type ScanOptions, type ScanResult, scanStream } from './scan.ts'
 import { type EnsureStreamsOptions, ensureStreams } from './streams.ts'
 
 /** Where NATS is and how to log in (`natsAccessFrom(config)`), plus how this bus behaves. */
@@ -90,6 +91,11 @@ export interface Bus {
     seq: number,
     events?: E | readonly E[],
   ): Promise<StoredEvent<E>>
+  /**
+   * A stream's messages on one subject filter, oldest first, from `fromSeq`, bounded by `max` and `budgetMs`
+   * (see `scan.ts`): the per-station journal view reads OCPP_IN this way.
+   */
+  scan(stream: StreamDefinition, opts: ScanOptions): Promise<ScanResult>
   /**
    * Calls `handler` with each `event` published from now on whose subject has the `filter` placeholders (e.g.
    * `{ station: 'CP-1' }`), as it is published by any process: a live, non-durable view (nothing replayed or
@@ -250,6 +256,10 @@ export async function connectBus(opts: BusOptions): Promise<Bus> {
     async getMessage(stream, seq, events) {
       if (closing) throw new BusClosedError()
       return getStoredEvent(jsm, ns, stream, seq, events)
+    },
+    async scan(stream, o) {
+      if (closing) throw new BusClosedError()
+      return scanStream(jsm, ns, stream, o)
     },
     listen(event, filter, handler) {
       if (closing) throw new BusClosedError()

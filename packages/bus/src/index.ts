@@ -28,6 +28,7 @@ export {
 export { BusHeaders } from './headers.ts'
 export type { ListenFilter } from './listen.ts'
 export { type NatsAccess, natsAccessFrom, natsConnectionOptions } from './nats-access.ts'
+export type { ScanOptions, ScanResult } from './scan.ts'
 export type { DeadLetterReason } from './settle.ts'
 export { createSlots, type Slots } from './slots.ts'
 export type { EnsureStreamsOptions } from './streams.ts'

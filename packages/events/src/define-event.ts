@@ -22,6 +22,11 @@ export interface EventDefinition<N extends string = string, S extends TSchema = 
   readonly description: string
   readonly schema: S
   readonly subject: SubjectTemplate
+  /**
+   * Realistic samples, valid against the schema (a unit test checks it): docs, `chargebus events generate` and
+   * tests start from them. Never mutate them: copy (`structuredClone`) first.
+   */
+  readonly examples: readonly Static<S>[]
   /** The logical subject of one event (the bus adds its namespace). */
   subjectOf(data: Static<S>): string
   /** Type guard: whether `value` matches the schema. */
@@ -49,6 +54,8 @@ export interface EventSpec<N extends string, S extends TSchema, P extends string
   subject: P
   /** Placeholder values taken from the event (raw; they are encoded as subject tokens). */
   subjectParams: (data: Static<S>) => Record<SubjectParams<P>, string>
+  /** At least one realistic sample of the event (see {@link EventDefinition.examples}). */
+  examples: readonly [Static<S>, ...Static<S>[]]
 }
 
 const MAX_ISSUES = 10
@@ -64,6 +71,7 @@ const MAX_ISSUES = 10
  *   subject: 'session.{station}.started',
  *   subjectParams: (e) => ({ station: e.stationId }),
  *   schema: Type.Object({ stationId: Type.String(), sessionId: Type.String() }),
+ *   examples: [{ stationId: 'CP-0001', sessionId: 's-1' }],
  * })
  * ```
  */
@@ -88,6 +96,7 @@ export function defineEvent<const N extends string, S extends TSchema, const P e
     description: spec.description,
     schema: spec.schema,
     subject: template,
+    examples: Object.freeze([...spec.examples]),
     subjectOf: (data: Static<S>) => template.build(spec.subjectParams(data)),
     check: (value: unknown): value is Static<S> => validator.Check(value),
     issues,

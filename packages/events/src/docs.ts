@@ -28,7 +28,7 @@ export function catalogDocs(
       '',
     )
     out.push(...propertyTable(e.schema))
-    out.push('')
+    out.push('', 'Example:', '', '```json', JSON.stringify(e.examples[0], null, 2), '```', '')
   }
   return out.join('\n')
 }

@@ -8,6 +8,7 @@ export const EventsErrorCodes = defineErrorCodes({
   EVENTS_ERR_INVALID_EVENT: { meaning: 'the data does not match the event schema' },
   EVENTS_ERR_INVALID_SUBJECT_TOKEN: { meaning: 'a subject token cannot be encoded or decoded' },
   EVENTS_ERR_INVALID_SUBJECT_PATTERN: { meaning: 'an event definition declares a malformed subject pattern' },
+  EVENTS_ERR_NO_SAMPLE: { meaning: 'no catalog event or example matches what a sample was asked for' },
 })
 
 export type EventsErrorCode = keyof typeof EventsErrorCodes
@@ -54,5 +55,15 @@ export class InvalidSubjectPatternError extends AppError {
       `invalid subject pattern ${JSON.stringify(pattern)}: ${reason}`,
     )
     this.pattern = pattern
+  }
+}
+
+/** Nothing in the catalog matches a sample request (`sampleEvents`); the message lists what exists. */
+export class NoSampleError extends AppError {
+  readonly query: string
+
+  constructor(query: string, reason: string) {
+    super('EVENTS_ERR_NO_SAMPLE', `no sample for ${JSON.stringify(query)}: ${reason}`, { status: 400 })
+    this.query = query
   }
 }

@@ -8,6 +8,7 @@ export {
   InvalidEventError,
   InvalidSubjectPatternError,
   InvalidSubjectTokenError,
+  NoSampleError,
 } from './errors.ts'
 export {
   COMMAND_STATUSES,
@@ -58,6 +59,7 @@ export {
   restoredSubject,
   restoredSubjects,
 } from './restored-subjects.ts'
+export { type EventSample, type SampleOptions, sampleEvents } from './samples.ts'
 export type { StreamDefinition, StreamName } from './streams.ts'
 export { allStreams, Streams } from './streams.ts'
 export type { SubjectParams, SubjectTemplate } from './subject-pattern.ts'

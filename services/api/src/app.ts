@@ -29,6 +29,7 @@ import { idTagRoutes } from './entry-points/http/id-tag-routes.ts'
 import { registerOpenApi } from './entry-points/http/openapi.ts'
 import { installProblemHandling } from './entry-points/http/problems.ts'
 import { sessionRoutes } from './entry-points/http/session-routes.ts'
+import { stationMessageRoutes } from './entry-points/http/station-message-routes.ts'
 import { stationRoutes } from './entry-points/http/station-routes.ts'
 import { requestValidatorCompiler } from './entry-points/http/validation.ts'
 
@@ -37,7 +38,7 @@ export interface ApiDeps {
   config: ApiConfig
   logger: Logger
   db: Kysely<Database>
-  bus: Pick<Bus, 'ping' | 'publish' | 'getMessage' | 'listen'>
+  bus: Pick<Bus, 'ping' | 'publish' | 'getMessage' | 'listen' | 'scan'>
   /** The gateway's KV buckets (`ocpp_stations`, `ocpp_id_tags`) the API writes decisions and tags to. */
   kv: { stations: KV; idTags: KV }
   feed: DomainEventFeed
@@ -119,6 +120,7 @@ export async function buildApp(deps: ApiDeps): Promise<ServiceApp> {
       await registerEtags(v1)
       await v1.register(compress, { threshold: 1024 })
       await v1.register(stationRoutes, { db, stationsKv: deps.kv.stations, clock })
+      await v1.register(stationMessageRoutes, { bus })
       await v1.register(sessionRoutes, { db })
       await v1.register(idTagRoutes, { db, idTagsKv: deps.kv.idTags, clock })
       await v1.register(apiKeyRoutes, { db, keys: deps.keys, clock })

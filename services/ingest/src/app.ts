@@ -59,6 +59,7 @@ export function buildApp(deps: IngestDeps): IngestApp {
     consumer = await startStationMessageConsumer({
       db,
       bus,
+      publisher: bus,
       logger,
       metrics,
       clock: deps.clock,

@@ -37,6 +37,17 @@ export function loadDatabaseAdminConfig(env: Env): DatabaseAdminConfig {
   return config
 }
 
+/** What commands that read or write data (not the schema) read: Postgres through pgbouncer, like the services. */
+export const DatabaseConfig = Type.Object({
+  DATABASE_URL: Type.String({
+    format: 'uri',
+    pattern: '^postgres(ql)?://',
+    expected: 'a postgres:// URL',
+    default: 'postgres://chargebus:chargebus@127.0.0.1:6432/chargebus',
+    description: 'Postgres through pgbouncer.',
+  }),
+})
+
 const NatsConfig = Type.Object({ ...commonConfig.nats })
 
 /**

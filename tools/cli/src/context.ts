@@ -13,6 +13,8 @@ export interface CommandContext {
   env: Env
   stdout: Output
   stderr: Output
+  /** What commands that read input (`events publish`, `events invoke`) read; `process.stdin` in `main.ts`. */
+  stdin?: AsyncIterable<Uint8Array | string>
 }
 
 /**

@@ -97,6 +97,19 @@ export const CommandRequested = defineEvent({
   subject: 'cmd.{station}.{operation}',
   subjectParams: (e) => ({ station: e.stationId, operation: e.operation }),
   schema: CommandRequestedSchema,
+  examples: [
+    {
+      commandId: '0b6c2f5e-8f2a-4c1e-9d3b-5a7e1f2c3d40',
+      stationId: 'CP-0001',
+      operation: 'RemoteStartTransaction',
+      payload: { connectorId: 1, idTag: 'TAG-0001' },
+      requestedAt: '2026-11-26T10:00:00.000Z',
+      expiresAt: '2026-11-26T10:05:00.000Z',
+      idempotencyKey: 'order-42',
+      origin: 'api',
+      requestedBy: 'ops-console',
+    },
+  ],
 })
 
 export const CommandUpdatedSchema = Type.Object(
@@ -150,4 +163,17 @@ export const CommandUpdated = defineEvent({
   subject: 'cmd.{station}.{operation}.{status}',
   subjectParams: (e) => ({ station: e.stationId, operation: e.operation, status: e.status }),
   schema: CommandUpdatedSchema,
+  examples: [
+    {
+      commandId: '0b6c2f5e-8f2a-4c1e-9d3b-5a7e1f2c3d40',
+      stationId: 'CP-0001',
+      operation: 'RemoteStartTransaction',
+      status: 'accepted',
+      at: '2026-11-26T10:00:01.250Z',
+      attempts: 1,
+      ocppVersion: '1.6',
+      messageId: 'urn:uuid:6f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0',
+      response: { status: 'Accepted' },
+    },
+  ],
 })

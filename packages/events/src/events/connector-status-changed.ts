@@ -30,4 +30,17 @@ export const ConnectorStatusChanged = defineEvent({
   subject: 'connector.{station}.{connector}.status_changed',
   subjectParams: (e) => ({ station: e.stationId, connector: String(e.connectorId) }),
   schema: ConnectorStatusChangedSchema,
+  examples: [
+    {
+      stationId: 'CP-0001',
+      connectorId: 1,
+      status: 'Charging',
+      previousStatus: 'Preparing',
+      errorCode: 'NoError',
+      previousErrorCode: 'NoError',
+      statusAt: '2026-11-26T10:02:00.000Z',
+      receivedAt: '2026-11-26T10:02:00.120Z',
+      sourceMessageId: 'urn:uuid:8a4f3c2e-1d0b-4e9a-b8c7-d6e5f4a3b2c1',
+    },
+  ],
 })

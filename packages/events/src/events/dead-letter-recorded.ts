@@ -75,4 +75,31 @@ export const DeadLetterRecorded = defineEvent({
   subject: 'dlq.{stream}.{consumer}',
   subjectParams: (e) => ({ stream: e.stream, consumer: e.consumer }),
   schema: DeadLetterRecordedSchema,
+  examples: [
+    {
+      stream: 'OCPP_IN',
+      consumer: 'ingest',
+      subject: 'ocpp.in.1_6.CP-0001.MeterValues',
+      streamSequence: 4242,
+      event: { name: 'ocpp.message.received', version: 1 },
+      msgId: 'CP-0001/urn:uuid:3e2d1c0b-9a8f-4e7d-8c6b-5a4f3e2d1c0b',
+      headers: {
+        'Nats-Msg-Id': ['CP-0001/urn:uuid:3e2d1c0b-9a8f-4e7d-8c6b-5a4f3e2d1c0b'],
+        'Chargebus-Event': ['ocpp.message.received'],
+        'Chargebus-Event-Version': ['1'],
+      },
+      payload: '{"stationId":"CP-0001","action":"MeterValues"}',
+      payloadEncoding: 'utf8',
+      publishedAt: '2026-11-26T10:03:00.000Z',
+      reason: 'invalid-event',
+      error: {
+        code: 'EVENTS_ERR_INVALID_EVENT',
+        name: 'InvalidEventError',
+        message: 'invalid event: / must have required property ocppVersion',
+      },
+      deliveryCount: 1,
+      maxDeliver: 5,
+      deadLetteredAt: '2026-11-26T10:03:00.050Z',
+    },
+  ],
 })

@@ -28,4 +28,17 @@ export const MeterRegisterDecreased = defineEvent({
   subject: 'meter.{station}.register_decreased',
   subjectParams: (e) => ({ station: e.stationId }),
   schema: MeterRegisterDecreasedSchema,
+  examples: [
+    {
+      stationId: 'CP-0001',
+      connectorId: 1,
+      transactionId: 1001,
+      previousWh: 15230,
+      previousAt: '2026-11-26T10:15:00.000Z',
+      currentWh: 120,
+      currentAt: '2026-11-26T10:20:00.000Z',
+      source: 'meter-values',
+      sourceMessageId: 'urn:uuid:9b8a7f6e-5d4c-4b3a-a291-807f6e5d4c3b',
+    },
+  ],
 })

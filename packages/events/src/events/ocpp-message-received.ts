@@ -1,6 +1,7 @@
 import { Type } from 'typebox'
 import { defineEvent, type EventData } from '../define-event.ts'
 import { Streams } from '../streams.ts'
+import { ocppMessageExamples } from './ocpp-message-examples.ts'
 
 export const OcppMessageReceivedSchema = Type.Object(
   {
@@ -78,6 +79,7 @@ export const OcppMessageReceived = defineEvent({
     action: e.action,
   }),
   schema: OcppMessageReceivedSchema,
+  examples: ocppMessageExamples,
 })
 
 /**

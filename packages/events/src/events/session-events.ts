@@ -29,6 +29,18 @@ export const SessionStarted = defineEvent({
   subject: 'session.{station}.started',
   subjectParams: (e) => ({ station: e.stationId }),
   schema: SessionStartedSchema,
+  examples: [
+    {
+      stationId: 'CP-0001',
+      transactionId: 1001,
+      connectorId: 1,
+      idTag: 'TAG-0001',
+      idTagStatus: 'Accepted',
+      meterStartWh: 12000,
+      startedAt: '2026-11-26T10:01:00.000Z',
+      sourceMessageId: 'urn:uuid:1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f',
+    },
+  ],
 })
 
 export const SessionCompletedSchema = Type.Object(
@@ -63,6 +75,22 @@ export const SessionCompleted = defineEvent({
   subject: 'session.{station}.completed',
   subjectParams: (e) => ({ station: e.stationId }),
   schema: SessionCompletedSchema,
+  examples: [
+    {
+      stationId: 'CP-0001',
+      transactionId: 1001,
+      connectorId: 1,
+      idTag: 'TAG-0001',
+      startedAt: '2026-11-26T10:01:00.000Z',
+      stoppedAt: '2026-11-26T11:01:00.000Z',
+      meterStartWh: 12000,
+      meterStopWh: 23500,
+      energyWh: 11500,
+      durationS: 3600,
+      stopReason: 'EVDisconnected',
+      sourceMessageId: 'urn:uuid:2d3e4f5a-6b7c-4d8e-9f0a-1b2c3d4e5f6a',
+    },
+  ],
 })
 
 export const SessionOverdueSchema = Type.Object(
@@ -86,4 +114,15 @@ export const SessionOverdue = defineEvent({
   subject: 'session.{station}.overdue',
   subjectParams: (e) => ({ station: e.stationId }),
   schema: SessionOverdueSchema,
+  examples: [
+    {
+      stationId: 'CP-0001',
+      transactionId: 1001,
+      connectorId: 1,
+      startedAt: '2026-11-26T10:01:00.000Z',
+      openForS: 90000,
+      thresholdS: 86400,
+      detectedAt: '2026-11-27T11:01:00.000Z',
+    },
+  ],
 })

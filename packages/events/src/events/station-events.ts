@@ -46,6 +46,21 @@ export const StationRegistered = defineEvent({
   subject: 'station.{station}.registered',
   subjectParams: (e) => ({ station: e.stationId }),
   schema: StationRegisteredSchema,
+  examples: [
+    {
+      stationId: 'CP-0001',
+      registrationStatus: 'Accepted',
+      ocppVersion: '1.6',
+      vendor: 'ACME',
+      model: 'Fast-1',
+      serial: 'SN-0001',
+      firmwareVersion: '1.4.2',
+      endpointUrl: 'http://10.0.0.7:8080/ChargePointService',
+      heartbeatIntervalS: 300,
+      bootedAt: '2026-11-26T10:00:00.000Z',
+      sourceMessageId: 'urn:uuid:0f1e2d3c-4b5a-4697-8877-a6b5c4d3e2f1',
+    },
+  ],
 })
 
 export const StationOnlineSchema = Type.Object(
@@ -66,6 +81,14 @@ export const StationOnline = defineEvent({
   subject: 'station.{station}.online',
   subjectParams: (e) => ({ station: e.stationId }),
   schema: StationOnlineSchema,
+  examples: [
+    {
+      stationId: 'CP-0001',
+      offlineSince: '2026-11-26T09:30:00.000Z',
+      at: '2026-11-26T10:00:00.000Z',
+      sourceMessageId: 'urn:uuid:0f1e2d3c-4b5a-4697-8877-a6b5c4d3e2f1',
+    },
+  ],
 })
 
 export const StationOfflineSchema = Type.Object(
@@ -87,6 +110,14 @@ export const StationOffline = defineEvent({
   subject: 'station.{station}.offline',
   subjectParams: (e) => ({ station: e.stationId }),
   schema: StationOfflineSchema,
+  examples: [
+    {
+      stationId: 'CP-0001',
+      lastSeenAt: '2026-11-26T09:15:00.000Z',
+      offlineSince: '2026-11-26T09:30:00.000Z',
+      heartbeatIntervalS: 300,
+    },
+  ],
 })
 
 export const StationClockSkewedSchema = Type.Object(
@@ -110,4 +141,14 @@ export const StationClockSkewed = defineEvent({
   subject: 'station.{station}.clock_skewed',
   subjectParams: (e) => ({ station: e.stationId }),
   schema: StationClockSkewedSchema,
+  examples: [
+    {
+      stationId: 'CP-0001',
+      skewMs: 420000,
+      thresholdMs: 300000,
+      stationTimestamp: '2026-11-26T10:09:00.000Z',
+      receivedAt: '2026-11-26T10:02:00.000Z',
+      sourceMessageId: 'urn:uuid:8a4f3c2e-1d0b-4e9a-b8c7-d6e5f4a3b2c1',
+    },
+  ],
 })

@@ -21,7 +21,7 @@ describe('error codes', () => {
     const classes = Object.values(events as Record<string, unknown>).filter(
       (v): v is typeof Error => typeof v === 'function' && v.prototype instanceof Error,
     )
-    expect(classes.length).toBe(3)
+    expect(classes.length).toBe(4)
     for (const cls of classes) expect(cls.prototype).toBeInstanceOf(AppError)
   })
 })

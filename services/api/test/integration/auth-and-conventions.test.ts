@@ -38,6 +38,7 @@ const ROUTES: Array<[method: string, url: string, scope: 'read' | 'write' | 'adm
   ['GET', '/v1/stations/X/connectors', 'read'],
   ['GET', '/v1/stations/X/connectors/1', 'read'],
   ['GET', '/v1/stations/X/connectors/1/status-events', 'read'],
+  ['GET', '/v1/stations/X/messages', 'read'],
   ['GET', '/v1/sessions', 'read'],
   ['GET', '/v1/sessions/1', 'read'],
   ['GET', '/v1/sessions/1/meter-values', 'read'],

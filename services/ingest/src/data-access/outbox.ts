@@ -65,7 +65,7 @@ export async function pendingOutbox(
  */
 export async function publishOutbox(
   db: Kysely<Database>,
-  bus: Bus,
+  bus: Pick<Bus, 'publish'>,
   entries: readonly OutboxEntry[],
 ): Promise<{ published: OutboxEntry[]; failed: number }> {
   if (entries.length === 0) return { published: [], failed: 0 }

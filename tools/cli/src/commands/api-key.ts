@@ -2,18 +2,8 @@ import { parseArgs } from 'node:util'
 import { issueApiKey, listApiKeys, revokeApiKey, SCOPES, type Scope } from '@chargebus/api/admin'
 import { createDb } from '@chargebus/db'
 import { loadConfig } from '@chargebus/platform'
-import { Type } from 'typebox'
+import { DatabaseConfig } from '../config.ts'
 import type { Command } from '../context.ts'
-
-const DatabaseConfig = Type.Object({
-  DATABASE_URL: Type.String({
-    format: 'uri',
-    pattern: '^postgres(ql)?://',
-    expected: 'a postgres:// URL',
-    default: 'postgres://chargebus:chargebus@127.0.0.1:6432/chargebus',
-    description: 'Postgres through pgbouncer.',
-  }),
-})
 
 export const command: Command = {
   summary: 'create, list or revoke REST API keys (shown once at creation)',

@@ -10,4 +10,5 @@ export const commands: Readonly<Record<string, () => Promise<Command>>> = {
   station: async () => (await import('./station.ts')).command,
   'api-key': async () => (await import('./api-key.ts')).command,
   simulate: async () => (await import('./simulate.ts')).command,
+  events: async () => (await import('./events.ts')).command,
 }

@@ -194,6 +194,44 @@ export const StatusEventSchema = Type.Object(
 )
 export const StatusEventQuery = Type.Object({ ...TimeRange, ...PageQuery }, { additionalProperties: false })
 
+export const StationMessageQuery = Type.Object(
+  {
+    action: Type.Optional(
+      Type.String({
+        pattern: '^[A-Z][A-Za-z0-9]*$',
+        maxLength: 64,
+        description: 'OCPP action, e.g. `MeterValues`.',
+      }),
+    ),
+    ...TimeRange,
+    ...PageQuery,
+  },
+  { additionalProperties: false },
+)
+
+export const StationMessageSchema = Type.Object(
+  {
+    seq: Type.Integer({ description: 'Sequence in the OCPP_IN stream (the raw journal).' }),
+    receivedAt: DateTime('When the gateway received it.'),
+    ocppVersion: Type.Enum(['1.5', '1.6']),
+    action: Type.String(),
+    messageId: Type.String({
+      description: 'WS-Addressing MessageID (or a hash of the body when it had none).',
+    }),
+    request: Type.Record(Type.String(), Type.Unknown(), {
+      description: 'The SOAP body as decoded, in its version.',
+    }),
+    response: Nullable(
+      Type.Record(Type.String(), Type.Unknown(), {
+        description: 'The answer the gateway gave (OCPP 1.6 form).',
+      }),
+    ),
+    quirks: Type.Array(Type.String()),
+    traceId: Nullable(Type.String({ description: 'W3C trace id from the stored `traceparent` header.' })),
+  },
+  { additionalProperties: false, title: 'StationMessage' },
+)
+
 export const SessionSchema = Type.Object(
   {
     id: Type.Integer({ description: 'The OCPP transaction id.' }),

@@ -13,33 +13,57 @@ import type { IngestMetrics } from '../../metrics.ts'
 
 type Received = ReceivedEvent<typeof OcppMessageReceived>
 
-export interface StationMessageConsumerOptions {
+/** What the handler needs: the same in the service's consumer and in `chargebus events invoke` (admin export). */
+export interface StationMessageHandlerDeps {
   db: Kysely<Database>
-  bus: Bus
+  /** Where domain events go after commit: the bus in the service, stdout in `events invoke`. */
+  publisher: Pick<Bus, 'publish'>
   logger: Logger
   metrics: IngestMetrics
   rules: IngestRules
+  clock: Clock
+}
+
+export interface StationMessageConsumerOptions extends StationMessageHandlerDeps {
+  bus: Bus
   durable: string
   batchSize: number
   batchWaitMs: number
   maxInFlight: number
   maxDeliver: number
   ackWaitMs: number
-  clock: Clock
 }
 
+/** A batch as the handler reads it: a consumed `ReceivedEvent` is one, so is a plain `{ data }`. */
+export type StationMessageBatch = readonly Pick<Received, 'data'>[]
+
 /**
- * The consumer of `ocpp.in.>`: batches of up to `batchSize` messages, each written in ONE transaction (decode ->
- * lock current rows -> pure `applyBatch` -> unnest writes -> outbox), acked by the bus only after commit; domain
- * events are published after commit. When a batch fails for anything but the infrastructure, the bus retries
- * its messages one by one (`isolateFailures`), so a poison message is dead-lettered alone and the others are
- * written.
+ * The handler of one batch of station messages, written in ONE transaction (decode -> lock current rows -> pure
+ * `applyBatch` -> unnest writes -> outbox); domain events are published after commit (a failed publish stays in
+ * the outbox for the relay, the batch still succeeds).
  */
-export async function startStationMessageConsumer(opts: StationMessageConsumerOptions): Promise<Consumption> {
-  const { db, bus, logger, metrics, rules, clock } = opts
+export function createStationMessageHandler(
+  deps: StationMessageHandlerDeps,
+): (batch: StationMessageBatch) => Promise<void> {
+  const { db, publisher, logger, metrics, rules, clock } = deps
   const log = logger.child({ component: 'station-messages' })
 
-  async function ingest(batch: readonly Received[]): Promise<void> {
+  async function publish(outbox: readonly OutboxEntry[]): Promise<void> {
+    if (outbox.length === 0) return
+    try {
+      const { published, failed } = await publishOutbox(db, publisher, outbox)
+      for (const e of published) metrics.eventsPublished.inc({ event: e.event.name })
+      if (failed > 0) {
+        metrics.outboxFailures.inc(failed)
+        log.warn({ failed }, 'domain events not published; the outbox relay retries them')
+      }
+    } catch (err) {
+      // Committed and in the outbox: the relay publishes them. Never fail (and redeliver) the batch for this.
+      log.warn({ err }, 'publishing domain events failed; the outbox relay retries them')
+    }
+  }
+
+  return async function ingest(batch: StationMessageBatch): Promise<void> {
     const started = performance.now()
     const messages = dedupeMessages(batch.map((e) => typedStationMessage(e.data)))
     const needs = needsOf(messages)
@@ -59,22 +83,17 @@ export async function startStationMessageConsumer(opts: StationMessageConsumerOp
     if (Number.isFinite(newest)) metrics.lag.set(Math.max(0, now - newest) / 1000)
     await publish(outbox)
   }
+}
 
-  async function publish(outbox: readonly OutboxEntry[]): Promise<void> {
-    if (outbox.length === 0) return
-    try {
-      const { published, failed } = await publishOutbox(db, bus, outbox)
-      for (const e of published) metrics.eventsPublished.inc({ event: e.event.name })
-      if (failed > 0) {
-        metrics.outboxFailures.inc(failed)
-        log.warn({ failed }, 'domain events not published; the outbox relay retries them')
-      }
-    } catch (err) {
-      // Committed and in the outbox: the relay publishes them. Never fail (and redeliver) the batch for this.
-      log.warn({ err }, 'publishing domain events failed; the outbox relay retries them')
-    }
-  }
-
+/**
+ * The consumer of `ocpp.in.>`: batches of up to `batchSize` messages through {@link createStationMessageHandler},
+ * acked by the bus only after commit. When a batch fails for anything but the infrastructure, the bus retries
+ * its messages one by one (`isolateFailures`), so a poison message is dead-lettered alone and the others are
+ * written.
+ */
+export async function startStationMessageConsumer(opts: StationMessageConsumerOptions): Promise<Consumption> {
+  const { bus, metrics } = opts
+  const ingest = createStationMessageHandler(opts)
   return bus.consume({
     stream: Streams.OCPP_IN,
     durable: opts.durable,

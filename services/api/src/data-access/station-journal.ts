@@ -1,0 +1,86 @@
+import type { Bus, StoredEvent } from '@chargebus/bus'
+import { type AnyEventDefinition, OcppMessageReceived, Streams } from '@chargebus/events'
+import { decodeCursor, encodeCursor } from '../domain/cursor.ts'
+import { ValidationFailed } from '../domain/errors.ts'
+
+/*
+ * The per-station message view reads the raw journal (JetStream OCPP_IN) by subject, never a copy in Postgres:
+ * `ocpp.in.*.<station>.*` (or `.<action>`), with the station encoded as the gateway encodes it, so an id that
+ * differs only by escaping is another subject. Oldest first: a stream is read forwards, and the cursor is the
+ * next stream sequence to look at.
+ */
+
+export interface StationMessageView {
+  seq: number
+  receivedAt: string
+  ocppVersion: '1.5' | '1.6'
+  action: string
+  messageId: string
+  request: Record<string, unknown>
+  response: Record<string, unknown> | null
+  quirks: string[]
+  traceId: string | null
+}
+
+export interface StationMessageQuery {
+  action?: string
+  from?: string
+  to?: string
+  limit: number
+  cursor?: string
+}
+
+const CURSOR = 'station-messages'
+/** Time one page may spend scanning (a station with little traffic in a long stream returns a cursor early). */
+export const SCAN_BUDGET_MS = 250
+
+export async function listStationMessages(
+  bus: Pick<Bus, 'scan'>,
+  stationId: string,
+  q: StationMessageQuery,
+  budgetMs = SCAN_BUDGET_MS,
+): Promise<{ items: StationMessageView[]; nextCursor: string | null }> {
+  const fromSeq = q.cursor === undefined ? 1 : Number(decodeCursor(CURSOR, q.cursor, ['integer'])[0])
+  if (fromSeq < 1) throw new ValidationFailed([{ name: 'cursor', reason: 'is not a cursor of this listing' }])
+  const filter = OcppMessageReceived.subject.filterFor({ station: stationId, action: q.action })
+  const from = q.from === undefined ? undefined : Date.parse(q.from)
+  const to = q.to === undefined ? undefined : Date.parse(q.to)
+  const scan = await bus.scan(Streams.OCPP_IN, { filter, fromSeq, max: q.limit, budgetMs })
+  const items: StationMessageView[] = []
+  for (const event of scan.events) {
+    const view = toView(event)
+    if (view === undefined || view.stationId !== stationId) continue
+    const at = Date.parse(view.receivedAt)
+    if (from !== undefined && at < from) continue
+    // The journal is in arrival order: past `to`, nothing later can match.
+    if (to !== undefined && at >= to) return { items, nextCursor: null }
+    const { stationId: _, ...entry } = view
+    items.push(entry)
+  }
+  return { items, nextCursor: scan.done ? null : encodeCursor(CURSOR, [scan.nextSeq]) }
+}
+
+function toView(
+  event: StoredEvent<AnyEventDefinition>,
+): (StationMessageView & { stationId: string }) | undefined {
+  if (event.name !== OcppMessageReceived.name) return undefined
+  const m = OcppMessageReceived.parse(event.data)
+  return {
+    stationId: m.stationId,
+    seq: event.seq,
+    receivedAt: m.receivedAt,
+    ocppVersion: m.ocppVersion,
+    action: m.action,
+    messageId: m.messageId,
+    request: m.payload,
+    response: m.response ?? null,
+    quirks: m.quirks,
+    traceId: traceIdOf(event.headers.traceparent?.[0]),
+  }
+}
+
+/** `00-<trace id>-<span id>-<flags>` -> the trace id; anything else -> null. */
+function traceIdOf(traceparent: string | undefined): string | null {
+  const match = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/.exec(traceparent ?? '')
+  return match?.[1] ?? null
+}
