@@ -4,6 +4,7 @@ import { ConnectorStatusChanged } from './events/connector-status-changed.ts'
 import { DeadLetterRecorded } from './events/dead-letter-recorded.ts'
 import { MeterRegisterDecreased } from './events/meter-register-decreased.ts'
 import { OcppMessageReceived } from './events/ocpp-message-received.ts'
+import { OcppRequestFaulted } from './events/ocpp-request-faulted.ts'
 import { SessionCompleted, SessionOverdue, SessionStarted } from './events/session-events.ts'
 import {
   StationClockSkewed,
@@ -18,6 +19,7 @@ import {
  */
 export const catalog: readonly AnyEventDefinition[] = [
   OcppMessageReceived,
+  OcppRequestFaulted,
   DeadLetterRecorded,
   // Domain events derived by ingest (stream DOMAIN).
   StationRegistered,

@@ -36,6 +36,12 @@ export {
   type StationMessage,
 } from './events/ocpp-message-received.ts'
 export {
+  FAULT_EXCERPT_MAX,
+  OcppRequestFaulted,
+  OcppRequestFaultedSchema,
+  stationJournalFilter,
+} from './events/ocpp-request-faulted.ts'
+export {
   SessionCompleted,
   SessionCompletedSchema,
   SessionOverdue,

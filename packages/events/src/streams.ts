@@ -37,8 +37,9 @@ function defineStream(
 export const Streams = {
   OCPP_IN: defineStream({
     name: 'OCPP_IN',
-    subjects: ['ocpp.in.>'],
-    description: 'Raw messages from stations, stored before the station gets its answer.',
+    subjects: ['ocpp.in.>', 'ocpp.fault.>'],
+    description:
+      'Raw messages from stations, stored before the station gets its answer, and the faults answered to authenticated stations.',
     maxAgeMs: 30 * DAY,
     maxBytes: 10 * GiB,
     discard: 'new',

@@ -1,4 +1,5 @@
 import { AppError, defineErrorCodes } from '@chargebus/errors'
+import type { OcppVersion, SoapVersion } from './namespaces.ts'
 
 /**
  * Every error code of this package. Edges map them to SOAP faults with `faultForError`; the README lists
@@ -45,6 +46,15 @@ export interface FaultClass {
   readonly subcode?: OcppFaultSubcode
 }
 
+/** Who sent a request and what it was, as far as the envelope said before the payload was read. */
+export interface RequestHead {
+  readonly soapVersion: SoapVersion
+  readonly ocppVersion: OcppVersion
+  readonly operation: string
+  readonly chargeBoxIdentity: string
+  readonly messageId: string | undefined
+}
+
 const SENDER_PROTOCOL: FaultClass = { code: 'Sender', subcode: 'ProtocolError' }
 
 /**
@@ -53,6 +63,11 @@ const SENDER_PROTOCOL: FaultClass = { code: 'Sender', subcode: 'ProtocolError' }
  */
 export class OcppError extends AppError {
   readonly fault: FaultClass
+  /**
+   * Set on errors found after the envelope named its operation and station (a payload that breaks the schema),
+   * so an edge can tell whose request it was: the station has not been authenticated by the codec.
+   */
+  request?: RequestHead
 
   constructor(code: OcppErrorCode, message: string, fault: FaultClass, opts: { cause?: unknown } = {}) {
     super(code, message, { cause: opts.cause, status: fault.code === 'Sender' ? 400 : 500 })

@@ -5,6 +5,7 @@ import type { Logger } from 'pino'
 import { Counter, Gauge } from 'prom-client'
 import type { CommandDispatcher } from './commands/command-dispatcher.ts'
 import { type GatewayConfig, tlsOptionsFrom } from './config.ts'
+import { createFaultJournal } from './data-access/fault-journal.ts'
 import type { KvMirror } from './data-access/kv-mirror.ts'
 import type { PasswordChecks } from './data-access/password-checks.ts'
 import type { StationJournal } from './data-access/station-journal.ts'
@@ -118,8 +119,22 @@ export function buildApp(deps: GatewayDeps): ServiceApp {
       },
     })
   }
+  const faultsJournaled = new Counter({
+    name: 'ocpp_gateway_fault_journal_total',
+    help: 'Faults answered to authenticated stations, by what the fault journal did: journaled, rate_limited, failed.',
+    labelNames: ['outcome'] as const,
+    registers: [app.metrics],
+  })
+  const faults = createFaultJournal({
+    bus,
+    perStationPerMinute: config.OCPP_FAULT_JOURNAL_PER_MINUTE,
+    publishTimeoutMs: config.OCPP_PUBLISH_TIMEOUT_MS,
+    logger,
+    count: (outcome) => faultsJournaled.inc({ outcome }),
+  })
   const handler = createStationRequestHandler({
     ...deps,
+    faults,
     requests,
     quirks,
     auth,

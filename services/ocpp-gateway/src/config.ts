@@ -108,6 +108,13 @@ export const GatewayConfig = Type.Object({
     description:
       'Records the gateway writes for stations it never saw (for an operator to decide on); beyond it unknown stations are answered but not recorded.',
   }),
+  OCPP_FAULT_JOURNAL_PER_MINUTE: Type.Integer({
+    minimum: 0,
+    maximum: 10_000,
+    default: 10,
+    description:
+      'Faults answered to an authenticated station that are journaled (ocpp.fault.> in OCPP_IN, for GET /v1/stations/{id}/messages) per station per minute; 0 turns the journal off.',
+  }),
   OCPP_CALLBACK_ALLOWED_NETWORKS: Type.Optional(
     Type.String({
       expected: 'comma-separated CIDRs, e.g. 10.8.0.0/16,fd00:8::/32',

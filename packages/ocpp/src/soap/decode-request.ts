@@ -1,4 +1,5 @@
 import {
+  OcppError,
   OcppMissingIdentityError,
   OcppUnknownNamespaceError,
   OcppUnknownOperationError,
@@ -138,10 +139,22 @@ function decodeServiceRequest(role: ServiceRole, xml: string, options: DecodeReq
   const chargeBoxIdentity = findIdentity(env.headers, service.namespace, quirks)
   const action = env.addressing.action
   if (action !== undefined && action !== `/${operation}`) addQuirk(quirks, 'ACTION_MISMATCH', 'Header/Action')
-  const payload = readPayload(body, planOf(schemas.request) as SequencePlan, {
-    ns: service.namespace,
-    quirks,
-  })
+  let payload: ReturnType<typeof readPayload>
+  try {
+    payload = readPayload(body, planOf(schemas.request) as SequencePlan, { ns: service.namespace, quirks })
+  } catch (err) {
+    if (err instanceof OcppError) {
+      const { soapVersion } = env
+      err.request = {
+        soapVersion,
+        ocppVersion: owner.version,
+        operation,
+        chargeBoxIdentity,
+        messageId: env.addressing.messageId,
+      }
+    }
+    throw err
+  }
   const transactionId = payload.transactionId
   if (typeof transactionId === 'number' && transactionId <= 0) {
     addQuirk(quirks, 'TRANSACTION_ID_NOT_POSITIVE', `${body.local}/transactionId`)

@@ -278,6 +278,22 @@ describe('decodeRequest: refusals name the reason', () => {
     expect(() => decodeRequest(startTx(fields))).toThrow(message)
   })
 
+  test('a schema error says whose request it was (for the edge), an envelope error cannot', () => {
+    const err = catchError(() => decodeRequest(startTx(START_OK.replace('>5<', '>x<'))))
+    expect(err).toBeInstanceOf(OcppSchemaError)
+    expect((err as OcppSchemaError).request).toEqual({
+      soapVersion: '1.2',
+      ocppVersion: '1.6',
+      operation: 'StartTransaction',
+      chargeBoxIdentity: 'CP-1',
+      messageId: 'urn:uuid:6b2c1f1e-0d7c-4c8e-a5a4-9a1e1d2b3c4d',
+    })
+    const noIdentity = catchError(() =>
+      decodeRequest(stationEnvelope({ version: '1.6', identity: null, body: bootBody })),
+    )
+    expect((noIdentity as OcppSchemaError).request).toBeUndefined()
+  })
+
   test('an enum value outside the schema is named with the allowed values', () => {
     const xml = stationEnvelope({
       version: '1.6',
@@ -380,3 +396,12 @@ describe('decodeRequest: well-formed variants that are accepted', () => {
     })
   })
 })
+
+function catchError(fn: () => unknown): unknown {
+  try {
+    fn()
+  } catch (err) {
+    return err
+  }
+  throw new Error('expected an error')
+}

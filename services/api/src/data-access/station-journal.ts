@@ -1,11 +1,18 @@
 import type { Bus, StoredEvent } from '@chargebus/bus'
-import { type AnyEventDefinition, OcppMessageReceived, Streams } from '@chargebus/events'
+import {
+  type AnyEventDefinition,
+  OcppMessageReceived,
+  OcppRequestFaulted,
+  Streams,
+  stationJournalFilter,
+} from '@chargebus/events'
 import { decodeCursor, encodeCursor } from '../domain/cursor.ts'
 import { ValidationFailed } from '../domain/errors.ts'
 
 /*
  * The per-station message view reads the raw journal (JetStream OCPP_IN) by subject, never a copy in Postgres:
- * `ocpp.in.*.<station>.*` (or `.<action>`), with the station encoded as the gateway encodes it, so an id that
+ * `ocpp.*.*.<station>.*` (or `.<action>`): what the gateway stored (`ocpp.in`) and the faults it answered the
+ * authenticated station (`ocpp.fault`), with the station encoded as the gateway encodes it, so an id that
  * differs only by escaping is another subject. Oldest first: a stream is read forwards, and the cursor is the
  * next stream sequence to look at.
  */
@@ -15,9 +22,11 @@ export interface StationMessageView {
   receivedAt: string
   ocppVersion: '1.5' | '1.6'
   action: string
-  messageId: string
-  request: Record<string, unknown>
+  messageId: string | null
+  request: Record<string, unknown> | null
   response: Record<string, unknown> | null
+  fault: { code: string; subcode: string | null; reason: string; errorCode: string | null } | null
+  requestExcerpt: string | null
   quirks: string[]
   traceId: string | null
 }
@@ -42,7 +51,7 @@ export async function listStationMessages(
 ): Promise<{ items: StationMessageView[]; nextCursor: string | null }> {
   const fromSeq = q.cursor === undefined ? 1 : Number(decodeCursor(CURSOR, q.cursor, ['integer'])[0])
   if (fromSeq < 1) throw new ValidationFailed([{ name: 'cursor', reason: 'is not a cursor of this listing' }])
-  const filter = OcppMessageReceived.subject.filterFor({ station: stationId, action: q.action })
+  const filter = stationJournalFilter({ station: stationId, action: q.action })
   const from = q.from === undefined ? undefined : Date.parse(q.from)
   const to = q.to === undefined ? undefined : Date.parse(q.to)
   const scan = await bus.scan(Streams.OCPP_IN, { filter, fromSeq, max: q.limit, budgetMs })
@@ -63,6 +72,29 @@ export async function listStationMessages(
 function toView(
   event: StoredEvent<AnyEventDefinition>,
 ): (StationMessageView & { stationId: string }) | undefined {
+  const traceId = traceIdOf(event.headers.traceparent?.[0])
+  if (event.name === OcppRequestFaulted.name) {
+    const f = OcppRequestFaulted.parse(event.data)
+    return {
+      stationId: f.stationId,
+      seq: event.seq,
+      receivedAt: f.receivedAt,
+      ocppVersion: f.ocppVersion,
+      action: f.action,
+      messageId: f.messageId ?? null,
+      request: null,
+      response: null,
+      fault: {
+        code: f.fault.code,
+        subcode: f.fault.subcode ?? null,
+        reason: f.fault.reason,
+        errorCode: f.fault.errorCode ?? null,
+      },
+      requestExcerpt: f.requestExcerpt,
+      quirks: [],
+      traceId,
+    }
+  }
   if (event.name !== OcppMessageReceived.name) return undefined
   const m = OcppMessageReceived.parse(event.data)
   return {
@@ -74,8 +106,10 @@ function toView(
     messageId: m.messageId,
     request: m.payload,
     response: m.response ?? null,
+    fault: null,
+    requestExcerpt: null,
     quirks: m.quirks,
-    traceId: traceIdOf(event.headers.traceparent?.[0]),
+    traceId,
   }
 }
 

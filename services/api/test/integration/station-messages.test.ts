@@ -1,5 +1,5 @@
 import { type Bus, connectBus } from '@chargebus/bus'
-import { OcppMessageReceived, sampleEvents } from '@chargebus/events'
+import { OcppMessageReceived, OcppRequestFaulted, sampleEvents } from '@chargebus/events'
 import { pino } from 'pino'
 import { expectContractKept, NATS_URL, startTestApi, type TestApi } from '../support/api.ts'
 
@@ -97,4 +97,32 @@ test('an unknown station has an empty list; a forged cursor is a 400; no key is 
   expect(unknown.json).toEqual({ data: [], nextCursor: null, next: null })
   expect((await api.request('GET', url('CP-2', '?cursor=Zm9v'), { key: 'read' })).status).toBe(400)
   expect((await api.request('GET', url('CP-2'), { key: null })).status).toBe(401)
+})
+
+test('the faults the gateway answered an authenticated station are in its journal, beside what it stored', async () => {
+  const [heartbeat] = sampleEvents('ocpp.message.received', { stations: ['CP-FAULTY'] }).filter(
+    (s) => (s.data as { action: string }).action === 'Heartbeat',
+  )
+  const [fault] = sampleEvents('ocpp.request.faulted', { stations: ['CP-FAULTY'] })
+  await bus.publish(OcppMessageReceived, heartbeat?.data as never, { msgId: 'CP-FAULTY/hb' })
+  await bus.publish(OcppRequestFaulted, fault?.data as never, {
+    msgId: 'fault:CP-FAULTY/1',
+    headers: { traceparent: `00-${TRACE}-00f067aa0ba902b7-01` },
+  })
+
+  const res = await api.request('GET', url('CP-FAULTY'), { key: 'read' })
+  expect(res.status).toBe(200)
+  expect(res.json.data).toHaveLength(2)
+  const [stored, faulted] = res.json.data
+  expect(stored).toMatchObject({ action: 'Heartbeat', fault: null, requestExcerpt: null })
+  expect(faulted).toMatchObject({
+    action: 'MeterValues',
+    request: null,
+    response: null,
+    fault: { code: 'Sender', subcode: 'FormationViolation', errorCode: 'OCPP_ERR_INVALID_PAYLOAD' },
+    traceId: TRACE,
+  })
+  expect(faulted.requestExcerpt).toContain('meterValuesRequest')
+  const byAction = await api.request('GET', url('CP-FAULTY', '?action=MeterValues'), { key: 'read' })
+  expect(byAction.json.data.map((m: { seq: number }) => m.seq)).toEqual([faulted.seq])
 })

@@ -9,6 +9,7 @@ import { pino } from 'pino'
 import { NATS_URL, uniqueNamespace as namespaceWithPrefix } from '../../../../test/support/nats.ts'
 import { buildApp } from '../../src/app.ts'
 import { GatewayConfig } from '../../src/config.ts'
+import type { JournaledFault } from '../../src/data-access/fault-journal.ts'
 import { type OpenedDependencies, openGatewayDependencies } from '../../src/deps.ts'
 
 export const V16_NS = 'urn://Ocpp/Cs/2015/10/'
@@ -28,8 +29,10 @@ export interface TestGateway {
   ): Promise<{ status: number; contentType: string; body: string; headers: Record<string, unknown> }>
   putIdTag(tag: string, record: IdTagRecord): Promise<void>
   putStation(id: string, record: StationRecord): Promise<void>
-  /** Every message of the namespace's OCPP_IN stream, oldest first, with its subject. */
+  /** Every station message of the namespace's OCPP_IN stream (`ocpp.in.>`), oldest first, with its subject. */
   stored(): Promise<Array<{ subject: string; msgId: string | undefined; data: StationMessage }>>
+  /** The fault journal (`ocpp.fault.>` in OCPP_IN), oldest first. */
+  faults(): Promise<Array<{ subject: string; msgId: string | undefined; data: JournaledFault }>>
   close(): Promise<void>
 }
 
@@ -95,7 +98,14 @@ export async function startTestGateway(
       await waitFor(() => JSON.stringify(deps.stations.get(kvKey(id))) === JSON.stringify(record))
     },
     async stored() {
-      return readStream(admin.jsm, `${prefix}OCPP_IN`)
+      const all = await readStream(admin.jsm, `${prefix}OCPP_IN`)
+      return all.filter((m) => m.subject.startsWith(`${namespace}.ocpp.in.`))
+    },
+    async faults() {
+      const all = await readStream(admin.jsm, `${prefix}OCPP_IN`)
+      return all
+        .filter((m) => m.subject.startsWith(`${namespace}.ocpp.fault.`))
+        .map((m) => ({ ...m, data: m.data as unknown as JournaledFault }))
     },
     async close() {
       await app.close()

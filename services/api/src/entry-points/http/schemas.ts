@@ -215,16 +215,35 @@ export const StationMessageSchema = Type.Object(
     receivedAt: DateTime('When the gateway received it.'),
     ocppVersion: Type.Enum(['1.5', '1.6']),
     action: Type.String(),
-    messageId: Type.String({
-      description: 'WS-Addressing MessageID (or a hash of the body when it had none).',
-    }),
-    request: Type.Record(Type.String(), Type.Unknown(), {
-      description: 'The SOAP body as decoded, in its version.',
-    }),
+    messageId: Nullable(
+      Type.String({
+        description:
+          'WS-Addressing MessageID (for a stored message without one: a hash of the body; for a fault without one: null).',
+      }),
+    ),
+    request: Nullable(
+      Type.Record(Type.String(), Type.Unknown(), {
+        description: 'The SOAP body as decoded, in its version; null for a fault (see `requestExcerpt`).',
+      }),
+    ),
     response: Nullable(
       Type.Record(Type.String(), Type.Unknown(), {
-        description: 'The answer the gateway gave (OCPP 1.6 form).',
+        description: 'The answer the gateway gave (OCPP 1.6 form); null for a fault.',
       }),
+    ),
+    fault: Nullable(
+      Type.Object(
+        {
+          code: Type.String({ description: 'SOAP fault code (`Sender`, `Receiver`).' }),
+          subcode: Nullable(Type.String()),
+          reason: Type.String({ description: 'The fault text the station got.' }),
+          errorCode: Nullable(Type.String({ description: 'Our error code (see the gateway README).' })),
+        },
+        { additionalProperties: false, description: 'The fault the station got instead of an answer.' },
+      ),
+    ),
+    requestExcerpt: Nullable(
+      Type.String({ description: 'For a fault: the request as received, cut at 2048 characters.' }),
     ),
     quirks: Type.Array(Type.String()),
     traceId: Nullable(Type.String({ description: 'W3C trace id from the stored `traceparent` header.' })),

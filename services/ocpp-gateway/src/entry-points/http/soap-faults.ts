@@ -37,19 +37,13 @@ export function faultReply(
   logger: Logger,
   context: Record<string, unknown> = {},
 ): SoapReply {
-  let fault: ReturnType<typeof faultForError>
-  let status: number | undefined
+  const { fault, status } = describeFault(err)
   if (err instanceof GatewayError) {
-    fault = { code: err.fault.code, subcode: err.fault.subcode, reason: err.message }
-    status = err.status
     if (err.fault.code === 'Receiver' && !err.shedding)
       logger.warn({ err, ...context }, 'station request failed')
     else logger.debug({ err, ...context }, 'station request refused')
-  } else {
-    if (err instanceof OcppError) logger.debug({ err, ...context }, 'station request refused')
-    else logger.error({ err, ...context }, 'station request failed (bug)')
-    fault = faultForError(err)
-  }
+  } else if (err instanceof OcppError) logger.debug({ err, ...context }, 'station request refused')
+  else logger.error({ err, ...context }, 'station request failed (bug)')
   const encoded = encodeFault({ soapVersion, relatesTo, ...fault })
   const reply: SoapReply = {
     status: status ?? encoded.httpStatus,
@@ -58,6 +52,25 @@ export function faultReply(
   }
   if (status === 401) reply.headers = { 'www-authenticate': WWW_AUTHENTICATE }
   return reply
+}
+
+/**
+ * The fault a station gets for `err` (code, subcode, reason), our HTTP status where we set one, and our error
+ * code: what `faultReply` encodes and the fault journal records. A bug is a bare Receiver/InternalError.
+ */
+export function describeFault(err: unknown): {
+  fault: ReturnType<typeof faultForError>
+  status?: number
+  errorCode?: string
+} {
+  if (err instanceof GatewayError)
+    return {
+      fault: { code: err.fault.code, subcode: err.fault.subcode, reason: err.message },
+      status: err.status,
+      errorCode: err.code,
+    }
+  if (err instanceof OcppError) return { fault: faultForError(err), errorCode: err.code }
+  return { fault: faultForError(err) }
 }
 
 /**

@@ -1,5 +1,11 @@
 import type { StationMessage } from '@chargebus/events'
-import { type DecodedCsRequest, decodeRequest, encodeResponse, type OcppVersion } from '@chargebus/ocpp'
+import {
+  type DecodedCsRequest,
+  decodeRequest,
+  encodeResponse,
+  OcppError,
+  type OcppVersion,
+} from '@chargebus/ocpp'
 import { type Clock, createFailureThrottle } from '@chargebus/platform'
 import {
   type FirstBootRecorder,
@@ -11,6 +17,7 @@ import {
 import type { Logger } from 'pino'
 import type { Counter } from 'prom-client'
 import type { GatewayConfig } from '../../config.ts'
+import type { FaultJournal } from '../../data-access/fault-journal.ts'
 import type { KvMirror } from '../../data-access/kv-mirror.ts'
 import type { PasswordChecks } from '../../data-access/password-checks.ts'
 import type { StationJournal } from '../../data-access/station-journal.ts'
@@ -24,14 +31,16 @@ import {
 } from '../../domain/answer-station-message.ts'
 import {
   CachesNotReady,
+  GatewayError,
   IdentityTooLong,
   StationNotAccepted,
   StationUnauthorized,
 } from '../../domain/errors.ts'
+import { type FaultedRequestHead, faultEntryOf } from '../../domain/fault-entry.ts'
 import { dedupeKeyOf, journalEntryOf } from '../../domain/journal-entry.ts'
 import { responseInStationVersion, toRequest16 } from '../../domain/version-conversion.ts'
 import type { EdgeSettings } from '../../edge-settings.ts'
-import { faultReply, type SoapReply, soapVersionOfContentType } from './soap-faults.ts'
+import { describeFault, faultReply, type SoapReply, soapVersionOfContentType } from './soap-faults.ts'
 import { createStationAuthenticator } from './station-authentication.ts'
 
 export interface StationRequestDeps {
@@ -57,6 +66,8 @@ export interface StationRequestDeps {
   firstBoots: FirstBootRecorder
   transactionIds: TransactionIdPool
   journal: StationJournal
+  /** Faults answered to authenticated stations, journaled best effort. */
+  faults: FaultJournal
   logger: Logger
   /** Counts answered requests and faults (`ocpp_gateway_requests_total`). */
   requests: Counter<'version' | 'action' | 'outcome'>
@@ -86,7 +97,7 @@ export function createStationRequestHandler(deps: StationRequestDeps) {
   const { config, stations, idTags, firstBoots, transactionIds, journal, logger, requests } = deps
   const nowIso = isoClock(deps.clock)
   const failureWindowMs = config.OCPP_AUTH_FAILURE_WINDOW_S * 1000
-  const { screen, authenticate } = createStationAuthenticator({
+  const { screen, authenticate, vouches } = createStationAuthenticator({
     stations,
     requireBasicAuth: deps.edge.requireBasicAuth,
     verify: deps.passwordChecks.verify,
@@ -123,6 +134,7 @@ export function createStationRequestHandler(deps: StationRequestDeps) {
     xml: string,
     authorization: string | undefined,
     remoteAddress: string,
+    progress: { authenticated: boolean },
   ): Promise<SoapReply> {
     // Nothing is answered from half-loaded caches: a station not loaded yet would look password-less.
     if (!stations.synced || !idTags.synced) throw new CachesNotReady()
@@ -133,6 +145,7 @@ export function createStationRequestHandler(deps: StationRequestDeps) {
     const record = stations.get(kvKey(stationId))
     const checking = authenticate(authorization, stationId, record, remoteAddress)
     if (checking !== undefined) await checking
+    progress.authenticated = record !== undefined
 
     // Registration: a station that is not Accepted may only boot.
     const request16 = toRequest16(req)
@@ -211,6 +224,7 @@ export function createStationRequestHandler(deps: StationRequestDeps) {
     },
   ): Promise<SoapReply> {
     let req: DecodedCsRequest | undefined
+    const progress = { authenticated: false }
     try {
       // What can never pass is refused before the XML is parsed: a flood of bad credentials costs little.
       screen(http.authorization, http.remoteAddress)
@@ -218,9 +232,10 @@ export function createStationRequestHandler(deps: StationRequestDeps) {
         xml,
         http.expectedVersion === undefined ? {} : { expectedVersion: http.expectedVersion },
       )
-      return await answer(req, xml, http.authorization, http.remoteAddress)
+      return await answer(req, xml, http.authorization, http.remoteAddress, progress)
     } catch (err) {
       count(req?.ocppVersion ?? 'unknown', req?.operation ?? 'unknown', 'fault')
+      journalFault(err, req, xml, http.authorization, progress.authenticated)
       // A refusal of credentials looks the same whether it came before the body was read or after (no RelatesTo).
       const relatesTo = err instanceof StationUnauthorized ? undefined : req?.addressing.messageId
       return faultReply(
@@ -234,6 +249,44 @@ export function createStationRequestHandler(deps: StationRequestDeps) {
         },
       )
     }
+  }
+
+  /**
+   * Journals the fault of a known station that passed authentication, or whose request could not be decoded
+   * far enough to authenticate but whose credentials are remembered as right. Never for anyone else
+   * (unauthenticated traffic creates bounded state), never for load shedding (busy, not ready).
+   */
+  function journalFault(
+    err: unknown,
+    req: DecodedCsRequest | undefined,
+    xml: string,
+    authorization: string | undefined,
+    authenticated: boolean,
+  ): void {
+    if (err instanceof GatewayError && err.shedding) return
+    const head: FaultedRequestHead | undefined =
+      req === undefined
+        ? err instanceof OcppError
+          ? err.request
+          : undefined
+        : {
+            ocppVersion: req.ocppVersion,
+            operation: req.operation,
+            chargeBoxIdentity: req.chargeBoxIdentity,
+            messageId: req.addressing.messageId,
+          }
+    if (head === undefined) return
+    if (!authenticated) {
+      const record = stations.get(kvKey(head.chargeBoxIdentity))
+      if (
+        req !== undefined ||
+        record === undefined ||
+        !vouches(authorization, head.chargeBoxIdentity, record)
+      )
+        return
+    }
+    const { fault, errorCode } = describeFault(err)
+    deps.faults.record(faultEntryOf(head, fault, errorCode, nowIso(), xml))
   }
 
   return { handle }
