@@ -236,10 +236,7 @@ export async function connectBus(opts: BusOptions): Promise<Bus> {
           logger,
           tracer,
           maxPayloadBytes: maxDeadLetterPayload,
-          publishDeadLetter: (record) =>
-            publish(DeadLetterRecorded, record, {
-              msgId: `dlq:${record.stream}:${record.consumer}:${record.streamSequence}`,
-            }),
+          publishDeadLetter: (record, msgId) => publish(DeadLetterRecorded, record, { msgId }),
         },
         options,
       )

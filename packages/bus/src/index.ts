@@ -25,7 +25,7 @@ export {
   UnknownEventError,
   UnsupportedEventVersionError,
 } from './errors.ts'
-export { BusHeaders } from './headers.ts'
+export { BusHeaders, ReplayHeaders } from './headers.ts'
 export type { ListenFilter } from './listen.ts'
 export { type NatsAccess, natsAccessFrom, natsConnectionOptions } from './nats-access.ts'
 export type { DeadLetterReason } from './settle.ts'
