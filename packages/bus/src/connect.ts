@@ -14,6 +14,7 @@ import {
   consumerBacklog,
   ensureConsumer,
 } from './consumer-setup.ts'
+import { createDeadLetters, type DeadLetters } from './dead-letters.ts'
 import type { StoredEvent } from './decode.ts'
 import {
   BusClosedError,
@@ -28,6 +29,7 @@ import { type ListenFilter, listenTo } from './listen.ts'
 import { createNamespace } from './namespace.ts'
 import { type NatsAccess, natsConnectionOptions } from './nats-access.ts'
 import { createPublisher } from './publisher.ts'
+import { type ReplayOptions, type ReplaySummary, replayStream } from './replay.ts'
 import { type EnsureStreamsOptions, ensureStreams } from './streams.ts'
 
 /** Where NATS is and how to log in (`natsAccessFrom(config)`), plus how this bus behaves. */
@@ -78,6 +80,13 @@ export interface Bus {
    * until the state they read has caught up with the stream.
    */
   consumerBacklog(stream: StreamDefinition, durable: string): Promise<ConsumerBacklog | undefined>
+  /**
+   * Re-delivers stored history to one consumer: reads `opts.stream` in order and publishes each message into
+   * the replay lane of `opts.into` (see the README, Replay lanes). Resolves with the summary once done.
+   */
+  replay(opts: ReplayOptions): Promise<ReplaySummary>
+  /** List, read, retry and drop dead letters (see the README, Dead letters). */
+  readonly deadLetters: DeadLetters
   /** Starts a durable pull consumer loop. */
   consume<E extends AnyEventDefinition>(opts: ConsumeOptions<E>): Promise<Consumption>
   /**
@@ -220,8 +229,15 @@ export async function connectBus(opts: BusOptions): Promise<Bus> {
     }
   }
 
+  const deadLetters = createDeadLetters({ jsm, ns, publisher, logger, publishTimeoutMs })
+
   return {
     namespace: ns.name,
+    deadLetters,
+    replay(o) {
+      if (closing) throw new BusClosedError()
+      return replayStream({ js, jsm, ns, publisher, publishTimeoutMs }, o)
+    },
     ensureStreams: (streams, o) => ensureStreams(jsm, ns, streams, { replicas, ...o }),
     ensureConsumer: (def) => ensureConsumer(jsm, ns, def),
     consumerBacklog: (stream, durable) => consumerBacklog(jsm, ns, stream, durable),
