@@ -44,6 +44,11 @@ interface ConsumeCommon<E extends AnyEventDefinition> {
    * consumer whose work must never be repeated (the gateway's commands to stations are at most once).
    */
   replayLane?: boolean
+  /**
+   * Where a new durable starts: `all` (default) the stream's beginning, `new` only messages stored after it
+   * was created (a fresh consumer rebuilt by `chargebus replay`). Its lane always starts at the beginning.
+   */
+  deliver?: 'all' | 'new'
 }
 
 /** One message at a time per in-flight slot. */
@@ -143,7 +148,7 @@ export async function startConsumer<E extends AnyEventDefinition>(
     ackWaitMs: opts.ackWaitMs ?? 30_000,
     maxAckPending: opts.maxAckPending ?? Math.max(1_000, batchSize * maxInFlight),
   }
-  const sources = [streamSource(consumer, ns)]
+  const sources = [streamSource({ ...consumer, ...(opts.deliver ? { deliver: opts.deliver } : {}) }, ns)]
   if (opts.replayLane !== false) sources.push(laneSource(consumer, ns))
 
   let stopping = false

@@ -16,6 +16,11 @@ export interface ConsumerDefinition {
   ackWaitMs: number
   /** Unacked messages the server hands out across all instances of the consumer. */
   maxAckPending: number
+  /**
+   * Where a new durable starts: `all` (default) the stream's first message, `new` only what is stored after
+   * its creation (a rebuild consumer fed by a replay). Ignored for an existing durable.
+   */
+  deliver?: 'all' | 'new'
   description?: string
 }
 
@@ -41,7 +46,7 @@ export function toConsumerConfig(def: ConsumerDefinition, ns: Namespace): Desire
   return {
     durable_name: def.durable,
     ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
+    deliver_policy: def.deliver === 'new' ? DeliverPolicy.New : DeliverPolicy.All,
     replay_policy: ReplayPolicy.Instant,
     ack_wait: nanos(def.ackWaitMs),
     max_ack_pending: def.maxAckPending,

@@ -20,6 +20,8 @@ export interface StationMessageConsumerOptions {
   metrics: IngestMetrics
   rules: IngestRules
   durable: string
+  /** Where a new durable starts (INGEST_DELIVER). */
+  deliver: 'all' | 'new'
   batchSize: number
   batchWaitMs: number
   maxInFlight: number
@@ -78,6 +80,7 @@ export async function startStationMessageConsumer(opts: StationMessageConsumerOp
   return bus.consume({
     stream: Streams.OCPP_IN,
     durable: opts.durable,
+    deliver: opts.deliver,
     events: OcppMessageReceived,
     batchSize: opts.batchSize,
     batchWaitMs: opts.batchWaitMs,
