@@ -14,6 +14,7 @@ import {
   consumerBacklog,
   ensureConsumer,
 } from './consumer-setup.ts'
+import { createDeadLetters, type DeadLetters } from './dead-letters.ts'
 import type { StoredEvent } from './decode.ts'
 import {
   BusClosedError,
@@ -28,6 +29,7 @@ import { type ListenFilter, listenTo } from './listen.ts'
 import { createNamespace } from './namespace.ts'
 import { type NatsAccess, natsConnectionOptions } from './nats-access.ts'
 import { createPublisher } from './publisher.ts'
+import { type ReplayOptions, type ReplaySummary, replayStream } from './replay.ts'
 import { type ScanOptions, type ScanResult, scanStream } from './scan.ts'
 import { type EnsureStreamsOptions, ensureStreams } from './streams.ts'
 
@@ -79,6 +81,13 @@ export interface Bus {
    * until the state they read has caught up with the stream.
    */
   consumerBacklog(stream: StreamDefinition, durable: string): Promise<ConsumerBacklog | undefined>
+  /**
+   * Re-delivers stored history to one consumer: reads `opts.stream` in order and publishes each message into
+   * the replay lane of `opts.into` (see the README, Replay lanes). Resolves with the summary once done.
+   */
+  replay(opts: ReplayOptions): Promise<ReplaySummary>
+  /** List, read, retry and drop dead letters (see the README, Dead letters). */
+  readonly deadLetters: DeadLetters
   /** Starts a durable pull consumer loop. */
   consume<E extends AnyEventDefinition>(opts: ConsumeOptions<E>): Promise<Consumption>
   /**
@@ -226,8 +235,15 @@ export async function connectBus(opts: BusOptions): Promise<Bus> {
     }
   }
 
+  const deadLetters = createDeadLetters({ jsm, ns, publisher, logger, publishTimeoutMs })
+
   return {
     namespace: ns.name,
+    deadLetters,
+    replay(o) {
+      if (closing) throw new BusClosedError()
+      return replayStream({ js, jsm, ns, publisher, publishTimeoutMs }, o)
+    },
     ensureStreams: (streams, o) => ensureStreams(jsm, ns, streams, { replicas, ...o }),
     ensureConsumer: (def) => ensureConsumer(jsm, ns, def),
     consumerBacklog: (stream, durable) => consumerBacklog(jsm, ns, stream, durable),
@@ -242,10 +258,7 @@ export async function connectBus(opts: BusOptions): Promise<Bus> {
           logger,
           tracer,
           maxPayloadBytes: maxDeadLetterPayload,
-          publishDeadLetter: (record) =>
-            publish(DeadLetterRecorded, record, {
-              msgId: `dlq:${record.stream}:${record.consumer}:${record.streamSequence}`,
-            }),
+          publishDeadLetter: (record, msgId) => publish(DeadLetterRecorded, record, { msgId }),
         },
         options,
       )

@@ -1,15 +1,16 @@
 import type { AnyEventDefinition, StreamDefinition } from '@chargebus/events'
-import type { ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream'
-import type { Link, Span, Tracer } from '@opentelemetry/api'
-import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
+import type { ConsumerMessages, JetStreamClient, JetStreamManager } from '@nats-io/jetstream'
+import type { Tracer } from '@opentelemetry/api'
 import type { Logger } from 'pino'
-import { ensureConsumer } from './consumer-setup.ts'
-import { type DeadLetterRecord, toDeadLetterRecord } from './dead-letter.ts'
-import { decodeMessage, type ReceivedEvent } from './decode.ts'
+import { type ConsumerDefinition, ensureConsumer } from './consumer-setup.ts'
+import type { DeadLetterRecord } from './dead-letter.ts'
+import type { ReceivedEvent } from './decode.ts'
 import { InvalidBusOptionsError, JetStreamRequestError } from './errors.ts'
-import { BusHeaders, extractTraceContext } from './headers.ts'
+import { createHandling, type HandlingSettings } from './handling.ts'
+import { laneSource, streamSource } from './lanes.ts'
 import type { Namespace } from './namespace.ts'
-import { backoffDelay, type FailureScope, type RetryPolicy, settleFailure } from './settle.ts'
+import { runPullLoop } from './pull-loop.ts'
+import type { RetryPolicy } from './settle.ts'
 import { createSlots } from './slots.ts'
 
 interface ConsumeCommon<E extends AnyEventDefinition> {
@@ -37,6 +38,17 @@ interface ConsumeCommon<E extends AnyEventDefinition> {
   isRetryable?: (err: unknown) => boolean
   /** Called once a dead-letter record is stored and its message terminated (metrics); must not throw. */
   onDeadLetter?: (record: DeadLetterRecord) => void
+  /**
+   * Run the consumer's replay lane beside it (REPLAY, `replay.<stream>.<durable>.>`), where `chargebus
+   * replay` and `chargebus dlq retry` re-deliver history to this consumer alone. Default true; false for a
+   * consumer whose work must never be repeated (the gateway's commands to stations are at most once).
+   */
+  replayLane?: boolean
+  /**
+   * Where a new durable starts: `all` (default) the stream's beginning, `new` only messages stored after it
+   * was created (a fresh consumer rebuilt by `chargebus replay`). Its lane always starts at the beginning.
+   */
+  deliver?: 'all' | 'new'
 }
 
 /** One message at a time per in-flight slot. */
@@ -97,23 +109,26 @@ export interface ConsumeDeps {
   ns: Namespace
   logger: Logger
   tracer: Tracer
-  publishDeadLetter: (record: DeadLetterRecord) => Promise<unknown>
+  publishDeadLetter: (record: DeadLetterRecord, msgId: string) => Promise<unknown>
   maxPayloadBytes: number
 }
 
 const DEFAULT_BACKOFF = [1_000, 5_000, 15_000, 30_000, 60_000]
-const TIMEOUT = Symbol('timeout')
 
-/** Ensures the durable consumer, then runs the pull loop until `stop()`. */
+/**
+ * Ensures the durable consumer and its replay lane, then runs a pull loop on each until `stop()`. Both feed
+ * the same handler, share the `maxInFlight` slots and settle failures alike.
+ */
 export async function startConsumer<E extends AnyEventDefinition>(
   deps: ConsumeDeps,
   opts: ConsumeOptions<E>,
 ): Promise<Consumption> {
-  const { js, jsm, ns, tracer } = deps
+  const { js, jsm, ns } = deps
   const events: readonly E[] = Array.isArray(opts.events) ? opts.events : [opts.events as E]
   const batchMode = 'batchHandler' in opts && typeof opts.batchHandler === 'function'
-  const batchSize = batchMode ? ((opts as BatchConsumeOptions<E>).batchSize ?? 100) : 1
-  const batchWaitMs = batchMode ? ((opts as BatchConsumeOptions<E>).batchWaitMs ?? 50) : 0
+  const batchOptions = opts as BatchConsumeOptions<E>
+  const batchSize = batchMode ? (batchOptions.batchSize ?? 100) : 1
+  const batchWaitMs = batchMode ? (batchOptions.batchWaitMs ?? 50) : 0
   const maxInFlight = opts.maxInFlight ?? 1
   const policy: RetryPolicy = {
     maxDeliver: opts.maxDeliver ?? 5,
@@ -126,202 +141,67 @@ export async function startConsumer<E extends AnyEventDefinition>(
   const durable = opts.durable
   const log = deps.logger.child({ stream, durable })
   const filterSubject = opts.filterSubject ?? (events.length === 1 ? events[0]?.subject.filter : undefined)
-  await ensureConsumer(jsm, ns, {
+  const consumer: ConsumerDefinition = {
     stream: opts.stream,
     durable,
     ...(filterSubject ? { filterSubject } : {}),
     ackWaitMs: opts.ackWaitMs ?? 30_000,
     maxAckPending: opts.maxAckPending ?? Math.max(1_000, batchSize * maxInFlight),
-  })
-
-  let messages: ConsumerMessages
-  try {
-    const consumer = await js.consumers.get(ns.stream(stream), durable)
-    messages = await consumer.consume({ max_messages: batchSize * maxInFlight })
-  } catch (err) {
-    throw new JetStreamRequestError(`consume ${stream}/${durable}`, err)
   }
-
-  async function fail(
-    msg: JsMsg,
-    subject: string,
-    err: unknown,
-    scope: FailureScope = 'message',
-  ): Promise<void> {
-    const settlement = settleFailure(err, msg.info.deliveryCount, policy, scope)
-    const fields = { subject, seq: msg.seq, deliveryCount: msg.info.deliveryCount, err }
-    if (settlement.action === 'retry') {
-      // Work handed back while the consumer stops (a shutdown) is expected, not worth a warning each.
-      log[stopping ? 'debug' : 'warn'](
-        { ...fields, retryInMs: settlement.delayMs },
-        'handler failed; message will be redelivered',
-      )
-      msg.nak(settlement.delayMs)
-      return
-    }
-    const record = toDeadLetterRecord(msg, {
-      stream,
-      consumer: durable,
-      subject,
-      reason: settlement.reason,
-      error: err,
-      maxDeliver: policy.maxDeliver,
-      now: new Date(),
-      maxPayloadBytes: deps.maxPayloadBytes,
-    })
-    try {
-      await deps.publishDeadLetter(record)
-    } catch (dlqError) {
-      // Never term a message whose dead letter is not stored: retry it later instead.
-      log.error({ ...fields, dlqError }, 'dead-letter publish failed; message will be redelivered')
-      msg.nak(backoffDelay(msg.info.deliveryCount, policy.backoffMs))
-      return
-    }
-    msg.term()
-    log.error({ ...fields, reason: settlement.reason }, 'message dead-lettered')
-    opts.onDeadLetter?.(record)
-  }
-
-  async function handleOne(msg: JsMsg): Promise<void> {
-    const subject = ns.logicalSubject(msg.subject)
-    const name = msg.headers?.get(BusHeaders.event) || stream
-    const attributes = messagingAttributes(subject, msg, durable)
-    await tracer.startActiveSpan(
-      `process ${name}`,
-      { kind: SpanKind.CONSUMER, attributes },
-      extractTraceContext(msg.headers),
-      async (span) => {
-        try {
-          const event = decodeMessage(msg, events, subject)
-          if (event) await (opts as SingleConsumeOptions<E>).handler(event)
-          msg.ack()
-        } catch (err) {
-          recordError(span, err)
-          await fail(msg, subject, err)
-        } finally {
-          span.end()
-        }
-      },
-    )
-  }
-
-  /** A decoded message of a batch, waiting for the handler's verdict. */
-  type Ready = { msg: JsMsg; subject: string; event: ReceivedEvent<E> }
-  const batchOptions = opts as BatchConsumeOptions<E>
-
-  async function handleBatch(batch: JsMsg[]): Promise<void> {
-    const links: Link[] = []
-    for (const msg of batch) {
-      const spanContext = trace.getSpanContext(extractTraceContext(msg.headers))
-      if (spanContext) links.push({ context: spanContext })
-    }
-    const span = tracer.startSpan(`process batch ${stream}`, {
-      kind: SpanKind.CONSUMER,
-      links,
-      attributes: {
-        'messaging.system': 'nats',
-        'messaging.consumer.group.name': durable,
-        'messaging.batch.message_count': batch.length,
-      },
-    })
-    await context
-      .with(trace.setSpan(context.active(), span), async () => {
-        const ready: Ready[] = []
-        for (const msg of batch) {
-          const subject = ns.logicalSubject(msg.subject)
-          try {
-            const event = decodeMessage(msg, events, subject)
-            if (event) ready.push({ msg, subject, event })
-            else msg.ack()
-          } catch (err) {
-            await fail(msg, subject, err)
-          }
-        }
-        if (ready.length === 0) return
-        try {
-          await batchOptions.batchHandler(ready.map((r) => r.event))
-          for (const r of ready) r.msg.ack()
-        } catch (err) {
-          recordError(span, err)
-          batchOptions.onBatchFailure?.(err, ready.length)
-          const isolation = batchOptions.isolateFailures
-          if (ready.length > 1 && isolation && !isolation.isInfrastructureError(err)) {
-            log.warn({ err, size: ready.length }, 'batch failed; retrying its messages one by one')
-            await isolate(ready, isolation)
-            return
-          }
-          // With several messages the bus cannot tell which one failed the batch: each is retried (and
-          // dead-lettered once out of deliveries), whatever the error says about retrying.
-          await failAll(ready, err, ready.length === 1 ? 'message' : 'batch')
-        }
-      })
-      .finally(() => span.end())
-  }
-
-  /** Each message alone through the batch handler, settled on its own; an outage hands back the rest. */
-  async function isolate(ready: readonly Ready[], isolation: FailureIsolation): Promise<void> {
-    for (const [i, r] of ready.entries()) {
-      try {
-        await batchOptions.batchHandler([r.event])
-        r.msg.ack()
-      } catch (err) {
-        if (isolation.isInfrastructureError(err)) return failAll(ready.slice(i), err, 'batch')
-        await fail(r.msg, r.subject, err)
-      }
-    }
-  }
-
-  async function failAll(ready: readonly Ready[], err: unknown, scope: FailureScope): Promise<void> {
-    await Promise.all(ready.map((r) => fail(r.msg, r.subject, err, scope)))
-  }
+  const sources = [streamSource({ ...consumer, ...(opts.deliver ? { deliver: opts.deliver } : {}) }, ns)]
+  if (opts.replayLane !== false) sources.push(laneSource(consumer, ns))
 
   let stopping = false
-  const slots = createSlots(maxInFlight)
-  const iterator = messages[Symbol.asyncIterator]()
-  let pending: Promise<IteratorResult<JsMsg>> | undefined
-  async function take(waitMs?: number): Promise<JsMsg | undefined | typeof TIMEOUT> {
-    pending ??= iterator.next()
-    let result: IteratorResult<JsMsg> | typeof TIMEOUT
-    try {
-      result = waitMs === undefined ? await pending : await within(pending, waitMs)
-    } catch (err) {
-      if (!stopping) log.error({ err }, 'consumer subscription failed')
-      pending = undefined
-      return undefined
-    }
-    if (result === TIMEOUT) return TIMEOUT
-    pending = undefined
-    return result.done ? undefined : result.value
+  const isStopping = () => stopping
+  const settings: HandlingSettings<E> = {
+    stream,
+    durable,
+    events,
+    policy,
+    ...(batchMode
+      ? { batchHandler: batchOptions.batchHandler }
+      : { handler: (opts as SingleConsumeOptions<E>).handler }),
+    ...(batchOptions.isolateFailures ? { isolateFailures: batchOptions.isolateFailures } : {}),
+    ...(batchOptions.onBatchFailure ? { onBatchFailure: batchOptions.onBatchFailure } : {}),
+    ...(opts.onDeadLetter ? { onDeadLetter: opts.onDeadLetter } : {}),
+    tracer: deps.tracer,
+    logger: deps.logger,
+    publishDeadLetter: deps.publishDeadLetter,
+    maxPayloadBytes: deps.maxPayloadBytes,
+    isStopping,
   }
 
-  const done = (async () => {
-    for (;;) {
-      await slots.acquire()
-      const first = await take()
-      if (first === undefined || first === TIMEOUT || stopping) {
-        slots.release()
-        break
+  const opened: ConsumerMessages[] = []
+  try {
+    for (const source of sources) {
+      await ensureConsumer(jsm, ns, source.consumer)
+      const c = source.consumer
+      try {
+        const pull = await js.consumers.get(ns.stream(c.stream.name), c.durable)
+        opened.push(await pull.consume({ max_messages: batchSize * maxInFlight }))
+      } catch (err) {
+        throw new JetStreamRequestError(`consume ${c.stream.name}/${c.durable}`, err)
       }
-      const batch = [first]
-      const deadline = performance.now() + batchWaitMs
-      while (batch.length < batchSize) {
-        const m = await take(Math.max(0, deadline - performance.now()))
-        if (m === TIMEOUT || m === undefined) break
-        batch.push(m)
-      }
-      const work = batchMode ? handleBatch(batch) : handleOne(first)
-      void work
-        .catch((err: unknown) => log.error({ err }, 'consumer bug: unhandled error'))
-        .finally(() => slots.release())
     }
-    await slots.drained()
-    if (!stopping) log.warn('consumer loop ended without stop()')
-    // Prefetched messages that were not started are left unacked: the server redelivers them after
-    // ack_wait. A nak would not hand them over sooner (on nats-server 2.9 the closed pull request stays
-    // open on the server until it expires and would receive them again) and would inflate their
-    // delivery count. Reading to the end lets the iterator close.
-    for (let m = await take(); m !== undefined && m !== TIMEOUT; m = await take()) {}
-  })()
+  } catch (err) {
+    await Promise.allSettled(opened.map((m) => m.close()))
+    throw err
+  }
+
+  const slots = createSlots(maxInFlight)
+  const done = Promise.all(
+    sources.map((source, i) =>
+      runPullLoop({
+        messages: opened[i] as ConsumerMessages,
+        slots,
+        batchSize,
+        batchWaitMs,
+        handle: createHandling(settings, source),
+        logger: source.kind === 'lane' ? log.child({ lane: true }) : log,
+        isStopping,
+      }),
+    ),
+  ).then(() => {})
 
   let stopped: Promise<void> | undefined
   return {
@@ -329,7 +209,7 @@ export async function startConsumer<E extends AnyEventDefinition>(
     stop() {
       stopped ??= (async () => {
         stopping = true
-        const closing = messages.close()
+        const closing = Promise.all(opened.map((m) => m.close()))
         await done
         await closing
       })()
@@ -352,6 +232,10 @@ function validate<E extends AnyEventDefinition>(
   if (isolation !== undefined && (single || typeof isolation.isInfrastructureError !== 'function')) {
     throw new InvalidBusOptionsError('isolateFailures needs batch mode and an isInfrastructureError function')
   }
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(opts.durable))
+    throw new InvalidBusOptionsError(
+      `durable ${JSON.stringify(opts.durable)} must match /^[A-Za-z0-9_-]{1,64}$/`,
+    )
   if (events.length === 0) throw new InvalidBusOptionsError('events must name at least one event')
   for (const e of events) {
     if (e.stream.name !== opts.stream.name) {
@@ -365,29 +249,4 @@ function validate<E extends AnyEventDefinition>(
     if (!Number.isInteger(value) || value < 1)
       throw new InvalidBusOptionsError(`${key} must be a positive integer`)
   }
-}
-
-function within<T>(promise: Promise<T>, ms: number): Promise<T | typeof TIMEOUT> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<typeof TIMEOUT>((resolve) => {
-    timer = setTimeout(resolve, ms, TIMEOUT)
-  })
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
-}
-
-function messagingAttributes(subject: string, msg: JsMsg, durable: string) {
-  return {
-    'messaging.system': 'nats',
-    'messaging.operation.type': 'process',
-    'messaging.destination.name': subject,
-    'messaging.consumer.group.name': durable,
-    'messaging.message.id': msg.headers?.get(BusHeaders.msgId) ?? '',
-    'messaging.nats.stream_sequence': msg.seq,
-    'messaging.nats.delivery_count': msg.info.deliveryCount,
-  }
-}
-
-function recordError(span: Span, err: unknown): void {
-  span.recordException(err instanceof Error ? err : String(err))
-  span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) })
 }

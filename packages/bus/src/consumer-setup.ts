@@ -1,8 +1,9 @@
-import type { StreamDefinition } from '@chargebus/events'
+import { type StreamDefinition, Streams } from '@chargebus/events'
 import type { ConsumerConfig, ConsumerInfo, JetStreamManager } from '@nats-io/jetstream'
 import { AckPolicy, DeliverPolicy, JetStreamApiCodes, ReplayPolicy } from '@nats-io/jetstream'
 import { nanos } from '@nats-io/transport-node'
 import { InvalidBusOptionsError, JetStreamRequestError, StreamConflictError } from './errors.ts'
+import { laneDurable } from './lanes.ts'
 import type { Namespace } from './namespace.ts'
 
 /** A durable pull consumer as code declares it (logical stream and filter). */
@@ -15,10 +16,16 @@ export interface ConsumerDefinition {
   ackWaitMs: number
   /** Unacked messages the server hands out across all instances of the consumer. */
   maxAckPending: number
+  /**
+   * Where a new durable starts: `all` (default) the stream's first message, `new` only what is stored after
+   * its creation (a rebuild consumer fed by a replay). Ignored for an existing durable.
+   */
+  deliver?: 'all' | 'new'
   description?: string
 }
 
-const DURABLE = /^[A-Za-z0-9_-]{1,64}$/
+/** A JetStream durable name: 64 characters for a consumer, more for its replay lane (`<STREAM>-<durable>`). */
+const DURABLE = /^[A-Za-z0-9_-]{1,128}$/
 
 type DesiredConsumer = Pick<
   ConsumerConfig,
@@ -39,7 +46,7 @@ export function toConsumerConfig(def: ConsumerDefinition, ns: Namespace): Desire
   return {
     durable_name: def.durable,
     ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
+    deliver_policy: def.deliver === 'new' ? DeliverPolicy.New : DeliverPolicy.All,
     replay_policy: ReplayPolicy.Instant,
     ack_wait: nanos(def.ackWaitMs),
     max_ack_pending: def.maxAckPending,
@@ -96,18 +103,31 @@ export interface ConsumerBacklog {
   ackPending: number
 }
 
-/** The durable's backlog (one JetStream request); undefined while the consumer does not exist. */
+/**
+ * The durable's backlog, its replay lane's included (a replay in progress is work behind too); undefined
+ * while the consumer does not exist.
+ */
 export async function consumerBacklog(
   jsm: JetStreamManager,
   ns: Namespace,
   stream: StreamDefinition,
   durable: string,
 ): Promise<ConsumerBacklog | undefined> {
-  const info = await consumerInfo(jsm, ns.stream(stream.name), durable)
-  return info === undefined ? undefined : { pending: info.num_pending, ackPending: info.num_ack_pending }
+  const [info, lane] = await Promise.all([
+    consumerInfo(jsm, ns.stream(stream.name), durable),
+    consumerInfo(jsm, ns.stream(Streams.REPLAY.name), laneDurable(stream.name, durable)).catch(
+      () => undefined,
+    ),
+  ])
+  if (info === undefined) return undefined
+  return {
+    pending: info.num_pending + (lane?.num_pending ?? 0),
+    ackPending: info.num_ack_pending + (lane?.num_ack_pending ?? 0),
+  }
 }
 
-async function consumerInfo(
+/** A consumer's info, undefined when it (or its stream) does not exist. */
+export async function consumerInfo(
   jsm: JetStreamManager,
   stream: string,
   durable: string,
@@ -115,7 +135,9 @@ async function consumerInfo(
   try {
     return await jsm.consumers.info(stream, durable)
   } catch (err) {
-    if ((err as { code?: number }).code === JetStreamApiCodes.ConsumerNotFound) return undefined
+    const code = (err as { code?: number }).code
+    if (code === JetStreamApiCodes.ConsumerNotFound || code === JetStreamApiCodes.StreamNotFound)
+      return undefined
     throw new JetStreamRequestError(`consumer info ${stream}/${durable}`, err)
   }
 }

@@ -1,6 +1,6 @@
 import type { DeadLetterRecorded, EventData } from '@chargebus/events'
 import type { JsMsg } from '@nats-io/jetstream'
-import { BusHeaders, headersToRecord } from './headers.ts'
+import { BusHeaders, headersToRecord, ReplayHeaders } from './headers.ts'
 import type { DeadLetterReason } from './settle.ts'
 
 export type DeadLetterRecord = EventData<typeof DeadLetterRecorded>
@@ -15,6 +15,8 @@ export interface DeadLetterContext {
   now: Date
   /** Payloads above this many bytes are not copied (the record points at stream + sequence). */
   maxPayloadBytes: number
+  /** Sequence of the original in its stream; default the message's own (a replayed copy's differs). */
+  streamSequence?: number
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
@@ -24,14 +26,14 @@ export function toDeadLetterRecord(msg: JsMsg, ctx: DeadLetterContext): DeadLett
   const headers = headersToRecord(msg.headers)
   const name = headers[BusHeaders.event]?.[0]
   const version = Number(headers[BusHeaders.eventVersion]?.[0])
-  const msgId = headers[BusHeaders.msgId]?.[0]
+  const msgId = headers[ReplayHeaders.originalMsgId]?.[0] ?? headers[BusHeaders.msgId]?.[0]
   const err = ctx.error
   const code = (err as { code?: unknown } | undefined)?.code
   return {
     stream: ctx.stream,
     consumer: ctx.consumer,
     subject: ctx.subject,
-    streamSequence: msg.seq,
+    streamSequence: ctx.streamSequence ?? msg.seq,
     ...(name && Number.isInteger(version) && version > 0 ? { event: { name, version } } : {}),
     ...(msgId ? { msgId } : {}),
     headers,

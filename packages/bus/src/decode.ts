@@ -3,7 +3,7 @@ import { InvalidEventError, subjectMatches } from '@chargebus/events'
 import type { JsMsg } from '@nats-io/jetstream'
 import type { MsgHdrs } from '@nats-io/transport-node'
 import { UnknownEventError, UnsupportedEventVersionError } from './errors.ts'
-import { BusHeaders, headersToRecord } from './headers.ts'
+import { BusHeaders, headersToRecord, ReplayHeaders } from './headers.ts'
 
 /** A stored, validated event: what `bus.getMessage` returns. A union over `events`, discriminated by `name`. */
 export type StoredEvent<E extends AnyEventDefinition> = E extends AnyEventDefinition
@@ -68,20 +68,26 @@ export function decodeEvent<E extends AnyEventDefinition>(
     data,
     subject,
     seq: msg.seq,
-    msgId: msg.headers?.get(BusHeaders.msgId) || undefined,
+    // A replayed copy has a Nats-Msg-Id of its own; the event's id is the original's.
+    msgId: msg.headers?.get(ReplayHeaders.originalMsgId) || msg.headers?.get(BusHeaders.msgId) || undefined,
     publishedAt: msg.time,
     headers: headersToRecord(msg.headers),
   } as StoredEvent<E>
 }
 
-/** {@link decodeEvent} for a consumed message, plus its delivery count and `working()`. */
+/**
+ * {@link decodeEvent} for a consumed message, plus its delivery count and `working()`. `seq` is the original's
+ * stream sequence (a replayed copy's own sequence is in another stream).
+ */
 export function decodeMessage<E extends AnyEventDefinition>(
   msg: JsMsg,
   events: readonly E[],
   subject: string,
+  seq = msg.seq,
 ): ReceivedEvent<E> | undefined {
   const event = decodeEvent(msg, events, subject)
   if (!event) return undefined
+  event.seq = seq
   const received = event as unknown as Delivery
   received.deliveryCount = msg.info.deliveryCount
   received.working = () => msg.working()

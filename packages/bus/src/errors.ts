@@ -23,6 +23,15 @@ export const BusErrorCodes = defineErrorCodes({
   BUS_ERR_MESSAGE_NOT_FOUND: {
     meaning: 'getMessage: the stream has no message with that sequence (or no such stream)',
   },
+  BUS_ERR_NO_REPLAY_LANE: {
+    meaning: 'replay or dead-letter retry: the consumer, or its replay lane, does not exist',
+  },
+  BUS_ERR_DEAD_LETTER_NOT_FOUND: {
+    meaning: 'no dead letter with that id (never recorded, retried or dropped)',
+  },
+  BUS_ERR_ORIGINAL_GONE: {
+    meaning: 'dead-letter retry: the record omitted the payload and the original left its stream',
+  },
 })
 
 export type BusErrorCode = keyof typeof BusErrorCodes
@@ -143,5 +152,29 @@ export class MessageNotFoundError extends AppError {
     super('BUS_ERR_MESSAGE_NOT_FOUND', reason, { status: 404 })
     this.stream = stream
     this.seq = seq
+  }
+}
+
+/** A replay or retry names a consumer that has no replay lane: unknown, never started, or opted out. */
+export class ReplayLaneNotFoundError extends AppError {
+  constructor(message: string) {
+    super('BUS_ERR_NO_REPLAY_LANE', message, { status: 404 })
+  }
+}
+
+/** No dead letter with that id: never recorded, or already retried or dropped. */
+export class DeadLetterNotFoundError extends AppError {
+  readonly id: number
+
+  constructor(id: number) {
+    super('BUS_ERR_DEAD_LETTER_NOT_FOUND', `no dead letter ${id}`, { status: 404 })
+    this.id = id
+  }
+}
+
+/** The record omitted a large payload and the original is no longer in its stream: nothing to retry. */
+export class OriginalGoneError extends AppError {
+  constructor(id: number, stream: string, seq: number) {
+    super('BUS_ERR_ORIGINAL_GONE', `dead letter ${id}: message ${seq} of ${stream} is gone`, { status: 409 })
   }
 }

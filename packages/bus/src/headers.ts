@@ -9,6 +9,20 @@ export const BusHeaders = {
   eventVersion: 'Chargebus-Event-Version',
 } as const
 
+/**
+ * Headers of a message re-delivered through a replay lane (`chargebus replay`, `chargebus dlq retry`). Its
+ * `Nats-Msg-Id` is unique per replay (`<replay id>:<original seq>`), so a second replay is not deduplicated
+ * away while a repeated one is; the original id stays here and is the event's `msgId`.
+ */
+export const ReplayHeaders = {
+  /** The replay id (`chargebus replay` prints it; `dlq-<id>` for a dead-letter retry). */
+  replay: 'Chargebus-Replay',
+  originalMsgId: 'Chargebus-Original-Msg-Id',
+  /** Logical stream the message was read from (a catalog stream or a restore stream). */
+  originalStream: 'Chargebus-Original-Stream',
+  originalSeq: 'Chargebus-Original-Seq',
+} as const
+
 const setter: TextMapSetter<MsgHdrs> = {
   set: (carrier, key, value) => carrier.set(key, value),
 }

@@ -9,25 +9,42 @@ export type {
 } from './consume.ts'
 export type { ConsumerBacklog, ConsumerDefinition } from './consumer-setup.ts'
 export type { DeadLetterRecord } from './dead-letter.ts'
+export type {
+  DeadLetter,
+  DeadLetterFilter,
+  DeadLetterPage,
+  DeadLetters,
+  DroppedDeadLetter,
+  RetriedDeadLetter,
+} from './dead-letters.ts'
 export type { ReceivedEvent, StoredEvent } from './decode.ts'
 export type { BusErrorCode } from './errors.ts'
 export {
   BusClosedError,
   BusErrorCodes,
   BusUnreachableError,
+  DeadLetterNotFoundError,
   InvalidBusOptionsError,
   JetStreamRequestError,
   MessageNotFoundError,
   NoStreamError,
+  OriginalGoneError,
   PublishRejectedError,
   PublishTimeoutError,
+  ReplayLaneNotFoundError,
   StreamConflictError,
   UnknownEventError,
   UnsupportedEventVersionError,
 } from './errors.ts'
-export { BusHeaders } from './headers.ts'
+export { BusHeaders, ReplayHeaders } from './headers.ts'
 export type { ListenFilter } from './listen.ts'
 export { type NatsAccess, natsAccessFrom, natsConnectionOptions } from './nats-access.ts'
+export type {
+  ReplayOptions,
+  ReplayProgress,
+  ReplaySummary,
+  StreamPosition,
+} from './replay.ts'
 export type { ScanOptions, ScanResult } from './scan.ts'
 export type { DeadLetterReason } from './settle.ts'
 export { createSlots, type Slots } from './slots.ts'

@@ -60,6 +60,12 @@ export {
   StationRegisteredSchema,
 } from './events/station-events.ts'
 export {
+  REPLAY_SUBJECT_ROOT,
+  replayLaneFilter,
+  replayLaneSubject,
+  subjectInLane,
+} from './replay-subjects.ts'
+export {
   originalSubject,
   RESTORED_SUBJECT_ROOT,
   restoredSubject,

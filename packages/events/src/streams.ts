@@ -86,6 +86,16 @@ export const Streams = {
     maxMsgSize: MiB,
     discard: 'new',
   }),
+  REPLAY: defineStream({
+    name: 'REPLAY',
+    subjects: ['replay.>'],
+    description:
+      'History re-delivered to one consumer (its replay lane: replay.<stream>.<durable>.<subject>); operator-initiated.',
+    maxAgeMs: DAY,
+    maxBytes: GiB,
+    // Full: the replay is refused (the command waits and retries), never station traffic.
+    discard: 'new',
+  }),
 } as const satisfies Record<string, StreamDefinition>
 
 export type StreamName = keyof typeof Streams

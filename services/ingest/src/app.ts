@@ -65,6 +65,7 @@ export function buildApp(deps: IngestDeps): IngestApp {
       clock: deps.clock,
       rules: { clockSkewThresholdMs: config.INGEST_CLOCK_SKEW_THRESHOLD_S * 1000 },
       durable: config.INGEST_DURABLE,
+      deliver: config.INGEST_DELIVER,
       batchSize: config.INGEST_BATCH_SIZE,
       batchWaitMs: config.INGEST_BATCH_WAIT_MS,
       maxInFlight: config.INGEST_MAX_IN_FLIGHT,

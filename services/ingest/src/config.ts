@@ -24,6 +24,12 @@ export const IngestConfig = Type.Object({
     expected: 'a JetStream durable name',
     description: 'Durable consumer on OCPP_IN; instances sharing it share the work.',
   }),
+  INGEST_DELIVER: Type.Union([Type.Literal('all'), Type.Literal('new')], {
+    default: 'all',
+    expected: 'all or new',
+    description:
+      "Where a new INGEST_DURABLE starts: all (the stream's first message) or new (only what arrives after it is created; a rebuild then gets history from `chargebus replay --into <durable>`). An existing durable keeps its position.",
+  }),
   INGEST_BATCH_SIZE: Type.Integer({
     minimum: 1,
     maximum: 5000,

@@ -99,6 +99,8 @@ export async function startCommandConsumer(deps: {
     ackWaitMs: settings.ackWaitMs,
     // Handing commands back on shutdown is a delivery too: never dead-letter for that.
     maxDeliver: 1000,
+    // Commands are at most once: replaying one would send it to the station again.
+    replayLane: false,
     backoffMs: [250, 1000, 5000],
   })
   const keepAlive = setInterval(

@@ -11,4 +11,6 @@ export const commands: Readonly<Record<string, () => Promise<Command>>> = {
   'api-key': async () => (await import('./api-key.ts')).command,
   simulate: async () => (await import('./simulate.ts')).command,
   events: async () => (await import('./events.ts')).command,
+  dlq: async () => (await import('./dlq.ts')).command,
+  replay: async () => (await import('./replay.ts')).command,
 }

@@ -27,6 +27,8 @@ export interface StationMessageHandlerDeps {
 export interface StationMessageConsumerOptions extends StationMessageHandlerDeps {
   bus: Bus
   durable: string
+  /** Where a new durable starts (INGEST_DELIVER). */
+  deliver: 'all' | 'new'
   batchSize: number
   batchWaitMs: number
   maxInFlight: number
@@ -97,6 +99,7 @@ export async function startStationMessageConsumer(opts: StationMessageConsumerOp
   return bus.consume({
     stream: Streams.OCPP_IN,
     durable: opts.durable,
+    deliver: opts.deliver,
     events: OcppMessageReceived,
     batchSize: opts.batchSize,
     batchWaitMs: opts.batchWaitMs,

@@ -1,0 +1,32 @@
+import type { Output } from './context.ts'
+
+/**
+ * Progress of long work on stderr: one line rewritten in place on a terminal, else a line at most every
+ * `everyMs` (logs stay readable). `done()` ends the in-place line.
+ */
+export interface Progress {
+  update(line: string): void
+  done(): void
+}
+
+export function createProgress(stderr: Output, everyMs = 2_000, now = () => performance.now()): Progress {
+  const tty = (stderr as Output & { isTTY?: boolean }).isTTY === true
+  let last = Number.NEGATIVE_INFINITY
+  let shown = false
+  return {
+    update(line) {
+      if (tty) {
+        stderr.write(`\r${line}\u001b[K`)
+        shown = true
+        return
+      }
+      const t = now()
+      if (t - last < everyMs) return
+      last = t
+      stderr.write(`${line}\n`)
+    },
+    done() {
+      if (tty && shown) stderr.write('\n')
+    },
+  }
+}
