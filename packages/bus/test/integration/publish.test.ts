@@ -240,7 +240,7 @@ describe('streams and KV', () => {
 
       expect(updated.created).toBe(first.created)
       expect(updated.config).toMatchObject({
-        subjects: [`${bus.namespace}.ocpp.in.>`],
+        subjects: [`${bus.namespace}.ocpp.in.>`, `${bus.namespace}.ocpp.fault.>`],
         storage: 'file',
         retention: 'limits',
         discard: 'new',
