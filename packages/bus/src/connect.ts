@@ -28,6 +28,7 @@ import { type ListenFilter, listenTo } from './listen.ts'
 import { createNamespace } from './namespace.ts'
 import { type NatsAccess, natsConnectionOptions } from './nats-access.ts'
 import { createPublisher } from './publisher.ts'
+import type { StreamLimitsByName } from './stream-limits.ts'
 import { type EnsureStreamsOptions, ensureStreams } from './streams.ts'
 
 /** Where NATS is and how to log in (`natsAccessFrom(config)`), plus how this bus behaves. */
@@ -43,6 +44,11 @@ export interface BusOptions extends NatsAccess {
   replicas?: number
   /** Bound on the first connection attempt. Default 5 s. */
   connectTimeoutMs?: number
+  /**
+   * The limits `ensureStreams` declares (`streamLimitsFrom(config)`); default: the development limits. Every
+   * process of a deployment must pass the same, else they update the streams back and forth.
+   */
+  streamLimits?: StreamLimitsByName
 }
 
 export interface PublishOptions {
@@ -222,7 +228,8 @@ export async function connectBus(opts: BusOptions): Promise<Bus> {
 
   return {
     namespace: ns.name,
-    ensureStreams: (streams, o) => ensureStreams(jsm, ns, streams, { replicas, ...o }),
+    ensureStreams: (streams, o) =>
+      ensureStreams(jsm, ns, streams, { replicas, limits: opts.streamLimits, ...o }),
     ensureConsumer: (def) => ensureConsumer(jsm, ns, def),
     consumerBacklog: (stream, durable) => consumerBacklog(jsm, ns, stream, durable),
     publish,

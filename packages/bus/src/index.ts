@@ -30,4 +30,14 @@ export type { ListenFilter } from './listen.ts'
 export { type NatsAccess, natsAccessFrom, natsConnectionOptions } from './nats-access.ts'
 export type { DeadLetterReason } from './settle.ts'
 export { createSlots, type Slots } from './slots.ts'
+export {
+  developmentStreamLimits,
+  parseDuration,
+  parseSize,
+  type StreamLimits,
+  type StreamLimitsByName,
+  streamLimitsConfig,
+  streamLimitsFrom,
+  streamLimitVariables,
+} from './stream-limits.ts'
 export type { EnsureStreamsOptions } from './streams.ts'

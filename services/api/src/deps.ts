@@ -1,4 +1,4 @@
-import { connectBus, natsAccessFrom, natsConnectionOptions } from '@chargebus/bus'
+import { connectBus, natsAccessFrom, natsConnectionOptions, streamLimitsFrom } from '@chargebus/bus'
 import { createDb } from '@chargebus/db'
 import { systemClock } from '@chargebus/platform'
 import { openKvBuckets } from '@chargebus/station-registry'
@@ -34,7 +34,13 @@ export async function openApiDependencies(
   const namespace = opts.namespace ?? config.BUS_NAMESPACE ?? ''
   const closers: Array<() => Promise<void> | void> = []
   try {
-    const bus = await connectBus({ ...natsAccessFrom(config), name: 'api', namespace, logger })
+    const bus = await connectBus({
+      ...natsAccessFrom(config),
+      streamLimits: streamLimitsFrom(config),
+      name: 'api',
+      namespace,
+      logger,
+    })
     closers.push(() => bus.close())
     const kv = await openKvBuckets(bus)
     const nc = await connect({
