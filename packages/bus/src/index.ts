@@ -26,7 +26,9 @@ export {
   UnsupportedEventVersionError,
 } from './errors.ts'
 export { BusHeaders } from './headers.ts'
+export { openKv } from './kv.ts'
 export type { ListenFilter } from './listen.ts'
+export { createNamespace, type Namespace } from './namespace.ts'
 export { type NatsAccess, natsAccessFrom, natsConnectionOptions } from './nats-access.ts'
 export type { DeadLetterReason } from './settle.ts'
 export { createSlots, type Slots } from './slots.ts'
@@ -40,4 +42,4 @@ export {
   streamLimitsFrom,
   streamLimitVariables,
 } from './stream-limits.ts'
-export type { EnsureStreamsOptions } from './streams.ts'
+export { type EnsureStreamsOptions, ensureStreams } from './streams.ts'
