@@ -15,6 +15,8 @@ export interface ServiceProcess {
   metrics(): Promise<string>
   /** SIGTERM, then SIGKILL after 5 s. */
   stop(): Promise<void>
+  /** SIGKILL at once (a crash), resolved when it is gone. */
+  kill(): Promise<void>
 }
 
 function spawnService(
@@ -48,7 +50,7 @@ function spawnService(
  * ```
  */
 export async function startServiceProcess(
-  service: 'ocpp-gateway' | 'ingest' | 'api',
+  service: 'ocpp-gateway' | 'ingest' | 'api' | 'archiver',
   env: Record<string, string>,
   opts: { tls?: { ca: string } } = {},
 ): Promise<ServiceProcess> {
@@ -81,6 +83,11 @@ export async function startServiceProcess(
       await exited
       clearTimeout(timer)
     },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return
+      child.kill('SIGKILL')
+      await exited
+    },
   }
 }
 
@@ -103,7 +110,7 @@ function probe(port: number): Promise<boolean> {
  * output.
  */
 export async function runServiceToExit(
-  service: 'ocpp-gateway' | 'ingest' | 'api',
+  service: 'ocpp-gateway' | 'ingest' | 'api' | 'archiver',
   env: Record<string, string>,
   timeoutMs = 20_000,
 ): Promise<{ code: number | null; output: string }> {

@@ -27,6 +27,8 @@ export interface ArchiveRunOptions {
   readonly fetchSize?: number
   /** Called after each committed batch (metrics, progress bars). */
   readonly onBatch?: (event: BatchCommitted) => void
+  /** Called when another archiver had committed the batch first. */
+  readonly onConflict?: (theirs: Manifest) => void
 }
 
 export interface BatchCommitted {
@@ -113,6 +115,7 @@ export async function archiveStream(opts: ArchiveRunOptions): Promise<ArchiveRun
       })
       if (other) {
         totals.conflicts++
+        opts.onConflict?.(other)
         log.warn(
           { firstSeq: manifest.firstSeq, ours: manifest.lastSeq, theirs: other.lastSeq },
           'another archiver committed this batch first; continuing after its manifest',
