@@ -10,4 +10,6 @@ export const commands: Readonly<Record<string, () => Promise<Command>>> = {
   station: async () => (await import('./station.ts')).command,
   'api-key': async () => (await import('./api-key.ts')).command,
   simulate: async () => (await import('./simulate.ts')).command,
+  archive: async () => (await import('./archive.ts')).command,
+  restore: async () => (await import('./restore.ts')).command,
 }
