@@ -10,41 +10,40 @@ export function registerArchiveStatusMetrics(
   registry: Registry,
   status: () => Promise<readonly StreamArchiveStatus[]>,
 ): void {
-  const registers = [registry]
-  const unarchivedMessages = new Gauge({
-    name: 'chargebus_archive_unarchived_messages',
-    help: 'Messages in the stream after the archived position.',
-    labelNames: ['stream'] as const,
-    registers,
-  })
-  const archivedSeq = new Gauge({
-    name: 'chargebus_archive_position',
-    help: 'Last stream sequence covered by an archive manifest.',
-    labelNames: ['stream'] as const,
-    registers,
-  })
-  new Gauge({
-    name: 'chargebus_archive_unarchived_ratio',
-    help: 'max(unarchived bytes / stream max_bytes, oldest unarchived age / max_age); at 1 the stream drops messages the archive lacks.',
-    labelNames: ['stream'] as const,
-    registers,
-    async collect() {
-      this.reset()
-      unarchivedMessages.reset()
-      archivedSeq.reset()
-      let rows: readonly StreamArchiveStatus[]
-      try {
-        rows = await status()
-      } catch {
-        return
-      }
-      for (const s of rows) {
-        this.set({ stream: s.stream }, s.ratio)
-        unarchivedMessages.set({ stream: s.stream }, s.unarchivedMessages)
-        archivedSeq.set({ stream: s.stream }, s.archivedSeq)
-      }
-    },
-  })
+  // One read per scrape, shared by the three gauges (each collects on its own, in registration order).
+  let snapshot: { at: number; rows: Promise<readonly StreamArchiveStatus[]> } | undefined
+  const rows = () => {
+    const now = performance.now()
+    if (snapshot === undefined || now - snapshot.at > 1000)
+      snapshot = { at: now, rows: status().catch(() => []) }
+    return snapshot.rows
+  }
+  const gauge = (name: string, help: string, value: (s: StreamArchiveStatus) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['stream'] as const,
+      registers: [registry],
+      async collect() {
+        this.reset()
+        for (const s of await rows()) this.set({ stream: s.stream }, value(s))
+      },
+    })
+  gauge(
+    'chargebus_archive_unarchived_ratio',
+    'max(unarchived bytes / stream max_bytes, oldest unarchived age / max_age); at 1 the stream drops messages the archive lacks.',
+    (s) => s.ratio,
+  )
+  gauge(
+    'chargebus_archive_unarchived_messages',
+    'Messages in the stream after the archived position.',
+    (s) => s.unarchivedMessages,
+  )
+  gauge(
+    'chargebus_archive_position',
+    'Last stream sequence covered by an archive manifest.',
+    (s) => s.archivedSeq,
+  )
 }
 
 /** The archiver's own counters. */

@@ -1,3 +1,4 @@
+import { archiveStatus, openArchiveAccess } from '@chargebus/archive'
 import { connectBus, natsAccessFrom, natsConnectionOptions, streamLimitsFrom } from '@chargebus/bus'
 import { createDb } from '@chargebus/db'
 import { systemClock } from '@chargebus/platform'
@@ -43,6 +44,13 @@ export async function openApiDependencies(
     })
     closers.push(() => bus.close())
     const kv = await openKvBuckets(bus)
+    const archive = await openArchiveAccess({
+      access: natsAccessFrom(config),
+      name: 'api-archive',
+      namespace,
+      streamLimits: streamLimitsFrom(config),
+    })
+    closers.push(() => archive.close())
     const nc = await connect({
       ...natsConnectionOptions(natsAccessFrom(config)),
       name: 'api-events',
@@ -79,6 +87,7 @@ export async function openApiDependencies(
         devKey: devKeyAccepted(config) ? config.CHARGEBUS_DEV_API_KEY : undefined,
       }),
       clock: systemClock,
+      archiveStatus: (now) => archiveStatus(archive, now),
       close: () => closeAll(closers.reverse(), logger),
     }
   } catch (err) {
