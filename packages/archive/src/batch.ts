@@ -11,9 +11,23 @@ interface Group {
   readonly prefix: string
   readonly gzip: Gzip
   readonly chunks: Buffer[]
+  /** Lines not yet handed to zlib: one write per ~64 KiB, not per line (a zlib write is a thread-pool job). */
+  lines: string[]
+  lineBytes: number
   count: number
   firstSeq: number
   lastSeq: number
+}
+
+const WRITE_BYTES = 64 * 1024
+
+/** Hands the buffered lines to zlib; waits when zlib's input buffer is full (memory stays bounded). */
+async function flushLines(g: Group): Promise<void> {
+  if (g.lines.length === 0) return
+  const text = g.lines.join('')
+  g.lines = []
+  g.lineBytes = 0
+  if (!g.gzip.write(text)) await once(g.gzip, 'drain')
 }
 
 /** A finished object, ready to store. */
@@ -77,7 +91,7 @@ export class Batch implements OpenBatch {
     let group = this.groups.get(prefix)
     if (group === undefined) {
       const gzip = createGzip({ level: this.gzipLevel })
-      group = { prefix, gzip, chunks: [], count: 0, firstSeq: m.seq, lastSeq: m.seq }
+      group = { prefix, gzip, chunks: [], lines: [], lineBytes: 0, count: 0, firstSeq: m.seq, lastSeq: m.seq }
       const chunks = group.chunks
       gzip.on('data', (chunk: Buffer) => chunks.push(chunk))
       this.groups.set(prefix, group)
@@ -87,7 +101,9 @@ export class Batch implements OpenBatch {
     this.count++
     this.bytes += line.length
     this.lastSeq = m.seq
-    if (!group.gzip.write(line)) await once(group.gzip, 'drain')
+    group.lines.push(line)
+    group.lineBytes += line.length
+    if (group.lineBytes >= WRITE_BYTES) await flushLines(group)
   }
 
   /** Finishes every object (in prefix order, for stable manifests). */
@@ -95,6 +111,7 @@ export class Batch implements OpenBatch {
     const out: BuiltObject[] = []
     for (const prefix of [...this.groups.keys()].sort()) {
       const g = this.groups.get(prefix) as Group
+      await flushLines(g)
       const ended = once(g.gzip, 'end')
       g.gzip.end()
       await ended
