@@ -15,10 +15,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import { archiveStream, openArchiveAccess, restore } from '@chargebus/archive'
 import { ensureStreams, streamLimitsFrom } from '@chargebus/bus'
@@ -126,15 +124,6 @@ function stationMessage(i: number, at: Date): Uint8Array {
   )
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  if (address === null || typeof address === 'string') throw new Error('no port')
-  return address.port
-}
-
 const work = mkdtempSync(join(tmpdir(), 'chargebus-bench-archive-'))
 let nats: ChildProcess | undefined
 const stop = async () => {
@@ -150,11 +139,19 @@ const stop = async () => {
 process.once('SIGINT', () => void stop().then(() => process.exit(130)))
 
 try {
-  const port = await freePort()
-  nats = spawn('nats-server', ['-js', '-sd', join(work, 'nats'), '-p', String(port), '-a', '127.0.0.1'], {
-    stdio: 'ignore',
+  // -p -1: nats-server picks a free port and prints it.
+  nats = spawn('nats-server', ['-js', '-sd', join(work, 'nats'), '-p', '-1', '-a', '127.0.0.1'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
   })
-  await sleep(500)
+  const port = await new Promise<string>((resolve, reject) => {
+    let text = ''
+    nats?.stderr?.on('data', (chunk: Buffer) => {
+      text += chunk.toString()
+      const m = /Listening for client connections on [^\s]*:(\d+)/.exec(text)
+      if (m) resolve(m[1] as string)
+    })
+    nats?.once('exit', (code) => reject(new Error(`nats-server exited (${code}): ${text}`)))
+  })
   const url = `nats://127.0.0.1:${port}`
   const streamBytes = `${Math.ceil((N * 1100) / 2 ** 20) + 64}MiB`
   const limits = streamLimitsFrom({

@@ -46,34 +46,27 @@ export function registerArchiveStatusMetrics(
   )
 }
 
-/** The archiver's own counters. */
+/** The archiver's own counters, per stream. */
 export function createArchiverMetrics(registry: Registry) {
-  const registers = [registry]
+  const counter = (name: string, help: string) =>
+    new Counter({ name, help, labelNames: ['stream'] as const, registers: [registry] })
   return {
-    messages: new Counter({
-      name: 'chargebus_archive_messages_archived_total',
-      help: 'Messages archived by this process since it started.',
-      labelNames: ['stream'] as const,
-      registers,
-    }),
-    lost: new Counter({
-      name: 'chargebus_archive_messages_lost_total',
-      help: 'Sequences that left the stream before they were archived, seen by this process.',
-      labelNames: ['stream'] as const,
-      registers,
-    }),
-    conflicts: new Counter({
-      name: 'chargebus_archive_manifest_conflicts_total',
-      help: 'Batches another archiver committed first (a second archiver is running).',
-      labelNames: ['stream'] as const,
-      registers,
-    }),
-    storedBytes: new Counter({
-      name: 'chargebus_archive_stored_bytes_total',
-      help: 'Compressed bytes stored by this process since it started.',
-      labelNames: ['stream'] as const,
-      registers,
-    }),
+    messages: counter(
+      'chargebus_archive_messages_archived_total',
+      'Messages archived by this process since it started.',
+    ),
+    lost: counter(
+      'chargebus_archive_messages_lost_total',
+      'Sequences that left the stream before they were archived, seen by this process.',
+    ),
+    conflicts: counter(
+      'chargebus_archive_manifest_conflicts_total',
+      'Batches another archiver committed first (a second archiver is running).',
+    ),
+    storedBytes: counter(
+      'chargebus_archive_stored_bytes_total',
+      'Compressed bytes stored by this process since it started.',
+    ),
   }
 }
 export type ArchiverMetrics = ReturnType<typeof createArchiverMetrics>

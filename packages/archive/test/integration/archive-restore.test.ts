@@ -62,6 +62,18 @@ describe.each<[string, () => StorageBackend]>([
     await world.close()
   })
 
+  const archiveOnce = () =>
+    archiveStream({
+      access: world.access,
+      storage,
+      stream: 'OCPP_IN',
+      limits,
+      gzipLevel: 1,
+      now,
+      logger,
+      once: true,
+    })
+
   test('round-trips messages byte-identical, headers included, and a rerun changes nothing', async () => {
     for (let i = 0; i < 100; i++)
       await world.bus.publish(OcppMessageReceived, aStationMessage(new Date(), `CP-${i % 7}`), {
@@ -79,28 +91,10 @@ describe.each<[string, () => StorageBackend]>([
       { headers: h },
     )
 
-    const run = await archiveStream({
-      access: world.access,
-      storage,
-      stream: 'OCPP_IN',
-      limits,
-      gzipLevel: 1,
-      now,
-      logger,
-      once: true,
-    })
+    const run = await archiveOnce()
     expect(run).toMatchObject({ messages: 101, lost: 0, lastSeq: 101 })
     expect(run.batches).toBeGreaterThanOrEqual(3)
-    const again = await archiveStream({
-      access: world.access,
-      storage,
-      stream: 'OCPP_IN',
-      limits,
-      gzipLevel: 1,
-      now,
-      logger,
-      once: true,
-    })
+    const again = await archiveOnce()
     expect(again).toMatchObject({ batches: 0, messages: 0, lastSeq: 101 })
 
     const report = await verifyStream(storage, 'OCPP_IN')
@@ -145,20 +139,7 @@ describe.each<[string, () => StorageBackend]>([
   test('two archivers at once: manifests tile the stream with no gap and no duplicate', async () => {
     for (let i = 0; i < 300; i++)
       await world.bus.publish(OcppMessageReceived, aStationMessage(new Date()), { msgId: `m-${i}` })
-    const runs = await Promise.all(
-      [1, 2].map(() =>
-        archiveStream({
-          access: world.access,
-          storage,
-          stream: 'OCPP_IN',
-          limits,
-          gzipLevel: 1,
-          now,
-          logger,
-          once: true,
-        }),
-      ),
-    )
+    const runs = await Promise.all([1, 2].map(() => archiveOnce()))
     expect(Math.max(...runs.map((r) => r.lastSeq))).toBe(300)
     const report = await verifyStream(storage, 'OCPP_IN')
     expect(report).toMatchObject({ ok: true, messages: 300, firstSeq: 1, lastSeq: 300 })
@@ -171,16 +152,7 @@ describe.each<[string, () => StorageBackend]>([
     const physical = world.access.ns.stream('OCPP_IN')
     await world.access.jsm.streams.purge(physical, { seq: 6 }) // 1..5 gone, as if aged out
     await world.access.jsm.streams.deleteMessage(physical, 10)
-    await archiveStream({
-      access: world.access,
-      storage,
-      stream: 'OCPP_IN',
-      limits,
-      gzipLevel: 1,
-      now,
-      logger,
-      once: true,
-    })
+    await archiveOnce()
     const all = []
     for await (const m of manifests(storage, 'OCPP_IN')) all.push(m)
     expect(all.flatMap((m) => m.lost)).toEqual([[1, 5]])
