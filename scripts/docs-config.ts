@@ -5,6 +5,7 @@ import { commonConfig, renderConfigTable } from '@chargebus/platform'
 import { storageConfig } from '@chargebus/storage'
 import { type TObject, Type } from 'typebox'
 import { ApiConfig } from '../services/api/src/config.ts'
+import { ArchiverConfig } from '../services/archiver/src/config.ts'
 import { IngestConfig } from '../services/ingest/src/config.ts'
 import { GatewayConfig } from '../services/ocpp-gateway/src/config.ts'
 
@@ -26,6 +27,7 @@ const readmes: Array<[path: string, table: string]> = [
   ...(
     [
       ['services/api/README.md', ApiConfig],
+      ['services/archiver/README.md', ArchiverConfig],
       ['services/ingest/README.md', IngestConfig],
       ['services/ocpp-gateway/README.md', GatewayConfig],
       ['packages/storage/README.md', Type.Object(storageConfig)],

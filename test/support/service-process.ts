@@ -1,8 +1,18 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { join } from 'node:path'
+import { streamLimitVariables } from '@chargebus/bus'
+import { allStreams } from '@chargebus/events'
 import { freePort } from './cp-server.ts'
 
 const REPO_ROOT = join(import.meta.dirname, '..', '..')
+
+/**
+ * Small stream limits for every spawned service (a test may override them): with NODE_ENV=production a
+ * service would otherwise reserve the production sizes (tens of GiB) on the shared nats-server.
+ */
+const TEST_STREAM_LIMITS = Object.fromEntries(
+  allStreams.map((s) => [streamLimitVariables(s.name).maxBytes, '8MiB']),
+)
 
 /** A service running as its own process (`node services/<name>/src/main.ts`), as production runs it. */
 export interface ServiceProcess {
@@ -15,6 +25,8 @@ export interface ServiceProcess {
   metrics(): Promise<string>
   /** SIGTERM, then SIGKILL after 5 s. */
   stop(): Promise<void>
+  /** SIGKILL at once (a crash), resolved when it is gone. */
+  kill(): Promise<void>
 }
 
 function spawnService(
@@ -23,7 +35,7 @@ function spawnService(
 ): { child: ChildProcess; output: () => string } {
   const child = spawn(process.execPath, [join(REPO_ROOT, 'services', service, 'src', 'main.ts')], {
     cwd: REPO_ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env },
+    env: { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...TEST_STREAM_LIMITS, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let text = ''
@@ -48,7 +60,7 @@ function spawnService(
  * ```
  */
 export async function startServiceProcess(
-  service: 'ocpp-gateway' | 'ingest' | 'api',
+  service: 'ocpp-gateway' | 'ingest' | 'api' | 'archiver',
   env: Record<string, string>,
   opts: { tls?: { ca: string } } = {},
 ): Promise<ServiceProcess> {
@@ -81,6 +93,11 @@ export async function startServiceProcess(
       await exited
       clearTimeout(timer)
     },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return
+      child.kill('SIGKILL')
+      await exited
+    },
   }
 }
 
@@ -103,7 +120,7 @@ function probe(port: number): Promise<boolean> {
  * output.
  */
 export async function runServiceToExit(
-  service: 'ocpp-gateway' | 'ingest' | 'api',
+  service: 'ocpp-gateway' | 'ingest' | 'api' | 'archiver',
   env: Record<string, string>,
   timeoutMs = 20_000,
 ): Promise<{ code: number | null; output: string }> {

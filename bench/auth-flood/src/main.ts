@@ -65,6 +65,8 @@ async function main(): Promise<number> {
   const endpointUrl = `http://127.0.0.1:${gatewayPort}/ocpp/1.6`
   const gatewayEnv = {
     NODE_ENV: 'production',
+    BUS_STREAM_OCPP_IN_MAX_BYTES: '4GiB',
+    BUS_STREAM_COMMANDS_MAX_BYTES: '256MiB',
     HOST: '127.0.0.1',
     PORT: String(gatewayPort),
     LOG_LEVEL: 'warn',

@@ -175,6 +175,11 @@ async function main(): Promise<number> {
     const common = {
       LOG_LEVEL: 'warn',
       NODE_ENV: 'production',
+      // the shared nats-server reserves max_bytes up front: a run's streams, not a fleet's
+      BUS_STREAM_OCPP_IN_MAX_BYTES: '2GiB',
+      BUS_STREAM_DOMAIN_MAX_BYTES: '1GiB',
+      BUS_STREAM_COMMANDS_MAX_BYTES: '256MiB',
+      BUS_STREAM_DEAD_LETTERS_MAX_BYTES: '256MiB',
       DATABASE_URL: withDatabaseName(POOLED_URL, database),
       NATS_URL,
       BUS_NAMESPACE: namespace,

@@ -129,6 +129,9 @@ export function defineTarget(name: TargetName, ctx: TargetContext): Target {
               BENCH_GATEWAY_MAIN: GATEWAY_MAIN,
               BENCH_GATEWAY_WORKERS: String(ctx.gatewayProcesses),
               NODE_ENV: 'production',
+              // the production stream sizes are for a fleet; the bench's private server needs a few GiB
+              BUS_STREAM_OCPP_IN_MAX_BYTES: '4GiB',
+              BUS_STREAM_COMMANDS_MAX_BYTES: '256MiB',
               PORT: String(port),
               HOST: '127.0.0.1',
               LOG_LEVEL: 'warn',

@@ -31,6 +31,7 @@ import { type NatsAccess, natsConnectionOptions } from './nats-access.ts'
 import { createPublisher } from './publisher.ts'
 import { type ReplayOptions, type ReplaySummary, replayStream } from './replay.ts'
 import { type ScanOptions, type ScanResult, scanStream } from './scan.ts'
+import type { StreamLimitsByName } from './stream-limits.ts'
 import { type EnsureStreamsOptions, ensureStreams } from './streams.ts'
 
 /** Where NATS is and how to log in (`natsAccessFrom(config)`), plus how this bus behaves. */
@@ -46,6 +47,11 @@ export interface BusOptions extends NatsAccess {
   replicas?: number
   /** Bound on the first connection attempt. Default 5 s. */
   connectTimeoutMs?: number
+  /**
+   * The limits `ensureStreams` declares (`streamLimitsFrom(config)`); default: the development limits. Every
+   * process of a deployment must pass the same, else they update the streams back and forth.
+   */
+  streamLimits?: StreamLimitsByName
 }
 
 export interface PublishOptions {
@@ -244,7 +250,8 @@ export async function connectBus(opts: BusOptions): Promise<Bus> {
       if (closing) throw new BusClosedError()
       return replayStream({ js, jsm, ns, publisher, publishTimeoutMs }, o)
     },
-    ensureStreams: (streams, o) => ensureStreams(jsm, ns, streams, { replicas, ...o }),
+    ensureStreams: (streams, o) =>
+      ensureStreams(jsm, ns, streams, { replicas, limits: opts.streamLimits, ...o }),
     ensureConsumer: (def) => ensureConsumer(jsm, ns, def),
     consumerBacklog: (stream, durable) => consumerBacklog(jsm, ns, stream, durable),
     publish,

@@ -37,7 +37,9 @@ export {
   UnsupportedEventVersionError,
 } from './errors.ts'
 export { BusHeaders, ReplayHeaders } from './headers.ts'
+export { openKv } from './kv.ts'
 export type { ListenFilter } from './listen.ts'
+export { createNamespace, type Namespace } from './namespace.ts'
 export { type NatsAccess, natsAccessFrom, natsConnectionOptions } from './nats-access.ts'
 export type {
   ReplayOptions,
@@ -48,4 +50,14 @@ export type {
 export type { ScanOptions, ScanResult } from './scan.ts'
 export type { DeadLetterReason } from './settle.ts'
 export { createSlots, type Slots } from './slots.ts'
-export type { EnsureStreamsOptions } from './streams.ts'
+export {
+  developmentStreamLimits,
+  parseDuration,
+  parseSize,
+  type StreamLimits,
+  type StreamLimitsByName,
+  streamLimitsConfig,
+  streamLimitsFrom,
+  streamLimitVariables,
+} from './stream-limits.ts'
+export { type EnsureStreamsOptions, ensureStreams } from './streams.ts'

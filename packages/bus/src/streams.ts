@@ -4,10 +4,16 @@ import { DiscardPolicy, JetStreamApiCodes, RetentionPolicy, StorageType } from '
 import { nanos } from '@nats-io/transport-node'
 import { JetStreamRequestError, StreamConflictError } from './errors.ts'
 import type { Namespace } from './namespace.ts'
+import { developmentStreamLimits, type StreamLimitsByName } from './stream-limits.ts'
 
 export interface EnsureStreamsOptions {
   /** Replicas per stream; production runs R3 (durability comes from replication, see README). */
   replicas?: number
+  /**
+   * Limits per logical stream (`streamLimitsFrom(config)`); a stream missing here gets its development
+   * default. Streams that are not in the catalog (restore streams) are declared with their own definition.
+   */
+  limits?: StreamLimitsByName
   /** Caps every stream's `maxBytes` (tests and dev machines: it is a reservation on the server's store). */
   maxBytes?: number
 }
@@ -33,6 +39,8 @@ export function toStreamConfig(
   ns: Namespace,
   opts: EnsureStreamsOptions = {},
 ): DesiredStream {
+  const limits = opts.limits?.[def.name] ??
+    developmentStreamLimits[def.name] ?? { maxBytes: def.devMaxBytes, maxAgeMs: def.maxAgeMs }
   return {
     name: ns.stream(def.name),
     subjects: def.subjects.map((s) => ns.subject(s)),
@@ -40,8 +48,8 @@ export function toStreamConfig(
     retention: RetentionPolicy.Limits,
     storage: StorageType.File,
     discard: def.discard === 'new' ? DiscardPolicy.New : DiscardPolicy.Old,
-    max_age: nanos(def.maxAgeMs),
-    max_bytes: Math.min(def.maxBytes, opts.maxBytes ?? def.maxBytes),
+    max_age: nanos(limits.maxAgeMs),
+    max_bytes: Math.min(limits.maxBytes, opts.maxBytes ?? limits.maxBytes),
     max_msg_size: def.maxMsgSize,
     duplicate_window: nanos(def.duplicateWindowMs),
     num_replicas: opts.replicas ?? 1,

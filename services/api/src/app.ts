@@ -1,3 +1,4 @@
+import { registerArchiveStatusMetrics } from '@chargebus/archive'
 import type { Bus } from '@chargebus/bus'
 import { createCommandStore } from '@chargebus/command-store'
 import { type Database, type Kysely, pingDatabase } from '@chargebus/db'
@@ -20,6 +21,7 @@ import type { Exporter } from './data-access/exports.ts'
 import type { KeyAuthenticator } from './data-access/key-store.ts'
 import { ApiError } from './domain/errors.ts'
 import { apiKeyRoutes } from './entry-points/http/api-key-routes.ts'
+import { type ArchiveStatusReader, archiveRoutes } from './entry-points/http/archive-routes.ts'
 import { authenticate, requireDeclaredScope } from './entry-points/http/auth.ts'
 import { commandRoutes } from './entry-points/http/command-routes.ts'
 import { registerEtags } from './entry-points/http/etag.ts'
@@ -46,6 +48,8 @@ export interface ApiDeps {
   keys: KeyAuthenticator
   /** The clock of every time-dependent rule (decisions, tag changes, command expiry); tests set their own. */
   clock: Clock
+  /** The archive's progress (`GET /v1/archive`, `chargebus_archive_unarchived_ratio` on `/metrics`). */
+  archiveStatus: ArchiveStatusReader
 }
 
 /**
@@ -69,6 +73,8 @@ export async function buildApp(deps: ApiDeps): Promise<ServiceApp> {
     readiness: { postgres: () => pingDatabase(db), nats: () => bus.ping() },
   })
   installProblemHandling(app)
+  // Exported here too: the API always runs, so the alert holds while the archiver is down.
+  registerArchiveStatusMetrics(app.metrics, () => deps.archiveStatus(clock))
   await app.register(cors, {
     origin: corsOrigins(config.API_CORS_ORIGINS),
     methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
@@ -135,6 +141,7 @@ export async function buildApp(deps: ApiDeps): Promise<ServiceApp> {
       })
       await v1.register(exportRoutes, { exporter: deps.exporter })
       await v1.register(commandRoutes, { db, commands: createCommandStore(db), bus, clock })
+      await v1.register(archiveRoutes, { status: deps.archiveStatus, clock })
     },
     { prefix: '/v1' },
   )

@@ -1,3 +1,4 @@
+import { streamLimitsConfig } from '@chargebus/bus'
 import { commonConfig } from '@chargebus/platform'
 import { type Static, Type } from 'typebox'
 
@@ -11,6 +12,7 @@ export const ApiConfig = Type.Object({
   ...commonConfig.http({ port: 3000 }),
   ...commonConfig.database,
   ...commonConfig.nats,
+  ...streamLimitsConfig,
   CHARGEBUS_DEV_API_KEY: Type.String({
     minLength: 8,
     default: 'dev-admin-key',

@@ -1,4 +1,5 @@
-import { connectBus, natsAccessFrom, natsConnectionOptions } from '@chargebus/bus'
+import { archiveStatus, openArchiveAccess } from '@chargebus/archive'
+import { connectBus, natsAccessFrom, natsConnectionOptions, streamLimitsFrom } from '@chargebus/bus'
 import { createDb } from '@chargebus/db'
 import { systemClock } from '@chargebus/platform'
 import { openKvBuckets } from '@chargebus/station-registry'
@@ -34,9 +35,22 @@ export async function openApiDependencies(
   const namespace = opts.namespace ?? config.BUS_NAMESPACE ?? ''
   const closers: Array<() => Promise<void> | void> = []
   try {
-    const bus = await connectBus({ ...natsAccessFrom(config), name: 'api', namespace, logger })
+    const bus = await connectBus({
+      ...natsAccessFrom(config),
+      streamLimits: streamLimitsFrom(config),
+      name: 'api',
+      namespace,
+      logger,
+    })
     closers.push(() => bus.close())
     const kv = await openKvBuckets(bus)
+    const archive = await openArchiveAccess({
+      access: natsAccessFrom(config),
+      name: 'api-archive',
+      namespace,
+      streamLimits: streamLimitsFrom(config),
+    })
+    closers.push(() => archive.close())
     const nc = await connect({
       ...natsConnectionOptions(natsAccessFrom(config)),
       name: 'api-events',
@@ -73,6 +87,7 @@ export async function openApiDependencies(
         devKey: devKeyAccepted(config) ? config.CHARGEBUS_DEV_API_KEY : undefined,
       }),
       clock: systemClock,
+      archiveStatus: (now) => archiveStatus(archive, now),
       close: () => closeAll(closers.reverse(), logger),
     }
   } catch (err) {

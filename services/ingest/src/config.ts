@@ -1,3 +1,4 @@
+import { streamLimitsConfig } from '@chargebus/bus'
 import { commonConfig } from '@chargebus/platform'
 import { type Static, Type } from 'typebox'
 
@@ -11,6 +12,7 @@ export const IngestConfig = Type.Object({
   ...commonConfig.http({ port: 3200 }),
   ...commonConfig.database,
   ...commonConfig.nats,
+  ...streamLimitsConfig,
   DATABASE_POOL_SIZE: Type.Integer({
     minimum: 2,
     maximum: 32,

@@ -1,4 +1,4 @@
-import { type Bus, connectBus, natsAccessFrom } from '@chargebus/bus'
+import { type Bus, connectBus, natsAccessFrom, streamLimitsFrom } from '@chargebus/bus'
 import { createDb, type Database, type Kysely } from '@chargebus/db'
 import { Streams } from '@chargebus/events'
 import { type Clock, systemClock } from '@chargebus/platform'
@@ -42,6 +42,7 @@ export async function openIngestDependencies(
 ): Promise<OpenedIngestDependencies> {
   const bus = await connectBus({
     ...natsAccessFrom(config),
+    streamLimits: streamLimitsFrom(config),
     name: 'ingest',
     namespace: opts.namespace ?? config.BUS_NAMESPACE,
     logger,

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { streamLimitsConfig } from '@chargebus/bus'
 import { ConfigError, commonConfig } from '@chargebus/platform'
 import { type Static, Type } from 'typebox'
 import { commandConfig } from './commands/command-config.ts'
@@ -13,6 +14,7 @@ export const GatewayConfig = Type.Object({
   ...commonConfig.http({ port: 3100 }),
   ...commonConfig.database,
   ...commonConfig.nats,
+  ...streamLimitsConfig,
   OCPP_PUBLIC_URL: Type.Optional(
     Type.String({
       format: 'uri',

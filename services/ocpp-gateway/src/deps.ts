@@ -1,4 +1,4 @@
-import { connectBus, natsAccessFrom } from '@chargebus/bus'
+import { connectBus, natsAccessFrom, streamLimitsFrom } from '@chargebus/bus'
 import { createCommandStore } from '@chargebus/command-store'
 import { allocateTransactionIdBlock, createDb } from '@chargebus/db'
 import { Streams } from '@chargebus/events'
@@ -52,6 +52,7 @@ export async function openGatewayDependencies(
   const edge = edgeSettingsOf(config) // refuses an insecure production set-up before anything opens
   const bus = await connectBus({
     ...natsAccessFrom(config),
+    streamLimits: streamLimitsFrom(config),
     name: 'ocpp-gateway',
     namespace: opts.namespace ?? config.BUS_NAMESPACE,
     logger,

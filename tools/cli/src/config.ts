@@ -1,4 +1,4 @@
-import { type Bus, connectBus, natsAccessFrom } from '@chargebus/bus'
+import { type Bus, connectBus, natsAccessFrom, streamLimitsConfig, streamLimitsFrom } from '@chargebus/bus'
 import { InvalidDatabaseUrl, parseDatabaseUrl } from '@chargebus/db'
 import { ConfigError, commonConfig, type Env, loadConfig, maskValue } from '@chargebus/platform'
 import { pino } from 'pino'
@@ -48,15 +48,17 @@ export const DatabaseConfig = Type.Object({
   }),
 })
 
-const NatsConfig = Type.Object({ ...commonConfig.nats })
+const NatsConfig = Type.Object({ ...commonConfig.logging, ...commonConfig.nats, ...streamLimitsConfig })
 
 /**
  * A quiet bus for a command, reached like the services reach NATS (`NATS_URL` and the credentials and TLS
  * variables), in `namespace` when given.
  */
 export function connectCommandBus(env: Env, command: string, namespace: string | undefined): Promise<Bus> {
+  const config = loadConfig(NatsConfig, env)
   return connectBus({
-    ...natsAccessFrom(loadConfig(NatsConfig, env)),
+    ...natsAccessFrom(config),
+    streamLimits: streamLimitsFrom(config),
     name: `chargebus-cli ${command}`,
     namespace,
     logger: pino({ level: 'silent' }),

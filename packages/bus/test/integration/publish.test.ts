@@ -243,7 +243,7 @@ describe('streams and KV', () => {
         subjects: [`${bus.namespace}.ocpp.in.>`, `${bus.namespace}.ocpp.fault.>`],
         storage: 'file',
         retention: 'limits',
-        discard: 'new',
+        discard: 'old',
         duplicate_window: 120_000_000_000,
         max_bytes: 4 * 1024 * 1024,
       })

@@ -34,14 +34,17 @@ describe('createNamespace', () => {
 
 describe('toStreamConfig', () => {
   test('declares a file-backed limits stream with the catalog limits, namespaced', () => {
-    const config = toStreamConfig(Streams.DOMAIN, createNamespace('t1'), { replicas: 3 })
+    const config = toStreamConfig(Streams.DOMAIN, createNamespace('t1'), {
+      replicas: 3,
+      limits: { DOMAIN: { maxBytes: Streams.DOMAIN.maxBytes, maxAgeMs: Streams.DOMAIN.maxAgeMs } },
+    })
     expect(config).toEqual({
       name: 'T1_DOMAIN',
       subjects: ['t1.station.>', 't1.connector.>', 't1.session.>', 't1.meter.>'],
       description: Streams.DOMAIN.description,
       retention: 'limits',
       storage: 'file',
-      discard: 'new',
+      discard: 'old',
       max_age: Streams.DOMAIN.maxAgeMs * 1_000_000,
       max_bytes: Streams.DOMAIN.maxBytes,
       max_msg_size: Streams.DOMAIN.maxMsgSize,
@@ -50,12 +53,18 @@ describe('toStreamConfig', () => {
     })
   })
 
-  test('maxBytes caps but never raises the catalog limit', () => {
+  test('maxBytes caps but never raises the configured limit', () => {
     const ns = createNamespace('')
     expect(toStreamConfig(Streams.OCPP_IN, ns, { maxBytes: 1024 }).max_bytes).toBe(1024)
     expect(toStreamConfig(Streams.OCPP_IN, ns, { maxBytes: Number.MAX_SAFE_INTEGER }).max_bytes).toBe(
-      Streams.OCPP_IN.maxBytes,
+      Streams.OCPP_IN.devMaxBytes,
     )
+  })
+
+  test('without limits a stream gets its small development default', () => {
+    const config = toStreamConfig(Streams.OCPP_IN, createNamespace(''))
+    expect(config.max_bytes).toBe(Streams.OCPP_IN.devMaxBytes)
+    expect(config.max_age).toBe(Streams.OCPP_IN.maxAgeMs * 1_000_000)
   })
 })
 

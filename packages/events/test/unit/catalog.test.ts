@@ -148,8 +148,11 @@ describe('catalog', () => {
       expect(s.duplicateWindowMs).toBe(120_000)
       expect(s.maxAgeMs).toBeGreaterThan(0)
       expect(s.maxBytes).toBeGreaterThan(0)
+      expect(s.devMaxBytes).toBeLessThanOrEqual(64 * 1024 * 1024)
+      // A full stream drops its oldest (archived) messages; it never refuses a station.
+      expect(s.discard).toBe('old')
     }
-    expect(Streams.DEAD_LETTERS.discard).toBe('new')
+    expect(Streams.DEAD_LETTERS.discard).toBe('old')
   })
 
   test('docs list every stream and event', () => {

@@ -57,6 +57,7 @@ const ROUTES: Array<[method: string, url: string, scope: 'read' | 'write' | 'adm
   ['POST', '/v1/stations/X/commands', 'write'],
   ['GET', '/v1/stations/X/commands', 'read'],
   ['GET', `/v1/commands/${UUID}`, 'read'],
+  ['GET', '/v1/archive', 'read'],
 ]
 
 test('the auth matrix covers every operation of the OpenAPI document', async () => {

@@ -13,4 +13,6 @@ export const commands: Readonly<Record<string, () => Promise<Command>>> = {
   events: async () => (await import('./events.ts')).command,
   dlq: async () => (await import('./dlq.ts')).command,
   replay: async () => (await import('./replay.ts')).command,
+  archive: async () => (await import('./archive.ts')).command,
+  restore: async () => (await import('./restore.ts')).command,
 }

@@ -1,0 +1,17 @@
+// Started by `pnpm start` (scripts/start.ts) or `node --import @chargebus/platform/instrument src/main.ts`.
+// Imported first: with `--import` it already ran; without, it still starts tracing.
+
+import { startService } from '@chargebus/platform'
+import { telemetry } from '@chargebus/platform/instrument'
+import { buildApp } from './app.ts'
+import { ArchiverConfig } from './config.ts'
+import { openArchiverDependencies } from './deps.ts'
+
+// The loops stop in preClose (app.ts); then the NATS connection drains.
+await startService({
+  name: 'archiver',
+  configSchema: ArchiverConfig,
+  open: openArchiverDependencies,
+  build: buildApp,
+  telemetry,
+})
