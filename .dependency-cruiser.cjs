@@ -109,7 +109,7 @@ module.exports = {
     parser: 'swc',
     tsPreCompilationDeps: false,
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '(^|/)(node_modules|dist-types|cdk\\.out|coverage)/' },
+    exclude: { path: '(^|/)(dist-types|cdk\\.out|coverage)/' },
     moduleSystems: ['es6'],
     enhancedResolveOptions: {
       exportsFields: ['exports'],
