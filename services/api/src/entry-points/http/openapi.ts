@@ -34,6 +34,7 @@ export async function registerOpenApi(app: ServiceApp): Promise<void> {
         { name: 'events' },
         { name: 'exports' },
         { name: 'api-keys' },
+        { name: 'dead-letters' },
       ],
     },
   })
