@@ -47,8 +47,8 @@ beforeAll(async () => {
       filterSubject: 'ocpp.in.*.DLA-1.>',
       events: OcppMessageReceived,
       handler: async (e) => {
-        calls.push(e.msgId)
-        if (!fixed && poison.has(e.msgId)) throw new Refused()
+        calls.push(e.msgId ?? '')
+        if (!fixed && poison.has(e.msgId ?? '')) throw new Refused()
       },
     }),
     await bus.consume({
