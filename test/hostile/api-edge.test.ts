@@ -1,8 +1,10 @@
-import { type Bus, connectBus } from '@chargebus/bus'
+import { type Bus, type Consumption, connectBus } from '@chargebus/bus'
 import { createDb, type Database, type Kysely } from '@chargebus/db'
-import { allStreams } from '@chargebus/events'
+import { AppError } from '@chargebus/errors'
+import { allStreams, OcppMessageReceived, Streams, sampleEvents } from '@chargebus/events'
 import { pino } from 'pino'
 import { issueApiKey, revokeApiKey } from '../../services/api/src/admin.ts'
+import { eventually } from '../support/eventually.ts'
 import { NATS_URL, uniqueNamespace } from '../support/nats.ts'
 import { type ServiceProcess, startServiceProcess } from '../support/service-process.ts'
 
@@ -17,6 +19,7 @@ const station = `HA-${Date.now().toString(36)}`
 let api: ServiceProcess
 let bus: Bus
 let db: Kysely<Database>
+let poisoned: Consumption | undefined
 const keys: Record<'read' | 'write' | 'admin', string> = { read: '', write: '', admin: '' }
 
 async function call(path: string, init: RequestInit & { key?: string; from?: string } = {}) {
@@ -60,6 +63,7 @@ beforeAll(async () => {
 }, SLOW)
 
 afterAll(async () => {
+  await poisoned?.stop()
   await api?.stop()
   await bus?.deleteNamespace().catch(() => {})
   await bus?.close()
@@ -173,6 +177,68 @@ describe('10. the smaller items', () => {
     expect((await call('/v1/stations/CP-1/messages?action=a.b', { key: keys.read })).status).toBe(400)
     expect((await call('/v1/stations/CP-1/messages?limit=100000', { key: keys.read })).status).toBe(400)
     expect((await call('/v1/stations/CP-1/messages')).status).toBe(401)
+  })
+
+  test('dead letters: credentials never reach a read key; forged cursors, wildcards and huge ids change nothing', async () => {
+    poisoned = await bus.consume({
+      stream: Streams.OCPP_IN,
+      durable: 'hostile',
+      filterSubject: `ocpp.in.*.${station}.>`,
+      events: OcppMessageReceived,
+      handler: async () => {
+        throw new AppError('TEST_ERR_POISON', 'refused', { retryable: false })
+      },
+    })
+    const [sample] = sampleEvents('ocpp.message.received', { stations: [station] })
+    await bus.publish(OcppMessageReceived, sample?.data as never, {
+      msgId: `${station}/poison`,
+      headers: { authorization: 'Basic b3BzOmh1bnRlcjI=', 'Nats-Auth-Token': 'nats-s3cr3t' },
+    })
+    await eventually(async () => (await bus.deadLetters.list({ consumer: 'hostile' })).items.length === 1)
+    const { id } = (await bus.deadLetters.list({ consumer: 'hostile' })).items[0] as { id: number }
+    for (const key of [keys.read, keys.admin]) {
+      const seen = await call(`/v1/dead-letters/${id}`, { key })
+      expect(seen.status).toBe(200)
+      expect(seen.text).not.toMatch(/b3BzOmh1bnRlcjI|nats-s3cr3t/)
+      expect(seen.json.redacted).toBe(true)
+    }
+    expect((await call(`/v1/dead-letters/${id}`, { key: keys.read, method: 'DELETE' })).status).toBe(403)
+    expect((await call(`/v1/dead-letters/${id}/retry`, { key: keys.write, method: 'POST' })).status).toBe(403)
+
+    for (const cursor of [
+      Buffer.from(JSON.stringify(['dead-letters', -1])).toString('base64url'),
+      Buffer.from(JSON.stringify(['dead-letters', 2 ** 60])).toString('base64url'),
+      Buffer.from(JSON.stringify(['dead-letters', 'dlq.>'])).toString('base64url'),
+      Buffer.from(JSON.stringify(['station-messages', 1])).toString('base64url'),
+      'x'.repeat(1025),
+    ]) {
+      const res = await call(`/v1/dead-letters?cursor=${cursor}`, { key: keys.read })
+      expect(res.status).toBe(400)
+    }
+    // Stream and consumer become subject tokens of `dlq.<stream>.<consumer>`: a wildcard or a dot never reaches NATS.
+    for (const filter of [
+      'stream=*',
+      'stream=%3E',
+      'consumer=*',
+      'consumer=%3E',
+      'stream=OCPP_IN.hostile',
+      'consumer=a%00b',
+    ])
+      expect((await call(`/v1/dead-letters?${filter}`, { key: keys.read })).status).toBe(400)
+    for (const bad of ['9007199254740993', '0', '-1', 'one', '9'.repeat(100)]) {
+      for (const [method, path] of [
+        ['GET', `/v1/dead-letters/${bad}`],
+        ['POST', `/v1/dead-letters/${bad}/retry`],
+        ['DELETE', `/v1/dead-letters/${bad}`],
+      ] as const)
+        expect([bad, (await call(path, { key: keys.admin, method })).status]).toEqual([bad, 400])
+    }
+    // Longer than Fastify's maxParamLength (100): refused by the router before any handler (414).
+    expect((await call(`/v1/dead-letters/${'9'.repeat(5000)}`, { key: keys.admin })).status).toBe(414)
+    expect((await call('/v1/dead-letters/123456789/retry', { key: keys.admin, method: 'POST' })).status).toBe(
+      404,
+    )
+    expect((await bus.deadLetters.list({ consumer: 'hostile' })).items.map((l) => l.id)).toEqual([id])
   })
 
   test(

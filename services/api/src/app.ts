@@ -24,6 +24,7 @@ import { apiKeyRoutes } from './entry-points/http/api-key-routes.ts'
 import { type ArchiveStatusReader, archiveRoutes } from './entry-points/http/archive-routes.ts'
 import { authenticate, requireDeclaredScope } from './entry-points/http/auth.ts'
 import { commandRoutes } from './entry-points/http/command-routes.ts'
+import { deadLetterRoutes } from './entry-points/http/dead-letter-routes.ts'
 import { registerEtags } from './entry-points/http/etag.ts'
 import { eventRoutes } from './entry-points/http/event-routes.ts'
 import { exportRoutes } from './entry-points/http/export-routes.ts'
@@ -40,7 +41,7 @@ export interface ApiDeps {
   config: ApiConfig
   logger: Logger
   db: Kysely<Database>
-  bus: Pick<Bus, 'ping' | 'publish' | 'getMessage' | 'listen' | 'scan'>
+  bus: Pick<Bus, 'ping' | 'publish' | 'getMessage' | 'listen' | 'scan' | 'deadLetters'>
   /** The gateway's KV buckets (`ocpp_stations`, `ocpp_id_tags`) the API writes decisions and tags to. */
   kv: { stations: KV; idTags: KV }
   feed: DomainEventFeed
@@ -142,6 +143,7 @@ export async function buildApp(deps: ApiDeps): Promise<ServiceApp> {
       await v1.register(exportRoutes, { exporter: deps.exporter })
       await v1.register(commandRoutes, { db, commands: createCommandStore(db), bus, clock })
       await v1.register(archiveRoutes, { status: deps.archiveStatus, clock })
+      await v1.register(deadLetterRoutes, { deadLetters: bus.deadLetters, clock })
     },
     { prefix: '/v1' },
   )

@@ -19,7 +19,7 @@ export function encodeCursor(kind: string, key: ReadonlyArray<string | number>):
  * What each part of a cursor must be. The values go into SQL casts (`::timestamptz`, `::uuid`, `::integer`):
  * a forged cursor must fail here, as a 400, never there as a 500.
  */
-export type CursorPart = 'string' | 'number' | 'timestamp' | 'uuid' | 'integer'
+export type CursorPart = 'string' | 'number' | 'timestamp' | 'uuid' | 'integer' | 'sequence'
 
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -31,6 +31,8 @@ const PART_CHECKS: Record<CursorPart, (v: unknown) => boolean> = {
   timestamp: (v) => typeof v === 'string' && ISO_TIMESTAMP.test(v) && Number.isFinite(Date.parse(v)),
   uuid: (v) => typeof v === 'string' && UUID.test(v),
   integer: (v) => typeof v === 'number' && Number.isInteger(v) && Math.abs(v) <= INT32,
+  // A JetStream stream sequence (uint64 on the server; exact in a number up to 2^53).
+  sequence: (v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0,
 }
 
 export function decodeCursor(

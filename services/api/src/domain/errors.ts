@@ -43,6 +43,22 @@ export const ApiErrorCodes = defineErrorCodes({
     meaning: 'no id tag with that value (case-insensitive)',
   },
   API_ERR_API_KEY_NOT_FOUND: { status: 404, title: 'API key not found', meaning: 'no API key with that id' },
+  API_ERR_DEAD_LETTER_NOT_FOUND: {
+    status: 404,
+    title: 'Dead letter not found',
+    meaning: 'no dead letter with that id (never recorded, or already retried or dropped)',
+  },
+  API_ERR_ORIGINAL_GONE: {
+    status: 409,
+    title: 'Original message gone',
+    meaning: 'retry: the dead letter omitted its large payload and the original has left its stream',
+  },
+  API_ERR_NO_REPLAY_LANE: {
+    status: 409,
+    title: 'No replay lane',
+    meaning:
+      'retry: the consumer that failed the message has no replay lane (unknown, never started, or opted out)',
+  },
   API_ERR_ID_TAG_EXISTS: {
     status: 409,
     title: 'Id tag exists',
@@ -162,5 +178,17 @@ export class IdTagExists extends ApiError {
 export class ApiKeyNotFound extends ApiError {
   constructor(id: string) {
     super('API_ERR_API_KEY_NOT_FOUND', `API key ${id} does not exist`)
+  }
+}
+
+export class DeadLetterNotFound extends ApiError {
+  constructor(id: number, cause?: unknown) {
+    super(
+      'API_ERR_DEAD_LETTER_NOT_FOUND',
+      `dead letter ${id} does not exist (never recorded, retried or dropped)`,
+      {
+        cause,
+      },
+    )
   }
 }

@@ -58,6 +58,10 @@ const ROUTES: Array<[method: string, url: string, scope: 'read' | 'write' | 'adm
   ['GET', '/v1/stations/X/commands', 'read'],
   ['GET', `/v1/commands/${UUID}`, 'read'],
   ['GET', '/v1/archive', 'read'],
+  ['GET', '/v1/dead-letters', 'read'],
+  ['GET', '/v1/dead-letters/1', 'read'],
+  ['POST', '/v1/dead-letters/1/retry', 'admin'],
+  ['DELETE', '/v1/dead-letters/1', 'admin'],
 ]
 
 test('the auth matrix covers every operation of the OpenAPI document', async () => {
@@ -73,6 +77,7 @@ test('the auth matrix covers every operation of the OpenAPI document', async () 
       .replace(/id-tags\/T/, 'id-tags/{idTag}')
       .replace(`commands/${UUID}`, 'commands/{commandId}')
       .replace(UUID, '{keyId}')
+      .replace(/dead-letters\/1/, 'dead-letters/{id}')
   expect(ROUTES.map(([m, u]) => `${m} ${template(u)}`).sort()).toEqual(documented.sort())
 })
 

@@ -35,6 +35,7 @@ export async function registerOpenApi(app: ServiceApp): Promise<void> {
         { name: 'exports' },
         { name: 'api-keys' },
         { name: 'archive' },
+        { name: 'dead-letters' },
       ],
     },
   })

@@ -406,3 +406,93 @@ export const ExportQuery = Type.Object(
 )
 
 export const EventsQuery = Type.Object({ station: Type.Optional(StationId) }, { additionalProperties: false })
+
+/** Stream and consumer names as the bus spells them: one subject token, so never a wildcard. */
+const BusToken = (description: string) =>
+  Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', maxLength: 64, description })
+
+export const DeadLetterParams = Type.Object({
+  id: Type.Integer({
+    minimum: 1,
+    maximum: Number.MAX_SAFE_INTEGER,
+    description: "The dead letter's id: its sequence in the DEAD_LETTERS stream.",
+  }),
+})
+
+export const DeadLetterListQuery = Type.Object(
+  {
+    stream: Type.Optional(BusToken('Logical stream of the failed message, e.g. `OCPP_IN`.')),
+    consumer: Type.Optional(BusToken('The durable consumer that gave up on it, e.g. `ingest`.')),
+    ...PageQuery,
+  },
+  { additionalProperties: false },
+)
+
+export const DeadLetterSchema = Type.Object(
+  {
+    id: Type.Integer({ description: 'Sequence in the DEAD_LETTERS stream.' }),
+    stream: Type.String({ description: 'Logical stream of the original message, e.g. `OCPP_IN`.' }),
+    consumer: Type.String({ description: 'The durable consumer that gave up on it.' }),
+    subject: Type.String({ description: 'Logical subject of the original.' }),
+    streamSequence: Type.Integer({ description: 'Sequence of the original in its stream.' }),
+    event: Nullable(
+      Type.Object(
+        { name: Type.String(), version: Type.Integer() },
+        {
+          additionalProperties: false,
+          description: 'Catalog event the original claimed to be (its headers).',
+        },
+      ),
+    ),
+    msgId: Nullable(Type.String({ description: 'Nats-Msg-Id of the original.' })),
+    headers: Type.Record(Type.String(), Type.Array(Type.String()), {
+      description:
+        'Headers of the original; credential headers (Authorization, cookies, tokens...) read `***`.',
+    }),
+    payload: Type.String({
+      description: 'The original payload (see `payloadEncoding`), credentials masked (`***`).',
+    }),
+    payloadEncoding: Type.Enum(['utf8', 'base64', 'omitted', 'withheld'], {
+      description:
+        '`utf8` text; `base64` (not UTF-8, shown to admin keys only); `withheld`: not UTF-8, so it cannot be ' +
+        'checked for credentials, and the key is not admin; `omitted`: too large to copy (it stays in its stream).',
+    }),
+    reason: Type.Enum(['max-deliveries', 'non-retryable', 'invalid-event', 'unknown-event']),
+    error: Type.Object(
+      {
+        code: Nullable(Type.String({ description: 'Error code, when the error had one.' })),
+        name: Type.String(),
+        message: Type.String(),
+      },
+      { additionalProperties: false, description: 'The last error.' },
+    ),
+    deliveryCount: Type.Integer({ description: 'Deliveries, the last included.' }),
+    maxDeliver: Type.Integer({ description: "The consumer's delivery limit." }),
+    publishedAt: DateTime('When the original was stored.'),
+    deadLetteredAt: DateTime('When the consumer gave up.'),
+    redacted: Type.Boolean({
+      description: 'Whether credentials were masked here (a retry sends the original, unmasked).',
+    }),
+  },
+  { additionalProperties: false, title: 'DeadLetter' },
+)
+
+export const RetriedDeadLetterSchema = Type.Object(
+  {
+    id: Type.Integer(),
+    stream: Type.String(),
+    consumer: Type.String({ description: 'The consumer whose replay lane got the message.' }),
+    laneSeq: Type.Integer({ description: 'Sequence of the copy in the REPLAY stream.' }),
+  },
+  { additionalProperties: false, title: 'RetriedDeadLetter' },
+)
+
+export const DroppedDeadLetterSchema = Type.Object(
+  {
+    id: Type.Integer(),
+    subject: Type.String(),
+    droppedBy: Type.String({ description: 'The API key that dropped it: `<name> (api key <id>)`.' }),
+    droppedAt: DateTime('When.'),
+  },
+  { additionalProperties: false, title: 'DroppedDeadLetter' },
+)
