@@ -51,7 +51,14 @@ describe('local days and months across DST', () => {
   })
 
   test('local buckets tile the time line: every instant lies in its bucket, and a bucket ends where the next starts', () => {
-    const zones = ['Europe/Berlin', 'America/New_York', 'America/Santiago', 'Australia/Lord_Howe', 'Asia/Kolkata', 'UTC']
+    const zones = [
+      'Europe/Berlin',
+      'America/New_York',
+      'America/Santiago',
+      'Australia/Lord_Howe',
+      'Asia/Kolkata',
+      'UTC',
+    ]
     fc.assert(
       fc.property(
         fc.constantFrom(...zones),
@@ -76,10 +83,15 @@ describe('time zone configuration', () => {
     expect(resolveTimeZone('Europe/Berlin')).toBe('Europe/Berlin')
   })
 
-  test.each(['Europe/Atlantis', '', 'CET+1'])('%j is refused with AGGREGATOR_ERR_INVALID_TIME_ZONE', (zone) => {
-    expect(() => resolveTimeZone('UTC', zone)).toThrow(InvalidTimeZone)
-    expect(() => zonedBuckets(zone, 'day')).toThrow(expect.objectContaining({ code: 'AGGREGATOR_ERR_INVALID_TIME_ZONE' }))
-  })
+  test.each(['Europe/Atlantis', '', 'CET+1'])(
+    '%j is refused with AGGREGATOR_ERR_INVALID_TIME_ZONE',
+    (zone) => {
+      expect(() => resolveTimeZone('UTC', zone)).toThrow(InvalidTimeZone)
+      expect(() => zonedBuckets(zone, 'day')).toThrow(
+        expect.objectContaining({ code: 'AGGREGATOR_ERR_INVALID_TIME_ZONE' }),
+      )
+    },
+  )
 })
 
 describe('slicing an interval by buckets', () => {
@@ -105,6 +117,8 @@ describe('instants', () => {
   })
 
   test.each(['yesterday', '', Number.NaN, Number.POSITIVE_INFINITY])('%p is refused', (value) => {
-    expect(() => toInstant(value)).toThrow(expect.objectContaining({ code: 'AGGREGATOR_ERR_INVALID_INSTANT' }))
+    expect(() => toInstant(value)).toThrow(
+      expect.objectContaining({ code: 'AGGREGATOR_ERR_INVALID_INSTANT' }),
+    )
   })
 })
