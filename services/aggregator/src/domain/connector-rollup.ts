@@ -1,5 +1,5 @@
 import type { Bucketing } from './buckets.ts'
-import { CONNECTOR_STATES, connectorTime, type StatusRecord } from './connector-time.ts'
+import { CONNECTOR_STATES, type ConnectorTime, connectorTime, type StatusRecord } from './connector-time.ts'
 import type { Instant } from './instant.ts'
 import { addToTally, type Tally } from './tally.ts'
 
@@ -38,22 +38,32 @@ export function connectorContribution(
   const tally = new Map<string, number>()
   if (facts.size === 0) return tally
   const records = [...facts.values()]
-  for (const b of bucketings) {
-    const { buckets, faults } = connectorTime(records, window, b)
-    for (const { bucketStart, ms } of buckets) {
-      for (const state of CONNECTOR_STATES) {
-        addToTally(tally, { metric: `ms.${state}`, bucketing: b.id, bucketStart, dims }, ms[state])
-      }
-    }
-    for (const f of faults) {
-      const cell = {
-        metric: 'faults',
-        bucketing: b.id,
-        bucketStart: f.bucketStart,
-        dims: [...dims, f.errorCode, f.vendorErrorCode],
-      }
-      addToTally(tally, cell, f.count)
+  for (const b of bucketings) addConnectorTime(tally, connectorTime(records, window, b), b, dims)
+  return tally
+}
+
+/**
+ * Adds one connector's {@link ConnectorTime} in one bucketing to a tally, as cells `ms.<state>` and `faults`
+ * (error code and vendor error code appended to `dims`).
+ */
+export function addConnectorTime(
+  tally: Map<string, number>,
+  time: ConnectorTime,
+  bucketing: Bucketing,
+  dims: readonly string[],
+): void {
+  for (const { bucketStart, ms } of time.buckets) {
+    for (const state of CONNECTOR_STATES) {
+      addToTally(tally, { metric: `ms.${state}`, bucketing: bucketing.id, bucketStart, dims }, ms[state])
     }
   }
-  return tally
+  for (const f of time.faults) {
+    const cell = {
+      metric: 'faults',
+      bucketing: bucketing.id,
+      bucketStart: f.bucketStart,
+      dims: [...dims, f.errorCode, f.vendorErrorCode],
+    }
+    addToTally(tally, cell, f.count)
+  }
 }

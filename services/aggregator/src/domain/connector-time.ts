@@ -1,3 +1,4 @@
+import type { v16 } from '@chargebus/ocpp'
 import { type Bucketing, sliceByBuckets } from './buckets.ts'
 import type { Instant } from './instant.ts'
 
@@ -25,7 +26,8 @@ export const CONNECTOR_STATES: readonly ConnectorState[] = [
   'unknown',
 ]
 
-const STATE_OF_STATUS: Readonly<Record<string, ConnectorState>> = {
+/** Every OCPP 1.6 ChargePointStatus and its state: a status added to the contracts fails the typecheck here. */
+export const STATE_OF_STATUS: Readonly<Record<v16.cs.ChargePointStatus, ConnectorState>> = {
   Charging: 'charging',
   Preparing: 'pluggedIdle',
   SuspendedEV: 'pluggedIdle',
@@ -39,7 +41,9 @@ const STATE_OF_STATUS: Readonly<Record<string, ConnectorState>> = {
 
 /** The time-accounting state of an OCPP 1.6 ChargePointStatus (see {@link ConnectorState}). */
 export function classifyStatus(status: string): ConnectorState {
-  return Object.hasOwn(STATE_OF_STATUS, status) ? (STATE_OF_STATUS[status] ?? 'unknown') : 'unknown'
+  return Object.hasOwn(STATE_OF_STATUS, status)
+    ? STATE_OF_STATUS[status as v16.cs.ChargePointStatus]
+    : 'unknown'
 }
 
 /** `errorCode` value meaning no error (OCPP 1.6 ChargePointErrorCode). */

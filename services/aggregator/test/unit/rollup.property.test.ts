@@ -9,12 +9,18 @@
 import fc from 'fast-check'
 import { type Bucketing, sliceByBuckets, utcBuckets, zonedBuckets } from '../../src/domain/buckets.ts'
 import {
+  addConnectorTime,
   type ConnectorFacts,
   connectorContribution,
   mergeStatusRecord,
   NO_CONNECTOR_FACTS,
 } from '../../src/domain/connector-rollup.ts'
-import { CONNECTOR_STATES, connectorTime, type StatusRecord } from '../../src/domain/connector-time.ts'
+import {
+  CONNECTOR_STATES,
+  connectorTime,
+  STATE_OF_STATUS,
+  type StatusRecord,
+} from '../../src/domain/connector-time.ts'
 import { type SessionMeter, spreadSessionEnergy } from '../../src/domain/energy-spread.ts'
 import { applyEvent } from '../../src/domain/incremental.ts'
 import type { Instant } from '../../src/domain/instant.ts'
@@ -91,17 +97,7 @@ const aSessionNear = (day: Instant): fc.Arbitrary<SessionMeter> =>
 
 const aSessionMeter = aDay.chain(aSessionNear)
 
-const STATUSES = [
-  'Available',
-  'Preparing',
-  'Charging',
-  'SuspendedEV',
-  'SuspendedEVSE',
-  'Finishing',
-  'Reserved',
-  'Unavailable',
-  'Faulted',
-]
+const STATUSES = Object.keys(STATE_OF_STATUS)
 
 /** Status records on a half-hour grid around `day`, so records at the same instant are common. */
 const aStatusNear = (day: Instant): fc.Arbitrary<StatusRecord> =>
@@ -210,23 +206,7 @@ function naiveRollup(
   connectors.forEach((records, i) => {
     const dims = [`connector-${i}`]
     if (records.length === 0) return // a connector is known from its first status
-    for (const b of BUCKETINGS) {
-      const { buckets, faults } = connectorTime(records, window, b)
-      for (const { bucketStart, ms } of buckets) {
-        for (const state of CONNECTOR_STATES) {
-          addToTally(tally, { metric: `ms.${state}`, bucketing: b.id, bucketStart, dims }, ms[state])
-        }
-      }
-      for (const f of faults) {
-        const cell = {
-          metric: 'faults',
-          bucketing: b.id,
-          bucketStart: f.bucketStart,
-          dims: [...dims, f.errorCode, f.vendorErrorCode],
-        }
-        addToTally(tally, cell, f.count)
-      }
-    }
+    for (const b of BUCKETINGS) addConnectorTime(tally, connectorTime(records, window, b), b, dims)
   })
   return tally
 }
