@@ -1,0 +1,69 @@
+import type { Bucketing } from './buckets.ts'
+import { CONNECTOR_STATES, type ConnectorTime, connectorTime, type StatusRecord } from './connector-time.ts'
+import type { Instant } from './instant.ts'
+import { addToTally, type Tally } from './tally.ts'
+
+/**
+ * Everything known about one connector's status: a grow-only set of records keyed by their content, so merging
+ * is commutative and idempotent.
+ */
+export type ConnectorFacts = ReadonlyMap<string, StatusRecord>
+
+export const NO_CONNECTOR_FACTS: ConnectorFacts = new Map()
+
+function recordKey(r: StatusRecord): string {
+  return JSON.stringify([r.at, r.status, r.errorCode, r.vendorErrorCode ?? ''])
+}
+
+/** Adds one status record; returns `facts` itself for a duplicate. */
+export function mergeStatusRecord(facts: ConnectorFacts, record: StatusRecord): ConnectorFacts {
+  const key = recordKey(record)
+  if (facts.has(key)) return facts
+  return new Map(facts).set(key, record)
+}
+
+/**
+ * What one connector adds to the rollups over the window [from, to), for each bucketing: milliseconds per state
+ * (`ms.charging`, `ms.pluggedIdle`, `ms.free`, `ms.unavailable`, `ms.faulted`, `ms.unknown`) and `faults` with
+ * the error code and vendor error code appended to `dims`. The window's end is an argument, not the clock: the
+ * last status holds until `to`. A connector with no record contributes nothing: the rollups know a connector from
+ * its first status, so they never hold a window of `ms.unknown` for a connector nobody has heard of.
+ */
+export function connectorContribution(
+  facts: ConnectorFacts,
+  window: { readonly from: Instant; readonly to: Instant },
+  bucketings: readonly Bucketing[],
+  dims: readonly string[],
+): Tally {
+  const tally = new Map<string, number>()
+  if (facts.size === 0) return tally
+  const records = [...facts.values()]
+  for (const b of bucketings) addConnectorTime(tally, connectorTime(records, window, b), b, dims)
+  return tally
+}
+
+/**
+ * Adds one connector's {@link ConnectorTime} in one bucketing to a tally, as cells `ms.<state>` and `faults`
+ * (error code and vendor error code appended to `dims`).
+ */
+export function addConnectorTime(
+  tally: Map<string, number>,
+  time: ConnectorTime,
+  bucketing: Bucketing,
+  dims: readonly string[],
+): void {
+  for (const { bucketStart, ms } of time.buckets) {
+    for (const state of CONNECTOR_STATES) {
+      addToTally(tally, { metric: `ms.${state}`, bucketing: bucketing.id, bucketStart, dims }, ms[state])
+    }
+  }
+  for (const f of time.faults) {
+    const cell = {
+      metric: 'faults',
+      bucketing: bucketing.id,
+      bucketStart: f.bucketStart,
+      dims: [...dims, f.errorCode, f.vendorErrorCode],
+    }
+    addToTally(tally, cell, f.count)
+  }
+}

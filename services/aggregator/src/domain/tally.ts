@@ -1,0 +1,49 @@
+import type { Instant } from './instant.ts'
+
+/**
+ * Rollup values keyed by cell: what one entity (a session, a connector) contributes, a change to it, or a whole
+ * rollup. Values are whole numbers (Wh, ms, counts), so adding and subtracting them is exact and the order of
+ * additions never matters. Cells whose value is 0 are absent.
+ */
+export type Tally = ReadonlyMap<string, number>
+
+/** The coordinates of one rollup cell. */
+export interface Cell {
+  /** What is counted: `energyWh`, `sessionsStarted`, `ms.charging`, `faults`... */
+  readonly metric: string
+  /** {@link Bucketing.id}: `utc:hour`, `Europe/Berlin:day`... */
+  readonly bucketing: string
+  readonly bucketStart: Instant
+  /** Who it belongs to and any further breakdown (station, connector, error code...), outermost first. */
+  readonly dims: readonly string[]
+}
+
+/** The key of a cell in a {@link Tally}; {@link parseCellKey} reads it back. */
+export function cellKey(cell: Cell): string {
+  return JSON.stringify([cell.metric, cell.bucketing, cell.bucketStart, ...cell.dims])
+}
+
+export function parseCellKey(key: string): Cell {
+  const [metric, bucketing, bucketStart, ...dims] = JSON.parse(key) as [string, string, number, ...string[]]
+  return { metric, bucketing, bucketStart, dims }
+}
+
+/** `a + factor * b`, cell by cell, dropping cells that end at 0. */
+export function addTallies(a: Tally, b: Tally, factor = 1): Map<string, number> {
+  const out = new Map(a)
+  for (const [key, value] of b) {
+    const sum = (out.get(key) ?? 0) + factor * value
+    if (sum === 0) out.delete(key)
+    else out.set(key, sum)
+  }
+  return out
+}
+
+/** Adds one value to a mutable tally (building a contribution). */
+export function addToTally(tally: Map<string, number>, cell: Cell, value: number): void {
+  if (value === 0) return
+  const key = cellKey(cell)
+  const sum = (tally.get(key) ?? 0) + value
+  if (sum === 0) tally.delete(key)
+  else tally.set(key, sum)
+}
