@@ -44,6 +44,8 @@ interface Run {
   gatewayCores: number
   /** How the gateway's password checks ended during the run (`ocpp_gateway_station_auth_total`). */
   authOutcomes: Record<string, number>
+  /** The gateway's own event-loop delay during the run (prom-client's, reset by each scrape), in ms. */
+  gatewayLoopLagMs: { p99: number; max: number }
 }
 
 const GOAL_P99_RATIO = 2
@@ -233,7 +235,8 @@ async function measure(
           connections: 512,
           ...timing,
         }
-  const authBefore = await authOutcomes(endpointUrl)
+  // This scrape also resets the gateway's event-loop delay histogram: the one after the run covers the run.
+  const { auth: authBefore } = await scrape(endpointUrl)
   const cpuBefore = { ticks: treeCpuTicks(gateway.pid), at: performance.now() }
   const [honestResult, floodResult] = await Promise.all([
     // The attackers' machines are not ours: on this one, the generator measuring the honest stations goes first.
@@ -243,7 +246,7 @@ async function measure(
   const cores =
     (treeCpuTicks(gateway.pid) - cpuBefore.ticks) / CLK_TCK / ((performance.now() - cpuBefore.at) / 1000)
   if (gateway.child.exitCode !== null) throw new Error(`the gateway died:\n${gateway.tail()}`)
-  const authAfter = await authOutcomes(endpointUrl)
+  const { auth: authAfter, loopLagMs } = await scrape(endpointUrl)
   const delta: Record<string, number> = {}
   for (const [outcome, n] of Object.entries(authAfter)) {
     const d = n - (authBefore[outcome] ?? 0)
@@ -256,6 +259,7 @@ async function measure(
     ...(floodResult === undefined ? {} : { flood: floodResult }),
     gatewayCores: round(cores),
     authOutcomes: delta,
+    gatewayLoopLagMs: loopLagMs,
   }
 }
 
@@ -272,13 +276,26 @@ async function generate(
   return JSON.parse(result.stdout) as GeneratorResult
 }
 
-/** `ocpp_gateway_station_auth_total` by outcome, from the gateway's /metrics. */
-async function authOutcomes(endpointUrl: string): Promise<Record<string, number>> {
+/**
+ * From the gateway's /metrics: `ocpp_gateway_station_auth_total` by outcome, and its event-loop delay (p99 and
+ * max since the previous scrape) in ms.
+ */
+async function scrape(
+  endpointUrl: string,
+): Promise<{ auth: Record<string, number>; loopLagMs: { p99: number; max: number } }> {
   const text = await (await fetch(new URL('/metrics', endpointUrl))).text()
-  const out: Record<string, number> = {}
+  const auth: Record<string, number> = {}
   for (const m of text.matchAll(/^ocpp_gateway_station_auth_total\{[^}]*outcome="([a-z]+)"[^}]*\} (\d+)/gm))
-    out[m[1] as string] = Number(m[2])
-  return out
+    auth[m[1] as string] = Number(m[2])
+  const seconds = (name: string) =>
+    Number(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text)?.[1])
+  return {
+    auth,
+    loopLagMs: {
+      p99: round(seconds('nodejs_eventloop_lag_p99_seconds') * 1000),
+      max: round(seconds('nodejs_eventloop_lag_max_seconds') * 1000),
+    },
+  }
 }
 
 function summarize(runs: readonly Run[], options: Options) {
@@ -305,6 +322,8 @@ function summarize(runs: readonly Run[], options: Options) {
           ),
           gatewayCores: median(mine.map((r) => r.gatewayCores)),
           measuringGeneratorStallMs: median(mine.map(generatorStallMs)),
+          gatewayLoopLagP99Ms: median(mine.map((r) => r.gatewayLoopLagMs.p99)),
+          gatewayLoopLagMaxMs: median(mine.map((r) => r.gatewayLoopLagMs.max)),
           goalMet: ratio <= GOAL_P99_RATIO,
         },
       ]
@@ -318,6 +337,8 @@ function summarize(runs: readonly Run[], options: Options) {
       honestP50Ms: median(quiet.map((r) => r.honest.latencyMs.p50)),
       gatewayCores: median(quiet.map((r) => r.gatewayCores)),
       measuringGeneratorStallMs: median(quiet.map(generatorStallMs)),
+      gatewayLoopLagP99Ms: median(quiet.map((r) => r.gatewayLoopLagMs.p99)),
+      gatewayLoopLagMaxMs: median(quiet.map((r) => r.gatewayLoopLagMs.max)),
     },
     floods,
     goal: `honest p99 under each flood <= ${GOAL_P99_RATIO}x the same round's quiet p99 (median over rounds)`,
