@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { once } from 'node:events'
-import { createGzip, type Gzip } from 'node:zlib'
+import type { TransformOptions } from 'node:stream'
+import { createGzip, type Gzip, type ZlibOptions } from 'node:zlib'
 import type { OpenBatch } from './batch-rules.ts'
 import { hourOf, objectKey, subjectPrefixOf } from './layout.ts'
 import type { SeqRange } from './manifest.ts'
@@ -20,6 +21,12 @@ interface Group {
 }
 
 const WRITE_BYTES = 64 * 1024
+/**
+ * Input zlib may hold before a write waits: several writes, so encoding the next lines (this thread) overlaps
+ * compressing the previous ones (the thread pool). At zlib's default (16 KiB) every 64 KiB write waited for
+ * its own compression, and the reader idled a quarter of the time. Bounded per object being built.
+ */
+const ZLIB_INPUT_BYTES = 1024 * 1024
 
 /** Hands the buffered lines to zlib; waits when zlib's input buffer is full (memory stays bounded). */
 async function flushLines(g: Group): Promise<void> {
@@ -58,13 +65,18 @@ export class Batch implements OpenBatch {
   readonly lost: SeqRange[] = []
   readonly stream: string
   private readonly groups = new Map<string, Group>()
-  private readonly gzipLevel: number
+  private readonly zlibOptions: ZlibOptions
 
   constructor(stream: string, firstSeq: number, gzipLevel: number) {
     this.stream = stream
     this.firstSeq = firstSeq
     this.lastSeq = firstSeq - 1
-    this.gzipLevel = gzipLevel
+    // zlib streams take the Transform options too (the typings list only zlib's own).
+    const options: ZlibOptions & TransformOptions = {
+      level: gzipLevel,
+      writableHighWaterMark: ZLIB_INPUT_BYTES,
+    }
+    this.zlibOptions = options
   }
 
   /** Sequences the stream no longer had (before `seq`). */
@@ -90,7 +102,7 @@ export class Batch implements OpenBatch {
     const prefix = subjectPrefixOf(m.subject)
     let group = this.groups.get(prefix)
     if (group === undefined) {
-      const gzip = createGzip({ level: this.gzipLevel })
+      const gzip = createGzip(this.zlibOptions)
       group = { prefix, gzip, chunks: [], lines: [], lineBytes: 0, count: 0, firstSeq: m.seq, lastSeq: m.seq }
       const chunks = group.chunks
       gzip.on('data', (chunk: Buffer) => chunks.push(chunk))

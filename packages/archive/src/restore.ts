@@ -1,4 +1,4 @@
-import { ensureStreams } from '@chargebus/bus'
+import { createSlots, ensureStreams } from '@chargebus/bus'
 import { originalSubject, restoredSubject, restoredSubjects, Streams } from '@chargebus/events'
 import type { ObjectStorage } from '@chargebus/storage'
 import { headers as createHeaders, type MsgHdrs } from '@nats-io/transport-node'
@@ -94,14 +94,15 @@ export async function restore(opts: RestoreOptions): Promise<RestoreResult> {
   }
   const fromMs = opts.from.getTime()
   const toMs = opts.to.getTime()
-  const inFlight = opts.inFlight ?? 512
-  const pending = new Set<Promise<void>>()
+  // A semaphore, not Promise.race over the pending set: racing hundreds of promises per message was most
+  // of restore's own CPU.
+  const slots = createSlots(opts.inFlight ?? 512)
   let failure: unknown
   const progress = { published: 0, bytes: 0, manifests: 0, duplicates: 0 }
 
   const publish = (r: ArchivedMessage) => {
     const payload = payloadOf(r)
-    const p = access.js
+    access.js
       .publish(access.ns.subject(target.subjectOf(originalSubject(opts.stream, r.subject))), payload, {
         headers: toHeaders(r),
         timeout: 30_000,
@@ -116,8 +117,7 @@ export async function restore(opts: RestoreOptions): Promise<RestoreResult> {
           failure ??= err
         },
       )
-      .finally(() => pending.delete(p))
-    pending.add(p)
+      .finally(() => slots.release())
   }
 
   for await (const manifest of manifestsBetween(opts.storage, opts.stream, opts.from, opts.to)) {
@@ -128,15 +128,15 @@ export async function restore(opts: RestoreOptions): Promise<RestoreResult> {
     for await (const r of mergeObjects(opts.storage, objects)) {
       const t = Date.parse(r.time)
       if (t < fromMs || t >= toMs) continue
+      await slots.acquire()
       publish(r)
-      if (pending.size >= inFlight) await Promise.race(pending)
       if (failure) break
     }
     progress.manifests++
     opts.onProgress?.(progress)
     if (failure) break
   }
-  await Promise.all(pending)
+  await slots.drained()
   if (failure) throw failure
   opts.onProgress?.(progress)
   return { into: target.into, ...progress }
