@@ -124,10 +124,11 @@ test(
 test(
   'a day replayed into a fresh durable and database reproduces the same rows; twice is harmless',
   async () => {
-    const from = new Date()
-    await new Promise((r) => setTimeout(r, 20))
+    const firstSeq = (await lastStoredSeq()) + 1
     await ingestAll(world, [...aDay('CP-DAY-1', 7001), ...aDay('CP-DAY-2', 7002)])
-    const to = new Date()
+    // The day in the stream's own clock (nats-server's), which this test's clock need not share.
+    const from = await storedAt(firstSeq)
+    const to = new Date((await storedAt(await lastStoredSeq())).getTime() + 1)
     const fresh: ThrowawayDatabase = await createThrowawayDatabase()
     const freshDb = createDb({ url: fresh.adminUrl, poolSize: 2, applicationName: 'rebuild-test' })
     const rebuild = await startTestIngest(world, {
@@ -189,4 +190,17 @@ async function dayRows(db: Kysely<Database>): Promise<Record<string, string[]>> 
       .sort()
   }
   return out
+}
+
+const ocppIn = () => `${world.namespace.toUpperCase()}_OCPP_IN`
+
+async function lastStoredSeq(): Promise<number> {
+  return (await world.admin.jsm.streams.info(ocppIn())).state.last_seq
+}
+
+/** When JetStream stored the message: the time replay's --from/--to are compared with. */
+async function storedAt(seq: number): Promise<Date> {
+  const stored = await world.admin.jsm.streams.getMessage(ocppIn(), { seq })
+  if (!stored) throw new Error(`OCPP_IN has no message ${seq}`)
+  return stored.time
 }

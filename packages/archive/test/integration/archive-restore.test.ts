@@ -24,6 +24,13 @@ const limits = { maxMessages: 40, maxBytes: 1024 * 1024, delayMs: 0 }
 const now = () => new Date()
 
 /** Every message of a physical stream, as JetStream holds it. */
+/** When JetStream stored a message of OCPP_IN: the time restore's from/to are compared with. */
+async function storedAt(world: ArchiveWorld, seq: number): Promise<Date> {
+  const stored = await world.access.jsm.streams.getMessage(world.access.ns.stream('OCPP_IN'), { seq })
+  if (!stored) throw new Error(`OCPP_IN has no message ${seq}`)
+  return stored.time
+}
+
 async function readAll(world: ArchiveWorld, physical: string): Promise<JsMsg[]> {
   const info = await world.access.jsm.streams.info(physical)
   const consumer = await world.access.js.consumers.get(physical, { deliver_policy: DeliverPolicy.All })
@@ -113,8 +120,9 @@ describe.each<[string, () => StorageBackend]>([
       access: world.access,
       storage,
       stream: 'OCPP_IN',
-      from: new Date(Date.now() - 3_600_000),
-      to: new Date(Date.now() + 60_000),
+      // The range in the stream's own clock (nats-server's), which this test's clock need not share.
+      from: await storedAt(world, 1),
+      to: new Date((await storedAt(world, 101)).getTime() + 1),
       intoMaxBytes: 1024 * 1024,
     })
     expect(result).toMatchObject({ into: 'RESTORED_OCPP_IN', published: 101, duplicates: 0 })
