@@ -95,11 +95,11 @@ describe('replay', () => {
     const seen: Raw[] = []
     await consumer('rc', 'RP-2', seen)
     await publish('RP-2', 2)
-    // Stream times have millisecond resolution here: keep "since" off the last message's millisecond.
-    await new Promise((r) => setTimeout(r, 20))
-    const since = new Date()
+    // Stream times have millisecond resolution here: keep the later messages off the earlier ones' millisecond.
     await new Promise((r) => setTimeout(r, 20))
     const later = await publish('RP-2', 2)
+    // "Since" in the stream's own clock (nats-server's), which this test's clock need not share.
+    const since = (await bus.getMessage('OCPP_IN', later[0] as number, OcppMessageReceived)).publishedAt
     await publish('RP-3', 2)
     await eventually(() => expect(seen).toHaveLength(4))
     const summary = await bus.replay({

@@ -87,8 +87,16 @@ test('archive run --once, list, verify and restore, each with --json', async () 
   ])
   expect(run.stderr()).toContain('archived 30 messages')
 
+  // Absolute times in the stream's own clock (nats-server's): the shifted-clock suite runs this process a year
+  // ahead, so times relative to it (`--from=-1h`, covered by unit tests) would miss the archive.
+  const [from, to] = [await storedAt(1), new Date((await storedAt(30)).getTime() + 1)]
   const list = capture()
-  expect(await runCli(['archive', 'list', '--stream', 'OCPP_IN', '--from=-1h', '--json'], list.ctx)).toBe(0)
+  expect(
+    await runCli(
+      ['archive', 'list', '--stream', 'OCPP_IN', `--from=${from.toISOString()}`, '--json'],
+      list.ctx,
+    ),
+  ).toBe(0)
   expect(JSON.parse(list.stdout()).map((m: { firstSeq: number }) => m.firstSeq)).toEqual([1, 11, 21])
 
   const verify = capture()
@@ -98,7 +106,16 @@ test('archive run --once, list, verify and restore, each with --json', async () 
   const restore = capture()
   expect(
     await runCli(
-      ['restore', '--from=-1h', '--to=-0s', '--into-max-bytes', '1MiB', '--namespace', namespace, '--json'],
+      [
+        'restore',
+        `--from=${from.toISOString()}`,
+        `--to=${to.toISOString()}`,
+        '--into-max-bytes',
+        '1MiB',
+        '--namespace',
+        namespace,
+        '--json',
+      ],
       restore.ctx,
     ),
   ).toBe(0)
@@ -126,3 +143,18 @@ test('verify exits 1 when an object was altered; a bad --into is refused', async
   ).toBe(1)
   expect(bad.stderr()).toContain('another catalog stream')
 })
+
+/** When JetStream stored message `seq` of the namespace's OCPP_IN. */
+async function storedAt(seq: number): Promise<Date> {
+  const nc = await connect({ servers: NATS_URL })
+  try {
+    const stored = await (await jetstreamManager(nc)).streams.getMessage(
+      `${namespace.toUpperCase()}_OCPP_IN`,
+      { seq },
+    )
+    if (!stored) throw new Error(`OCPP_IN has no message ${seq}`)
+    return stored.time
+  } finally {
+    await nc.close()
+  }
+}
