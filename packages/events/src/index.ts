@@ -30,6 +30,7 @@ export {
   MeterRegisterDecreased,
   MeterRegisterDecreasedSchema,
 } from './events/meter-register-decreased.ts'
+export { MeterSampled, MeterSampledSchema } from './events/meter-sampled.ts'
 export {
   OcppMessageReceived,
   OcppMessageReceivedSchema,
