@@ -1,4 +1,5 @@
 import type { AnyEventDefinition } from './define-event.ts'
+import { AggregateUpdated } from './events/aggregate-updated.ts'
 import { CommandRequested, CommandUpdated } from './events/command-events.ts'
 import { ConnectorStatusChanged } from './events/connector-status-changed.ts'
 import { DeadLetterRecorded } from './events/dead-letter-recorded.ts'
@@ -36,6 +37,8 @@ export const catalog: readonly AnyEventDefinition[] = [
   // Commands to stations and their status changes (stream COMMANDS).
   CommandRequested,
   CommandUpdated,
+  // Rollups (stream AGGREGATES).
+  AggregateUpdated,
 ]
 
 /** The definition of `name` at `version`, if the catalog has it. */

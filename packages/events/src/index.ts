@@ -11,6 +11,11 @@ export {
   NoSampleError,
 } from './errors.ts'
 export {
+  AGGREGATE_UPDATED_MAX_CHANGES,
+  AggregateUpdated,
+  AggregateUpdatedSchema,
+} from './events/aggregate-updated.ts'
+export {
   COMMAND_STATUSES,
   CommandRequested,
   CommandRequestedSchema,
