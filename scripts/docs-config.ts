@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { commonConfig, renderConfigTable } from '@chargebus/platform'
 import { storageConfig } from '@chargebus/storage'
 import { type TObject, Type } from 'typebox'
+import { AggregatorConfig } from '../services/aggregator/src/config.ts'
 import { ApiConfig } from '../services/api/src/config.ts'
 import { ArchiverConfig } from '../services/archiver/src/config.ts'
 import { IngestConfig } from '../services/ingest/src/config.ts'
@@ -26,6 +27,7 @@ const readmes: Array<[path: string, table: string]> = [
   ['packages/platform/README.md', commonSections],
   ...(
     [
+      ['services/aggregator/README.md', AggregatorConfig],
       ['services/api/README.md', ApiConfig],
       ['services/archiver/README.md', ArchiverConfig],
       ['services/ingest/README.md', IngestConfig],

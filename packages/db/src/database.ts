@@ -22,6 +22,9 @@ export interface Database {
   commands: CommandTable
   station_capabilities: StationCapabilityTable
   station_local_lists: StationLocalListTable
+  aggregates: AggregateTable
+  aggregator_sessions: AggregatorSessionTable
+  aggregator_connectors: AggregatorConnectorTable
 }
 
 /** `timestamptz not null` without a default. */
@@ -116,6 +119,8 @@ export interface StationTable {
   /** OCPP DiagnosticsStatus last reported, and when it was received. */
   diagnostics_status: Nullable<string>
   diagnostics_status_at: NullableTimestamp
+  /** IANA zone for local daily/monthly rollups; null = the network default (AGGREGATOR_TIME_ZONE). */
+  time_zone: Nullable<string>
 }
 
 /** The last status a station reported for one connector (0 = the station as a whole). */
@@ -307,6 +312,92 @@ export interface ApiKeyTable {
   revoked_at: NullableTimestamp
 }
 
+/** `bigint` (pg returns it as a string: it may pass 2^53). */
+type BigintColumn = ColumnType<string, number | string | bigint, number | string | bigint>
+
+/** What a rollup cell counts. */
+export type AggregateMetric =
+  | 'energy_wh'
+  | 'sessions_started'
+  | 'sessions_completed'
+  | 'charging_ms'
+  | 'idle_ms'
+  | 'free_ms'
+  | 'unavailable_ms'
+  | 'faulted_ms'
+  | 'unknown_ms'
+  | 'faults'
+export const AGGREGATE_METRICS: readonly AggregateMetric[] = [
+  'energy_wh',
+  'sessions_started',
+  'sessions_completed',
+  'charging_ms',
+  'idle_ms',
+  'free_ms',
+  'unavailable_ms',
+  'faulted_ms',
+  'unknown_ms',
+  'faults',
+]
+
+/** How a rollup's time is cut: UTC hours, days, months, or days and months in the station's zone. */
+export type AggregateBucketing = 'utc:hour' | 'utc:day' | 'utc:month' | 'local:day' | 'local:month'
+export const AGGREGATE_BUCKETINGS: readonly AggregateBucketing[] = [
+  'utc:hour',
+  'utc:day',
+  'utc:month',
+  'local:day',
+  'local:month',
+]
+
+/**
+ * One rollup cell, maintained by the aggregator only by adding deltas (`value = value + delta`). Session metrics
+ * (`energy_wh`, `sessions_*`) have `dim` = the id tag; `faults` has `dim` = error code and `sub_dim` = vendor
+ * error code ('' when none); connector time (`*_ms`) has neither. `connector_id` 0 = the station as a whole.
+ */
+export interface AggregateTable {
+  metric: AggregateMetric
+  bucketing: AggregateBucketing
+  /** First instant of the half-open bucket. */
+  bucket_start: Timestamp
+  station_id: string
+  connector_id: ColumnType<number, number | undefined, number>
+  dim: ColumnType<string, string | undefined, string>
+  sub_dim: ColumnType<string, string | undefined, string>
+  /** The IANA zone the bucket was computed in ('UTC' for utc:*). */
+  time_zone: string
+  value: BigintColumn
+}
+
+/** The aggregator's facts about one session (an entity of the incremental rule). */
+export interface AggregatorSessionTable {
+  station_id: string
+  transaction_id: number
+  connector_id: Nullable<number>
+  id_tag: Nullable<string>
+  started_at: NullableTimestamp
+  meter_start_wh: ColumnType<string | null, number | string | null | undefined, number | string | null>
+  stopped_at: NullableTimestamp
+  meter_stop_wh: ColumnType<string | null, number | string | null | undefined, number | string | null>
+  /** Energy register readings `[[epoch ms, Wh], ...]`. */
+  samples: ColumnType<Array<[number, number]>, string | undefined, string>
+  /** The zone its booked cells were computed in. */
+  time_zone: string
+  updated_at: DefaultNow
+}
+
+/** The aggregator's facts about one connector: its status records and how far its time is booked. */
+export interface AggregatorConnectorTable {
+  station_id: string
+  connector_id: number
+  records: ColumnType<unknown[], string | undefined, string>
+  /** End of the window its booked connector time covers; null before anything is booked. */
+  booked_to: NullableTimestamp
+  time_zone: string
+  updated_at: DefaultNow
+}
+
+export type Aggregate = Selectable<AggregateTable>
 export type ApiKey = Selectable<ApiKeyTable>
 export type Station = Selectable<StationTable>
 export type NewStation = Insertable<StationTable>

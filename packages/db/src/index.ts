@@ -16,6 +16,14 @@ export type {
 } from './command-tables.ts'
 export { type CreateDbOptions, createDb, pingDatabase, setLocalStatementTimeout } from './create-db.ts'
 export {
+  AGGREGATE_BUCKETINGS,
+  AGGREGATE_METRICS,
+  type Aggregate,
+  type AggregateBucketing,
+  type AggregateMetric,
+  type AggregateTable,
+  type AggregatorConnectorTable,
+  type AggregatorSessionTable,
   type ApiKey,
   type ApiKeyTable,
   type ChargingTransaction,

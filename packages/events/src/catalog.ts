@@ -1,8 +1,10 @@
 import type { AnyEventDefinition } from './define-event.ts'
+import { AggregateUpdated } from './events/aggregate-updated.ts'
 import { CommandRequested, CommandUpdated } from './events/command-events.ts'
 import { ConnectorStatusChanged } from './events/connector-status-changed.ts'
 import { DeadLetterRecorded } from './events/dead-letter-recorded.ts'
 import { MeterRegisterDecreased } from './events/meter-register-decreased.ts'
+import { MeterSampled } from './events/meter-sampled.ts'
 import { OcppMessageReceived } from './events/ocpp-message-received.ts'
 import { OcppRequestFaulted } from './events/ocpp-request-faulted.ts'
 import { SessionCompleted, SessionOverdue, SessionStarted } from './events/session-events.ts'
@@ -31,9 +33,12 @@ export const catalog: readonly AnyEventDefinition[] = [
   SessionCompleted,
   SessionOverdue,
   MeterRegisterDecreased,
+  MeterSampled,
   // Commands to stations and their status changes (stream COMMANDS).
   CommandRequested,
   CommandUpdated,
+  // Rollups (stream AGGREGATES).
+  AggregateUpdated,
 ]
 
 /** The definition of `name` at `version`, if the catalog has it. */

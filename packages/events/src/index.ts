@@ -11,6 +11,11 @@ export {
   NoSampleError,
 } from './errors.ts'
 export {
+  AGGREGATE_UPDATED_MAX_CHANGES,
+  AggregateUpdated,
+  AggregateUpdatedSchema,
+} from './events/aggregate-updated.ts'
+export {
   COMMAND_STATUSES,
   CommandRequested,
   CommandRequestedSchema,
@@ -30,6 +35,7 @@ export {
   MeterRegisterDecreased,
   MeterRegisterDecreasedSchema,
 } from './events/meter-register-decreased.ts'
+export { MeterSampled, MeterSampledSchema } from './events/meter-sampled.ts'
 export {
   OcppMessageReceived,
   OcppMessageReceivedSchema,

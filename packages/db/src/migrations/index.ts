@@ -3,6 +3,7 @@ import * as operationalBase from './2026-11-26-operational-base.ts'
 import * as ingestOperationalModel from './2026-11-27-ingest-operational-model.ts'
 import * as apiKeysAndBi from './2026-11-28-api-keys-and-bi.ts'
 import * as commands from './2026-11-28-commands.ts'
+import * as aggregates from './2026-12-06-aggregates.ts'
 import * as csvInertText from './2026-12-06-csv-inert-text.ts'
 
 /**
@@ -16,4 +17,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '2026-11-28T07:00:00Z_api_keys_and_bi': apiKeysAndBi,
   '2026-11-28T09:00:00Z_commands': commands,
   '2026-12-06T08:00:00Z_csv_inert_text': csvInertText,
+  '2026-12-06T10:00:00Z_aggregates': aggregates,
 }

@@ -170,3 +170,117 @@ describe('failures', () => {
     SLOW,
   )
 })
+
+describe('the aggregates read contract', () => {
+  const cell = (value: number, over: Record<string, unknown> = {}) => ({
+    metric: 'energy_wh' as const,
+    bucketing: 'utc:hour' as const,
+    bucket_start: '2026-03-29T00:00:00Z',
+    station_id: 'CP-AGG',
+    connector_id: 1,
+    dim: 'TAG-1',
+    time_zone: 'UTC',
+    value,
+    ...over,
+  })
+  /** What the aggregator does with a delta: add it to the cell. */
+  const addDelta = (row: ReturnType<typeof cell>) =>
+    admin
+      .insertInto('aggregates')
+      .values(row)
+      .onConflict((oc) =>
+        oc
+          .columns(['metric', 'bucketing', 'bucket_start', 'station_id', 'connector_id', 'dim', 'sub_dim'])
+          .doUpdateSet({ value: sql`aggregates.value + excluded.value` }),
+      )
+      .execute()
+
+  test(
+    'deltas add up in one cell per key, and the bi views sum, pivot and divide them',
+    async () => {
+      await addDelta(cell(1200))
+      await addDelta(cell(-200))
+      await addDelta(cell(1, { metric: 'sessions_started' }))
+      await addDelta(cell(300, { dim: 'TAG-2' }))
+      const rows = await admin.selectFrom('aggregates').select(['dim', 'value']).orderBy('dim').execute()
+      expect(rows).toEqual([
+        { dim: 'TAG-1', value: '1000' },
+        { dim: 'TAG-1', value: '1' },
+        { dim: 'TAG-2', value: '300' },
+      ])
+
+      const state = {
+        metric: 'charging_ms',
+        bucketing: 'local:day',
+        time_zone: 'Europe/Berlin',
+        dim: '',
+      } as const
+      const day = '2026-03-28T23:00:00Z' // local midnight in Berlin
+      await addDelta(cell(3_000, { ...state, bucket_start: day }))
+      await addDelta(cell(1_000, { ...state, metric: 'free_ms', bucket_start: day }))
+      await addDelta(cell(4_000, { ...state, metric: 'faulted_ms', bucket_start: day }))
+      await addDelta(cell(2, { ...state, metric: 'faults', bucket_start: day, dim: 'GroundFailure' }))
+
+      const energy = await sql<Record<string, unknown>>`
+        select id_tag, energy_wh, sessions_started from bi.energy order by id_tag`.execute(admin)
+      expect(energy.rows).toEqual([
+        { id_tag: 'TAG-1', energy_wh: '1000', sessions_started: '1' },
+        { id_tag: 'TAG-2', energy_wh: '300', sessions_started: '0' },
+      ])
+      const availability = await sql<Record<string, unknown>>`
+        select local_start, availability, utilisation from bi.connector_availability`.execute(admin)
+      expect(availability.rows).toEqual([
+        { local_start: new Date('2026-03-29T00:00:00'), availability: 0.5, utilisation: 0.75 },
+      ])
+      const faults = await sql<Record<string, unknown>>`
+        select error_code, vendor_error_code, faults from bi.faults`.execute(admin)
+      expect(faults.rows).toEqual([{ error_code: 'GroundFailure', vendor_error_code: '', faults: '2' }])
+      const totals = await sql<Record<string, unknown>>`
+        select bucketing, energy_wh, faults, stations from bi.network_totals order by bucketing`.execute(
+        admin,
+      )
+      expect(totals.rows).toEqual([
+        { bucketing: 'local:day', energy_wh: '0', faults: '2', stations: '1' },
+        { bucketing: 'utc:hour', energy_wh: '1300', faults: '0', stations: '1' },
+      ])
+      await addDelta(cell(5, { bucketing: 'utc:month', bucket_start: '2026-03-01T00:00:00Z' }))
+      const usage = await sql<Record<string, unknown>>`
+        select id_tag, energy_wh, stations from bi.id_tag_usage`.execute(admin)
+      expect(usage.rows).toEqual([{ id_tag: 'TAG-1', energy_wh: '5', stations: '0' }])
+    },
+    SLOW,
+  )
+
+  test.each([
+    ['metric', cell(1, { metric: 'volts' })],
+    ['bucketing', cell(1, { bucketing: 'local:hour' })],
+    ['connector', cell(1, { connector_id: -1 })],
+  ])(
+    'the aggregates table rejects a bad %s',
+    async (_, row) => {
+      await expect(admin.insertInto('aggregates').values(row).execute()).rejects.toMatchObject({
+        code: '23514',
+      })
+    },
+    SLOW,
+  )
+
+  test(
+    'bi_reader may read the new views',
+    async () => {
+      const { rows } = await sql<{ view: string }>`
+        select table_name as view from information_schema.role_table_grants
+        where grantee = 'bi_reader' and table_schema = 'bi' and privilege_type = 'SELECT'
+          and table_name in ('energy', 'connector_availability', 'faults', 'id_tag_usage', 'network_totals')
+        order by 1`.execute(admin)
+      expect(rows.map((r) => r.view)).toEqual([
+        'connector_availability',
+        'energy',
+        'faults',
+        'id_tag_usage',
+        'network_totals',
+      ])
+    },
+    SLOW,
+  )
+})

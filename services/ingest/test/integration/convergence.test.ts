@@ -156,9 +156,18 @@ describe('a session, then the same messages again', () => {
           'connector.status_changed',
           'session.started',
           'connector.status_changed',
+          'meter.sampled',
           'session.completed',
         ].sort(),
       )
+      const sampled = (await domainEvents(world)).find((e) => e.name === 'meter.sampled')
+      expect(sampled?.data).toMatchObject({
+        transactionId: 9001,
+        readings: [
+          { at: '2026-11-26T10:05:00.000Z', registerWh: 1500 },
+          { at: '2026-11-26T10:10:00.000Z', registerWh: 2100 },
+        ],
+      })
       const completed = (await domainEvents(world)).find((e) => e.name === 'session.completed')
       expect(completed?.data).toMatchObject({ energyWh: 4000, durationS: 3600, transactionId: 9001 })
       expect(await count(world.db, 'ingest_outbox')).toBe(0)

@@ -326,6 +326,40 @@ describe('meter values', () => {
     expect(changes.meterSamples).toHaveLength(3)
   })
 
+  test('a MeterValues of a session publishes its register readings in Wh as meter.sampled; other values do not', () => {
+    const changes = apply(aBatchState({}), [
+      aMeterValues({
+        transactionId: 1001,
+        values: [
+          registerReading('2026-11-26T10:05:00.000Z', 4.9, { unit: 'kWh' }),
+          registerReading('2026-11-26T10:10:00.000Z', 5200),
+          registerReading('2026-11-26T10:10:00.000Z', 230, { measurand: 'Voltage', unit: 'V' }),
+          registerReading('2026-11-26T10:10:00.000Z', 1700, { phase: 'L1' }),
+        ],
+      }),
+      aMeterValues({ values: [registerReading('2026-11-26T10:00:00.000Z', 1)] }), // no session
+      aMeterValues({
+        transactionId: 1001,
+        values: [
+          registerReading('2026-11-26T10:00:00.000Z', 9, { measurand: 'Power.Active.Import', unit: 'W' }),
+        ],
+      }),
+    ])
+    expect(names(changes)).toEqual(['meter.sampled'])
+    expect(changes.events[0]?.data).toEqual({
+      stationId: 'CP-1',
+      connectorId: 1,
+      transactionId: 1001,
+      readings: [
+        { at: '2026-11-26T10:05:00.000Z', registerWh: 4900 },
+        { at: '2026-11-26T10:10:00.000Z', registerWh: 5200 },
+      ],
+      sourceMessageId: expect.any(String),
+    })
+    expect(changes.events[0]?.msgId).toMatch(/^meter\.sampled:CP-1\/.+/)
+    expect(changes.meterSamples).toHaveLength(6)
+  })
+
   test('values of a connector without a row are stored; nothing is tracked', () => {
     const changes = apply(aBatchState({}), [
       aMeterValues({ values: [registerReading('2026-11-26T10:00:00.000Z', 1)] }),

@@ -11,6 +11,7 @@ import { applySkew } from './clock-skew.ts'
 import { applyStatus, type StatusReport, statusReportOf } from './connector-status.ts'
 import { applyRegister } from './meter-register.ts'
 import { type MeterSample, samplesOfMeterValues, samplesOfStop } from './meter-sample.ts'
+import { meterSampledEvent } from './meter-sampled.ts'
 import { applyBoot, applyDeviceStatus, touchStation } from './station.ts'
 import { type StationMessageRecord, stationMessageRecord } from './station-message-record.ts'
 import {
@@ -34,7 +35,8 @@ import { workingCopies } from './working-copies.ts'
  *   status, a clock-skew or firmware measurement replaces the stored one only when newer;
  * - a transaction's start and stop fill their own fields, whichever arrives first; a second start or stop
  *   for the same id changes nothing.
- * Events are emitted only for a change that happened here, so a replay emits none.
+ * Events are emitted only for a change that happened here, so a replay emits none; the exception is
+ * `meter.sampled`, the readings of a message, which the aggregator merges idempotently (see meter-sampled.ts).
  */
 
 export interface IngestRules {
@@ -106,6 +108,8 @@ export function applyBatch(
         const key = connectorKey(m.stationId, m.request.connectorId)
         const c = connectors.find(key)
         if (c !== undefined && applyRegister(c, sampled, events)) connectors.markChanged(key)
+        const readings = meterSampledEvent(sampled)
+        if (readings !== undefined) events.push(readings)
         break
       }
       case 'StartTransaction': {

@@ -1,0 +1,145 @@
+import type { Database, Transaction } from '@chargebus/db'
+import { addToCells } from './data-access/aggregates-store.ts'
+import {
+  connectorKeyId,
+  lockConnectors,
+  lockSessions,
+  saveConnectors,
+  saveSessions,
+  sessionKeyId,
+  stationZones,
+} from './data-access/entities-store.ts'
+import type { Bucketing } from './domain/buckets.ts'
+import { resolveTimeZone } from './domain/buckets.ts'
+import { type CellRow, cellRows } from './domain/cell-rows.ts'
+import {
+  applyInputs,
+  type ConnectorEntity,
+  type ConnectorInput,
+  connectorEntityContribution,
+  mergeConnectorInput,
+  mergeSessionInput,
+  type SessionEntity,
+  type SessionInput,
+  sessionEntityContribution,
+  sumTallies,
+} from './domain/entities.ts'
+import type { Tally } from './domain/tally.ts'
+import type { ConnectorKey, EntityInput, SessionKey } from './event-inputs.ts'
+
+export interface ApplyContext {
+  /** AGGREGATOR_TIME_ZONE: local buckets of stations without their own zone. */
+  readonly networkZone: string
+  readonly bucketingsOf: (zone: string) => readonly Bucketing[]
+  /** Connector time is booked up to this instant (the injected clock's now). */
+  readonly now: number
+  /** A station's zone that is not an IANA name: its local buckets fall back to the network zone. */
+  readonly onInvalidZone: (stationId: string, zone: string) => void
+}
+
+export interface Applied {
+  /** Entities whose facts changed (0 when the whole batch was duplicates). */
+  readonly entitiesChanged: number
+  /** The cells changed, with the value added to each. */
+  readonly rows: readonly CellRow[]
+}
+
+/**
+ * One step of the incremental rule for a batch, inside the caller's transaction: lock the entities' facts rows,
+ * merge every input, add the delta contribution(after) - contribution(before) to the cells, save the facts.
+ * A duplicate merges to the same facts and adds nothing, so the batch is idempotent by construction.
+ * Connector inputs without a record only advance the booked window to `now` (the timer's work).
+ */
+export async function applyEntityInputs(
+  trx: Transaction<Database>,
+  inputs: readonly EntityInput[],
+  advance: readonly ConnectorKey[],
+  ctx: ApplyContext,
+): Promise<Applied> {
+  const sessionInputs = new Map<string, { key: SessionKey; inputs: Omit<SessionInput, 'timeZone'>[] }>()
+  const connectorInputs = new Map<
+    string,
+    { key: ConnectorKey; inputs: Omit<ConnectorInput, 'timeZone' | 'to'>[] }
+  >()
+  for (const i of inputs) {
+    if (i.kind === 'session') {
+      const id = sessionKeyId(i.key)
+      const group = sessionInputs.get(id) ?? { key: i.key, inputs: [] }
+      group.inputs.push(i.input)
+      sessionInputs.set(id, group)
+    } else {
+      const id = connectorKeyId(i.key)
+      const group = connectorInputs.get(id) ?? { key: i.key, inputs: [] }
+      group.inputs.push(i.input)
+      connectorInputs.set(id, group)
+    }
+  }
+  for (const key of advance) {
+    const id = connectorKeyId(key)
+    if (!connectorInputs.has(id)) connectorInputs.set(id, { key, inputs: [{}] })
+  }
+
+  const stationIds = new Set<string>()
+  for (const { key } of sessionInputs.values()) stationIds.add(key.stationId)
+  for (const { key } of connectorInputs.values()) stationIds.add(key.stationId)
+  const own = await stationZones(trx, [...stationIds].sort())
+  const zoneOf = (stationId: string): string => {
+    const zone = own.get(stationId) ?? null
+    try {
+      return resolveTimeZone(ctx.networkZone, zone)
+    } catch {
+      ctx.onInvalidZone(stationId, zone ?? '')
+      return ctx.networkZone
+    }
+  }
+
+  const deltas: Tally[] = []
+  let entitiesChanged = 0
+
+  const sessions = await lockSessions(
+    trx,
+    [...sessionInputs.values()].map((g) => g.key),
+    zoneOf,
+  )
+  const changedSessions: SessionEntity[] = []
+  for (const [id, group] of sessionInputs) {
+    const entity = sessions.get(id)
+    if (entity === undefined) continue
+    const timeZone = zoneOf(group.key.stationId)
+    const step = applyInputs(
+      entity,
+      group.inputs.map((i) => ({ ...i, timeZone })),
+      mergeSessionInput,
+      (e) => sessionEntityContribution(e, ctx.bucketingsOf),
+    )
+    if (step.changed) changedSessions.push(step.entity)
+    deltas.push(step.delta)
+  }
+
+  const connectors = await lockConnectors(
+    trx,
+    [...connectorInputs.values()].map((g) => g.key),
+    zoneOf,
+  )
+  const changedConnectors: ConnectorEntity[] = []
+  for (const [id, group] of connectorInputs) {
+    const entity = connectors.get(id)
+    if (entity === undefined) continue
+    const timeZone = zoneOf(group.key.stationId)
+    const step = applyInputs(
+      entity,
+      group.inputs.map((i) => ({ ...i, timeZone, to: ctx.now })),
+      mergeConnectorInput,
+      (e) => connectorEntityContribution(e, ctx.bucketingsOf),
+    )
+    if (step.changed) changedConnectors.push(step.entity)
+    deltas.push(step.delta)
+  }
+
+  await saveSessions(trx, changedSessions)
+  await saveConnectors(trx, changedConnectors)
+  entitiesChanged = changedSessions.length + changedConnectors.length
+  const rows = cellRows(sumTallies(deltas))
+  await addToCells(trx, rows)
+  return { entitiesChanged, rows }
+}

@@ -1,0 +1,24 @@
+import { type Bucketing, utcBuckets, zonedBuckets } from './buckets.ts'
+
+/**
+ * The bucketings every rollup is kept in: UTC hours, days and months, and local days and months in `zone` (the
+ * station's zone, else the network's). Built once per zone: luxon's zone objects are cached, but the list is
+ * asked for per entity.
+ */
+export function createBucketingsOf(): (zone: string) => readonly Bucketing[] {
+  const byZone = new Map<string, readonly Bucketing[]>()
+  return (zone) => {
+    let list = byZone.get(zone)
+    if (list === undefined) {
+      list = [
+        utcBuckets.hour,
+        utcBuckets.day,
+        utcBuckets.month,
+        zonedBuckets(zone, 'day'),
+        zonedBuckets(zone, 'month'),
+      ]
+      byZone.set(zone, list)
+    }
+    return list
+  }
+}

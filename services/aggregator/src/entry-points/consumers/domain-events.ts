@@ -1,0 +1,96 @@
+import type { Bus, Consumption, ReceivedEvent } from '@chargebus/bus'
+import { AppError } from '@chargebus/errors'
+import {
+  ConnectorStatusChanged,
+  MeterSampled,
+  SessionCompleted,
+  SessionStarted,
+  Streams,
+} from '@chargebus/events'
+import type { Clock } from '@chargebus/platform'
+import type { Applier } from '../../apply-and-publish.ts'
+import { entityInputOf } from '../../event-inputs.ts'
+import type { AggregatorMetrics } from '../../metrics.ts'
+
+/** The events folded into rollups; the consumer acks and skips DOMAIN's others (station.*, session.overdue...). */
+export const AGGREGATED_EVENTS = [
+  SessionStarted,
+  SessionCompleted,
+  MeterSampled,
+  ConnectorStatusChanged,
+] as const
+
+export interface DomainEventConsumerOptions {
+  bus: Bus
+  apply: Applier
+  metrics: AggregatorMetrics
+  clock: Clock
+  durable: string
+  deliver: 'all' | 'new'
+  batchSize: number
+  batchWaitMs: number
+  maxDeliver: number
+  ackWaitMs: number
+}
+
+/**
+ * One durable on the whole DOMAIN stream (nats-server 2.9 has one filter per consumer; no filter covers
+ * session.>, meter.> and connector.> at once), in batches applied in one transaction each and acked after
+ * commit. One batch at a time: batches of one instance never contend for the same facts rows or cells.
+ * A batch that fails for anything but the infrastructure is retried event by event, so a poison event is
+ * dead-lettered alone.
+ */
+export async function startDomainEventConsumer(opts: DomainEventConsumerOptions): Promise<Consumption> {
+  const { bus, apply, metrics, clock } = opts
+  return bus.consume({
+    stream: Streams.DOMAIN,
+    durable: opts.durable,
+    deliver: opts.deliver,
+    events: AGGREGATED_EVENTS,
+    batchSize: opts.batchSize,
+    batchWaitMs: opts.batchWaitMs,
+    maxInFlight: 1,
+    maxDeliver: opts.maxDeliver,
+    ackWaitMs: opts.ackWaitMs,
+    maxAckPending: Math.max(1000, opts.batchSize * 2),
+    async batchHandler(events: ReceivedEvent<(typeof AGGREGATED_EVENTS)[number]>[]) {
+      const started = performance.now()
+      const first = events[0]
+      if (first === undefined) return
+      await apply(
+        events.map((e) => entityInputOf(e)),
+        [],
+        'events',
+        `${first.seq}-${events.at(-1)?.seq ?? first.seq}`,
+      )
+      metrics.batchDuration.observe((performance.now() - started) / 1000)
+      for (const e of events) metrics.events.inc({ event: e.name })
+      const newest = Math.max(...events.map((e) => e.publishedAt.getTime()))
+      metrics.lagSeconds.set(Math.max(0, clock().getTime() - newest) / 1000)
+    },
+    isolateFailures: { isInfrastructureError },
+    isRetryable,
+    onBatchFailure: () => metrics.batchFailures.inc(),
+    onDeadLetter: (record) => metrics.deadLetters.inc({ reason: record.reason }),
+  })
+}
+
+const INFRASTRUCTURE_SQLSTATE = /^(08|53|57|58|40|XX)/
+const DATA_SQLSTATE = /^(22|23)/
+
+/** Postgres or the network is in trouble (every event would fail alike): redeliver the batch as is. */
+function isInfrastructureError(err: unknown): boolean {
+  if (err instanceof AppError) return err.code === 'DB_ERR_UNAVAILABLE' || err.code.startsWith('BUS_ERR_')
+  const e = err as { code?: unknown; message?: unknown }
+  if (typeof e?.code === 'string' && (INFRASTRUCTURE_SQLSTATE.test(e.code) || /^E[A-Z]+$/.test(e.code)))
+    return true
+  const message = typeof e?.message === 'string' ? e.message : ''
+  return /timeout exceeded when trying to connect|Connection terminated|connection.*closed/i.test(message)
+}
+
+/** Bad input (an invalid instant, data Postgres refuses) does not get better with retries. */
+function isRetryable(err: unknown): boolean {
+  if (err instanceof AppError) return err.retryable
+  const code = (err as { code?: unknown })?.code
+  return !(typeof code === 'string' && DATA_SQLSTATE.test(code))
+}

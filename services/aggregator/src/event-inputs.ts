@@ -1,0 +1,95 @@
+import type {
+  ConnectorStatusChanged,
+  EventData,
+  MeterSampled,
+  SessionCompleted,
+  SessionStarted,
+} from '@chargebus/events'
+import type { ConnectorInput, SessionInput } from './domain/entities.ts'
+import { toInstant } from './domain/instant.ts'
+
+/** The domain events the aggregator folds into rollups. */
+export type AggregatedEvent =
+  | { readonly name: 'session.started'; readonly data: EventData<typeof SessionStarted> }
+  | { readonly name: 'session.completed'; readonly data: EventData<typeof SessionCompleted> }
+  | { readonly name: 'meter.sampled'; readonly data: EventData<typeof MeterSampled> }
+  | { readonly name: 'connector.status_changed'; readonly data: EventData<typeof ConnectorStatusChanged> }
+
+export type EntityInput =
+  | { readonly kind: 'session'; readonly key: SessionKey; readonly input: Omit<SessionInput, 'timeZone'> }
+  | {
+      readonly kind: 'connector'
+      readonly key: ConnectorKey
+      readonly input: Omit<ConnectorInput, 'timeZone' | 'to'>
+    }
+
+export interface SessionKey {
+  readonly stationId: string
+  readonly transactionId: number
+}
+export interface ConnectorKey {
+  readonly stationId: string
+  readonly connectorId: number
+}
+
+/**
+ * What one event teaches, and about which entity. `session.completed` carries the start too (a completion can
+ * arrive before, or without, its `session.started`).
+ */
+export function entityInputOf(event: AggregatedEvent): EntityInput {
+  switch (event.name) {
+    case 'session.started': {
+      const e = event.data
+      return {
+        kind: 'session',
+        key: { stationId: e.stationId, transactionId: e.transactionId },
+        input: {
+          facts: [{ kind: 'start', startedAt: toInstant(e.startedAt), meterStartWh: e.meterStartWh }],
+          connectorId: e.connectorId,
+          idTag: e.idTag,
+        },
+      }
+    }
+    case 'session.completed': {
+      const e = event.data
+      return {
+        kind: 'session',
+        key: { stationId: e.stationId, transactionId: e.transactionId },
+        input: {
+          facts: [
+            { kind: 'start', startedAt: toInstant(e.startedAt), meterStartWh: e.meterStartWh },
+            { kind: 'stop', stoppedAt: toInstant(e.stoppedAt), meterStopWh: e.meterStopWh },
+          ],
+          connectorId: e.connectorId,
+          idTag: e.idTag,
+        },
+      }
+    }
+    case 'meter.sampled': {
+      const e = event.data
+      return {
+        kind: 'session',
+        key: { stationId: e.stationId, transactionId: e.transactionId },
+        input: {
+          facts: e.readings.map((r) => ({ kind: 'sample', at: toInstant(r.at), registerWh: r.registerWh })),
+          connectorId: e.connectorId,
+        },
+      }
+    }
+    case 'connector.status_changed': {
+      const e = event.data
+      return {
+        kind: 'connector',
+        key: { stationId: e.stationId, connectorId: e.connectorId },
+        input: {
+          record: {
+            at: toInstant(e.statusAt),
+            status: e.status,
+            errorCode: e.errorCode,
+            vendorErrorCode: e.vendorErrorCode,
+          },
+        },
+      }
+    }
+  }
+}

@@ -1,0 +1,26 @@
+// Started by `pnpm start` (scripts/start.ts) or `node --import @chargebus/platform/instrument src/main.ts`.
+// Imported first: with `--import` it already ran; without, it still starts tracing for http/pg spans.
+
+import { startService } from '@chargebus/platform'
+import { telemetry } from '@chargebus/platform/instrument'
+import { buildApp } from './app.ts'
+import { AggregatorConfig } from './config.ts'
+import { openAggregatorDependencies } from './deps.ts'
+import { resolveTimeZone } from './domain/buckets.ts'
+
+// The consumer and the timer stop in preClose (app.ts); then the bus drains and the pool closes.
+await startService({
+  name: 'aggregator',
+  configSchema: AggregatorConfig,
+  checkConfig: (config) => {
+    try {
+      resolveTimeZone(config.AGGREGATOR_TIME_ZONE)
+      return undefined
+    } catch {
+      return `config: AGGREGATOR_TIME_ZONE (${config.AGGREGATOR_TIME_ZONE}) is not an IANA time zone name`
+    }
+  },
+  open: openAggregatorDependencies,
+  build: buildApp,
+  telemetry,
+})
