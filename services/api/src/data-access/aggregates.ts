@@ -81,16 +81,25 @@ export function aggregateSelect(
   const sums = metrics.map(
     (m) => sql`coalesce(sum(value) filter (where metric = ${m}), 0)::bigint as ${sql.ref(m)}`,
   )
-  return sql<Record<string, unknown>>`
-    select ${sql.join(key.map((c) => sql.ref(c)))},
+  const keyList = sql.join(key.map((c) => sql.ref(c)))
+  const grouped = sql`
+    select ${keyList},
            to_char(bucket_start at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as bucket_exact,
            to_char(bucket_start at time zone time_zone, 'YYYY-MM-DD"T"HH24:MI:SS') as local_start,
            ${sql.join(sums)}
       from aggregates
      where ${sql.join(conditions, sql` and `)}
-     group by ${sql.join(key.map((c) => sql.ref(c)))}
-     order by ${sql.join(key.map((c) => sql.ref(c)))}
-     ${opts.limit === undefined ? sql`` : sql`limit ${opts.limit}`}`
+     group by ${keyList}`
+  const limit = opts.limit === undefined ? sql`` : sql`limit ${opts.limit}`
+  // With a station, the cells are few but spread over the bucket index: given `order by ... limit`, the planner
+  // walks aggregates_bucket_idx in order and filters (measured: 211 ms for 7,440 cells of a month among 1.5M),
+  // where the station index and a sort take 34 ms. A materialized CTE takes the limit out of that choice.
+  // Without a station, the ordered walk that stops at the limit is the better plan, so it stays.
+  if (q.stationId !== undefined)
+    return sql<
+      Record<string, unknown>
+    >`with g as materialized (${grouped}) select * from g order by ${keyList} ${limit}`
+  return sql<Record<string, unknown>>`${grouped} order by ${keyList} ${limit}`
 }
 
 /** The fields every aggregate row has: the bucket and the group's dimensions (null when not grouped by them). */
