@@ -1,24 +1,19 @@
 import type { Database, Kysely } from '@chargebus/db'
-import { GROUP_COLUMNS } from '../domain/aggregates.ts'
+import { type AggregateKind, GROUP_COLUMNS, KIND_METRICS } from '../domain/aggregates.ts'
 import { type AggregateQuery, aggregateSelect, groupKey } from './aggregates.ts'
 
-/** The CSV columns of each kind after the bucket and the group's dimensions. */
-const METRIC_COLUMNS = {
-  energy: ['energy_wh', 'sessions_started', 'sessions_completed'],
+/** The CSV columns of each kind after the bucket and the group's dimensions: its metrics (and the ratios). */
+const METRIC_COLUMNS: Record<AggregateKind, readonly string[]> = {
+  energy: KIND_METRICS.energy,
   utilization: [
-    'charging_ms',
-    'idle_ms',
-    'free_ms',
-    'unavailable_ms',
-    'faulted_ms',
-    'unknown_ms',
+    ...KIND_METRICS.utilization,
     // The same ratios as availabilityOf (and bi.connector_availability), computed where COPY runs.
     `(charging_ms + idle_ms + free_ms)::double precision
        / nullif(charging_ms + idle_ms + free_ms + unavailable_ms + faulted_ms, 0) as availability`,
     'charging_ms::double precision / nullif(charging_ms + idle_ms + free_ms, 0) as utilization',
   ],
-  faults: ['faults'],
-} as const
+  faults: KIND_METRICS.faults,
+}
 
 /** A text value a spreadsheet will not run as a formula (`bi.csv_text`, CSV injection). */
 const inert = (column: string, as = column) => `bi.csv_text(${column}) as ${as}`

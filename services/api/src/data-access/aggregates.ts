@@ -4,9 +4,11 @@ import {
   type AggregateInterval,
   type AggregateKind,
   availabilityOf,
+  type ConnectorTimes,
   GROUP_COLUMNS,
   INTERVAL_BUCKETINGS,
   KIND_METRICS,
+  TIME_METRICS,
 } from '../domain/aggregates.ts'
 import { type CursorPart, decodeCursor, encodeCursor } from '../domain/cursor.ts'
 import { iso, pageOf } from './rows.ts'
@@ -150,14 +152,9 @@ function viewOf(q: AggregateQuery, r: Record<string, unknown>): AggregateRow {
     }
   if (q.kind === 'faults')
     return { ...base, errorCode: r.dim as string, vendorErrorCode: r.sub_dim as string, faults: n(r.faults) }
-  const times = {
-    chargingMs: n(r.charging_ms),
-    idleMs: n(r.idle_ms),
-    freeMs: n(r.free_ms),
-    unavailableMs: n(r.unavailable_ms),
-    faultedMs: n(r.faulted_ms),
-    unknownMs: n(r.unknown_ms),
-  }
+  const times = Object.fromEntries(
+    Object.entries(TIME_METRICS).map(([field, column]) => [field, n(r[column])]),
+  ) as unknown as ConnectorTimes
   return { ...base, ...times, ...availabilityOf(times) }
 }
 

@@ -33,10 +33,23 @@ export type AggregateGroupBy = keyof typeof GROUP_COLUMNS
 
 export type AggregateKind = 'energy' | 'utilization' | 'faults'
 
+/** Connector time per state: the field of a row and the metric (ms) it sums. */
+export const TIME_METRICS = {
+  chargingMs: 'charging_ms',
+  idleMs: 'idle_ms',
+  freeMs: 'free_ms',
+  unavailableMs: 'unavailable_ms',
+  faultedMs: 'faulted_ms',
+  unknownMs: 'unknown_ms',
+} as const
+
+/** Connector time per state (ms), summed over a group. */
+export type ConnectorTimes = Record<keyof typeof TIME_METRICS, number>
+
 /** The metrics each kind sums (cells of the aggregator). */
 export const KIND_METRICS = {
   energy: ['energy_wh', 'sessions_started', 'sessions_completed'],
-  utilization: ['charging_ms', 'idle_ms', 'free_ms', 'unavailable_ms', 'faulted_ms', 'unknown_ms'],
+  utilization: Object.values(TIME_METRICS),
   faults: ['faults'],
 } as const satisfies Record<AggregateKind, readonly string[]>
 
@@ -76,16 +89,6 @@ export function checkAggregateRange(range: AggregateRange): void {
       reason: `the range from..to is at most ${maxDays} days for interval=${range.interval}; split the query`,
     })
   if (errors.length > 0) throw new ValidationFailed(errors)
-}
-
-/** Connector time per state (ms), summed over a group. */
-export interface ConnectorTimes {
-  chargingMs: number
-  idleMs: number
-  freeMs: number
-  unavailableMs: number
-  faultedMs: number
-  unknownMs: number
 }
 
 /**

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream'
 import type { Database, Kysely } from '@chargebus/db'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { type TSchema, Type } from 'typebox'
+import { type Static, type TSchema, Type } from 'typebox'
 import { aggregateCopySql } from '../../data-access/aggregate-exports.ts'
 import type { AggregateQuery } from '../../data-access/aggregates.ts'
 import type { Exporter, ExportKind } from '../../data-access/exports.ts'
@@ -75,46 +75,32 @@ export const exportRoutes: FastifyPluginAsyncTypebox<{ exporter: Exporter; db: K
   app,
   { exporter, db },
 ) => {
+  /** The route options every CSV export shares: scope bi, a CSV answer or a problem. */
+  const csvRoute = (e: { summary: string; description: string }, querystring: TSchema) => ({
+    config: { scope: 'bi' as const },
+    schema: {
+      tags: ['exports'],
+      summary: e.summary,
+      description: e.description,
+      security: security('bi'),
+      querystring,
+      response: csvResponses,
+    },
+  })
   for (const e of EXPORTS) {
-    app.get(
-      e.path,
-      {
-        config: { scope: 'bi' },
-        schema: {
-          tags: ['exports'],
-          summary: e.summary,
-          description: e.description,
-          security: security('bi'),
-          querystring: ExportQuery,
-          response: csvResponses,
-        },
-      },
-      async (request, reply) =>
-        sendCsv(request, reply, e.path.slice('/exports/'.length), () => exporter.open(e.kind, request.query)),
-    )
+    app.get(e.path, csvRoute(e, ExportQuery), async (request, reply) => {
+      const filter = request.query as Static<typeof ExportQuery>
+      return sendCsv(request, reply, e.path.slice('/exports/'.length), () => exporter.open(e.kind, filter))
+    })
   }
   for (const e of AGGREGATE_EXPORTS) {
-    app.get(
-      `/exports/aggregates/${e.kind}.csv`,
-      {
-        config: { scope: 'bi' },
-        schema: {
-          tags: ['exports'],
-          summary: e.summary,
-          description: e.description,
-          security: security('bi'),
-          querystring: e.query,
-          response: csvResponses,
-        },
-      },
-      async (request, reply) => {
-        const query = { ...(request.query as Omit<AggregateQuery, 'kind'>), kind: e.kind }
-        checkAggregateRange(query)
-        return sendCsv(request, reply, `${e.kind}.csv`, () =>
-          exporter.openCopy((literal) => aggregateCopySql(db, query, literal)),
-        )
-      },
-    )
+    app.get(`/exports/aggregates/${e.kind}.csv`, csvRoute(e, e.query), async (request, reply) => {
+      const query = { ...(request.query as Omit<AggregateQuery, 'kind'>), kind: e.kind }
+      checkAggregateRange(query)
+      return sendCsv(request, reply, `${e.kind}.csv`, () =>
+        exporter.openCopy((literal) => aggregateCopySql(db, query, literal)),
+      )
+    })
   }
 }
 
