@@ -110,6 +110,61 @@ describe('8. CSV exports', () => {
   })
 })
 
+describe('8b. aggregates', () => {
+  const RANGE = 'interval=month&from=2026-01-01T00:00:00Z&to=2026-04-01T00:00:00Z'
+  let biKey = ''
+  beforeAll(async () => {
+    biKey = (await issueApiKey(db, { name: 'hostile aggregates bi', scopes: ['bi'] })).key
+    await db
+      .insertInto('aggregates')
+      .values({
+        metric: 'energy_wh',
+        bucketing: 'local:month',
+        bucket_start: new Date('2026-02-28T23:00:00Z'),
+        station_id: station,
+        connector_id: 1,
+        dim: '@SUM(1+1)*cmd',
+        time_zone: 'Europe/Berlin',
+        value: 7,
+      })
+      .execute()
+  })
+
+  test('the CSV export inlines its parameters as literals: a quote in a station id stays a value', async () => {
+    const evil = encodeURIComponent(`${station}' or ''='`)
+    const csv = await call(`/v1/exports/aggregates/energy.csv?${RANGE}&groupBy=idTag&stationId=${evil}`, {
+      key: biKey,
+    })
+    expect(csv.status).toBe(200)
+    expect(csv.text.trim().split('\n')).toHaveLength(1) // the header: no station has that id
+    const mine = await call(`/v1/exports/aggregates/energy.csv?${RANGE}&groupBy=idTag&stationId=${station}`, {
+      key: biKey,
+    })
+    expect(mine.text).toContain(",'@SUM(1+1)*cmd,7,")
+    expect(mine.text).not.toMatch(/,@SUM/)
+  })
+
+  test('forged cursors, a range past the bound and a read key on the CSV are refused, never a 500', async () => {
+    const forged = Buffer.from(
+      JSON.stringify(['aggregates:energy:month:station', 'not-a-time', 'UTC', station]),
+    ).toString('base64url')
+    const cursor = await call(`/v1/aggregates/energy?${RANGE}&groupBy=station&cursor=${forged}`, {
+      key: keys.read,
+    })
+    expect(cursor.status).toBe(400)
+    expect(cursor.json.errors).toEqual([{ name: 'cursor', reason: expect.any(String) }])
+    const long = await call(
+      '/v1/aggregates/energy?interval=hour&groupBy=connector&from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z',
+      { key: keys.read },
+    )
+    expect(long.status).toBe(400)
+    expect(long.json.errors[0].name).toBe('to')
+    expect(
+      (await call(`/v1/exports/aggregates/energy.csv?${RANGE}&groupBy=station`, { key: keys.read })).status,
+    ).toBe(403)
+  })
+})
+
 describe('9. commands', () => {
   test('write cannot point a station at a file server or set its password; admin can, and read sees no secret', async () => {
     const firmware = {

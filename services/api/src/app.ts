@@ -20,6 +20,7 @@ import type { DomainEventFeed } from './data-access/domain-events.ts'
 import type { Exporter } from './data-access/exports.ts'
 import type { KeyAuthenticator } from './data-access/key-store.ts'
 import { ApiError } from './domain/errors.ts'
+import { aggregateRoutes } from './entry-points/http/aggregate-routes.ts'
 import { apiKeyRoutes } from './entry-points/http/api-key-routes.ts'
 import { type ArchiveStatusReader, archiveRoutes } from './entry-points/http/archive-routes.ts'
 import { authenticate, requireDeclaredScope } from './entry-points/http/auth.ts'
@@ -140,7 +141,8 @@ export async function buildApp(deps: ApiDeps): Promise<ServiceApp> {
         maxStreamsPerKey: config.API_SSE_MAX_STREAMS_PER_KEY,
         maxStreams: config.API_SSE_MAX_STREAMS,
       })
-      await v1.register(exportRoutes, { exporter: deps.exporter })
+      await v1.register(exportRoutes, { exporter: deps.exporter, db })
+      await v1.register(aggregateRoutes, { db })
       await v1.register(commandRoutes, { db, commands: createCommandStore(db), bus, clock })
       await v1.register(archiveRoutes, { status: deps.archiveStatus, clock })
       await v1.register(deadLetterRoutes, { deadLetters: bus.deadLetters, clock })

@@ -17,6 +17,11 @@ export interface Exporter {
    * is destroyed (client gone: the connection is discarded, which ends the COPY server-side).
    */
   open(kind: ExportKind, filter: ExportFilter): Promise<Readable>
+  /**
+   * The same for a `COPY ... TO STDOUT` statement built elsewhere (the aggregate exports), given the
+   * connection's literal escaping (COPY takes no bind parameters).
+   */
+  openCopy(statement: (literal: (value: string) => string) => string): Promise<Readable>
 }
 
 const utc = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`
@@ -50,30 +55,36 @@ export function exportSql(kind: ExportKind, f: ExportFilter, literal: (value: st
 
 export function createExporter(pool: pg.Pool): Exporter {
   return {
-    async open(kind, filter) {
-      const client = await pool.connect()
-      let released = false
-      const release = (err?: Error) => {
-        if (released) return
-        released = true
-        client.release(err)
-      }
-      let stream: Readable
-      try {
-        stream = client.query(copyTo(exportSql(kind, filter, (v) => client.escapeLiteral(v))))
-      } catch (err) {
-        release(err as Error)
-        throw err
-      }
-      let ended = false
-      stream.once('end', () => {
-        ended = true
-        release()
-      })
-      stream.once('error', (err) => release(err))
-      // Destroyed before the end (client went away): the connection is mid-COPY, so it is discarded.
-      stream.once('close', () => release(ended ? undefined : new Error('export aborted')))
-      return stream
-    },
+    open: (kind, filter) => copyOut(pool, (literal) => exportSql(kind, filter, literal)),
+    openCopy: (statement) => copyOut(pool, statement),
   }
+}
+
+async function copyOut(
+  pool: pg.Pool,
+  statement: (literal: (value: string) => string) => string,
+): Promise<Readable> {
+  const client = await pool.connect()
+  let released = false
+  const release = (err?: Error) => {
+    if (released) return
+    released = true
+    client.release(err)
+  }
+  let stream: Readable
+  try {
+    stream = client.query(copyTo(statement((v) => client.escapeLiteral(v))))
+  } catch (err) {
+    release(err as Error)
+    throw err
+  }
+  let ended = false
+  stream.once('end', () => {
+    ended = true
+    release()
+  })
+  stream.once('error', (err) => release(err))
+  // Destroyed before the end (client went away): the connection is mid-COPY, so it is discarded.
+  stream.once('close', () => release(ended ? undefined : new Error('export aborted')))
+  return stream
 }

@@ -30,6 +30,7 @@ async function another(env: Record<string, string>): Promise<TestApi> {
 
 const UUID = '00000000-0000-4000-8000-000000000000'
 const RANGE = 'from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z'
+const AGG = `interval=day&groupBy=station&${RANGE}`
 /** Every operation of the document with the scope it needs (a test below keeps this list complete). */
 const ROUTES: Array<[method: string, url: string, scope: 'read' | 'write' | 'admin' | 'bi']> = [
   ['GET', '/v1/stations', 'read'],
@@ -54,6 +55,12 @@ const ROUTES: Array<[method: string, url: string, scope: 'read' | 'write' | 'adm
   ['GET', '/v1/events', 'read'],
   ['GET', `/v1/exports/sessions.csv?${RANGE}`, 'bi'],
   ['GET', `/v1/exports/meter-values.csv?${RANGE}`, 'bi'],
+  ['GET', `/v1/exports/aggregates/energy.csv?${AGG}`, 'bi'],
+  ['GET', `/v1/exports/aggregates/utilization.csv?${AGG}`, 'bi'],
+  ['GET', `/v1/exports/aggregates/faults.csv?${AGG}`, 'bi'],
+  ['GET', `/v1/aggregates/energy?${AGG}`, 'read'],
+  ['GET', `/v1/aggregates/utilization?${AGG}`, 'read'],
+  ['GET', `/v1/aggregates/faults?${AGG}`, 'read'],
   ['POST', '/v1/stations/X/commands', 'write'],
   ['GET', '/v1/stations/X/commands', 'read'],
   ['GET', `/v1/commands/${UUID}`, 'read'],

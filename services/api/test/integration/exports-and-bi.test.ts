@@ -225,7 +225,11 @@ describe('the bi schema and the bi_reader role', () => {
         join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
        where n.nspname = 'bi' and c.relkind = 'v'`)
     expect(new Set(rows.map((r) => r.view))).toEqual(
-      new Set(['stations', 'sessions', 'meter_values', 'status_events']),
+      new Set([
+        ...['stations', 'sessions', 'meter_values', 'status_events'],
+        // 2026-12-06-aggregates: the aggregator's rollups.
+        ...['energy', 'connector_availability', 'faults', 'id_tag_usage', 'network_totals'],
+      ]),
     )
     expect(rows.filter((r) => !r.comment || !r.view_comment)).toEqual([])
   })

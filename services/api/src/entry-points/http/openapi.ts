@@ -32,6 +32,7 @@ export async function registerOpenApi(app: ServiceApp): Promise<void> {
         { name: 'sessions' },
         { name: 'id-tags' },
         { name: 'events' },
+        { name: 'aggregates' },
         { name: 'exports' },
         { name: 'api-keys' },
         { name: 'archive' },

@@ -496,3 +496,118 @@ export const DroppedDeadLetterSchema = Type.Object(
   },
   { additionalProperties: false, title: 'DroppedDeadLetter' },
 )
+
+const AggregateRange = {
+  from: DateTime('Inclusive: buckets that start at or after this instant.'),
+  to: DateTime('Exclusive: buckets that start before this instant.'),
+}
+const INTERVAL_DOC =
+  'hour: UTC hours; day and month: the station’s local days and months (its time zone, else the network default AGGREGATOR_TIME_ZONE), so a local day lasts 23, 24 or 25 hours across DST changes and rows of stations in different zones are separate buckets (see timeZone).'
+const AggregateStation = Type.Optional(
+  Type.String({ minLength: 1, maxLength: 255, description: 'Only this station (charge box identity).' }),
+)
+const AggregateLimit = Type.Optional(
+  Type.Integer({
+    minimum: 1,
+    maximum: 5000,
+    default: 1000,
+    description: 'Rows per page (max 5000).',
+  }),
+)
+
+/** The query of an aggregate listing (JSON) or export (CSV: no limit or cursor). */
+function AggregateQuerySchema(intervals: readonly string[], groupBy: readonly string[], page: boolean) {
+  return Type.Object(
+    {
+      interval: Type.Enum([...intervals], { description: INTERVAL_DOC }),
+      groupBy: Type.Enum([...groupBy], {
+        description: 'The dimension rows are grouped by (besides the bucket).',
+      }),
+      ...AggregateRange,
+      stationId: AggregateStation,
+      ...(page ? { limit: AggregateLimit, cursor: PageQuery.cursor } : {}),
+    },
+    { additionalProperties: false },
+  )
+}
+export const EnergyQuery = AggregateQuerySchema(
+  ['hour', 'day', 'month'],
+  ['network', 'station', 'connector', 'idTag'],
+  true,
+)
+export const UtilizationQuery = AggregateQuerySchema(
+  ['day', 'month'],
+  ['network', 'station', 'connector'],
+  true,
+)
+export const FaultsQuery = AggregateQuerySchema(['day', 'month'], ['network', 'station', 'connector'], true)
+export const EnergyExportQuery = AggregateQuerySchema(
+  ['hour', 'day', 'month'],
+  ['network', 'station', 'connector', 'idTag'],
+  false,
+)
+export const UtilizationExportQuery = AggregateQuerySchema(
+  ['day', 'month'],
+  ['network', 'station', 'connector'],
+  false,
+)
+export const FaultsExportQuery = AggregateQuerySchema(
+  ['day', 'month'],
+  ['network', 'station', 'connector'],
+  false,
+)
+
+const BucketFields = {
+  bucketStart: DateTime('First instant of the half-open bucket (UTC).'),
+  localStart: Type.String({
+    description: 'bucketStart as wall-clock time in timeZone (a local day starts at 00:00 local), no offset.',
+  }),
+  timeZone: Type.String({ description: "IANA zone the bucket was cut in ('UTC' for interval=hour)." }),
+  stationId: Nullable(Type.String({ description: 'Null unless grouped by station or connector.' })),
+  connectorId: Nullable(
+    Type.Integer({ description: 'Null unless grouped by connector (0 = the station as a whole).' }),
+  ),
+}
+
+export const EnergyRowSchema = Type.Object(
+  {
+    ...BucketFields,
+    idTag: Nullable(Type.String({ description: 'Null unless grouped by idTag.' })),
+    energyWh: Type.Integer({
+      description: 'Energy delivered in the bucket (Wh), spread over buckets along the meter values.',
+    }),
+    sessionsStarted: Type.Integer(),
+    sessionsCompleted: Type.Integer(),
+  },
+  { additionalProperties: false, title: 'EnergyAggregate' },
+)
+export const UtilizationRowSchema = Type.Object(
+  {
+    ...BucketFields,
+    chargingMs: Type.Integer(),
+    idleMs: Type.Integer({ description: 'Plugged in, not charging.' }),
+    freeMs: Type.Integer({ description: 'Available or Reserved.' }),
+    unavailableMs: Type.Integer(),
+    faultedMs: Type.Integer(),
+    unknownMs: Type.Integer({ description: 'No known status (neither up nor down).' }),
+    availability: Nullable(
+      Type.Number({
+        description:
+          'Time not Faulted or Unavailable over known time (the group’s times added first); null when nothing is known.',
+      }),
+    ),
+    utilization: Nullable(
+      Type.Number({ description: 'Charging over available time; null when never available.' }),
+    ),
+  },
+  { additionalProperties: false, title: 'UtilizationAggregate' },
+)
+export const FaultRowSchema = Type.Object(
+  {
+    ...BucketFields,
+    errorCode: Type.String({ description: 'OCPP ChargePointErrorCode.' }),
+    vendorErrorCode: Type.String({ description: "'' when none was sent." }),
+    faults: Type.Integer({ description: 'Faults that began in the bucket.' }),
+  },
+  { additionalProperties: false, title: 'FaultAggregate' },
+)
