@@ -220,7 +220,13 @@ test.each(['1.6', '1.5'] as const)(
     )
     const events = (await domainEvents(world)).filter((e) => e.data.stationId === station)
     expect(events.map((e) => e.name).sort()).toEqual(
-      ['connector.status_changed', 'session.completed', 'session.started', 'station.registered'].sort(),
+      [
+        'connector.status_changed',
+        'meter.sampled',
+        'session.completed',
+        'session.started',
+        'station.registered',
+      ].sort(),
     )
     const completed = events.find((e) => e.name === 'session.completed')
     expect(completed?.data).toMatchObject({ transactionId, energyWh: 2500, durationS: 2700, idTag: 'TAG-OK' })

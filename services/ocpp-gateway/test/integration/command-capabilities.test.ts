@@ -1,4 +1,5 @@
 import { type CpServer, startCpServer } from '../../../../test/support/cp-server.ts'
+import { eventually } from '../../../../test/support/eventually.ts'
 import {
   COMMAND_TEST_ENV,
   type CommandGateway,
@@ -43,12 +44,16 @@ test('after an Accepted boot the dispatcher asks the station for its configurati
     feature_profiles: ['Core', 'RemoteTrigger'],
     configuration: { SupportedFeatureProfiles: { value: 'Core,RemoteTrigger', readonly: true } },
   })
-  const row = await cg.db
-    .selectFrom('commands')
-    .selectAll()
-    .where('station_id', '=', station)
-    .where('operation', '=', 'GetConfiguration')
-    .executeTakeFirstOrThrow()
+  const discovery = () =>
+    cg.db
+      .selectFrom('commands')
+      .selectAll()
+      .where('station_id', '=', station)
+      .where('operation', '=', 'GetConfiguration')
+      .executeTakeFirstOrThrow()
+  // The capabilities and the command's outcome are two writes: the outcome may land a moment later.
+  await eventually(async () => (await discovery()).status === 'accepted')
+  const row = await discovery()
   expect(row).toMatchObject({ origin: 'system', status: 'accepted', requested_by: 'ocpp-gateway' })
   // unfinished discovery is asked again at the next boot, so it is not retried for long
   expect((row.expires_at?.getTime() ?? 0) - row.requested_at.getTime()).toBe(10 * 60_000)
