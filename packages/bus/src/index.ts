@@ -17,7 +17,7 @@ export type {
   DroppedDeadLetter,
   RetriedDeadLetter,
 } from './dead-letters.ts'
-export type { ReceivedEvent, StoredEvent } from './decode.ts'
+export { type ArchivedRawMessage, decodeArchivedMessage, type ReceivedEvent, type StoredEvent } from './decode.ts'
 export type { BusErrorCode } from './errors.ts'
 export {
   BusClosedError,
@@ -47,6 +47,7 @@ export type {
   ReplaySummary,
   StreamPosition,
 } from './replay.ts'
+export type { ReadOptions, ReadPage, StreamBounds } from './read.ts'
 export type { ScanOptions, ScanResult } from './scan.ts'
 export type { DeadLetterReason } from './settle.ts'
 export { createSlots, type Slots } from './slots.ts'

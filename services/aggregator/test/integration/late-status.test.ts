@@ -1,3 +1,4 @@
+import type { AggregateMetric } from '@chargebus/db'
 import { ConnectorStatusChanged, ConnectorStatusRecorded } from '@chargebus/events'
 import { testClock } from '../../../../test/support/clock.ts'
 import { type AggregatorWorld, createWorld, drained, startTestAggregator } from '../support/aggregator.ts'
@@ -34,7 +35,7 @@ function status(at: number, value: string, errorCode = 'NoError') {
   }
 }
 
-async function hourly(metric: string): Promise<Record<string, number>> {
+async function hourly(metric: AggregateMetric): Promise<Record<string, number>> {
   const rows = await world.db
     .selectFrom('aggregates')
     .select(['bucket_start', 'value'])
