@@ -148,14 +148,19 @@ export async function rebuildAggregates(opts: RebuildOptions): Promise<RebuildSu
         await readStream(lastSeq > 0 ? { seq: lastSeq + 1 } : start, now.lastSeq, trx)
       progress('swap', lastSeq)
       const connectors = await sql<{ station_id: string; connector_id: number }>`
-        select station_id, connector_id from ${sql.table(`${SHADOW_SCHEMA}.aggregator_connectors`)}`.execute(trx)
+        select station_id, connector_id from ${sql.table(`${SHADOW_SCHEMA}.aggregator_connectors`)}`.execute(
+        trx,
+      )
       const keys = connectors.rows.map((r) => ({ stationId: r.station_id, connectorId: r.connector_id }))
-      for (let i = 0; i < keys.length; i += pageSize) await applyToShadow(trx, [], keys.slice(i, i + pageSize))
+      for (let i = 0; i < keys.length; i += pageSize)
+        await applyToShadow(trx, [], keys.slice(i, i + pageSize))
       await sql`set local search_path to public`.execute(trx)
       return swapRows(trx, opts.stationId)
     })
   } finally {
-    await dropShadow(db).catch((err) => log.warn({ err }, 'shadow tables not dropped (the next rebuild does)'))
+    await dropShadow(db).catch((err) =>
+      log.warn({ err }, 'shadow tables not dropped (the next rebuild does)'),
+    )
   }
   summary.durationMs = Math.round(performance.now() - started)
   return summary

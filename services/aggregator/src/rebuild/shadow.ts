@@ -45,7 +45,9 @@ export async function useLive(trx: Transaction<Database>): Promise<void> {
  * first, so they wait here), while readers of `aggregates` keep reading (EXCLUSIVE lets plain SELECTs through).
  */
 export async function lockLiveWriters(trx: Transaction<Database>): Promise<void> {
-  await sql`lock table public.aggregator_sessions, public.aggregator_connectors in exclusive mode`.execute(trx)
+  await sql`lock table public.aggregator_sessions, public.aggregator_connectors in exclusive mode`.execute(
+    trx,
+  )
 }
 
 /**
@@ -64,9 +66,8 @@ export async function swapRows(
     const scope = stationId === undefined ? sql`true` : sql`station_id = ${stationId}`
     const nonZero = table === 'aggregates' ? sql`value <> 0` : sql`true`
     await sql`delete from ${live} where ${scope}`.execute(trx)
-    const inserted = await sql`insert into ${live} select * from ${shadow} where ${scope} and ${nonZero}`.execute(
-      trx,
-    )
+    const inserted =
+      await sql`insert into ${live} select * from ${shadow} where ${scope} and ${nonZero}`.execute(trx)
     counts[table] = Number(inserted.numAffectedRows ?? 0)
   }
   return counts
