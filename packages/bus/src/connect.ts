@@ -29,6 +29,7 @@ import { type ListenFilter, listenTo } from './listen.ts'
 import { createNamespace } from './namespace.ts'
 import { type NatsAccess, natsConnectionOptions } from './nats-access.ts'
 import { createPublisher } from './publisher.ts'
+import { type ReadOptions, type ReadPage, readStream, type StreamBounds, streamBounds } from './read.ts'
 import { type ReplayOptions, type ReplaySummary, replayStream } from './replay.ts'
 import { type ScanOptions, type ScanResult, scanStream } from './scan.ts'
 import type { StreamLimitsByName } from './stream-limits.ts'
@@ -111,6 +112,17 @@ export interface Bus {
    * (see `scan.ts`): the per-station journal view reads OCPP_IN this way.
    */
   scan(stream: StreamDefinition, opts: ScanOptions): Promise<ScanResult>
+  /**
+   * Reads a stream in order (an ordered consumer, no durable), in pages of decoded `events`, from `opts.from`
+   * to `opts.toSeq` or the last message when it started (see `read.ts`): rebuilds read the log this way.
+   */
+  read<E extends AnyEventDefinition>(
+    stream: StreamDefinition,
+    events: readonly E[],
+    opts: ReadOptions,
+  ): AsyncGenerator<ReadPage<E>>
+  /** First and last sequence, message count and first message's time of a stream. */
+  streamBounds(stream: StreamDefinition): Promise<StreamBounds>
   /**
    * Calls `handler` with each `event` published from now on whose subject has the `filter` placeholders (e.g.
    * `{ station: 'CP-1' }`), as it is published by any process: a live, non-durable view (nothing replayed or
@@ -281,6 +293,11 @@ export async function connectBus(opts: BusOptions): Promise<Bus> {
       if (closing) throw new BusClosedError()
       return scanStream(jsm, ns, stream, o)
     },
+    read(stream, events, o) {
+      if (closing) throw new BusClosedError()
+      return readStream(js, jsm, ns, stream, events, o)
+    },
+    streamBounds: (stream) => streamBounds(jsm, ns, stream),
     listen(event, filter, handler) {
       if (closing) throw new BusClosedError()
       return listenTo({ nc, ns, logger }, event, filter, handler)

@@ -1,7 +1,7 @@
 import type { AnyEventDefinition, EventData } from '@chargebus/events'
 import { InvalidEventError, subjectMatches } from '@chargebus/events'
 import type { JsMsg } from '@nats-io/jetstream'
-import type { MsgHdrs } from '@nats-io/transport-node'
+import { headers as createHeaders, type MsgHdrs } from '@nats-io/transport-node'
 import { UnknownEventError, UnsupportedEventVersionError } from './errors.ts'
 import { BusHeaders, headersToRecord, ReplayHeaders } from './headers.ts'
 
@@ -111,4 +111,26 @@ function pickDefinition<E extends AnyEventDefinition>(
   const def = events.find((e) => subjectMatches(e.subject.filter, subject))
   if (!def) throw new UnknownEventError(subject)
   return def
+}
+
+/** A message as the archive keeps it: logical subject, stream time, every header value, payload bytes. */
+export interface ArchivedRawMessage {
+  readonly seq: number
+  readonly subject: string
+  readonly time: Date
+  readonly headers: Readonly<Record<string, readonly string[]>>
+  readonly payload: Uint8Array
+}
+
+/**
+ * {@link decodeEvent} for a message read back from the archive (no `MsgHdrs`): the same matching and validation
+ * as a consumer's, so history from the archive and from the stream decode alike.
+ */
+export function decodeArchivedMessage<E extends AnyEventDefinition>(
+  msg: ArchivedRawMessage,
+  events: readonly E[],
+): StoredEvent<E> | undefined {
+  const hdrs = createHeaders()
+  for (const [key, values] of Object.entries(msg.headers)) for (const v of values) hdrs.append(key, v)
+  return decodeEvent({ data: msg.payload, headers: hdrs, seq: msg.seq, time: msg.time }, events, msg.subject)
 }

@@ -17,7 +17,12 @@ export type {
   DroppedDeadLetter,
   RetriedDeadLetter,
 } from './dead-letters.ts'
-export type { ReceivedEvent, StoredEvent } from './decode.ts'
+export {
+  type ArchivedRawMessage,
+  decodeArchivedMessage,
+  type ReceivedEvent,
+  type StoredEvent,
+} from './decode.ts'
 export type { BusErrorCode } from './errors.ts'
 export {
   BusClosedError,
@@ -41,6 +46,7 @@ export { openKv } from './kv.ts'
 export type { ListenFilter } from './listen.ts'
 export { createNamespace, type Namespace } from './namespace.ts'
 export { type NatsAccess, natsAccessFrom, natsConnectionOptions } from './nats-access.ts'
+export type { ReadOptions, ReadPage, StreamBounds } from './read.ts'
 export type {
   ReplayOptions,
   ReplayProgress,

@@ -2,6 +2,7 @@ import type { AnyEventDefinition } from './define-event.ts'
 import { AggregateUpdated } from './events/aggregate-updated.ts'
 import { CommandRequested, CommandUpdated } from './events/command-events.ts'
 import { ConnectorStatusChanged } from './events/connector-status-changed.ts'
+import { ConnectorStatusRecorded } from './events/connector-status-recorded.ts'
 import { DeadLetterRecorded } from './events/dead-letter-recorded.ts'
 import { MeterRegisterDecreased } from './events/meter-register-decreased.ts'
 import { MeterSampled } from './events/meter-sampled.ts'
@@ -29,6 +30,7 @@ export const catalog: readonly AnyEventDefinition[] = [
   StationOffline,
   StationClockSkewed,
   ConnectorStatusChanged,
+  ConnectorStatusRecorded,
   SessionStarted,
   SessionCompleted,
   SessionOverdue,

@@ -30,6 +30,10 @@ export {
   ConnectorStatusChanged,
   ConnectorStatusChangedSchema,
 } from './events/connector-status-changed.ts'
+export {
+  ConnectorStatusRecorded,
+  ConnectorStatusRecordedSchema,
+} from './events/connector-status-recorded.ts'
 export { DeadLetterRecorded, DeadLetterRecordedSchema } from './events/dead-letter-recorded.ts'
 export {
   MeterRegisterDecreased,

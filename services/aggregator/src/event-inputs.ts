@@ -1,5 +1,6 @@
 import type {
   ConnectorStatusChanged,
+  ConnectorStatusRecorded,
   EventData,
   MeterSampled,
   SessionCompleted,
@@ -14,6 +15,7 @@ export type AggregatedEvent =
   | { readonly name: 'session.completed'; readonly data: EventData<typeof SessionCompleted> }
   | { readonly name: 'meter.sampled'; readonly data: EventData<typeof MeterSampled> }
   | { readonly name: 'connector.status_changed'; readonly data: EventData<typeof ConnectorStatusChanged> }
+  | { readonly name: 'connector.status_recorded'; readonly data: EventData<typeof ConnectorStatusRecorded> }
 
 export type EntityInput =
   | { readonly kind: 'session'; readonly key: SessionKey; readonly input: Omit<SessionInput, 'timeZone'> }
@@ -76,7 +78,9 @@ export function entityInputOf(event: AggregatedEvent): EntityInput {
         },
       }
     }
-    case 'connector.status_changed': {
+    // Both name the same record (a set keyed by its content): a status seen as changed AND recorded merges once.
+    case 'connector.status_changed':
+    case 'connector.status_recorded': {
       const e = event.data
       return {
         kind: 'connector',

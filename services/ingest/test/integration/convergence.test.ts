@@ -154,8 +154,10 @@ describe('a session, then the same messages again', () => {
         [
           'station.registered',
           'connector.status_changed',
+          'connector.status_recorded',
           'session.started',
           'connector.status_changed',
+          'connector.status_recorded',
           'meter.sampled',
           'session.completed',
         ].sort(),

@@ -118,7 +118,7 @@ describe('connectors and status history', () => {
         receivedAt: '2026-11-26T10:00:00.000Z',
       }),
       current: 'Available',
-      events: ['connector.status_changed'],
+      events: ['connector.status_recorded', 'connector.status_changed'],
     },
     {
       name: 'a newer status replaces the current one',
@@ -129,10 +129,10 @@ describe('connectors and status history', () => {
         receivedAt: '2026-11-26T10:00:00.000Z',
       }),
       current: 'Charging',
-      events: ['connector.status_changed'],
+      events: ['connector.status_recorded', 'connector.status_changed'],
     },
     {
-      name: 'an older status only goes to the history',
+      name: 'an older status goes to the history and is reported as recorded, not as a change',
       stored: aConnector({ status: 'Charging', statusAt: new Date('2026-11-26T11:00:00Z') }),
       status: aStatus({
         status: 'Available',
@@ -140,10 +140,10 @@ describe('connectors and status history', () => {
         receivedAt: '2026-11-26T10:00:00.000Z',
       }),
       current: 'Charging',
-      events: [],
+      events: ['connector.status_recorded'],
     },
     {
-      name: 'the same status, newer: stored, no event',
+      name: 'the same status, newer: stored, recorded, no change',
       stored: aConnector({ status: 'Available', statusAt: new Date('2026-11-26T09:00:00Z') }),
       status: aStatus({
         status: 'Available',
@@ -151,7 +151,7 @@ describe('connectors and status history', () => {
         receivedAt: '2026-11-26T10:00:00.000Z',
       }),
       current: 'Available',
-      events: [],
+      events: ['connector.status_recorded'],
     },
     {
       name: 'without a station timestamp, receivedAt is the status time',
@@ -163,7 +163,7 @@ describe('connectors and status history', () => {
         receivedAt: '2026-11-26T10:00:00.000Z',
       }),
       current: 'Faulted',
-      events: ['connector.status_changed'],
+      events: ['connector.status_recorded', 'connector.status_changed'],
     },
   ])('$name', ({ stored, status, current, events }) => {
     const state = aBatchState({

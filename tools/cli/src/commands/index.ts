@@ -15,4 +15,5 @@ export const commands: Readonly<Record<string, () => Promise<Command>>> = {
   replay: async () => (await import('./replay.ts')).command,
   archive: async () => (await import('./archive.ts')).command,
   restore: async () => (await import('./restore.ts')).command,
+  aggregates: async () => (await import('./aggregates.ts')).command,
 }

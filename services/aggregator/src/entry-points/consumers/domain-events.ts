@@ -2,6 +2,7 @@ import type { Bus, Consumption, ReceivedEvent } from '@chargebus/bus'
 import { AppError } from '@chargebus/errors'
 import {
   ConnectorStatusChanged,
+  ConnectorStatusRecorded,
   MeterSampled,
   SessionCompleted,
   SessionStarted,
@@ -18,6 +19,7 @@ export const AGGREGATED_EVENTS = [
   SessionCompleted,
   MeterSampled,
   ConnectorStatusChanged,
+  ConnectorStatusRecorded,
 ] as const
 
 export interface DomainEventConsumerOptions {

@@ -8,7 +8,7 @@ import {
   type TransactionState,
 } from './batch-state.ts'
 import { applySkew } from './clock-skew.ts'
-import { applyStatus, type StatusReport, statusReportOf } from './connector-status.ts'
+import { applyStatus, type StatusReport, statusRecordedEvent, statusReportOf } from './connector-status.ts'
 import { applyRegister } from './meter-register.ts'
 import { type MeterSample, samplesOfMeterValues, samplesOfStop } from './meter-sample.ts'
 import { meterSampledEvent } from './meter-sampled.ts'
@@ -93,6 +93,7 @@ export function applyBatch(
       case 'StatusNotification': {
         const report = statusReportOf(m)
         statusReports.push(report)
+        events.push(statusRecordedEvent(report))
         const key = connectorKey(m.stationId, m.request.connectorId)
         const c = connectors.find(key)
         if (c !== undefined && applyStatus(c, report, events)) connectors.markChanged(key)

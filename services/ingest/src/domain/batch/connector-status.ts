@@ -1,4 +1,4 @@
-import { ConnectorStatusChanged, type EventData } from '@chargebus/events'
+import { ConnectorStatusChanged, ConnectorStatusRecorded, type EventData } from '@chargebus/events'
 import type { v16 } from '@chargebus/ocpp'
 import { type DomainEvent, domainEvent } from '../domain-event.ts'
 import type { TypedStationMessageOf } from '../typed-station-message.ts'
@@ -36,6 +36,28 @@ export function statusReportOf(m: TypedStationMessageOf<'StatusNotification'>): 
     receivedAt: m.receivedAt,
     sourceMessageId: m.messageId,
   }
+}
+
+/**
+ * connector.status_recorded for every report that goes to the history, late ones included: connector time is
+ * computed from the whole history (the aggregator places a late status in its bucket), not from the current
+ * status. The msgId is the report's, so a redelivered message publishes nothing twice.
+ */
+export function statusRecordedEvent(report: StatusReport): DomainEvent {
+  const data: EventData<typeof ConnectorStatusRecorded> = {
+    stationId: report.stationId,
+    connectorId: report.connectorId,
+    status: report.status,
+    errorCode: report.errorCode,
+    statusAt: new Date(report.statusAt).toISOString(),
+    stationTimestamp: report.stationTimestamp,
+    receivedAt: report.receivedAt,
+    sourceMessageId: report.sourceMessageId,
+  }
+  if (report.info !== null) data.info = report.info
+  if (report.vendorId !== null) data.vendorId = report.vendorId
+  if (report.vendorErrorCode !== null) data.vendorErrorCode = report.vendorErrorCode
+  return domainEvent(ConnectorStatusRecorded, data, `${report.stationId}/${report.sourceMessageId}`)
 }
 
 /**

@@ -1,0 +1,50 @@
+/**
+ * The aggregator's admin export, the one entry point tools may use: `chargebus aggregates rebuild` runs the
+ * rebuild here, with the service's own apply code, in the CLI's process (see the README, Rebuild).
+ */
+import type { Bus } from '@chargebus/bus'
+import type { Database, Kysely } from '@chargebus/db'
+import { type Clock, type Env, loadConfig, systemClock } from '@chargebus/platform'
+import type { Logger } from 'pino'
+import { AggregatorConfig } from './config.ts'
+import { createBucketingsOf } from './domain/bucketings.ts'
+import { resolveTimeZone } from './domain/buckets.ts'
+import { AGGREGATED_EVENTS } from './entry-points/consumers/domain-events.ts'
+import type { AggregatedEvent } from './event-inputs.ts'
+import { type RebuildProgress, type RebuildSummary, rebuildAggregates } from './rebuild/rebuild.ts'
+
+export type { AggregatedEvent, RebuildProgress, RebuildSummary }
+/** The events a rebuild applies (decode archived messages against these). */
+export { AGGREGATED_EVENTS }
+
+export interface RebuildDeps {
+  /** The environment the service reads (AGGREGATOR_TIME_ZONE: the same zone as the running service). */
+  env: Env
+  db: Kysely<Database>
+  bus: Pick<Bus, 'read' | 'streamBounds'>
+  logger: Logger
+  clock?: Clock
+  from?: Date | undefined
+  stationId?: string | undefined
+  archived?: (from: Date, beforeSeq: number) => AsyncIterable<readonly AggregatedEvent[]>
+  onProgress?: (p: RebuildProgress) => void
+}
+
+/** Recomputes the rollups (all, or one station's) from DOMAIN and the archive, then swaps them in atomically. */
+export function rebuild(deps: RebuildDeps): Promise<RebuildSummary> {
+  const config = loadConfig(AggregatorConfig, deps.env)
+  const networkZone = resolveTimeZone(config.AGGREGATOR_TIME_ZONE)
+  return rebuildAggregates({
+    db: deps.db,
+    bus: deps.bus,
+    clock: deps.clock ?? systemClock,
+    logger: deps.logger,
+    networkZone,
+    bucketingsOf: createBucketingsOf(),
+    from: deps.from,
+    stationId: deps.stationId,
+    pageSize: config.AGGREGATOR_BATCH_SIZE * 2,
+    archived: deps.archived,
+    onProgress: deps.onProgress,
+  })
+}

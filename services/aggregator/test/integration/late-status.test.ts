@@ -1,0 +1,90 @@
+import type { AggregateMetric } from '@chargebus/db'
+import { ConnectorStatusChanged, ConnectorStatusRecorded } from '@chargebus/events'
+import { testClock } from '../../../../test/support/clock.ts'
+import { type AggregatorWorld, createWorld, drained, startTestAggregator } from '../support/aggregator.ts'
+
+/*
+ * Ingest publishes connector.status_changed only for a status newer than the stored one, and
+ * connector.status_recorded for every status it records. A late StatusNotification therefore reaches the
+ * aggregator as status_recorded alone, and must land in the bucket of its own time; the statuses that came as
+ * both events must count once.
+ */
+
+const SLOW = 60_000
+const H = 3_600_000
+const T0 = Date.parse('2026-12-01T10:00:00Z')
+const iso = (ms: number) => new Date(ms).toISOString()
+
+let world: AggregatorWorld
+beforeAll(async () => {
+  world = await createWorld()
+}, SLOW)
+afterAll(async () => {
+  await world?.close()
+}, SLOW)
+
+function status(at: number, value: string, errorCode = 'NoError') {
+  return {
+    stationId: 'CP-L',
+    connectorId: 1,
+    status: value,
+    errorCode,
+    statusAt: iso(at),
+    receivedAt: iso(at),
+    sourceMessageId: `m-${at}`,
+  }
+}
+
+async function hourly(metric: AggregateMetric): Promise<Record<string, number>> {
+  const rows = await world.db
+    .selectFrom('aggregates')
+    .select(['bucket_start', 'value'])
+    .where('metric', '=', metric)
+    .where('bucketing', '=', 'utc:hour')
+    .where('station_id', '=', 'CP-L')
+    .execute()
+  return Object.fromEntries(
+    rows.filter((r) => Number(r.value) !== 0).map((r) => [r.bucket_start.toISOString(), Number(r.value)]),
+  )
+}
+
+test(
+  'a late status (recorded, not changed) lands in its own bucket; a status sent as both counts once',
+  async () => {
+    const clock = testClock(iso(T0 + 3 * H))
+    const aggregator = await startTestAggregator(world, clock)
+    try {
+      // In time: Available at 10:00, Charging at 12:00, each as changed AND recorded (what ingest publishes).
+      for (const [at, value] of [
+        [T0, 'Available'],
+        [T0 + 2 * H, 'Charging'],
+      ] as const) {
+        await world.publisher.publish(ConnectorStatusChanged, status(at, value), { msgId: `c-${at}` })
+        await world.publisher.publish(
+          ConnectorStatusRecorded,
+          { ...status(at, value), stationTimestamp: true },
+          { msgId: `r-${at}` },
+        )
+      }
+      await drained(world)
+      expect(await hourly('free_ms')).toEqual({ [iso(T0)]: H, [iso(T0 + H)]: H })
+      expect(await hourly('faulted_ms')).toEqual({})
+
+      // Late: a Faulted at 11:00 arrives after the 12:00 Charging. Ingest records it, and publishes it only as
+      // status_recorded (it is older than the stored status).
+      await world.publisher.publish(
+        ConnectorStatusRecorded,
+        { ...status(T0 + H, 'Faulted', 'GroundFailure'), stationTimestamp: true },
+        { msgId: `r-${T0 + H}` },
+      )
+      await drained(world)
+      expect(await hourly('free_ms')).toEqual({ [iso(T0)]: H })
+      expect(await hourly('faulted_ms')).toEqual({ [iso(T0 + H)]: H })
+      expect(await hourly('charging_ms')).toEqual({ [iso(T0 + 2 * H)]: H })
+      expect(await hourly('faults')).toEqual({ [iso(T0 + H)]: 1 })
+    } finally {
+      await aggregator.close()
+    }
+  },
+  SLOW,
+)
