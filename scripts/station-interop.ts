@@ -4,9 +4,11 @@
  * the independent station in ../shared/tools/ocpp-station (zeep, built from the official OCA WSDLs,
  * checking every reply against the official schema and WS-Addressing), reads the charging sessions back
  * through the REST API (gateway -> JetStream -> ingest -> Postgres -> api), and drives a session by remote
- * start and stop commands posted to the API (api -> outbox -> dispatcher -> station -> gateway). Prints one
- * line per check and `interop: N passed, N failed`; exits 1 on any failure. Needs Debian's
- * python3-zeep and python3-lxml, and the default ports (api 3000, gateway 3100, ingest 3200) free.
+ * start and stop commands posted to the API (api -> outbox -> dispatcher -> station -> gateway), and checks that
+ * the aggregator's rollups (`/v1/aggregates/energy`) hold the sessions with the energy the stations reported.
+ * Prints one line per check and `interop: N passed, N failed`; exits 1 on any failure. Needs Debian's
+ * python3-zeep and python3-lxml, and the default ports (api 3000, gateway 3100, ingest 3200, aggregator 3300)
+ * free.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
@@ -21,7 +23,12 @@ const namespace = `interop${run36}`
 const tag = 'INTEROP-TAG-1'
 const gateway = 'http://127.0.0.1:3100'
 const api = 'http://127.0.0.1:3000'
-const readiness = [`${api}/readyz`, `${gateway}/readyz`, 'http://127.0.0.1:3200/readyz']
+const readiness = [
+  `${api}/readyz`,
+  `${gateway}/readyz`,
+  'http://127.0.0.1:3200/readyz',
+  'http://127.0.0.1:3300/readyz',
+]
 const apiKey = process.env.CHARGEBUS_DEV_API_KEY ?? 'dev-admin-key'
 /** Identities unique to this run, so rows from earlier runs in the same database never count. */
 const id = (name: string) => `IOP-${name}-${run36}`
@@ -47,7 +54,13 @@ function station(name: string, args: string[]): Check {
 }
 
 /** A session as the API serves it: its id is the OCPP transaction id. */
-type Session = { id: number; state: string }
+type Session = {
+  id: number
+  state: string
+  startedAt: string | null
+  stoppedAt: string | null
+  energyWh: number | null
+}
 
 async function sessionsOf(stationId: string): Promise<Session[]> {
   const r = await callApi('GET', `/v1/sessions?stationId=${encodeURIComponent(stationId)}`)
@@ -71,6 +84,72 @@ function sessionStored(name: string, stationId: string): Check {
           summary: (err as Error).message,
           detail: JSON.stringify(await sessionsOf(stationId)),
         }
+      }
+    },
+  }
+}
+
+/** What the rollups should say for a station's sessions, and the hours they span. */
+type EnergyTotals = { energyWh: number; sessionsStarted: number; sessionsCompleted: number }
+
+/**
+ * The energy the station reported (meterStop - meterStart of its completed sessions; the domain books 0 Wh
+ * for a register that went backwards) and its session counts, from the API's sessions.
+ */
+function reportedTotals(sessions: readonly Session[]): EnergyTotals {
+  const started = sessions.filter((x) => x.startedAt !== null)
+  const completed = started.filter((x) => x.state === 'completed')
+  return {
+    energyWh: completed.reduce((sum, x) => sum + Math.max(x.energyWh ?? 0, 0), 0),
+    sessionsStarted: started.length,
+    sessionsCompleted: completed.length,
+  }
+}
+
+/** The station's row sums of `GET /v1/aggregates/energy?interval=hour&groupBy=station` over its sessions' hours. */
+async function aggregatedTotals(stationId: string, sessions: readonly Session[]): Promise<EnergyTotals> {
+  const hour = 3_600_000
+  const times = sessions.flatMap((x) => [x.startedAt, x.stoppedAt]).filter((t) => t !== null)
+  const instants = times.map((t) => Date.parse(t))
+  const from = new Date(Math.floor(Math.min(...instants) / hour) * hour).toISOString()
+  const to = new Date(Math.floor(Math.max(...instants) / hour) * hour + hour).toISOString()
+  const query = new URLSearchParams({ interval: 'hour', groupBy: 'station', stationId, from, to })
+  const r = await callApi('GET', `/v1/aggregates/energy?${query}`)
+  if (r.status !== 200) throw new Error(`/v1/aggregates/energy: ${r.status} ${r.text}`)
+  const totals: EnergyTotals = { energyWh: 0, sessionsStarted: 0, sessionsCompleted: 0 }
+  for (const row of r.json().data as EnergyTotals[]) {
+    totals.energyWh += row.energyWh
+    totals.sessionsStarted += row.sessionsStarted
+    totals.sessionsCompleted += row.sessionsCompleted
+  }
+  return totals
+}
+
+/**
+ * The stations' sessions are in the aggregator's rollups (DOMAIN -> aggregator -> aggregates -> API): per
+ * station, the energy it reported and its session counts, once the aggregator has caught up.
+ */
+function sessionsAggregated(name: string, stationIds: readonly string[]): Check {
+  return {
+    name,
+    async run() {
+      const seen: Record<string, { reported: EnergyTotals; aggregated?: EnergyTotals }> = {}
+      try {
+        for (const stationId of stationIds) {
+          const sessions = await sessionsOf(stationId)
+          const reported = reportedTotals(sessions)
+          if (reported.sessionsCompleted === 0) throw new Error(`${stationId} has no completed session`)
+          seen[stationId] = { reported }
+          await until(`the aggregates of ${stationId}`, 15_000, async () => {
+            const aggregated = await aggregatedTotals(stationId, sessions)
+            seen[stationId] = { reported, aggregated }
+            return JSON.stringify(aggregated) === JSON.stringify(reported) ? true : undefined
+          })
+        }
+        const energy = Object.values(seen).reduce((sum, x) => sum + x.reported.energyWh, 0)
+        return { ok: true, summary: `${stationIds.length} stations, ${energy} Wh as reported` }
+      } catch (err) {
+        return { ok: false, summary: (err as Error).message, detail: JSON.stringify(seen) }
       }
     },
   }
@@ -179,6 +258,12 @@ const checks: Check[] = [
   ),
   sessionStored('1.6 session stored, served by the API', id('SES')),
   sessionStored('1.5 session stored, served by the API', id('S15')),
+  sessionsAggregated('1.5 and 1.6 sessions in /v1/aggregates/energy with the energy the stations reported', [
+    id('SES'),
+    id('S15'),
+    id('PLAIN'),
+    id('RMT'),
+  ]),
 ]
 
 function exec(cmd: string, args: string[], opts: { cwd?: string } = {}) {

@@ -16,7 +16,7 @@ import type { KV } from '@nats-io/kv'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { ApiConfig } from './config.ts'
-import type { DomainEventFeed } from './data-access/domain-events.ts'
+import type { EventFeed } from './data-access/event-feed.ts'
 import type { Exporter } from './data-access/exports.ts'
 import type { KeyAuthenticator } from './data-access/key-store.ts'
 import { ApiError } from './domain/errors.ts'
@@ -45,7 +45,8 @@ export interface ApiDeps {
   bus: Pick<Bus, 'ping' | 'publish' | 'getMessage' | 'listen' | 'scan' | 'deadLetters'>
   /** The gateway's KV buckets (`ocpp_stations`, `ocpp_id_tags`) the API writes decisions and tags to. */
   kv: { stations: KV; idTags: KV }
-  feed: DomainEventFeed
+  /** Live feeds of `/v1/events`: DOMAIN (station, connector, session) and AGGREGATES (`aggregate.updated`). */
+  feeds: { domain: EventFeed; aggregates: EventFeed }
   exporter: Exporter
   keys: KeyAuthenticator
   /** The clock of every time-dependent rule (decisions, tag changes, command expiry); tests set their own. */
@@ -133,7 +134,7 @@ export async function buildApp(deps: ApiDeps): Promise<ServiceApp> {
       await v1.register(idTagRoutes, { db, idTagsKv: deps.kv.idTags, clock })
       await v1.register(apiKeyRoutes, { db, keys: deps.keys, clock })
       await v1.register(eventRoutes, {
-        feed: deps.feed,
+        feeds: deps.feeds,
         heartbeatMs: config.API_SSE_HEARTBEAT_MS,
         maxBufferedBytes: config.API_SSE_MAX_BUFFERED_BYTES,
         keys: deps.keys,

@@ -8,7 +8,7 @@ import pg from 'pg'
 import type { Logger } from 'pino'
 import type { ApiDeps } from './app.ts'
 import type { ApiConfig } from './config.ts'
-import { createDomainEventFeed } from './data-access/domain-events.ts'
+import { AGGREGATES_FEED, createEventFeed, DOMAIN_FEED } from './data-access/event-feed.ts'
 import { createExporter } from './data-access/exports.ts'
 import { createKeyAuthenticator } from './data-access/key-store.ts'
 import { devKeyAccepted } from './domain/api-keys.ts'
@@ -24,7 +24,7 @@ export interface OpenedDependencies extends ApiDeps {
 }
 
 /**
- * Connects the bus (KV buckets of the gateway, readiness), a second NATS connection for the SSE feed's
+ * Connects the bus (KV buckets of the gateway, readiness), a second NATS connection for the SSE feeds'
  * ordered consumers, the request pool and the export pool (both through pgbouncer).
  */
 export async function openApiDependencies(
@@ -79,7 +79,10 @@ export async function openApiDependencies(
       db,
       bus,
       kv,
-      feed: createDomainEventFeed(nc, namespace),
+      feeds: {
+        domain: createEventFeed(nc, namespace, DOMAIN_FEED),
+        aggregates: createEventFeed(nc, namespace, AGGREGATES_FEED),
+      },
       exporter: createExporter(exportPool),
       keys: createKeyAuthenticator({
         db,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { type Bus, connectBus } from '@chargebus/bus'
 import {
+  AggregateUpdated,
   ConnectorStatusChanged,
   MeterRegisterDecreased,
   SessionStarted,
@@ -192,6 +193,66 @@ test('filters by station and resumes after Last-Event-ID', async () => {
   expect(events(more).map((f) => f.id)).toEqual([String(acks[1]?.seq), String(acks[3]?.seq)])
 })
 
+function publishAggregateUpdated(station: string, hour: string) {
+  return bus.publish(
+    AggregateUpdated,
+    {
+      stationId: station,
+      changes: [{ bucketing: 'utc:hour', bucketStart: hour, metrics: ['energy_wh', 'sessions_started'] }],
+      truncated: false,
+      updatedAt: now(),
+    },
+    { msgId: msg() },
+  )
+}
+
+test('stream=aggregates carries aggregate.updated (ids of AGGREGATES), filtered by station and resumable', async () => {
+  const station = `CP-${msg().slice(0, 8)}`
+  const live = await openStream(`/v1/events?stream=aggregates&station=${station}`)
+  const domain = await openStream('/v1/events')
+  await live.until((f) => f.some((x) => x.comment?.startsWith('connected')))
+  await domain.until((f) => f.some((x) => x.comment?.startsWith('connected')))
+  const acks = [
+    await publishAggregateUpdated(station, '2026-12-01T10:00:00.000Z'),
+    await publishAggregateUpdated('CP-elsewhere', '2026-12-01T10:00:00.000Z'),
+    await publishAggregateUpdated(station, '2026-12-01T11:00:00.000Z'),
+  ]
+  // A DOMAIN event after them: the domain stream shows it and none of the aggregate updates.
+  const [registered] = publishAll(station, 'CP-other')
+  const domainAck = await registered?.()
+  const frames = await live.until((f) => events(f).length >= 2)
+  const domainFrames = await domain.until((f) => events(f).length >= 1)
+  live.close()
+  domain.close()
+  expect(events(frames).map((f) => [f.id, f.event])).toEqual([
+    [String(acks[0]?.seq), 'aggregate.updated'],
+    [String(acks[2]?.seq), 'aggregate.updated'],
+  ])
+  expect(JSON.parse(events(frames)[1]?.data ?? '{}')).toMatchObject({
+    subject: `aggregate.${station}.updated`,
+    version: 1,
+    data: {
+      stationId: station,
+      changes: [{ bucketing: 'utc:hour', bucketStart: '2026-12-01T11:00:00.000Z' }],
+      truncated: false,
+    },
+  })
+  expect(events(domainFrames).map((f) => [f.id, f.event])).toEqual([
+    [String(domainAck?.seq), 'station.registered'],
+  ])
+
+  const resumed = await openStream('/v1/events?stream=aggregates', { 'last-event-id': String(acks[0]?.seq) })
+  const more = await resumed.until((f) => events(f).length >= 2)
+  resumed.close()
+  expect(events(more).map((f) => f.id)).toEqual([String(acks[1]?.seq), String(acks[2]?.seq)])
+})
+
+test('an unknown stream is a validation problem', async () => {
+  const res = await api.request('GET', '/v1/events?stream=meter', { key: 'read' })
+  expect(res.status).toBe(400)
+  expect(res.json.errors).toEqual([{ name: 'stream', reason: expect.any(String) }])
+})
+
 test('sends heartbeat comments while idle', async () => {
   const stream = await openStream('/v1/events')
   const frames = await stream.until((f) => f.filter((x) => x.comment === 'heartbeat').length >= 2, 3000)
@@ -208,14 +269,15 @@ test('streams are capped per key, and a revoked key loses its open streams', asy
   try {
     const url = await capped.app.listen({ host: '127.0.0.1', port: 0 })
     const { key, id } = await issueApiKey(capped.deps.db, { name: 'sse cap', scopes: ['read'] })
-    const open = () =>
-      fetch(`${url}/v1/events`, {
+    const open = (path = '/v1/events') =>
+      fetch(`${url}${path}`, {
         headers: { authorization: `Bearer ${key}` },
         signal: AbortSignal.timeout(10_000),
       })
     const [a, b] = await Promise.all([open(), open()])
     expect([a.status, b.status]).toEqual([200, 200])
-    const third = await open()
+    // The cap counts every stream of the key, aggregates included.
+    const third = await open('/v1/events?stream=aggregates')
     expect(third.status).toBe(429)
     expect(await third.json()).toMatchObject({ code: 'API_ERR_RATE_LIMITED' })
     await revokeApiKey(capped.deps.db, id, new Date())

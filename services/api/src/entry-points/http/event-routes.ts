@@ -1,15 +1,16 @@
 import { PassThrough } from 'node:stream'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import type { DomainEventFeed, FeedEvent } from '../../data-access/domain-events.ts'
+import type { EventFeed, FeedEvent, FeedSubscription } from '../../data-access/event-feed.ts'
 import type { KeyAuthenticator } from '../../data-access/key-store.ts'
 import { bearerToken, hasScope } from '../../domain/api-keys.ts'
 import { ApiError } from '../../domain/errors.ts'
 import { security } from './auth.ts'
-import { EventsQuery, responses } from './schemas.ts'
+import { EventsQuery, type EventsStream, responses } from './schemas.ts'
 
 export interface EventRoutesOptions {
-  feed: DomainEventFeed
+  /** `?stream=domain` (the default) and `?stream=aggregates`: one JetStream stream per SSE stream. */
+  feeds: Record<EventsStream, EventFeed>
   heartbeatMs: number
   /** Unsent bytes a client may fall behind before the API waits for it (and, if it stays stuck, closes). */
   maxBufferedBytes: number
@@ -34,8 +35,10 @@ export function formatEvent(e: FeedEvent): string {
 }
 
 /**
- * `GET /v1/events`: Server-Sent Events of station, connector and session events (DOMAIN stream), live,
- * or resumed after `Last-Event-ID`. Heartbeat comment lines keep proxies from closing idle streams.
+ * `GET /v1/events`: Server-Sent Events of station, connector and session events (DOMAIN stream) or, with
+ * `?stream=aggregates`, the aggregator's `aggregate.updated` hints (AGGREGATES stream), live or resumed after
+ * `Last-Event-ID`. One JetStream stream per SSE stream, so an id is always that stream's sequence and a resume
+ * is exact. Heartbeat comment lines keep proxies from closing idle streams.
  */
 export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async (app, opts) => {
   const open = new Set<() => void>()
@@ -77,9 +80,9 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async 
       compress: false,
       schema: {
         tags: ['events'],
-        summary: 'Live station, connector and session events (Server-Sent Events)',
+        summary: 'Live station, connector and session events, or aggregate updates (Server-Sent Events)',
         description:
-          'text/event-stream. Each event: `id` = stream sequence, `event` = catalog name (station.registered, connector.status_changed, session.started, ...), `data` = JSON {subject, version, publishedAt, data}. Reconnect with Last-Event-ID to resume after the last event seen. Comment lines every 15 s are heartbeats.',
+          'text/event-stream. `stream=domain` (default): station, connector and session events (station.registered, connector.status_changed, session.started, ...); `stream=aggregates`: aggregate.updated (which rollup buckets and metrics of a station changed, for live dashboards to re-read /v1/aggregates). Each event: `id` = sequence in that stream, `event` = catalog name, `data` = JSON {subject, version, publishedAt, data}. Reconnect (same `stream`) with Last-Event-ID to resume after the last event seen. Comment lines every 15 s are heartbeats.',
         security: security('read'),
         querystring: EventsQuery,
         headers: Type.Object({
@@ -101,14 +104,15 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async 
     async (request, reply) => {
       const lastEventId = request.headers['last-event-id']
       const station = request.query.station
+      const feed = opts.feeds[request.query.stream ?? 'domain']
       const principal = request.principal
       const token = bearerToken(request.headers.authorization)
       if (principal === null || token === undefined)
         throw new ApiError('API_ERR_UNAUTHENTICATED', 'no API key')
       const releaseSlot = admit(principal.keyId)
-      let subscription: Awaited<ReturnType<DomainEventFeed['subscribe']>>
+      let subscription: FeedSubscription
       try {
-        subscription = await opts.feed.subscribe({
+        subscription = await feed.subscribe({
           afterSeq: lastEventId === undefined ? undefined : Number(lastEventId),
         })
       } catch (err) {

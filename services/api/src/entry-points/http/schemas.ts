@@ -405,7 +405,18 @@ export const ExportQuery = Type.Object(
   { additionalProperties: false },
 )
 
-export const EventsQuery = Type.Object({ station: Type.Optional(StationId) }, { additionalProperties: false })
+export const EVENTS_STREAMS = ['domain', 'aggregates'] as const
+export type EventsStream = (typeof EVENTS_STREAMS)[number]
+
+export const EventsStreamSchema = Type.Enum([...EVENTS_STREAMS], {
+  description:
+    'Which events: `domain` (default) station, connector and session events; `aggregates` the aggregate.updated hints of live dashboards. Event ids are sequences of that stream: resume with the same `stream`.',
+})
+
+export const EventsQuery = Type.Object(
+  { station: Type.Optional(StationId), stream: Type.Optional(EventsStreamSchema) },
+  { additionalProperties: false },
+)
 
 /** Stream and consumer names as the bus spells them: one subject token, so never a wildcard. */
 const BusToken = (description: string) =>

@@ -1,8 +1,8 @@
-import { findEvent } from '@chargebus/events'
+import { findEvent, Streams } from '@chargebus/events'
 import { type Consumer, type ConsumerMessages, DeliverPolicy, jetstream } from '@nats-io/jetstream'
 import type { NatsConnection } from '@nats-io/transport-node'
 
-/** One event of the DOMAIN stream as the SSE feed sends it. */
+/** One event of a stream as the SSE feed sends it. */
 export interface FeedEvent {
   /** Stream sequence: the SSE `id`, and what `Last-Event-ID` resumes from. */
   seq: number
@@ -19,24 +19,36 @@ export interface FeedSubscription extends AsyncIterable<FeedEvent> {
   stop(): void
 }
 
-export interface DomainEventFeed {
+export interface EventFeed {
   /** Events after stream sequence `afterSeq` (resume), else only new ones. */
   subscribe(opts: { afterSeq?: number | undefined }): Promise<FeedSubscription>
 }
 
-/** Subjects of the DOMAIN stream the feed forwards (`meter.>` is left to BI exports). */
-const FORWARDED = ['station.', 'connector.', 'session.']
+/** Which stream a feed reads and which of its subjects (logical prefixes) it forwards. */
+export interface FeedSource {
+  /** Logical stream name, e.g. `DOMAIN`. */
+  stream: string
+  forwarded: readonly string[]
+}
+
+/** Station, connector and session events of DOMAIN (`meter.>` is left to BI exports). */
+export const DOMAIN_FEED: FeedSource = {
+  stream: Streams.DOMAIN.name,
+  forwarded: ['station.', 'connector.', 'session.'],
+}
+
+/** The aggregator's `aggregate.updated` hints on AGGREGATES, for live dashboards. */
+export const AGGREGATES_FEED: FeedSource = { stream: Streams.AGGREGATES.name, forwarded: ['aggregate.'] }
 
 /**
- * The live feed of station, connector and session events: one ordered (ephemeral, unacknowledged,
- * flow-controlled) JetStream consumer per subscriber on the DOMAIN stream. Names follow the bus's
- * namespace mapping: stream `<NS>_DOMAIN`, subjects `<ns>.station...`.
- * nats-server 2.9 has no multi-filter consumers, so the consumer reads the stream and `meter.>` is dropped
- * here.
+ * A live feed of one stream's catalogued events: one ordered (ephemeral, unacknowledged, flow-controlled)
+ * JetStream consumer per subscriber. Names follow the bus's namespace mapping: stream `<NS>_DOMAIN`,
+ * subjects `<ns>.station...`. nats-server 2.9 has no multi-filter consumers, so the consumer reads the whole
+ * stream and subjects outside `source.forwarded` (DOMAIN's `meter.>`) are dropped here.
  */
-export function createDomainEventFeed(nc: NatsConnection, namespace = ''): DomainEventFeed {
+export function createEventFeed(nc: NatsConnection, namespace: string, source: FeedSource): EventFeed {
   const js = jetstream(nc)
-  const stream = namespace ? `${namespace.toUpperCase()}_DOMAIN` : 'DOMAIN'
+  const stream = namespace ? `${namespace.toUpperCase()}_${source.stream}` : source.stream
   const subjectPrefix = namespace ? `${namespace}.` : ''
   const decoder = new TextDecoder()
 
@@ -55,7 +67,7 @@ export function createDomainEventFeed(nc: NatsConnection, namespace = ''): Domai
           const subject = m.subject.startsWith(subjectPrefix)
             ? m.subject.slice(subjectPrefix.length)
             : m.subject
-          if (!FORWARDED.some((p) => subject.startsWith(p))) continue
+          if (!source.forwarded.some((p) => subject.startsWith(p))) continue
           const name = m.headers?.get('Chargebus-Event') ?? ''
           const version = Number(m.headers?.get('Chargebus-Event-Version') ?? '0')
           const def = findEvent(name, version)
