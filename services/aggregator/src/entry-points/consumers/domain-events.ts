@@ -1,4 +1,5 @@
 import type { Bus, Consumption, ReceivedEvent } from '@chargebus/bus'
+import { isDatabaseOutage, isRefusedData } from '@chargebus/db'
 import { AppError } from '@chargebus/errors'
 import {
   ConnectorStatusChanged,
@@ -77,22 +78,12 @@ export async function startDomainEventConsumer(opts: DomainEventConsumerOptions)
   })
 }
 
-const INFRASTRUCTURE_SQLSTATE = /^(08|53|57|58|40|XX)/
-const DATA_SQLSTATE = /^(22|23)/
-
-/** Postgres or the network is in trouble (every event would fail alike): redeliver the batch as is. */
+/** Postgres or the bus is in trouble: every message would fail alike, so the batch is redelivered as is. */
 function isInfrastructureError(err: unknown): boolean {
-  if (err instanceof AppError) return err.code === 'DB_ERR_UNAVAILABLE' || err.code.startsWith('BUS_ERR_')
-  const e = err as { code?: unknown; message?: unknown }
-  if (typeof e?.code === 'string' && (INFRASTRUCTURE_SQLSTATE.test(e.code) || /^E[A-Z]+$/.test(e.code)))
-    return true
-  const message = typeof e?.message === 'string' ? e.message : ''
-  return /timeout exceeded when trying to connect|Connection terminated|connection.*closed/i.test(message)
+  return isDatabaseOutage(err) || (err instanceof AppError && err.code.startsWith('BUS_ERR_'))
 }
 
-/** Bad input (an invalid instant, data Postgres refuses) does not get better with retries. */
+/** Whether retrying a single message can help: not for invalid messages or data the database refuses. */
 function isRetryable(err: unknown): boolean {
-  if (err instanceof AppError) return err.retryable
-  const code = (err as { code?: unknown })?.code
-  return !(typeof code === 'string' && DATA_SQLSTATE.test(code))
+  return err instanceof AppError ? err.retryable : !isRefusedData(err)
 }

@@ -1,5 +1,5 @@
 import type { Bus, Consumption, ReceivedEvent } from '@chargebus/bus'
-import type { Database, Kysely } from '@chargebus/db'
+import { type Database, isDatabaseOutage, isRefusedData, type Kysely } from '@chargebus/db'
 import { AppError } from '@chargebus/errors'
 import { OcppMessageReceived, Streams } from '@chargebus/events'
 import type { Clock } from '@chargebus/platform'
@@ -116,22 +116,12 @@ export async function startStationMessageConsumer(opts: StationMessageConsumerOp
   })
 }
 
-const INFRASTRUCTURE_SQLSTATE = /^(08|53|57|58|40|XX)/
-const DATA_SQLSTATE = /^(22|23)/
-
-/** Postgres or the network is in trouble: every message would fail alike, so the batch is redelivered as is. */
-export function isInfrastructureError(err: unknown): boolean {
-  if (err instanceof AppError) return err.code === 'DB_ERR_UNAVAILABLE' || err.code.startsWith('BUS_ERR_')
-  const e = err as { code?: unknown; message?: unknown }
-  if (typeof e?.code === 'string' && INFRASTRUCTURE_SQLSTATE.test(e.code)) return true
-  if (typeof e?.code === 'string' && /^E[A-Z]+$/.test(e.code)) return true // ECONNREFUSED, ETIMEDOUT, ...
-  const message = typeof e?.message === 'string' ? e.message : ''
-  return /timeout exceeded when trying to connect|Connection terminated|connection.*closed/i.test(message)
+/** Postgres or the bus is in trouble: every message would fail alike, so the batch is redelivered as is. */
+function isInfrastructureError(err: unknown): boolean {
+  return isDatabaseOutage(err) || (err instanceof AppError && err.code.startsWith('BUS_ERR_'))
 }
 
 /** Whether retrying a single message can help: not for invalid messages or data the database refuses. */
-export function isRetryable(err: unknown): boolean {
-  if (err instanceof AppError) return err.retryable
-  const code = (err as { code?: unknown })?.code
-  return !(typeof code === 'string' && DATA_SQLSTATE.test(code))
+function isRetryable(err: unknown): boolean {
+  return err instanceof AppError ? err.retryable : !isRefusedData(err)
 }
