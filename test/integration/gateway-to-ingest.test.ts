@@ -222,6 +222,7 @@ test.each(['1.6', '1.5'] as const)(
     expect(events.map((e) => e.name).sort()).toEqual(
       [
         'connector.status_changed',
+        'connector.status_recorded',
         'meter.sampled',
         'session.completed',
         'session.started',
