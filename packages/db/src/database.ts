@@ -23,6 +23,7 @@ export interface Database {
   station_capabilities: StationCapabilityTable
   station_local_lists: StationLocalListTable
   aggregates: AggregateTable
+  aggregate_totals: AggregateTotalTable
   aggregator_sessions: AggregatorSessionTable
   aggregator_connectors: AggregatorConnectorTable
 }
@@ -366,6 +367,20 @@ export interface AggregateTable {
   sub_dim: ColumnType<string, string | undefined, string>
   /** The IANA zone the bucket was computed in ('UTC' for utc:*). */
   time_zone: string
+  value: BigintColumn
+}
+
+/** Station (`station_id` = the station) and network (`station_id` = '') totals of the `aggregates` cells. */
+export interface AggregateTotalTable {
+  bucketing: AggregateBucketing
+  bucket_start: Timestamp
+  time_zone: string
+  station_id: string
+  metric: AggregateMetric
+  /** Error code for faults, else ''. */
+  dim: ColumnType<string, string | undefined, string>
+  /** Vendor error code for faults, else ''. */
+  sub_dim: ColumnType<string, string | undefined, string>
   value: BigintColumn
 }
 

@@ -57,10 +57,11 @@ export function cellRows(tally: Tally): CellRow[] {
       value,
     })
   }
-  return rows.sort(compareRows)
+  return rows.sort(compareCellRows)
 }
 
-function compareRows(a: CellRow, b: CellRow): number {
+/** The `aggregates` table's key order (the zone last): the order writers lock cells in. */
+export function compareCellRows(a: CellRow, b: CellRow): number {
   return (
     cmp(a.metric, b.metric) ||
     cmp(a.bucketing, b.bucketing) ||
@@ -68,7 +69,8 @@ function compareRows(a: CellRow, b: CellRow): number {
     cmp(a.stationId, b.stationId) ||
     a.connectorId - b.connectorId ||
     cmp(a.dim, b.dim) ||
-    cmp(a.subDim, b.subDim)
+    cmp(a.subDim, b.subDim) ||
+    cmp(a.timeZone, b.timeZone)
   )
 }
 

@@ -8,7 +8,15 @@ export const SHADOW_SCHEMA = 'aggregates_rebuild'
  * without the other would leave the next delta subtracting what was never booked). A new table the apply path
  * writes belongs here.
  */
-export const REBUILT_TABLES = ['aggregates', 'aggregator_sessions', 'aggregator_connectors'] as const
+export const REBUILT_TABLES = [
+  'aggregates',
+  'aggregate_totals',
+  'aggregator_sessions',
+  'aggregator_connectors',
+] as const
+
+/** The key of `aggregate_totals` but its `station_id` (a station's row and the network's share it). */
+const TOTALS_KEY = sql`bucketing, bucket_start, time_zone, metric, dim, sub_dim`
 
 /** Drops what an earlier (interrupted) rebuild left and creates empty shadow tables like the live ones. */
 export async function createShadow(db: Kysely<Database>): Promise<void> {
@@ -59,16 +67,35 @@ export async function swapRows(
   trx: Transaction<Database>,
   stationId: string | undefined,
 ): Promise<Record<(typeof REBUILT_TABLES)[number], number>> {
-  const counts = { aggregates: 0, aggregator_sessions: 0, aggregator_connectors: 0 }
+  const counts = { aggregates: 0, aggregate_totals: 0, aggregator_sessions: 0, aggregator_connectors: 0 }
   for (const table of REBUILT_TABLES) {
     const live = sql.table(`public.${table}`)
     const shadow = sql.table(`${SHADOW_SCHEMA}.${table}`)
     const scope = stationId === undefined ? sql`true` : sql`station_id = ${stationId}`
-    const nonZero = table === 'aggregates' ? sql`value <> 0` : sql`true`
+    const nonZero = table === 'aggregates' || table === 'aggregate_totals' ? sql`value <> 0` : sql`true`
+    // One station's rebuild: the network's totals (station_id '') lose the station's old totals and gain its new ones.
+    if (table === 'aggregate_totals' && stationId !== undefined) await moveNetworkShare(trx, stationId)
     await sql`delete from ${live} where ${scope}`.execute(trx)
     const inserted =
       await sql`insert into ${live} select * from ${shadow} where ${scope} and ${nonZero}`.execute(trx)
     counts[table] = Number(inserted.numAffectedRows ?? 0)
   }
   return counts
+}
+
+/**
+ * For a one-station swap: subtracts the station's live totals from the network's rows and adds the shadow's
+ * (the shadow's network rows hold only this station's share, so they are not copied).
+ */
+async function moveNetworkShare(trx: Transaction<Database>, stationId: string): Promise<void> {
+  for (const [source, sign] of [
+    [sql.table('public.aggregate_totals'), -1],
+    [sql.table(`${SHADOW_SCHEMA}.aggregate_totals`), 1],
+  ] as const) {
+    await sql`
+      insert into public.aggregate_totals (${TOTALS_KEY}, station_id, value)
+      select ${TOTALS_KEY}, '', ${sign} * value from ${source} where station_id = ${stationId}
+      on conflict (bucketing, bucket_start, time_zone, station_id, metric, dim, sub_dim)
+      do update set value = aggregate_totals.value + excluded.value`.execute(trx)
+  }
 }

@@ -235,6 +235,40 @@ async function stored(world: AggregatorWorld): Promise<CellRow[]> {
     value: Number(r.value),
   }))
 }
+/** `aggregate_totals` as rows keyed like the domain's levels (station '' = the network, connector -1). */
+async function storedTotals(world: AggregatorWorld): Promise<Map<string, number>> {
+  const rows = await world.db.selectFrom('aggregate_totals').selectAll().where('value', '!=', '0').execute()
+  return new Map(
+    rows.map((r) => [
+      JSON.stringify([
+        r.metric,
+        r.bucketing,
+        r.bucket_start.getTime(),
+        r.time_zone,
+        r.station_id,
+        r.dim,
+        r.sub_dim,
+      ]),
+      Number(r.value),
+    ]),
+  )
+}
+
+/** The totals the connector cells make, by the contract's rule (written out here, not the aggregator's code). */
+function totalsOf(cells: readonly CellRow[]): Map<string, number> {
+  const out = new Map<string, number>()
+  for (const c of cells) {
+    if (c.metric.endsWith('_ms') && c.connectorId === 0) continue
+    const dims = c.metric === 'faults' ? [c.dim, c.subDim] : ['', '']
+    for (const station of [c.stationId, '']) {
+      const key = JSON.stringify([c.metric, c.bucketing, c.bucketStart, c.timeZone, station, ...dims])
+      out.set(key, (out.get(key) ?? 0) + c.value)
+    }
+  }
+  for (const [k, v] of out) if (v === 0) out.delete(k)
+  return out
+}
+
 /** One order for rows from either side (by every column, in a fixed order). */
 const rowKey = (r: CellRow) =>
   JSON.stringify([
@@ -300,6 +334,10 @@ test(
       const expected = sorted(naive(events, clock().getTime()))
       expect(expected.length).toBeGreaterThan(100)
       expect(sorted(await stored(world))).toEqual(expected)
+      // Station totals == the sum of their connector cells, the network == the sum of the stations.
+      const totals = await storedTotals(world)
+      expect(totals).toEqual(totalsOf(expected))
+      expect([...totals.keys()].some((k) => JSON.parse(k)[4] === '')).toBe(true)
 
       // Energy sums exactly to the completed sessions' meterStop - meterStart (0 for the one that went backwards),
       // plus what the open session's last sample shows.
@@ -343,6 +381,7 @@ test(
       clock.advance(5 * H)
       expect(await aggregator.app.advance.runOnce()).toBe(4)
       expect(sorted(await stored(world))).toEqual(sorted(naive(events, clock().getTime())))
+      expect(await storedTotals(world)).toEqual(totalsOf(naive(events, clock().getTime())))
       expect(await aggregator.app.advance.runOnce()).toBe(0) // nothing behind any more
 
       // Dashboards heard about it: aggregate.updated per station.

@@ -123,6 +123,14 @@ async function cells(stationId?: string): Promise<string[]> {
   return rows.map((r) => r.cell)
 }
 
+/** Every non-zero station and network total, one string each, sorted. */
+async function totals(): Promise<string[]> {
+  const { rows } = await sql<{ total: string }>`
+    select concat_ws('|', metric, bucketing, bucket_start, station_id, dim, sub_dim, time_zone, value) as total
+      from aggregate_totals where value <> 0 order by 1`.execute(world.db)
+  return rows.map((r) => r.total)
+}
+
 test(
   'incremental == rebuild, all stations then one; the aggregator runs and a reader never sees rows missing',
   async () => {
@@ -132,6 +140,7 @@ test(
       await publishHistory()
       await drained(world)
       const live = await cells()
+      const liveTotals = await totals()
       expect(live.length).toBeGreaterThan(100)
       const energyCells = live.filter((c) => c.startsWith('energy_wh|')).length
 
@@ -171,17 +180,27 @@ test(
       expect(summary.streamEvents).toBe(STATIONS.length * (4 * 7 + 1))
       expect(summary.rows.aggregates).toBe(live.length)
       expect(await cells()).toEqual(live)
+      expect(await totals()).toEqual(liveTotals)
 
       // The live aggregator goes on, on top of the rebuilt facts: a duplicate adds nothing, time advances alike.
       clock.advance(H)
       await aggregator.app.advance.runOnce()
       const afterTick = await cells()
+      const totalsAfterTick = await totals()
       expect(afterTick).not.toEqual(live)
 
       // --station: only CP-B's rows are rebuilt; CP-A's damage stays.
       await sql`update aggregates set value = value + 7 where station_id in ('CP-A', 'CP-B') and metric = 'energy_wh'`.execute(
         world.db,
       )
+      // A wrong delta booked on CP-B's totals reached the network's as well: the rebuild moves the network's share.
+      await sql`update aggregate_totals n set value = value + 7
+        where metric = 'energy_wh' and bucketing = 'utc:day' and (station_id = 'CP-B' or (station_id = '' and exists (
+          select 1 from aggregate_totals b where b.station_id = 'CP-B' and (b.bucketing, b.bucket_start, b.time_zone,
+            b.metric, b.dim, b.sub_dim) = (n.bucketing, n.bucket_start, n.time_zone, n.metric, n.dim, n.sub_dim))))`.execute(
+        world.db,
+      )
+      expect(await totals()).not.toEqual(totalsAfterTick)
       const one = await rebuild({
         env: ENV,
         db: world.db,
@@ -193,6 +212,8 @@ test(
       expect(one.stationId).toBe('CP-B')
       expect(await cells('CP-B')).toEqual(afterTick.filter((c) => c.split('|')[3] === 'CP-B'))
       expect(await cells('CP-A')).not.toEqual(afterTick.filter((c) => c.split('|')[3] === 'CP-A'))
+      // The station's totals and the network's are what the live aggregator had (the damage was to cells only).
+      expect(await totals()).toEqual(totalsAfterTick)
       const leftover = await sql<{ n: string }>`
         select count(*) as n from information_schema.schemata where schema_name = 'aggregates_rebuild'`.execute(
         world.db,

@@ -49,11 +49,18 @@ export function groupKey(q: Pick<AggregateQuery, 'kind' | 'groupBy'>): KeyColumn
 }
 
 /**
- * The grouped select over `aggregates`: `sum(value)` per metric of the kind, grouped by {@link groupKey}. The
+ * Network and station series read the aggregator's totals (`aggregate_totals`: station_id = the station, or ''
+ * for the network), a few cells per bucket and group whatever the number of connectors; connector and id-tag
+ * series read the connector cells (`aggregates`). With `stationId`, a network series is that station's total.
+ */
+const READS_TOTALS: ReadonlySet<AggregateGroupBy> = new Set(['network', 'station'])
+
+/**
+ * The grouped select over `aggregates` (or `aggregate_totals`, see {@link READS_TOTALS}): `sum(value)` per metric of the kind, grouped by {@link groupKey}. The
  * where-clause is an equality on `metric` (an `in` list), `bucketing` and a range on `bucket_start`: the
  * primary key `(metric, bucketing, bucket_start, ...)` serves it, and with `stationId` the index
  * `(station_id, metric, bucketing, bucket_start)` (see the EXPLAIN test). Connector 0 (the station as a whole)
- * has its own connector time: counted only when grouping by connector, never added to its connectors' time.
+ * has its own connector time: a row when grouping by connector, never in the totals (the aggregator's rule).
  * `after` is a decoded cursor (values of the group key): the row comparison runs before grouping, which is
  * exact because every cell of a group has the same key.
  */
@@ -70,7 +77,9 @@ export function aggregateSelect(
     sql`bucket_start < ${q.to}::timestamptz`,
   ]
   if (q.stationId !== undefined) conditions.push(sql`station_id = ${q.stationId}`)
-  if (q.kind === 'utilization' && q.groupBy !== 'connector') conditions.push(sql`connector_id > 0`)
+  const table = READS_TOTALS.has(q.groupBy) ? sql`aggregate_totals` : sql`aggregates`
+  if (q.groupBy === 'network' && q.stationId === undefined) conditions.push(sql`station_id = ''`)
+  if (q.groupBy === 'station') conditions.push(sql`station_id <> ''`)
   if (opts.after !== undefined) {
     const values = key.map((column, i) => {
       const v = opts.after?.[i]
@@ -89,7 +98,7 @@ export function aggregateSelect(
            to_char(bucket_start at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as bucket_exact,
            to_char(bucket_start at time zone time_zone, 'YYYY-MM-DD"T"HH24:MI:SS') as local_start,
            ${sql.join(sums)}
-      from aggregates
+      from ${table}
      where ${sql.join(conditions, sql` and `)}
      group by ${keyList}`
   const limit = opts.limit === undefined ? sql`` : sql`limit ${opts.limit}`

@@ -44,6 +44,24 @@ async function insertCells(cells: Cell[]): Promise<void> {
       })),
     )
     .execute()
+  await refreshTotals()
+}
+
+/**
+ * The station and network totals the aggregator keeps beside the cells (migration 2026-12-07 aggregate_totals),
+ * recomputed from all cells by the contract's rule: id tags summed, faults by error code, connector 0's
+ * connector time left out.
+ */
+async function refreshTotals(): Promise<void> {
+  await sql`delete from aggregate_totals`.execute(db)
+  await sql`
+    insert into aggregate_totals (bucketing, bucket_start, time_zone, station_id, metric, dim, sub_dim, value)
+    select bucketing, bucket_start, time_zone, s.station, metric,
+           case metric when 'faults' then dim else '' end, case metric when 'faults' then sub_dim else '' end,
+           sum(value)
+      from aggregates, lateral (values (station_id), ('')) s(station)
+     where metric = 'faults' or metric not like '%_ms' or connector_id > 0
+     group by 1, 2, 3, 4, 5, 6, 7`.execute(db)
 }
 
 const BER = 'Europe/Berlin'
@@ -499,14 +517,24 @@ test('the queries can be served by the indexes of aggregates (no sequential scan
     })
   const base = { interval: 'hour', from: '2026-01-01T00:00:00Z', to: '2026-02-01T00:00:00Z' } as const
   for (const [kind, groupBy] of [
-    ['energy', 'network'],
     ['energy', 'idTag'],
     ['utilization', 'connector'],
-    ['faults', 'station'],
   ] as const) {
     const text = await plan({ ...base, kind, groupBy })
     expect(text).not.toMatch(/Seq Scan/)
     expect(text).toMatch(/Index (Only )?Scan using aggregates_(pkey|bucket_idx) on aggregates/)
+  }
+  // Network and station series read the totals, through one of their indexes (which one depends on the data:
+  // bench/aggregator shows the plans at scale).
+  for (const [kind, groupBy] of [
+    ['energy', 'network'],
+    ['faults', 'station'],
+    ['utilization', 'station'],
+  ] as const) {
+    const text = await plan({ ...base, kind, groupBy })
+    expect(text).not.toMatch(/Seq Scan/)
+    expect(text).not.toMatch(/ on aggregates /)
+    expect(text).toMatch(/Index (Only )?Scan using aggregate_totals_(pkey|station_idx) on aggregate_totals/)
   }
   const station = await plan({ ...base, kind: 'energy', groupBy: 'connector', stationId: 'A' })
   expect(station).not.toMatch(/Seq Scan/)

@@ -1,0 +1,487 @@
+/**
+ * Aggregator benchmark (not part of the test run). In one run:
+ *   - throughput: a backlog of DOMAIN events (mostly meter.sampled, session start/complete, status changes) in a
+ *     private nats-server, drained (1) by a raw JetStream pull consumer that only acks (the baseline), (2) by the
+ *     real aggregator (buildApp, pgbouncer, a throwaway database) from an EMPTY database over the first half of the
+ *     events ("rebuild from the log": there is no rebuild command on this base), and (3) by the same aggregator
+ *     over the second half on top of the first ("incremental"); each as events/s and as a ratio to the baseline
+ *     of the same events;
+ *   - connections: peak backends on the bench database in pg_stat_activity (sampled every 20 ms) while (2)/(3) ran;
+ *   - reads: rollup cells seeded server-side (connector cells, then the station and network totals as the
+ *     aggregator's rule sums them), the real API process (`node services/api/src/main.ts`), p50/p99 of the
+ *     aggregate routes (energy, utilization, faults; groupBy network, station, connector; a day and a month).
+ *
+ *   pnpm bench:aggregator [--events 1000000] [--stations 2000] [--connectors 10000] [--days 365]
+ *                         [--requests 40] [--skip-throughput] [--skip-reads]
+ *
+ * Needs Postgres (DATABASE_ADMIN_URL, direct), pgbouncer (DATABASE_URL) and `nats-server` on PATH. Progress goes
+ * to stderr; the JSON report to stdout and bench/results/aggregator-<time>.json. Removes its database, its
+ * nats-server and its store.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { connectBus } from '@chargebus/bus'
+import { createDatabase, createDb, dropDatabase, migrateToLatest, sql, withDatabaseName } from '@chargebus/db'
+import {
+  ConnectorStatusChanged,
+  MeterSampled,
+  SessionCompleted,
+  SessionStarted,
+  Streams,
+} from '@chargebus/events'
+import { createLogger, loadConfig } from '@chargebus/platform'
+import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream'
+import { connect } from '@nats-io/transport-node'
+import { buildApp } from '../../services/aggregator/src/app.ts'
+import { AggregatorConfig } from '../../services/aggregator/src/config.ts'
+import { openAggregatorDependencies } from '../../services/aggregator/src/deps.ts'
+
+const { values: args } = parseArgs({
+  options: {
+    events: { type: 'string', default: '1000000' },
+    stations: { type: 'string', default: '2000' },
+    connectors: { type: 'string', default: '10000' },
+    days: { type: 'string', default: '365' },
+    requests: { type: 'string', default: '40' },
+    'skip-throughput': { type: 'boolean', default: false },
+    'skip-reads': { type: 'boolean', default: false },
+    json: { type: 'boolean', default: true },
+  },
+})
+const EVENTS = Number(args.events)
+const STATIONS = Number(args.stations)
+const CONNECTORS = Number(args.connectors)
+const DAYS = Number(args.days)
+const REQUESTS = Number(args.requests)
+const ADMIN_URL = process.env.DATABASE_ADMIN_URL ?? 'postgres://chargebus:chargebus@127.0.0.1:5432/chargebus'
+const POOLED_URL = process.env.DATABASE_URL ?? 'postgres://chargebus:chargebus@127.0.0.1:6432/chargebus'
+const logger = createLogger({ name: 'bench-aggregator', level: 'warn' })
+const progress = (msg: string) => process.stderr.write(`[bench-aggregator] ${msg}\n`)
+const children: ChildProcess[] = []
+const H = 3_600_000
+const DAY = 24 * H
+const BASE = Date.parse('2026-01-01T00:00:00Z')
+
+/** Domain events of sessions on the stations' connectors: start, status, ~12 meter samples, stop, status. */
+function* domainEvents(count: number) {
+  let tx = 1
+  let n = 0
+  const perStation = Math.max(1, Math.round(CONNECTORS / STATIONS))
+  while (n < count) {
+    const station = `CP-${(tx % STATIONS) + 1}`
+    const connectorId = (Math.floor(tx / STATIONS) % perStation) + 1
+    const startedAt = BASE + Math.floor(tx / STATIONS) * 3 * H + (tx % 3600) * 1000
+    const stoppedAt = startedAt + 2 * H
+    const common = { stationId: station, transactionId: tx, connectorId, idTag: `TAG-${tx % 500}` }
+    const status = (at: number, s: string) => ({
+      event: ConnectorStatusChanged,
+      data: {
+        stationId: station,
+        connectorId,
+        status: s,
+        errorCode: 'NoError',
+        statusAt: new Date(at).toISOString(),
+        receivedAt: new Date(at).toISOString(),
+        sourceMessageId: `st-${tx}-${s}`,
+      },
+    })
+    yield status(startedAt, 'Charging')
+    yield {
+      event: SessionStarted,
+      data: {
+        ...common,
+        startedAt: new Date(startedAt).toISOString(),
+        meterStartWh: 0,
+        sourceMessageId: `s-${tx}`,
+      },
+    }
+    for (let i = 1; i <= 12; i++)
+      yield {
+        event: MeterSampled,
+        data: {
+          stationId: station,
+          connectorId,
+          transactionId: tx,
+          readings: [{ at: new Date(startedAt + i * 10 * 60_000 - 1).toISOString(), registerWh: i * 1000 }],
+          sourceMessageId: `m-${tx}-${i}`,
+        },
+      }
+    yield {
+      event: SessionCompleted,
+      data: {
+        ...common,
+        startedAt: new Date(startedAt).toISOString(),
+        stoppedAt: new Date(stoppedAt).toISOString(),
+        meterStartWh: 0,
+        meterStopWh: 12_500,
+        energyWh: 12_500,
+        durationS: 7200,
+        sourceMessageId: `e-${tx}`,
+      },
+    }
+    yield status(stoppedAt, 'Available')
+    n += 16
+    tx++
+  }
+}
+
+async function startNats(dir: string, port: number): Promise<string> {
+  const child = spawn('nats-server', ['-js', '-sd', dir, '-a', '127.0.0.1', '-p', String(port)], {
+    stdio: 'ignore',
+  })
+  children.push(child)
+  const url = `nats://127.0.0.1:${port}`
+  for (let i = 0; i < 50; i++) {
+    const ok = await connect({ servers: url }).then(
+      (c) => c.close().then(() => true),
+      () => false,
+    )
+    if (ok) return url
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error('nats-server did not start')
+}
+
+/** Peak backends on `database` while `work` runs (pg_stat_activity, every 20 ms). */
+async function withConnectionPeak<T>(
+  database: string,
+  work: () => Promise<T>,
+): Promise<{ result: T; peak: number }> {
+  const admin = createDb({ url: ADMIN_URL, poolSize: 1, applicationName: 'bench-aggregator-probe' })
+  let peak = 0
+  let running = true
+  const probe = (async () => {
+    while (running) {
+      const { rows } = await sql<{ n: string }>`
+        select count(*) as n from pg_stat_activity where datname = ${database}`.execute(admin)
+      peak = Math.max(peak, Number(rows[0]?.n ?? 0))
+      await new Promise((r) => setTimeout(r, 20))
+    }
+  })()
+  try {
+    const result = await work()
+    return { result, peak }
+  } finally {
+    running = false
+    await probe
+    await admin.destroy()
+  }
+}
+
+async function throughput(database: string) {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-aggregator-'))
+  try {
+    const natsUrl = await startNats(dir, 14222 + (process.pid % 1000))
+    const namespace = `bagg${process.pid}`
+    const bus = await connectBus({ servers: natsUrl, name: 'bench', namespace, logger })
+    await bus.ensureStreams([Streams.DOMAIN, Streams.AGGREGATES, Streams.DEAD_LETTERS, Streams.REPLAY], {
+      maxBytes: 2 * 1024 ** 3,
+    })
+    const publishHalf = async (half: 0 | 1) => {
+      const t0 = Date.now()
+      let i = 0
+      const inFlight: Promise<unknown>[] = []
+      for (const e of domainEvents(EVENTS)) {
+        if (i % 2 === half) {
+          inFlight.push(bus.publish(e.event as never, e.data as never, { msgId: `${half}/${i}` }))
+          if (inFlight.length >= 500) await Promise.all(inFlight.splice(0))
+        }
+        i++
+        if (i % 100_000 === 0) progress(`published ${i}/${EVENTS} (half ${half})`)
+      }
+      await Promise.all(inFlight)
+      return Date.now() - t0
+    }
+    // Halves by alternate events: the second half completes the first half's entities (late events, the
+    // incremental case), the first starts from an empty database (the rebuild-from-the-log case).
+    await publishHalf(0)
+    const nc = await connect({ servers: natsUrl })
+    const jsm = await jetstreamManager(nc)
+    const stream = (await jsm.streams.names().next()).find((s) => s.endsWith('DOMAIN')) as string
+    const raw = async (durable: string) => {
+      await jsm.consumers.add(stream, { durable_name: durable, ack_policy: AckPolicy.Explicit })
+      const consumer = await jetstream(nc).consumers.get(stream, durable)
+      const pending = (await consumer.info()).num_pending
+      const t0 = performance.now()
+      const messages = await consumer.consume({ max_messages: 1000 })
+      let seen = 0
+      for await (const m of messages) {
+        m.ack()
+        if (++seen >= pending) break
+      }
+      return { events: seen, seconds: (performance.now() - t0) / 1000 }
+    }
+    const rawRebuild = await raw('raw-a')
+    progress(`raw consume+ack: ${Math.round(rawRebuild.events / rawRebuild.seconds)} events/s`)
+
+    const config = loadConfig(AggregatorConfig, {
+      DATABASE_URL: withDatabaseName(POOLED_URL, database),
+      NATS_URL: natsUrl,
+      LOG_LEVEL: 'warn',
+      AGGREGATOR_ADVANCE_INTERVAL_MS: '3600000',
+    })
+    const drain = async (label: string, expected: number) => {
+      const deps = await openAggregatorDependencies(config, logger, { namespace })
+      // Connector time is booked up to "now": the day after the last event, so the bench measures the events,
+      // not booking months of empty hours.
+      const lastEvent = BASE + Math.ceil(EVENTS / 16 / STATIONS) * 3 * H + 2 * H
+      deps.clock = () => new Date(lastEvent + DAY)
+      const app = buildApp(deps)
+      app.addHook('onClose', () => deps.close())
+      const t0 = performance.now()
+      const { peak } = await withConnectionPeak(database, async () => {
+        await app.ready()
+        let last = 0
+        for (;;) {
+          const b = await bus.consumerBacklog(Streams.DOMAIN, 'aggregator')
+          if (b !== undefined && b.pending === 0 && b.ackPending === 0) break
+          if (Date.now() - last > 10_000) {
+            last = Date.now()
+            progress(`${label}: ${b?.pending ?? '?'} pending`)
+          }
+          await new Promise((r) => setTimeout(r, 50))
+        }
+      })
+      const seconds = (performance.now() - t0) / 1000
+      await app.close()
+      progress(`${label}: ${Math.round(expected / seconds)} events/s, peak connections ${peak}`)
+      return { events: expected, seconds, eventsPerS: expected / seconds, peakConnections: peak }
+    }
+    const rebuild = await drain('rebuild (empty database)', rawRebuild.events)
+    await publishHalf(1)
+    const rawIncremental = await raw('raw-b')
+    const incremental = await drain('incremental', rawIncremental.events - rawRebuild.events)
+    const rawPerS = rawIncremental.events / rawIncremental.seconds
+    await nc.close()
+    await bus.close()
+    return {
+      events: rawIncremental.events,
+      raw: {
+        eventsPerS: Math.round(rawPerS),
+        firstHalfEventsPerS: Math.round(rawRebuild.events / rawRebuild.seconds),
+      },
+      rebuild: {
+        ...rebuild,
+        ratio: rebuild.eventsPerS / (rawRebuild.events / rawRebuild.seconds),
+        target: 0.5,
+      },
+      incremental: { ...incremental, ratio: incremental.eventsPerS / rawPerS, target: 0.3 },
+      peakConnections: Math.max(rebuild.peakConnections, incremental.peakConnections),
+      connectionTarget: 4,
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** Connector cells for DAYS days from BASE (one zone: UTC), then the totals by the aggregator's rule. */
+async function seed(database: string): Promise<number> {
+  const db = createDb({
+    url: withDatabaseName(ADMIN_URL, database),
+    poolSize: 1,
+    applicationName: 'bench-seed',
+  })
+  const perStation = Math.max(1, Math.round(CONNECTORS / STATIONS))
+  const t0 = Date.now()
+  try {
+    // The throughput phase's cells share station names and dates: the reads get a table of their own data.
+    await sql`truncate aggregates, aggregate_totals`.execute(db)
+    const connectors = sql`(select 'CP-' || (c / ${perStation} + 1) as station_id, c % ${perStation} + 1 as connector_id, c
+      from generate_series(0, ${CONNECTORS - 1}) c) k`
+    for (let day = 0; day < DAYS; day++) {
+      const from = new Date(BASE + day * DAY).toISOString()
+      // Hourly: a connector charges one hour in four (energy + charging time), is free the others.
+      await sql`insert into aggregates (metric, bucketing, bucket_start, station_id, connector_id, dim, time_zone, value)
+        select m.metric, 'utc:hour', ${from}::timestamptz + h * interval '1 hour', k.station_id, k.connector_id,
+               case when m.metric = 'energy_wh' then 'TAG-' || (k.c % 500) else '' end, 'UTC', m.value
+          from ${connectors}, generate_series(0, 23) h,
+               lateral (values ('energy_wh', 7000), ('charging_ms', ${H})) m(metric, value)
+         where (k.c + h) % 4 = 0
+        union all
+        select 'free_ms', 'utc:hour', ${from}::timestamptz + h * interval '1 hour', k.station_id, k.connector_id, '',
+               'UTC', ${H}
+          from ${connectors}, generate_series(0, 23) h where (k.c + h) % 4 <> 0`.execute(db)
+      // Daily: sums of the hours, and a fault on one connector in fifty.
+      await sql`insert into aggregates (metric, bucketing, bucket_start, station_id, connector_id, dim, sub_dim, time_zone, value)
+        select m.metric, 'local:day', ${from}::timestamptz, k.station_id, k.connector_id, m.dim, m.sub_dim, 'UTC', m.value
+          from ${connectors}, lateral (values ('energy_wh', 'TAG-' || (k.c % 500), '', 42000),
+            ('sessions_started', 'TAG-' || (k.c % 500), '', 3), ('charging_ms', '', '', ${6 * H}),
+            ('free_ms', '', '', ${18 * H}), ('faults', 'GroundFailure', case when k.c % 50 = ${day % 50} then 'E1' else null end, 1)) m(metric, dim, sub_dim, value)
+         where m.sub_dim is not null`.execute(db)
+      if (day % 7 === 6 || day === DAYS - 1) progress(`seeded ${day + 1}/${DAYS} days`)
+    }
+    // Months: the days summed.
+    await sql`insert into aggregates (metric, bucketing, bucket_start, station_id, connector_id, dim, sub_dim, time_zone, value)
+      select metric, 'local:month', date_trunc('month', bucket_start at time zone 'UTC') at time zone 'UTC', station_id,
+             connector_id, dim, sub_dim, time_zone, sum(value)
+        from aggregates where bucketing = 'local:day' group by 1, 2, 3, 4, 5, 6, 7, 8`.execute(db)
+    await sql`insert into aggregate_totals (bucketing, bucket_start, time_zone, station_id, metric, dim, sub_dim, value)
+      select bucketing, bucket_start, time_zone, s.station, metric,
+             case metric when 'faults' then dim else '' end, case metric when 'faults' then sub_dim else '' end,
+             sum(value)
+        from aggregates, lateral (values (station_id), ('')) s(station)
+       where metric = 'faults' or metric not like '%_ms' or connector_id > 0
+       group by 1, 2, 3, 4, 5, 6, 7`.execute(db)
+    await sql`vacuum analyze aggregates`.execute(db)
+    await sql`vacuum analyze aggregate_totals`.execute(db)
+    const { rows } = await sql<{
+      n: string
+    }>`select (select count(*) from aggregates) + (select count(*) from aggregate_totals) as n`.execute(db)
+    progress(`seeded ${rows[0]?.n} cells in ${Math.round((Date.now() - t0) / 1000)} s`)
+    return Number(rows[0]?.n)
+  } finally {
+    await db.destroy()
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN
+}
+
+async function reads(database: string) {
+  const cells = await seed(database)
+  const port = 13300 + (process.pid % 1000)
+  const url = `http://127.0.0.1:${port}`
+  const child = spawn(process.execPath, ['services/api/src/main.ts'], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      DATABASE_URL: withDatabaseName(POOLED_URL, database),
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'development',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
+  children.push(child)
+  for (let i = 0; i < 150; i++) {
+    if (
+      await fetch(`${url}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  const headers = { authorization: `Bearer ${process.env.CHARGEBUS_DEV_API_KEY ?? 'dev-admin-key'}` }
+  const lastDay = new Date(BASE + (DAYS - 1) * DAY).toISOString()
+  const dayEnd = new Date(BASE + DAYS * DAY).toISOString()
+  const month = {
+    from: new Date(BASE).toISOString(),
+    to: new Date(Math.min(BASE + 31 * DAY, BASE + DAYS * DAY)).toISOString(),
+  }
+  const routes: Array<{ name: string; path: string }> = []
+  for (const groupBy of ['network', 'station', 'connector'])
+    for (const [span, from, to] of [
+      ['day', lastDay, dayEnd],
+      ['month', month.from, month.to],
+    ] as const) {
+      routes.push({
+        name: `energy hour ${groupBy} ${span}`,
+        path: `/v1/aggregates/energy?interval=hour&groupBy=${groupBy}&from=${from}&to=${to}`,
+      })
+      routes.push({
+        name: `utilization day ${groupBy} ${span}`,
+        path: `/v1/aggregates/utilization?interval=day&groupBy=${groupBy}&from=${from}&to=${to}`,
+      })
+      routes.push({
+        name: `faults day ${groupBy} ${span}`,
+        path: `/v1/aggregates/faults?interval=day&groupBy=${groupBy}&from=${from}&to=${to}`,
+      })
+    }
+  routes.push({
+    name: 'energy hour station=CP-1 month',
+    path: `/v1/aggregates/energy?interval=hour&groupBy=network&stationId=CP-1&from=${month.from}&to=${month.to}`,
+  })
+  const results = []
+  const all: number[] = []
+  for (const r of routes) {
+    const times: number[] = []
+    let rows = 0
+    for (let i = 0; i < REQUESTS + 3; i++) {
+      const t0 = performance.now()
+      const res = await fetch(`${url}${r.path}`, { headers })
+      const body = (await res.json()) as { data?: unknown[] }
+      const ms = performance.now() - t0
+      if (!res.ok) throw new Error(`${r.path}: ${res.status} ${JSON.stringify(body)}`)
+      rows = body.data?.length ?? 0
+      if (i >= 3) times.push(ms) // 3 warm-up requests
+    }
+    times.sort((a, b) => a - b)
+    all.push(...times)
+    const row = {
+      route: r.name,
+      rows,
+      p50Ms: +percentile(times, 50).toFixed(1),
+      p99Ms: +percentile(times, 99).toFixed(1),
+    }
+    progress(`${row.route}: ${row.rows} rows, p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms`)
+    results.push(row)
+  }
+  all.sort((a, b) => a - b)
+  return {
+    cells,
+    connectors: CONNECTORS,
+    stations: STATIONS,
+    days: DAYS,
+    routes: results,
+    p99Ms: +percentile(all, 99).toFixed(1),
+    target: 50,
+  }
+}
+
+async function main() {
+  const database = `bench_aggregator_${process.pid}`
+  const onPostgres = async (work: (db: ReturnType<typeof createDb>) => Promise<void>) => {
+    const db = createDb({
+      url: withDatabaseName(ADMIN_URL, 'postgres'),
+      poolSize: 1,
+      applicationName: 'bench-admin',
+    })
+    try {
+      await work(db)
+    } finally {
+      await db.destroy()
+    }
+  }
+  await onPostgres((db) => createDatabase(db, database))
+  try {
+    const db = createDb({
+      url: withDatabaseName(ADMIN_URL, database),
+      poolSize: 1,
+      applicationName: 'bench-migrate',
+    })
+    await migrateToLatest(db)
+    await db.destroy()
+    const report: Record<string, unknown> = {
+      bench: 'aggregator',
+      at: new Date().toISOString(),
+      machine: 'see bench/README.md (2 shared vCPUs; Postgres, pgbouncer, NATS and the load on one box)',
+    }
+    if (!args['skip-throughput']) report.throughput = await throughput(database)
+    if (!args['skip-reads']) report.reads = await reads(database)
+    const text = JSON.stringify(report, null, 2)
+    mkdirSync('bench/results', { recursive: true })
+    writeFileSync(join('bench/results', `aggregator-${Date.now()}.json`), text)
+    process.stdout.write(`${text}\n`)
+  } finally {
+    for (const c of children) c.kill('SIGTERM')
+    await onPostgres((db) => dropDatabase(db, database)).catch((err) => progress(`drop failed: ${err}`))
+  }
+}
+
+// Ctrl-C or a timeout: stop the children (by pid) and leave; the finally above drops the database when main runs.
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => {
+    for (const c of children) c.kill('SIGKILL')
+    process.exit(130)
+  })
+
+main().catch((err) => {
+  for (const c of children) c.kill('SIGKILL')
+  process.stderr.write(`${err?.stack ?? err}\n`)
+  process.exit(1)
+})

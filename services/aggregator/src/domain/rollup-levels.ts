@@ -1,0 +1,80 @@
+import { type CellRow, compareCellRows } from './cell-rows.ts'
+
+/*
+ * Station and network cells, written beside the connector cells so a network-wide or station-wide series is a
+ * read of a few hundred cells, not a sum over every connector's (measured by hand: the network's month of hours
+ * over 1,000 connectors took 389 ms summed at read time).
+ *
+ * The levels are part of the aggregates read contract (migration 2026-12-07T09:00:00Z_aggregate_rollup_levels):
+ * - a connector cell: station_id = the station, connector_id >= 0 (0 = the station as a whole);
+ * - a station cell: station_id = the station, connector_id = -1 (STATION_LEVEL);
+ * - a network cell: station_id = '' (NETWORK_STATION), connector_id = -1.
+ *
+ * The incremental rule stays one rule: the same delta is added at each level, so every level is a sum of
+ * deltas and stays equal to the sum of the level below whatever the order of the batches.
+ */
+
+/** `connector_id` of station and network cells. */
+export const STATION_LEVEL = -1
+/** `station_id` of network cells. */
+export const NETWORK_STATION = ''
+
+/** Connector time of connector 0 (the station as a whole) is its own series, not added to its connectors'. */
+const TIME_METRICS: ReadonlySet<string> = new Set([
+  'charging_ms',
+  'idle_ms',
+  'free_ms',
+  'unavailable_ms',
+  'faulted_ms',
+  'unknown_ms',
+])
+
+/**
+ * What a connector cell adds to the coarser levels: session metrics without the id tag (the levels sum over id
+ * tags), faults keeping error code and vendor error code, connector time of connectors > 0 only.
+ */
+function levelDims(row: CellRow): { dim: string; subDim: string } | null {
+  if (row.metric === 'faults') return { dim: row.dim, subDim: row.subDim }
+  if (TIME_METRICS.has(row.metric)) return row.connectorId > 0 ? { dim: '', subDim: '' } : null
+  return { dim: '', subDim: '' }
+}
+
+/**
+ * Connector cell deltas plus the station and network deltas they make, each level's rows summed per key and
+ * zero sums dropped, sorted by the table key (metric, bucketing, bucket start, station, connector, dims, zone)
+ * so concurrent writers lock cells in one order. Rows that are already level rows are refused (a bug).
+ *
+ * ### Examples
+ * ```ts
+ * withRollupLevels([{ metric: 'energy_wh', stationId: 'S1', connectorId: 1, dim: 'TAG', value: 5, ... }])
+ * // the connector row, { stationId: 'S1', connectorId: -1, dim: '' , value: 5 } and { stationId: '', connectorId: -1, value: 5 }
+ * ```
+ */
+export function withRollupLevels(rows: readonly CellRow[]): CellRow[] {
+  const out = new Map<string, CellRow>()
+  const add = (row: CellRow) => {
+    const key = JSON.stringify([
+      row.metric,
+      row.bucketing,
+      row.bucketStart,
+      row.stationId,
+      row.connectorId,
+      row.dim,
+      row.subDim,
+      row.timeZone,
+    ])
+    const had = out.get(key)
+    const value = (had?.value ?? 0) + row.value
+    out.set(key, { ...row, value })
+  }
+  for (const row of rows) {
+    if (row.connectorId < 0 || row.stationId === NETWORK_STATION)
+      throw new Error(`withRollupLevels: ${row.stationId}/${row.connectorId} is already a level cell`)
+    add(row)
+    const dims = levelDims(row)
+    if (dims === null) continue
+    add({ ...row, ...dims, connectorId: STATION_LEVEL })
+    add({ ...row, ...dims, stationId: NETWORK_STATION, connectorId: STATION_LEVEL })
+  }
+  return [...out.values()].filter((r) => r.value !== 0).sort(compareCellRows)
+}
