@@ -5,7 +5,7 @@ import * as apiKeysAndBi from './2026-11-28-api-keys-and-bi.ts'
 import * as commands from './2026-11-28-commands.ts'
 import * as aggregates from './2026-12-06-aggregates.ts'
 import * as csvInertText from './2026-12-06-csv-inert-text.ts'
-import * as aggregateTotals from './2026-12-07-aggregate-totals.ts'
+import * as aggregateTotals from './2026-12-06-aggregate-totals.ts'
 
 /**
  * Every migration, imported statically (no file-system scanning, works from any bundle or cwd).
@@ -19,5 +19,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '2026-11-28T09:00:00Z_commands': commands,
   '2026-12-06T08:00:00Z_csv_inert_text': csvInertText,
   '2026-12-06T10:00:00Z_aggregates': aggregates,
-  '2026-12-07T09:00:00Z_aggregate_totals': aggregateTotals,
+  '2026-12-06T11:00:00Z_aggregate_totals': aggregateTotals,
 }

@@ -5,7 +5,7 @@ import { type CellRow, compareCellRows } from './cell-rows.ts'
  * read of a few hundred cells, not a sum over every connector's (measured by hand: the network's month of hours
  * over 1,000 connectors took 389 ms summed at read time).
  *
- * The levels are part of the aggregates read contract (migration 2026-12-07T09:00:00Z_aggregate_rollup_levels):
+ * The levels are part of the aggregates read contract (migration 2026-12-06T11:00:00Z_aggregate_totals):
  * - a connector cell: station_id = the station, connector_id >= 0 (0 = the station as a whole);
  * - a station cell: station_id = the station, connector_id = -1 (STATION_LEVEL);
  * - a network cell: station_id = '' (NETWORK_STATION), connector_id = -1.

@@ -48,7 +48,7 @@ async function insertCells(cells: Cell[]): Promise<void> {
 }
 
 /**
- * The station and network totals the aggregator keeps beside the cells (migration 2026-12-07 aggregate_totals),
+ * The station and network totals the aggregator keeps beside the cells (migration 2026-12-06T11:00:00Z aggregate_totals),
  * recomputed from all cells by the contract's rule: id tags summed, faults by error code, connector 0's
  * connector time left out.
  */
