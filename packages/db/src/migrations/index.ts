@@ -3,9 +3,9 @@ import * as operationalBase from './2026-11-26-operational-base.ts'
 import * as ingestOperationalModel from './2026-11-27-ingest-operational-model.ts'
 import * as apiKeysAndBi from './2026-11-28-api-keys-and-bi.ts'
 import * as commands from './2026-11-28-commands.ts'
+import * as aggregateTotals from './2026-12-06-aggregate-totals.ts'
 import * as aggregates from './2026-12-06-aggregates.ts'
 import * as csvInertText from './2026-12-06-csv-inert-text.ts'
-import * as aggregateTotals from './2026-12-06-aggregate-totals.ts'
 
 /**
  * Every migration, imported statically (no file-system scanning, works from any bundle or cwd).
