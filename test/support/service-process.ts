@@ -60,7 +60,7 @@ function spawnService(
  * ```
  */
 export async function startServiceProcess(
-  service: 'ocpp-gateway' | 'ingest' | 'api' | 'archiver',
+  service: 'ocpp-gateway' | 'ingest' | 'api' | 'archiver' | 'aggregator',
   env: Record<string, string>,
   opts: { tls?: { ca: string } } = {},
 ): Promise<ServiceProcess> {
@@ -120,7 +120,7 @@ function probe(port: number): Promise<boolean> {
  * output.
  */
 export async function runServiceToExit(
-  service: 'ocpp-gateway' | 'ingest' | 'api' | 'archiver',
+  service: 'ocpp-gateway' | 'ingest' | 'api' | 'archiver' | 'aggregator',
   env: Record<string, string>,
   timeoutMs = 20_000,
 ): Promise<{ code: number | null; output: string }> {

@@ -1,13 +1,8 @@
 import { sql } from '@chargebus/db'
-import {
-  ConnectorStatusChanged,
-  ConnectorStatusRecorded,
-  MeterSampled,
-  SessionCompleted,
-  SessionStarted,
-} from '@chargebus/events'
+import { ConnectorStatusChanged, ConnectorStatusRecorded } from '@chargebus/events'
 import { pino } from 'pino'
 import { testClock } from '../../../../test/support/clock.ts'
+import { publishSession } from '../../../../test/support/sessions.ts'
 import { rebuild } from '../../src/admin.ts'
 import { type AggregatorWorld, createWorld, drained, startTestAggregator } from '../support/aggregator.ts'
 
@@ -44,37 +39,16 @@ async function publishHistory(): Promise<void> {
   let tx = 1
   for (const stationId of STATIONS) {
     for (let s = 0; s < 4; s++) {
-      const transactionId = tx++
       const connectorId = 1 + (s % 2)
       const startedAt = T0 + s * 3 * H + 17 * 60_000
-      const stoppedAt = startedAt + 2 * H + 5 * 60_000
-      const base = { stationId, connectorId, transactionId }
-      const start = { ...base, idTag: `TAG-${s % 3}`, meterStartWh: 1000, startedAt: iso(startedAt) }
-      await p.publish(SessionStarted, { ...start, sourceMessageId: `s${transactionId}` }, { msgId: `s${tx}` })
-      await p.publish(
-        MeterSampled,
-        {
-          ...base,
-          readings: [
-            { at: iso(startedAt + H), registerWh: 5000 + s },
-            { at: iso(startedAt + 2 * H), registerWh: 9000 + s },
-          ],
-          sourceMessageId: `m${transactionId}`,
-        },
-        { msgId: `m${tx}` },
-      )
-      await p.publish(
-        SessionCompleted,
-        {
-          ...start,
-          stoppedAt: iso(stoppedAt),
-          meterStopWh: 10_000 + s,
-          energyWh: 9000 + s,
-          durationS: (stoppedAt - startedAt) / 1000,
-          sourceMessageId: `c${transactionId}`,
-        },
-        { msgId: `c${tx}` },
-      )
+      const stoppedAt = await publishSession(p, {
+        stationId,
+        connectorId,
+        transactionId: tx++,
+        idTag: `TAG-${s % 3}`,
+        startedAt,
+        extraWh: s,
+      })
       for (const [at, status] of [
         [startedAt, 'Charging'],
         [stoppedAt, 'Available'],
