@@ -34,22 +34,6 @@ export function openArchiveStorage(env: Env): Promise<ObjectStorage> {
   return createStorageFromConfig(loadConfig(Type.Object(storageConfig), env))
 }
 
-/**
- * Progress on stderr: a line rewritten in place on a terminal, else a line at most every `everyMs`.
- */
-export function progressReporter(stderr: Output, everyMs = 2000): (line: string, final?: boolean) => void {
-  const tty = (stderr as Output & { isTTY?: boolean }).isTTY === true
-  let last = 0
-  return (line, final = false) => {
-    const now = performance.now()
-    if (tty) stderr.write(`\r\x1b[2K${line}${final ? '\n' : ''}`)
-    else if (final || now - last >= everyMs) {
-      last = now
-      stderr.write(`${line}\n`)
-    }
-  }
-}
-
 /** A bar of `width` cells for `done / total`. */
 export function bar(done: number, total: number, width = 24): string {
   const share = total > 0 ? Math.min(1, done / total) : 1

@@ -2,11 +2,12 @@ import type { Output } from './context.ts'
 
 /**
  * Progress of long work on stderr: one line rewritten in place on a terminal, else a line at most every
- * `everyMs` (logs stay readable). `done()` ends the in-place line.
+ * `everyMs` (logs stay readable). `done()` ends the in-place line; `done(line)` ends with a last line that is
+ * always written.
  */
 export interface Progress {
   update(line: string): void
-  done(): void
+  done(line?: string): void
 }
 
 export function createProgress(stderr: Output, everyMs = 2_000, now = () => performance.now()): Progress {
@@ -25,8 +26,9 @@ export function createProgress(stderr: Output, everyMs = 2_000, now = () => perf
       last = t
       stderr.write(`${line}\n`)
     },
-    done() {
-      if (tty && shown) stderr.write('\n')
+    done(line) {
+      if (line !== undefined) stderr.write(tty ? `\r${line}\u001b[K\n` : `${line}\n`)
+      else if (tty && shown) stderr.write('\n')
     },
   }
 }

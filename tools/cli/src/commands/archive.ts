@@ -12,8 +12,9 @@ import {
 import { ensureStreams } from '@chargebus/bus'
 import { Streams } from '@chargebus/events'
 import { systemClock } from '@chargebus/platform'
-import { bar, openArchiveCli, openArchiveStorage, parseTime, progressReporter } from '../archive-context.ts'
+import { bar, openArchiveCli, openArchiveStorage, parseTime } from '../archive-context.ts'
 import type { Command } from '../context.ts'
+import { createProgress } from '../progress.ts'
 
 export const command: Command = {
   summary: 'archive streams to object storage, list the manifests, verify the archive',
@@ -53,7 +54,7 @@ Storage and NATS come from STORAGE_URL (default .local/storage), STORAGE_S3_*, N
       throw usageError('expected run, list or verify')
     const streams: ArchivedStream[] =
       values.stream !== undefined ? [archivedStream(values.stream)] : [...ARCHIVED_STREAMS]
-    const progress = progressReporter(ctx.stderr)
+    const progress = createProgress(ctx.stderr)
     const out = (value: unknown, text: string) =>
       ctx.stdout.write(values.json ? `${JSON.stringify(value)}\n` : text)
 
@@ -85,9 +86,11 @@ Storage and NATS come from STORAGE_URL (default .local/storage), STORAGE_S3_*, N
       const reports: VerifyReport[] = []
       for (const stream of streams)
         reports.push(
-          await verifyStream(storage, stream, (done, total) =>
-            progress(`verify ${stream} ${bar(done, total)} ${done}/${total} manifests`, done === total),
-          ),
+          await verifyStream(storage, stream, (done, total) => {
+            const line = `verify ${stream} ${bar(done, total)} ${done}/${total} manifests`
+            if (done === total) progress.done(line)
+            else progress.update(line)
+          }),
         )
       out(
         reports,
@@ -129,13 +132,13 @@ Storage and NATS come from STORAGE_URL (default .local/storage), STORAGE_S3_*, N
             once: values.once,
             signal: abort.signal,
             onBatch: (b) =>
-              progress(
+              progress.update(
                 `archive ${stream} ${bar(b.manifest.lastSeq, b.streamLastSeq)} seq ${b.manifest.lastSeq}/${b.streamLastSeq}`,
               ),
           }),
         ),
       )
-      progress(`archived ${results.reduce((n, r) => n + r.messages, 0)} messages`, true)
+      progress.done(`archived ${results.reduce((n, r) => n + r.messages, 0)} messages`)
       out(
         results,
         results

@@ -2,8 +2,9 @@ import { parseArgs } from 'node:util'
 import { ARCHIVED_STREAMS, archivedStream, restore } from '@chargebus/archive'
 import { parseSize } from '@chargebus/bus'
 import { systemClock } from '@chargebus/platform'
-import { openArchiveCli, parseTime, progressReporter } from '../archive-context.ts'
+import { openArchiveCli, parseTime } from '../archive-context.ts'
 import type { Command } from '../context.ts'
+import { createProgress } from '../progress.ts'
 
 export const command: Command = {
   summary: 'publish archived messages of a time range back into a stream (byte-identical, headers included)',
@@ -44,7 +45,7 @@ chargebus replay can read it. Progress goes to stderr; --json prints the result 
     } catch {
       throw usageError('--into-max-bytes must be a size such as 256MiB')
     }
-    const progress = progressReporter(ctx.stderr)
+    const progress = createProgress(ctx.stderr)
     const { access, storage } = await openArchiveCli(ctx.env, 'restore', values.namespace)
     try {
       const result = await restore({
@@ -56,9 +57,11 @@ chargebus replay can read it. Progress goes to stderr; --json prints the result 
         ...(values.into !== undefined ? { into: values.into } : {}),
         intoMaxBytes,
         onProgress: (p) =>
-          progress(`restore ${stream}: ${p.published} messages, ${p.bytes} B, ${p.manifests} manifests`),
+          progress.update(
+            `restore ${stream}: ${p.published} messages, ${p.bytes} B, ${p.manifests} manifests`,
+          ),
       })
-      progress(`restored ${result.published} messages into ${result.into}`, true)
+      progress.done(`restored ${result.published} messages into ${result.into}`)
       ctx.stdout.write(
         values.json
           ? `${JSON.stringify(result)}\n`
