@@ -3,7 +3,6 @@ import { natsAccessFrom, streamLimitsConfig, streamLimitsFrom } from '@chargebus
 import { commonConfig, type Env, loadConfig } from '@chargebus/platform'
 import { createStorageFromConfig, type ObjectStorage, storageConfig } from '@chargebus/storage'
 import { Type } from 'typebox'
-import type { Output } from './context.ts'
 
 const ArchiveCliConfig = Type.Object({
   ...commonConfig.logging,
