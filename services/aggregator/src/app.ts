@@ -51,7 +51,6 @@ export function buildApp(deps: AggregatorDeps): AggregatorApp {
     apply,
     logger,
     metrics,
-    clock,
     durable: config.AGGREGATOR_DURABLE,
     intervalMs: config.AGGREGATOR_ADVANCE_INTERVAL_MS,
     batch: config.AGGREGATOR_ADVANCE_BATCH,

@@ -16,7 +16,7 @@ import {
   applyInputs,
   type ConnectorEntity,
   type ConnectorInput,
-  connectorEntityContribution,
+  connectorEntityDelta,
   mergeConnectorInput,
   mergeSessionInput,
   type SessionEntity,
@@ -24,6 +24,7 @@ import {
   sessionEntityContribution,
   sumTallies,
 } from './domain/entities.ts'
+import { contributionDelta } from './domain/incremental.ts'
 import type { Tally } from './domain/tally.ts'
 import type { ConnectorKey, EntityInput, SessionKey } from './event-inputs.ts'
 
@@ -31,8 +32,8 @@ export interface ApplyContext {
   /** AGGREGATOR_TIME_ZONE: local buckets of stations without their own zone. */
   readonly networkZone: string
   readonly bucketingsOf: (zone: string) => readonly Bucketing[]
-  /** Connector time is booked up to this instant (the injected clock's now). */
-  readonly now: number
+  /** Connector time is booked up to this instant (the applier's horizon: see `createApplier`). */
+  readonly bookTo: number
   /** A station's zone that is not an IANA name: its local buckets fall back to the network zone. */
   readonly onInvalidZone: (stationId: string, zone: string) => void
 }
@@ -48,7 +49,7 @@ export interface Applied {
  * One step of the incremental rule for a batch, inside the caller's transaction: lock the entities' facts rows,
  * merge every input, add the delta contribution(after) - contribution(before) to the cells, save the facts.
  * A duplicate merges to the same facts and adds nothing, so the batch is idempotent by construction.
- * Connector inputs without a record only advance the booked window to `now` (the timer's work).
+ * Connector inputs without a record only advance the booked window to `bookTo` (the timer's work).
  */
 export async function applyEntityInputs(
   trx: Transaction<Database>,
@@ -83,14 +84,20 @@ export async function applyEntityInputs(
   for (const { key } of sessionInputs.values()) stationIds.add(key.stationId)
   for (const { key } of connectorInputs.values()) stationIds.add(key.stationId)
   const own = await stationZones(trx, [...stationIds].sort())
+  // once per station and batch: checking a zone name (luxon builds an Intl formatter) is not free
+  const zones = new Map<string, string>()
   const zoneOf = (stationId: string): string => {
+    let resolved = zones.get(stationId)
+    if (resolved !== undefined) return resolved
     const zone = own.get(stationId) ?? null
     try {
-      return resolveTimeZone(ctx.networkZone, zone)
+      resolved = resolveTimeZone(ctx.networkZone, zone)
     } catch {
       ctx.onInvalidZone(stationId, zone ?? '')
-      return ctx.networkZone
+      resolved = ctx.networkZone
     }
+    zones.set(stationId, resolved)
+    return resolved
   }
 
   const deltas: Tally[] = []
@@ -110,7 +117,7 @@ export async function applyEntityInputs(
       entity,
       group.inputs.map((i) => ({ ...i, timeZone })),
       mergeSessionInput,
-      (e) => sessionEntityContribution(e, ctx.bucketingsOf),
+      contributionDelta((e: SessionEntity) => sessionEntityContribution(e, ctx.bucketingsOf)),
     )
     if (step.changed) changedSessions.push(step.entity)
     deltas.push(step.delta)
@@ -128,9 +135,9 @@ export async function applyEntityInputs(
     const timeZone = zoneOf(group.key.stationId)
     const step = applyInputs(
       entity,
-      group.inputs.map((i) => ({ ...i, timeZone, to: ctx.now })),
+      group.inputs.map((i) => ({ ...i, timeZone, to: ctx.bookTo })),
       mergeConnectorInput,
-      (e) => connectorEntityContribution(e, ctx.bucketingsOf),
+      (before, after) => connectorEntityDelta(before, after, ctx.bucketingsOf),
     )
     if (step.changed) changedConnectors.push(step.entity)
     deltas.push(step.delta)

@@ -97,3 +97,20 @@ export function entityInputOf(event: AggregatedEvent): EntityInput {
     }
   }
 }
+
+/**
+ * The newest instant a batch's inputs name (a status, a start, a stop, a reading); -Infinity for none. The
+ * aggregator books connector time no further than the newest instant it has seen while it is behind.
+ */
+export function newestInstant(inputs: readonly EntityInput[]): number {
+  let newest = Number.NEGATIVE_INFINITY
+  for (const i of inputs) {
+    if (i.kind === 'connector') {
+      if (i.input.record) newest = Math.max(newest, i.input.record.at)
+      continue
+    }
+    for (const f of i.input.facts)
+      newest = Math.max(newest, f.kind === 'start' ? f.startedAt : f.kind === 'stop' ? f.stoppedAt : f.at)
+  }
+  return newest
+}

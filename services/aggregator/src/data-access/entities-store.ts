@@ -72,28 +72,30 @@ export async function lockSessions(
   return out
 }
 
+/** Writes the sessions' facts back, in ONE statement (an `unnest` of one array per column). */
 export async function saveSessions(
   trx: Transaction<Database>,
   entities: readonly SessionEntity[],
 ): Promise<void> {
-  for (const e of entities) {
-    await trx
-      .updateTable('aggregator_sessions')
-      .set({
-        connector_id: e.connectorId,
-        id_tag: e.idTag,
-        started_at: e.facts.start ? new Date(e.facts.start.startedAt) : null,
-        meter_start_wh: e.facts.start?.meterStartWh ?? null,
-        stopped_at: e.facts.stop ? new Date(e.facts.stop.stoppedAt) : null,
-        meter_stop_wh: e.facts.stop?.meterStopWh ?? null,
-        samples: JSON.stringify([...e.facts.samples]),
-        time_zone: e.timeZone,
-        updated_at: sql`now()`,
-      })
-      .where('station_id', '=', e.stationId)
-      .where('transaction_id', '=', e.transactionId)
-      .execute()
-  }
+  if (entities.length === 0) return
+  const column = <T>(f: (e: SessionEntity) => T) => entities.map(f)
+  const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString())
+  await sql`
+    update aggregator_sessions s
+    set connector_id = u.connector_id, id_tag = u.id_tag, started_at = u.started_at,
+      meter_start_wh = u.meter_start_wh, stopped_at = u.stopped_at, meter_stop_wh = u.meter_stop_wh,
+      samples = u.samples, time_zone = u.time_zone, updated_at = now()
+    from unnest(
+      ${column((e) => e.stationId)}::text[], ${column((e) => e.transactionId)}::integer[],
+      ${column((e) => e.connectorId)}::integer[], ${column((e) => e.idTag)}::text[],
+      ${column((e) => iso(e.facts.start?.startedAt))}::timestamptz[],
+      ${column((e) => e.facts.start?.meterStartWh ?? null)}::bigint[],
+      ${column((e) => iso(e.facts.stop?.stoppedAt))}::timestamptz[],
+      ${column((e) => e.facts.stop?.meterStopWh ?? null)}::bigint[],
+      ${column((e) => JSON.stringify([...e.facts.samples]))}::jsonb[], ${column((e) => e.timeZone)}::text[]
+    ) as u(station_id, transaction_id, connector_id, id_tag, started_at, meter_start_wh, stopped_at,
+      meter_stop_wh, samples, time_zone)
+    where s.station_id = u.station_id and s.transaction_id = u.transaction_id`.execute(trx)
 }
 
 /** As {@link lockSessions}, for connectors. */
@@ -145,23 +147,23 @@ export async function lockConnectors(
   return out
 }
 
+/** As {@link saveSessions}, for connectors. */
 export async function saveConnectors(
   trx: Transaction<Database>,
   entities: readonly ConnectorEntity[],
 ): Promise<void> {
-  for (const e of entities) {
-    await trx
-      .updateTable('aggregator_connectors')
-      .set({
-        records: JSON.stringify([...e.records.values()]),
-        booked_to: e.bookedTo === null ? null : new Date(e.bookedTo),
-        time_zone: e.timeZone,
-        updated_at: sql`now()`,
-      })
-      .where('station_id', '=', e.stationId)
-      .where('connector_id', '=', e.connectorId)
-      .execute()
-  }
+  if (entities.length === 0) return
+  const column = <T>(f: (e: ConnectorEntity) => T) => entities.map(f)
+  await sql`
+    update aggregator_connectors c
+    set records = u.records, booked_to = u.booked_to, time_zone = u.time_zone, updated_at = now()
+    from unnest(
+      ${column((e) => e.stationId)}::text[], ${column((e) => e.connectorId)}::integer[],
+      ${column((e) => JSON.stringify([...e.records.values()]))}::jsonb[],
+      ${column((e) => (e.bookedTo === null ? null : new Date(e.bookedTo).toISOString()))}::timestamptz[],
+      ${column((e) => e.timeZone)}::text[]
+    ) as u(station_id, connector_id, records, booked_to, time_zone)
+    where c.station_id = u.station_id and c.connector_id = u.connector_id`.execute(trx)
 }
 
 /** Connectors whose booked time ends before `before`, oldest first (the timer advances them). */

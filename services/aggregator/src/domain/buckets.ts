@@ -80,16 +80,40 @@ export function zonedBuckets(zone: string, interval: 'day' | 'month'): Bucketing
   const tz = IANAZone.create(zone)
   const unit = interval
   const step = interval === 'day' ? { days: 1 } : { months: 1 }
-  return {
-    id: `${zone}:${interval}`,
-    interval,
-    zone,
-    bucketOf(at) {
-      const start = DateTime.fromMillis(at, { zone: tz }).startOf(unit)
-      // From the start (a local midnight), one calendar step then startOf again: the next bucket's own start.
-      const end = start.plus(step).startOf(unit)
-      return { start: start.toMillis(), end: end.toMillis() }
-    },
+  const compute = (at: Instant): Bucket => {
+    const start = DateTime.fromMillis(at, { zone: tz }).startOf(unit)
+    // From the start (a local midnight), one calendar step then startOf again: the next bucket's own start.
+    const end = start.plus(step).startOf(unit)
+    return { start: start.toMillis(), end: end.toMillis() }
+  }
+  return { id: `${zone}:${interval}`, interval, zone, bucketOf: cachedByUtcDay(compute) }
+}
+
+/** UTC days whose buckets a zoned bucketing remembers (about 27 years of days); beyond it the memory starts over. */
+const CACHED_DAYS = 10_000
+
+/**
+ * Remembers, per UTC day, the buckets that overlap it: luxon's zone arithmetic (Intl formatting) costs
+ * microseconds per call and the aggregator asks for the same few buckets millions of times. Exact for any
+ * bucketing whose buckets tile the time line (they do: a property test checks it), whatever the zone's offsets.
+ */
+function cachedByUtcDay(compute: (at: Instant) => Bucket): (at: Instant) => Bucket {
+  const byDay = new Map<number, Bucket[]>()
+  return (at) => {
+    const day = Math.floor(at / DAY_MS)
+    let overlapping = byDay.get(day)
+    if (overlapping === undefined) {
+      let last = compute(day * DAY_MS)
+      overlapping = [last]
+      while (last.end < (day + 1) * DAY_MS) {
+        last = compute(last.end)
+        overlapping.push(last)
+      }
+      if (byDay.size >= CACHED_DAYS) byDay.clear()
+      byDay.set(day, overlapping)
+    }
+    for (const bucket of overlapping) if (at >= bucket.start && at < bucket.end) return bucket
+    return compute(at)
   }
 }
 

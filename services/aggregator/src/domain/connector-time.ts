@@ -109,6 +109,20 @@ export function canonicalHistory(records: readonly StatusRecord[]): StatusRecord
 }
 
 /**
+ * The records {@link connectorTime} needs for a window: those inside it, and those at the last instant before it
+ * (the state at `from`, and what the first record inside is compared with for faults). Leaving out the rest
+ * changes nothing and makes a short window cost its own records, not the connector's whole history.
+ */
+function recordsThatMatter(
+  records: readonly StatusRecord[],
+  window: { readonly from: Instant; readonly to: Instant },
+): StatusRecord[] {
+  let lastBefore = Number.NEGATIVE_INFINITY
+  for (const r of records) if (r.at < window.from && r.at > lastBefore) lastBefore = r.at
+  return records.filter((r) => r.at === lastBefore || (r.at >= window.from && r.at < window.to))
+}
+
+/**
  * Time per bucket in each {@link ConnectorState} over the window [from, to), and faults per bucket, for one
  * connector. A status holds from its instant until the next one; records before `from` give the state at `from`;
  * time before the first record is `unknown`. A fault is counted where a record's errorCode is not `NoError` and
@@ -130,7 +144,7 @@ export function connectorTime(
   window: { readonly from: Instant; readonly to: Instant },
   bucketing: Bucketing,
 ): ConnectorTime {
-  const history = canonicalHistory(records)
+  const history = canonicalHistory(recordsThatMatter(records, window))
   const times = new Map<Instant, StateTimes>()
   for (const slice of sliceByBuckets(bucketing, window.from, window.to)) {
     times.set(slice.bucket.start, emptyStateTimes())

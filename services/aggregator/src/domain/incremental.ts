@@ -30,5 +30,10 @@ export function applyEvent<F, E>(
 ): Step<F> {
   const next = merge(facts, event)
   if (next === facts) return { facts, delta: new Map() }
-  return { facts: next, delta: addTallies(contribution(next), contribution(facts), -1) }
+  return { facts: next, delta: contributionDelta(contribution)(facts, next) }
+}
+
+/** The rule's delta as a function of (before, after): `contribution(after) - contribution(before)`. */
+export function contributionDelta<F>(contribution: (facts: F) => Tally): (before: F, after: F) => Tally {
+  return (before, after) => addTallies(contribution(after), contribution(before), -1)
 }

@@ -30,13 +30,17 @@ export function parseCellKey(key: string): Cell {
 
 /** `a + factor * b`, cell by cell, dropping cells that end at 0. */
 export function addTallies(a: Tally, b: Tally, factor = 1): Map<string, number> {
-  const out = new Map(a)
+  return addInto(new Map(a), b, factor)
+}
+
+/** Adds `factor * b` to a mutable tally in place (summing many tallies without copying), and returns it. */
+export function addInto(target: Map<string, number>, b: Tally, factor = 1): Map<string, number> {
   for (const [key, value] of b) {
-    const sum = (out.get(key) ?? 0) + factor * value
-    if (sum === 0) out.delete(key)
-    else out.set(key, sum)
+    const sum = (target.get(key) ?? 0) + factor * value
+    if (sum === 0) target.delete(key)
+    else target.set(key, sum)
   }
-  return out
+  return target
 }
 
 /** Adds one value to a mutable tally (building a contribution). */

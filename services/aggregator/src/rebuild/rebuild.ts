@@ -6,7 +6,7 @@ import type { Logger } from 'pino'
 import { type ApplyContext, applyEntityInputs } from '../apply-inputs.ts'
 import type { Bucketing } from '../domain/buckets.ts'
 import { AGGREGATED_EVENTS } from '../entry-points/consumers/domain-events.ts'
-import { type AggregatedEvent, type ConnectorKey, entityInputOf } from '../event-inputs.ts'
+import { type AggregatedEvent, type ConnectorKey, entityInputOf, newestInstant } from '../event-inputs.ts'
 import { createShadow, dropShadow, lockLiveWriters, SHADOW_SCHEMA, swapRows, useShadow } from './shadow.ts'
 
 export interface RebuildOptions {
@@ -76,13 +76,16 @@ export async function rebuildAggregates(opts: RebuildOptions): Promise<RebuildSu
     rows: {},
     durationMs: 0,
   }
-  const ctx = (): ApplyContext => ({
+  const ctx = (bookTo: number): ApplyContext => ({
     networkZone: opts.networkZone,
     bucketingsOf: opts.bucketingsOf,
-    now: clock().getTime(),
+    bookTo,
     onInvalidZone: (stationId, zone) =>
       log.warn({ stationId, zone }, 'station time zone is not an IANA name: using the network zone'),
   })
+  // As the live applier: while reading history, connector time is booked up to the newest instant read (so a
+  // status costs the stretch to its next record, not to now); the swap books everything up to now.
+  let newestSeen = Number.NEGATIVE_INFINITY
   const ours = (e: AggregatedEvent) => opts.stationId === undefined || e.data.stationId === opts.stationId
   const applyToShadow = async (
     trx: Transaction<Database>,
@@ -90,7 +93,10 @@ export async function rebuildAggregates(opts: RebuildOptions): Promise<RebuildSu
     advance: readonly ConnectorKey[] = [],
   ) => {
     await useShadow(trx)
-    await applyEntityInputs(trx, events.map(entityInputOf), advance, ctx())
+    const inputs = events.map(entityInputOf)
+    newestSeen = Math.max(newestSeen, newestInstant(inputs))
+    const now = clock().getTime()
+    await applyEntityInputs(trx, inputs, advance, ctx(advance.length > 0 ? now : Math.min(now, newestSeen)))
   }
 
   await createShadow(db)

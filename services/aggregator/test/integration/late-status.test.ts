@@ -1,7 +1,13 @@
 import type { AggregateMetric } from '@chargebus/db'
 import { ConnectorStatusChanged, ConnectorStatusRecorded } from '@chargebus/events'
 import { testClock } from '../../../../test/support/clock.ts'
-import { type AggregatorWorld, createWorld, drained, startTestAggregator } from '../support/aggregator.ts'
+import {
+  type AggregatorWorld,
+  createWorld,
+  drained,
+  settled,
+  startTestAggregator,
+} from '../support/aggregator.ts'
 
 /*
  * Ingest publishes connector.status_changed only for a status newer than the stored one, and
@@ -66,8 +72,14 @@ test(
           { msgId: `r-${at}` },
         )
       }
+      // Events book connector time up to the newest instant they name (12:00), not up to the clock's now (13:00):
+      // while the aggregator may be behind, the last status is not assumed to hold until now.
       await drained(world)
       expect(await hourly('free_ms')).toEqual({ [iso(T0)]: H, [iso(T0 + H)]: H })
+      expect(await hourly('charging_ms')).toEqual({})
+      // Caught up, the timer books up to now.
+      expect(await aggregator.app.advance.runOnce()).toBe(1)
+      expect(await hourly('charging_ms')).toEqual({ [iso(T0 + 2 * H)]: H })
       expect(await hourly('faulted_ms')).toEqual({})
 
       // Late: a Faulted at 11:00 arrives after the 12:00 Charging. Ingest records it, and publishes it only as
@@ -77,7 +89,7 @@ test(
         { ...status(T0 + H, 'Faulted', 'GroundFailure'), stationTimestamp: true },
         { msgId: `r-${T0 + H}` },
       )
-      await drained(world)
+      await settled(world, aggregator)
       expect(await hourly('free_ms')).toEqual({ [iso(T0)]: H })
       expect(await hourly('faulted_ms')).toEqual({ [iso(T0 + H)]: H })
       expect(await hourly('charging_ms')).toEqual({ [iso(T0 + 2 * H)]: H })

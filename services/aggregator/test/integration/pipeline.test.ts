@@ -17,7 +17,13 @@ import {
 } from '../../src/domain/connector-rollup.ts'
 import { mergeSessionFact, NO_SESSION_FACTS, sessionContribution } from '../../src/domain/session-rollup.ts'
 import { addTallies, type Tally } from '../../src/domain/tally.ts'
-import { type AggregatorWorld, createWorld, drained, startTestAggregator } from '../support/aggregator.ts'
+import {
+  type AggregatorWorld,
+  createWorld,
+  drained,
+  settled,
+  startTestAggregator,
+} from '../support/aggregator.ts'
 
 /*
  * The pipeline end to end: domain events on a test namespace -> the real aggregator (real NATS, Postgres through
@@ -330,7 +336,7 @@ test(
       AGGREGATOR_BATCH_SIZE: '7',
     })
     try {
-      await drained(world)
+      await settled(world, aggregator)
       const expected = sorted(naive(events, clock().getTime()))
       expect(expected.length).toBeGreaterThan(100)
       expect(sorted(await stored(world))).toEqual(expected)

@@ -4,7 +4,7 @@ import { pino } from 'pino'
 import { testClock } from '../../../../test/support/clock.ts'
 import { publishSession } from '../../../../test/support/sessions.ts'
 import { rebuild } from '../../src/admin.ts'
-import { type AggregatorWorld, createWorld, drained, startTestAggregator } from '../support/aggregator.ts'
+import { type AggregatorWorld, createWorld, settled, startTestAggregator } from '../support/aggregator.ts'
 
 /*
  * incremental == rebuild: a history (sessions with samples across hours, statuses, a late status) applied live by
@@ -112,7 +112,7 @@ test(
     const aggregator = await startTestAggregator(world, clock, ENV)
     try {
       await publishHistory()
-      await drained(world)
+      await settled(world, aggregator)
       const live = await cells()
       const liveTotals = await totals()
       expect(live.length).toBeGreaterThan(100)

@@ -97,3 +97,12 @@ export async function drained(world: AggregatorWorld, durable = 'aggregator'): P
     return b !== undefined && b.pending === 0 && b.ackPending === 0
   }, 30_000)
 }
+
+/**
+ * Drained, then one timer pass: the consumer is caught up, so connector time is booked up to the clock's now (while
+ * events are applied it only reaches the newest instant they name).
+ */
+export async function settled(world: AggregatorWorld, aggregator: TestAggregator): Promise<void> {
+  await drained(world)
+  await aggregator.app.advance.runOnce()
+}

@@ -1,10 +1,20 @@
 import fc from 'fast-check'
+import { DateTime } from 'luxon'
 import { resolveTimeZone, sliceByBuckets, utcBuckets, zonedBuckets } from '../../src/domain/buckets.ts'
 import { InvalidTimeZone } from '../../src/domain/errors.ts'
 import { toInstant } from '../../src/domain/instant.ts'
 import { HOUR, t } from './builders.ts'
 
 const iso = (ms: number) => new Date(ms).toISOString()
+/** DST in both hemispheres, a jump over midnight (Santiago), half-hour DST (Lord Howe), a half-hour offset. */
+const zones = [
+  'Europe/Berlin',
+  'America/New_York',
+  'America/Santiago',
+  'Australia/Lord_Howe',
+  'Asia/Kolkata',
+  'UTC',
+]
 
 describe('UTC buckets', () => {
   test.each([
@@ -51,14 +61,6 @@ describe('local days and months across DST', () => {
   })
 
   test('local buckets tile the time line: every instant lies in its bucket, and a bucket ends where the next starts', () => {
-    const zones = [
-      'Europe/Berlin',
-      'America/New_York',
-      'America/Santiago',
-      'Australia/Lord_Howe',
-      'Asia/Kolkata',
-      'UTC',
-    ]
     fc.assert(
       fc.property(
         fc.constantFrom(...zones),
@@ -72,6 +74,34 @@ describe('local days and months across DST', () => {
         },
       ),
       { numRuns: 200 },
+    )
+  })
+
+  test('the remembered buckets of one bucketing are what luxon computes for every instant (cross-check)', () => {
+    const bucketings = new Map(
+      zones.flatMap((zone) =>
+        (['day', 'month'] as const).map((interval) => [`${zone}:${interval}`, zonedBuckets(zone, interval)]),
+      ),
+    )
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...zones),
+        fc.constantFrom('day' as const, 'month' as const),
+        // a narrow range, so most lookups hit days this instance has already remembered
+        fc.integer({ min: t('2026-03-20T00:00:00Z'), max: t('2026-04-10T00:00:00Z') }),
+        (zone, interval, at) => {
+          const start = DateTime.fromMillis(at, { zone }).startOf(interval)
+          const expected = {
+            start: start.toMillis(),
+            end: start
+              .plus({ [`${interval}s`]: 1 })
+              .startOf(interval)
+              .toMillis(),
+          }
+          expect(bucketings.get(`${zone}:${interval}`)?.bucketOf(at)).toEqual(expected)
+        },
+      ),
+      { numRuns: 2000 },
     )
   })
 })

@@ -15,12 +15,7 @@ import {
   mergeStatusRecord,
   NO_CONNECTOR_FACTS,
 } from '../../src/domain/connector-rollup.ts'
-import {
-  CONNECTOR_STATES,
-  connectorTime,
-  STATE_OF_STATUS,
-  type StatusRecord,
-} from '../../src/domain/connector-time.ts'
+import { CONNECTOR_STATES, connectorTime, type StatusRecord } from '../../src/domain/connector-time.ts'
 import { type SessionMeter, spreadSessionEnergy } from '../../src/domain/energy-spread.ts'
 import { applyEvent } from '../../src/domain/incremental.ts'
 import type { Instant } from '../../src/domain/instant.ts'
@@ -32,7 +27,8 @@ import {
   sessionContribution,
 } from '../../src/domain/session-rollup.ts'
 import { addTallies, addToTally, type Tally } from '../../src/domain/tally.ts'
-import { MINUTE, t } from './builders.ts'
+import { aDay, anInstantNear, aStatusNear } from './arbitraries.ts'
+import { MINUTE } from './builders.ts'
 
 const BUCKETINGS: readonly Bucketing[] = [
   utcBuckets.hour,
@@ -42,24 +38,6 @@ const BUCKETINGS: readonly Bucketing[] = [
   zonedBuckets('Europe/Berlin', 'month'),
   zonedBuckets('America/New_York', 'day'),
 ]
-
-/** Days where local buckets are unusual: DST changes in Berlin and New York, a month and a year end. */
-const TRICKY_DAYS = [
-  '2026-03-29T00:00:00Z',
-  '2026-10-25T00:00:00Z',
-  '2026-03-08T06:00:00Z',
-  '2026-11-01T06:00:00Z',
-  '2026-01-31T23:00:00Z',
-  '2026-12-31T22:00:00Z',
-].map(t)
-
-const aDay = fc.constantFrom(...TRICKY_DAYS)
-
-/** An instant on whole seconds (as stations send them) within a day and a half of `day`. */
-const anInstantNear = (day: Instant) =>
-  fc
-    .tuple(fc.integer({ min: -36 * 60, max: 36 * 60 }), fc.integer({ min: 0, max: 59 }))
-    .map(([minutes, seconds]) => day + minutes * MINUTE + seconds * 1000)
 
 const aSessionNear = (day: Instant): fc.Arbitrary<SessionMeter> =>
   fc
@@ -96,24 +74,6 @@ const aSessionNear = (day: Instant): fc.Arbitrary<SessionMeter> =>
     }))
 
 const aSessionMeter = aDay.chain(aSessionNear)
-
-const STATUSES = Object.keys(STATE_OF_STATUS)
-
-/** Status records on a half-hour grid around `day`, so records at the same instant are common. */
-const aStatusNear = (day: Instant): fc.Arbitrary<StatusRecord> =>
-  fc
-    .record({
-      halfHours: fc.integer({ min: -24, max: 24 }),
-      status: fc.constantFrom(...STATUSES),
-      errorCode: fc.constantFrom('NoError', 'NoError', 'GroundFailure', 'HighTemperature'),
-      vendorErrorCode: fc.constantFrom(undefined, 'E1', 'E2'),
-    })
-    .map(({ halfHours, status, errorCode, vendorErrorCode }) => {
-      const at = day + halfHours * 30 * MINUTE
-      return vendorErrorCode === undefined
-        ? { at, status, errorCode }
-        : { at, status, errorCode, vendorErrorCode }
-    })
 
 const aWindowNear = (day: Instant) =>
   fc

@@ -60,10 +60,8 @@ export async function startDomainEventConsumer(opts: DomainEventConsumerOptions)
       const started = performance.now()
       const first = events[0]
       if (first === undefined) return
-      await apply(
+      await apply.applyEvents(
         events.map((e) => entityInputOf(e)),
-        [],
-        'events',
         `${first.seq}-${events.at(-1)?.seq ?? first.seq}`,
       )
       metrics.batchDuration.observe((performance.now() - started) / 1000)

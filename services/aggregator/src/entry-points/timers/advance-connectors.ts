@@ -1,7 +1,6 @@
 import type { Bus } from '@chargebus/bus'
 import type { Database, Kysely } from '@chargebus/db'
 import { Streams } from '@chargebus/events'
-import type { Clock } from '@chargebus/platform'
 import type { Logger } from 'pino'
 import type { Applier } from '../../apply-and-publish.ts'
 import { connectorsBehind } from '../../data-access/entities-store.ts'
@@ -13,14 +12,16 @@ export interface AdvanceTimerOptions {
   apply: Applier
   logger: Logger
   metrics: AggregatorMetrics
-  clock: Clock
   durable: string
   intervalMs: number
   batch: number
 }
 
 export interface AdvanceTimer {
-  /** One pass: books every connector's time up to the clock's now; resolves with the connectors advanced. */
+  /**
+   * One pass: books every connector's time up to the applier's horizon (the clock's now once the consumer is
+   * caught up); resolves with the connectors advanced.
+   */
   runOnce(): Promise<number>
   start(): void
   stop(): Promise<void>
@@ -28,12 +29,13 @@ export interface AdvanceTimer {
 
 /**
  * Connector time needs "now": a connector's last status holds until the next one arrives. Every `intervalMs`
- * this books each connector's window up to the injected clock's now, `batch` connectors per transaction
+ * this books each connector's window up to the applier's horizon (the injected clock's now when the consumer has
+ * no backlog), `batch` connectors per transaction
  * (through the same rule as events: contribution(after) - contribution(before)). It also samples the
  * consumer's backlog for /metrics.
  */
 export function createAdvanceTimer(opts: AdvanceTimerOptions): AdvanceTimer {
-  const { db, bus, apply, logger, metrics, clock } = opts
+  const { db, bus, apply, logger, metrics } = opts
   const log = logger.child({ component: 'advance-connectors' })
   let timer: NodeJS.Timeout | undefined
   let running: Promise<unknown> = Promise.resolve()
@@ -42,13 +44,15 @@ export function createAdvanceTimer(opts: AdvanceTimerOptions): AdvanceTimer {
   async function runOnce(): Promise<number> {
     const backlog = await bus.consumerBacklog(Streams.DOMAIN, opts.durable).catch(() => undefined)
     if (backlog !== undefined) metrics.backlog.set(backlog.pending + backlog.ackPending)
-    const now = clock()
+    const caughtUp = backlog !== undefined && backlog.pending + backlog.ackPending === 0
+    const bookTo = apply.horizon(caughtUp)
+    if (bookTo === undefined) return 0
     let advanced = 0
     for (;;) {
       if (stopped) break
-      const keys = await connectorsBehind(db, now, opts.batch)
+      const keys = await connectorsBehind(db, new Date(bookTo), opts.batch)
       if (keys.length === 0) break
-      await apply([], keys, 'timer', `advance/${now.toISOString()}/${advanced}`)
+      await apply.advance(keys, bookTo, `advance/${new Date(bookTo).toISOString()}/${advanced}`)
       advanced += keys.length
     }
     return advanced
