@@ -46,6 +46,7 @@ const { values: args } = parseArgs({
     connectors: { type: 'string', default: '10000' },
     days: { type: 'string', default: '365' },
     requests: { type: 'string', default: '40' },
+    batch: { type: 'string' },
     'skip-throughput': { type: 'boolean', default: false },
     'skip-reads': { type: 'boolean', default: false },
     json: { type: 'boolean', default: true },
@@ -222,6 +223,7 @@ async function throughput(database: string) {
       NATS_URL: natsUrl,
       LOG_LEVEL: 'warn',
       AGGREGATOR_ADVANCE_INTERVAL_MS: '3600000',
+      ...(args.batch === undefined ? {} : { AGGREGATOR_BATCH_SIZE: args.batch }),
     })
     const drain = async (label: string, expected: number) => {
       const deps = await openAggregatorDependencies(config, logger, { namespace })

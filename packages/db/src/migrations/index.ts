@@ -3,6 +3,7 @@ import * as operationalBase from './2026-11-26-operational-base.ts'
 import * as ingestOperationalModel from './2026-11-27-ingest-operational-model.ts'
 import * as apiKeysAndBi from './2026-11-28-api-keys-and-bi.ts'
 import * as commands from './2026-11-28-commands.ts'
+import * as aggregateFillfactor from './2026-12-06-aggregate-fillfactor.ts'
 import * as aggregateTotals from './2026-12-06-aggregate-totals.ts'
 import * as aggregates from './2026-12-06-aggregates.ts'
 import * as csvInertText from './2026-12-06-csv-inert-text.ts'
@@ -20,4 +21,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '2026-12-06T08:00:00Z_csv_inert_text': csvInertText,
   '2026-12-06T10:00:00Z_aggregates': aggregates,
   '2026-12-06T11:00:00Z_aggregate_totals': aggregateTotals,
+  '2026-12-06T12:00:00Z_aggregate_fillfactor': aggregateFillfactor,
 }
