@@ -3,9 +3,10 @@
  *   - throughput: a backlog of DOMAIN events (mostly meter.sampled, session start/complete, status changes) in a
  *     private nats-server, drained (1) by a raw JetStream pull consumer that only acks (the baseline), (2) by the
  *     real aggregator (buildApp, pgbouncer, a throwaway database) from an EMPTY database over the first half of the
- *     events ("rebuild from the log": there is no rebuild command on this base), and (3) by the same aggregator
- *     over the second half on top of the first ("incremental"); each as events/s and as a ratio to the baseline
- *     of the same events;
+ *     events, (3) by the same aggregator over the second half on top of the first ("incremental": late events
+ *     of the same sessions and connectors), and (4) by `chargebus aggregates rebuild`'s code (the aggregator's
+ *     admin export) over the whole stream, shadow tables and swap included ("rebuild"); each as events/s and as a
+ *     ratio to the baseline of the same events;
  *   - connections: peak backends on the bench database in pg_stat_activity (sampled every 20 ms) while (2)/(3) ran;
  *   - reads: rollup cells seeded server-side (connector cells, then the station and network totals as the
  *     aggregator's rule sums them), the real API process (`node services/api/src/main.ts`), p50/p99 of the
@@ -23,7 +24,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { connectBus } from '@chargebus/bus'
+import { type Bus, connectBus } from '@chargebus/bus'
 import { createDatabase, createDb, dropDatabase, migrateToLatest, sql, withDatabaseName } from '@chargebus/db'
 import {
   ConnectorStatusChanged,
@@ -35,6 +36,7 @@ import {
 import { createLogger, loadConfig } from '@chargebus/platform'
 import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream'
 import { connect } from '@nats-io/transport-node'
+import { rebuild } from '../../services/aggregator/src/admin.ts'
 import { buildApp } from '../../services/aggregator/src/app.ts'
 import { AggregatorConfig } from '../../services/aggregator/src/config.ts'
 import { openAggregatorDependencies } from '../../services/aggregator/src/deps.ts'
@@ -65,6 +67,9 @@ const children: ChildProcess[] = []
 const H = 3_600_000
 const DAY = 24 * H
 const BASE = Date.parse('2026-01-01T00:00:00Z')
+
+/** The newest instant {@link domainEvents} names (the last session's stop). */
+const lastEventAt = () => BASE + Math.ceil(EVENTS / 16 / STATIONS) * 3 * H + 2 * H
 
 /** Domain events of sessions on the stations' connectors: start, status, ~12 meter samples, stop, status. */
 function* domainEvents(count: number) {
@@ -172,6 +177,43 @@ async function withConnectionPeak<T>(
   }
 }
 
+/**
+ * `chargebus aggregates rebuild`'s code (the aggregator's admin export) over the whole of DOMAIN, through
+ * pgbouncer with one connection, as the CLI runs it: shadow tables, then the swap.
+ */
+async function rebuildAll(database: string, bus: Bus, expected: number) {
+  const db = createDb({
+    url: withDatabaseName(POOLED_URL, database),
+    poolSize: 1,
+    applicationName: 'bench-rebuild',
+  })
+  const t0 = performance.now()
+  let last = 0
+  try {
+    const { result, peak } = await withConnectionPeak(database, () =>
+      rebuild({
+        env: { DATABASE_URL: withDatabaseName(POOLED_URL, database) },
+        db,
+        bus,
+        logger,
+        clock: () => new Date(lastEventAt() + DAY),
+        onProgress: (p) => {
+          if (Date.now() - last < 10_000) return
+          last = Date.now()
+          progress(`rebuild: ${p.phase} ${p.events}/${expected} events`)
+        },
+      }),
+    )
+    const seconds = (performance.now() - t0) / 1000
+    const events = result.archivedEvents + result.streamEvents
+    if (events !== expected) throw new Error(`rebuild applied ${events} events, the stream holds ${expected}`)
+    progress(`rebuild: ${Math.round(events / seconds)} events/s, peak connections ${peak}`)
+    return { events, seconds, eventsPerS: events / seconds, peakConnections: peak, rows: result.rows }
+  } finally {
+    await db.destroy()
+  }
+}
+
 async function throughput(database: string) {
   const dir = mkdtempSync(join(tmpdir(), 'bench-aggregator-'))
   try {
@@ -229,8 +271,7 @@ async function throughput(database: string) {
       const deps = await openAggregatorDependencies(config, logger, { namespace })
       // Connector time is booked up to "now": the day after the last event, so the bench measures the events,
       // not booking months of empty hours.
-      const lastEvent = BASE + Math.ceil(EVENTS / 16 / STATIONS) * 3 * H + 2 * H
-      deps.clock = () => new Date(lastEvent + DAY)
+      deps.clock = () => new Date(lastEventAt() + DAY)
       const app = buildApp(deps)
       app.addHook('onClose', () => deps.close())
       const t0 = performance.now()
@@ -252,11 +293,12 @@ async function throughput(database: string) {
       progress(`${label}: ${Math.round(expected / seconds)} events/s, peak connections ${peak}`)
       return { events: expected, seconds, eventsPerS: expected / seconds, peakConnections: peak }
     }
-    const rebuild = await drain('rebuild (empty database)', rawRebuild.events)
+    const fromEmpty = await drain('incremental from an empty database (first half)', rawRebuild.events)
     await publishHalf(1)
     const rawIncremental = await raw('raw-b')
-    const incremental = await drain('incremental', rawIncremental.events - rawRebuild.events)
+    const incremental = await drain('incremental (second half)', rawIncremental.events - rawRebuild.events)
     const rawPerS = rawIncremental.events / rawIncremental.seconds
+    const rebuilt = await rebuildAll(database, bus, rawIncremental.events)
     await nc.close()
     await bus.close()
     return {
@@ -265,13 +307,17 @@ async function throughput(database: string) {
         eventsPerS: Math.round(rawPerS),
         firstHalfEventsPerS: Math.round(rawRebuild.events / rawRebuild.seconds),
       },
-      rebuild: {
-        ...rebuild,
-        ratio: rebuild.eventsPerS / (rawRebuild.events / rawRebuild.seconds),
-        target: 0.5,
+      incrementalFromEmpty: {
+        ...fromEmpty,
+        ratio: fromEmpty.eventsPerS / (rawRebuild.events / rawRebuild.seconds),
       },
       incremental: { ...incremental, ratio: incremental.eventsPerS / rawPerS, target: 0.3 },
-      peakConnections: Math.max(rebuild.peakConnections, incremental.peakConnections),
+      rebuild: { ...rebuilt, ratio: rebuilt.eventsPerS / rawPerS, target: 0.5 },
+      peakConnections: Math.max(
+        fromEmpty.peakConnections,
+        incremental.peakConnections,
+        rebuilt.peakConnections,
+      ),
       connectionTarget: 4,
     }
   } finally {
