@@ -45,7 +45,7 @@ export {
   createArchiverMetrics,
   registerArchiveStatusMetrics,
 } from './metrics.ts'
-export { manifestOverlaps, manifestsBetween, mergeObjects, readObject } from './read-archive.ts'
+export { historyGaps, manifestOverlaps, manifestsBetween, mergeObjects, readObject } from './read-archive.ts'
 export { type ArchivedMessage, decodeRecord, encodeRecord, payloadOf, type StoredMessage } from './record.ts'
 export {
   type RestoreOptions,

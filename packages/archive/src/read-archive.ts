@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline'
 import type { Readable } from 'node:stream'
 import { createGunzip } from 'node:zlib'
 import type { ObjectStorage } from '@chargebus/storage'
-import type { ArchivedObject, Manifest } from './manifest.ts'
+import type { ArchivedObject, Manifest, SeqRange } from './manifest.ts'
 import { manifests } from './manifest-store.ts'
 import { type ArchivedMessage, decodeRecord } from './record.ts'
 
@@ -61,4 +61,28 @@ export async function* manifestsBetween(
   to?: Date,
 ): AsyncGenerator<Manifest> {
   for await (const m of manifests(storage, stream)) if (manifestOverlaps(m, from, to)) yield m
+}
+
+/**
+ * Sequences below `beforeSeq` (a stream's first sequence) that neither the archive nor the stream holds, for a
+ * reader of the archive from `from` then of the stream: ranges the archiver recorded as lost from the first
+ * manifest that reaches `from` on, and the stretch between the archive's last sequence and `beforeSeq`
+ * (messages that left the stream before the archiver got to them). Conservative: a lost range of the first
+ * manifest may lie before `from`. Manifests in sequence order, as `manifests` lists them. Pure.
+ *
+ * ### Examples
+ * ```ts
+ * historyGaps([{ firstSeq: 1, lastSeq: 18, lost: [], ... }], from, 21) // [[19, 20]]
+ * ```
+ */
+export function historyGaps(manifests: readonly Manifest[], from: Date, beforeSeq: number): SeqRange[] {
+  const gaps: SeqRange[] = []
+  const start = manifests.findIndex((m) => manifestOverlaps(m, from))
+  if (start >= 0)
+    for (const m of manifests.slice(start)) {
+      for (const [a, b] of m.lost) if (a < beforeSeq) gaps.push([a, Math.min(b, beforeSeq - 1)])
+    }
+  const covered = manifests.reduce((last, m) => Math.max(last, m.lastSeq), 0)
+  if (covered < beforeSeq - 1) gaps.push([covered + 1, beforeSeq - 1])
+  return gaps
 }

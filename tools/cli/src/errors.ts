@@ -6,6 +6,10 @@ export const CliErrorCodes = defineErrorCodes({
     meaning: 'events read from stdin are not JSON, not in the catalog or invalid; nothing was done',
   },
   CLI_ERR_UNKNOWN_HANDLER: { meaning: '`events invoke` names a service or consumer that has no handler' },
+  CLI_ERR_HISTORY_GAP: {
+    meaning:
+      '`aggregates rebuild --from` would skip DOMAIN sequences that neither the archive nor the stream holds; nothing was swapped (`--allow-gaps` rebuilds without them)',
+  },
 })
 
 export type CliErrorCode = keyof typeof CliErrorCodes
@@ -21,5 +25,17 @@ export class InvalidInputError extends AppError {
 export class UnknownHandlerError extends AppError {
   constructor(message: string) {
     super('CLI_ERR_UNKNOWN_HANDLER', message, { status: 404 })
+  }
+}
+
+/** A rebuild from the archive would miss sequences (lost before archiving): refused, nothing swapped. */
+export class HistoryGapError extends AppError {
+  constructor(gaps: readonly (readonly [number, number])[]) {
+    const ranges = gaps.map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(', ')
+    super(
+      'CLI_ERR_HISTORY_GAP',
+      `DOMAIN sequences ${ranges} are neither in the archive nor in the stream (they left it before they were archived): the rollups would miss them. Nothing was swapped; --allow-gaps rebuilds without them.`,
+      { status: 409 },
+    )
   }
 }

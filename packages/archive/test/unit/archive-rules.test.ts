@@ -8,6 +8,8 @@ import {
   closesBefore,
   decodeRecord,
   encodeRecord,
+  historyGaps,
+  type Manifest,
   manifestKey,
   objectKey,
   payloadOf,
@@ -112,6 +114,51 @@ describe('unarchived ratio', () => {
       losing: true,
       ratio: 1,
     })
+  })
+})
+
+describe('history gaps (what neither the archive nor the stream holds)', () => {
+  const T = Date.parse('2026-12-06T08:00:00Z')
+  const manifest = (
+    firstSeq: number,
+    lastSeq: number,
+    at: number,
+    lost: [number, number][] = [],
+  ): Manifest => ({
+    version: 1,
+    stream: 'DOMAIN',
+    firstSeq,
+    lastSeq,
+    count: lastSeq - firstSeq + 1,
+    firstTime: new Date(at).toISOString(),
+    lastTime: new Date(at + HOUR).toISOString(),
+    skipped: [],
+    lost,
+    objects: [],
+    createdAt: new Date(at + 2 * HOUR).toISOString(),
+  })
+
+  test('an archive that reaches the stream: none', () => {
+    expect(historyGaps([manifest(1, 9, T), manifest(10, 18, T + HOUR)], new Date(T), 19)).toEqual([])
+  })
+
+  test('messages that left the stream before the archiver got to them: the stretch up to the stream', () => {
+    expect(historyGaps([manifest(1, 18, T)], new Date(T), 21)).toEqual([[19, 20]])
+    expect(historyGaps([], new Date(T), 5)).toEqual([[1, 4]])
+  })
+
+  test('lost ranges from the first manifest that reaches --from on, clipped to below the stream', () => {
+    const archive = [
+      manifest(1, 9, T - 5 * HOUR, [[2, 3]]),
+      manifest(10, 30, T, [
+        [12, 12],
+        [25, 28],
+      ]),
+    ]
+    expect(historyGaps(archive, new Date(T), 27)).toEqual([
+      [12, 12],
+      [25, 26],
+    ])
   })
 })
 

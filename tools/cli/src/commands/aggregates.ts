@@ -1,6 +1,13 @@
 import { parseArgs } from 'node:util'
 import { AGGREGATED_EVENTS, type AggregatedEvent, rebuild } from '@chargebus/aggregator/admin'
-import { manifestsBetween, mergeObjects, payloadOf } from '@chargebus/archive'
+import {
+  historyGaps,
+  manifests,
+  manifestsBetween,
+  mergeObjects,
+  payloadOf,
+  type SeqRange,
+} from '@chargebus/archive'
 import { decodeArchivedMessage } from '@chargebus/bus'
 import { createDb } from '@chargebus/db'
 import { loadConfig } from '@chargebus/platform'
@@ -9,12 +16,13 @@ import { pino } from 'pino'
 import { bar, openArchiveStorage } from '../archive-context.ts'
 import { connectCommandBus, DatabaseConfig } from '../config.ts'
 import type { Command } from '../context.ts'
+import { HistoryGapError } from '../errors.ts'
 import { createProgress } from '../progress.ts'
 import { usageError } from '../usage-error.ts'
 
 export const command: Command = {
   summary: 'rebuild the rollups from the log (DOMAIN and the archive) and swap them in atomically',
-  usage: `usage: chargebus aggregates rebuild [--from TIME] [--station ID] [--json]
+  usage: `usage: chargebus aggregates rebuild [--from TIME] [--station ID] [--allow-gaps] [--json]
 
 Recomputes the aggregator's rollups (aggregates and its facts tables) from the domain events into shadow
 tables (schema aggregates_rebuild), with the aggregator's own apply code, then replaces the live rows in ONE
@@ -23,7 +31,10 @@ aggregator keeps consuming; its writers wait for the swap, then merge on top (id
 
 --from TIME   history starts at TIME (ISO with a zone); default: DOMAIN's first message. Older than DOMAIN's
               first message: the archived DOMAIN objects (STORAGE_URL) from TIME, then the stream. Events
-              before TIME are not in the result.
+              before TIME are not in the result. Refused (CLI_ERR_HISTORY_GAP, nothing swapped) when some
+              sequences are in neither: the archiver recorded them as lost, or they left the stream before it
+              ran.
+--allow-gaps  rebuild anyway, without those sequences; the summary lists them (gaps).
 --station ID  rebuild and swap only this station's cells and facts.
 AGGREGATOR_TIME_ZONE must be the running service's. Progress goes to stderr; the summary to stdout.
 --namespace NAME targets a bus namespace (tests).`,
@@ -35,6 +46,7 @@ AGGREGATOR_TIME_ZONE must be the running service's. Progress goes to stderr; the
         from: { type: 'string' },
         station: { type: 'string' },
         json: { type: 'boolean', default: false },
+        'allow-gaps': { type: 'boolean', default: false },
         namespace: { type: 'string' },
       },
       strict: true,
@@ -50,6 +62,7 @@ AGGREGATOR_TIME_ZONE must be the running service's. Progress goes to stderr; the
     const bus = await connectCommandBus(env, 'aggregates', values.namespace)
     const progress = createProgress(stderr)
     let storage: ObjectStorage | undefined
+    let gaps: SeqRange[] = []
     try {
       const summary = await rebuild({
         env,
@@ -60,6 +73,10 @@ AGGREGATOR_TIME_ZONE must be the running service's. Progress goes to stderr; the
         stationId: values.station,
         archived: async function* (start, beforeSeq) {
           storage ??= await openArchiveStorage(env)
+          const all = []
+          for await (const m of manifests(storage, 'DOMAIN')) all.push(m)
+          gaps = historyGaps(all, start, beforeSeq)
+          if (gaps.length > 0 && !values['allow-gaps']) throw new HistoryGapError(gaps)
           yield* archivedEvents(storage, start, beforeSeq)
         },
         onProgress: (p) =>
@@ -72,7 +89,7 @@ AGGREGATOR_TIME_ZONE must be the running service's. Progress goes to stderr; the
       progress.done()
       stdout.write(
         values.json
-          ? `${JSON.stringify(summary, null, 2)}\n`
+          ? `${JSON.stringify({ ...summary, gaps }, null, 2)}\n`
           : `rebuilt ${summary.stationId ?? 'all stations'}: ${summary.archivedEvents} archived + ` +
               `${summary.streamEvents} stream events (sequences ${summary.firstSeq ?? '-'}..${summary.lastSeq ?? '-'}), ` +
               `${summary.rows.aggregates ?? 0} cells swapped in ${summary.durationMs} ms\n`,

@@ -176,6 +176,48 @@ test(
       lastSeq: published,
     })
     expect(rebuild.stderr()).toContain('rebuild: archive')
+
+    // One more session (sequences 19-21), then DOMAIN purged up to 21 before the archiver ran: 19 and 20 are in
+    // neither. The rebuild is refused and changes nothing; --allow-gaps rebuilds without them and says so.
+    await publishSession(bus, {
+      stationId: 'CP-A',
+      connectorId: 1,
+      transactionId: 100,
+      idTag: 'TAG-LATE',
+      startedAt: T0 + 20 * H,
+      extraWh: 5,
+    })
+    await eventually(async () => {
+      const b = await bus.consumerBacklog(Streams.DOMAIN, 'aggregator')
+      return b !== undefined && b.pending === 0 && b.ackPending === 0
+    }, 30_000)
+    const purger = await connect({ servers: NATS_URL, name: 'cli-rebuild-test-purge' })
+    try {
+      await (await jetstreamManager(purger)).streams.purge(`${namespace.toUpperCase()}_DOMAIN`, {
+        seq: published + 3,
+      })
+    } finally {
+      await purger.close()
+    }
+    await sql`update aggregates set value = value + 1 where station_id = 'CP-B'`.execute(db)
+    const damaged = await cells()
+
+    const refused = capture()
+    const args = ['aggregates', 'rebuild', `--from=${from.toISOString()}`, '--namespace', namespace, '--json']
+    expect(await runCli(args, refused.ctx)).toBe(1)
+    expect(refused.stderr()).toContain(
+      `DOMAIN sequences ${published + 1}-${published + 2} are neither in the archive nor in the stream`,
+    )
+    expect(await cells()).toEqual(damaged)
+
+    const allowed = capture()
+    expect(await runCli([...args, '--allow-gaps'], allowed.ctx)).toBe(0)
+    expect(JSON.parse(allowed.stdout())).toMatchObject({
+      archivedEvents: published,
+      streamEvents: 1,
+      gaps: [[published + 1, published + 2]],
+    })
+    expect(await cells()).not.toEqual(damaged)
   },
   SLOW,
 )
