@@ -24,7 +24,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { type Bus, connectBus } from '@chargebus/bus'
+import { type Bus, connectBus, streamLimitsFrom, streamLimitVariables } from '@chargebus/bus'
 import { createDatabase, createDb, dropDatabase, migrateToLatest, sql, withDatabaseName } from '@chargebus/db'
 import {
   ConnectorStatusChanged,
@@ -219,16 +219,24 @@ async function throughput(database: string) {
   try {
     const natsUrl = await startNats(dir, 14222 + (process.pid % 1000))
     const namespace = `bagg${process.pid}`
-    const bus = await connectBus({ servers: natsUrl, name: 'bench', namespace, logger })
-    await bus.ensureStreams([Streams.DOMAIN, Streams.AGGREGATES, Streams.DEAD_LETTERS, Streams.REPLAY], {
-      maxBytes: 2 * 1024 ** 3,
+    // DOMAIN large enough for every event: the development default would discard the oldest ones.
+    const streamEnv = { [streamLimitVariables('DOMAIN').maxBytes]: '4GiB' }
+    const bus = await connectBus({
+      servers: natsUrl,
+      name: 'bench',
+      namespace,
+      logger,
+      streamLimits: streamLimitsFrom(streamEnv),
     })
+    await bus.ensureStreams([Streams.DOMAIN, Streams.AGGREGATES, Streams.DEAD_LETTERS, Streams.REPLAY])
     const publishHalf = async (half: 0 | 1) => {
       const t0 = Date.now()
       let i = 0
+      let published = 0
       const inFlight: Promise<unknown>[] = []
       for (const e of domainEvents(EVENTS)) {
         if (i % 2 === half) {
+          published++
           inFlight.push(bus.publish(e.event as never, e.data as never, { msgId: `${half}/${i}` }))
           if (inFlight.length >= 500) await Promise.all(inFlight.splice(0))
         }
@@ -236,11 +244,11 @@ async function throughput(database: string) {
         if (i % 100_000 === 0) progress(`published ${i}/${EVENTS} (half ${half})`)
       }
       await Promise.all(inFlight)
-      return Date.now() - t0
+      return published
     }
     // Halves by alternate events: the second half completes the first half's entities (late events, the
     // incremental case), the first starts from an empty database (the rebuild-from-the-log case).
-    await publishHalf(0)
+    const firstHalf = await publishHalf(0)
     const nc = await connect({ servers: natsUrl })
     const jsm = await jetstreamManager(nc)
     const stream = (await jsm.streams.names().next()).find((s) => s.endsWith('DOMAIN')) as string
@@ -258,6 +266,8 @@ async function throughput(database: string) {
       return { events: seen, seconds: (performance.now() - t0) / 1000 }
     }
     const rawRebuild = await raw('raw-a')
+    if (rawRebuild.events !== firstHalf)
+      throw new Error(`DOMAIN holds ${rawRebuild.events} of ${firstHalf} events`)
     progress(`raw consume+ack: ${Math.round(rawRebuild.events / rawRebuild.seconds)} events/s`)
 
     const config = loadConfig(AggregatorConfig, {
@@ -265,6 +275,7 @@ async function throughput(database: string) {
       NATS_URL: natsUrl,
       LOG_LEVEL: 'warn',
       AGGREGATOR_ADVANCE_INTERVAL_MS: '3600000',
+      ...streamEnv,
       ...(args.batch === undefined ? {} : { AGGREGATOR_BATCH_SIZE: args.batch }),
     })
     const drain = async (label: string, expected: number) => {
@@ -294,8 +305,10 @@ async function throughput(database: string) {
       return { events: expected, seconds, eventsPerS: expected / seconds, peakConnections: peak }
     }
     const fromEmpty = await drain('incremental from an empty database (first half)', rawRebuild.events)
-    await publishHalf(1)
+    const secondHalf = await publishHalf(1)
     const rawIncremental = await raw('raw-b')
+    if (rawIncremental.events !== firstHalf + secondHalf)
+      throw new Error(`DOMAIN holds ${rawIncremental.events} of ${firstHalf + secondHalf} events`)
     const incremental = await drain('incremental (second half)', rawIncremental.events - rawRebuild.events)
     const rawPerS = rawIncremental.events / rawIncremental.seconds
     const rebuilt = await rebuildAll(database, bus, rawIncremental.events)
