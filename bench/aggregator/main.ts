@@ -230,7 +230,6 @@ async function throughput(database: string) {
     })
     await bus.ensureStreams([Streams.DOMAIN, Streams.AGGREGATES, Streams.DEAD_LETTERS, Streams.REPLAY])
     const publishHalf = async (half: 0 | 1) => {
-      const t0 = Date.now()
       let i = 0
       let published = 0
       const inFlight: Promise<unknown>[] = []
