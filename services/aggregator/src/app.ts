@@ -66,6 +66,7 @@ export function buildApp(deps: AggregatorDeps): AggregatorApp {
       durable: config.AGGREGATOR_DURABLE,
       deliver: config.AGGREGATOR_DELIVER,
       batchSize: config.AGGREGATOR_BATCH_SIZE,
+      maxInFlight: config.AGGREGATOR_MAX_IN_FLIGHT,
       batchWaitMs: config.AGGREGATOR_BATCH_WAIT_MS,
       maxDeliver: config.AGGREGATOR_MAX_DELIVER,
       ackWaitMs: config.AGGREGATOR_ACK_WAIT_MS,

@@ -12,8 +12,11 @@ const connectorId = (k: ConnectorKey) => `${k.stationId}\u0000${k.connectorId}`
 export { connectorId as connectorKeyId, sessionId as sessionKeyId }
 
 /**
- * Locks the sessions' facts rows (creating empty ones first, so two writers of a new session serialise on its
- * row), in key order so concurrent batches never deadlock. Returns every entity by key id.
+ * Locks the sessions' facts rows, creating empty ones for new sessions, in ONE statement that takes the keys in
+ * order (an upsert whose update changes nothing locks the existing row as it goes): batches applied at once
+ * (AGGREGATOR_MAX_IN_FLIGHT) never deadlock, and two writers of a new session serialise on its row. An insert
+ * followed by a SELECT ... FOR UPDATE would lock new rows, then old ones: two batches could wait on each other.
+ * Returns every entity by key id.
  */
 export async function lockSessions(
   trx: Transaction<Database>,
@@ -23,7 +26,7 @@ export async function lockSessions(
   const out = new Map<string, SessionEntity>()
   if (keys.length === 0) return out
   const sorted = [...keys].sort((a, b) => cmp(sessionId(a), sessionId(b)))
-  await trx
+  const rows = await trx
     .insertInto('aggregator_sessions')
     .values(
       sorted.map((k) => ({
@@ -32,21 +35,12 @@ export async function lockSessions(
         time_zone: zoneOf(k.stationId),
       })),
     )
-    .onConflict((oc) => oc.columns(['station_id', 'transaction_id']).doNothing())
-    .execute()
-  const rows = await trx
-    .selectFrom('aggregator_sessions')
-    .selectAll()
-    .where(({ eb, refTuple, tuple }) =>
-      eb(
-        refTuple('station_id', 'transaction_id'),
-        'in',
-        sorted.map((k) => tuple(k.stationId, k.transactionId)),
-      ),
+    .onConflict((oc) =>
+      oc.columns(['station_id', 'transaction_id']).doUpdateSet({
+        time_zone: (eb) => eb.ref('aggregator_sessions.time_zone'),
+      }),
     )
-    .orderBy('station_id')
-    .orderBy('transaction_id')
-    .forUpdate()
+    .returningAll()
     .execute()
   for (const r of rows) {
     const entity: SessionEntity = {
@@ -107,7 +101,7 @@ export async function lockConnectors(
   const out = new Map<string, ConnectorEntity>()
   if (keys.length === 0) return out
   const sorted = [...keys].sort((a, b) => cmp(connectorId(a), connectorId(b)))
-  await trx
+  const rows = await trx
     .insertInto('aggregator_connectors')
     .values(
       sorted.map((k) => ({
@@ -116,21 +110,12 @@ export async function lockConnectors(
         time_zone: zoneOf(k.stationId),
       })),
     )
-    .onConflict((oc) => oc.columns(['station_id', 'connector_id']).doNothing())
-    .execute()
-  const rows = await trx
-    .selectFrom('aggregator_connectors')
-    .selectAll()
-    .where(({ eb, refTuple, tuple }) =>
-      eb(
-        refTuple('station_id', 'connector_id'),
-        'in',
-        sorted.map((k) => tuple(k.stationId, k.connectorId)),
-      ),
+    .onConflict((oc) =>
+      oc.columns(['station_id', 'connector_id']).doUpdateSet({
+        time_zone: (eb) => eb.ref('aggregator_connectors.time_zone'),
+      }),
     )
-    .orderBy('station_id')
-    .orderBy('connector_id')
-    .forUpdate()
+    .returningAll()
     .execute()
   for (const r of rows) {
     let records = NO_CONNECTOR_FACTS

@@ -31,6 +31,8 @@ export interface DomainEventConsumerOptions {
   durable: string
   deliver: 'all' | 'new'
   batchSize: number
+  /** Batches applied at once (their transactions lock entities and cells in one order). */
+  maxInFlight: number
   batchWaitMs: number
   maxDeliver: number
   ackWaitMs: number
@@ -39,7 +41,9 @@ export interface DomainEventConsumerOptions {
 /**
  * One durable on the whole DOMAIN stream (nats-server 2.9 has one filter per consumer; no filter covers
  * session.>, meter.> and connector.> at once), in batches applied in one transaction each and acked after
- * commit. One batch at a time: batches of one instance never contend for the same facts rows or cells.
+ * commit. Up to `maxInFlight` batches at once: two batches touching the same session, connector or cell wait
+ * for each other on its row (locked in one key order, so never in a cycle), and facts merge as a join, so the
+ * order in which they commit does not matter.
  * A batch that fails for anything but the infrastructure is retried event by event, so a poison event is
  * dead-lettered alone.
  */
@@ -52,10 +56,10 @@ export async function startDomainEventConsumer(opts: DomainEventConsumerOptions)
     events: AGGREGATED_EVENTS,
     batchSize: opts.batchSize,
     batchWaitMs: opts.batchWaitMs,
-    maxInFlight: 1,
+    maxInFlight: opts.maxInFlight,
     maxDeliver: opts.maxDeliver,
     ackWaitMs: opts.ackWaitMs,
-    maxAckPending: Math.max(1000, opts.batchSize * 2),
+    maxAckPending: Math.max(1000, opts.batchSize * (opts.maxInFlight + 1)),
     async batchHandler(events: ReceivedEvent<(typeof AGGREGATED_EVENTS)[number]>[]) {
       const started = performance.now()
       const first = events[0]
