@@ -189,6 +189,7 @@ async function rebuildAll(database: string, bus: Bus, expected: number) {
   })
   const t0 = performance.now()
   let last = 0
+  let swapStarted: number | undefined
   try {
     const { result, peak } = await withConnectionPeak(database, () =>
       rebuild({
@@ -198,6 +199,7 @@ async function rebuildAll(database: string, bus: Bus, expected: number) {
         logger,
         clock: () => new Date(lastEventAt() + DAY),
         onProgress: (p) => {
+          if (p.phase === 'swap') swapStarted ??= performance.now()
           if (Date.now() - last < 10_000) return
           last = Date.now()
           progress(`rebuild: ${p.phase} ${p.events}/${expected} events`)
@@ -208,7 +210,15 @@ async function rebuildAll(database: string, bus: Bus, expected: number) {
     const events = result.archivedEvents + result.streamEvents
     if (events !== expected) throw new Error(`rebuild applied ${events} events, the stream holds ${expected}`)
     progress(`rebuild: ${Math.round(events / seconds)} events/s, peak connections ${peak}`)
-    return { events, seconds, eventsPerS: events / seconds, peakConnections: peak, rows: result.rows }
+    const swapSeconds = swapStarted === undefined ? 0 : (performance.now() - swapStarted) / 1000
+    return {
+      events,
+      seconds,
+      swapSeconds,
+      eventsPerS: events / seconds,
+      peakConnections: peak,
+      rows: result.rows,
+    }
   } finally {
     await db.destroy()
   }
