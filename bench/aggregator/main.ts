@@ -224,6 +224,42 @@ async function rebuildAll(database: string, bus: Bus, expected: number) {
   }
 }
 
+/**
+ * The floor under any aggregator with this schema: Postgres alone writing the rows the run ended with (every cell
+ * and total, with the same indexes and fillfactor), server-side in one INSERT ... SELECT per table: no client, no
+ * events, no upsert, no facts. An aggregator writes at least these rows, so `events / seconds` bounds its events/s
+ * on this machine.
+ */
+async function postgresFloor(database: string, events: number) {
+  const db = createDb({
+    url: withDatabaseName(ADMIN_URL, database),
+    poolSize: 1,
+    applicationName: 'bench-floor',
+  })
+  try {
+    const tables = ['aggregates', 'aggregate_totals']
+    let rows = 0
+    const t0 = performance.now()
+    for (const table of tables) {
+      await sql`create table ${sql.table(`floor_${table}`)} (like ${sql.table(table)} including all)`.execute(
+        db,
+      )
+      await sql`alter table ${sql.table(`floor_${table}`)} set (fillfactor = 70)`.execute(db)
+      const result =
+        await sql`insert into ${sql.table(`floor_${table}`)} select * from ${sql.table(table)}`.execute(db)
+      rows += Number(result.numAffectedRows ?? 0)
+    }
+    const seconds = (performance.now() - t0) / 1000
+    for (const table of tables) await sql`drop table ${sql.table(`floor_${table}`)}`.execute(db)
+    progress(
+      `postgres floor: ${rows} rows in ${seconds.toFixed(1)} s, at most ${Math.round(events / seconds)} events/s`,
+    )
+    return { rows, seconds, eventsPerS: events / seconds }
+  } finally {
+    await db.destroy()
+  }
+}
+
 async function throughput(database: string) {
   const dir = mkdtempSync(join(tmpdir(), 'bench-aggregator-'))
   try {
@@ -321,6 +357,7 @@ async function throughput(database: string) {
     const incremental = await drain('incremental (second half)', rawIncremental.events - rawRebuild.events)
     const rawPerS = rawIncremental.events / rawIncremental.seconds
     const rebuilt = await rebuildAll(database, bus, rawIncremental.events)
+    const floor = await postgresFloor(database, rawIncremental.events)
     await nc.close()
     await bus.close()
     return {
@@ -335,6 +372,7 @@ async function throughput(database: string) {
       },
       incremental: { ...incremental, ratio: incremental.eventsPerS / rawPerS, target: 0.3 },
       rebuild: { ...rebuilt, ratio: rebuilt.eventsPerS / rawPerS, target: 0.5 },
+      postgresFloor: { ...floor, ratio: floor.eventsPerS / rawPerS },
       peakConnections: Math.max(
         fromEmpty.peakConnections,
         incremental.peakConnections,
