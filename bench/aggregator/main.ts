@@ -13,7 +13,7 @@
  *     aggregate routes (energy, utilization, faults; groupBy network, station, connector; a day and a month).
  *
  *   pnpm bench:aggregator [--events 1000000] [--stations 2000] [--connectors 10000] [--days 365]
- *                         [--requests 40] [--skip-throughput] [--skip-reads]
+ *                         [--requests 40] [--skip-throughput] [--skip-reads] [--keep-database]
  *
  * Needs Postgres (DATABASE_ADMIN_URL, direct), pgbouncer (DATABASE_URL) and `nats-server` on PATH. Progress goes
  * to stderr; the JSON report to stdout and bench/results/aggregator-<time>.json. Removes its database, its
@@ -51,6 +51,7 @@ const { values: args } = parseArgs({
     batch: { type: 'string' },
     'skip-throughput': { type: 'boolean', default: false },
     'skip-reads': { type: 'boolean', default: false },
+    'keep-database': { type: 'boolean', default: false },
     json: { type: 'boolean', default: true },
   },
 })
@@ -577,7 +578,8 @@ async function main() {
     process.stdout.write(`${text}\n`)
   } finally {
     for (const c of children) c.kill('SIGTERM')
-    await onPostgres((db) => dropDatabase(db, database)).catch((err) => progress(`drop failed: ${err}`))
+    if (args['keep-database']) progress(`kept database ${database} (drop it when done)`)
+    else await onPostgres((db) => dropDatabase(db, database)).catch((err) => progress(`drop failed: ${err}`))
   }
 }
 
