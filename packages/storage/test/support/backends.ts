@@ -1,12 +1,18 @@
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
-import { createStorage } from '../../src/create-storage.ts'
+import { createStorage, type StorageOptions } from '../../src/create-storage.ts'
 import { PARTIAL_WRITE_NAME } from '../../src/object-key.ts'
 import type { ObjectStorage } from '../../src/object-storage.ts'
 import { type S3TestServer, startS3Server } from './s3-server.ts'
 
 const MIB = 1024 * 1024
+
+/** How to open a storage: what `createStorage` takes (plain data, so a child process can open it too). */
+export interface StorageTarget {
+  readonly url: string
+  readonly options: StorageOptions
+}
 
 /** One implementation under the shared behavioural suite. */
 export interface Backend {
@@ -19,7 +25,9 @@ export interface Backend {
   readonly streamedBytes: number
   start(): Promise<void>
   stop(): Promise<void>
-  /** A storage of its own for one test: a new directory, or a new prefix of the bucket. */
+  /** Where a storage of its own for one test is: a new directory, or a new prefix of the bucket. */
+  target(): StorageTarget
+  /** Opens a new {@link target}. */
   open(): Promise<ObjectStorage>
   /** Writes begun and not finished: partial files of the local directory, multipart uploads on the server. */
   writesInProgress(): Promise<string[]>
@@ -34,12 +42,16 @@ export function localBackend(): Backend {
     name: 'local directory',
     keepsSha256OfInMemoryBodies: false,
     bufferedBytes: 256 * 1024,
-    streamedBytes: 20 * MIB,
+    streamedBytes: 64 * MIB,
     start: async () => {
       base = await mkdtemp(join(tmpdir(), 'chargebus-storage-'))
     },
     stop: () => rm(base, { recursive: true, force: true }),
-    open: () => createStorage(join(base, `t${++opened}`)),
+    target: () => ({ url: join(base, `t${++opened}`), options: {} }),
+    open() {
+      const { url, options } = this.target()
+      return createStorage(url, options)
+    },
     writesInProgress: () => partialFiles(base),
     bytesInProgress: async () => totalSize((await partialFiles(base)).map((path) => join(base, path))),
   }
@@ -66,11 +78,16 @@ export function s3Backend(): Backend {
     stop: async () => {
       await server?.stop()
     },
-    open: () => {
+    target: () => {
       const { bucket, endpoint, credentials } = running()
-      return createStorage(`s3://${bucket}/t${++opened}`, {
-        s3: { endpoint, credentials, ...S3_TEST_TUNING },
-      })
+      return {
+        url: `s3://${bucket}/t${++opened}`,
+        options: { s3: { endpoint, credentials, ...S3_TEST_TUNING } },
+      }
+    },
+    open() {
+      const { url, options } = this.target()
+      return createStorage(url, options)
     },
     writesInProgress: async () => (await running().pendingUploads()).map((upload) => upload.id),
     bytesInProgress: async () => {

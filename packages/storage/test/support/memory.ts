@@ -12,7 +12,8 @@ export interface MemoryGrowth {
 // V8 frees garbage when it likes, so a streaming put leaves chunks behind that nothing holds any more. A full
 // collection before each sample frees them, including multipart parts that lived long enough to be promoted
 // to the old generation (a young-only collection left those, and a CI run saw 44 MiB of such garbage): the
-// samples measure what the put holds, not what the collector has yet to free.
+// samples measure what the put holds, not what the collector has yet to free. Full collections are cheap only
+// in a small heap: run this in a process of its own (memory-probe-main.ts), never in a jest worker.
 setFlagsFromString('--expose-gc')
 const collectGarbage = runInNewContext('gc') as (options?: { type: 'major' }) => void
 
@@ -23,7 +24,7 @@ function sample(): MemoryGrowth {
 }
 
 /**
- * Runs `work`, sampling memory every 50 ms after collecting garbage: a put that buffered its body
+ * Runs `work`, sampling memory every 20 ms after collecting garbage: a put that buffered its body
  * would grow by about the body's size.
  *
  * ### Examples
@@ -39,7 +40,7 @@ export async function peakMemoryGrowth(work: () => Promise<unknown>): Promise<Me
     const now = sample()
     peak = { rss: Math.max(peak.rss, now.rss), live: Math.max(peak.live, now.live) }
   }
-  const sampler = setInterval(keepPeak, 50)
+  const sampler = setInterval(keepPeak, 20)
   try {
     await work()
   } finally {
