@@ -253,6 +253,10 @@ describe('a dispatcher restart with commands queued', () => {
       for (const id of ids) expect((await first.row(id))?.status).toBe('queued')
 
       second = await startCommandGateway({ OCPP_COMMAND_RETRY_MS: '60000' }, { namespace: first.namespace })
+      // The new dispatcher holds the commands before the station is heard of again: it knows no address for it
+      // (its memory is new, and no ingest records one here), so it waits. A heartbeat sent earlier would reach
+      // nobody following the station and leave the commands to the 60 s retry.
+      await second.waitForError(ids[0] as string, 'COMMAND_ERR_NO_ENDPOINT')
       const cp = await startCpServer({ id: station, port })
       try {
         await second.heartbeat(station, cpUrl(port, station))
