@@ -196,6 +196,8 @@ describe('1. impersonation', () => {
       expect(await stored(station)).toBe(1) // only the real boot
 
       const id = await command(station)
+      // the command itself went out (the boot's capability discovery may have called the station first)
+      await eventually(async () => (await commandRow(id))?.sent_at != null)
       await eventually(async () => real.calls() >= 1)
       expect(attacker.calls()).toBe(0)
       expect((await commandRow(id))?.endpoint_url).toBe(real.url)
