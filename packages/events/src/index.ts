@@ -39,7 +39,7 @@ export {
   MeterRegisterDecreased,
   MeterRegisterDecreasedSchema,
 } from './events/meter-register-decreased.ts'
-export { MeterSampled, MeterSampledSchema } from './events/meter-sampled.ts'
+export { METER_SAMPLED_MAX_READINGS, MeterSampled, MeterSampledSchema } from './events/meter-sampled.ts'
 export {
   OcppMessageReceived,
   OcppMessageReceivedSchema,

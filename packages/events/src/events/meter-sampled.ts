@@ -2,6 +2,9 @@ import { Type } from 'typebox'
 import { defineEvent } from '../define-event.ts'
 import { Streams } from '../streams.ts'
 
+/** Readings in one `meter.sampled` event at most: a message with more is published as several events. */
+export const METER_SAMPLED_MAX_READINGS = 1000
+
 export const MeterSampledSchema = Type.Object(
   {
     stationId: Type.String({ minLength: 1, maxLength: 255 }),
@@ -15,7 +18,7 @@ export const MeterSampledSchema = Type.Object(
         },
         { additionalProperties: false },
       ),
-      { minItems: 1, maxItems: 1000 },
+      { minItems: 1, maxItems: METER_SAMPLED_MAX_READINGS },
     ),
     sourceMessageId: Type.String({ minLength: 1 }),
   },
@@ -27,7 +30,7 @@ export const MeterSampled = defineEvent({
   version: 1,
   stream: Streams.DOMAIN,
   description:
-    "The energy register readings (Energy.Active.Import.Register, the connector's Outlet total) of one MeterValues message of a session, in Wh: what the aggregator spreads a session's energy with. Other measurands stay in `meter_values`.",
+    "The energy register readings (Energy.Active.Import.Register, the connector's Outlet total) of one MeterValues message of a session, or of a StopTransaction's transactionData (split into several events past the readings limit), in Wh: what the aggregator spreads a session's energy with. Other measurands stay in `meter_values`.",
   subject: 'meter.{station}.sampled',
   subjectParams: (e) => ({ station: e.stationId }),
   schema: MeterSampledSchema,

@@ -360,6 +360,32 @@ describe('meter values', () => {
     expect(changes.meterSamples).toHaveLength(6)
   })
 
+  test('a StopTransaction of a known session publishes its transactionData readings too, 1,000 per event', () => {
+    const minutes = 1500 // a day of minute samples, buffered by the station and sent at the stop
+    const transactionData = Array.from({ length: minutes }, (_, i) =>
+      registerReading(new Date(Date.parse('2026-11-26T00:00:00Z') + i * 60_000).toISOString(), 1000 + i),
+    )
+    const changes = apply(
+      aBatchState({
+        transactions: [
+          aTransaction({ id: 7, meterStart: 1000, startedAt: new Date('2026-11-26T00:00:00Z') }),
+        ],
+      }),
+      [aStop({ transactionId: 7, meterStop: 2500, timestamp: '2026-11-27T01:00:00.000Z', transactionData })],
+    )
+    const sampled = changes.events.filter((e) => e.event.name === 'meter.sampled')
+    expect(sampled.map((e) => (e.data as { readings: unknown[] }).readings.length)).toEqual([1000, 500])
+    expect(sampled.map((e) => e.msgId)).toEqual([
+      expect.stringMatching(/^meter\.sampled:CP-1\/[^#]+$/),
+      expect.stringMatching(/^meter\.sampled:CP-1\/.+#1$/),
+    ])
+    expect(sampled[1]?.data).toMatchObject({
+      transactionId: 7,
+      readings: expect.arrayContaining([{ at: '2026-11-27T00:59:00.000Z', registerWh: 2499 }]),
+    })
+    expect(names(changes)).toContain('session.completed')
+  })
+
   test('values of a connector without a row are stored; nothing is tracked', () => {
     const changes = apply(aBatchState({}), [
       aMeterValues({ values: [registerReading('2026-11-26T10:00:00.000Z', 1)] }),

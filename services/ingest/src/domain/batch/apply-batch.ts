@@ -11,7 +11,7 @@ import { applySkew } from './clock-skew.ts'
 import { applyStatus, type StatusReport, statusRecordedEvent, statusReportOf } from './connector-status.ts'
 import { applyRegister } from './meter-register.ts'
 import { type MeterSample, samplesOfMeterValues, samplesOfStop } from './meter-sample.ts'
-import { meterSampledEvent } from './meter-sampled.ts'
+import { meterSampledEvents } from './meter-sampled.ts'
 import { applyBoot, applyDeviceStatus, touchStation } from './station.ts'
 import { type StationMessageRecord, stationMessageRecord } from './station-message-record.ts'
 import {
@@ -109,8 +109,7 @@ export function applyBatch(
         const key = connectorKey(m.stationId, m.request.connectorId)
         const c = connectors.find(key)
         if (c !== undefined && applyRegister(c, sampled, events)) connectors.markChanged(key)
-        const readings = meterSampledEvent(sampled)
-        if (readings !== undefined) events.push(readings)
+        events.push(...meterSampledEvents(sampled))
         break
       }
       case 'StartTransaction': {
@@ -121,7 +120,10 @@ export function applyBatch(
       case 'StopTransaction': {
         const id = m.request.transactionId
         const t = id > 0 ? transactions.get(id) : undefined
-        for (const sample of samplesOfStop(m, t)) samples.push(sample)
+        const sampled = samplesOfStop(m, t)
+        for (const sample of sampled) samples.push(sample)
+        // stations that buffer their samples send them all here (transactionData): the spread needs them too
+        events.push(...meterSampledEvents(sampled))
         if (t === undefined) unmatchedStops.push(unmatchedStopOf(m))
         else if (applyStop(t, m, events)) transactions.markChanged(t.id)
         break
