@@ -227,7 +227,7 @@ async function rebuildAll(database: string, bus: Bus, expected: number) {
 
 /**
  * The floor under any aggregator with this schema: Postgres alone writing the rows the run ended with (every cell
- * and total, with the same indexes and fillfactor), server-side in one INSERT ... SELECT per table: no client, no
+ * and total, with the same indexes), server-side in one INSERT ... SELECT per table: no client, no
  * events, no upsert, no facts. An aggregator writes at least these rows, so `events / seconds` bounds its events/s
  * on this machine.
  */
@@ -245,7 +245,6 @@ async function postgresFloor(database: string, events: number) {
       await sql`create table ${sql.table(`floor_${table}`)} (like ${sql.table(table)} including all)`.execute(
         db,
       )
-      await sql`alter table ${sql.table(`floor_${table}`)} set (fillfactor = 70)`.execute(db)
       const result =
         await sql`insert into ${sql.table(`floor_${table}`)} select * from ${sql.table(table)}`.execute(db)
       rows += Number(result.numAffectedRows ?? 0)
