@@ -25,7 +25,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { type Bus, connectBus, streamLimitsFrom, streamLimitVariables } from '@chargebus/bus'
-import { createDatabase, createDb, dropDatabase, migrateToLatest, sql, withDatabaseName } from '@chargebus/db'
+import {
+  createDatabase,
+  createDb,
+  dropDatabase,
+  migrateToLatest,
+  type RawBuilder,
+  sql,
+  withDatabaseName,
+} from '@chargebus/db'
 import {
   ConnectorStatusChanged,
   MeterSampled,
@@ -385,6 +393,20 @@ async function throughput(database: string) {
   }
 }
 
+/**
+ * The station and network totals of the cells `where` selects, by the aggregator's rule. Called per day (and once
+ * for the months): summing a year of cells in one statement needs tens of GB of sort space.
+ */
+async function totalsOf(db: ReturnType<typeof createDb>, where: RawBuilder<unknown>): Promise<void> {
+  await sql`insert into aggregate_totals (bucketing, bucket_start, time_zone, station_id, metric, dim, sub_dim, value)
+    select bucketing, bucket_start, time_zone, s.station, metric,
+           case metric when 'faults' then dim else '' end, case metric when 'faults' then sub_dim else '' end,
+           sum(value)
+      from aggregates, lateral (values (station_id), ('')) s(station)
+     where (${where}) and (metric = 'faults' or metric not like '%_ms' or connector_id > 0)
+     group by 1, 2, 3, 4, 5, 6, 7`.execute(db)
+}
+
 /** Connector cells for DAYS days from BASE (one zone: UTC), then the totals by the aggregator's rule. */
 async function seed(database: string): Promise<number> {
   const db = createDb({
@@ -419,6 +441,11 @@ async function seed(database: string): Promise<number> {
             ('sessions_started', 'TAG-' || (k.c % 500), '', 3), ('charging_ms', '', '', ${6 * H}),
             ('free_ms', '', '', ${18 * H}), ('faults', 'GroundFailure', case when k.c % 50 = ${day % 50} then 'E1' else null end, 1)) m(metric, dim, sub_dim, value)
          where m.sub_dim is not null`.execute(db)
+      await totalsOf(
+        db,
+        sql`bucketing in ('utc:hour', 'local:day') and bucket_start >= ${from}::timestamptz
+          and bucket_start < ${from}::timestamptz + interval '1 day'`,
+      )
       if (day % 7 === 6 || day === DAYS - 1) progress(`seeded ${day + 1}/${DAYS} days`)
     }
     // Months: the days summed.
@@ -426,13 +453,7 @@ async function seed(database: string): Promise<number> {
       select metric, 'local:month', date_trunc('month', bucket_start at time zone 'UTC') at time zone 'UTC', station_id,
              connector_id, dim, sub_dim, time_zone, sum(value)
         from aggregates where bucketing = 'local:day' group by 1, 2, 3, 4, 5, 6, 7, 8`.execute(db)
-    await sql`insert into aggregate_totals (bucketing, bucket_start, time_zone, station_id, metric, dim, sub_dim, value)
-      select bucketing, bucket_start, time_zone, s.station, metric,
-             case metric when 'faults' then dim else '' end, case metric when 'faults' then sub_dim else '' end,
-             sum(value)
-        from aggregates, lateral (values (station_id), ('')) s(station)
-       where metric = 'faults' or metric not like '%_ms' or connector_id > 0
-       group by 1, 2, 3, 4, 5, 6, 7`.execute(db)
+    await totalsOf(db, sql`bucketing = 'local:month'`)
     await sql`vacuum analyze aggregates`.execute(db)
     await sql`vacuum analyze aggregate_totals`.execute(db)
     const { rows } = await sql<{
