@@ -37,6 +37,14 @@ export const BusErrorCodes = defineErrorCodes({
 export type BusErrorCode = keyof typeof BusErrorCodes
 
 /** NATS cannot be reached. Retryable: it may come back. */
+/**
+ * Whether `err` is one of this package's errors (a `BUS_ERR_*` code): with the database's outages, what a consumer
+ * counts as infrastructure trouble (redeliver the batch as is, do not isolate its messages).
+ */
+export function isBusError(err: unknown): boolean {
+  return err instanceof AppError && Object.hasOwn(BusErrorCodes, err.code)
+}
+
 export class BusUnreachableError extends AppError {
   constructor(message: string, cause?: unknown) {
     super('BUS_ERR_UNREACHABLE', message, { cause, retryable: true, status: 503 })

@@ -30,6 +30,7 @@ export {
   BusUnreachableError,
   DeadLetterNotFoundError,
   InvalidBusOptionsError,
+  isBusError,
   JetStreamRequestError,
   MessageNotFoundError,
   NoStreamError,

@@ -28,3 +28,12 @@ export function isRefusedData(err: unknown): boolean {
   const code = (err as { code?: unknown })?.code
   return typeof code === 'string' && REFUSED_SQLSTATE.test(code)
 }
+
+/**
+ * Whether retrying one message can help after `err`: an `AppError` says so itself; data Postgres refused
+ * ({@link isRefusedData}) never passes on a retry; anything else may be passing trouble. A consumer's
+ * `isRetryable` for handlers that write to Postgres.
+ */
+export function isRetryableWrite(err: unknown): boolean {
+  return err instanceof AppError ? err.retryable : !isRefusedData(err)
+}

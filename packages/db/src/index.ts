@@ -71,7 +71,7 @@ export {
   NotInTransaction,
   TransactionIdsExhausted,
 } from './errors.ts'
-export { isDatabaseOutage, isRefusedData } from './failure-kinds.ts'
+export { isDatabaseOutage, isRefusedData, isRetryableWrite } from './failure-kinds.ts'
 export { listMigrations, type MigrationReport, migrateToLatest, migrationProvider } from './migrate.ts'
 export { migrations } from './migrations/index.ts'
 export {

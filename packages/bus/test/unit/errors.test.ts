@@ -16,6 +16,12 @@ describe('error codes', () => {
     expect([...used].sort()).toEqual(Object.keys(BusErrorCodes).sort())
   })
 
+  test("isBusError: this package's codes only", () => {
+    expect(bus.isBusError(new bus.BusClosedError())).toBe(true)
+    expect(bus.isBusError(new AppError('DB_ERR_UNAVAILABLE', 'down', { status: 503 }))).toBe(false)
+    expect(bus.isBusError(new Error('BUS_ERR_CLOSED'))).toBe(false)
+  })
+
   test('every exported error class is an AppError', () => {
     const classes = Object.values(bus as Record<string, unknown>).filter(
       (v): v is typeof Error => typeof v === 'function' && v.prototype instanceof Error,

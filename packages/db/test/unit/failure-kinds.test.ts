@@ -1,5 +1,5 @@
 import { AppError } from '@chargebus/errors'
-import { isDatabaseOutage, isRefusedData } from '../../src/failure-kinds.ts'
+import { isDatabaseOutage, isRefusedData, isRetryableWrite } from '../../src/failure-kinds.ts'
 
 const pgError = (code: string, message = 'error') => Object.assign(new Error(message), { code })
 
@@ -24,4 +24,14 @@ test('an outage is one every write would hit alike; refused data is about this w
     expect(isDatabaseOutage(err)).toBe(false)
     expect(isRefusedData(err)).toBe(false)
   }
+})
+
+test('a write is worth retrying unless Postgres refused its data or an AppError says it is final', () => {
+  expect(isRetryableWrite(pgError('08006'))).toBe(true)
+  expect(isRetryableWrite(new Error('a bug'))).toBe(true)
+  expect(isRetryableWrite(pgError('23505'))).toBe(false)
+  expect(isRetryableWrite(new AppError('OTHER', 'x', { status: 400 }))).toBe(false)
+  expect(isRetryableWrite(new AppError('DB_ERR_UNAVAILABLE', 'down', { status: 503, retryable: true }))).toBe(
+    true,
+  )
 })

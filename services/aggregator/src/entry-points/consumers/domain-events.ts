@@ -1,6 +1,5 @@
-import type { Bus, Consumption, ReceivedEvent } from '@chargebus/bus'
-import { isDatabaseOutage, isRefusedData } from '@chargebus/db'
-import { AppError } from '@chargebus/errors'
+import { type Bus, type Consumption, isBusError, type ReceivedEvent } from '@chargebus/bus'
+import { isDatabaseOutage, isRetryableWrite } from '@chargebus/db'
 import {
   ConnectorStatusChanged,
   ConnectorStatusRecorded,
@@ -74,7 +73,7 @@ export async function startDomainEventConsumer(opts: DomainEventConsumerOptions)
       metrics.lagSeconds.set(Math.max(0, clock().getTime() - newest) / 1000)
     },
     isolateFailures: { isInfrastructureError },
-    isRetryable,
+    isRetryable: isRetryableWrite,
     onBatchFailure: () => metrics.batchFailures.inc(),
     onDeadLetter: (record) => metrics.deadLetters.inc({ reason: record.reason }),
   })
@@ -82,10 +81,5 @@ export async function startDomainEventConsumer(opts: DomainEventConsumerOptions)
 
 /** Postgres or the bus is in trouble: every message would fail alike, so the batch is redelivered as is. */
 function isInfrastructureError(err: unknown): boolean {
-  return isDatabaseOutage(err) || (err instanceof AppError && err.code.startsWith('BUS_ERR_'))
-}
-
-/** Whether retrying a single message can help: not for invalid messages or data the database refuses. */
-function isRetryable(err: unknown): boolean {
-  return err instanceof AppError ? err.retryable : !isRefusedData(err)
+  return isDatabaseOutage(err) || isBusError(err)
 }

@@ -1,6 +1,5 @@
-import type { Bus, Consumption, ReceivedEvent } from '@chargebus/bus'
-import { type Database, isDatabaseOutage, isRefusedData, type Kysely } from '@chargebus/db'
-import { AppError } from '@chargebus/errors'
+import { type Bus, type Consumption, isBusError, type ReceivedEvent } from '@chargebus/bus'
+import { type Database, isDatabaseOutage, isRetryableWrite, type Kysely } from '@chargebus/db'
 import { OcppMessageReceived, Streams } from '@chargebus/events'
 import type { Clock } from '@chargebus/platform'
 import type { Logger } from 'pino'
@@ -110,7 +109,7 @@ export async function startStationMessageConsumer(opts: StationMessageConsumerOp
     maxAckPending: Math.max(1000, opts.batchSize * opts.maxInFlight * 2),
     batchHandler: ingest,
     isolateFailures: { isInfrastructureError },
-    isRetryable,
+    isRetryable: isRetryableWrite,
     onBatchFailure: () => metrics.batchFailures.inc(),
     onDeadLetter: (record) => metrics.deadLetters.inc({ reason: record.reason }),
   })
@@ -118,10 +117,5 @@ export async function startStationMessageConsumer(opts: StationMessageConsumerOp
 
 /** Postgres or the bus is in trouble: every message would fail alike, so the batch is redelivered as is. */
 function isInfrastructureError(err: unknown): boolean {
-  return isDatabaseOutage(err) || (err instanceof AppError && err.code.startsWith('BUS_ERR_'))
-}
-
-/** Whether retrying a single message can help: not for invalid messages or data the database refuses. */
-function isRetryable(err: unknown): boolean {
-  return err instanceof AppError ? err.retryable : !isRefusedData(err)
+  return isDatabaseOutage(err) || isBusError(err)
 }
