@@ -144,8 +144,17 @@ export async function rebuildAggregates(opts: RebuildOptions): Promise<RebuildSu
     }
     if (bounds.messages > 0) await readStream(start, endSeq)
 
-    // 3. The swap, in ONE transaction: hold the live writers, apply what arrived since, book every connector's
-    //    time to now (as the timer does), then replace the live rows of the scope.
+    // 3. Every connector's time booked to now, as the timer does, page by page BEFORE the swap: the live writers
+    //    never wait for it. What the swap then leaves unbooked (the seconds it takes) the live timer books.
+    const connectors = await sql<{ station_id: string; connector_id: number }>`
+      select station_id, connector_id from ${sql.table(`${SHADOW_SCHEMA}.aggregator_connectors`)}`.execute(db)
+    const keys = connectors.rows.map((r) => ({ stationId: r.station_id, connectorId: r.connector_id }))
+    for (let i = 0; i < keys.length; i += pageSize) {
+      await db.transaction().execute((trx) => applyToShadow(trx, [], keys.slice(i, i + pageSize)))
+    }
+
+    // 4. The swap, in ONE transaction: hold the live writers, apply what arrived since, then replace the live
+    //    rows of the scope.
     summary.rows = await db.transaction().execute(async (trx) => {
       await lockLiveWriters(trx)
       const now = await bus.streamBounds(Streams.DOMAIN)
@@ -153,13 +162,6 @@ export async function rebuildAggregates(opts: RebuildOptions): Promise<RebuildSu
       if (now.messages > 0 && now.lastSeq > lastSeq)
         await readStream(lastSeq > 0 ? { seq: lastSeq + 1 } : start, now.lastSeq, trx)
       progress('swap', lastSeq)
-      const connectors = await sql<{ station_id: string; connector_id: number }>`
-        select station_id, connector_id from ${sql.table(`${SHADOW_SCHEMA}.aggregator_connectors`)}`.execute(
-        trx,
-      )
-      const keys = connectors.rows.map((r) => ({ stationId: r.station_id, connectorId: r.connector_id }))
-      for (let i = 0; i < keys.length; i += pageSize)
-        await applyToShadow(trx, [], keys.slice(i, i + pageSize))
       await sql`set local search_path to public`.execute(trx)
       return swapRows(trx, opts.stationId)
     })
