@@ -423,17 +423,13 @@ async function seed(database: string): Promise<number> {
       from generate_series(0, ${CONNECTORS - 1}) c) k`
     for (let day = 0; day < DAYS; day++) {
       const from = new Date(BASE + day * DAY).toISOString()
-      // Hourly: a connector charges one hour in four (energy + charging time), is free the others.
+      // Hourly: a connector charges one hour in four (energy + charging time); free time is kept per day only.
       await sql`insert into aggregates (metric, bucketing, bucket_start, station_id, connector_id, dim, time_zone, value)
         select m.metric, 'utc:hour', ${from}::timestamptz + h * interval '1 hour', k.station_id, k.connector_id,
                case when m.metric = 'energy_wh' then 'TAG-' || (k.c % 500) else '' end, 'UTC', m.value
           from ${connectors}, generate_series(0, 23) h,
                lateral (values ('energy_wh', 7000), ('charging_ms', ${H})) m(metric, value)
-         where (k.c + h) % 4 = 0
-        union all
-        select 'free_ms', 'utc:hour', ${from}::timestamptz + h * interval '1 hour', k.station_id, k.connector_id, '',
-               'UTC', ${H}
-          from ${connectors}, generate_series(0, 23) h where (k.c + h) % 4 <> 0`.execute(db)
+         where (k.c + h) % 4 = 0`.execute(db)
       // Daily: sums of the hours, and a fault on one connector in fifty.
       await sql`insert into aggregates (metric, bucketing, bucket_start, station_id, connector_id, dim, sub_dim, time_zone, value)
         select m.metric, 'local:day', ${from}::timestamptz, k.station_id, k.connector_id, m.dim, m.sub_dim, 'UTC', m.value

@@ -37,7 +37,7 @@ import { testClock } from '../support/clock.ts'
  */
 
 const SLOW = 60_000
-const BUCKETINGS = ['utc:hour', 'utc:day', 'utc:month', 'local:day', 'local:month'] as const
+const BUCKETINGS = ['utc:hour', 'local:day', 'local:month'] as const
 
 let world: IngestWorld
 let gateway: TestGateway

@@ -341,15 +341,12 @@ export const AGGREGATE_METRICS: readonly AggregateMetric[] = [
   'faults',
 ]
 
-/** How a rollup's time is cut: UTC hours, days, months, or days and months in the station's zone. */
-export type AggregateBucketing = 'utc:hour' | 'utc:day' | 'utc:month' | 'local:day' | 'local:month'
-export const AGGREGATE_BUCKETINGS: readonly AggregateBucketing[] = [
-  'utc:hour',
-  'utc:day',
-  'utc:month',
-  'local:day',
-  'local:month',
-]
+/**
+ * How a rollup's time is cut: UTC hours (energy, sessions, charging and idle time only), or days and months in the
+ * station's zone (every metric).
+ */
+export type AggregateBucketing = 'utc:hour' | 'local:day' | 'local:month'
+export const AGGREGATE_BUCKETINGS: readonly AggregateBucketing[] = ['utc:hour', 'local:day', 'local:month']
 
 /**
  * One rollup cell, maintained by the aggregator only by adding deltas (`value = value + delta`). Session metrics
@@ -365,7 +362,7 @@ export interface AggregateTable {
   connector_id: ColumnType<number, number | undefined, number>
   dim: ColumnType<string, string | undefined, string>
   sub_dim: ColumnType<string, string | undefined, string>
-  /** The IANA zone the bucket was computed in ('UTC' for utc:*). */
+  /** The IANA zone the bucket was computed in ('UTC' for utc:hour). */
   time_zone: string
   value: BigintColumn
 }

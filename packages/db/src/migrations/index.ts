@@ -7,6 +7,7 @@ import * as aggregateFillfactor from './2026-12-06-aggregate-fillfactor.ts'
 import * as aggregateTotals from './2026-12-06-aggregate-totals.ts'
 import * as aggregates from './2026-12-06-aggregates.ts'
 import * as aggregatesGroupIndex from './2026-12-06-aggregates-group-index.ts'
+import * as aggregatesKeptBuckets from './2026-12-06-aggregates-kept-buckets.ts'
 import * as csvInertText from './2026-12-06-csv-inert-text.ts'
 
 /**
@@ -24,4 +25,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '2026-12-06T11:00:00Z_aggregate_totals': aggregateTotals,
   '2026-12-06T12:00:00Z_aggregate_fillfactor': aggregateFillfactor,
   '2026-12-06T13:00:00Z_aggregates_group_index': aggregatesGroupIndex,
+  '2026-12-06T14:00:00Z_aggregates_kept_buckets': aggregatesKeptBuckets,
 }

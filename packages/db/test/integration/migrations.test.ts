@@ -243,7 +243,7 @@ describe('the aggregates read contract', () => {
         { bucketing: 'local:day', energy_wh: '0', faults: '2', stations: '1' },
         { bucketing: 'utc:hour', energy_wh: '1300', faults: '0', stations: '1' },
       ])
-      await addDelta(cell(5, { bucketing: 'utc:month', bucket_start: '2026-03-01T00:00:00Z' }))
+      await addDelta(cell(5, { bucketing: 'local:month', bucket_start: '2026-03-01T00:00:00Z' }))
       const usage = await sql<Record<string, unknown>>`
         select id_tag, energy_wh, stations from bi.id_tag_usage`.execute(admin)
       expect(usage.rows).toEqual([{ id_tag: 'TAG-1', energy_wh: '5', stations: '0' }])

@@ -11,7 +11,7 @@ export const AggregateUpdatedSchema = Type.Object(
     changes: Type.Array(
       Type.Object(
         {
-          bucketing: Type.String({ description: 'utc:hour, utc:day, utc:month, local:day or local:month.' }),
+          bucketing: Type.String({ description: 'utc:hour, local:day or local:month.' }),
           bucketStart: Type.String({ format: 'date-time' }),
           metrics: Type.Array(Type.String(), { description: 'The `aggregates.metric` values that changed.' }),
         },

@@ -76,6 +76,8 @@ export function resolveTimeZone(networkZone: string, stationZone?: string | null
  * ```
  */
 export function zonedBuckets(zone: string, interval: 'day' | 'month'): Bucketing {
+  // The default network zone: UTC's days and months are plain arithmetic (no DST), no luxon needed.
+  if (zone === 'UTC') return { ...utcBuckets[interval], id: `UTC:${interval}` }
   if (!IANAZone.isValidZone(zone)) throw new InvalidTimeZone(zone)
   const tz = IANAZone.create(zone)
   const unit = interval

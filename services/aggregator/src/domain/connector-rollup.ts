@@ -1,5 +1,11 @@
 import type { Bucketing } from './buckets.ts'
-import { CONNECTOR_STATES, type ConnectorTime, connectorTime, type StatusRecord } from './connector-time.ts'
+import {
+  CONNECTOR_STATES,
+  type ConnectorState,
+  type ConnectorTime,
+  connectorTime,
+  type StatusRecord,
+} from './connector-time.ts'
 import type { Instant } from './instant.ts'
 import { addToTally, type Tally } from './tally.ts'
 
@@ -25,7 +31,7 @@ export function mergeStatusRecord(facts: ConnectorFacts, record: StatusRecord): 
 /**
  * What one connector adds to the rollups over the window [from, to), for each bucketing: milliseconds per state
  * (`ms.charging`, `ms.pluggedIdle`, `ms.free`, `ms.unavailable`, `ms.faulted`, `ms.unknown`) and `faults` with
- * the error code and vendor error code appended to `dims`. The window's end is an argument, not the clock: the
+ * the error code and vendor error code appended to `dims` (per hour: charging and idle time only). The window's end is an argument, not the clock: the
  * last status holds until `to`. A connector with no record contributes nothing: the rollups know a connector from
  * its first status, so they never hold a window of `ms.unknown` for a connector nobody has heard of.
  */
@@ -43,8 +49,15 @@ export function connectorContribution(
 }
 
 /**
+ * The connector time kept per hour: charging and plugged-in idle time (the issue's hourly rollups). Status time
+ * (free, unavailable, faulted, unknown) and faults are daily and monthly only: availability is a per-day figure,
+ * and an hourly row per idle connector was most of the table (a connector is free most hours).
+ */
+const HOURLY_STATES: readonly ConnectorState[] = ['charging', 'pluggedIdle']
+
+/**
  * Adds one connector's {@link ConnectorTime} in one bucketing to a tally, as cells `ms.<state>` and `faults`
- * (error code and vendor error code appended to `dims`).
+ * (error code and vendor error code appended to `dims`); hourly bucketings keep {@link HOURLY_STATES} only.
  */
 export function addConnectorTime(
   tally: Map<string, number>,
@@ -52,11 +65,13 @@ export function addConnectorTime(
   bucketing: Bucketing,
   dims: readonly string[],
 ): void {
+  const states = bucketing.interval === 'hour' ? HOURLY_STATES : CONNECTOR_STATES
   for (const { bucketStart, ms } of time.buckets) {
-    for (const state of CONNECTOR_STATES) {
+    for (const state of states) {
       addToTally(tally, { metric: `ms.${state}`, bucketing: bucketing.id, bucketStart, dims }, ms[state])
     }
   }
+  if (bucketing.interval === 'hour') return
   for (const f of time.faults) {
     const cell = {
       metric: 'faults',

@@ -169,7 +169,7 @@ test(
       )
       // A wrong delta booked on CP-B's totals reached the network's as well: the rebuild moves the network's share.
       await sql`update aggregate_totals n set value = value + 7
-        where metric = 'energy_wh' and bucketing = 'utc:day' and (station_id = 'CP-B' or (station_id = '' and exists (
+        where metric = 'energy_wh' and bucketing = 'local:day' and (station_id = 'CP-B' or (station_id = '' and exists (
           select 1 from aggregate_totals b where b.station_id = 'CP-B' and (b.bucketing, b.bucket_start, b.time_zone,
             b.metric, b.dim, b.sub_dim) = (n.bucketing, n.bucket_start, n.time_zone, n.metric, n.dim, n.sub_dim))))`.execute(
         world.db,

@@ -108,7 +108,7 @@ describe("a connector's local delta", () => {
 
     expect(connectorChangedRanges(before, after)).toEqual([{ from: day, to: day + HOUR }])
     const delta = addInto(new Map(), connectorEntityDelta(before, after, bucketingsOf))
-    // one hour of free time, in each of the five bucketings
-    expect([...delta.values()]).toEqual([HOUR, HOUR, HOUR, HOUR, HOUR])
+    // one hour of free time, in the local day and month (free time is not kept per hour)
+    expect([...delta.values()]).toEqual([HOUR, HOUR])
   })
 })

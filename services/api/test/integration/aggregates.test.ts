@@ -104,7 +104,7 @@ beforeAll(async () => {
     // Another bucketing and another metric in the same hour: never mixed in.
     {
       metric: 'energy_wh',
-      bucketing: 'utc:day',
+      bucketing: 'local:month',
       at: '2026-03-28T00:00:00Z',
       station: 'A',
       connector: 1,
