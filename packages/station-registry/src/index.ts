@@ -10,6 +10,7 @@ export {
 } from './decisions.ts'
 export { createFirstBootRecorder, type FirstBootRecorder } from './first-boot.ts'
 export { fromKvKey, idTagKey, kvKey } from './keys.ts'
+export { createPasswordChecks, type PasswordChecks } from './password-checks.ts'
 export { hashPassword, verifyPassword, verifyPasswordSync } from './passwords.ts'
 export {
   IdTagRecord,

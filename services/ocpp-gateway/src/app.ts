@@ -1,13 +1,17 @@
 import type { Bus } from '@chargebus/bus'
 import { type Clock, createServiceApp, httpOptionsFrom, type ServiceApp } from '@chargebus/platform'
-import type { FirstBootRecorder, IdTagRecord, StationRecord } from '@chargebus/station-registry'
+import type {
+  FirstBootRecorder,
+  IdTagRecord,
+  PasswordChecks,
+  StationRecord,
+} from '@chargebus/station-registry'
 import type { Logger } from 'pino'
 import { Counter, Gauge } from 'prom-client'
 import type { CommandDispatcher } from './commands/command-dispatcher.ts'
 import { type GatewayConfig, tlsOptionsFrom } from './config.ts'
 import { createFaultJournal } from './data-access/fault-journal.ts'
 import type { KvMirror } from './data-access/kv-mirror.ts'
-import type { PasswordChecks } from './data-access/password-checks.ts'
 import type { StationJournal } from './data-access/station-journal.ts'
 import type { TransactionIdPool } from './data-access/transaction-id-pool.ts'
 import type { EdgeSettings } from './edge-settings.ts'

@@ -5,6 +5,7 @@ import { Streams } from '@chargebus/events'
 import { type Clock, systemClock } from '@chargebus/platform'
 import {
   createFirstBootRecorder,
+  createPasswordChecks,
   type IdTagRecord,
   idTagRecordValidator,
   KvBuckets,
@@ -19,7 +20,6 @@ import { createStationCaller } from './commands/data-access/station-caller.ts'
 import { createStationFacts } from './commands/data-access/station-facts.ts'
 import type { GatewayConfig } from './config.ts'
 import { jsonDecoder, startKvMirror } from './data-access/kv-mirror.ts'
-import { createPasswordChecks } from './data-access/password-checks.ts'
 import { createStationJournal } from './data-access/station-journal.ts'
 import { createTransactionIdPool } from './data-access/transaction-id-pool.ts'
 import { edgeSettingsOf } from './edge-settings.ts'

@@ -1,6 +1,7 @@
 import { type Bus, connectBus } from '@chargebus/bus'
 import { createFailureThrottle } from '@chargebus/platform'
 import {
+  createPasswordChecks,
   hashPassword,
   KvBuckets,
   kvKey,
@@ -11,7 +12,6 @@ import { pino } from 'pino'
 import { eventually } from '../../../../test/support/eventually.ts'
 import { startTcpProxy } from '../../../../test/support/tcp-proxy.ts'
 import { jsonDecoder, type KvMirror, startKvMirror } from '../../src/data-access/kv-mirror.ts'
-import { createPasswordChecks } from '../../src/data-access/password-checks.ts'
 import { GatewayError } from '../../src/domain/errors.ts'
 import {
   type AuthOutcome,

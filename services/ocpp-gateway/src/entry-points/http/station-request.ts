@@ -7,6 +7,7 @@ import {
   type OcppVersion,
 } from '@chargebus/ocpp'
 import { type Clock, createFailureThrottle } from '@chargebus/platform'
+import type { PasswordChecks } from '@chargebus/station-registry'
 import {
   type FirstBootRecorder,
   type IdTagRecord,
@@ -19,7 +20,6 @@ import type { Counter } from 'prom-client'
 import type { GatewayConfig } from '../../config.ts'
 import type { FaultJournal } from '../../data-access/fault-journal.ts'
 import type { KvMirror } from '../../data-access/kv-mirror.ts'
-import type { PasswordChecks } from '../../data-access/password-checks.ts'
 import type { StationJournal } from '../../data-access/station-journal.ts'
 import type { TransactionIdPool } from '../../data-access/transaction-id-pool.ts'
 import {

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url'
-import type { PasswordHash } from '@chargebus/station-registry'
 import { Piscina } from 'piscina'
+import type { PasswordHash } from './records.ts'
 
 /** Station password checks (scrypt) on worker threads at the lowest CPU priority (nice 19, SCHED_IDLE on Linux). */
 export interface PasswordChecks {

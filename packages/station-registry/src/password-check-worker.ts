@@ -1,5 +1,5 @@
 /**
- * A worker thread of the gateway's password checks (`password-checks.ts`). It gives up its claim on the CPU:
+ * A worker thread of the station password checks (`password-checks.ts`). It gives up its claim on the CPU:
  * nice 19 (on Linux a thread's nice value is its own) and, on Linux, the SCHED_IDLE policy, so scrypt only
  * uses CPU the event loop, NATS and everything else on the machine leave idle. Nice 19 alone still lets a
  * running check delay a woken event loop by a scheduler tick (milliseconds of p99 for honest stations);
@@ -9,7 +9,8 @@
 import { execFileSync } from 'node:child_process'
 import { readFileSync, readlinkSync } from 'node:fs'
 import { getPriority, setPriority } from 'node:os'
-import { type PasswordHash, verifyPasswordSync } from '@chargebus/station-registry'
+import { verifyPasswordSync } from './passwords.ts'
+import type { PasswordHash } from './records.ts'
 
 export const LOWEST_PRIORITY = 19
 const SCHED_IDLE = 5
@@ -31,7 +32,7 @@ export function verify({ stored, password }: { stored: PasswordHash; password: s
   return verifyPasswordSync(stored, password)
 }
 
-/** This thread's priority (nice value) and whether it runs SCHED_IDLE, so the gateway can tell what worked. */
+/** This thread's priority (nice value) and whether it runs SCHED_IDLE, so a service can tell what worked. */
 export function scheduling(): { nice: number; idle: boolean } {
   let idle = false
   try {
