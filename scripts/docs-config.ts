@@ -7,6 +7,7 @@ import { type TObject, Type } from 'typebox'
 import { AggregatorConfig } from '../services/aggregator/src/config.ts'
 import { ApiConfig } from '../services/api/src/config.ts'
 import { ArchiverConfig } from '../services/archiver/src/config.ts'
+import { FtpIngestConfig } from '../services/ftp-ingest/src/config.ts'
 import { IngestConfig } from '../services/ingest/src/config.ts'
 import { GatewayConfig } from '../services/ocpp-gateway/src/config.ts'
 
@@ -30,6 +31,7 @@ const readmes: Array<[path: string, table: string]> = [
       ['services/aggregator/README.md', AggregatorConfig],
       ['services/api/README.md', ApiConfig],
       ['services/archiver/README.md', ArchiverConfig],
+      ['services/ftp-ingest/README.md', FtpIngestConfig],
       ['services/ingest/README.md', IngestConfig],
       ['services/ocpp-gateway/README.md', GatewayConfig],
       ['packages/storage/README.md', Type.Object(storageConfig)],

@@ -26,6 +26,7 @@ export interface Database {
   aggregate_totals: AggregateTotalTable
   aggregator_sessions: AggregatorSessionTable
   aggregator_connectors: AggregatorConnectorTable
+  ftp_files: FtpFileTable
 }
 
 /** `timestamptz not null` without a default. */
@@ -425,3 +426,19 @@ export type StatusEvent = Selectable<StatusEventTable>
 export type MeterValueRow = Selectable<MeterValueTable>
 export type StationMessageRow = Selectable<StationMessageTable>
 export type UnmatchedStop = Selectable<UnmatchedStopTable>
+
+/**
+ * A file a station uploaded over FTP, stored whole at `object_key` (migration 2026-12-06T15:00:00Z_ftp_files).
+ * `duplicate_of`: the station's earlier upload with the same SHA-256 (this row shares its object).
+ */
+export interface FtpFileTable {
+  id: string
+  station_id: string
+  name: string
+  object_key: string
+  size: BigintColumn
+  sha256: string
+  duplicate_of: string | null
+  received_at: Timestamp
+  remote_address: string | null
+}

@@ -4,6 +4,7 @@ import { CommandRequested, CommandUpdated } from './events/command-events.ts'
 import { ConnectorStatusChanged } from './events/connector-status-changed.ts'
 import { ConnectorStatusRecorded } from './events/connector-status-recorded.ts'
 import { DeadLetterRecorded } from './events/dead-letter-recorded.ts'
+import { FtpFileReceived } from './events/ftp-file-events.ts'
 import { MeterRegisterDecreased } from './events/meter-register-decreased.ts'
 import { MeterSampled } from './events/meter-sampled.ts'
 import { OcppMessageReceived } from './events/ocpp-message-received.ts'
@@ -41,6 +42,8 @@ export const catalog: readonly AnyEventDefinition[] = [
   CommandUpdated,
   // Rollups (stream AGGREGATES).
   AggregateUpdated,
+  // Files from the FTP edge (stream FTP).
+  FtpFileReceived,
 ]
 
 /** The definition of `name` at `version`, if the catalog has it. */

@@ -35,6 +35,7 @@ export {
   ConnectorStatusRecordedSchema,
 } from './events/connector-status-recorded.ts'
 export { DeadLetterRecorded, DeadLetterRecordedSchema } from './events/dead-letter-recorded.ts'
+export { FtpFileReceived, FtpFileReceivedSchema } from './events/ftp-file-events.ts'
 export {
   MeterRegisterDecreased,
   MeterRegisterDecreasedSchema,

@@ -1,0 +1,81 @@
+import type { AddressInfo } from 'node:net'
+import { pingDatabase } from '@chargebus/db'
+import { createServiceApp, httpOptionsFrom, type ServiceApp } from '@chargebus/platform'
+import { ftpTlsFrom, tlsRequired } from './config.ts'
+import type { FtpIngestDeps } from './deps.ts'
+import { createFtpEdge } from './entry-points/ftp/ftp-edge.ts'
+import { createStationLogin } from './entry-points/ftp/station-login.ts'
+import { createFtpIngestMetrics } from './metrics.ts'
+import { receiveUpload } from './receive-upload.ts'
+
+/** The FTP edge app: health routes, and the FTP server listening while the app runs. */
+export type FtpIngestApp = ServiceApp & {
+  /** Where the FTP control port listens (tests pass FTP_PORT=0 and read it here after `ready()`). */
+  ftpAddress(): AddressInfo
+}
+
+/**
+ * The FTP edge's Fastify app (never listens itself): `/healthz`, `/readyz` (Postgres, NATS, object storage),
+ * `/metrics`. The FTP server starts listening when the app is ready and closes in `preClose` (its connections
+ * with it), before `onClose` hooks release the bus and the pool.
+ *
+ * ### Examples
+ * ```ts
+ * const deps = await openFtpIngestDependencies(config, logger)
+ * const app = buildApp(deps)
+ * app.addHook('onClose', () => deps.close())
+ * await app.ready() // FTP listening on app.ftpAddress().port
+ * ```
+ */
+export function buildApp(deps: FtpIngestDeps): FtpIngestApp {
+  const { config, logger, bus, db, storage, clock } = deps
+  const app = createServiceApp({
+    name: 'ftp-ingest',
+    logger,
+    ...httpOptionsFrom(config),
+    readiness: {
+      postgres: () => pingDatabase(db),
+      nats: () => bus.ping(),
+      storage: async () => {
+        await storage.head('ftp/.readyz')
+      },
+    },
+  })
+  const metrics = createFtpIngestMetrics(app.metrics)
+  const edge = createFtpEdge({
+    host: config.FTP_HOST,
+    port: config.FTP_PORT,
+    passiveHost: config.FTP_PASSIVE_HOST,
+    passiveMinPort: config.FTP_PASSIVE_MIN_PORT,
+    passiveMaxPort: config.FTP_PASSIVE_MAX_PORT,
+    tls: ftpTlsFrom(config),
+    requireTls: tlsRequired(config),
+    loginTimeoutMs: config.FTP_LOGIN_TIMEOUT_MS,
+    idleTimeoutMs: config.FTP_IDLE_TIMEOUT_MS,
+    transferTimeoutMs: config.FTP_TRANSFER_TIMEOUT_MS,
+    maxConnections: config.FTP_MAX_CONNECTIONS,
+    maxFileBytes: config.FTP_MAX_FILE_BYTES,
+    quotaBytes: config.FTP_QUOTA_BYTES,
+    login: createStationLogin({
+      stations: deps.stations,
+      passwordChecks: deps.passwordChecks,
+      maxFailuresPerMinute: config.FTP_LOGIN_MAX_FAILURES,
+    }),
+    receive: (upload) => receiveUpload({ db, storage, publisher: bus, clock, logger }, upload),
+    db,
+    metrics,
+    logger,
+  })
+  let address: AddressInfo | undefined
+  app.addHook('onReady', async () => {
+    address = await edge.listen()
+    logger.info({ port: address.port }, 'FTP edge listening')
+  })
+  app.addHook('preClose', () => edge.close())
+  return Object.assign(app, {
+    ftpAddress(): AddressInfo {
+      if (address === undefined) throw new Error('the FTP edge is not listening yet (await app.ready())')
+      return address
+    },
+  })
+}

@@ -1,0 +1,163 @@
+import { readFileSync } from 'node:fs'
+import { streamLimitsConfig } from '@chargebus/bus'
+import { ConfigError, commonConfig } from '@chargebus/platform'
+import { storageConfig } from '@chargebus/storage'
+import { type Static, Type } from 'typebox'
+
+const MiB = 1024 * 1024
+
+/**
+ * The FTP edge's environment. Every variable has a default that works on a developer machine (`pnpm deps:up`);
+ * the README's configuration table is rendered from this schema.
+ */
+export const FtpIngestConfig = Type.Object({
+  ...commonConfig.logging,
+  ...commonConfig.telemetry,
+  ...commonConfig.http({ port: 3400 }),
+  ...commonConfig.database,
+  ...commonConfig.nats,
+  ...streamLimitsConfig,
+  ...storageConfig,
+  DATABASE_POOL_SIZE: Type.Integer({
+    minimum: 1,
+    maximum: 16,
+    default: 2,
+    description: 'Postgres connections (through pgbouncer): recording uploads and quota checks.',
+  }),
+  FTP_HOST: Type.String({
+    minLength: 1,
+    default: '127.0.0.1',
+    description: 'Address the FTP control and passive data ports listen on. Containers set 0.0.0.0.',
+  }),
+  FTP_PORT: Type.Integer({
+    minimum: 0,
+    maximum: 65535,
+    default: 2121,
+    description: 'FTP control port (0: any free port, as tests use).',
+  }),
+  FTP_PASSIVE_HOST: Type.String({
+    minLength: 1,
+    default: '127.0.0.1',
+    description:
+      "The IPv4 address PASV replies name: the edge's public address behind NAT or a load balancer (EPSV replies name only a port).",
+  }),
+  FTP_PASSIVE_MIN_PORT: Type.Integer({
+    minimum: 1024,
+    maximum: 65535,
+    default: 30000,
+    description: 'First port of the passive data range (publish the whole range: compose does).',
+  }),
+  FTP_PASSIVE_MAX_PORT: Type.Integer({
+    minimum: 1024,
+    maximum: 65535,
+    default: 30019,
+    description: 'Last port of the passive data range: at most this many transfers run at once.',
+  }),
+  FTP_TLS_CERT_FILE: Type.Optional(
+    Type.String({
+      minLength: 1,
+      expected: 'a file path',
+      description: 'PEM certificate (chain) for explicit FTPS (AUTH TLS); with FTP_TLS_KEY_FILE.',
+    }),
+  ),
+  FTP_TLS_KEY_FILE: Type.Optional(
+    Type.String({
+      minLength: 1,
+      expected: 'a file path',
+      description: 'PEM private key of FTP_TLS_CERT_FILE.',
+    }),
+  ),
+  FTP_REQUIRE_TLS: Type.Optional(
+    Type.Boolean({
+      description:
+        'Refuse USER before AUTH TLS (530), so passwords and files never cross in clear (after AUTH TLS, ftp-srv encrypts every data connection). Unset: on when NODE_ENV=production (which then needs a certificate), off otherwise.',
+    }),
+  ),
+  FTP_LOGIN_TIMEOUT_MS: Type.Integer({
+    minimum: 1000,
+    maximum: 600_000,
+    default: 30_000,
+    description:
+      'A connection that has not logged in within this is closed (421): unauthenticated clients hold nothing for long.',
+  }),
+  FTP_IDLE_TIMEOUT_MS: Type.Integer({
+    minimum: 1000,
+    maximum: 3_600_000,
+    default: 300_000,
+    description:
+      'A logged-in control connection idle for this long is closed (421); not counted during a transfer.',
+  }),
+  FTP_TRANSFER_TIMEOUT_MS: Type.Integer({
+    minimum: 1000,
+    maximum: 3_600_000,
+    default: 60_000,
+    description:
+      'An upload whose data connection brings no byte for this long is aborted (426) and nothing is stored.',
+  }),
+  FTP_MAX_CONNECTIONS: Type.Integer({
+    minimum: 1,
+    maximum: 100_000,
+    default: 1000,
+    description: 'Control connections at once; more are refused by the kernel backlog, not queued in memory.',
+  }),
+  FTP_MAX_FILE_BYTES: Type.Integer({
+    minimum: 1,
+    maximum: 64 * 1024 * MiB,
+    default: 256 * MiB,
+    description: 'Largest upload; a larger one is cut off (552) and nothing is stored.',
+  }),
+  FTP_QUOTA_BYTES: Type.Integer({
+    minimum: 1,
+    maximum: 1024 * 1024 * MiB,
+    default: 2048 * MiB,
+    description:
+      "What one station's stored uploads may add up to (duplicates count once); an upload past it is refused or cut off (552).",
+  }),
+  FTP_AUTH_CONCURRENCY: Type.Integer({
+    minimum: 1,
+    maximum: 16,
+    default: 1,
+    description: 'Worker threads checking passwords (scrypt, at the lowest CPU priority).',
+  }),
+  FTP_LOGIN_MAX_FAILURES: Type.Integer({
+    minimum: 1,
+    maximum: 10_000,
+    default: 10,
+    description:
+      'Failed logins per client address (and per user name) per minute; past it logins are refused (530) without a password check.',
+  }),
+})
+
+export type FtpIngestConfig = Static<typeof FtpIngestConfig>
+
+/** Whether FTPS is mandatory: FTP_REQUIRE_TLS, else on in production. */
+export function tlsRequired(config: FtpIngestConfig): boolean {
+  return config.FTP_REQUIRE_TLS ?? config.NODE_ENV === 'production'
+}
+
+/**
+ * The certificate and key for AUTH TLS, read once at start-up; nothing when FTP_TLS_CERT_FILE is unset. Both or
+ * neither, and required when TLS is (see {@link tlsRequired}).
+ */
+export function ftpTlsFrom(config: FtpIngestConfig): { cert: Buffer; key: Buffer } | undefined {
+  const { FTP_TLS_CERT_FILE: cert, FTP_TLS_KEY_FILE: key } = config
+  if (cert === undefined && key === undefined) {
+    if (!tlsRequired(config)) return undefined
+    throw new ConfigError([
+      {
+        variable: 'FTP_TLS_CERT_FILE',
+        expected: 'a certificate: FTPS is required (NODE_ENV=production or FTP_REQUIRE_TLS=true)',
+        got: undefined,
+      },
+    ])
+  }
+  if (cert === undefined || key === undefined)
+    throw new ConfigError([
+      {
+        variable: cert === undefined ? 'FTP_TLS_CERT_FILE' : 'FTP_TLS_KEY_FILE',
+        expected: 'set together with the other (certificate and key)',
+        got: undefined,
+      },
+    ])
+  return { cert: readFileSync(cert), key: readFileSync(key) }
+}

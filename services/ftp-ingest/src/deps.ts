@@ -1,0 +1,85 @@
+import { type Bus, connectBus, natsAccessFrom, streamLimitsFrom } from '@chargebus/bus'
+import { createDb, type Database, type Kysely } from '@chargebus/db'
+import { Streams } from '@chargebus/events'
+import { type Clock, systemClock } from '@chargebus/platform'
+import { createPasswordChecks, openKvBuckets, type PasswordChecks } from '@chargebus/station-registry'
+import { createStorageFromConfig, type ObjectStorage } from '@chargebus/storage'
+import type { KV } from '@nats-io/kv'
+import type { Logger } from 'pino'
+import type { FtpIngestConfig } from './config.ts'
+
+/** Everything the FTP edge needs, opened by `openFtpIngestDependencies` (main, tests). */
+export interface FtpIngestDeps {
+  config: FtpIngestConfig
+  logger: Logger
+  bus: Bus
+  db: Kysely<Database>
+  storage: ObjectStorage
+  /** The station registry's records (logins). */
+  stations: KV
+  passwordChecks: PasswordChecks
+  clock: Clock
+}
+
+export interface OpenedFtpIngestDependencies extends FtpIngestDeps {
+  /** Stops the password workers, drains the bus, then closes the pool. Call after the app closed. */
+  close(): Promise<void>
+}
+
+export interface OpenFtpIngestOptions {
+  /** Bus namespace; overrides `config.BUS_NAMESPACE` (tests pass their own). */
+  namespace?: string
+  /** The clock of the edge's rules; default the system clock (tests set their own). */
+  clock?: Clock
+}
+
+/**
+ * Connects the bus (stream FTP ensured, the station registry's KV opened), the object storage, a pool of
+ * `DATABASE_POOL_SIZE` connections through pgbouncer and the password-check workers.
+ */
+export async function openFtpIngestDependencies(
+  config: FtpIngestConfig,
+  logger: Logger,
+  opts: OpenFtpIngestOptions = {},
+): Promise<OpenedFtpIngestDependencies> {
+  const storage = await createStorageFromConfig(config)
+  const bus = await connectBus({
+    ...natsAccessFrom(config),
+    streamLimits: streamLimitsFrom(config),
+    name: 'ftp-ingest',
+    namespace: opts.namespace ?? config.BUS_NAMESPACE,
+    logger,
+  })
+  try {
+    await bus.ensureStreams([Streams.FTP])
+    const { stations } = await openKvBuckets(bus)
+    const db = createDb({
+      url: config.DATABASE_URL,
+      poolSize: config.DATABASE_POOL_SIZE,
+      applicationName: 'ftp-ingest',
+      logger,
+    })
+    const passwordChecks = createPasswordChecks({ threads: config.FTP_AUTH_CONCURRENCY })
+    return {
+      config,
+      logger,
+      bus,
+      db,
+      storage,
+      stations,
+      passwordChecks,
+      clock: opts.clock ?? systemClock,
+      async close() {
+        try {
+          await passwordChecks.close()
+          await bus.close()
+        } finally {
+          await db.destroy()
+        }
+      },
+    }
+  } catch (err) {
+    await bus.close().catch(() => {})
+    throw err
+  }
+}

@@ -1,0 +1,55 @@
+import { AppError, defineErrorCodes } from '@chargebus/errors'
+
+/** Every error code the FTP edge raises; the README's table is checked against this map. */
+export const FtpIngestErrorCodes = defineErrorCodes({
+  FTP_INGEST_ERR_QUOTA_EXCEEDED: {
+    meaning:
+      "the station's stored uploads reached FTP_QUOTA_BYTES: the upload is refused (552), nothing stored",
+  },
+  FTP_INGEST_ERR_CONTROL_LOST: {
+    meaning:
+      'the control connection closed before the upload was recorded (the station could not hear 226): nothing is kept, the station uploads again',
+  },
+  FTP_INGEST_ERR_TRANSFER_ABORTED: {
+    meaning:
+      'the station sent ABOR during an upload: the transfer is cut (426, then 226 for the ABOR), nothing stored',
+  },
+  FTP_INGEST_ERR_TRANSFER_TIMEOUT: {
+    meaning:
+      'the data connection brought no byte for FTP_TRANSFER_TIMEOUT_MS: the upload is aborted (426), nothing stored',
+  },
+})
+
+export type FtpIngestErrorCode = keyof typeof FtpIngestErrorCodes
+
+/** The station has no room left for another upload. */
+export class QuotaExceeded extends AppError {
+  constructor(stationId: string, quotaBytes: number) {
+    super('FTP_INGEST_ERR_QUOTA_EXCEEDED', `${stationId} has used its ${quotaBytes} bytes of storage`, {
+      retryable: false,
+    })
+  }
+}
+
+/** The control connection went away while the upload was being stored: it is not counted as received. */
+export class ControlConnectionLost extends AppError {
+  constructor() {
+    super('FTP_INGEST_ERR_CONTROL_LOST', 'the control connection closed before the upload was recorded', {
+      retryable: true,
+    })
+  }
+}
+
+/** The data connection stalled. */
+export class TransferTimedOut extends AppError {
+  constructor(timeoutMs: number) {
+    super('FTP_INGEST_ERR_TRANSFER_TIMEOUT', `no data for ${timeoutMs} ms`, { retryable: true })
+  }
+}
+
+/** The station aborted its upload (ABOR). */
+export class TransferAborted extends AppError {
+  constructor() {
+    super('FTP_INGEST_ERR_TRANSFER_ABORTED', 'the station aborted the transfer', { retryable: false })
+  }
+}

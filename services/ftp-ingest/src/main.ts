@@ -1,0 +1,25 @@
+// Started by `pnpm start` (scripts/start.ts) or `node --import @chargebus/platform/instrument src/main.ts`.
+// Imported first: with `--import` it already ran; without, it still starts tracing for http/pg spans.
+
+import { startService } from '@chargebus/platform'
+import { telemetry } from '@chargebus/platform/instrument'
+import { buildApp } from './app.ts'
+import { FtpIngestConfig, ftpTlsFrom } from './config.ts'
+import { openFtpIngestDependencies } from './deps.ts'
+
+// The FTP server closes in preClose (app.ts); then the bus drains and the pool closes.
+await startService({
+  name: 'ftp-ingest',
+  configSchema: FtpIngestConfig,
+  checkConfig: (config) => {
+    try {
+      ftpTlsFrom(config)
+      return undefined
+    } catch (err) {
+      return `config: ${(err as Error).message}`
+    }
+  },
+  open: openFtpIngestDependencies,
+  build: buildApp,
+  telemetry,
+})

@@ -1,0 +1,39 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+
+/** The FTP edge's Prometheus metrics, registered on the app's registry (`/metrics`). */
+export function createFtpIngestMetrics(registry: Registry) {
+  const registers = [registry]
+  return {
+    connections: new Gauge({
+      name: 'ftp_connections',
+      help: 'Open FTP control connections (logged in or not).',
+      registers,
+    }),
+    logins: new Counter({
+      name: 'ftp_logins_total',
+      help: 'Login attempts by outcome: ok, incorrect (unknown name, wrong password, refused station), throttled, tls-required.',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    uploads: new Counter({
+      name: 'ftp_uploads_total',
+      help: 'STOR commands by outcome: stored, duplicate, bad-name, too-large (file limit or quota), aborted (connection cut or stalled), no-data-connection, failed (storage, Postgres or NATS).',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    bytes: new Counter({
+      name: 'ftp_upload_bytes_total',
+      help: 'Bytes of uploads stored and recorded (duplicates included).',
+      registers,
+    }),
+    uploadSeconds: new Histogram({
+      name: 'ftp_upload_duration_seconds',
+      help: 'From STOR to its final reply, by outcome.',
+      labelNames: ['outcome'] as const,
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      registers,
+    }),
+  }
+}
+
+export type FtpIngestMetrics = ReturnType<typeof createFtpIngestMetrics>

@@ -1,0 +1,103 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type Bus, connectBus } from '@chargebus/bus'
+import { createDb, type Database, type Kysely } from '@chargebus/db'
+import { type EventData, FtpFileReceived, Streams } from '@chargebus/events'
+import { loadConfig } from '@chargebus/platform'
+import { hashPassword, mirrorRegistration, openKvBuckets } from '@chargebus/station-registry'
+import { pino } from 'pino'
+import { createThrowawayDatabase, type ThrowawayDatabase } from '../../../../test/support/database.ts'
+import { NATS_URL, uniqueNamespace } from '../../../../test/support/nats.ts'
+import { buildApp, type FtpIngestApp } from '../../src/app.ts'
+import { FtpIngestConfig } from '../../src/config.ts'
+import { type OpenedFtpIngestDependencies, openFtpIngestDependencies } from '../../src/deps.ts'
+
+/** A running FTP edge of a test file: its own database, bus namespace, storage directory and passive range. */
+export interface TestEdge {
+  app: FtpIngestApp
+  deps: OpenedFtpIngestDependencies
+  port: number
+  storageDir: string
+  /** Direct to Postgres: inspection only. */
+  db: Kysely<Database>
+  /** A bus on the edge's namespace, to read what it published. */
+  bus: Bus
+  /** Registers an Accepted station with this password (as `pnpm chargebus station set --password` does). */
+  addStation(stationId: string, password: string, status?: 'Accepted' | 'Pending' | 'Rejected'): Promise<void>
+  /** Every `ftp.file.received` the edge published, in order. */
+  received(): Promise<EventData<typeof FtpFileReceived>[]>
+  close(): Promise<void>
+}
+
+/** A passive range of 20 ports per edge, spread so that test files running at once rarely meet. */
+function passiveRange(): { min: number; max: number } {
+  const min = 40_000 + Math.floor(Math.random() * 1000) * 20
+  return { min, max: min + 19 }
+}
+
+export async function startTestEdge(env: Record<string, string> = {}): Promise<TestEdge> {
+  const namespace = uniqueNamespace('ftp')
+  const database: ThrowawayDatabase = await createThrowawayDatabase()
+  const storageDir = mkdtempSync(join(tmpdir(), 'chargebus-ftp-'))
+  const range = passiveRange()
+  const config = loadConfig(FtpIngestConfig, {
+    DATABASE_URL: database.url,
+    NATS_URL,
+    STORAGE_URL: storageDir,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    FTP_PORT: '0',
+    FTP_PASSIVE_MIN_PORT: String(range.min),
+    FTP_PASSIVE_MAX_PORT: String(range.max),
+    ...env,
+  })
+  const deps = await openFtpIngestDependencies(config, pino({ level: config.LOG_LEVEL }), { namespace })
+  const app = buildApp(deps)
+  app.addHook('onClose', () => deps.close())
+  await app.ready()
+  const db = createDb({ url: database.adminUrl, poolSize: 2, applicationName: 'ftp-ingest-test' })
+  const bus = await connectBus({
+    servers: NATS_URL,
+    name: 'ftp-ingest-test',
+    namespace,
+    logger: pino({ level: 'silent' }),
+  })
+  const kvs = await openKvBuckets(bus)
+  return {
+    app,
+    deps,
+    port: app.ftpAddress().port,
+    storageDir,
+    db,
+    bus,
+    async addStation(stationId, password, status = 'Accepted') {
+      await mirrorRegistration(kvs.stations, {
+        stationId,
+        registrationStatus: status,
+        password: hashPassword(password),
+        decidedAt: new Date(),
+        source: 'cli',
+      })
+    },
+    async received() {
+      const bounds = await bus.streamBounds(Streams.FTP)
+      if (bounds.messages === 0) return []
+      const out: EventData<typeof FtpFileReceived>[] = []
+      for await (const page of bus.read(Streams.FTP, [FtpFileReceived], {
+        from: { seq: bounds.firstSeq },
+        toSeq: bounds.lastSeq,
+        pageSize: 100,
+      }))
+        for (const e of page.events) out.push(e.data as EventData<typeof FtpFileReceived>)
+      return out
+    },
+    async close() {
+      await app.close()
+      await bus.deleteNamespace().catch(() => {})
+      await bus.close()
+      await db.destroy()
+      await database.drop()
+      rmSync(storageDir, { recursive: true, force: true })
+    },
+  }
+}
