@@ -36,7 +36,8 @@ export const FtpIngestConfig = Type.Object({
     description: 'FTP control port (0: any free port, as tests use).',
   }),
   FTP_PASSIVE_HOST: Type.String({
-    minLength: 1,
+    pattern: '^(25[0-5]|2[0-4]\\d|1?\\d?\\d)(\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)){3}$',
+    expected: 'an IPv4 address (PASV can name nothing else)',
     default: '127.0.0.1',
     description:
       "The IPv4 address PASV replies name: the edge's public address behind NAT or a load balancer (EPSV replies name only a port).",
@@ -129,6 +130,18 @@ export const FtpIngestConfig = Type.Object({
 })
 
 export type FtpIngestConfig = Static<typeof FtpIngestConfig>
+
+/** The passive range must be a range: FTP_PASSIVE_MIN_PORT <= FTP_PASSIVE_MAX_PORT. */
+export function checkPassiveRange(config: FtpIngestConfig): void {
+  if (config.FTP_PASSIVE_MIN_PORT > config.FTP_PASSIVE_MAX_PORT)
+    throw new ConfigError([
+      {
+        variable: 'FTP_PASSIVE_MAX_PORT',
+        expected: `at least FTP_PASSIVE_MIN_PORT (${config.FTP_PASSIVE_MIN_PORT})`,
+        got: String(config.FTP_PASSIVE_MAX_PORT),
+      },
+    ])
+}
 
 /** Whether FTPS is mandatory: FTP_REQUIRE_TLS, else on in production. */
 export function tlsRequired(config: FtpIngestConfig): boolean {

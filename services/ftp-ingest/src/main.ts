@@ -4,7 +4,7 @@
 import { startService } from '@chargebus/platform'
 import { telemetry } from '@chargebus/platform/instrument'
 import { buildApp } from './app.ts'
-import { FtpIngestConfig, ftpTlsFrom } from './config.ts'
+import { checkPassiveRange, FtpIngestConfig, ftpTlsFrom } from './config.ts'
 import { openFtpIngestDependencies } from './deps.ts'
 
 // The FTP server closes in preClose (app.ts); then the bus drains and the pool closes.
@@ -13,6 +13,7 @@ await startService({
   configSchema: FtpIngestConfig,
   checkConfig: (config) => {
     try {
+      checkPassiveRange(config)
       ftpTlsFrom(config)
       return undefined
     } catch (err) {
