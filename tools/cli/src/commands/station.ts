@@ -11,13 +11,14 @@ import { connectCommandBus } from '../config.ts'
 import type { Command } from '../context.ts'
 
 export const command: Command = {
-  summary: "set a station's registration status or password for the OCPP gateway (NATS KV)",
+  summary: "set a station's registration status or password for the OCPP gateway and the FTP edge (NATS KV)",
   usage: `usage: chargebus station set ID [--status Accepted|Pending|Rejected] [--password SECRET | --no-password]
        chargebus station show ID
 
 Writes the station record the OCPP gateway mirrors into memory (KV bucket ${KvBuckets.stations} on
 NATS_URL, default nats://127.0.0.1:4222): the BootNotification answer under OCPP_REGISTRATION=known-only,
-and the HTTP Basic password (stored as a scrypt hash) the station must then send.
+and the HTTP Basic password (stored as a scrypt hash) the station must then send; the FTP edge logs the
+station in with the same password.
 --namespace NAME targets a bus namespace (tests).`,
 
   async run(args, { env, stdout, stderr }) {
