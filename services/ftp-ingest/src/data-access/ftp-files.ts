@@ -73,15 +73,18 @@ export interface ListedUpload {
   readonly receivedAt: Date
 }
 
+/** With `name`, only the uploads of that name (SIZE or LIST of one file). */
 export async function listUploads(
   db: Kysely<Database>,
   stationId: string,
   limit: number,
+  name?: string,
 ): Promise<ListedUpload[]> {
   const rows = await db
     .selectFrom('ftp_files')
     .select(['name', 'size', 'received_at'])
     .where('station_id', '=', stationId)
+    .$if(name !== undefined, (q) => q.where('name', '=', name as string))
     .orderBy('received_at', 'desc')
     .orderBy('id', 'desc')
     .limit(limit)

@@ -40,7 +40,7 @@ export class StationFiles {
   async get(path: string): Promise<EntryStat> {
     if (this.isRoot(path)) return directory('.')
     const name = path.replace(/^\//, '')
-    const file = (await listUploads(this.db, this.stationId, LISTED)).find((f) => f.name === name)
+    const [file] = await listUploads(this.db, this.stationId, 1, name)
     if (file === undefined) throw new Error('No such file')
     return entry(file)
   }
