@@ -441,4 +441,6 @@ export interface FtpFileTable {
   duplicate_of: string | null
   received_at: Timestamp
   remote_address: string | null
+  /** The command whose one-time credentials made the upload (2026-12-06T16:30:00Z_ftp_file_commands). */
+  command_id: ColumnType<string | null, string | null | undefined, string | null>
 }

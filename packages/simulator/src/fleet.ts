@@ -9,10 +9,12 @@ import {
   type Station,
   type StationEvent,
   type TimerName,
+  type Transfer,
 } from './domain/station.ts'
 import { SimulatorOptionError } from './errors.ts'
 import { startCpServer } from './io/cp-server.ts'
 import { createCsClient } from './io/cs-client.ts'
+import { runTransfer } from './io/ftp-transfer.ts'
 import { type LatencySummary, RunStats } from './stats.ts'
 
 export interface FleetOptions {
@@ -90,6 +92,12 @@ export interface FleetSummary {
   readonly commandsObeyed: {
     total: number
     byOperation: Record<string, { received: number; obeyed: number }>
+  }
+  /** Diagnostics uploads (GetDiagnostics) and firmware downloads (UpdateFirmware) over FTP. */
+  readonly transfers: {
+    upload: { ok: number; failed: number }
+    download: { ok: number; failed: number }
+    failures: Record<string, number>
   }
   readonly http: { maxSockets: number; connectionsOpened: number; retriedOnClosedIdleSocket: number }
   readonly chargePointService: string
@@ -248,6 +256,9 @@ export async function startFleet(
         case 'session-refused':
           stats.sessionRefused(e.status)
           break
+        case 'transfer':
+          void transfer(rt, e.transfer)
+          break
         case 'finished':
           if (!rt.finished) {
             rt.finished = true
@@ -257,6 +268,17 @@ export async function startFleet(
       }
     }
     void pump(rt)
+  }
+
+  /** A diagnostics upload or firmware download (not before its retrieveDate); its end goes back into the model. */
+  async function transfer(rt: Runtime, t: Transfer): Promise<void> {
+    if (t.direction === 'download') {
+      const waitMs = Date.parse(t.notBefore) - clock().getTime()
+      if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs))
+    }
+    const outcome = await runTransfer(t)
+    stats.transfer(t.direction, outcome.ok ? undefined : outcome.reason)
+    dispatch(rt, { type: 'transfer-ended', direction: t.direction, ok: outcome.ok })
   }
 
   /** Sends the station's requests one at a time, in order; each answer goes back into the model. */
@@ -361,6 +383,7 @@ export async function startFleet(
         total: Object.values(stats.commandsByOperation).reduce((n, c) => n + c.obeyed, 0),
         byOperation: sortKeys(stats.commandsByOperation),
       },
+      transfers: { ...stats.transfersByDirection, failures: sortKeys(stats.transferFailures) },
       http: {
         maxSockets: options.concurrency,
         connectionsOpened: conn.opened,

@@ -35,6 +35,8 @@ export class RunStats {
   readonly latencies = new Map<string, number[]>()
   readonly refusedByStatus: Record<string, number> = {}
   readonly commandsByOperation: Record<string, { received: number; obeyed: number }> = {}
+  readonly transfersByDirection = { upload: { ok: 0, failed: 0 }, download: { ok: 0, failed: 0 } }
+  readonly transferFailures: Record<string, number> = {}
   calls = 0
   failed = 0
   sessionsCompleted = 0
@@ -50,6 +52,16 @@ export class RunStats {
     if (failure !== undefined) {
       this.failed++
       bump(this.failedByReason, `${operation}: ${failure}`)
+    }
+  }
+
+  /** A diagnostics upload or firmware download that ended (a reason: it failed). */
+  transfer(direction: 'upload' | 'download', failure: string | undefined): void {
+    const counts = this.transfersByDirection[direction]
+    if (failure === undefined) counts.ok++
+    else {
+      counts.failed++
+      bump(this.transferFailures, `${direction}: ${failure}`)
     }
   }
 

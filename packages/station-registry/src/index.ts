@@ -1,4 +1,4 @@
-export { type KvBucketHandles, KvBuckets, openKvBuckets } from './buckets.ts'
+export { type KvBucketHandles, KvBuckets, openFtpGrants, openKvBuckets } from './buckets.ts'
 export {
   type IdTagState,
   type MirrorOutcome,
@@ -9,6 +9,16 @@ export {
   toIdTagRecord,
 } from './decisions.ts'
 export { createFirstBootRecorder, type FirstBootRecorder } from './first-boot.ts'
+export {
+  type FtpGrant,
+  type FtpGrantCredentials,
+  FtpGrantRecord,
+  findFtpGrant,
+  isFtpGrantUser,
+  issueFtpGrant,
+  restoreFtpGrant,
+  spendFtpGrant,
+} from './ftp-grants.ts'
 export { fromKvKey, idTagKey, kvKey } from './keys.ts'
 export { createPasswordChecks, type PasswordChecks } from './password-checks.ts'
 export { hashPassword, verifyPassword, verifyPasswordSync } from './passwords.ts'

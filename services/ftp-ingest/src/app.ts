@@ -58,10 +58,13 @@ export function buildApp(deps: FtpIngestDeps): FtpIngestApp {
     quotaBytes: config.FTP_QUOTA_BYTES,
     login: createStationLogin({
       stations: deps.stations,
+      grants: deps.grants,
+      clock,
       passwordChecks: deps.passwordChecks,
       maxFailuresPerMinute: config.FTP_LOGIN_MAX_FAILURES,
     }),
-    receive: (upload) => receiveUpload({ db, storage, publisher: bus, clock, logger }, upload),
+    receive: (upload) =>
+      receiveUpload({ db, storage, publisher: bus, clock, logger, grants: deps.grants }, upload),
     db,
     metrics,
     logger,

@@ -2,7 +2,12 @@ import { type Bus, connectBus, natsAccessFrom, streamLimitsFrom } from '@chargeb
 import { createDb, type Database, type Kysely } from '@chargebus/db'
 import { Streams } from '@chargebus/events'
 import { type Clock, systemClock } from '@chargebus/platform'
-import { createPasswordChecks, openKvBuckets, type PasswordChecks } from '@chargebus/station-registry'
+import {
+  createPasswordChecks,
+  openFtpGrants,
+  openKvBuckets,
+  type PasswordChecks,
+} from '@chargebus/station-registry'
 import { createStorageFromConfig, type ObjectStorage } from '@chargebus/storage'
 import type { KV } from '@nats-io/kv'
 import type { Logger } from 'pino'
@@ -17,6 +22,8 @@ export interface FtpIngestDeps {
   storage: ObjectStorage
   /** The station registry's records (logins). */
   stations: KV
+  /** One-time FTP credentials the gateway issues per command (logins, spent by their transfer). */
+  grants: KV
   passwordChecks: PasswordChecks
   clock: Clock
 }
@@ -34,7 +41,7 @@ export interface OpenFtpIngestOptions {
 }
 
 /**
- * Connects the bus (stream FTP ensured, the station registry's KV opened), the object storage, a pool of
+ * Connects the bus (stream FTP ensured, the station registry's KV and the FTP grants opened), the object storage, a pool of
  * `DATABASE_POOL_SIZE` connections through pgbouncer and the password-check workers.
  */
 export async function openFtpIngestDependencies(
@@ -52,7 +59,7 @@ export async function openFtpIngestDependencies(
   })
   try {
     await bus.ensureStreams([Streams.FTP])
-    const { stations } = await openKvBuckets(bus)
+    const [{ stations }, grants] = await Promise.all([openKvBuckets(bus), openFtpGrants(bus)])
     const db = createDb({
       url: config.DATABASE_URL,
       poolSize: config.DATABASE_POOL_SIZE,
@@ -67,6 +74,7 @@ export async function openFtpIngestDependencies(
       db,
       storage,
       stations,
+      grants,
       passwordChecks,
       clock: opts.clock ?? systemClock,
       async close() {

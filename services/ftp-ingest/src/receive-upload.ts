@@ -4,11 +4,13 @@ import type { Bus } from '@chargebus/bus'
 import type { Database, Kysely } from '@chargebus/db'
 import { FtpFileReceived } from '@chargebus/events'
 import type { Clock } from '@chargebus/platform'
+import { type FtpGrant, restoreFtpGrant, spendFtpGrant } from '@chargebus/station-registry'
 import type { ObjectStorage } from '@chargebus/storage'
+import type { KV } from '@nats-io/kv'
 import type { Logger } from 'pino'
 import { recordUpload } from './data-access/ftp-files.ts'
 import { uploadObjectKey } from './data-access/upload-objects.ts'
-import { ControlConnectionLost } from './domain/errors.ts'
+import { ControlConnectionLost, GrantSpent } from './domain/errors.ts'
 
 export interface ReceiveUploadDeps {
   db: Kysely<Database>
@@ -16,6 +18,8 @@ export interface ReceiveUploadDeps {
   publisher: Pick<Bus, 'publish'>
   clock: Clock
   logger: Logger
+  /** One-time credentials (spent by the upload they allow). */
+  grants: Pick<KV, 'delete' | 'create'>
 }
 
 export interface Upload {
@@ -28,6 +32,8 @@ export interface Upload {
   readonly remoteAddress: string | null
   /** False once the uploader can no longer hear the answer (its control connection closed). */
   readonly stillWanted: () => boolean
+  /** The command's one-time credentials the station logged in with, if any: spent by this upload. */
+  readonly grant?: FtpGrant
 }
 
 /** What an accepted upload became. */
@@ -46,7 +52,10 @@ export interface ReceivedUpload {
  * 2. ONE transaction inserts the `ftp_files` row and publishes `ftp.file.received` (msg id = file id) before it
  *    commits: a failed publish rolls the row back, a failed commit leaves an event whose file the station sends
  *    again (consumers go by content, so the repeat changes nothing);
- * 3. a duplicate (the station's bytes already stored) points at the first copy, and its own object is removed.
+ * 3. a duplicate (the station's bytes already stored) points at the first copy, and its own object is removed;
+ * 4. with one-time credentials, the row names their command and the transaction spends them (compare-and-
+ *    delete) before it publishes: of two transfers racing on one grant the second is refused and keeps nothing;
+ *    if the record fails after the spend, the grant is restored.
  * Anything that fails after the put removes the object: nothing is half-stored.
  */
 export async function receiveUpload(deps: ReceiveUploadDeps, upload: Upload): Promise<ReceivedUpload> {
@@ -59,6 +68,9 @@ export async function receiveUpload(deps: ReceiveUploadDeps, upload: Upload): Pr
       .delete(key)
       .catch((err) => deps.logger.warn({ err, key }, 'orphan upload object not removed'))
   let recorded: { duplicateOf: string | null; objectKey: string }
+  const grant = upload.grant
+  /** Spent by this upload, so restored if it is not recorded after all (the station may try again). */
+  let spent: FtpGrant | undefined
   try {
     if (!upload.stillWanted()) throw new ControlConnectionLost()
     recorded = await deps.db.transaction().execute(async (trx) => {
@@ -71,8 +83,13 @@ export async function receiveUpload(deps: ReceiveUploadDeps, upload: Upload): Pr
         sha256: stored.sha256,
         receivedAt,
         remoteAddress: upload.remoteAddress,
+        commandId: upload.grant?.commandId ?? null,
       }
       const result = await recordUpload(trx, row)
+      if (grant !== undefined) {
+        if (!(await spendFtpGrant(deps.grants, grant))) throw new GrantSpent(grant.commandId)
+        spent = grant
+      }
       await deps.publisher.publish(
         FtpFileReceived,
         {
@@ -84,12 +101,17 @@ export async function receiveUpload(deps: ReceiveUploadDeps, upload: Upload): Pr
           objectKey: result.objectKey,
           duplicateOf: result.duplicateOf,
           receivedAt: receivedAt.toISOString(),
+          ...(grant && { commandId: grant.commandId }),
         },
         { msgId: `ftp.file.received:${fileId}` },
       )
       return result
     })
   } catch (err) {
+    if (spent !== undefined)
+      await restoreFtpGrant(deps.grants, spent).catch((e: unknown) =>
+        deps.logger.warn({ err: e, commandId: spent?.commandId }, 'one-time credentials not restored'),
+      )
     await removeObject()
     throw err
   }

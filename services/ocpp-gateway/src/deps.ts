@@ -9,6 +9,7 @@ import {
   type IdTagRecord,
   idTagRecordValidator,
   KvBuckets,
+  openFtpGrants,
   type StationRecord,
   stationRecordValidator,
 } from '@chargebus/station-registry'
@@ -113,6 +114,7 @@ export async function openGatewayDependencies(
           facts: createStationFacts(db),
           caller,
           settings: dispatcherSettingsOf(config),
+          grants: await openFtpGrants(bus),
         })
       : undefined
     if (commandDispatcher) closers.unshift(() => commandDispatcher.stop())

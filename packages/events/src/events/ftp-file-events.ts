@@ -31,6 +31,13 @@ export const FtpFileReceivedSchema = Type.Object(
       format: 'date-time',
       description: "The FTP edge's clock when the upload ended.",
     }),
+    commandId: Type.Optional(
+      Type.String({
+        format: 'uuid',
+        description:
+          'The command whose one-time FTP credentials made the upload (GetDiagnostics without a location); absent otherwise.',
+      }),
+    ),
   },
   { additionalProperties: false, title: 'FTP file received' },
 )

@@ -20,9 +20,10 @@ type Handler<O extends CpOp> = (r: Reactor, payload: CpRequest<'1.6', O>) => CpR
 const isOurConnector = (id: number | undefined) => id === undefined || id === CONNECTOR_ID
 
 /**
- * One handler per ChargePointService operation: Core and RemoteTrigger are obeyed; the profiles the simulator does
- * not implement (reservations, local lists, smart charging, firmware, diagnostics) answer as the spec says a
- * station without them does.
+ * One handler per ChargePointService operation: Core, RemoteTrigger and FirmwareManagement are obeyed (a
+ * diagnostics file is uploaded to the location given, a firmware image downloaded from it); the profiles the
+ * simulator does not implement (reservations, local lists, smart charging) answer as the spec says a station
+ * without them does.
  */
 const handlers: { [O in CpOp]: Handler<O> } = {
   RemoteStartTransaction(r, p) {
@@ -134,13 +135,36 @@ const handlers: { [O in CpOp]: Handler<O> } = {
   // -1: the station does not support a local authorization list
   GetLocalListVersion: () => ({ listVersion: -1 }),
   SendLocalList: () => ({ status: 'NotSupported' }),
-  // no fileName: no diagnostics available
-  GetDiagnostics: () => ({}),
-  // the answer has no status to refuse with; the station simply never reports a download
-  UpdateFirmware: () => ({}),
+  GetDiagnostics(r, p) {
+    const fileName = `diagnostics-${r.s.id}-${r.now.replace(/[-:.]/g, '')}.txt`
+    r.transfer({ direction: 'upload', location: p.location, fileName, content: diagnosticsOf(r) })
+    return { fileName }
+  },
+  UpdateFirmware(r, p) {
+    r.transfer({ direction: 'download', location: p.location, notBefore: p.retrieveDate })
+    return {}
+  },
   SetChargingProfile: () => ({ status: 'NotSupported' }),
   ClearChargingProfile: () => ({ status: 'Unknown' }),
   GetCompositeSchedule: () => ({ status: 'Rejected' }),
+}
+
+/** What the simulated station's diagnostics file says: its state, one `key=value` per line. */
+function diagnosticsOf(r: Reactor): string {
+  const s = r.s
+  const lines = {
+    station: s.id,
+    generatedAt: r.now,
+    registration: s.registration,
+    status: s.status,
+    operative: s.operative,
+    registerWh: Math.floor(s.registerWh),
+    session: s.session?.transactionId ?? 'none',
+    ...Object.fromEntries(Object.values(s.config).map((e) => [`config.${e.key}`, e.value])),
+  }
+  return `${Object.entries(lines)
+    .map(([k, v]) => `${k}=${v}`)
+    .join('\n')}\n`
 }
 
 /**

@@ -33,6 +33,18 @@ export type Effect =
   | { readonly kind: 'session-refused'; readonly status: string }
   /** The station did everything its profile asked (burst) or wound down after `shutdown`. */
   | { readonly kind: 'finished' }
+  /** A file transfer the I/O layer carries out, then reports as `transfer-ended`. */
+  | { readonly kind: 'transfer'; readonly transfer: Transfer }
+
+/** GetDiagnostics: upload `content` as `fileName` into the `location` directory. UpdateFirmware: download it. */
+export type Transfer =
+  | {
+      readonly direction: 'upload'
+      readonly location: string
+      readonly fileName: string
+      readonly content: string
+    }
+  | { readonly direction: 'download'; readonly location: string; readonly notBefore: string }
 
 /** The central system's answer to a request, in its 1.6 form. */
 export type Answer = {
@@ -46,6 +58,7 @@ export type StationEvent =
   | { readonly type: 'call-failed'; readonly operation: CsOp; readonly reason: string }
   /** The run ends: stop a running session, then report `finished`. */
   | { readonly type: 'shutdown' }
+  | { readonly type: 'transfer-ended'; readonly direction: Transfer['direction']; readonly ok: boolean }
 
 /** How the fleet behaves over time. */
 export interface Behaviour {
@@ -180,6 +193,9 @@ export function react(station: Station, event: StationEvent, now: string): React
     case 'shutdown':
       r.shutdown()
       break
+    case 'transfer-ended':
+      r.transferEnded(event.direction, event.ok)
+      break
   }
   return r.result()
 }
@@ -212,6 +228,27 @@ export class Reactor {
 
   clearTimer(timer: TimerName): void {
     this.effects.push({ kind: 'clear-timer', timer })
+  }
+
+  transfer(transfer: Transfer): void {
+    this.effects.push({ kind: 'transfer', transfer })
+  }
+
+  /**
+   * Reports a transfer with the statuses OCPP 1.5 and 1.6 share: Uploaded/UploadFailed; Downloaded then
+   * Installed (the simulated install always succeeds), or DownloadFailed.
+   */
+  transferEnded(direction: Transfer['direction'], ok: boolean): void {
+    if (direction === 'upload') {
+      this.send('DiagnosticsStatusNotification', { status: ok ? 'Uploaded' : 'UploadFailed' })
+      return
+    }
+    if (!ok) {
+      this.send('FirmwareStatusNotification', { status: 'DownloadFailed' })
+      return
+    }
+    this.send('FirmwareStatusNotification', { status: 'Downloaded' })
+    this.send('FirmwareStatusNotification', { status: 'Installed' })
   }
 
   random(): number {

@@ -49,10 +49,14 @@ export interface TestApi {
 
 /**
  * The real API (real Postgres through pgbouncer, real NATS) in its own bus namespace (streams created),
- * built with `buildApp` (not listening). `env` overrides configuration variables.
+ * built with `buildApp` (not listening). `env` overrides configuration variables; `opts.namespace` joins
+ * another test service's namespace (its owner cleans it up).
  */
-export async function startTestApi(env: Record<string, string> = {}): Promise<TestApi> {
-  const namespace = uniqueNamespace()
+export async function startTestApi(
+  env: Record<string, string> = {},
+  opts: { namespace?: string } = {},
+): Promise<TestApi> {
+  const namespace = opts.namespace ?? uniqueNamespace()
   const config = loadConfig(ApiConfig, {
     DATABASE_URL: process.env.DATABASE_URL,
     NATS_URL,
@@ -106,7 +110,7 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
     async close() {
       await app.close()
       await deps.close()
-      await admin.deleteNamespace().catch(() => {})
+      if (opts.namespace === undefined) await admin.deleteNamespace().catch(() => {})
       await admin.close()
     },
   }

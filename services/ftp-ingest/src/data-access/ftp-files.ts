@@ -10,6 +10,8 @@ export interface UploadRow {
   readonly sha256: string
   readonly receivedAt: Date
   readonly remoteAddress: string | null
+  /** The command whose one-time credentials made the upload. */
+  readonly commandId: string | null
 }
 
 /** Where a recorded upload's bytes are, and which earlier upload it repeats (null: it is the first copy). */
@@ -33,6 +35,7 @@ export async function recordUpload(trx: Transaction<Database>, row: UploadRow): 
     sha256: row.sha256,
     received_at: row.receivedAt,
     remote_address: row.remoteAddress,
+    command_id: row.commandId,
   }
   const first = await trx
     .insertInto('ftp_files')

@@ -18,6 +18,10 @@ export const FtpIngestErrorCodes = defineErrorCodes({
     meaning:
       'the data connection brought no byte for FTP_TRANSFER_TIMEOUT_MS: the upload is aborted (426), nothing stored',
   },
+  FTP_INGEST_ERR_GRANT_SPENT: {
+    meaning:
+      "a command's one-time credentials already made their one upload (another transfer with them finished first): the upload is refused (550), nothing stored",
+  },
 })
 
 export type FtpIngestErrorCode = keyof typeof FtpIngestErrorCodes
@@ -51,5 +55,18 @@ export class TransferTimedOut extends AppError {
 export class TransferAborted extends AppError {
   constructor() {
     super('FTP_INGEST_ERR_TRANSFER_ABORTED', 'the station aborted the transfer', { retryable: false })
+  }
+}
+
+/** A one-time credential's upload was already recorded (by a transfer that finished first). */
+export class GrantSpent extends AppError {
+  constructor(commandId: string) {
+    super(
+      'FTP_INGEST_ERR_GRANT_SPENT',
+      `the one-time credentials of command ${commandId} were already used`,
+      {
+        retryable: false,
+      },
+    )
   }
 }

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream'
 import { promisify } from 'node:util'
 import { sql } from '@chargebus/db'
 import { Client, type FTPError } from 'basic-ftp'
-import { startTestEdge, type TestEdge } from '../support/ftp-edge.ts'
+import { basicFtp as loginWithBasicFtp, startTestEdge, type TestEdge } from '../support/ftp-edge.ts'
 import { rawFtp } from '../support/raw-ftp.ts'
 
 const run = promisify(execFile)
@@ -28,11 +28,7 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true })
 })
 
-async function basicFtp(user: string, password: string, port = edge.port): Promise<Client> {
-  const client = new Client(10_000)
-  await client.access({ host: '127.0.0.1', port, user, password })
-  return client
-}
+const basicFtp = (user: string, password: string, port = edge.port) => loginWithBasicFtp(port, user, password)
 
 async function rows(stationId: string) {
   const result = await sql<{

@@ -4,10 +4,18 @@ import { join } from 'node:path'
 import { type Bus, connectBus } from '@chargebus/bus'
 import { createDb, type Database, type Kysely } from '@chargebus/db'
 import { type EventData, FtpFileReceived, Streams } from '@chargebus/events'
-import { loadConfig } from '@chargebus/platform'
-import { hashPassword, mirrorRegistration, openKvBuckets } from '@chargebus/station-registry'
+import { type Clock, loadConfig } from '@chargebus/platform'
+import {
+  type FtpGrantCredentials,
+  type FtpGrantRecord,
+  hashPassword,
+  issueFtpGrant,
+  mirrorRegistration,
+  openKvBuckets,
+} from '@chargebus/station-registry'
+import { Client } from 'basic-ftp'
 import { pino } from 'pino'
-import { createThrowawayDatabase, type ThrowawayDatabase } from '../../../../test/support/database.ts'
+import { createThrowawayDatabase, type ThrowawayDatabase, testDb } from '../../../../test/support/database.ts'
 import { NATS_URL, uniqueNamespace } from '../../../../test/support/nats.ts'
 import { buildApp, type FtpIngestApp } from '../../src/app.ts'
 import { FtpIngestConfig } from '../../src/config.ts'
@@ -17,6 +25,7 @@ import { type OpenedFtpIngestDependencies, openFtpIngestDependencies } from '../
 export interface TestEdge {
   app: FtpIngestApp
   deps: OpenedFtpIngestDependencies
+  namespace: string
   port: number
   storageDir: string
   /** Direct to Postgres: inspection only. */
@@ -25,9 +34,23 @@ export interface TestEdge {
   bus: Bus
   /** Registers an Accepted station with this password (as `pnpm chargebus station set --password` does). */
   addStation(stationId: string, password: string, status?: 'Accepted' | 'Pending' | 'Rejected'): Promise<void>
+  /** Issues a command's one-time credentials as the gateway does, valid for `ttlMs` from the edge's clock. */
+  grant(
+    grant: Pick<FtpGrantRecord, 'stationId' | 'commandId' | 'access' | 'fileName'>,
+    ttlMs?: number,
+  ): Promise<FtpGrantCredentials>
   /** Every `ftp.file.received` the edge published, in order. */
   received(): Promise<EventData<typeof FtpFileReceived>[]>
   close(): Promise<void>
+}
+
+async function throwawayDatabase() {
+  const database = await createThrowawayDatabase()
+  return {
+    url: database.url,
+    drop: () => database.drop(),
+    db: () => createDb({ url: database.adminUrl, poolSize: 2, applicationName: 'ftp-ingest-test' }),
+  }
 }
 
 /** A passive range of 20 ports per edge, spread so that test files running at once rarely meet. */
@@ -36,9 +59,23 @@ function passiveRange(): { min: number; max: number } {
   return { min, max: min + 19 }
 }
 
-export async function startTestEdge(env: Record<string, string> = {}): Promise<TestEdge> {
-  const namespace = uniqueNamespace('ftp')
-  const database: ThrowawayDatabase = await createThrowawayDatabase()
+/**
+ * `opts.namespace` joins another test service's bus namespace and `opts.shareRunDatabase` uses the run's
+ * database (DATABASE_URL) instead of a throwaway one: an edge beside a gateway and an API, end to end.
+ */
+export async function startTestEdge(
+  env: Record<string, string> = {},
+  opts: { clock?: Clock; namespace?: string; shareRunDatabase?: boolean } = {},
+): Promise<TestEdge> {
+  const namespace = opts.namespace ?? uniqueNamespace('ftp')
+  const database: Pick<ThrowawayDatabase, 'url' | 'drop'> & { db: () => Kysely<Database> } =
+    opts.shareRunDatabase
+      ? {
+          url: process.env.DATABASE_URL as string,
+          drop: async () => {},
+          db: () => testDb({ poolSize: 2, applicationName: 'ftp-ingest-test' }),
+        }
+      : await throwawayDatabase()
   const storageDir = mkdtempSync(join(tmpdir(), 'chargebus-ftp-'))
   const range = passiveRange()
   const config = loadConfig(FtpIngestConfig, {
@@ -51,11 +88,14 @@ export async function startTestEdge(env: Record<string, string> = {}): Promise<T
     FTP_PASSIVE_MAX_PORT: String(range.max),
     ...env,
   })
-  const deps = await openFtpIngestDependencies(config, pino({ level: config.LOG_LEVEL }), { namespace })
+  const deps = await openFtpIngestDependencies(config, pino({ level: config.LOG_LEVEL }), {
+    namespace,
+    ...(opts.clock && { clock: opts.clock }),
+  })
   const app = buildApp(deps)
   app.addHook('onClose', () => deps.close())
   await app.ready()
-  const db = createDb({ url: database.adminUrl, poolSize: 2, applicationName: 'ftp-ingest-test' })
+  const db = database.db()
   const bus = await connectBus({
     servers: NATS_URL,
     name: 'ftp-ingest-test',
@@ -66,6 +106,7 @@ export async function startTestEdge(env: Record<string, string> = {}): Promise<T
   return {
     app,
     deps,
+    namespace,
     port: app.ftpAddress().port,
     storageDir,
     db,
@@ -78,6 +119,10 @@ export async function startTestEdge(env: Record<string, string> = {}): Promise<T
         decidedAt: new Date(),
         source: 'cli',
       })
+    },
+    grant(grant, ttlMs = 3_600_000) {
+      const now = deps.clock()
+      return issueFtpGrant(deps.grants, grant, { now, expiresAt: new Date(now.getTime() + ttlMs) })
     },
     async received() {
       const bounds = await bus.streamBounds(Streams.FTP)
@@ -93,11 +138,18 @@ export async function startTestEdge(env: Record<string, string> = {}): Promise<T
     },
     async close() {
       await app.close()
-      await bus.deleteNamespace().catch(() => {})
+      if (opts.namespace === undefined) await bus.deleteNamespace().catch(() => {})
       await bus.close()
       await db.destroy()
       await database.drop()
       rmSync(storageDir, { recursive: true, force: true })
     },
   }
+}
+
+/** A basic-ftp client logged in on a local edge (plain FTP). */
+export async function basicFtp(port: number, user: string, password: string): Promise<Client> {
+  const client = new Client(10_000)
+  await client.access({ host: '127.0.0.1', port, user, password })
+  return client
 }

@@ -1,5 +1,10 @@
 import { BodyStreamFailed, ObjectTooLarge, StorageBackendFailed } from '@chargebus/storage'
-import { ControlConnectionLost, QuotaExceeded, TransferTimedOut } from '../../src/domain/errors.ts'
+import {
+  ControlConnectionLost,
+  GrantSpent,
+  QuotaExceeded,
+  TransferTimedOut,
+} from '../../src/domain/errors.ts'
 import { uploadFailureReply } from '../../src/entry-points/ftp/upload-replies.ts'
 
 const limits = { maxFileBytes: 600 }
@@ -8,6 +13,7 @@ describe('uploadFailureReply', () => {
   test.each([
     ['the file limit', new ObjectTooLarge('k', 600), 552],
     ['the quota', new QuotaExceeded('CP-1', 1000), 552],
+    ['one-time credentials already used', new GrantSpent('c-1'), 550],
     ['a reset data connection', new BodyStreamFailed('k', new Error('ECONNRESET')), 426],
     ['a stalled data connection', new BodyStreamFailed('k', new TransferTimedOut(1000)), 426],
     ['the control connection gone', new ControlConnectionLost(), 426],

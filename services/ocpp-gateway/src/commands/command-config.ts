@@ -94,9 +94,24 @@ export const commandConfig = {
       minLength: 1,
       expected: 'a URL, {station} is replaced',
       description:
-        'Upload location for GetDiagnostics commands that give none (e.g. ftp://user:pass@ftp.example.com/diagnostics/{station}/).',
+        'Upload location for GetDiagnostics commands that give none (e.g. ftp://user:pass@ftp.example.com/diagnostics/{station}/). Unset: the FTP edge (OCPP_FTP_URL) with one-time credentials per command.',
     }),
   ),
+  OCPP_FTP_URL: Type.String({
+    default: 'ftp://127.0.0.1:2121',
+    format: 'uri',
+    pattern: '^ftps?://[^/@\\s]+/?$',
+    expected: 'ftp://host:port (no credentials, no path)',
+    description:
+      'The FTP edge (ftp-ingest) as stations reach it: GetDiagnostics without a location and UpdateFirmware of a catalogued image send stations here, with one-time credentials for that command only.',
+  }),
+  OCPP_FTP_GRANT_TTL_S: Type.Integer({
+    minimum: 60,
+    maximum: 7 * 86_400,
+    default: 3_600,
+    description:
+      'How long one-time FTP credentials stay valid after the command is sent (UpdateFirmware: after its retrieveDate). They are spent by the upload they allow, or by one complete download.',
+  }),
 }
 
 /**
@@ -118,6 +133,8 @@ export function dispatcherSettingsOf(config: GatewayConfig): DispatcherSettings 
     capabilitiesDelayMs: config.OCPP_CAPABILITIES_DELAY_MS,
     capabilitiesMaxAgeMs: config.OCPP_CAPABILITIES_MAX_AGE_S * 1000,
     diagnosticsLocation: config.OCPP_DIAGNOSTICS_LOCATION,
+    ftpEdgeUrl: config.OCPP_FTP_URL,
+    ftpGrantTtlMs: config.OCPP_FTP_GRANT_TTL_S * 1000,
   }
 }
 

@@ -2,6 +2,7 @@ import { createSlots } from '@chargebus/bus'
 import { type CommandStore, isTerminal } from '@chargebus/command-store'
 import { COMMAND_OPERATIONS, type CommandOperation, type CpOperation } from '@chargebus/ocpp'
 import type { Clock } from '@chargebus/platform'
+import type { KV } from '@nats-io/kv'
 import type { Logger } from 'pino'
 import type { CommandRecorder } from './command-recorder.ts'
 import type { CallResult, PreparedCall, StationCaller, StationTarget } from './data-access/station-caller.ts'
@@ -24,6 +25,9 @@ export interface CommandDeliverySettings {
   /** How often a command blocked by an older one held elsewhere looks again. Default 500 ms. */
   orderPollMs?: number
   diagnosticsLocation?: string | undefined
+  /** The FTP edge as stations reach it (one-time credentials for GetDiagnostics and catalogued firmware). */
+  ftpEdgeUrl: string
+  ftpGrantTtlMs: number
 }
 
 /** Delivering commands to stations, one attempt at a time. */
@@ -55,11 +59,13 @@ export function createCommandDelivery(deps: {
   recorder: CommandRecorder
   clock: Clock
   logger: Logger
+  /** One-time FTP credentials (`ftp_grants`). */
+  grants: Pick<KV, 'create'>
   /** Aborted when the dispatcher stops: nothing more is sent. */
   stopping: AbortSignal
   settings: CommandDeliverySettings
 }): CommandDelivery {
-  const { commands, facts, caller, presence, recorder, clock, logger: log, stopping, settings } = deps
+  const { commands, facts, caller, presence, recorder, clock, logger: log, stopping, settings, grants } = deps
   const orderPollMs = settings.orderPollMs ?? 500
   const slots = createSlots(settings.concurrency)
 
@@ -117,6 +123,10 @@ export function createCommandDelivery(deps: {
         {
           facts,
           diagnosticsLocation: settings.diagnosticsLocation,
+          ftpEdgeUrl: settings.ftpEdgeUrl,
+          ftpGrantTtlMs: settings.ftpGrantTtlMs,
+          grants,
+          now: clock(),
         },
       )
       localList = completed.localList

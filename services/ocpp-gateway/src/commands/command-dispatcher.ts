@@ -2,6 +2,7 @@ import type { Bus } from '@chargebus/bus'
 import type { CommandStore } from '@chargebus/command-store'
 import type { StationMessage } from '@chargebus/events'
 import type { Clock } from '@chargebus/platform'
+import type { KV } from '@nats-io/kv'
 import type { Logger } from 'pino'
 import { type CapabilityDiscoverySettings, startCapabilityDiscovery } from './capability-discovery.ts'
 import { type CommandConsumerSettings, startCommandConsumer } from './command-consumer.ts'
@@ -24,6 +25,8 @@ export interface CommandDispatcherDeps {
   logger: Logger
   settings: DispatcherSettings
   clock: Clock
+  /** One-time FTP credentials the dispatcher issues (GetDiagnostics, catalogued firmware). */
+  grants: Pick<KV, 'create'>
 }
 
 /** The gateway's command dispatcher; see the README's Commands section. */
@@ -82,6 +85,7 @@ export function createCommandDispatcher(deps: CommandDispatcherDeps): CommandDis
     logger,
     stopping,
     settings,
+    grants: deps.grants,
   })
   const queues = createStationQueues({
     clock,

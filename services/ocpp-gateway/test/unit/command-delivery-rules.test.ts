@@ -1,5 +1,7 @@
 import {
   expiryTimerMs,
+  ftpGrantExpiry,
+  ftpLocation,
   isExpired,
   isWaitingNoteFresh,
   outcomeOf,
@@ -96,4 +98,30 @@ describe('isWaitingNoteFresh', () => {
 
 test('uploadLocationFor fills the station, URL-encoded', () => {
   expect(uploadLocationFor('ftp://u:p@h/diag/{station}/', 'CP 1/a')).toBe('ftp://u:p@h/diag/CP%201%2Fa/')
+})
+
+describe('one-time FTP locations', () => {
+  test('credentials go into the userinfo encoded; an upload names the root, a download the image', () => {
+    const credentials = { user: 'grant-0a1b', password: 'p/q:r@s' }
+    expect(ftpLocation('ftp://ftp.example.com:2121', credentials)).toBe(
+      'ftp://grant-0a1b:p%2Fq%3Ar%40s@ftp.example.com:2121/',
+    )
+    expect(ftpLocation('ftps://ftp.example.com/', credentials, 'fw-2.0.bin')).toBe(
+      'ftps://grant-0a1b:p%2Fq%3Ar%40s@ftp.example.com/fw-2.0.bin',
+    )
+    const parsed = new URL(ftpLocation('ftp://h:21', credentials, 'a b'))
+    expect([decodeURIComponent(parsed.username), decodeURIComponent(parsed.password)]).toEqual([
+      credentials.user,
+      credentials.password,
+    ])
+    expect(parsed.pathname).toBe('/a%20b')
+  })
+
+  test('credentials last the TTL from now, or from a later retrieveDate', () => {
+    const now = new Date('2032-07-01T00:00:00Z')
+    expect(ftpGrantExpiry(now, 60_000).toISOString()).toBe('2032-07-01T00:01:00.000Z')
+    expect(ftpGrantExpiry(now, 60_000, '2032-07-08T00:00:00Z').toISOString()).toBe('2032-07-08T00:01:00.000Z')
+    expect(ftpGrantExpiry(now, 60_000, '2032-06-01T00:00:00Z').toISOString()).toBe('2032-07-01T00:01:00.000Z')
+    expect(ftpGrantExpiry(now, 60_000, 'not a date').toISOString()).toBe('2032-07-01T00:01:00.000Z')
+  })
 })

@@ -18,6 +18,7 @@ import {
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
 import { findCommandTarget } from '../../data-access/command-targets.ts'
+import { uploadsOfCommand } from '../../data-access/command-uploads.ts'
 import { hasScope } from '../../domain/api-keys.ts'
 import {
   CommandApiError,
@@ -250,7 +251,11 @@ export const commandRoutes: FastifyPluginAsyncTypebox<CommandRoutesOptions> = as
     async (request) => {
       const record = await commands.get(request.params.commandId)
       if (record === undefined) throw new CommandNotFound(request.params.commandId)
-      return toCommandView(record)
+      const uploads = await uploadsOfCommand(db, record.id)
+      return {
+        ...toCommandView(record),
+        uploads: uploads.map((u) => ({ ...u, receivedAt: u.receivedAt.toISOString() })),
+      }
     },
   )
 

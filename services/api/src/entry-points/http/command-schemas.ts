@@ -100,6 +100,24 @@ export const CommandSchema = Type.Object(
         { description: 'Why it failed, or why the last attempt did not reach the station (COMMAND_ERR_*).' },
       ),
     ),
+    uploads: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            fileId: Type.String({ format: 'uuid' }),
+            name: Type.String(),
+            size: Type.Integer(),
+            sha256: Type.String(),
+            receivedAt: DateTime('When the FTP edge stored it.'),
+          },
+          { additionalProperties: false },
+        ),
+        {
+          description:
+            "GET of one command only: the files the station uploaded with this command's one-time FTP credentials (GetDiagnostics without a location), oldest first.",
+        },
+      ),
+    ),
   },
   { additionalProperties: false, title: 'Command' },
 )
@@ -115,6 +133,13 @@ export const CommandPage = Type.Object(
 
 const validators = new Map<CommandOperation, Validator>()
 
+/** What a schema cannot say: UpdateFirmware names exactly one source. */
+function operationRuleErrors(operation: CommandOperation, payload: Record<string, unknown>): FieldError[] {
+  if (operation === 'UpdateFirmware' && (payload.location === undefined) === (payload.firmware === undefined))
+    return [{ name: 'payload.location', reason: 'give exactly one of location and firmware' }]
+  return []
+}
+
 /** Every way `payload` breaks the operation's 1.6 request schema, as field errors (`payload.type`). */
 export function payloadErrors(operation: CommandOperation, payload: unknown): FieldError[] {
   let validator = validators.get(operation)
@@ -122,7 +147,7 @@ export function payloadErrors(operation: CommandOperation, payload: unknown): Fi
     validator = Compile(commandPayloadSchemas[operation]) as unknown as Validator
     validators.set(operation, validator)
   }
-  if (validator.Check(payload)) return []
+  if (validator.Check(payload)) return operationRuleErrors(operation, payload as Record<string, unknown>)
   const errors = new Map<string, FieldError>()
   for (const e of validator.Errors(payload)) {
     if (e.keyword === 'anyOf' || e.keyword === 'boolean') continue

@@ -21,6 +21,7 @@ export interface CommandView {
   nextAttemptAt: string | null
   response: Record<string, unknown> | null
   error: { code: string; message: string } | null
+  uploads?: Array<{ fileId: string; name: string; size: number; sha256: string; receivedAt: string }>
 }
 
 const iso = (d: Date | null) => (d === null ? null : d.toISOString())

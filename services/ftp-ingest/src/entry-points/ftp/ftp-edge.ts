@@ -9,7 +9,7 @@ import type { ReceivedUpload, Upload } from '../../receive-upload.ts'
 import { type FtpCommand, type FtpConnectionInternals, internals } from './ftp-srv-internals.ts'
 import { StationFiles } from './station-files.ts'
 import type { StationLogin } from './station-login.ts'
-import { storeUpload } from './store-upload.ts'
+import { storeUpload, type Uploader } from './store-upload.ts'
 
 export interface FtpEdgeOptions {
   host: string
@@ -77,7 +77,7 @@ const COMMANDS = [
  */
 export function createFtpEdge(opts: FtpEdgeOptions) {
   const log = opts.logger.child({ component: 'ftp' })
-  const stationOf = new WeakMap<FtpConnection, string>()
+  const sessionOf = new WeakMap<FtpConnection, Uploader>()
   const checking = new WeakSet<FtpConnection>()
   /** Uploads in progress: their data connection and the STOR handler's end (for ABOR). */
   const transfers = new WeakMap<FtpConnection, { data?: Socket; done: Promise<void> }>()
@@ -139,10 +139,12 @@ export function createFtpEdge(opts: FtpEdgeOptions) {
         return c.reply(530, 'TLS required: send AUTH TLS first')
       }
       if (command.directive === 'AUTH') return startTls(c, () => handle(command))
-      const stationId = stationOf.get(connection)
-      if (command.directive === 'STOR' && stationId !== undefined) {
+      const session = sessionOf.get(connection)
+      if (command.directive === 'STOR' && session !== undefined) {
+        if (session.grant?.access === 'download')
+          return c.reply(550, 'These one-time credentials only download')
         const transfer: { data?: Socket; done: Promise<void> } = { done: Promise.resolve() }
-        transfer.done = storeUpload(c, stationId, command.arg, storeOptions, (data) => {
+        transfer.done = storeUpload(c, session, command.arg, storeOptions, (data) => {
           transfer.data = data
         }).finally(() => transfers.delete(connection))
         transfers.set(connection, transfer)
@@ -173,8 +175,18 @@ export function createFtpEdge(opts: FtpEdgeOptions) {
           return
         }
         opts.metrics.logins.inc({ outcome: 'ok' })
-        stationOf.set(connection, verdict.stationId)
-        log.info({ stationId: verdict.stationId, address: internals(connection).ip }, 'station logged in')
+        sessionOf.set(connection, {
+          stationId: verdict.stationId,
+          ...(verdict.grant && { grant: verdict.grant }),
+        })
+        log.info(
+          {
+            stationId: verdict.stationId,
+            address: internals(connection).ip,
+            commandId: verdict.grant?.commandId,
+          },
+          'station logged in',
+        )
         resolve({ fs: new StationFiles(opts.db, verdict.stationId) as never })
       },
       (err: unknown) => {

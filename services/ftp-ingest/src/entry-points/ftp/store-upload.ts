@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net'
 import type { Database, Kysely } from '@chargebus/db'
+import type { FtpGrant } from '@chargebus/station-registry'
 import type { Logger } from 'pino'
 import { storedBytes } from '../../data-access/ftp-files.ts'
 import { ControlConnectionLost, QuotaExceeded, TransferTimedOut } from '../../domain/errors.ts'
@@ -20,6 +21,12 @@ export interface StoreUploadOptions {
   idleTimeoutMs: number
 }
 
+/** Who is uploading: the station, and the one-time credentials it logged in with, if any. */
+export interface Uploader {
+  readonly stationId: string
+  readonly grant?: FtpGrant
+}
+
 /** How long STOR waits for the data connection PASV/EPSV announced. */
 const DATA_CONNECTION_WAIT_MS = 10_000
 
@@ -36,7 +43,7 @@ const DATA_CONNECTION_WAIT_MS = 10_000
  */
 export async function storeUpload(
   connection: FtpConnectionInternals,
-  stationId: string,
+  uploader: Uploader,
   path: string | null,
   opts: StoreUploadOptions,
   /** Called with the data connection once the transfer starts (ABOR cuts it: see `ftp-edge.ts`). */
@@ -47,6 +54,7 @@ export async function storeUpload(
     opts.metrics.uploads.inc({ outcome: name })
     opts.metrics.uploadSeconds.observe({ outcome: name }, (performance.now() - started) / 1000)
   }
+  const { stationId, grant } = uploader
   const checked = uploadName(stationId, path)
   if (!checked.ok) {
     connection.connector.end()
@@ -82,6 +90,7 @@ export async function storeUpload(
         maxBytes: Math.min(opts.maxFileBytes, left),
         remoteAddress: connection.ip ?? null,
         stillWanted: () => !control.destroyed && !control.readableEnded,
+        ...(grant && { grant }),
       })
       opts.metrics.bytes.inc(received.size)
       outcome(received.duplicateOf === null ? 'stored' : 'duplicate')

@@ -48,9 +48,6 @@ export const CommandErrorCodes = defineErrorCodes({
   COMMAND_ERR_INVALID_PAYLOAD: {
     meaning: 'the payload does not fit the OCPP 1.6 request schema of the operation',
   },
-  COMMAND_ERR_NO_UPLOAD_LOCATION: {
-    meaning: 'GetDiagnostics without a location while OCPP_DIAGNOSTICS_LOCATION is not set',
-  },
   COMMAND_ERR_EXPIRED: {
     meaning: 'the command expired (ttlSeconds, else OCPP_COMMAND_DEFAULT_TTL_S) before it could be sent',
   },

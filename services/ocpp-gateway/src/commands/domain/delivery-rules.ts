@@ -94,3 +94,35 @@ export function isWaitingNoteFresh(
 export function uploadLocationFor(template: string, stationId: string): string {
   return template.replaceAll('{station}', encodeURIComponent(stationId))
 }
+
+/**
+ * An ftp:// location on the FTP edge carrying one-time credentials: the edge's root for an upload (OCPP's
+ * GetDiagnostics location is a directory), the image for a download.
+ *
+ * ### Examples
+ * ```ts
+ * ftpLocation('ftp://ftp.example.com:2121', { user: 'grant-ab', password: 'p/q' }, 'fw 2.bin')
+ * // 'ftp://grant-ab:p%2Fq@ftp.example.com:2121/fw%202.bin'
+ * ```
+ */
+export function ftpLocation(
+  edgeUrl: string,
+  credentials: { user: string; password: string },
+  fileName?: string,
+): string {
+  const url = new URL(edgeUrl)
+  // The setters percent-encode what userinfo may not hold.
+  url.username = credentials.user
+  url.password = credentials.password
+  url.pathname = fileName === undefined ? '/' : `/${encodeURIComponent(fileName)}`
+  return url.toString()
+}
+
+/**
+ * When one-time FTP credentials expire: `ttlMs` after now, or after the retrieveDate of an UpdateFirmware
+ * (a station told to download next week must still get in next week).
+ */
+export function ftpGrantExpiry(now: Date, ttlMs: number, retrieveDate?: string): Date {
+  const from = retrieveDate === undefined ? Number.NaN : Date.parse(retrieveDate)
+  return new Date(Math.max(now.getTime(), Number.isNaN(from) ? 0 : from) + ttlMs)
+}
