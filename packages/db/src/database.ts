@@ -27,6 +27,7 @@ export interface Database {
   aggregator_sessions: AggregatorSessionTable
   aggregator_connectors: AggregatorConnectorTable
   ftp_files: FtpFileTable
+  firmware_images: FirmwareImageTable
 }
 
 /** `timestamptz not null` without a default. */
@@ -443,4 +444,20 @@ export interface FtpFileTable {
   remote_address: string | null
   /** The command whose one-time credentials made the upload (2026-12-06T16:30:00Z_ftp_file_commands). */
   command_id: ColumnType<string | null, string | null | undefined, string | null>
+}
+
+/**
+ * A firmware image of the catalogue, stored whole at `object_key` (migration 2026-12-06T16:20:00Z_firmware_images).
+ * Written and read through `@chargebus/db`'s firmware-images functions.
+ */
+export interface FirmwareImageTable {
+  id: string
+  /** The file name stations download (`FIRMWARE_NAME_PATTERN`); unique. */
+  name: string
+  version: string
+  size: BigintColumn
+  sha256: string
+  object_key: string
+  created_at: Timestamp
+  description: ColumnType<string | null, string | null | undefined, string | null>
 }

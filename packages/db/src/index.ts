@@ -33,6 +33,7 @@ export {
   type ConnectorTable,
   type ConnectorUpdate,
   type Database,
+  type FirmwareImageTable,
   ID_TAG_STATUSES,
   type IdTag,
   type IdTagStatus,
@@ -72,6 +73,15 @@ export {
   TransactionIdsExhausted,
 } from './errors.ts'
 export { isDatabaseOutage, isRefusedData, isRetryableWrite } from './failure-kinds.ts'
+export {
+  deleteFirmwareImage,
+  FIRMWARE_NAME_PATTERN,
+  type FirmwareImage,
+  findFirmwareImage,
+  insertFirmwareImage,
+  isFirmwareName,
+  listFirmwareImages,
+} from './firmware-images.ts'
 export { listMigrations, type MigrationReport, migrateToLatest, migrationProvider } from './migrate.ts'
 export { migrations } from './migrations/index.ts'
 export {

@@ -52,6 +52,8 @@ export interface ServiceAppOptions {
   keepAliveTimeoutMs?: number
   /** What one process takes at most; `httpOptionsFrom(config)` gives them from the common HTTP variables. */
   limits?: HttpLimits
+  /** Longest path parameter (Fastify's default: 100 characters); a longer one is 414. */
+  maxParamLength?: number
   /** Serve HTTPS with this certificate and key (PEM) instead of plain HTTP. */
   https?: { cert: string | Buffer; key: string | Buffer }
 }
@@ -177,6 +179,7 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     keepAliveTimeout: options.keepAliveTimeoutMs ?? 72_000,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    ...(options.maxParamLength === undefined ? {} : { maxParamLength: options.maxParamLength }),
     ...(options.limits === undefined ? {} : limitOptions(options.limits)),
     ...(options.https === undefined ? {} : { serverFactory: httpsServer(options) }),
   }).withTypeProvider<TypeBoxTypeProvider>()

@@ -9,6 +9,7 @@ import {
   httpOptionsFrom,
   type ServiceApp,
 } from '@chargebus/platform'
+import type { ObjectStorage } from '@chargebus/storage'
 import compress from '@fastify/compress'
 import cors from '@fastify/cors'
 import rateLimit from '@fastify/rate-limit'
@@ -29,10 +30,12 @@ import { deadLetterRoutes } from './entry-points/http/dead-letter-routes.ts'
 import { registerEtags } from './entry-points/http/etag.ts'
 import { eventRoutes } from './entry-points/http/event-routes.ts'
 import { exportRoutes } from './entry-points/http/export-routes.ts'
+import { firmwareRoutes } from './entry-points/http/firmware-routes.ts'
 import { idTagRoutes } from './entry-points/http/id-tag-routes.ts'
 import { registerOpenApi } from './entry-points/http/openapi.ts'
 import { installProblemHandling } from './entry-points/http/problems.ts'
 import { sessionRoutes } from './entry-points/http/session-routes.ts'
+import { stationFileRoutes } from './entry-points/http/station-file-routes.ts'
 import { stationMessageRoutes } from './entry-points/http/station-message-routes.ts'
 import { stationRoutes } from './entry-points/http/station-routes.ts'
 import { requestValidatorCompiler } from './entry-points/http/validation.ts'
@@ -53,6 +56,8 @@ export interface ApiDeps {
   clock: Clock
   /** The archive's progress (`GET /v1/archive`, `chargebus_archive_unarchived_ratio` on `/metrics`). */
   archiveStatus: ArchiveStatusReader
+  /** Where station files (`ftp_files`) and firmware images are stored (STORAGE_URL). */
+  storage: ObjectStorage
 }
 
 /**
@@ -73,6 +78,8 @@ export async function buildApp(deps: ApiDeps): Promise<ServiceApp> {
     name: 'api',
     logger,
     ...httpOptionsFrom(config),
+    // Station ids have up to 255 characters, firmware names 128: refused by the schemas, not as 414.
+    maxParamLength: 255,
     readiness: { postgres: () => pingDatabase(db), nats: () => bus.ping() },
   })
   installProblemHandling(app)
@@ -80,9 +87,11 @@ export async function buildApp(deps: ApiDeps): Promise<ServiceApp> {
   registerArchiveStatusMetrics(app.metrics, () => deps.archiveStatus(clock))
   await app.register(cors, {
     origin: corsOrigins(config.API_CORS_ORIGINS),
-    methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
     allowedHeaders: ['authorization', 'content-type', 'if-none-match', 'last-event-id', 'x-request-id'],
     exposedHeaders: [
+      'content-disposition',
+      'content-length',
       'etag',
       'link',
       'location',
@@ -147,6 +156,13 @@ export async function buildApp(deps: ApiDeps): Promise<ServiceApp> {
       await v1.register(commandRoutes, { db, commands: createCommandStore(db), bus, clock })
       await v1.register(archiveRoutes, { status: deps.archiveStatus, clock })
       await v1.register(deadLetterRoutes, { deadLetters: bus.deadLetters, clock })
+      await v1.register(stationFileRoutes, { db, storage: deps.storage })
+      await v1.register(firmwareRoutes, {
+        db,
+        storage: deps.storage,
+        clock,
+        maxBytes: config.API_FIRMWARE_MAX_BYTES,
+      })
     },
     { prefix: '/v1' },
   )

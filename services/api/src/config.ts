@@ -1,6 +1,18 @@
 import { streamLimitsConfig } from '@chargebus/bus'
 import { commonConfig } from '@chargebus/platform'
+import { storageConfig } from '@chargebus/storage'
 import { type Static, Type } from 'typebox'
+
+/** The firmware catalogue's limit, shared with `chargebus firmware add` (through the admin export). */
+export const firmwareConfig = {
+  API_FIRMWARE_MAX_BYTES: Type.Integer({
+    minimum: 1024,
+    maximum: 4 * 1024 ** 3,
+    default: 256 * 1024 ** 2,
+    description:
+      'Largest firmware image PUT /v1/firmware/{name} accepts (bytes, streamed into object storage); larger ones get 413 and leave nothing stored.',
+  }),
+}
 
 /**
  * The API's environment. Every variable has a default that works on a developer machine
@@ -13,6 +25,7 @@ export const ApiConfig = Type.Object({
   ...commonConfig.database,
   ...commonConfig.nats,
   ...streamLimitsConfig,
+  ...storageConfig,
   CHARGEBUS_DEV_API_KEY: Type.String({
     minLength: 8,
     default: 'dev-admin-key',
@@ -63,6 +76,7 @@ export const ApiConfig = Type.Object({
     default: 64 * 1024,
     description: 'Largest accepted request body; larger ones get 413.',
   }),
+  ...firmwareConfig,
   API_SSE_HEARTBEAT_MS: Type.Integer({
     minimum: 100,
     maximum: 300_000,

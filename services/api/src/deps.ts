@@ -3,6 +3,7 @@ import { connectBus, natsAccessFrom, natsConnectionOptions, streamLimitsFrom } f
 import { createDb } from '@chargebus/db'
 import { systemClock } from '@chargebus/platform'
 import { openKvBuckets } from '@chargebus/station-registry'
+import { createStorageFromConfig } from '@chargebus/storage'
 import { connect } from '@nats-io/transport-node'
 import pg from 'pg'
 import type { Logger } from 'pino'
@@ -25,7 +26,8 @@ export interface OpenedDependencies extends ApiDeps {
 
 /**
  * Connects the bus (KV buckets of the gateway, readiness), a second NATS connection for the SSE feeds'
- * ordered consumers, the request pool and the export pool (both through pgbouncer).
+ * ordered consumers, the request pool and the export pool (both through pgbouncer), and the object storage of
+ * station files and firmware images (STORAGE_URL).
  */
 export async function openApiDependencies(
   config: ApiConfig,
@@ -35,6 +37,7 @@ export async function openApiDependencies(
   const namespace = opts.namespace ?? config.BUS_NAMESPACE ?? ''
   const closers: Array<() => Promise<void> | void> = []
   try {
+    const storage = await createStorageFromConfig(config)
     const bus = await connectBus({
       ...natsAccessFrom(config),
       streamLimits: streamLimitsFrom(config),
@@ -91,6 +94,7 @@ export async function openApiDependencies(
       }),
       clock: systemClock,
       archiveStatus: (now) => archiveStatus(archive, now),
+      storage,
       close: () => closeAll(closers.reverse(), logger),
     }
   } catch (err) {

@@ -48,6 +48,21 @@ export const ApiErrorCodes = defineErrorCodes({
     title: 'Dead letter not found',
     meaning: 'no dead letter with that id (never recorded, or already retried or dropped)',
   },
+  API_ERR_FILE_NOT_FOUND: {
+    status: 404,
+    title: 'File not found',
+    meaning: 'no station file with that id (or its stored bytes are missing: logged as an error)',
+  },
+  API_ERR_FIRMWARE_NOT_FOUND: {
+    status: 404,
+    title: 'Firmware image not found',
+    meaning: 'no firmware image with that name (or its stored bytes are missing: logged as an error)',
+  },
+  API_ERR_FIRMWARE_EXISTS: {
+    status: 409,
+    title: 'Firmware image exists',
+    meaning: 'a firmware image with that name exists; the upload stored nothing (delete the old one first)',
+  },
   API_ERR_ORIGINAL_GONE: {
     status: 409,
     title: 'Original message gone',
@@ -67,12 +82,13 @@ export const ApiErrorCodes = defineErrorCodes({
   API_ERR_BODY_TOO_LARGE: {
     status: 413,
     title: 'Body too large',
-    meaning: 'the body exceeds API_BODY_LIMIT_BYTES',
+    meaning:
+      'the body exceeds API_BODY_LIMIT_BYTES (a firmware image: API_FIRMWARE_MAX_BYTES); nothing was stored',
   },
   API_ERR_MEDIA_TYPE: {
     status: 415,
     title: 'Unsupported media type',
-    meaning: 'a body that is not application/json',
+    meaning: 'a body that is not application/json (a firmware upload: not application/octet-stream)',
   },
   API_ERR_RATE_LIMITED: {
     status: 429,
@@ -190,5 +206,23 @@ export class DeadLetterNotFound extends ApiError {
         cause,
       },
     )
+  }
+}
+
+export class FileNotFound extends ApiError {
+  constructor(fileId: string) {
+    super('API_ERR_FILE_NOT_FOUND', `station file ${fileId} does not exist`)
+  }
+}
+
+export class FirmwareNotFound extends ApiError {
+  constructor(name: string) {
+    super('API_ERR_FIRMWARE_NOT_FOUND', `firmware image ${name} does not exist`)
+  }
+}
+
+export class FirmwareExists extends ApiError {
+  constructor(name: string) {
+    super('API_ERR_FIRMWARE_EXISTS', `firmware image ${name} exists already; delete it first to replace it`)
   }
 }

@@ -29,6 +29,7 @@ async function another(env: Record<string, string>): Promise<TestApi> {
 }
 
 const UUID = '00000000-0000-4000-8000-000000000000'
+const FILE = '00000000-0000-4000-8000-00000000f11e'
 const RANGE = 'from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z'
 const AGG = `interval=day&groupBy=station&${RANGE}`
 /** Every operation of the document with the scope it needs (a test below keeps this list complete). */
@@ -69,6 +70,14 @@ const ROUTES: Array<[method: string, url: string, scope: 'read' | 'write' | 'adm
   ['GET', '/v1/dead-letters/1', 'read'],
   ['POST', '/v1/dead-letters/1/retry', 'admin'],
   ['DELETE', '/v1/dead-letters/1', 'admin'],
+  ['GET', '/v1/stations/X/files', 'read'],
+  ['GET', `/v1/files/${FILE}`, 'read'],
+  ['GET', `/v1/files/${FILE}/content`, 'read'],
+  ['GET', '/v1/firmware', 'read'],
+  ['GET', '/v1/firmware/F', 'read'],
+  ['GET', '/v1/firmware/F/content', 'read'],
+  ['PUT', '/v1/firmware/F?version=1', 'admin'],
+  ['DELETE', '/v1/firmware/F', 'admin'],
 ]
 
 test('the auth matrix covers every operation of the OpenAPI document', async () => {
@@ -85,6 +94,8 @@ test('the auth matrix covers every operation of the OpenAPI document', async () 
       .replace(`commands/${UUID}`, 'commands/{commandId}')
       .replace(UUID, '{keyId}')
       .replace(/dead-letters\/1/, 'dead-letters/{id}')
+      .replace(`files/${FILE}`, 'files/{fileId}')
+      .replace(/firmware\/F/, 'firmware/{name}')
   expect(ROUTES.map(([m, u]) => `${m} ${template(u)}`).sort()).toEqual(documented.sort())
 })
 

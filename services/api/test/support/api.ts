@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { connectBus } from '@chargebus/bus'
 import { allStreams } from '@chargebus/events'
-import { loadConfig } from '@chargebus/platform'
+import { type Clock, loadConfig } from '@chargebus/platform'
 import type { InjectOptions } from 'fastify'
 import { pino } from 'pino'
 import { buildApp } from '../../src/app.ts'
@@ -21,6 +21,8 @@ export interface ApiResponse {
   status: number
   headers: Record<string, string | string[] | number | undefined>
   body: string
+  /** The body's bytes (downloads). */
+  raw: Buffer
   /** The body parsed as JSON (undefined when it is not JSON); loosely typed for assertions. */
   // biome-ignore lint/suspicious/noExplicitAny: test assertions read arbitrary response fields
   json: any
@@ -41,7 +43,7 @@ export interface TestApi {
       key?: Scope | string | null
       body?: unknown
       headers?: Record<string, string>
-      payload?: string
+      payload?: string | Buffer
     },
   ): Promise<ApiResponse>
   close(): Promise<void>
@@ -49,12 +51,13 @@ export interface TestApi {
 
 /**
  * The real API (real Postgres through pgbouncer, real NATS) in its own bus namespace (streams created),
- * built with `buildApp` (not listening). `env` overrides configuration variables; `opts.namespace` joins
- * another test service's namespace (its owner cleans it up).
+ * built with `buildApp` (not listening). `env` overrides configuration variables; `clock` replaces the system
+ * clock of every time-dependent rule; `namespace` joins another test service's namespace (its owner cleans it
+ * up).
  */
 export async function startTestApi(
   env: Record<string, string> = {},
-  opts: { namespace?: string } = {},
+  opts: { clock?: Clock; namespace?: string } = {},
 ): Promise<TestApi> {
   const namespace = opts.namespace ?? uniqueNamespace()
   const config = loadConfig(ApiConfig, {
@@ -70,6 +73,7 @@ export async function startTestApi(
   const admin = await connectBus({ servers: NATS_URL, name: 'api-test-admin', namespace, logger })
   await admin.ensureStreams(allStreams, { maxBytes: 8 * 1024 * 1024 })
   const deps = await openApiDependencies(config, logger, { namespace })
+  if (opts.clock !== undefined) deps.clock = opts.clock
   const app = await buildApp(deps)
   await app.ready()
   const contract = new ContractChecker((await app.inject({ url: '/openapi.json' })).json())
@@ -105,7 +109,7 @@ export async function startTestApi(
       } catch {
         json = undefined
       }
-      return { status: res.statusCode, headers: res.headers, body: res.body, json }
+      return { status: res.statusCode, headers: res.headers, body: res.body, raw: res.rawPayload, json }
     },
     async close() {
       await app.close()

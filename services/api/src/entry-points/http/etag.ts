@@ -16,7 +16,7 @@ export async function registerEtags(app: FastifyInstance): Promise<void> {
       reply.statusCode === 200 &&
       typeof tag === 'string' &&
       ifNoneMatch !== undefined &&
-      matches(ifNoneMatch, tag)
+      ifNoneMatchHits(ifNoneMatch, tag)
     ) {
       reply.code(304)
       done(null, '')
@@ -27,7 +27,7 @@ export async function registerEtags(app: FastifyInstance): Promise<void> {
 }
 
 /** Weak comparison (RFC 9110 13.1.2): `W/` prefixes are ignored; `*` matches anything. */
-function matches(header: string, tag: string): boolean {
+export function ifNoneMatchHits(header: string, tag: string): boolean {
   const strip = (t: string) => t.trim().replace(/^W\//, '')
   const current = strip(tag)
   return header.split(',').some((t) => t.trim() === '*' || strip(t) === current)

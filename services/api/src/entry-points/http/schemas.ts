@@ -10,7 +10,7 @@ import { BUCKETS } from '../../domain/meter-buckets.ts'
  */
 
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
-const DateTime = (description: string) => Type.String({ format: 'date-time', description })
+export const DateTime = (description: string) => Type.String({ format: 'date-time', description })
 const NullableDateTime = (description: string) => Nullable(DateTime(description))
 
 export const FieldErrorSchema = Type.Object(
@@ -95,7 +95,7 @@ export const PageQuery = {
     }),
   ),
 }
-const TimeRange = {
+export const TimeRange = {
   from: Type.Optional(DateTime('Inclusive lower bound.')),
   to: Type.Optional(DateTime('Exclusive upper bound.')),
 }
