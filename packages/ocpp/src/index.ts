@@ -1,6 +1,6 @@
 export { commandRefusal } from './commands/capabilities.ts'
 export { COMMAND_OPERATIONS, type CommandOperation, type FeatureProfile } from './commands/operations.ts'
-export { commandPayloadSchemas, FIRMWARE_NAME_PATTERN } from './commands/payload-schemas.ts'
+export { commandPayloadSchemas } from './commands/payload-schemas.ts'
 export {
   isPrivilegedCommand,
   isSecretConfigurationKey,

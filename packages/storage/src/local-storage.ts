@@ -8,7 +8,14 @@ import { AppError } from '@chargebus/errors'
 import { ObjectAlreadyExists, ObjectKeyConflict, ObjectNotFound, StorageBackendFailed } from './errors.ts'
 import { MeteredBody } from './metered-body.ts'
 import { PARTIAL_WRITE_NAME, validateKeyPrefix, validateObjectKey } from './object-key.ts'
-import type { ObjectStorage, ObjectSummary, PutBody, PutOptions, PutResult } from './object-storage.ts'
+import type {
+  GetOptions,
+  ObjectStorage,
+  ObjectSummary,
+  PutBody,
+  PutOptions,
+  PutResult,
+} from './object-storage.ts'
 
 /** The key names no file (yet), or a file on its path is not a directory. */
 const ABSENT = new Set(['ENOENT', 'ENOTDIR'])
@@ -52,7 +59,7 @@ export class LocalStorage implements ObjectStorage {
     }
   }
 
-  async get(key: string): Promise<Readable> {
+  async get(key: string, opts: GetOptions = {}): Promise<Readable> {
     validateObjectKey(key)
     const file = await open(this.#pathOf(key), 'r').catch((err: unknown) => {
       throw isAbsent(err) ? new ObjectNotFound(key) : storageError('get', key, err)
@@ -64,7 +71,7 @@ export class LocalStorage implements ObjectStorage {
       throw storageError('get', key, err)
     }
     // the open file keeps reading the object it opened, even if a put replaces it meanwhile
-    return file.createReadStream()
+    return file.createReadStream({ start: opts.start ?? 0 })
   }
 
   /** A file keeps no digest: the summary is all there is. */

@@ -56,11 +56,19 @@ export interface ObjectInfo extends ObjectSummary {
  * await pipeline(await storage.get('archive/2026-11-01/part-0001.jsonl.gz'), createGunzip(), restore)
  * ```
  */
+export interface GetOptions {
+  /** The first byte to read (0-based); at or past the end, the stream is empty. */
+  start?: number
+}
+
 export interface ObjectStorage {
   /** Streams `body` to `key`; resolves once the object is durable and visible. */
   put(key: string, body: PutBody, opts?: PutOptions): Promise<PutResult>
-  /** The object's bytes as a stream; `ObjectNotFound` when no object has the key. */
-  get(key: string): Promise<Readable>
+  /**
+   * The object's bytes as a stream, from byte `start` on (default 0: a resumed download); `ObjectNotFound` when
+   * no object has the key.
+   */
+  get(key: string, opts?: GetOptions): Promise<Readable>
   /** Size and last modification of the object, `undefined` when no object has the key. */
   head(key: string): Promise<ObjectInfo | undefined>
   /** Every object whose key starts with `prefix`, in key order (UTF-8 bytes, as S3 lists). */

@@ -13,6 +13,7 @@ import { InvalidObjectKey, ObjectAlreadyExists, ObjectNotFound, StorageBackendFa
 import { MeteredBody } from './metered-body.ts'
 import { MAX_KEY_BYTES, validateKeyPrefix, validateObjectKey } from './object-key.ts'
 import type {
+  GetOptions,
   ObjectInfo,
   ObjectStorage,
   ObjectSummary,
@@ -84,10 +85,23 @@ export class S3Storage implements ObjectStorage {
     }
   }
 
-  async get(key: string): Promise<Readable> {
+  async get(key: string, opts: GetOptions = {}): Promise<Readable> {
+    const start = opts.start ?? 0
     const { Body } = await this.#client
-      .send(new GetObjectCommand({ Bucket: this.#location.bucket, Key: this.#objectKey(key) }))
+      .send(
+        new GetObjectCommand({
+          Bucket: this.#location.bucket,
+          Key: this.#objectKey(key),
+          ...(start > 0 && { Range: `bytes=${start}-` }),
+        }),
+      )
       .catch((err: unknown) => {
+        // A range starting at or past the end (416): nothing left to read.
+        if (
+          start > 0 &&
+          (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 416
+        )
+          return { Body: Readable.from([]) }
         throw s3Error('get', key, err)
       })
     if (!(Body instanceof Readable)) {

@@ -66,6 +66,8 @@ export function buildApp(deps: FtpIngestDeps): FtpIngestApp {
     receive: (upload) =>
       receiveUpload({ db, storage, publisher: bus, clock, logger, grants: deps.grants }, upload),
     db,
+    storage,
+    grants: deps.grants,
     metrics,
     logger,
   })

@@ -26,6 +26,12 @@ export function createFtpIngestMetrics(registry: Registry) {
       help: 'Bytes of uploads stored and recorded (duplicates included).',
       registers,
     }),
+    downloads: new Counter({
+      name: 'ftp_downloads_total',
+      help: 'Firmware RETR by outcome: complete (the grant is spent), failed (not found, connection cut, storage).',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
     uploadSeconds: new Histogram({
       name: 'ftp_upload_duration_seconds',
       help: 'From STOR to its final reply, by outcome.',

@@ -13,9 +13,6 @@ const requests = ocppServices['1.6'].chargePoint.operations as unknown as Record
   { request: TObject }
 >
 
-/** A firmware catalogue name: a safe file name (no directories, no leading dot). */
-export const FIRMWARE_NAME_PATTERN = '^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$'
-
 function withOptional(
   schema: TObject,
   keys: readonly string[],
@@ -74,7 +71,8 @@ export const commandPayloadSchemas: Readonly<Record<CommandOperation, TObject>> 
           'Exactly one of location (any server the station can reach) and firmware (a catalogued image, downloaded from the FTP edge with one-time credentials).',
           {
             firmware: Type.String({
-              pattern: FIRMWARE_NAME_PATTERN,
+              minLength: 1,
+              maxLength: 128,
               description:
                 'Name of an image in the firmware catalogue (`/v1/firmware`): the gateway sends the station an ftp:// location on the FTP edge with credentials for this command only.',
             }),

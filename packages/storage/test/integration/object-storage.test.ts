@@ -136,6 +136,21 @@ describe.each([localBackend(), s3Backend()])('$name', (backend: Backend) => {
       expect(await storage.head('upload.bin')).toMatchObject({ size: 64 * 1024 + 1000 })
     })
 
+    test('get from a start byte reads the rest (a resumed download); at or past the end, nothing', async () => {
+      const bytes = Buffer.from('0123456789'.repeat(1000))
+      await storage.put('firmware/fw.bin', bytes)
+      expect(await readAll(await storage.get('firmware/fw.bin', { start: 0 }))).toEqual(bytes)
+      expect(await readAll(await storage.get('firmware/fw.bin', { start: 9_995 }))).toEqual(
+        Buffer.from('56789'),
+      )
+      expect(await readAll(await storage.get('firmware/fw.bin', { start: bytes.length }))).toEqual(
+        Buffer.alloc(0),
+      )
+      expect(await readAll(await storage.get('firmware/fw.bin', { start: bytes.length + 7 }))).toEqual(
+        Buffer.alloc(0),
+      )
+    })
+
     test('get of a missing key is ObjectNotFound; head is undefined; delete does nothing', async () => {
       await expect(storage.get('missing/object')).rejects.toBeInstanceOf(ObjectNotFound)
       await expect(storage.get('missing/object')).rejects.toMatchObject({ code: 'STORAGE_ERR_NOT_FOUND' })

@@ -24,3 +24,17 @@ test('payloadErrors names every bad field under payload', () => {
     'payload.idTag',
   ])
 })
+
+test('UpdateFirmware names exactly one source: a location or a catalogued firmware image', () => {
+  const retrieveDate = '2030-01-01T00:00:00.000Z'
+  expect(payloadErrors('UpdateFirmware', { retrieveDate, location: 'ftp://fw.example.com/a.bin' })).toEqual(
+    [],
+  )
+  expect(payloadErrors('UpdateFirmware', { retrieveDate, firmware: 'a.bin' })).toEqual([])
+  const both = { retrieveDate, location: 'ftp://fw.example.com/a.bin', firmware: 'a.bin' }
+  const neither = { retrieveDate }
+  for (const payload of [both, neither])
+    expect(payloadErrors('UpdateFirmware', payload)).toEqual([
+      { name: 'payload.location', reason: 'give exactly one of location and firmware' },
+    ])
+})

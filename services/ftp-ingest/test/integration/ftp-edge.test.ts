@@ -185,7 +185,6 @@ describe('bad input gets a reply code and stores nothing', () => {
     'EPRT |1|10.0.0.1|2000|',
     'SITE CHMOD 777 x',
     'DELE x',
-    'RETR x',
     'APPE x',
     'RNFR x',
     'MKD x',

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Bus } from '@chargebus/bus'
 import { type CommandRecord, type CommandStore, isTerminal } from '@chargebus/command-store'
-import type { Database, Kysely } from '@chargebus/db'
+import { type Database, findFirmwareImage, type Kysely } from '@chargebus/db'
 import {
   CommandRequested,
   CommandUpdated,
@@ -141,7 +141,10 @@ export const commandRoutes: FastifyPluginAsyncTypebox<CommandRoutesOptions> = as
           'The payload is checked against the operation’s 1.6 request schema (400, nothing queued) and the station’s ' +
           'OCPP version and feature profiles (409, nothing queued). Answers 202 with the queued command, or 200 once it is ' +
           'final (`?wait`, or a retried request whose command finished). One command at a time per station, in order; ' +
-          'commands are sent at most once. UpdateFirmware, GetDiagnostics and ChangeConfiguration of AuthorizationKey need ' +
+          'commands are sent at most once. GetDiagnostics without a location uploads to the FTP edge with one-time credentials ' +
+          '(the file appears under `uploads` of GET /v1/commands/{id}); UpdateFirmware takes a `location` or the `firmware` ' +
+          'name of a catalogued image (400 if unknown), which the station downloads from the FTP edge with one-time credentials. ' +
+          'UpdateFirmware, GetDiagnostics and ChangeConfiguration of AuthorizationKey need ' +
           'the admin scope (403 with write): they point a station at a file server or set its password.',
         security: security('write'),
         params: StationParams,
@@ -162,6 +165,13 @@ export const commandRoutes: FastifyPluginAsyncTypebox<CommandRoutesOptions> = as
       if (errors.length > 0) throw new ValidationFailed(errors)
       if (isPrivilegedCommand(op, payload) && !hasScope(request.principal?.scopes ?? [], 'admin'))
         throw new Forbidden('admin')
+      if (
+        typeof payload.firmware === 'string' &&
+        (await findFirmwareImage(db, payload.firmware)) === undefined
+      )
+        throw new ValidationFailed([
+          { name: 'payload.firmware', reason: 'is not the name of an image in the firmware catalogue' },
+        ])
       const refusal = commandRefusal(op, target)
       if (refusal !== undefined) throw new CommandNotSupported(stationId, refusal)
 

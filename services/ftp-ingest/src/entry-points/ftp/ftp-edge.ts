@@ -1,11 +1,15 @@
 import type { EventEmitter } from 'node:events'
 import type { AddressInfo, Server, Socket } from 'node:net'
-import type { Database, Kysely } from '@chargebus/db'
+import { type Database, findFirmwareImage, type Kysely } from '@chargebus/db'
+import { spendFtpGrant } from '@chargebus/station-registry'
+import type { ObjectStorage } from '@chargebus/storage'
+import type { KV } from '@nats-io/kv'
 import { type FtpConnection, FtpSrv } from 'ftp-srv'
 import type { Logger } from 'pino'
 import { TransferAborted } from '../../domain/errors.ts'
 import type { FtpIngestMetrics } from '../../metrics.ts'
 import type { ReceivedUpload, Upload } from '../../receive-upload.ts'
+import { FirmwareFiles } from './firmware-files.ts'
 import { type FtpCommand, type FtpConnectionInternals, internals } from './ftp-srv-internals.ts'
 import { StationFiles } from './station-files.ts'
 import type { StationLogin } from './station-login.ts'
@@ -29,6 +33,10 @@ export interface FtpEdgeOptions {
   login: StationLogin
   receive: (upload: Upload) => Promise<ReceivedUpload>
   db: Kysely<Database>
+  /** Firmware images are read from here (download grants). */
+  storage: Pick<ObjectStorage, 'get'>
+  /** One-time credentials: a complete download spends its grant. */
+  grants: Pick<KV, 'delete'>
   metrics: FtpIngestMetrics
   logger: Logger
 }
@@ -36,7 +44,7 @@ export interface FtpEdgeOptions {
 /**
  * What a station may say. Everything else is 502, before ftp-srv looks at it: no active mode (PORT, EPRT: no
  * FTP bounce, no connection from the edge to an address a client names), no SITE, no rename, delete or mkdir,
- * no APPE or REST (an upload is one whole file), no RETR (nothing is readable yet).
+ * no APPE (an upload is one whole file). RETR and REST only with a firmware download grant (else 550 and 502).
  */
 const COMMANDS = [
   'USER',
@@ -64,6 +72,10 @@ const COMMANDS = [
   'LIST',
   'NLST',
   'STOR',
+  'RETR',
+  'REST',
+  'SIZE',
+  'MDTM',
   'ALLO',
   'ABOR',
   'STAT',
@@ -140,6 +152,11 @@ export function createFtpEdge(opts: FtpEdgeOptions) {
       }
       if (command.directive === 'AUTH') return startTls(c, () => handle(command))
       const session = sessionOf.get(connection)
+      const downloads = session?.grant?.access === 'download'
+      if (command.directive === 'RETR' && !downloads)
+        return c.reply(550, 'Nothing here is readable: firmware is downloaded with its own credentials')
+      if (command.directive === 'REST' && !downloads)
+        return c.reply(502, 'REST only resumes firmware downloads: an upload is one whole file')
       if (command.directive === 'STOR' && session !== undefined) {
         if (session.grant?.access === 'download')
           return c.reply(550, 'These one-time credentials only download')
@@ -175,10 +192,8 @@ export function createFtpEdge(opts: FtpEdgeOptions) {
           return
         }
         opts.metrics.logins.inc({ outcome: 'ok' })
-        sessionOf.set(connection, {
-          stationId: verdict.stationId,
-          ...(verdict.grant && { grant: verdict.grant }),
-        })
+        const { grant } = verdict
+        sessionOf.set(connection, { stationId: verdict.stationId, ...(grant && { grant }) })
         log.info(
           {
             stationId: verdict.stationId,
@@ -187,6 +202,19 @@ export function createFtpEdge(opts: FtpEdgeOptions) {
           },
           'station logged in',
         )
+        if (grant?.access === 'download' && grant.fileName !== undefined) {
+          // ftp-srv emits RETR once the whole file (from the REST offset) went out, with an error otherwise.
+          connection.on('RETR', (err: unknown) => {
+            opts.metrics.downloads.inc({ outcome: err ? 'failed' : 'complete' })
+            if (!err)
+              void spendFtpGrant(opts.grants, grant).catch((e: unknown) =>
+                log.warn({ err: e, commandId: grant.commandId }, 'download grant not spent'),
+              )
+          })
+          const findImage = (name: string) => findFirmwareImage(opts.db, name)
+          resolve({ fs: new FirmwareFiles(grant.fileName, findImage, opts.storage) as never })
+          return
+        }
         resolve({ fs: new StationFiles(opts.db, verdict.stationId) as never })
       },
       (err: unknown) => {

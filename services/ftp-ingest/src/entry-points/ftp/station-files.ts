@@ -1,14 +1,6 @@
 import type { Database, Kysely } from '@chargebus/db'
 import { listUploads } from '../../data-access/ftp-files.ts'
-
-/** What ftp-srv's LIST formats for an entry (a subset of fs.Stats). */
-interface EntryStat {
-  name: string
-  size: number
-  mtime: Date
-  mode: number
-  isDirectory(): boolean
-}
+import { directory, type EntryStat, file } from './entry-stats.ts'
 
 /** Entries a listing shows at most (the newest). */
 const LISTED = 1000
@@ -56,16 +48,6 @@ export class StationFiles {
   }
 }
 
-function directory(name: string): EntryStat {
-  return { name, size: 0, mtime: new Date(0), mode: 0o40555, isDirectory: () => true }
-}
-
-function entry(file: { name: string; size: number; receivedAt: Date }): EntryStat {
-  return {
-    name: file.name,
-    size: file.size,
-    mtime: file.receivedAt,
-    mode: 0o100444,
-    isDirectory: () => false,
-  }
+function entry(upload: { name: string; size: number; receivedAt: Date }): EntryStat {
+  return file(upload.name, upload.size, upload.receivedAt)
 }

@@ -9,11 +9,11 @@ import {
 import { eventually } from '../support/eventually.ts'
 
 /*
- * GetDiagnostics end to end, every part real and none of it told about the others but by configuration: the
- * operator asks the API without a location; the gateway's dispatcher issues one-time FTP credentials and calls
- * the simulated station; the station uploads its diagnostics file to the FTP edge with them and reports
- * Uploaded; the API shows the file on the command. API, gateway and edge share one bus namespace and the run's
- * database.
+ * GetDiagnostics and UpdateFirmware end to end, every part real and none of it told about the others but by
+ * configuration: the operator asks the API (no location; a catalogued image); the gateway's dispatcher issues
+ * one-time FTP credentials and calls the simulated station; the station uploads its diagnostics file to the FTP
+ * edge, or downloads the image from it, and reports over OCPP; the API shows the upload on the command. API,
+ * gateway and edge share one bus namespace, the run's database and one storage directory.
  */
 
 const SLOW = 60_000
@@ -24,8 +24,8 @@ let fleet: Fleet
 let stationId: string
 
 beforeAll(async () => {
-  api = await startTestApi()
-  edge = await startTestEdge({}, { namespace: api.namespace, shareRunDatabase: true })
+  edge = await startTestEdge({}, { shareRunDatabase: true })
+  api = await startTestApi({ STORAGE_URL: edge.storageDir }, { namespace: edge.namespace })
   cg = await startCommandGateway(
     { OCPP_FTP_URL: `ftp://127.0.0.1:${edge.port}` },
     { namespace: api.namespace },
@@ -61,10 +61,16 @@ afterAll(async () => {
   fleet?.stop()
   await fleet?.done
   await cg?.close()
-  await edge?.close()
   await api?.close()
+  await edge?.close()
   expectContractKept(api)
 }, SLOW)
+
+/** The location the gateway sent the station, as it stored it (the secret masked). */
+async function sentLocation(commandId: string): Promise<URL> {
+  const payload = (await cg.row(commandId))?.sent_payload as { location?: string } | undefined
+  return new URL(payload?.location ?? 'invalid:')
+}
 
 test(
   'GetDiagnostics without a location: the station uploads to the FTP edge and the command shows the file',
@@ -77,8 +83,7 @@ test(
     const fileName = sent.json.response.fileName as string
     expect(fileName).toMatch(/^diagnostics-/)
     // What was sent and is shown carries the location without its secret.
-    const row = await cg.row(sent.json.id)
-    const location = new URL((row?.sent_payload as { location?: string } | undefined)?.location ?? '')
+    const location = await sentLocation(sent.json.id)
     expect([location.protocol, location.port, location.password]).toEqual(['ftp:', String(edge.port), '***'])
     expect(location.username).toMatch(/^grant-[0-9a-f]{24}$/)
 
@@ -113,6 +118,49 @@ test(
     expect(await edge.received()).toEqual(
       expect.arrayContaining([expect.objectContaining({ commandId: sent.json.id, name: fileName })]),
     )
+  },
+  SLOW,
+)
+
+/** What the gateway stored of a station's FirmwareStatusNotifications, in order. */
+async function firmwareStatuses(id: string): Promise<string[]> {
+  return (await cg.gw.stored())
+    .filter((m) => m.data.stationId === id && m.data.action === 'FirmwareStatusNotification')
+    .map((m) => String((m.data.payload as { status?: string }).status))
+}
+
+test(
+  'UpdateFirmware of a catalogued image: the station downloads it from the FTP edge and reports it installed',
+  async () => {
+    const image = Buffer.alloc(256 * 1024, 7)
+    const added = await api.request('PUT', '/v1/firmware/sim-fw-2.bin?version=2.0', {
+      payload: image as unknown as string,
+      headers: { 'content-type': 'application/octet-stream' },
+    })
+    expect(added.status).toBe(201)
+
+    const unknown = await api.request('POST', `/v1/stations/${stationId}/commands`, {
+      body: {
+        operation: 'UpdateFirmware',
+        payload: { retrieveDate: new Date().toISOString(), firmware: 'nope.bin' },
+      },
+    })
+    expect([unknown.status, unknown.json.errors?.[0]?.name]).toEqual([400, 'payload.firmware'])
+
+    const sent = await api.request('POST', `/v1/stations/${stationId}/commands?wait=10000`, {
+      body: {
+        operation: 'UpdateFirmware',
+        payload: { retrieveDate: new Date().toISOString(), firmware: 'sim-fw-2.bin' },
+      },
+    })
+    expect([sent.status, sent.json.status]).toEqual([200, 'accepted'])
+    const location = await sentLocation(sent.json.id)
+    expect([location.pathname, location.password]).toEqual(['/sim-fw-2.bin', '***'])
+
+    await eventually(async () => (await firmwareStatuses(stationId)).includes('Installed'))
+    expect(await firmwareStatuses(stationId)).toEqual(['Downloaded', 'Installed'])
+    const metrics = await edge.app.inject({ url: '/metrics' })
+    expect(metrics.body).toMatch(/ftp_downloads_total\{outcome="complete",service="ftp-ingest"\} 1/)
   },
   SLOW,
 )
