@@ -3,9 +3,13 @@ import type { Env } from '@chargebus/platform'
 /** The environment a command reads: `process.env` in `main.ts`, a plain record in tests. */
 export type { Env }
 
-/** Where a command writes; `main.ts` passes the process streams, tests pass collectors. */
+/**
+ * Where a command writes; `main.ts` passes the process streams, tests pass collectors. Bytes (`files get`
+ * to stdout) are written as `Uint8Array`; a stream that returns false from `write` and has `once` is waited on
+ * for 'drain' by writers of large output.
+ */
 export interface Output {
-  write(text: string): unknown
+  write(data: string | Uint8Array): unknown
 }
 
 /** What every command receives besides its own arguments. No globals: tests run commands in-process. */

@@ -10,6 +10,14 @@ export const CliErrorCodes = defineErrorCodes({
     meaning:
       '`aggregates rebuild --from` would skip DOMAIN sequences that neither the archive nor the stream holds; nothing was swapped (`--allow-gaps` rebuilds without them)',
   },
+  CLI_ERR_NOT_FOUND: {
+    meaning:
+      '`files` or `firmware` names a station, file or firmware image Postgres does not know; nothing was done',
+  },
+  CLI_ERR_CONTENT_MISMATCH: {
+    meaning:
+      '`files get`: the bytes read from storage do not match the recorded size or SHA-256; an --output file is not written',
+  },
 })
 
 export type CliErrorCode = keyof typeof CliErrorCodes
@@ -37,5 +45,19 @@ export class HistoryGapError extends AppError {
       `DOMAIN sequences ${ranges} are neither in the archive nor in the stream (they left it before they were archived): the rollups would miss them. Nothing was swapped; --allow-gaps rebuilds without them.`,
       { status: 409 },
     )
+  }
+}
+
+/** A station, file or firmware image that does not exist. */
+export class NotFoundError extends AppError {
+  constructor(message: string) {
+    super('CLI_ERR_NOT_FOUND', message, { status: 404 })
+  }
+}
+
+/** Stored bytes that are not what their row promises (size or SHA-256): corrupt or replaced storage. */
+export class ContentMismatchError extends AppError {
+  constructor(message: string) {
+    super('CLI_ERR_CONTENT_MISMATCH', message, { status: 500 })
   }
 }

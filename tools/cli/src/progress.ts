@@ -1,3 +1,4 @@
+import { Transform } from 'node:stream'
 import type { Output } from './context.ts'
 
 /**
@@ -31,4 +32,23 @@ export function createProgress(stderr: Output, everyMs = 2_000, now = () => perf
       else if (tty && shown) stderr.write('\n')
     },
   }
+}
+
+/**
+ * A pass-through stream that reports each chunk and the bytes seen so far (a progress line, a running hash).
+ *
+ * ### Examples
+ * ```ts
+ * await pipeline(source, countBytes((n) => progress.update(`${n} bytes`)), target)
+ * ```
+ */
+export function countBytes(onBytes: (total: number, chunk: Buffer) => void): Transform {
+  let total = 0
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      total += chunk.length
+      onBytes(total, chunk)
+      done(null, chunk)
+    },
+  })
 }

@@ -16,4 +16,6 @@ export const commands: Readonly<Record<string, () => Promise<Command>>> = {
   archive: async () => (await import('./archive.ts')).command,
   restore: async () => (await import('./restore.ts')).command,
   aggregates: async () => (await import('./aggregates.ts')).command,
+  files: async () => (await import('./files.ts')).command,
+  firmware: async () => (await import('./firmware.ts')).command,
 }
