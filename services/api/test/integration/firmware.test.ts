@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import type { Database, Kysely } from '@chargebus/db'
 import { testClock } from '../../../../test/support/clock.ts'
 import { testDb } from '../../../../test/support/database.ts'
+import { addFirmwareImage } from '../../src/data-access/firmware-catalogue.ts'
 import { expectContractKept, startTestApi, type TestApi } from '../support/api.ts'
 
 const SLOW = 30_000
@@ -165,4 +166,37 @@ test('an upload without a body is refused as 415', async () => {
   const res = await api.request('PUT', `/v1/firmware/${imageName('nobody')}?version=1`)
   expect(res.status).toBe(415)
   expect(res.json.code).toBe('API_ERR_MEDIA_TYPE')
+})
+
+test('the OpenAPI document describes the upload body as bytes', async () => {
+  const doc = (await api.app.inject({ url: '/openapi.json' })).json()
+  const put = doc.paths['/v1/firmware/{name}'].put
+  expect(Object.keys(put.requestBody.content)).toEqual(['application/octet-stream'])
+  expect(doc.paths['/v1/firmware/{name}/content'].get.responses['200'].content).toHaveProperty(
+    'application/octet-stream',
+  )
+})
+
+test('two uploads of one name at once: one wins, the other is 409 and its object is removed', async () => {
+  const name = imageName('race')
+  const before = await storedObjects()
+  const add = (bytes: Buffer) =>
+    addFirmwareImage(api.deps.db, api.deps.storage, () => bytes, {
+      name,
+      version: '1',
+      description: null,
+      maxBytes: MAX_BYTES,
+      at: clock(),
+    })
+  const [a, b] = [randomBytes(5000), randomBytes(5000)]
+  const results = await Promise.allSettled([add(a), add(b)])
+  const won = results.filter((r) => r.status === 'fulfilled')
+  const lost = results.filter((r) => r.status === 'rejected')
+  expect(won).toHaveLength(1)
+  expect(lost.map((r) => (r as PromiseRejectedResult).reason.code)).toEqual(['API_ERR_FIRMWARE_EXISTS'])
+  const after = await storedObjects()
+  expect(after.filter((k) => !before.includes(k))).toHaveLength(1)
+  const content = await api.request('GET', `/v1/firmware/${name}/content`, { key: 'read' })
+  const winner = results[0]?.status === 'fulfilled' ? a : b
+  expect(content.raw.equals(winner)).toBe(true)
 })

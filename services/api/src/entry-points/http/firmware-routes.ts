@@ -60,6 +60,12 @@ export const firmwareRoutes: FastifyPluginAsyncTypebox<FirmwareRoutesOptions> = 
         security: security('admin'),
         params: FirmwareParams,
         querystring: FirmwareUploadQuery,
+        // Documents the body for OpenAPI; `{}` validates nothing, as a byte stream has no JSON to check.
+        body: {
+          content: {
+            'application/octet-stream': { schema: { description: 'The image bytes.', format: 'binary' } },
+          },
+        },
         response: responses({ 201: FirmwareSchema }),
       },
     },
