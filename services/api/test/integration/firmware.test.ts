@@ -68,8 +68,12 @@ test('upload, get, list, download and delete a firmware image', async () => {
   const listed = await api.request('GET', '/v1/firmware?limit=500', { key: 'read' })
   expect(listed.json.data).toContainEqual(view)
 
-  const content = await api.request('GET', `/v1/firmware/${name}/content`, { key: 'read' })
+  const content = await api.request('GET', `/v1/firmware/${name}/content`, {
+    key: 'read',
+    headers: { 'accept-encoding': 'gzip' },
+  })
   expect(content.status).toBe(200)
+  expect(content.headers['content-encoding']).toBeUndefined()
   expect(content.headers['content-length']).toBe(String(bytes.length))
   expect(content.headers.etag).toBe(`"${sha256(bytes)}"`)
   expect(content.headers['content-disposition']).toContain(`filename="${name}"`)

@@ -132,6 +132,14 @@ test('metadata and content: the bytes stream back with their length, hash as ETa
   expect(sha256(res.raw)).toBe(sha256(bytes))
   expect(res.raw.equals(bytes)).toBe(true)
 
+  // Bytes go out as stored: no compression (octet-stream), so Content-Length and the hash hold.
+  const gzipAsked = await api.request('GET', `/v1/files/${id}/content`, {
+    key: 'read',
+    headers: { 'accept-encoding': 'gzip' },
+  })
+  expect(gzipAsked.headers['content-encoding']).toBeUndefined()
+  expect(gzipAsked.raw.equals(bytes)).toBe(true)
+
   const again = await api.request('GET', `/v1/files/${id}/content`, {
     key: 'read',
     headers: { 'if-none-match': res.headers.etag as string },

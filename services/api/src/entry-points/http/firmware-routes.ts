@@ -145,6 +145,8 @@ export const firmwareRoutes: FastifyPluginAsyncTypebox<FirmwareRoutesOptions> = 
   app.get(
     '/firmware/:name/content',
     {
+      // Sent as stored: gzip would drop Content-Length and gains little on firmware and log archives.
+      compress: false,
       config: { scope: 'read' },
       schema: {
         tags: ['firmware'],

@@ -66,6 +66,8 @@ export const stationFileRoutes: FastifyPluginAsyncTypebox<{
   app.get(
     '/files/:fileId/content',
     {
+      // Sent as stored: gzip would drop Content-Length and gains little on firmware and log archives.
+      compress: false,
       config: { scope: 'read' },
       schema: {
         tags: ['files'],
