@@ -28,6 +28,8 @@ export interface Database {
   aggregator_connectors: AggregatorConnectorTable
   ftp_files: FtpFileTable
   firmware_images: FirmwareImageTable
+  ftp_pull_files: FtpPullFileTable
+  ftp_pull_leases: FtpPullLeaseTable
 }
 
 /** `timestamptz not null` without a default. */
@@ -460,4 +462,27 @@ export interface FirmwareImageTable {
   object_key: string
   created_at: Timestamp
   description: ColumnType<string | null, string | null | undefined, string | null>
+}
+
+/**
+ * A file pulled from a remote FTP server, keyed by what its listing said (migration
+ * 2026-12-06T16:10:00Z_ftp_pull_files): the same source, name, size and mtime is not downloaded again.
+ */
+export interface FtpPullFileTable {
+  source: string
+  name: string
+  size: BigintColumn
+  /** The modification time as the server reported it (MDTM's instant, else the listing's text). */
+  mtime: string
+  sha256: string
+  /** Its `ftp_files` row. */
+  file_id: string
+  pulled_at: Timestamp
+}
+
+/** The replica (holder) that polls a pull source until `expires_at`. */
+export interface FtpPullLeaseTable {
+  source: string
+  holder: string
+  expires_at: Timestamp
 }

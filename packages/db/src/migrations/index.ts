@@ -12,6 +12,7 @@ import * as csvInertText from './2026-12-06-csv-inert-text.ts'
 import * as firmwareImages from './2026-12-06-firmware-images.ts'
 import * as ftpFileCommands from './2026-12-06-ftp-file-commands.ts'
 import * as ftpFiles from './2026-12-06-ftp-files.ts'
+import * as ftpPullFiles from './2026-12-06-ftp-pull-files.ts'
 
 /**
  * Every migration, imported statically (no file-system scanning, works from any bundle or cwd).
@@ -30,6 +31,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '2026-12-06T13:00:00Z_aggregates_group_index': aggregatesGroupIndex,
   '2026-12-06T14:00:00Z_aggregates_kept_buckets': aggregatesKeptBuckets,
   '2026-12-06T15:00:00Z_ftp_files': ftpFiles,
+  '2026-12-06T16:10:00Z_ftp_pull_files': ftpPullFiles,
   '2026-12-06T16:20:00Z_firmware_images': firmwareImages,
   '2026-12-06T16:30:00Z_ftp_file_commands': ftpFileCommands,
 }
