@@ -1,12 +1,16 @@
 import type { AddressInfo } from 'node:net'
 import { pingDatabase } from '@chargebus/db'
 import { createServiceApp, httpOptionsFrom, type ServiceApp } from '@chargebus/platform'
-import { ftpTlsFrom, tlsRequired } from './config.ts'
+import { ftpTlsFrom, pullSourcesFrom, tlsRequired } from './config.ts'
 import type { FtpIngestDeps } from './deps.ts'
 import { createFtpEdge } from './entry-points/ftp/ftp-edge.ts'
 import { createStationLogin } from './entry-points/ftp/station-login.ts'
+import { createPullTimer } from './entry-points/timers/pull-sources.ts'
 import { createFtpIngestMetrics } from './metrics.ts'
 import { receiveUpload } from './receive-upload.ts'
+
+/** How often pull mode looks for a source whose interval is over (each source has its own). */
+const PULL_TICK_MS = 1000
 
 /** The FTP edge app: health routes, and the FTP server listening while the app runs. */
 export type FtpIngestApp = ServiceApp & {
@@ -77,6 +81,20 @@ export function buildApp(deps: FtpIngestDeps): FtpIngestApp {
     logger.info({ port: address.port }, 'FTP edge listening')
   })
   app.addHook('preClose', () => edge.close())
+  const pullSources = pullSourcesFrom(config)
+  if (pullSources.length > 0) {
+    const pull = createPullTimer({
+      sources: pullSources,
+      receive: { db, storage, publisher: bus, clock, logger },
+      metrics,
+      logger,
+      timeoutMs: config.FTP_PULL_TIMEOUT_MS,
+      leaseMs: config.FTP_PULL_LEASE_MS,
+      tickMs: PULL_TICK_MS,
+    })
+    app.addHook('onReady', async () => pull.start())
+    app.addHook('preClose', () => pull.stop())
+  }
   return Object.assign(app, {
     ftpAddress(): AddressInfo {
       if (address === undefined) throw new Error('the FTP edge is not listening yet (await app.ready())')

@@ -3,6 +3,7 @@ import { streamLimitsConfig } from '@chargebus/bus'
 import { ConfigError, commonConfig } from '@chargebus/platform'
 import { storageConfig } from '@chargebus/storage'
 import { type Static, Type } from 'typebox'
+import { Value } from 'typebox/value'
 
 const MiB = 1024 * 1024
 
@@ -127,6 +128,26 @@ export const FtpIngestConfig = Type.Object({
     description:
       'Failed logins per client address (and per user name) per minute; past it logins are refused (530) without a password check.',
   }),
+  FTP_PULL_SOURCES: Type.String({
+    default: '',
+    expected: 'a JSON array of pull sources (see "Pull mode")',
+    description:
+      'Remote FTP servers to pull files from: [{"name","url":"ftp[s]://user:password@host[:port]/dir","stationId","intervalS","pattern"?,"maxFileBytes"?}]. Empty: pull mode is off. Passwords never reach logs or metrics.',
+  }),
+  FTP_PULL_TIMEOUT_MS: Type.Integer({
+    minimum: 1000,
+    maximum: 600_000,
+    default: 30_000,
+    description:
+      'A pull source that does not answer, or a download that brings no byte, for this long fails (retried next poll).',
+  }),
+  FTP_PULL_LEASE_MS: Type.Integer({
+    minimum: 10_000,
+    maximum: 86_400_000,
+    default: 300_000,
+    description:
+      'How long one replica holds a pull source (renewed before each file): another replica takes it over only after this.',
+  }),
 })
 
 export type FtpIngestConfig = Static<typeof FtpIngestConfig>
@@ -173,4 +194,113 @@ export function ftpTlsFrom(config: FtpIngestConfig): { cert: Buffer; key: Buffer
       },
     ])
   return { cert: readFileSync(cert), key: readFileSync(key) }
+}
+
+/** One remote FTP server to pull from, as FTP_PULL_SOURCES lists it. */
+export const PullSourceEntry = Type.Object(
+  {
+    name: Type.String({
+      pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$',
+      description: 'Unique; metrics label.',
+    }),
+    url: Type.String({
+      pattern: '^ftps?://[^/?#]+(/[^?#]*)?$',
+      description: 'ftp:// or ftps:// (AUTH TLS).',
+    }),
+    stationId: Type.String({ minLength: 1, maxLength: 255 }),
+    intervalS: Type.Integer({ minimum: 1, maximum: 86_400 }),
+    pattern: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    maxFileBytes: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 * 1024 * MiB })),
+  },
+  { additionalProperties: false },
+)
+
+/** A pull source ready to connect to. `label` is the URL without its password: the only form that is logged. */
+export interface PullSource {
+  readonly name: string
+  readonly label: string
+  readonly host: string
+  readonly port: number
+  readonly user: string
+  readonly password: string
+  /** ftps: explicit TLS (AUTH TLS), the server's certificate checked. */
+  readonly secure: boolean
+  /** The remote directory whose files are pulled. */
+  readonly dir: string
+  readonly stationId: string
+  readonly intervalMs: number
+  readonly pattern: string | undefined
+  readonly maxFileBytes: number
+}
+
+/**
+ * The pull sources of FTP_PULL_SOURCES (empty: pull mode off). Bad JSON, a bad entry or a name used twice is a
+ * `ConfigError` naming the entry and the field, never showing the value (it holds passwords).
+ *
+ * ### Examples
+ * ```ts
+ * pullSourcesFrom(loadConfig(FtpIngestConfig, {
+ *   FTP_PULL_SOURCES: '[{"name":"depot","url":"ftp://meter:pw@10.0.0.9/out","stationId":"CP-9","intervalS":300}]',
+ * }))
+ * // [{ name: 'depot', label: 'ftp://meter:***@10.0.0.9:21/out', host: '10.0.0.9', port: 21, dir: '/out', ... }]
+ * ```
+ */
+export function pullSourcesFrom(config: FtpIngestConfig): PullSource[] {
+  const text = config.FTP_PULL_SOURCES.trim()
+  if (text === '') return []
+  const refuse = (why: string) =>
+    new ConfigError([
+      { variable: 'FTP_PULL_SOURCES', expected: `a JSON array of pull sources (${why})`, got: '(hidden)' },
+    ])
+  let entries: unknown
+  try {
+    entries = JSON.parse(text)
+  } catch {
+    throw refuse('not valid JSON')
+  }
+  const schema = Type.Array(PullSourceEntry)
+  if (!Value.Check(schema, entries)) {
+    // The schema's own `false` for an unknown field says less than the additionalProperties error beside it.
+    const errors = Value.Errors(schema, entries).filter((e) => e.keyword !== 'boolean')
+    throw refuse(
+      errors
+        .map((e) => `${e.instancePath || 'the value'}: ${e.message}${unknownFields(e.params)}`)
+        .join('; '),
+    )
+  }
+  const seen = new Set<string>()
+  return entries.map((entry, i) => {
+    if (seen.has(entry.name)) throw refuse(`/${i}/name: "${entry.name}" is used twice`)
+    seen.add(entry.name)
+    let url: URL
+    try {
+      url = new URL(entry.url)
+    } catch {
+      throw refuse(`/${i}/url: not a URL`)
+    }
+    const secure = url.protocol === 'ftps:'
+    const port = url.port === '' ? 21 : Number(url.port)
+    const user = url.username === '' ? 'anonymous' : decodeURIComponent(url.username)
+    const dir = decodeURIComponent(url.pathname) || '/'
+    const label = `${url.protocol}//${url.username === '' ? '' : `${url.username}${url.password === '' ? '' : ':***'}@`}${url.hostname}:${port}${url.pathname || '/'}`
+    return {
+      name: entry.name,
+      label,
+      host: url.hostname.replace(/^\[|\]$/g, ''),
+      port,
+      user,
+      password: decodeURIComponent(url.password),
+      secure,
+      dir,
+      stationId: entry.stationId,
+      intervalMs: entry.intervalS * 1000,
+      pattern: entry.pattern,
+      maxFileBytes: entry.maxFileBytes ?? config.FTP_MAX_FILE_BYTES,
+    }
+  })
+}
+
+function unknownFields(params: unknown): string {
+  const fields = (params as { additionalProperties?: unknown }).additionalProperties
+  return Array.isArray(fields) ? ` (${fields.join(', ')})` : ''
 }

@@ -4,7 +4,7 @@
 import { startService } from '@chargebus/platform'
 import { telemetry } from '@chargebus/platform/instrument'
 import { buildApp } from './app.ts'
-import { checkPassiveRange, FtpIngestConfig, ftpTlsFrom } from './config.ts'
+import { checkPassiveRange, FtpIngestConfig, ftpTlsFrom, pullSourcesFrom } from './config.ts'
 import { openFtpIngestDependencies } from './deps.ts'
 
 // The FTP server closes in preClose (app.ts); then the bus drains and the pool closes.
@@ -15,6 +15,7 @@ await startService({
     try {
       checkPassiveRange(config)
       ftpTlsFrom(config)
+      pullSourcesFrom(config)
       return undefined
     } catch (err) {
       return `config: ${(err as Error).message}`

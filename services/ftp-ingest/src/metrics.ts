@@ -39,6 +39,24 @@ export function createFtpIngestMetrics(registry: Registry) {
       buckets: [0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
       registers,
     }),
+    pullPolls: new Counter({
+      name: 'ftp_pull_polls_total',
+      help: 'Polls of a pull source by outcome: ok (listed, every new file tried), failed (connect, login or listing failed: backed off), leased (another replica holds the source).',
+      labelNames: ['source', 'outcome'] as const,
+      registers,
+    }),
+    pullFiles: new Counter({
+      name: 'ftp_pull_files_total',
+      help: 'Files of a pull source by outcome: pulled, duplicate (bytes already received), failed (retried next poll), skipped (too large or an unsafe name).',
+      labelNames: ['source', 'outcome'] as const,
+      registers,
+    }),
+    pullBytes: new Counter({
+      name: 'ftp_pull_bytes_total',
+      help: 'Bytes of pulled files stored and recorded, per source.',
+      labelNames: ['source'] as const,
+      registers,
+    }),
   }
 }
 

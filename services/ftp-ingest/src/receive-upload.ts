@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Readable } from 'node:stream'
 import type { Bus } from '@chargebus/bus'
-import type { Database, Kysely } from '@chargebus/db'
+import type { Database, Kysely, Transaction } from '@chargebus/db'
 import { FtpFileReceived } from '@chargebus/events'
 import type { Clock } from '@chargebus/platform'
 import { type FtpGrant, restoreFtpGrant, spendFtpGrant } from '@chargebus/station-registry'
@@ -34,6 +34,13 @@ export interface Upload {
   readonly stillWanted: () => boolean
   /** The command's one-time credentials the station logged in with, if any: spent by this upload. */
   readonly grant?: FtpGrant
+  /** The pull source's name when ftp-ingest fetched the file itself (pull mode); unset for uploads. */
+  readonly pulledFrom?: string
+  /** More to write in the transaction that records the file (pull mode remembers the file there). */
+  readonly onRecorded?: (
+    trx: Transaction<Database>,
+    file: { fileId: string; size: number; sha256: string },
+  ) => Promise<void>
 }
 
 /** What an accepted upload became. */
@@ -49,7 +56,8 @@ export interface ReceivedUpload {
  * Stores an upload whole, then records it and announces it, in that order, before the caller answers:
  * 1. the bytes stream into object storage under a key of their own (a put is atomic: a failed or cut-off body
  *    leaves nothing, and `maxBytes` cuts it off);
- * 2. ONE transaction inserts the `ftp_files` row and publishes `ftp.file.received` (msg id = file id) before it
+ * 2. ONE transaction inserts the `ftp_files` row (and whatever `onRecorded` adds: pull mode's `ftp_pull_files`
+ *    row) and publishes `ftp.file.received` (msg id = file id) before it
  *    commits: a failed publish rolls the row back, a failed commit leaves an event whose file the station sends
  *    again (consumers go by content, so the repeat changes nothing);
  * 3. a duplicate (the station's bytes already stored) points at the first copy, and its own object is removed;
@@ -90,6 +98,7 @@ export async function receiveUpload(deps: ReceiveUploadDeps, upload: Upload): Pr
         if (!(await spendFtpGrant(deps.grants, grant))) throw new GrantSpent(grant.commandId)
         spent = grant
       }
+      await upload.onRecorded?.(trx, { fileId, size: stored.size, sha256: stored.sha256 })
       await deps.publisher.publish(
         FtpFileReceived,
         {
@@ -102,6 +111,7 @@ export async function receiveUpload(deps: ReceiveUploadDeps, upload: Upload): Pr
           duplicateOf: result.duplicateOf,
           receivedAt: receivedAt.toISOString(),
           ...(grant && { commandId: grant.commandId }),
+          ...(upload.pulledFrom === undefined ? {} : { pulledFrom: upload.pulledFrom }),
         },
         { msgId: `ftp.file.received:${fileId}` },
       )

@@ -38,6 +38,14 @@ export const FtpFileReceivedSchema = Type.Object(
           'The command whose one-time FTP credentials made the upload (GetDiagnostics without a location); absent otherwise.',
       }),
     ),
+    pulledFrom: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description:
+          'The pull source (FTP_PULL_SOURCES name) ftp-ingest downloaded the file from; absent when the station uploaded it.',
+      }),
+    ),
   },
   { additionalProperties: false, title: 'FTP file received' },
 )
@@ -47,7 +55,7 @@ export const FtpFileReceived = defineEvent({
   version: 1,
   stream: Streams.FTP,
   description:
-    'A station uploaded a file over FTP; it is stored whole (a transfer that failed or was cut off is neither stored nor announced).',
+    'A station uploaded a file over FTP, or ftp-ingest pulled one from a pull source (`pulledFrom`); it is stored whole (a transfer that failed or was cut off is neither stored nor announced).',
   subject: 'ftp.file.{station}.received',
   subjectParams: (e) => ({ station: e.stationId }),
   schema: FtpFileReceivedSchema,

@@ -22,6 +22,10 @@ export const FtpIngestErrorCodes = defineErrorCodes({
     meaning:
       "a command's one-time credentials already made their one upload (another transfer with them finished first): the upload is refused (550), nothing stored",
   },
+  FTP_INGEST_ERR_PULL_INCOMPLETE: {
+    meaning:
+      'a pulled file did not arrive whole (fewer or more bytes than the listing said: cut off, or still being written): nothing is stored, the next poll downloads it again',
+  },
 })
 
 export type FtpIngestErrorCode = keyof typeof FtpIngestErrorCodes
@@ -68,5 +72,14 @@ export class GrantSpent extends AppError {
         retryable: false,
       },
     )
+  }
+}
+
+/** A pulled file's download ended with another size than the server listed. */
+export class PullIncomplete extends AppError {
+  constructor(name: string, listed: number, received: number) {
+    super('FTP_INGEST_ERR_PULL_INCOMPLETE', `${name}: listed ${listed} bytes, received ${received}`, {
+      retryable: true,
+    })
   }
 }

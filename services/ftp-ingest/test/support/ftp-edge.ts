@@ -54,7 +54,7 @@ async function throwawayDatabase() {
 }
 
 /** A passive range of 20 ports per edge, spread so that test files running at once rarely meet. */
-function passiveRange(): { min: number; max: number } {
+export function passiveRange(): { min: number; max: number } {
   const min = 40_000 + Math.floor(Math.random() * 1000) * 20
   return { min, max: min + 19 }
 }

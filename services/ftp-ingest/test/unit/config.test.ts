@@ -1,5 +1,11 @@
 import { ConfigError, loadConfig } from '@chargebus/platform'
-import { checkPassiveRange, FtpIngestConfig, ftpTlsFrom, tlsRequired } from '../../src/config.ts'
+import {
+  checkPassiveRange,
+  FtpIngestConfig,
+  ftpTlsFrom,
+  pullSourcesFrom,
+  tlsRequired,
+} from '../../src/config.ts'
 
 const config = (env: Record<string, string>) => loadConfig(FtpIngestConfig, env)
 
@@ -35,5 +41,66 @@ describe('FTP edge configuration', () => {
     expect(() => ftpTlsFrom(production)).toThrow(/FTP_TLS_CERT_FILE/)
     expect(tlsRequired(config({ NODE_ENV: 'production', FTP_REQUIRE_TLS: 'false' }))).toBe(false)
     expect(() => ftpTlsFrom(config({ FTP_TLS_CERT_FILE: '/c.pem' }))).toThrow(/FTP_TLS_KEY_FILE/)
+  })
+})
+
+describe('FTP_PULL_SOURCES', () => {
+  const sources = (value: unknown) =>
+    pullSourcesFrom(config({ FTP_PULL_SOURCES: typeof value === 'string' ? value : JSON.stringify(value) }))
+  const depot = {
+    name: 'depot',
+    url: 'ftp://meter:s%3Ecret@10.0.0.9/out/box',
+    stationId: 'CP-9',
+    intervalS: 300,
+  }
+
+  test('empty is off', () => {
+    expect(sources('')).toEqual([])
+  })
+
+  test('a source: credentials decoded, a label without the password, defaults filled in', () => {
+    const [s] = sources([depot, { ...depot, name: 'yard', url: 'ftps://10.0.0.10:990', pattern: '*.csv' }])
+    expect(s).toEqual({
+      name: 'depot',
+      label: 'ftp://meter:***@10.0.0.9:21/out/box',
+      host: '10.0.0.9',
+      port: 21,
+      user: 'meter',
+      password: 's>cret',
+      secure: false,
+      dir: '/out/box',
+      stationId: 'CP-9',
+      intervalMs: 300_000,
+      pattern: undefined,
+      maxFileBytes: config({}).FTP_MAX_FILE_BYTES,
+    })
+    expect(sources([{ ...depot, url: 'ftps://10.0.0.10:990' }])[0]).toMatchObject({
+      user: 'anonymous',
+      secure: true,
+      port: 990,
+      dir: '/',
+      label: 'ftps://10.0.0.10:990/',
+    })
+  })
+
+  test.each([
+    ['not JSON', '[{', /not valid JSON/],
+    ['an object, not a list', depot, /the value: /],
+    ['another scheme', [{ ...depot, url: 'sftp://meter:s%3Ecret@h/x' }], /\/0\/url/],
+    ['no interval', [{ ...depot, intervalS: undefined }], /intervalS/],
+    ['an interval of 0', [{ ...depot, intervalS: 0 }], /\/0\/intervalS/],
+    ['an unknown field', [{ ...depot, passwrd: 'x' }], /passwrd/],
+    ['a name used twice', [depot, depot], /"depot" is used twice/],
+  ])('%s is refused, naming the field and never the password', (_, value, message) => {
+    let error: unknown
+    try {
+      sources(value)
+    } catch (err) {
+      error = err
+    }
+    expect(error).toBeInstanceOf(ConfigError)
+    expect((error as Error).message).toMatch(/FTP_PULL_SOURCES/)
+    expect((error as Error).message).toMatch(message)
+    expect((error as Error).message).not.toMatch(/s%3Ecret|s>cret/)
   })
 })
