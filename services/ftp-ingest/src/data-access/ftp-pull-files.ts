@@ -1,4 +1,4 @@
-import type { Database, Kysely, Transaction } from '@chargebus/db'
+import { type Database, type Kysely, sql, type Transaction } from '@chargebus/db'
 import { type ListedFile, pulledFileKey } from '../domain/pull-files.ts'
 
 /** A pulled file, remembered with its `ftp_files` row. */
@@ -23,7 +23,8 @@ export async function pulledFileKeys(
     .selectFrom('ftp_pull_files')
     .select(['name', 'size', 'mtime'])
     .where('source', '=', source)
-    .where('name', 'in', names)
+    // One array parameter, however many names a directory lists (an IN list has a parameter per name).
+    .where(sql<boolean>`name = any(${[...names]}::text[])`)
     .execute()
   return new Set(rows.map((r) => pulledFileKey({ name: r.name, size: Number(r.size), mtime: r.mtime })))
 }

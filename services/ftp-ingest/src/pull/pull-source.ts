@@ -14,8 +14,10 @@ export interface PollSourceDeps {
   logger: Logger
   /** basic-ftp's timeout: a control or data connection silent for this long fails. */
   timeoutMs: number
-  /** Renews this replica's lease on the source before each file; false: stop (another replica has it, or shutdown). */
+  /** Renews this replica's lease on the source before each file; false: another replica has it, stop. */
   keepLease: () => Promise<boolean>
+  /** Shutdown: closes the connection, so a download in progress fails (and is stored nowhere) at once. */
+  signal: AbortSignal
 }
 
 /** What one poll of a source did. */
@@ -39,6 +41,8 @@ export async function pollSource(deps: PollSourceDeps, source: PullSource): Prom
   const log = deps.logger.child({ source: source.name, server: source.label })
   const count = (outcome: string) => deps.metrics.pullFiles.inc({ source: source.name, outcome })
   let client = await connect(source, deps.timeoutMs)
+  const abort = () => client.close()
+  deps.signal.addEventListener('abort', abort)
   try {
     const listed = await listFiles(client, source)
     const pulled = await pulledFileKeys(
@@ -53,10 +57,9 @@ export async function pollSource(deps: PollSourceDeps, source: PullSource): Prom
     }
     const report = { listed: listed.length, pulled: 0, duplicates: 0, failed: 0, skipped: skipped.length }
     for (const file of download) {
+      if (deps.signal.aborted) break
       if (!(await deps.keepLease())) {
-        log.warn(
-          'the lease on the source is gone (another replica has it, or shutting down): this poll stops',
-        )
+        log.warn('another replica holds the source now: this poll stops')
         break
       }
       // After a failed file the connection's state is unknown (a cut, a half-read transfer): start afresh.
@@ -85,6 +88,7 @@ export async function pollSource(deps: PollSourceDeps, source: PullSource): Prom
     }
     return report
   } finally {
+    deps.signal.removeEventListener('abort', abort)
     client.close()
   }
 }

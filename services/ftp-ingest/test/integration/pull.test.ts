@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { sql } from '@chargebus/db'
 import { loadConfig } from '@chargebus/platform'
@@ -51,12 +51,16 @@ function sourceFor(server: LegacyFtpServer, name: string, extra: Record<string, 
 }
 
 function timerFor(...sources: PullSource[]) {
+  return timerWith({}, ...sources)
+}
+
+function timerWith(opts: { timeoutMs?: number }, ...sources: PullSource[]) {
   return createPullTimer({
     sources,
     receive: { db: edge.deps.db, storage: edge.deps.storage, publisher: edge.deps.bus, clock, logger },
     metrics,
     logger,
-    timeoutMs: 5_000,
+    timeoutMs: opts.timeoutMs ?? 5_000,
     leaseMs: 10 * MINUTE,
     tickMs: 1_000,
   })
@@ -190,6 +194,7 @@ describe('pull mode against a bare ftp-srv ("legacy hardware")', () => {
       const timer = timerFor(source)
 
       expect(await only(timer)).toMatchObject({ outcome: 'ok', report: { listed: 2, pulled: 1, failed: 1 } })
+      expect(legacy.downloads('big.bin')).toBe(0)
       const files = await filesOf('CP-flaky')
       expect(files.map((f) => f.name)).toEqual(['small.txt'])
       expect((await pulledOf('flaky')).map((p) => p.name)).toEqual(['small.txt'])
@@ -201,6 +206,70 @@ describe('pull mode against a bare ftp-srv ("legacy hardware")', () => {
       const big1 = (await filesOf('CP-flaky')).find((f) => f.name === 'big.bin')
       expect(big1?.sha256).toBe(sha256(big))
       expect((await bytesOf(big1?.object_key as string)).equals(big)).toBe(true)
+    },
+    SLOW,
+  )
+
+  test(
+    'a download with another size than the listing said (a clean 226, a file that changed) records nothing',
+    async () => {
+      const source = sourceFor(legacy, 'growing')
+      const whole = randomBytes(50_000)
+      legacy.write('growing/log.csv', whole)
+      legacy.serveNextDownload('log.csv', whole.subarray(0, 20_000))
+      const timer = timerFor(source)
+      expect(await only(timer)).toMatchObject({ outcome: 'ok', report: { pulled: 0, failed: 1 } })
+      expect(legacy.downloads('log.csv')).toBe(1) // the server thought it went well
+      expect([await filesOf('CP-growing'), await pulledOf('growing'), await objectsOf('CP-growing')]).toEqual(
+        [[], [], []],
+      )
+      expect(logLines.join('')).toContain('FTP_INGEST_ERR_PULL_INCOMPLETE')
+      advance(MINUTE)
+      expect(await only(timer)).toMatchObject({ outcome: 'ok', report: { pulled: 1, failed: 0 } })
+      expect((await filesOf('CP-growing'))[0]?.sha256).toBe(sha256(whole))
+    },
+    SLOW,
+  )
+
+  test(
+    'a storage failure records nothing for the file, and the next poll stores it',
+    async () => {
+      const source = sourceFor(legacy, 'nostore')
+      legacy.write('nostore/m.csv', 'kWh;7\n')
+      // A file where the station's object directory should be: every put under it fails.
+      const blocker = join(edge.storageDir, 'ftp', 'CP-nostore')
+      mkdirSync(join(edge.storageDir, 'ftp'), { recursive: true })
+      writeFileSync(blocker, 'not a directory')
+      const timer = timerFor(source)
+      expect(await only(timer)).toMatchObject({ outcome: 'ok', report: { pulled: 0, failed: 1 } })
+      expect([await filesOf('CP-nostore'), await pulledOf('nostore'), await eventsOf('CP-nostore')]).toEqual([
+        [],
+        [],
+        [],
+      ])
+      rmSync(blocker)
+      advance(MINUTE)
+      expect(await only(timer)).toMatchObject({ outcome: 'ok', report: { pulled: 1 } })
+      expect((await filesOf('CP-nostore')).map((f) => f.name)).toEqual(['m.csv'])
+    },
+    SLOW,
+  )
+
+  test(
+    'stopping cuts a download in progress at once and keeps nothing of it',
+    async () => {
+      const source = sourceFor(legacy, 'stalled')
+      legacy.write('stalled/slow.bin', randomBytes(100_000))
+      const sending = legacy.stallNextDownload('slow.bin')
+      // A timeout far beyond this test's: only the stop can end the download in time.
+      const timer = timerWith({ timeoutMs: 600_000 }, source)
+      const pass = timer.runDue()
+      await sending
+      await timer.stop()
+      expect(await pass).toMatchObject([{ outcome: 'ok', report: { pulled: 0, failed: 1 } }])
+      expect([await filesOf('CP-stalled'), await pulledOf('stalled'), await objectsOf('CP-stalled')]).toEqual(
+        [[], [], []],
+      )
     },
     SLOW,
   )
@@ -278,7 +347,8 @@ test(
     })
     try {
       let rows: unknown[] = []
-      for (let i = 0; i < 100 && rows.length === 0; i++) {
+      // The timer's first pass runs as the app gets ready; a busy machine may take a while.
+      for (const deadline = performance.now() + 30_000; rows.length === 0 && performance.now() < deadline; ) {
         await new Promise((r) => setTimeout(r, 100))
         rows = (await sql`select name from ftp_files where station_id = 'CP-BOX'`.execute(running.db)).rows
       }

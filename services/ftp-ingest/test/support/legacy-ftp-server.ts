@@ -22,6 +22,10 @@ export interface LegacyFtpServer {
   write(name: string, bytes: Buffer | string, mtime?: Date): void
   /** The next download of `name` sends `bytes` bytes, then the server drops the data and control connections. */
   cutNextDownload(name: string, bytes: number): void
+  /** The next download of `name` sends its first bytes, then nothing, never ending; resolves once they are out. */
+  stallNextDownload(name: string): Promise<void>
+  /** The next download of `name` sends these bytes instead, and ends well (226): a file that changed since LIST. */
+  serveNextDownload(name: string, bytes: Buffer): void
   /** Completed downloads (RETR answered 226) per file name. */
   downloads(name: string): number
   /** Stops listening and drops its connections (the hardware is off). */
@@ -47,6 +51,8 @@ export async function startLegacyFtpServer(
 ): Promise<LegacyFtpServer> {
   const dir = mkdtempSync(join(tmpdir(), 'chargebus-legacy-ftp-'))
   const cuts = new Map<string, number>()
+  const replacements = new Map<string, Buffer>()
+  const stalls = new Map<string, () => void>()
   const completed = new Map<string, number>()
   const range = passiveRange()
   let port = 0
@@ -55,6 +61,19 @@ export async function startLegacyFtpServer(
   class LegacyFiles extends FileSystem {
     override async read(fileName: string, opts: { start?: number }) {
       const name = basename(fileName)
+      const replacement = replacements.get(name)
+      if (replacement !== undefined) {
+        replacements.delete(name)
+        return { stream: Readable.from([replacement]), clientPath: fileName }
+      }
+      const stalled = stalls.get(name)
+      if (stalled !== undefined) {
+        stalls.delete(name)
+        const stream = new Readable({ read() {} })
+        stream.push(Buffer.alloc(1024))
+        stalled()
+        return { stream, clientPath: fileName }
+      }
       const cut = cuts.get(name)
       if (cut === undefined) return super.read(fileName, opts)
       cuts.delete(name)
@@ -125,6 +144,12 @@ export async function startLegacyFtpServer(
     },
     cutNextDownload(name, bytes) {
       cuts.set(name, bytes)
+    },
+    stallNextDownload(name) {
+      return new Promise<void>((resolve) => stalls.set(name, resolve))
+    },
+    serveNextDownload(name, bytes) {
+      replacements.set(name, bytes)
     },
     downloads: (name) => completed.get(name) ?? 0,
     stop,

@@ -33,7 +33,7 @@ export interface PullTimer {
   runDue(): Promise<PollOutcome[]>
   /** Passes every `tickMs` in the background, the first at once. */
   start(): void
-  /** Waits for the running pass, then gives this replica's leases up. */
+  /** Cuts a download in progress, waits for the running pass, then gives this replica's leases up. */
   stop(): Promise<void>
 }
 
@@ -55,6 +55,7 @@ export function createPullTimer(opts: PullTimerOptions): PullTimer {
   let timer: NodeJS.Timeout | undefined
   let last: Promise<unknown> = Promise.resolve()
   let stopped = false
+  let aborter = new AbortController()
 
   const lease = (source: PullSource) => {
     const now = clock()
@@ -79,8 +80,8 @@ export function createPullTimer(opts: PullTimerOptions): PullTimer {
             metrics,
             logger: log,
             timeoutMs: opts.timeoutMs,
-            // Shutting down ends a poll between files, as a lost lease does.
-            keepLease: async () => !stopped && (await lease(source)),
+            keepLease: () => lease(source),
+            signal: aborter.signal,
           },
           source,
         )
@@ -134,11 +135,14 @@ export function createPullTimer(opts: PullTimerOptions): PullTimer {
     runDue,
     start() {
       stopped = false
+      aborter = new AbortController()
       schedule(0)
     },
     async stop() {
       stopped = true
       clearTimeout(timer)
+      // A download in progress is cut (nothing of it is kept; the next start pulls it again).
+      aborter.abort()
       await last
       for (const source of opts.sources)
         await releasePullLease(db, source.name, holder).catch((err) =>
