@@ -40,10 +40,12 @@ export async function pollSource(deps: PollSourceDeps, source: PullSource): Prom
   // The label has no password: the only form of the source that reaches a log line.
   const log = deps.logger.child({ source: source.name, server: source.label })
   const count = (outcome: string) => deps.metrics.pullFiles.inc({ source: source.name, outcome })
-  let client = await connect(source, deps.timeoutMs)
+  let client = new Client(deps.timeoutMs)
+  // Closing the current client cuts whatever it is doing: connecting, listing or downloading.
   const abort = () => client.close()
   deps.signal.addEventListener('abort', abort)
   try {
+    await logIn(client, source)
     const listed = await listFiles(client, source)
     const pulled = await pulledFileKeys(
       deps.receive.db,
@@ -63,7 +65,10 @@ export async function pollSource(deps: PollSourceDeps, source: PullSource): Prom
         break
       }
       // After a failed file the connection's state is unknown (a cut, a half-read transfer): start afresh.
-      if (client.closed) client = await connect(source, deps.timeoutMs)
+      if (client.closed) {
+        client = new Client(deps.timeoutMs)
+        await logIn(client, source)
+      }
       try {
         const received = await pullFile(client, deps.receive, source, file)
         deps.metrics.pullBytes.inc({ source: source.name }, received.size)
@@ -93,22 +98,16 @@ export async function pollSource(deps: PollSourceDeps, source: PullSource): Prom
   }
 }
 
-async function connect(source: PullSource, timeoutMs: number): Promise<Client> {
-  const client = new Client(timeoutMs)
-  try {
-    await client.access({
-      host: source.host,
-      port: source.port,
-      user: source.user,
-      password: source.password,
-      secure: source.secure,
-    })
-    await client.cd(source.dir)
-    return client
-  } catch (err) {
-    client.close()
-    throw err
-  }
+/** Logs in (again, on a closed client) and changes to the source's directory. */
+async function logIn(client: Client, source: PullSource): Promise<void> {
+  await client.access({
+    host: source.host,
+    port: source.port,
+    user: source.user,
+    password: source.password,
+    secure: source.secure,
+  })
+  await client.cd(source.dir)
 }
 
 /**

@@ -321,12 +321,25 @@ describe('pull mode against a bare ftp-srv ("legacy hardware")', () => {
     SLOW,
   )
 
+  test(
+    'a refused login is a failed poll',
+    async () => {
+      const right = sourceFor(legacy, 'refused')
+      const source = { ...right, password: 'wrong-pw-9' }
+      legacy.write('refused/x.csv', 'x')
+      const outcome = await only(timerFor(source))
+      expect(outcome).toMatchObject({ outcome: 'failed', error: expect.objectContaining({ code: 530 }) })
+      expect(await filesOf('CP-refused')).toEqual([])
+    },
+    SLOW,
+  )
+
   test('no password reached the logs or the metrics', async () => {
     const written = logLines.join('')
     expect(written).toContain('remote file pulled')
     expect(written).toContain('pull source failed')
     expect(written).toContain(`${legacy.user}:***@`)
-    for (const secret of [legacy.password, 'box-secret-7']) {
+    for (const secret of [legacy.password, 'box-secret-7', 'wrong-pw-9']) {
       expect(written).not.toContain(secret)
       expect(await registry.metrics()).not.toContain(secret)
     }
