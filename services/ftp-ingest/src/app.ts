@@ -46,6 +46,7 @@ export function buildApp(deps: FtpIngestDeps): FtpIngestApp {
     },
   })
   const metrics = createFtpIngestMetrics(app.metrics)
+  const receiveDeps = { db, storage, publisher: bus, clock, logger, grants: deps.grants }
   const edge = createFtpEdge({
     host: config.FTP_HOST,
     port: config.FTP_PORT,
@@ -67,8 +68,7 @@ export function buildApp(deps: FtpIngestDeps): FtpIngestApp {
       passwordChecks: deps.passwordChecks,
       maxFailuresPerMinute: config.FTP_LOGIN_MAX_FAILURES,
     }),
-    receive: (upload) =>
-      receiveUpload({ db, storage, publisher: bus, clock, logger, grants: deps.grants }, upload),
+    receive: (upload) => receiveUpload(receiveDeps, upload),
     db,
     storage,
     grants: deps.grants,
@@ -85,7 +85,7 @@ export function buildApp(deps: FtpIngestDeps): FtpIngestApp {
   if (pullSources.length > 0) {
     const pull = createPullTimer({
       sources: pullSources,
-      receive: { db, storage, publisher: bus, clock, logger },
+      receive: receiveDeps,
       metrics,
       logger,
       timeoutMs: config.FTP_PULL_TIMEOUT_MS,

@@ -57,7 +57,14 @@ function timerFor(...sources: PullSource[]) {
 function timerWith(opts: { timeoutMs?: number }, ...sources: PullSource[]) {
   return createPullTimer({
     sources,
-    receive: { db: edge.deps.db, storage: edge.deps.storage, publisher: edge.deps.bus, clock, logger },
+    receive: {
+      db: edge.deps.db,
+      storage: edge.deps.storage,
+      publisher: edge.deps.bus,
+      clock,
+      logger,
+      grants: edge.deps.grants,
+    },
     metrics,
     logger,
     timeoutMs: opts.timeoutMs ?? 5_000,
