@@ -71,7 +71,7 @@ export function dropRunDatabase(name: string): Promise<void> {
 }
 
 export interface ServiceSpec {
-  name: 'ocpp-gateway' | 'ingest'
+  name: 'ocpp-gateway' | 'ingest' | 'ftp-ingest'
   port: number
   env: Record<string, string>
 }
