@@ -63,73 +63,78 @@ export interface UploadResult {
 const WRITE_OUT = '%{response_code} %{time_pretransfer} %{time_total} %{size_upload}'
 
 /**
- * Uploads every file at once, one `curl -T --ftp-pasv` each, and returns when all have ended. `onDone` sees
- * each result as it comes (progress). Wall time runs from the first spawn to the last exit; `spawnedMs` is when
- * the last curl process had started (on a busy machine, starting 100 processes takes a while).
+ * Uploads every file at once, one `curl -T --ftp-pasv` each, and returns when all have ended. Starting a process
+ * is slow on a busy machine (100 took 3-15 s here, and Node's spawn blocks the event loop meanwhile), so each
+ * curl first waits behind a `read` in its shell: the clock starts when the last one is ready and the gate
+ * opens, and the servers see the uploads arrive together. `onDone` sees each result as it comes (progress).
  */
 export async function uploadAll(
   target: UploadTarget,
   files: readonly ClientFile[],
   onDone: (done: number, r: UploadResult) => void,
   timeoutS = 600,
-): Promise<{ results: UploadResult[]; wallMs: number; spawnedMs: number }> {
+): Promise<{ results: UploadResult[]; wallMs: number; spawnMs: number }> {
+  const spawnStart = performance.now()
+  const children = files.map((file, i) => {
+    const { user, password } = target.credentials(i)
+    const curl = [
+      '--silent',
+      '--show-error',
+      '--ftp-pasv',
+      '--max-time',
+      String(timeoutS),
+      '--user',
+      `${user}:${password}`,
+      '--upload-file',
+      file.path,
+      '--write-out',
+      WRITE_OUT,
+      `ftp://127.0.0.1:${target.port}/${file.name}`,
+    ]
+    const child = spawn('sh', ['-c', 'read -r _ && exec curl "$@"', 'sh', ...curl], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString()
+    })
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString()
+    })
+    const spawned = new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve)
+      child.once('error', reject)
+    })
+    const ended = new Promise<UploadResult>((resolve) => {
+      child.once('close', (exitCode) => {
+        const [code, pre, total, size] = stdout.trim().split(' ')
+        resolve({
+          file,
+          user,
+          exitCode,
+          responseCode: Number(code),
+          loginMs: Number(pre) * 1000,
+          totalMs: Number(total) * 1000,
+          transferMs: (Number(total) - Number(pre)) * 1000,
+          bytesSent: Number(size),
+          stderr: stderr.trim(),
+        })
+      })
+    })
+    return { child, spawned, ended }
+  })
+  await Promise.all(children.map((c) => c.spawned))
   const t0 = performance.now()
+  for (const { child } of children) child.stdin.end('\n')
   let done = 0
-  let started = 0
-  let spawnedMs = 0
   const results = await Promise.all(
-    files.map(
-      (file, i) =>
-        new Promise<UploadResult>((resolve, reject) => {
-          const { user, password } = target.credentials(i)
-          const child = spawn(
-            'curl',
-            [
-              '--silent',
-              '--show-error',
-              '--ftp-pasv',
-              '--max-time',
-              String(timeoutS),
-              '--user',
-              `${user}:${password}`,
-              '--upload-file',
-              file.path,
-              '--write-out',
-              WRITE_OUT,
-              `ftp://127.0.0.1:${target.port}/${file.name}`,
-            ],
-            { stdio: ['ignore', 'pipe', 'pipe'] },
-          )
-          let stdout = ''
-          let stderr = ''
-          child.stdout.on('data', (c: Buffer) => {
-            stdout += c.toString()
-          })
-          child.stderr.on('data', (c: Buffer) => {
-            stderr += c.toString()
-          })
-          child.once('spawn', () => {
-            if (++started === files.length) spawnedMs = performance.now() - t0
-          })
-          child.once('error', reject)
-          child.once('close', (exitCode) => {
-            const [code, pre, total, size] = stdout.trim().split(' ')
-            const result: UploadResult = {
-              file,
-              user,
-              exitCode,
-              responseCode: Number(code),
-              loginMs: Number(pre) * 1000,
-              totalMs: Number(total) * 1000,
-              transferMs: (Number(total) - Number(pre)) * 1000,
-              bytesSent: Number(size),
-              stderr: stderr.trim(),
-            }
-            onDone(++done, result)
-            resolve(result)
-          })
-        }),
+    children.map((c) =>
+      c.ended.then((r) => {
+        onDone(++done, r)
+        return r
+      }),
     ),
   )
-  return { results, wallMs: performance.now() - t0, spawnedMs }
+  return { results, wallMs: performance.now() - t0, spawnMs: t0 - spawnStart }
 }

@@ -99,8 +99,8 @@ interface Measurement {
   failures: string[]
   missing: string[]
   wallS: number
-  /** When the last curl process had started. */
-  spawnedS: number
+  /** Starting the curl processes, before the clock started (not part of wallS). */
+  spawnS: number
   throughputMBps: number
   filesPerS: number
   uploadMs: ReturnType<typeof percentiles>
@@ -140,9 +140,9 @@ async function measure(
     const rss = sampleRss(server.proc.pid)
     const step = Math.max(1, Math.round(files.length / 5))
     progress(
-      `${label}: ${files.length} uploads started (RSS ${memoryOf(server.proc.pid)?.rssMiB.toFixed(0)} MiB)`,
+      `${label}: starting ${files.length} curl processes, then all at once (RSS ${memoryOf(server.proc.pid)?.rssMiB.toFixed(0)} MiB)`,
     )
-    const { results, wallMs, spawnedMs } = await uploadAll(server, files, (done) => {
+    const { results, wallMs, spawnMs } = await uploadAll(server, files, (done) => {
       if (done % step === 0 || done === files.length)
         progress(
           `${label}: ${done}/${files.length} done, RSS ${memoryOf(server.proc.pid)?.rssMiB.toFixed(0)} MiB`,
@@ -162,7 +162,7 @@ async function measure(
       failures: failed.map(describeFailure),
       missing,
       wallS: round(wallMs / 1000, 3),
-      spawnedS: round(spawnedMs / 1000, 3),
+      spawnS: round(spawnMs / 1000, 3),
       throughputMBps: round(bytes / MB / (wallMs / 1000)),
       filesPerS: round(confirmed.length / (wallMs / 1000)),
       uploadMs: percentiles(results.map((r) => r.totalMs)),
@@ -292,7 +292,7 @@ async function main(): Promise<number> {
       passivePortsPerTarget: flags.passivePorts,
       clientFiles: flags.clientDir,
       client:
-        'curl -T --ftp-pasv, one process per upload, all started at once; upload = curl time_total, login = time_pretransfer (connect, USER/PASS, EPSV), transfer = the rest (data and the final reply)',
+        'curl -T --ftp-pasv, one process per upload, all started first and released at once (the clock starts then); upload = curl time_total, login = time_pretransfer (connect, USER/PASS, EPSV), transfer = the rest (data and the final reply)',
       rssSampling:
         '/proc/<pid>/status VmRSS every 50 ms while uploading, VmHWM (peak since start) at the end',
       servers: settings,
