@@ -19,6 +19,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { median, percentiles, round } from '../../auth-flood/src/stats.ts'
 import { REPO_ROOT } from '../../e2e/src/stack.ts'
+import { CLK_TCK, machineTicks, treeCpuTicks } from '../../gateway/src/processes.ts'
 import { type ClientFile, type UploadResult, uploadAll, writeClientFiles } from './clients.ts'
 import { memoryOf, type RssSummary, sampleRss } from './rss.ts'
 import { type RunningTarget, startBare, startEdge, type TargetName } from './targets.ts'
@@ -107,6 +108,12 @@ interface Measurement {
   loginMs: ReturnType<typeof percentiles>
   transferMs: ReturnType<typeof percentiles>
   rss: RssSummary
+  /** The server's user+system CPU while uploading (all its threads: the password checks too), in seconds. */
+  serverCpuS: number
+  /** The same per MB confirmed, in ms. */
+  serverCpuMsPerMB: number
+  /** Busy CPU of the whole machine while uploading, in cores (2 = both saturated). */
+  machineBusyCores: number
 }
 
 /** A passive range of `count` ports, per target, away from the edge's default (30000-30019) and the tests' (40000+). */
@@ -138,6 +145,8 @@ async function measure(
     settings[target] = server.settings
     const label = `round ${roundNo} ${server.label} ${fileMb} MB`
     const rss = sampleRss(server.proc.pid)
+    const cpuBefore = treeCpuTicks(server.proc.pid)
+    const machineBefore = machineTicks()
     const step = Math.max(1, Math.round(files.length / 5))
     progress(
       `${label}: starting ${files.length} curl processes, then all at once (RSS ${memoryOf(server.proc.pid)?.rssMiB.toFixed(0)} MiB)`,
@@ -149,6 +158,12 @@ async function measure(
         )
     })
     const memory = rss.stop()
+    const serverCpuS = (treeCpuTicks(server.proc.pid) - cpuBefore) / CLK_TCK
+    const machineAfter = machineTicks()
+    const cores = os.cpus().length
+    const machineBusyCores =
+      (cores * (machineAfter.busy - machineBefore.busy)) /
+      Math.max(1, machineAfter.total - machineBefore.total)
     const failed = results.filter((r) => r.exitCode !== 0 || r.responseCode !== 226)
     const confirmed = results.filter((r) => !failed.includes(r))
     const missing = await server.verify(confirmed)
@@ -168,6 +183,9 @@ async function measure(
       uploadMs: percentiles(results.map((r) => r.totalMs)),
       loginMs: percentiles(results.map((r) => r.loginMs)),
       transferMs: percentiles(results.map((r) => r.transferMs)),
+      serverCpuS: round(serverCpuS),
+      serverCpuMsPerMB: round((1000 * serverCpuS) / Math.max(1, bytes / MB), 3),
+      machineBusyCores: round(machineBusyCores),
       rss: {
         ...memory,
         peakSampledMiB: round(memory.peakSampledMiB, 1),
@@ -178,7 +196,7 @@ async function measure(
     progress(
       `${label}: ${m.throughputMBps} MB/s, ${m.filesPerS} files/s, upload p50 ${m.uploadMs.p50} ms p99 ${m.uploadMs.p99} ms ` +
         `(login p50 ${m.loginMs.p50} ms, data p50 ${m.transferMs.p50} ms), ` +
-        `peak RSS ${m.rss.hwmMiB} MiB, ${m.failures.length} failed, ${m.missing.length} problems`,
+        `server CPU ${m.serverCpuS} s (machine ${m.machineBusyCores} cores busy), peak RSS ${m.rss.hwmMiB} MiB, ${m.failures.length} failed, ${m.missing.length} problems`,
     )
     for (const line of [...m.failures, ...m.missing].slice(0, 5)) progress(`  ${line}`)
     return m
