@@ -10,6 +10,7 @@ import { ArchiverConfig } from '../services/archiver/src/config.ts'
 import { FtpIngestConfig } from '../services/ftp-ingest/src/config.ts'
 import { IngestConfig } from '../services/ingest/src/config.ts'
 import { GatewayConfig } from '../services/ocpp-gateway/src/config.ts'
+import { TraceUiConfig } from '../tools/cli/src/config.ts'
 
 /** The platform README shows each piece of `commonConfig` under its own heading. */
 const commonSections = (
@@ -35,6 +36,7 @@ const readmes: Array<[path: string, table: string]> = [
       ['services/ingest/README.md', IngestConfig],
       ['services/ocpp-gateway/README.md', GatewayConfig],
       ['packages/storage/README.md', Type.Object(storageConfig)],
+      ['tools/cli/README.md', TraceUiConfig],
     ] as Array<[string, TObject]>
   ).map(([path, schema]): [string, string] => [path, renderConfigTable(schema).trimEnd()]),
 ]

@@ -9,6 +9,8 @@ export interface ScanOptions {
   filter: string
   /** First stream sequence to look at (default 1). */
   fromSeq?: number
+  /** Last stream sequence to look at (inclusive): a window of the stream, e.g. read backwards in windows. */
+  toSeq?: number
   /** At most this many messages. */
   max: number
   /** Stop looking after this long (the next call continues at `nextSeq`). */
@@ -20,7 +22,7 @@ export interface ScanResult {
   events: StoredEvent<AnyEventDefinition>[]
   /** Where the next scan starts. */
   nextSeq: number
-  /** True when the stream holds no further matching message (at the time of the scan). */
+  /** True when the stream holds no further matching message (at the time of the scan), up to `toSeq` if given. */
   done: boolean
 }
 
@@ -55,6 +57,7 @@ export async function scanStream(
       throw new JetStreamRequestError(`scan ${stream.name} ${opts.filter}`, err)
     }
     if (!sm) return { events: out, nextSeq: seq, done: true }
+    if (opts.toSeq !== undefined && sm.seq > opts.toSeq) return { events: out, nextSeq: sm.seq, done: true }
     seq = sm.seq + 1
     try {
       const event = decodeEvent(

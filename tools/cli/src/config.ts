@@ -48,6 +48,18 @@ export const DatabaseConfig = Type.Object({
   }),
 })
 
+/** Where `chargebus trace` links a trace id to (optional: without it, no links are printed). */
+export const TraceUiConfig = Type.Object({
+  CHARGEBUS_TRACE_URL: Type.Optional(
+    Type.String({
+      pattern: '^https?://[^\\s]*\\{traceId\\}',
+      expected: 'an http(s) URL with a {traceId} placeholder',
+      description:
+        'Trace UI link for `chargebus trace`, e.g. `http://localhost:16686/trace/{traceId}` (Jaeger); unset: no links.',
+    }),
+  ),
+})
+
 const NatsConfig = Type.Object({ ...commonConfig.logging, ...commonConfig.nats, ...streamLimitsConfig })
 
 /**

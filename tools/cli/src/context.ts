@@ -1,4 +1,4 @@
-import type { Env } from '@chargebus/platform'
+import type { Clock, Env } from '@chargebus/platform'
 
 /** The environment a command reads: `process.env` in `main.ts`, a plain record in tests. */
 export type { Env }
@@ -19,6 +19,8 @@ export interface CommandContext {
   stderr: Output
   /** What commands that read input (`events publish`, `events invoke`) read; `process.stdin` in `main.ts`. */
   stdin?: AsyncIterable<Uint8Array | string>
+  /** "Now" for relative times (`trace --since 2h`); `systemClock` when not given, a pinned clock in tests. */
+  clock?: Clock
 }
 
 /**

@@ -12,7 +12,7 @@ export const CliErrorCodes = defineErrorCodes({
   },
   CLI_ERR_NOT_FOUND: {
     meaning:
-      '`files` or `firmware` names a station, file or firmware image Postgres does not know; nothing was done',
+      '`files` or `firmware` names a station, file or firmware image Postgres does not know, or `trace` a station with no OCPP_IN entry and no station record; nothing was done',
   },
   CLI_ERR_CONTENT_MISMATCH: {
     meaning:

@@ -57,7 +57,7 @@ export async function listStationMessages(
   const scan = await bus.scan(Streams.OCPP_IN, { filter, fromSeq, max: q.limit, budgetMs })
   const items: StationMessageView[] = []
   for (const event of scan.events) {
-    const view = toView(event)
+    const view = stationMessageViewOf(event)
     if (view === undefined || view.stationId !== stationId) continue
     const at = Date.parse(view.receivedAt)
     if (from !== undefined && at < from) continue
@@ -69,7 +69,16 @@ export async function listStationMessages(
   return { items, nextCursor: scan.done ? null : encodeCursor(CURSOR, [scan.nextSeq]) }
 }
 
-function toView(
+/**
+ * One OCPP_IN journal entry as the per-station view shows it (the API's listing and `chargebus trace`), with the
+ * station it belongs to; undefined for an event that is neither a stored message nor a journaled fault.
+ *
+ * ### Examples
+ * ```ts
+ * stationMessageViewOf(await bus.getMessage(Streams.OCPP_IN, 7)) // { stationId: 'CP-1', action: 'Heartbeat', traceId: '4bf9…', … }
+ * ```
+ */
+export function stationMessageViewOf(
   event: StoredEvent<AnyEventDefinition>,
 ): (StationMessageView & { stationId: string }) | undefined {
   const traceId = traceIdOf(event.headers.traceparent?.[0])

@@ -18,4 +18,5 @@ export const commands: Readonly<Record<string, () => Promise<Command>>> = {
   aggregates: async () => (await import('./aggregates.ts')).command,
   files: async () => (await import('./files.ts')).command,
   firmware: async () => (await import('./firmware.ts')).command,
+  trace: async () => (await import('./trace.ts')).command,
 }
