@@ -1,5 +1,7 @@
+import { spawn } from 'node:child_process'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { fileURLToPath } from 'node:url'
 import { Streams, stationJournalFilter } from '@chargebus/events'
 import { startTelemetry, type Telemetry } from '@chargebus/platform'
 import { hashPassword } from '@chargebus/station-registry'
@@ -228,3 +230,26 @@ test('a wrong command line is exit 2 with the usage hint', async () => {
   expect(badUrl.code).toBe(1)
   expect(badUrl.stderr).toContain('CHARGEBUS_TRACE_URL')
 })
+
+test(
+  'the real command line (`node tools/cli/src/main.ts trace`, as `pnpm chargebus trace` runs it)',
+  async () => {
+    const main = fileURLToPath(new URL('../../tools/cli/src/main.ts', import.meta.url))
+    const child = spawn(
+      process.execPath,
+      [main, 'trace', 'CP-T', '--limit', '1', '--json', '--namespace', gw.namespace],
+      {
+        env: { PATH: process.env.PATH ?? '', NATS_URL },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
+    let stdout = ''
+    child.stdout.on('data', (d) => {
+      stdout += d
+    })
+    const code = await new Promise((resolve) => child.on('close', resolve))
+    expect(code).toBe(0)
+    expect(json(stdout).items.map((r) => r.traceId)).toEqual([traced[2]?.traceId])
+  },
+  SLOW,
+)
