@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { Streams, stationJournalFilter } from '@chargebus/events'
 import { startTelemetry, type Telemetry } from '@chargebus/platform'
 import { hashPassword } from '@chargebus/station-registry'
-import { trace } from '@opentelemetry/api'
+import { context, TraceFlags, trace } from '@opentelemetry/api'
 import {
   envelope,
   startTestGateway,
@@ -44,7 +44,7 @@ let receiver: Server | undefined
 let gw: TestGateway
 /** CP-T's requests in the order posted: untraced first, then traced (with the test span's trace id). */
 const untraced: { messageId: string; action: string }[] = []
-const traced: { messageId: string; traceId: string }[] = []
+const traced: { messageId: string; traceId: string; sampled: boolean }[] = []
 /** Stream times of CP-T's journal entries, oldest first. */
 let stored: Date[] = []
 
@@ -93,8 +93,19 @@ beforeAll(async () => {
       return span.spanContext().traceId
     })
     await post(heartbeat('CP-OTHER').xml, 'CP-OTHER')
-    traced.push({ messageId: request.messageId as string, traceId })
+    traced.push({ messageId: request.messageId as string, traceId, sampled: true })
   }
+  // A caller whose trace is not sampled (traceparent flags 00): the id travels, no span is exported.
+  const unsampled = {
+    traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+    spanId: '00f067aa0ba902b7',
+    traceFlags: TraceFlags.NONE,
+  }
+  const request = heartbeat('CP-T')
+  await context.with(trace.setSpanContext(context.active(), { ...unsampled, isRemote: true }), () =>
+    post(request.xml),
+  )
+  traced.push({ messageId: request.messageId as string, traceId: unsampled.traceId, sampled: false })
   const scan = await gw.deps.bus.scan(Streams.OCPP_IN, {
     filter: stationJournalFilter({ station: 'CP-T' }),
     max: 100,
@@ -146,12 +157,12 @@ test('the table: every CP-T message oldest first with action, message id, outcom
 })
 
 test('the traced rows carry the trace id of the span the request was made in', () => {
-  // Guards the fixture: three distinct, valid W3C trace ids (a no-op tracer would give all zeros).
-  expect(new Set(traced.map((t) => t.traceId)).size).toBe(3)
+  // Guards the fixture: distinct, valid W3C trace ids (a no-op tracer would give all zeros).
+  expect(new Set(traced.map((t) => t.traceId)).size).toBe(traced.length)
   for (const t of traced) expect(t.traceId).toMatch(/^(?!0{32})[0-9a-f]{32}$/)
 })
 
-test('--json, with CHARGEBUS_TRACE_URL: a link per traced message, null where there is no trace', async () => {
+test('--json, with CHARGEBUS_TRACE_URL: a link per sampled trace, null where there is none or it was not sampled', async () => {
   const run = await cli(['CP-T', '--json'], { env: { NATS_URL, CHARGEBUS_TRACE_URL: UI } })
   expect(run.code).toBe(0)
   const doc = json(run.stdout)
@@ -164,24 +175,27 @@ test('--json, with CHARGEBUS_TRACE_URL: a link per traced message, null where th
       'Heartbeat',
       { kind: 'answered', detail: null, errorCode: null },
       t.traceId,
-      `http://localhost:16686/trace/${t.traceId}`,
+      t.sampled ? `http://localhost:16686/trace/${t.traceId}` : null,
     ]),
   ])
 })
 
 test('the table gets a LINK column when a trace UI is configured', async () => {
-  const run = await cli(['CP-T', '--limit', '1'], { env: { NATS_URL, CHARGEBUS_TRACE_URL: UI } })
-  const [header, row] = run.stdout
+  const run = await cli(['CP-T', '--limit', '2'], { env: { NATS_URL, CHARGEBUS_TRACE_URL: UI } })
+  const [header, ...rows] = run.stdout
     .trimEnd()
     .split('\n')
     .map((l) => l.split(/\s{2,}/))
   expect(header?.at(-1)).toBe('LINK')
-  expect(row?.at(-1)).toBe(`http://localhost:16686/trace/${traced[2]?.traceId}`)
+  expect(rows.map((r) => r.slice(-2))).toEqual([
+    [traced[2]?.traceId, `http://localhost:16686/trace/${traced[2]?.traceId}`],
+    [traced[3]?.traceId, '-'],
+  ])
 })
 
 test('--limit keeps the newest, newest last, and says older ones were left out', async () => {
   const run = await cli(['CP-T', '--limit', '2', '--json'])
-  expect(json(run.stdout).items.map((r) => r.messageId)).toEqual(traced.slice(1).map((t) => t.messageId))
+  expect(json(run.stdout).items.map((r) => r.messageId)).toEqual(traced.slice(-2).map((t) => t.messageId))
   expect(json(run.stdout).more).toBe(true)
   const table = await cli(['CP-T', '--limit', '2'])
   expect(table.stderr).toContain('older ones left out')
@@ -249,7 +263,7 @@ test(
     })
     const code = await new Promise((resolve) => child.on('close', resolve))
     expect(code).toBe(0)
-    expect(json(stdout).items.map((r) => r.traceId)).toEqual([traced[2]?.traceId])
+    expect(json(stdout).items.map((r) => r.traceId)).toEqual([traced.at(-1)?.traceId])
   },
   SLOW,
 )

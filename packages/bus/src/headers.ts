@@ -49,3 +49,25 @@ export function headersToRecord(headers: MsgHdrs | undefined): Record<string, st
   for (const [key, values] of headers) out[key] = [...values]
   return out
 }
+
+/** `traceparent`: version, trace id, parent span id, flags (W3C Trace Context, level 1). */
+const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-([0-9a-f]{2})$/
+
+/**
+ * The trace a stored message belongs to, from its `traceparent` header (as `headersToRecord` copies it):
+ * the trace id, and whether the publisher's trace was sampled (only a sampled one reaches a trace UI).
+ * Undefined when the message was published without tracing or the header is malformed.
+ *
+ * ### Examples
+ * ```ts
+ * traceOf({ traceparent: ['00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'] })
+ * // { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', sampled: true }
+ * ```
+ */
+export function traceOf(
+  headers: Record<string, string[]>,
+): { traceId: string; sampled: boolean } | undefined {
+  const match = TRACEPARENT.exec(headers.traceparent?.[0] ?? '')
+  if (match === null || /^0+$/.test(match[1] as string)) return undefined
+  return { traceId: match[1] as string, sampled: (Number.parseInt(match[2] as string, 16) & 1) === 1 }
+}

@@ -42,7 +42,7 @@ export {
   UnknownEventError,
   UnsupportedEventVersionError,
 } from './errors.ts'
-export { BusHeaders, ReplayHeaders } from './headers.ts'
+export { BusHeaders, ReplayHeaders, traceOf } from './headers.ts'
 export { openKv } from './kv.ts'
 export type { ListenFilter } from './listen.ts'
 export { createNamespace, type Namespace } from './namespace.ts'

@@ -1,4 +1,4 @@
-import type { Bus, StoredEvent } from '@chargebus/bus'
+import { type Bus, type StoredEvent, traceOf } from '@chargebus/bus'
 import {
   type AnyEventDefinition,
   OcppMessageReceived,
@@ -81,7 +81,7 @@ export async function listStationMessages(
 export function stationMessageViewOf(
   event: StoredEvent<AnyEventDefinition>,
 ): (StationMessageView & { stationId: string }) | undefined {
-  const traceId = traceIdOf(event.headers.traceparent?.[0])
+  const traceId = traceOf(event.headers)?.traceId ?? null
   if (event.name === OcppRequestFaulted.name) {
     const f = OcppRequestFaulted.parse(event.data)
     return {
@@ -120,10 +120,4 @@ export function stationMessageViewOf(
     quirks: m.quirks,
     traceId,
   }
-}
-
-/** `00-<trace id>-<span id>-<flags>` -> the trace id; anything else -> null. */
-function traceIdOf(traceparent: string | undefined): string | null {
-  const match = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/.exec(traceparent ?? '')
-  return match?.[1] ?? null
 }

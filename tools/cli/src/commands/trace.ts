@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util'
-import type { StationMessageView } from '@chargebus/api/admin'
 import { loadConfig, systemClock } from '@chargebus/platform'
 import { KvBuckets, kvKey } from '@chargebus/station-registry'
 import { parseTime } from '../archive-context.ts'
@@ -7,7 +6,7 @@ import { connectCommandBus, TraceUiConfig } from '../config.ts'
 import type { Command } from '../context.ts'
 import { NotFoundError } from '../errors.ts'
 import { createProgress } from '../progress.ts'
-import { hasAnyStationMessage, readLatestStationMessages } from '../trace/latest-messages.ts'
+import { hasAnyStationMessage, readLatestStationMessages, type TraceEntry } from '../trace/latest-messages.ts'
 import { type Outcome, outcomeOf, outcomeText } from '../trace/outcome.ts'
 import { usageError } from '../usage-error.ts'
 
@@ -19,7 +18,7 @@ The station's newest entries in the OCPP_IN journal, oldest first and the newest
 (ocpp.in.*) and the faults it answered (ocpp.fault.*). Columns: time received, OCPP action, message id,
 outcome (answered, pending, rejected STATUS, faulted CODE [ERROR_CODE], stored) and the W3C trace id from the
 message's traceparent header (- when it was published without tracing). With CHARGEBUS_TRACE_URL set (an URL
-with {traceId}, e.g. http://localhost:16686/trace/{traceId} for Jaeger) each traced row gets its link.
+with {traceId}, e.g. http://localhost:16686/trace/{traceId} for Jaeger) each sampled trace gets its link.
 --since     only messages stored since then: a duration back from now (15m, 2h, 7d, or -2h) or an ISO 8601 time
 --limit N   at most N messages, the newest (default 50); stderr says when older ones were left out
 --json      one JSON document: { stationId, since, items: [...], more }
@@ -97,10 +96,11 @@ interface Row {
   messageId: string | null
   outcome: Outcome
   traceId: string | null
+  traceSampled: boolean
   traceUrl: string | null
 }
 
-function toRow(m: StationMessageView, traceUrl: string | undefined): Row {
+function toRow(m: TraceEntry, traceUrl: string | undefined): Row {
   return {
     seq: m.seq,
     receivedAt: m.receivedAt,
@@ -109,8 +109,12 @@ function toRow(m: StationMessageView, traceUrl: string | undefined): Row {
     messageId: m.messageId,
     outcome: outcomeOf(m),
     traceId: m.traceId,
+    traceSampled: m.traceSampled,
+    // An unsampled trace was never exported: its link would lead to "trace not found".
     traceUrl:
-      traceUrl === undefined || m.traceId === null ? null : traceUrl.replaceAll('{traceId}', m.traceId),
+      traceUrl === undefined || m.traceId === null || !m.traceSampled
+        ? null
+        : traceUrl.replaceAll('{traceId}', m.traceId),
   }
 }
 

@@ -1,6 +1,6 @@
 import type { StationMessageView } from '@chargebus/api/admin'
 import { stationMessageViewOf } from '@chargebus/api/admin'
-import type { Bus } from '@chargebus/bus'
+import { type Bus, traceOf } from '@chargebus/bus'
 import { Streams, stationJournalFilter } from '@chargebus/events'
 
 export interface LatestQuery {
@@ -11,9 +11,12 @@ export interface LatestQuery {
   since?: Date | undefined
 }
 
+/** A journal entry as the per-station view shows it, plus whether its trace was sampled (a trace UI has it). */
+export type TraceEntry = StationMessageView & { traceSampled: boolean }
+
 export interface LatestMessages {
   /** Oldest first, the newest last. */
-  items: StationMessageView[]
+  items: TraceEntry[]
   /** True when older entries in range were left out by `limit`. */
   more: boolean
 }
@@ -55,14 +58,14 @@ export async function readLatestStationMessages(
   if (low === undefined) return { items: [], more: false }
   const filter = stationJournalFilter({ station: q.stationId })
   const keep = q.limit + 1 // one more than shown tells whether older ones were left out
-  let newer: StationMessageView[] = []
+  let newer: TraceEntry[] = []
   let end = bounds.lastSeq
   let width = Math.max(firstWindow, 1)
   let windows = 0
   while (end >= low && newer.length < keep) {
     const start = Math.max(low, end - width + 1)
     windows++
-    let window: StationMessageView[] = []
+    let window: TraceEntry[] = []
     for (let from = start; ; ) {
       const page = await bus.scan(Streams.OCPP_IN, {
         filter,
@@ -78,7 +81,7 @@ export async function readLatestStationMessages(
         // Subjects encode the id; an id that differs only by escaping is another station.
         if (view === undefined || view.stationId !== q.stationId) continue
         const { stationId: _, ...entry } = view
-        window.push(entry)
+        window.push({ ...entry, traceSampled: traceOf(event.headers)?.sampled ?? false })
       }
       if (window.length > 2 * keep) window = window.slice(-keep) // a busy window: only its newest count
       onProgress({
