@@ -446,6 +446,14 @@ export interface FtpFileTable {
   remote_address: string | null
   /** The command whose one-time credentials made the upload (2026-12-06T16:30:00Z_ftp_file_commands). */
   command_id: ColumnType<string | null, string | null | undefined, string | null>
+  /** Meter logs only (migration 2026-12-06T16:00:00Z_ftp_file_parsing): null until parsed, and for other files. */
+  parse_status: ColumnType<FtpParseStatus | null, FtpParseStatus | null | undefined, FtpParseStatus | null>
+  parse_profile: ColumnType<string | null, string | null | undefined, string | null>
+  parsed_rows: ColumnType<number | null, number | null | undefined, number | null>
+  rejected_line: ColumnType<number | null, number | null | undefined, number | null>
+  rejected_code: ColumnType<string | null, string | null | undefined, string | null>
+  rejected_reason: ColumnType<string | null, string | null | undefined, string | null>
+  parsed_at: NullableTimestamp
 }
 
 /**
@@ -486,3 +494,6 @@ export interface FtpPullLeaseTable {
   holder: string
   expires_at: Timestamp
 }
+
+/** What the meter-log parser made of an upload. */
+export type FtpParseStatus = 'parsed' | 'rejected'

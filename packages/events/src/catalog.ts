@@ -4,7 +4,7 @@ import { CommandRequested, CommandUpdated } from './events/command-events.ts'
 import { ConnectorStatusChanged } from './events/connector-status-changed.ts'
 import { ConnectorStatusRecorded } from './events/connector-status-recorded.ts'
 import { DeadLetterRecorded } from './events/dead-letter-recorded.ts'
-import { FtpFileReceived } from './events/ftp-file-events.ts'
+import { FtpFileParsed, FtpFileReceived, FtpFileRejected } from './events/ftp-file-events.ts'
 import { MeterRegisterDecreased } from './events/meter-register-decreased.ts'
 import { MeterSampled } from './events/meter-sampled.ts'
 import { OcppMessageReceived } from './events/ocpp-message-received.ts'
@@ -44,6 +44,8 @@ export const catalog: readonly AnyEventDefinition[] = [
   AggregateUpdated,
   // Files from the FTP edge (stream FTP).
   FtpFileReceived,
+  FtpFileParsed,
+  FtpFileRejected,
 ]
 
 /** The definition of `name` at `version`, if the catalog has it. */

@@ -35,7 +35,17 @@ export {
   ConnectorStatusRecordedSchema,
 } from './events/connector-status-recorded.ts'
 export { DeadLetterRecorded, DeadLetterRecordedSchema } from './events/dead-letter-recorded.ts'
-export { FtpFileReceived, FtpFileReceivedSchema } from './events/ftp-file-events.ts'
+export {
+  FTP_FILE_PARSED_MAX_ROWS,
+  FtpFileParsed,
+  FtpFileParsedSchema,
+  FtpFileReceived,
+  FtpFileReceivedSchema,
+  FtpFileRejected,
+  FtpFileRejectedSchema,
+  METER_LOG_REJECTIONS,
+  MeterLogRowSchema,
+} from './events/ftp-file-events.ts'
 export {
   MeterRegisterDecreased,
   MeterRegisterDecreasedSchema,

@@ -1,8 +1,11 @@
 import type { AddressInfo } from 'node:net'
+import type { Consumption } from '@chargebus/bus'
 import { pingDatabase } from '@chargebus/db'
 import { createServiceApp, httpOptionsFrom, type ServiceApp } from '@chargebus/platform'
 import { ftpTlsFrom, pullSourcesFrom, tlsRequired } from './config.ts'
+import { csvProfilesFrom } from './csv-profiles.ts'
 import type { FtpIngestDeps } from './deps.ts'
+import { startMeterLogConsumer } from './entry-points/consumers/meter-logs.ts'
 import { createFtpEdge } from './entry-points/ftp/ftp-edge.ts'
 import { createStationLogin } from './entry-points/ftp/station-login.ts'
 import { createPullTimer } from './entry-points/timers/pull-sources.ts'
@@ -95,6 +98,26 @@ export function buildApp(deps: FtpIngestDeps): FtpIngestApp {
     app.addHook('onReady', async () => pull.start())
     app.addHook('preClose', () => pull.stop())
   }
+  // Meter logs (CSV) from ftp.file.received: parsed, then ftp.file.parsed or ftp.file.rejected.
+  const profiles = csvProfilesFrom(config)
+  let meterLogs: Consumption | undefined
+  app.addHook('onReady', async () => {
+    meterLogs = await startMeterLogConsumer({
+      bus,
+      db,
+      storage,
+      publisher: bus,
+      clock,
+      logger,
+      profiles,
+      limits: { maxLineChars: config.FTP_CSV_MAX_LINE_CHARS, maxRows: config.FTP_CSV_MAX_ROWS },
+      durable: config.FTP_PARSE_DURABLE,
+      maxInFlight: config.FTP_PARSE_MAX_IN_FLIGHT,
+    })
+  })
+  app.addHook('preClose', async () => {
+    await meterLogs?.stop()
+  })
   return Object.assign(app, {
     ftpAddress(): AddressInfo {
       if (address === undefined) throw new Error('the FTP edge is not listening yet (await app.ready())')

@@ -148,6 +148,41 @@ export const FtpIngestConfig = Type.Object({
     description:
       'How long one replica holds a pull source (renewed before each file): another replica takes it over only after this.',
   }),
+  FTP_CSV_PROFILES: Type.Optional(
+    Type.String({
+      minLength: 2,
+      expected: 'a JSON array of CSV profiles (README: Meter logs)',
+      description:
+        'Vendor CSV profiles for meter logs, tried in order before the default profile (`*.csv`): which files (name globs, optionally station globs), columns, delimiter, header, timestamp format.',
+    }),
+  ),
+  FTP_CSV_MAX_LINE_CHARS: Type.Integer({
+    minimum: 64,
+    maximum: 1024 * 1024,
+    default: 4096,
+    description:
+      'A meter-log line longer than this is rejected as soon as it is read (memory stays bounded).',
+  }),
+  FTP_CSV_MAX_ROWS: Type.Integer({
+    minimum: 1,
+    maximum: 100_000_000,
+    default: 1_000_000,
+    description: 'A meter log with more rows is rejected whole.',
+  }),
+  FTP_PARSE_DURABLE: Type.String({
+    pattern: '^[A-Za-z0-9_-]{1,64}$',
+    default: 'ftp-ingest-meter-logs',
+    expected: 'a JetStream durable name',
+    description:
+      'Durable consumer of ftp.file.received that parses meter logs; instances sharing it share the work.',
+  }),
+  FTP_PARSE_MAX_IN_FLIGHT: Type.Integer({
+    minimum: 1,
+    maximum: 8,
+    default: 1,
+    description:
+      'Meter logs parsed at once per instance (each reads its file twice: validate, then publish).',
+  }),
 })
 
 export type FtpIngestConfig = Static<typeof FtpIngestConfig>

@@ -5,6 +5,7 @@ import { startService } from '@chargebus/platform'
 import { telemetry } from '@chargebus/platform/instrument'
 import { buildApp } from './app.ts'
 import { checkPassiveRange, FtpIngestConfig, ftpTlsFrom, pullSourcesFrom } from './config.ts'
+import { csvProfilesFrom } from './csv-profiles.ts'
 import { openFtpIngestDependencies } from './deps.ts'
 
 // The FTP server closes in preClose (app.ts); then the bus drains and the pool closes.
@@ -16,6 +17,7 @@ await startService({
       checkPassiveRange(config)
       ftpTlsFrom(config)
       pullSourcesFrom(config)
+      csvProfilesFrom(config)
       return undefined
     } catch (err) {
       return `config: ${(err as Error).message}`

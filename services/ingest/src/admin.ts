@@ -4,11 +4,15 @@
  */
 import type { Bus } from '@chargebus/bus'
 import type { Database, Kysely } from '@chargebus/db'
-import { type AnyEventDefinition, OcppMessageReceived } from '@chargebus/events'
+import { type AnyEventDefinition, FtpFileParsed, OcppMessageReceived } from '@chargebus/events'
 import { type Clock, type Env, loadConfig, systemClock } from '@chargebus/platform'
 import type { Logger } from 'pino'
 import { Registry } from 'prom-client'
 import { IngestConfig } from './config.ts'
+import {
+  createFtpMeterLogHandler,
+  FTP_METER_LOG_BATCH_SIZE,
+} from './entry-points/consumers/ftp-meter-logs.ts'
 import { createStationMessageHandler } from './entry-points/consumers/station-messages.ts'
 import { createIngestMetrics } from './metrics.ts'
 
@@ -51,6 +55,21 @@ export const consumerHandlers: Readonly<Record<string, ConsumerHandler>> = {
         clock: clock ?? systemClock,
       })
       return (batch) => handler(batch.map((e) => ({ data: OcppMessageReceived.parse(e.data) })))
+    },
+  },
+  'ftp-meter-logs': {
+    description:
+      'ftp.file.parsed (FtpFileParsed, CSV meter-log rows) into meter_values, meter.sampled for new rows through the outbox',
+    events: [FtpFileParsed],
+    batchSize: () => FTP_METER_LOG_BATCH_SIZE,
+    create({ db, publisher, logger }) {
+      const handler = createFtpMeterLogHandler({
+        db,
+        publisher,
+        logger,
+        metrics: createIngestMetrics(new Registry()),
+      })
+      return (batch) => handler(batch.map((e) => ({ data: FtpFileParsed.parse(e.data) })))
     },
   },
 }

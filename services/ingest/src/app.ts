@@ -3,6 +3,7 @@ import { pingDatabase } from '@chargebus/db'
 import { Streams } from '@chargebus/events'
 import { createServiceApp, httpOptionsFrom, type ServiceApp } from '@chargebus/platform'
 import type { IngestDeps } from './deps.ts'
+import { startFtpMeterLogConsumer } from './entry-points/consumers/ftp-meter-logs.ts'
 import { startStationMessageConsumer } from './entry-points/consumers/station-messages.ts'
 import { createMaintenance, type Maintenance } from './entry-points/timers/maintenance.ts'
 import { createIngestMetrics } from './metrics.ts'
@@ -14,8 +15,8 @@ export type IngestApp = ServiceApp & {
 }
 
 /**
- * Ingest's Fastify app (never listens): `/healthz`, `/readyz` (Postgres and NATS), `/metrics`. The consumer of
- * `ocpp.in.>` and the periodic sweeps start when the app is ready (`app.ready()` or `listen`) and stop in
+ * Ingest's Fastify app (never listens): `/healthz`, `/readyz` (Postgres and NATS), `/metrics`. The consumers of
+ * `ocpp.in.>` and `ftp.file.parsed` and the periodic sweeps start when the app is ready (`app.ready()` or `listen`) and stop in
  * `preClose`, before `onClose` hooks release the bus and the pool.
  *
  * ### Examples
@@ -52,6 +53,7 @@ export function buildApp(deps: IngestDeps): IngestApp {
   })
 
   let consumer: Consumption | undefined
+  let meterLogs: Consumption | undefined
   app.addHook('onReady', async () => {
     // Partitions first (a fresh month), and the outbox left by a crash, before new batches. The sweeps,
     // whose work grows with the fleet, run in the background: readiness does not wait for them.
@@ -72,11 +74,23 @@ export function buildApp(deps: IngestDeps): IngestApp {
       maxDeliver: config.INGEST_MAX_DELIVER,
       ackWaitMs: config.INGEST_ACK_WAIT_MS,
     })
+    // CSV meter-log rows from the FTP edge (ftp.file.parsed) into meter_values.
+    meterLogs = await startFtpMeterLogConsumer({
+      db,
+      bus,
+      publisher: bus,
+      logger,
+      metrics,
+      durable: config.INGEST_FTP_DURABLE,
+      maxDeliver: config.INGEST_MAX_DELIVER,
+      ackWaitMs: config.INGEST_ACK_WAIT_MS,
+    })
     maintenance.start()
   })
   app.addHook('preClose', async () => {
     // Stop intake: in-flight batches commit and are acked while the pool is still open.
     await consumer?.stop()
+    await meterLogs?.stop()
     await maintenance.stop()
   })
   return Object.assign(app, { maintenance })

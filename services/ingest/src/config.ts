@@ -26,6 +26,12 @@ export const IngestConfig = Type.Object({
     expected: 'a JetStream durable name',
     description: 'Durable consumer on OCPP_IN; instances sharing it share the work.',
   }),
+  INGEST_FTP_DURABLE: Type.String({
+    pattern: '^[A-Za-z0-9_-]{1,64}$',
+    default: 'ingest-ftp-meter-logs',
+    expected: 'a JetStream durable name',
+    description: 'Durable consumer on FTP of ftp.file.parsed (CSV meter-log rows into meter_values).',
+  }),
   INGEST_DELIVER: Type.Union([Type.Literal('all'), Type.Literal('new')], {
     default: 'all',
     expected: 'all or new',

@@ -32,7 +32,7 @@ export interface OpenIngestOptions {
 
 /**
  * Connects the bus (namespace `opts.namespace`, else `BUS_NAMESPACE`), ensures the streams ingest reads and
- * writes (OCPP_IN, DOMAIN, DEAD_LETTERS, and REPLAY for its replay lane), opens the gateway's KV buckets and a pool of `DATABASE_POOL_SIZE`
+ * writes (OCPP_IN, DOMAIN, DEAD_LETTERS, REPLAY for its replay lane, and FTP for meter logs), opens the gateway's KV buckets and a pool of `DATABASE_POOL_SIZE`
  * connections through pgbouncer.
  */
 export async function openIngestDependencies(
@@ -49,7 +49,7 @@ export async function openIngestDependencies(
   })
   try {
     await bus.ensureStreams(
-      [Streams.OCPP_IN, Streams.DOMAIN, Streams.DEAD_LETTERS, Streams.REPLAY],
+      [Streams.OCPP_IN, Streams.DOMAIN, Streams.DEAD_LETTERS, Streams.REPLAY, Streams.FTP],
       opts.streamMaxBytes ? { maxBytes: opts.streamMaxBytes } : {},
     )
     const kvs = await openKvBuckets(bus)

@@ -11,6 +11,7 @@ import * as aggregatesKeptBuckets from './2026-12-06-aggregates-kept-buckets.ts'
 import * as csvInertText from './2026-12-06-csv-inert-text.ts'
 import * as firmwareImages from './2026-12-06-firmware-images.ts'
 import * as ftpFileCommands from './2026-12-06-ftp-file-commands.ts'
+import * as ftpFileParsing from './2026-12-06-ftp-file-parsing.ts'
 import * as ftpFiles from './2026-12-06-ftp-files.ts'
 import * as ftpPullFiles from './2026-12-06-ftp-pull-files.ts'
 
@@ -34,4 +35,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '2026-12-06T16:10:00Z_ftp_pull_files': ftpPullFiles,
   '2026-12-06T16:20:00Z_firmware_images': firmwareImages,
   '2026-12-06T16:30:00Z_ftp_file_commands': ftpFileCommands,
+  '2026-12-06T16:00:00Z_ftp_file_parsing': ftpFileParsing,
 }

@@ -72,3 +72,140 @@ export const FtpFileReceived = defineEvent({
     },
   ],
 })
+
+/*
+ * What ftp-ingest's parser made of a meter log (a CSV file, see services/ftp-ingest/README.md). A file is
+ * validated whole before anything is published: it becomes either `ftp.file.parsed` parts (all its rows) or one
+ * `ftp.file.rejected`, never both and never some rows of a bad file. Msg ids derive from the file id (and part),
+ * so a redelivered `ftp.file.received` republishes the same messages and JetStream stores them once.
+ */
+
+/** Rows in one `ftp.file.parsed` message at most (a bigger file is published as several parts). */
+export const FTP_FILE_PARSED_MAX_ROWS = 1000
+
+export const MeterLogRowSchema = Type.Object(
+  {
+    line: Type.Integer({ minimum: 1, description: 'Line of the file the row was read from.' }),
+    sampledAt: Type.String({
+      format: 'date-time',
+      description: 'The timestamp of the row, in UTC (the file must name its offset).',
+    }),
+    connectorId: Type.Integer({ minimum: 0, maximum: 2_147_483_647 }),
+    transactionId: Type.Union([Type.Integer({ minimum: 1, maximum: 2_147_483_647 }), Type.Null()]),
+    measurand: Type.String({ minLength: 1, description: 'An OCPP 1.6 Measurand.' }),
+    phase: Type.Union([Type.String({ minLength: 1 }), Type.Null()], {
+      description: 'An OCPP 1.6 Phase, or null.',
+    }),
+    location: Type.String({ minLength: 1, description: 'An OCPP 1.6 Location (default Outlet).' }),
+    unit: Type.String({ minLength: 1, description: 'An OCPP 1.6 UnitOfMeasure.' }),
+    value: Type.String({
+      pattern: '^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$',
+      description: 'The value as written in the file: a decimal number in `unit`.',
+    }),
+  },
+  { additionalProperties: false },
+)
+
+export const FtpFileParsedSchema = Type.Object(
+  {
+    fileId: Type.String({ format: 'uuid', description: 'ftp_files.id of the meter log.' }),
+    stationId: Type.String({ minLength: 1, maxLength: 255, description: 'The account that uploaded it.' }),
+    name: Type.String({ minLength: 1, maxLength: 255, description: 'The file name the station gave.' }),
+    profile: Type.String({ minLength: 1, description: 'The CSV profile the file was read with.' }),
+    receivedAt: Type.String({ format: 'date-time', description: 'When the FTP edge received the file.' }),
+    part: Type.Integer({ minimum: 1, description: 'This message is part `part` of `parts` (1-based).' }),
+    parts: Type.Integer({ minimum: 1 }),
+    rows: Type.Array(MeterLogRowSchema, { minItems: 1, maxItems: FTP_FILE_PARSED_MAX_ROWS }),
+  },
+  { additionalProperties: false, title: 'FTP file parsed' },
+)
+
+export const FtpFileParsed = defineEvent({
+  name: 'ftp.file.parsed',
+  version: 1,
+  stream: Streams.FTP,
+  description:
+    'A meter log a station uploaded was valid as a whole; its rows, in parts of at most 1,000 (msg id `ftp.file.parsed:<fileId>:<part>`). Ingest stores them in `meter_values`.',
+  subject: 'ftp.file.{station}.parsed',
+  subjectParams: (e) => ({ station: e.stationId }),
+  schema: FtpFileParsedSchema,
+  examples: [
+    {
+      fileId: '0b0f6d2e-7c1a-4c61-9b7e-2f1d9a8c4e11',
+      stationId: 'CP-0001',
+      name: 'meter-20261126.csv',
+      profile: 'default',
+      receivedAt: '2026-11-26T10:31:00.000Z',
+      part: 1,
+      parts: 1,
+      rows: [
+        {
+          line: 2,
+          sampledAt: '2026-11-26T10:15:00.000Z',
+          connectorId: 1,
+          transactionId: 1001,
+          measurand: 'Energy.Active.Import.Register',
+          phase: null,
+          location: 'Outlet',
+          unit: 'kWh',
+          value: '15.23',
+        },
+      ],
+    },
+  ],
+})
+
+/** Why a meter log was refused, as a code (the `reason` text says it in words). */
+export const METER_LOG_REJECTIONS = [
+  'header',
+  'column-count',
+  'malformed',
+  'line-too-long',
+  'too-many-rows',
+  'formula',
+  'timestamp',
+  'number',
+  'integer',
+  'measurand',
+  'unit',
+  'phase',
+  'location',
+] as const
+
+export const FtpFileRejectedSchema = Type.Object(
+  {
+    fileId: Type.String({ format: 'uuid', description: 'ftp_files.id of the meter log (it stays stored).' }),
+    stationId: Type.String({ minLength: 1, maxLength: 255 }),
+    name: Type.String({ minLength: 1, maxLength: 255 }),
+    profile: Type.String({ minLength: 1, description: 'The CSV profile the file was read with.' }),
+    line: Type.Integer({
+      minimum: 1,
+      description: 'The first line found wrong (nothing of the file is imported).',
+    }),
+    code: Type.Enum(METER_LOG_REJECTIONS, { description: 'What is wrong, as a code.' }),
+    reason: Type.String({ minLength: 1, maxLength: 500, description: 'What is wrong, in words.' }),
+  },
+  { additionalProperties: false, title: 'FTP file rejected' },
+)
+
+export const FtpFileRejected = defineEvent({
+  name: 'ftp.file.rejected',
+  version: 1,
+  stream: Streams.FTP,
+  description:
+    'A meter log a station uploaded was refused as a whole (the first bad line and why); none of its rows is imported, the file stays stored. Msg id `ftp.file.rejected:<fileId>`.',
+  subject: 'ftp.file.{station}.rejected',
+  subjectParams: (e) => ({ station: e.stationId }),
+  schema: FtpFileRejectedSchema,
+  examples: [
+    {
+      fileId: '0b0f6d2e-7c1a-4c61-9b7e-2f1d9a8c4e11',
+      stationId: 'CP-0001',
+      name: 'meter-20261126.csv',
+      profile: 'default',
+      line: 3,
+      code: 'formula',
+      reason: 'line 3, column value: "=1+1" starts like a spreadsheet formula',
+    },
+  ],
+})

@@ -1,4 +1,5 @@
 import { AppError, defineErrorCodes } from '@chargebus/errors'
+import type { METER_LOG_REJECTIONS } from '@chargebus/events'
 
 /** Every error code the FTP edge raises; the README's table is checked against this map. */
 export const FtpIngestErrorCodes = defineErrorCodes({
@@ -13,6 +14,10 @@ export const FtpIngestErrorCodes = defineErrorCodes({
   FTP_INGEST_ERR_TRANSFER_ABORTED: {
     meaning:
       'the station sent ABOR during an upload: the transfer is cut (426, then 226 for the ABOR), nothing stored',
+  },
+  FTP_INGEST_ERR_METER_LOG_REJECTED: {
+    meaning:
+      'a meter log (CSV) has a bad line: the file is refused whole (ftp.file.rejected with the line and the reason), nothing imported, the file stays stored',
   },
   FTP_INGEST_ERR_TRANSFER_TIMEOUT: {
     meaning:
@@ -81,5 +86,21 @@ export class PullIncomplete extends AppError {
     super('FTP_INGEST_ERR_PULL_INCOMPLETE', `${name}: listed ${listed} bytes, received ${received}`, {
       retryable: true,
     })
+  }
+}
+
+/** What is wrong with a meter log, as a code (`ftp.file.rejected` carries it). */
+export type MeterLogRejection = (typeof METER_LOG_REJECTIONS)[number]
+
+/** A meter log's first bad line: the whole file is refused. */
+export class MeterLogRejected extends AppError {
+  readonly line: number
+  readonly rejection: MeterLogRejection
+  readonly reason: string
+  constructor(line: number, rejection: MeterLogRejection, reason: string) {
+    super('FTP_INGEST_ERR_METER_LOG_REJECTED', `line ${line}: ${reason}`, { retryable: false })
+    this.line = line
+    this.rejection = rejection
+    this.reason = reason
   }
 }

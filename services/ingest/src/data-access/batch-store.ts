@@ -307,3 +307,28 @@ export async function insertIgnoring<T>(
     on conflict do nothing`.execute(trx)
   return Number(r.numAffectedRows ?? 0)
 }
+
+/**
+ * Inserts samples with ON CONFLICT DO NOTHING and returns the ones that were new (by source message id, which
+ * names a sample within its station and time: `samples` must not repeat one, see `dedupeSamples`). The CSV
+ * meter-log consumer publishes events for exactly these.
+ */
+export async function insertNewMeterSamples(
+  trx: Trx,
+  samples: readonly MeterSample[],
+): Promise<MeterSample[]> {
+  if (samples.length === 0) return []
+  const { rows } = await sql<{ station_id: string; source_message_id: string; sample_index: number }>`
+    insert into meter_values (${columnList(METER_VALUE_COLUMNS)})
+    select * from ${unnestRows(METER_VALUE_COLUMNS, samples)}
+    on conflict do nothing
+    returning station_id, source_message_id, sample_index`.execute(trx)
+  const key = (s: { station_id: string; source_message_id: string; sample_index: number }) =>
+    `${s.station_id}\n${s.source_message_id}\n${s.sample_index}`
+  const inserted = new Set(rows.map(key))
+  return samples.filter((s) =>
+    inserted.has(
+      key({ station_id: s.stationId, source_message_id: s.sourceMessageId, sample_index: s.sampleIndex }),
+    ),
+  )
+}

@@ -2,7 +2,9 @@ import type { Bus } from '@chargebus/bus'
 import type { Database, Kysely, Transaction } from '@chargebus/db'
 import { sql } from '@chargebus/db'
 import { findEvent } from '@chargebus/events'
+import type { Logger } from 'pino'
 import type { DomainEvent } from '../domain/domain-event.ts'
+import type { IngestMetrics } from '../metrics.ts'
 
 /*
  * Domain events are written to `ingest_outbox` in the transaction that changes the rows they describe, published
@@ -80,4 +82,25 @@ export async function publishOutbox(
       .execute()
   }
   return { published, failed: entries.length - published.length }
+}
+
+/**
+ * What a consumer does after its transaction committed: publish the outbox entries it added, counting them; a
+ * failure leaves them to the relay and never fails (and so redelivers) the committed work.
+ */
+export async function publishCommitted(
+  deps: { db: Kysely<Database>; publisher: Pick<Bus, 'publish'>; metrics: IngestMetrics; log: Logger },
+  outbox: readonly OutboxEntry[],
+): Promise<void> {
+  if (outbox.length === 0) return
+  try {
+    const { published, failed } = await publishOutbox(deps.db, deps.publisher, outbox)
+    for (const e of published) deps.metrics.eventsPublished.inc({ event: e.event.name })
+    if (failed > 0) {
+      deps.metrics.outboxFailures.inc(failed)
+      deps.log.warn({ failed }, 'domain events not published; the outbox relay retries them')
+    }
+  } catch (err) {
+    deps.log.warn({ err }, 'publishing domain events failed; the outbox relay retries them')
+  }
 }

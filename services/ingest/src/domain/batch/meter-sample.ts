@@ -21,7 +21,8 @@ export interface MeterSample {
   readonly value: string | null
   readonly baseUnit: string | null
   readonly receivedAt: string
-  readonly sourceAction: 'MeterValues' | 'StopTransaction'
+  /** `FtpMeterLog`: a row of a CSV meter log uploaded over FTP (see meter-log-samples.ts). */
+  readonly sourceAction: 'MeterValues' | 'StopTransaction' | 'FtpMeterLog'
   readonly sourceMessageId: string
   /** Position in the message, meterValue by meterValue (part of the idempotency key). */
   readonly sampleIndex: number
@@ -112,7 +113,7 @@ export function meterSamples(
     connectorId: number
     transactionId: number | null
     receivedAt: string
-    sourceAction: MeterSample['sourceAction']
+    sourceAction: 'MeterValues' | 'StopTransaction'
     messageId: string
   },
 ): MeterSample[] {

@@ -4,7 +4,7 @@ import { OcppMessageReceived, Streams } from '@chargebus/events'
 import type { Clock } from '@chargebus/platform'
 import type { Logger } from 'pino'
 import { loadState, writeChanges } from '../../data-access/batch-store.ts'
-import { addToOutbox, type OutboxEntry, publishOutbox } from '../../data-access/outbox.ts'
+import { addToOutbox, publishCommitted } from '../../data-access/outbox.ts'
 import { applyBatch, type IngestRules } from '../../domain/batch/apply-batch.ts'
 import { dedupeMessages, needsOf } from '../../domain/batch/batch-needs.ts'
 import { typedStationMessage } from '../../domain/typed-station-message.ts'
@@ -49,21 +49,6 @@ export function createStationMessageHandler(
   const { db, publisher, logger, metrics, rules, clock } = deps
   const log = logger.child({ component: 'station-messages' })
 
-  async function publish(outbox: readonly OutboxEntry[]): Promise<void> {
-    if (outbox.length === 0) return
-    try {
-      const { published, failed } = await publishOutbox(db, publisher, outbox)
-      for (const e of published) metrics.eventsPublished.inc({ event: e.event.name })
-      if (failed > 0) {
-        metrics.outboxFailures.inc(failed)
-        log.warn({ failed }, 'domain events not published; the outbox relay retries them')
-      }
-    } catch (err) {
-      // Committed and in the outbox: the relay publishes them. Never fail (and redeliver) the batch for this.
-      log.warn({ err }, 'publishing domain events failed; the outbox relay retries them')
-    }
-  }
-
   return async function ingest(batch: StationMessageBatch): Promise<void> {
     const started = performance.now()
     const messages = dedupeMessages(batch.map((e) => typedStationMessage(e.data)))
@@ -82,7 +67,7 @@ export function createStationMessageHandler(
     for (const [table, n] of Object.entries(counts)) if (n > 0) metrics.rows.inc({ table }, n)
     const newest = Math.max(...messages.map((m) => m.receivedMs))
     if (Number.isFinite(newest)) metrics.lag.set(Math.max(0, now - newest) / 1000)
-    await publish(outbox)
+    await publishCommitted({ db, publisher, metrics, log }, outbox)
   }
 }
 
@@ -116,6 +101,6 @@ export async function startStationMessageConsumer(opts: StationMessageConsumerOp
 }
 
 /** Postgres or the bus is in trouble: every message would fail alike, so the batch is redelivered as is. */
-function isInfrastructureError(err: unknown): boolean {
+export function isInfrastructureError(err: unknown): boolean {
   return isDatabaseOutage(err) || isBusError(err)
 }
