@@ -41,7 +41,8 @@ export interface OpenFtpIngestOptions {
 }
 
 /**
- * Connects the bus (stream FTP ensured, the station registry's KV and the FTP grants opened), the object storage, a pool of
+ * Connects the bus (streams FTP, DEAD_LETTERS and REPLAY ensured, the station registry's KV and the FTP grants
+ * opened), the object storage, a pool of
  * `DATABASE_POOL_SIZE` connections through pgbouncer and the password-check workers.
  */
 export async function openFtpIngestDependencies(
@@ -58,7 +59,8 @@ export async function openFtpIngestDependencies(
     logger,
   })
   try {
-    await bus.ensureStreams([Streams.FTP])
+    // DEAD_LETTERS and REPLAY: the meter-log consumer dead-letters and has a replay lane.
+    await bus.ensureStreams([Streams.FTP, Streams.DEAD_LETTERS, Streams.REPLAY])
     const [{ stations }, grants] = await Promise.all([openKvBuckets(bus), openFtpGrants(bus)])
     const db = createDb({
       url: config.DATABASE_URL,

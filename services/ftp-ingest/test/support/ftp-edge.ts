@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Readable } from 'node:stream'
 import { type Bus, connectBus } from '@chargebus/bus'
 import { createDb, type Database, type Kysely } from '@chargebus/db'
 import { type EventData, FtpFileReceived, Streams } from '@chargebus/events'
@@ -13,9 +14,9 @@ import {
   mirrorRegistration,
   openKvBuckets,
 } from '@chargebus/station-registry'
-import { Client } from 'basic-ftp'
+import { Client, type FTPResponse } from 'basic-ftp'
 import { pino } from 'pino'
-import { createThrowawayDatabase, type ThrowawayDatabase, testDb } from '../../../../test/support/database.ts'
+import { createThrowawayDatabase, type ThrowawayDatabase } from '../../../../test/support/database.ts'
 import { NATS_URL, uniqueNamespace } from '../../../../test/support/nats.ts'
 import { buildApp, type FtpIngestApp } from '../../src/app.ts'
 import { FtpIngestConfig } from '../../src/config.ts'
@@ -25,9 +26,11 @@ import { type OpenedFtpIngestDependencies, openFtpIngestDependencies } from '../
 export interface TestEdge {
   app: FtpIngestApp
   deps: OpenedFtpIngestDependencies
-  namespace: string
   port: number
   storageDir: string
+  /** The edge's bus namespace and database, for a test that runs another service beside it (ingest). */
+  namespace: string
+  database: ThrowawayDatabase
   /** Direct to Postgres: inspection only. */
   db: Kysely<Database>
   /** A bus on the edge's namespace, to read what it published. */
@@ -39,17 +42,22 @@ export interface TestEdge {
     grant: Pick<FtpGrantRecord, 'stationId' | 'commandId' | 'access' | 'fileName'>,
     ttlMs?: number,
   ): Promise<FtpGrantCredentials>
+  /** Uploads `bytes` as `name` with basic-ftp (a login, one STOR), as a station does; the final reply. */
+  upload(stationId: string, password: string, name: string, bytes: Buffer): Promise<FTPResponse>
   /** Every `ftp.file.received` the edge published, in order. */
   received(): Promise<EventData<typeof FtpFileReceived>[]>
   close(): Promise<void>
 }
 
-async function throwawayDatabase() {
-  const database = await createThrowawayDatabase()
+/** The run's database (DATABASE_URL), shaped like a throwaway one that is never dropped. */
+function runDatabase(): ThrowawayDatabase {
+  const keep = async () => {}
   return {
-    url: database.url,
-    drop: () => database.drop(),
-    db: () => createDb({ url: database.adminUrl, poolSize: 2, applicationName: 'ftp-ingest-test' }),
+    name: 'run',
+    url: process.env.DATABASE_URL as string,
+    adminUrl: process.env.DATABASE_ADMIN_URL as string,
+    drop: keep,
+    [Symbol.asyncDispose]: keep,
   }
 }
 
@@ -68,14 +76,7 @@ export async function startTestEdge(
   opts: { clock?: Clock; namespace?: string; shareRunDatabase?: boolean } = {},
 ): Promise<TestEdge> {
   const namespace = opts.namespace ?? uniqueNamespace('ftp')
-  const database: Pick<ThrowawayDatabase, 'url' | 'drop'> & { db: () => Kysely<Database> } =
-    opts.shareRunDatabase
-      ? {
-          url: process.env.DATABASE_URL as string,
-          drop: async () => {},
-          db: () => testDb({ poolSize: 2, applicationName: 'ftp-ingest-test' }),
-        }
-      : await throwawayDatabase()
+  const database: ThrowawayDatabase = opts.shareRunDatabase ? runDatabase() : await createThrowawayDatabase()
   const storageDir = mkdtempSync(join(tmpdir(), 'chargebus-ftp-'))
   const range = passiveRange()
   const config = loadConfig(FtpIngestConfig, {
@@ -95,7 +96,7 @@ export async function startTestEdge(
   const app = buildApp(deps)
   app.addHook('onClose', () => deps.close())
   await app.ready()
-  const db = database.db()
+  const db = createDb({ url: database.adminUrl, poolSize: 2, applicationName: 'ftp-ingest-test' })
   const bus = await connectBus({
     servers: NATS_URL,
     name: 'ftp-ingest-test',
@@ -106,9 +107,10 @@ export async function startTestEdge(
   return {
     app,
     deps,
-    namespace,
     port: app.ftpAddress().port,
     storageDir,
+    namespace,
+    database,
     db,
     bus,
     async addStation(stationId, password, status = 'Accepted') {
@@ -123,6 +125,15 @@ export async function startTestEdge(
     grant(grant, ttlMs = 3_600_000) {
       const now = deps.clock()
       return issueFtpGrant(deps.grants, grant, { now, expiresAt: new Date(now.getTime() + ttlMs) })
+    },
+    async upload(stationId, password, name, bytes) {
+      const client = new Client(10_000)
+      try {
+        await client.access({ host: '127.0.0.1', port: app.ftpAddress().port, user: stationId, password })
+        return await client.uploadFrom(Readable.from(bytes), name)
+      } finally {
+        client.close()
+      }
     },
     async received() {
       const bounds = await bus.streamBounds(Streams.FTP)
