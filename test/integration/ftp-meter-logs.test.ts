@@ -205,8 +205,16 @@ test(
     // A redelivery of the first file's event (a new msg id, so JetStream stores it again): parsed again, the same
     // parts republished under the same msg ids.
     const [received] = (await edge.received()).filter((e) => e.fileId === firstId)
-    await edge.bus.publish(FtpFileReceived, received as never, { msgId: `redelivered:${firstId}` })
+    const redelivered = await edge.bus.publish(FtpFileReceived, received as never, {
+      msgId: `redelivered:${firstId}`,
+    })
     await settled()
+    // ftp-ingest did handle it (acked past it), and what it republished was stored once.
+    const parser = await world.admin.jsm.consumers.info(
+      `${edge.namespace.toUpperCase()}_FTP`,
+      'ftp-ingest-meter-logs',
+    )
+    expect(parser.ack_floor.stream_seq).toBeGreaterThanOrEqual(redelivered.seq)
     expect(await meterValues()).toHaveLength(3)
     expect(await ftpEvents(FtpFileParsed)).toHaveLength(1)
     expect(await fileRow(againId)).toMatchObject({ parse_status: null })
@@ -267,6 +275,15 @@ test(
     const id = await upload('diagnostics.zip', 'PK\u0003\u0004 not a csv')
     await settled()
     expect(await fileRow(id)).toMatchObject({ parse_status: null, parsed_rows: null })
+    // So far: meter-1 (twice: the redelivery parsed it again), meter-2; the bad file; one duplicate; this one.
+    const metrics = (await edge.app.inject('/metrics')).body
+    for (const [outcome, n] of [
+      ['parsed', 3],
+      ['rejected', 1],
+      ['duplicate', 1],
+      ['not-a-meter-log', 1],
+    ] as const)
+      expect(metrics).toContain(`ftp_meter_logs_total{outcome="${outcome}",service="ftp-ingest"} ${n}`)
     expect(
       [...(await ftpEvents(FtpFileParsed)), ...(await ftpEvents(FtpFileRejected))].map((e) => e.data.fileId),
     ).not.toContain(id)

@@ -113,6 +113,7 @@ export function buildApp(deps: FtpIngestDeps): FtpIngestApp {
       limits: { maxLineChars: config.FTP_CSV_MAX_LINE_CHARS, maxRows: config.FTP_CSV_MAX_ROWS },
       durable: config.FTP_PARSE_DURABLE,
       maxInFlight: config.FTP_PARSE_MAX_IN_FLIGHT,
+      metrics,
     })
   })
   app.addHook('preClose', async () => {

@@ -32,6 +32,17 @@ export function createFtpIngestMetrics(registry: Registry) {
       labelNames: ['outcome'] as const,
       registers,
     }),
+    meterLogs: new Counter({
+      name: 'ftp_meter_logs_total',
+      help: 'Received files by what the meter-log parser made of them: parsed, rejected, duplicate, not-a-meter-log, not-recorded.',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    meterLogRows: new Counter({
+      name: 'ftp_meter_log_rows_total',
+      help: 'Rows of parsed meter logs published as ftp.file.parsed.',
+      registers,
+    }),
     uploadSeconds: new Histogram({
       name: 'ftp_upload_duration_seconds',
       help: 'From STOR to its final reply, by outcome.',

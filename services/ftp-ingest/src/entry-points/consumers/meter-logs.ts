@@ -1,13 +1,13 @@
 import type { Bus, Consumption } from '@chargebus/bus'
 import { FtpFileReceived, Streams } from '@chargebus/events'
+import type { FtpIngestMetrics } from '../../metrics.ts'
 import { type ParseMeterLogDeps, parseMeterLog } from '../../parse-meter-log.ts'
 
 export interface MeterLogConsumerOptions extends ParseMeterLogDeps {
   bus: Bus
   durable: string
   maxInFlight: number
-  /** A test's callback per handled file; the service passes nothing. */
-  onParsed?: (outcome: Awaited<ReturnType<typeof parseMeterLog>>) => void
+  metrics: FtpIngestMetrics
 }
 
 /**
@@ -27,9 +27,10 @@ export function startMeterLogConsumer(opts: MeterLogConsumerOptions): Promise<Co
     ackWaitMs: 120_000,
     async handler(event) {
       const outcome = await parseMeterLog(deps, event.data)
-      if (outcome.status !== 'skipped')
-        log.debug({ fileId: event.data.fileId, ...outcome }, 'meter log handled')
-      opts.onParsed?.(outcome)
+      opts.metrics.meterLogs.inc({ outcome: outcome.status === 'skipped' ? outcome.why : outcome.status })
+      if (outcome.status === 'skipped') return
+      if (outcome.status === 'parsed') opts.metrics.meterLogRows.inc(outcome.rows)
+      log.debug({ fileId: event.data.fileId, ...outcome }, 'meter log handled')
     },
   })
 }
