@@ -23,7 +23,8 @@ export const FtpIngestConfig = Type.Object({
     minimum: 1,
     maximum: 16,
     default: 2,
-    description: 'Postgres connections (through pgbouncer): recording uploads and quota checks.',
+    description:
+      'Postgres connections (through pgbouncer): recording uploads, quota checks and meter-log outcomes.',
   }),
   FTP_HOST: Type.String({
     minLength: 1,
