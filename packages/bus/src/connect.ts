@@ -26,6 +26,7 @@ import { getStoredEvent } from './get-message.ts'
 import { BusHeaders, injectTraceContext } from './headers.ts'
 import { openKv } from './kv.ts'
 import { type ListenFilter, listenTo } from './listen.ts'
+import { type BusMetricsOptions, type ConsumerRef, noBusCounters, registerBusMetrics } from './metrics.ts'
 import { createNamespace } from './namespace.ts'
 import { type NatsAccess, natsConnectionOptions } from './nats-access.ts'
 import { createPublisher } from './publisher.ts'
@@ -53,6 +54,8 @@ export interface BusOptions extends NatsAccess {
    * process of a deployment must pass the same, else they update the streams back and forth.
    */
   streamLimits?: StreamLimitsByName
+  /** Export publish, consume, consumer-lag and stream-usage metrics on this registry (see `metrics.ts`). */
+  metrics?: BusMetricsOptions
 }
 
 export interface PublishOptions {
@@ -192,6 +195,10 @@ export async function connectBus(opts: BusOptions): Promise<Bus> {
   const tracer = trace.getTracer('chargebus-bus')
   const publisher = createPublisher(nc)
   const consumptions = new Set<Consumption>()
+  const running = new Map<Consumption, ConsumerRef>()
+  const counters = opts.metrics
+    ? registerBusMetrics(opts.metrics, { jsm, ns, consumers: () => running.values() })
+    : noBusCounters
   let closing: Promise<void> | undefined
   const link = followConnection(nc, logger)
 
@@ -243,8 +250,10 @@ export async function connectBus(opts: BusOptions): Promise<Bus> {
         options.timeoutMs ?? publishTimeoutMs,
       )
       span.setAttribute('messaging.nats.stream_sequence', ack.seq)
+      counters.published(event.stream.name, event.name, ack.duplicate ? 'duplicate' : 'stored')
       return { stream: ns.logicalStream(ack.stream), seq: ack.seq, duplicate: ack.duplicate }
     } catch (err) {
+      counters.published(event.stream.name, event.name, 'failed')
       span.recordException(err as Error)
       span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message })
       throw err
@@ -278,11 +287,20 @@ export async function connectBus(opts: BusOptions): Promise<Bus> {
           tracer,
           maxPayloadBytes: maxDeadLetterPayload,
           publishDeadLetter: (record, msgId) => publish(DeadLetterRecorded, record, { msgId }),
+          counters,
         },
         options,
       )
       consumptions.add(consumption)
-      void consumption.done.finally(() => consumptions.delete(consumption))
+      running.set(consumption, {
+        stream: options.stream,
+        durable: options.durable,
+        ...(options.filterSubject ? { filterSubject: options.filterSubject } : {}),
+      })
+      void consumption.done.finally(() => {
+        consumptions.delete(consumption)
+        running.delete(consumption)
+      })
       return consumption
     },
     async getMessage(stream, seq, events) {

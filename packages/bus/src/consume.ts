@@ -8,6 +8,7 @@ import type { ReceivedEvent } from './decode.ts'
 import { InvalidBusOptionsError, JetStreamRequestError } from './errors.ts'
 import { createHandling, type HandlingSettings } from './handling.ts'
 import { laneSource, streamSource } from './lanes.ts'
+import type { BusCounters } from './metrics.ts'
 import type { Namespace } from './namespace.ts'
 import { runPullLoop } from './pull-loop.ts'
 import type { RetryPolicy } from './settle.ts'
@@ -111,6 +112,7 @@ export interface ConsumeDeps {
   tracer: Tracer
   publishDeadLetter: (record: DeadLetterRecord, msgId: string) => Promise<unknown>
   maxPayloadBytes: number
+  counters: BusCounters
 }
 
 const DEFAULT_BACKOFF = [1_000, 5_000, 15_000, 30_000, 60_000]
@@ -168,6 +170,7 @@ export async function startConsumer<E extends AnyEventDefinition>(
     logger: deps.logger,
     publishDeadLetter: deps.publishDeadLetter,
     maxPayloadBytes: deps.maxPayloadBytes,
+    counters: deps.counters,
     isStopping,
   }
 

@@ -7,6 +7,7 @@ import { type DeadLetterRecord, toDeadLetterRecord } from './dead-letter.ts'
 import { decodeMessage, type ReceivedEvent } from './decode.ts'
 import { BusHeaders, extractTraceContext } from './headers.ts'
 import type { DeliverySource } from './lanes.ts'
+import type { BusCounters } from './metrics.ts'
 import { backoffDelay, type FailureScope, type RetryPolicy, settleFailure } from './settle.ts'
 
 /** What handling a delivery needs: the consumer's handler and failure policy, and where dead letters go. */
@@ -25,6 +26,7 @@ export interface HandlingSettings<E extends AnyEventDefinition> {
   logger: Logger
   publishDeadLetter: (record: DeadLetterRecord, msgId: string) => Promise<unknown>
   maxPayloadBytes: number
+  counters: BusCounters
   /** True once the consumer stops: handed-back work is expected then, not worth a warning. */
   isStopping: () => boolean
 }
@@ -40,6 +42,8 @@ export function createHandling<E extends AnyEventDefinition>(
 ): (batch: JsMsg[]) => Promise<void> {
   const { stream, durable, events, policy, tracer } = s
   const log = s.logger.child({ stream, durable, ...(source.kind === 'lane' ? { lane: true } : {}) })
+  const { counters } = s
+  const acked = (count = 1) => counters.consumed(stream, durable, 'acked', count)
 
   async function fail(msg: JsMsg, subject: string, err: unknown, scope: FailureScope = 'message') {
     const settlement = settleFailure(err, msg.info.deliveryCount, policy, scope)
@@ -50,6 +54,7 @@ export function createHandling<E extends AnyEventDefinition>(
         'handler failed; message will be redelivered',
       )
       msg.nak(settlement.delayMs)
+      counters.consumed(stream, durable, 'retried')
       return
     }
     const record = toDeadLetterRecord(msg, {
@@ -69,9 +74,11 @@ export function createHandling<E extends AnyEventDefinition>(
       // Never term a message whose dead letter is not stored: retry it later instead.
       log.error({ ...fields, dlqError }, 'dead-letter publish failed; message will be redelivered')
       msg.nak(backoffDelay(msg.info.deliveryCount, policy.backoffMs))
+      counters.consumed(stream, durable, 'retried')
       return
     }
     msg.term()
+    counters.consumed(stream, durable, 'dead-lettered')
     log.error({ ...fields, reason: settlement.reason }, 'message dead-lettered')
     s.onDeadLetter?.(record)
   }
@@ -89,6 +96,7 @@ export function createHandling<E extends AnyEventDefinition>(
           const event = decodeMessage(msg, events, subject, source.originalSeq(msg))
           if (event) await handler(event)
           msg.ack()
+          acked()
         } catch (err) {
           recordError(span, err)
           await fail(msg, subject, err)
@@ -125,7 +133,10 @@ export function createHandling<E extends AnyEventDefinition>(
           try {
             const event = decodeMessage(msg, events, subject, source.originalSeq(msg))
             if (event) ready.push({ msg, subject, event })
-            else msg.ack()
+            else {
+              msg.ack()
+              acked()
+            }
           } catch (err) {
             await fail(msg, subject, err)
           }
@@ -134,6 +145,7 @@ export function createHandling<E extends AnyEventDefinition>(
         try {
           await handler(ready.map((r) => r.event))
           for (const r of ready) r.msg.ack()
+          acked(ready.length)
         } catch (err) {
           recordError(span, err)
           s.onBatchFailure?.(err, ready.length)
@@ -161,6 +173,7 @@ export function createHandling<E extends AnyEventDefinition>(
       try {
         await handler([r.event])
         r.msg.ack()
+        acked()
       } catch (err) {
         if (isInfrastructureError(err)) return failAll(ready.slice(i), err, 'batch')
         await fail(r.msg, r.subject, err)
@@ -172,10 +185,22 @@ export function createHandling<E extends AnyEventDefinition>(
     await Promise.all(ready.map((r) => fail(r.msg, r.subject, err, scope)))
   }
 
+  /** A redelivery is counted when it arrives, whatever becomes of it. */
+  function countRedeliveries(batch: JsMsg[]) {
+    for (const msg of batch) if (msg.info.deliveryCount > 1) counters.redelivered(stream, durable)
+  }
+
   const { handler, batchHandler } = s
-  if (batchHandler) return (batch) => handleBatch(batch, batchHandler)
+  if (batchHandler)
+    return (batch) => {
+      countRedeliveries(batch)
+      return handleBatch(batch, batchHandler)
+    }
   if (!handler) throw new Error('createHandling needs a handler or a batchHandler')
-  return (batch) => handleOne(batch[0] as JsMsg, handler)
+  return (batch) => {
+    countRedeliveries(batch)
+    return handleOne(batch[0] as JsMsg, handler)
+  }
 }
 
 function messagingAttributes(subject: string, msg: JsMsg, durable: string) {

@@ -45,6 +45,7 @@ export {
 export { BusHeaders, ReplayHeaders, traceOf } from './headers.ts'
 export { openKv } from './kv.ts'
 export type { ListenFilter } from './listen.ts'
+export type { BusMetricsOptions } from './metrics.ts'
 export { createNamespace, type Namespace } from './namespace.ts'
 export { type NatsAccess, natsAccessFrom, natsConnectionOptions } from './nats-access.ts'
 export type { ReadOptions, ReadPage, StreamBounds } from './read.ts'

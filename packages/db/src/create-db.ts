@@ -3,6 +3,7 @@ import pg from 'pg'
 import type { Logger } from 'pino'
 import type { Database } from './database.ts'
 import { DatabaseUnavailable, describeError, NotInTransaction } from './errors.ts'
+import { type PoolMetricsOptions, registerPoolMetrics } from './pool-metrics.ts'
 import { parseDatabaseUrl } from './url.ts'
 
 export interface CreateDbOptions {
@@ -24,6 +25,8 @@ export interface CreateDbOptions {
    * in use. Either way the process keeps running: a query in flight rejects, the pool replaces the client.
    */
   logger?: Pick<Logger, 'warn'>
+  /** Export the pool's connections in use, idle and waiting on this registry (`registerPoolMetrics`). */
+  metrics?: PoolMetricsOptions
 }
 
 /**
@@ -74,6 +77,7 @@ export function createDb(options: CreateDbOptions): Kysely<Database> {
   pool.on('error', (err) => {
     options.logger?.warn({ err: describeError(err) }, 'idle database connection failed; the pool replaces it')
   })
+  if (options.metrics) registerPoolMetrics(pool, options.metrics)
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
 }
 

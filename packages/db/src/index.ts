@@ -84,6 +84,7 @@ export {
 } from './firmware-images.ts'
 export { listMigrations, type MigrationReport, migrateToLatest, migrationProvider } from './migrate.ts'
 export { migrations } from './migrations/index.ts'
+export { type PoolMetricsOptions, registerPoolMetrics } from './pool-metrics.ts'
 export {
   allocateTransactionIdBlock,
   assertBlockSize,

@@ -31,6 +31,7 @@ export function buildApp(deps: AggregatorDeps): AggregatorApp {
   const { config, logger, bus, db, clock } = deps
   const app = createServiceApp({
     name: 'aggregator',
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
     logger,
     ...httpOptionsFrom(config),
     readiness: { postgres: () => pingDatabase(db), nats: () => bus.ping() },

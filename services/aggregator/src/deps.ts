@@ -1,14 +1,17 @@
 import { type Bus, connectBus, natsAccessFrom, streamLimitsFrom } from '@chargebus/bus'
 import { createDb, type Database, type Kysely } from '@chargebus/db'
 import { Streams } from '@chargebus/events'
-import { type Clock, systemClock } from '@chargebus/platform'
+import { type Clock, createMetricsRegistry, systemClock } from '@chargebus/platform'
 import type { Logger } from 'pino'
+import type { Registry } from 'prom-client'
 import type { AggregatorConfig } from './config.ts'
 
 /** Everything the aggregator needs, opened by `openAggregatorDependencies` (main, tests). */
 export interface AggregatorDeps {
   config: AggregatorConfig
   logger: Logger
+  /** The registry `/metrics` serves, shared with the bus and the pool (`createMetricsRegistry`); a new one when omitted. */
+  metrics?: Registry
   bus: Bus
   db: Kysely<Database>
   /** "Now" for connector time and lag; tests set their own. */
@@ -36,12 +39,15 @@ export async function openAggregatorDependencies(
   logger: Logger,
   opts: OpenAggregatorOptions = {},
 ): Promise<OpenedAggregatorDependencies> {
+  // One registry for /metrics, the bus's and the pool's metrics (buildApp serves it).
+  const metrics = createMetricsRegistry({ service: 'aggregator' })
   const bus = await connectBus({
     ...natsAccessFrom(config),
     streamLimits: streamLimitsFrom(config),
     name: 'aggregator',
     namespace: opts.namespace ?? config.BUS_NAMESPACE,
     logger,
+    metrics: { registry: metrics },
   })
   try {
     await bus.ensureStreams(
@@ -52,9 +58,11 @@ export async function openAggregatorDependencies(
       url: config.DATABASE_URL,
       poolSize: config.DATABASE_POOL_SIZE,
       applicationName: 'aggregator',
+      metrics: { registry: metrics },
       logger,
     })
     return {
+      metrics,
       config,
       logger,
       bus,

@@ -16,6 +16,7 @@ import rateLimit from '@fastify/rate-limit'
 import type { KV } from '@nats-io/kv'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
+import type { Registry } from 'prom-client'
 import type { ApiConfig } from './config.ts'
 import type { EventFeed } from './data-access/event-feed.ts'
 import type { Exporter } from './data-access/exports.ts'
@@ -39,11 +40,14 @@ import { stationFileRoutes } from './entry-points/http/station-file-routes.ts'
 import { stationMessageRoutes } from './entry-points/http/station-message-routes.ts'
 import { stationRoutes } from './entry-points/http/station-routes.ts'
 import { requestValidatorCompiler } from './entry-points/http/validation.ts'
+import { registerFleetMetrics } from './metrics.ts'
 
 /** Everything the API needs, opened by `openApiDependencies` (main, tests). */
 export interface ApiDeps {
   config: ApiConfig
   logger: Logger
+  /** The registry `/metrics` serves, shared with the bus and the pool (`createMetricsRegistry`); a new one when omitted. */
+  metrics?: Registry
   db: Kysely<Database>
   bus: Pick<Bus, 'ping' | 'publish' | 'getMessage' | 'listen' | 'scan' | 'deadLetters'>
   /** The gateway's KV buckets (`ocpp_stations`, `ocpp_id_tags`) the API writes decisions and tags to. */
@@ -76,6 +80,7 @@ export async function buildApp(deps: ApiDeps): Promise<ServiceApp> {
   const { clock } = deps
   const app = createServiceApp({
     name: 'api',
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
     logger,
     ...httpOptionsFrom(config),
     // Station ids have up to 255 characters, firmware names 128: refused by the schemas, not as 414.
@@ -85,6 +90,7 @@ export async function buildApp(deps: ApiDeps): Promise<ServiceApp> {
   installProblemHandling(app)
   // Exported here too: the API always runs, so the alert holds while the archiver is down.
   registerArchiveStatusMetrics(app.metrics, () => deps.archiveStatus(clock))
+  registerFleetMetrics(app.metrics, db)
   await app.register(cors, {
     origin: corsOrigins(config.API_CORS_ORIGINS),
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],

@@ -1,7 +1,8 @@
 import { archiveStatus, openArchiveAccess } from '@chargebus/archive'
 import { connectBus, natsAccessFrom, natsConnectionOptions, streamLimitsFrom } from '@chargebus/bus'
-import { createDb } from '@chargebus/db'
-import { systemClock } from '@chargebus/platform'
+import { createDb, registerPoolMetrics } from '@chargebus/db'
+import { allStreams } from '@chargebus/events'
+import { createMetricsRegistry, systemClock } from '@chargebus/platform'
 import { openKvBuckets } from '@chargebus/station-registry'
 import { createStorageFromConfig } from '@chargebus/storage'
 import { connect } from '@nats-io/transport-node'
@@ -38,12 +39,15 @@ export async function openApiDependencies(
   const closers: Array<() => Promise<void> | void> = []
   try {
     const storage = await createStorageFromConfig(config)
+    // One registry for /metrics, the bus's and the pool's metrics (buildApp serves it).
+    const metrics = createMetricsRegistry({ service: 'api' })
     const bus = await connectBus({
       ...natsAccessFrom(config),
       streamLimits: streamLimitsFrom(config),
       name: 'api',
       namespace,
       logger,
+      metrics: { registry: metrics, streams: allStreams },
     })
     closers.push(() => bus.close())
     const kv = await openKvBuckets(bus)
@@ -64,6 +68,7 @@ export async function openApiDependencies(
       url: config.DATABASE_URL,
       poolSize: config.DATABASE_POOL_SIZE,
       applicationName: 'api',
+      metrics: { registry: metrics },
       logger,
     })
     closers.push(() => db.destroy())
@@ -75,8 +80,10 @@ export async function openApiDependencies(
       application_name: 'api-export',
     })
     exportPool.on('error', (err) => logger.warn({ err }, 'idle export connection failed'))
+    registerPoolMetrics(exportPool, { registry: metrics, pool: 'export' })
     closers.push(() => exportPool.end())
     return {
+      metrics,
       config,
       logger,
       db,

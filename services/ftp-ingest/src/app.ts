@@ -38,6 +38,7 @@ export function buildApp(deps: FtpIngestDeps): FtpIngestApp {
   const { config, logger, bus, db, storage, clock } = deps
   const app = createServiceApp({
     name: 'ftp-ingest',
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
     logger,
     ...httpOptionsFrom(config),
     readiness: {

@@ -1,7 +1,7 @@
 import { type Bus, connectBus, natsAccessFrom, streamLimitsFrom } from '@chargebus/bus'
 import { createDb, type Database, type Kysely } from '@chargebus/db'
 import { Streams } from '@chargebus/events'
-import { type Clock, systemClock } from '@chargebus/platform'
+import { type Clock, createMetricsRegistry, systemClock } from '@chargebus/platform'
 import {
   createPasswordChecks,
   openFtpGrants,
@@ -11,12 +11,15 @@ import {
 import { createStorageFromConfig, type ObjectStorage } from '@chargebus/storage'
 import type { KV } from '@nats-io/kv'
 import type { Logger } from 'pino'
+import type { Registry } from 'prom-client'
 import type { FtpIngestConfig } from './config.ts'
 
 /** Everything the FTP edge needs, opened by `openFtpIngestDependencies` (main, tests). */
 export interface FtpIngestDeps {
   config: FtpIngestConfig
   logger: Logger
+  /** The registry `/metrics` serves, shared with the bus and the pool (`createMetricsRegistry`); a new one when omitted. */
+  metrics?: Registry
   bus: Bus
   db: Kysely<Database>
   storage: ObjectStorage
@@ -51,12 +54,15 @@ export async function openFtpIngestDependencies(
   opts: OpenFtpIngestOptions = {},
 ): Promise<OpenedFtpIngestDependencies> {
   const storage = await createStorageFromConfig(config)
+  // One registry for /metrics, the bus's and the pool's metrics (buildApp serves it).
+  const metrics = createMetricsRegistry({ service: 'ftp-ingest' })
   const bus = await connectBus({
     ...natsAccessFrom(config),
     streamLimits: streamLimitsFrom(config),
     name: 'ftp-ingest',
     namespace: opts.namespace ?? config.BUS_NAMESPACE,
     logger,
+    metrics: { registry: metrics },
   })
   try {
     // DEAD_LETTERS and REPLAY: the meter-log consumer dead-letters and has a replay lane.
@@ -66,10 +72,12 @@ export async function openFtpIngestDependencies(
       url: config.DATABASE_URL,
       poolSize: config.DATABASE_POOL_SIZE,
       applicationName: 'ftp-ingest',
+      metrics: { registry: metrics },
       logger,
     })
     const passwordChecks = createPasswordChecks({ threads: config.FTP_AUTH_CONCURRENCY })
     return {
+      metrics,
       config,
       logger,
       bus,

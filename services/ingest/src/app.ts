@@ -31,6 +31,7 @@ export function buildApp(deps: IngestDeps): IngestApp {
   const { config, logger, bus, db } = deps
   const app = createServiceApp({
     name: 'ingest',
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
     logger,
     ...httpOptionsFrom(config),
     readiness: { postgres: () => pingDatabase(db), nats: () => bus.ping() },

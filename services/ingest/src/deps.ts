@@ -1,15 +1,18 @@
 import { type Bus, connectBus, natsAccessFrom, streamLimitsFrom } from '@chargebus/bus'
 import { createDb, type Database, type Kysely } from '@chargebus/db'
-import { Streams } from '@chargebus/events'
-import { type Clock, systemClock } from '@chargebus/platform'
+import { allStreams, Streams } from '@chargebus/events'
+import { type Clock, createMetricsRegistry, systemClock } from '@chargebus/platform'
 import { type KvBucketHandles, openKvBuckets } from '@chargebus/station-registry'
 import type { Logger } from 'pino'
+import type { Registry } from 'prom-client'
 import type { IngestConfig } from './config.ts'
 
 /** Everything ingest needs, opened by `openIngestDependencies` (main, tests). */
 export interface IngestDeps {
   config: IngestConfig
   logger: Logger
+  /** The registry `/metrics` serves, shared with the bus and the pool (`createMetricsRegistry`); a new one when omitted. */
+  metrics?: Registry
   bus: Bus
   db: Kysely<Database>
   /** The gateway's KV caches (id tags, stations) that decisions are mirrored into. */
@@ -40,12 +43,15 @@ export async function openIngestDependencies(
   logger: Logger,
   opts: OpenIngestOptions = {},
 ): Promise<OpenedIngestDependencies> {
+  // One registry for /metrics, the bus's and the pool's metrics (buildApp serves it).
+  const metrics = createMetricsRegistry({ service: 'ingest' })
   const bus = await connectBus({
     ...natsAccessFrom(config),
     streamLimits: streamLimitsFrom(config),
     name: 'ingest',
     namespace: opts.namespace ?? config.BUS_NAMESPACE,
     logger,
+    metrics: { registry: metrics, streams: allStreams },
   })
   try {
     await bus.ensureStreams(
@@ -57,9 +63,11 @@ export async function openIngestDependencies(
       url: config.DATABASE_URL,
       poolSize: config.DATABASE_POOL_SIZE,
       applicationName: 'ingest',
+      metrics: { registry: metrics },
       logger,
     })
     return {
+      metrics,
       config,
       logger,
       bus,

@@ -7,7 +7,7 @@ import type {
   StationRecord,
 } from '@chargebus/station-registry'
 import type { Logger } from 'pino'
-import { Counter, Gauge } from 'prom-client'
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 import type { CommandDispatcher } from './commands/command-dispatcher.ts'
 import { type GatewayConfig, tlsOptionsFrom } from './config.ts'
 import { createFaultJournal } from './data-access/fault-journal.ts'
@@ -22,6 +22,8 @@ import { createStationRequestHandler } from './entry-points/http/station-request
 export interface GatewayDeps {
   config: GatewayConfig
   logger: Logger
+  /** The registry `/metrics` serves, shared with the bus and the pool (`createMetricsRegistry`); a new one when omitted. */
+  metrics?: Registry
   bus: Bus
   stations: KvMirror<StationRecord>
   idTags: KvMirror<IdTagRecord>
@@ -56,6 +58,7 @@ export function buildApp(deps: GatewayDeps): ServiceApp {
   const { config, logger, bus, stations, idTags, transactionIds } = deps
   const app = createServiceApp({
     name: 'ocpp-gateway',
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
     logger,
     ...httpOptionsFrom(config),
     ...tlsOptionsFrom(config),
@@ -71,6 +74,13 @@ export function buildApp(deps: GatewayDeps): ServiceApp {
     name: 'ocpp_gateway_requests_total',
     help: 'Station requests by OCPP version, action and outcome (answered, duplicate, fault).',
     labelNames: ['version', 'action', 'outcome'] as const,
+    registers: [app.metrics],
+  })
+  const durations = new Histogram({
+    name: 'ocpp_gateway_request_duration_seconds',
+    help: 'Station requests from the body read to the reply (the journal write included), by OCPP version, action and outcome.',
+    labelNames: ['version', 'action', 'outcome'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [app.metrics],
   })
   const quirks = new Counter({
@@ -140,6 +150,7 @@ export function buildApp(deps: GatewayDeps): ServiceApp {
     ...deps,
     faults,
     requests,
+    durations,
     quirks,
     auth,
     ...(commandDispatcher ? { onStationMessage: commandDispatcher.noteStationMessage } : {}),

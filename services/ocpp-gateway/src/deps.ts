@@ -2,7 +2,7 @@ import { connectBus, natsAccessFrom, streamLimitsFrom } from '@chargebus/bus'
 import { createCommandStore } from '@chargebus/command-store'
 import { allocateTransactionIdBlock, createDb } from '@chargebus/db'
 import { Streams } from '@chargebus/events'
-import { type Clock, systemClock } from '@chargebus/platform'
+import { type Clock, createMetricsRegistry, systemClock } from '@chargebus/platform'
 import {
   createFirstBootRecorder,
   createPasswordChecks,
@@ -51,12 +51,15 @@ export async function openGatewayDependencies(
 ): Promise<OpenedDependencies> {
   const clock = opts.clock ?? systemClock
   const edge = edgeSettingsOf(config) // refuses an insecure production set-up before anything opens
+  // One registry for /metrics, the bus's and the pool's metrics (buildApp serves it).
+  const metrics = createMetricsRegistry({ service: 'ocpp-gateway' })
   const bus = await connectBus({
     ...natsAccessFrom(config),
     streamLimits: streamLimitsFrom(config),
     name: 'ocpp-gateway',
     namespace: opts.namespace ?? config.BUS_NAMESPACE,
     logger,
+    metrics: { registry: metrics },
     publishTimeoutMs: config.OCPP_PUBLISH_TIMEOUT_MS,
   })
   const closers: Array<() => Promise<void> | void> = [() => bus.close()]
@@ -85,6 +88,7 @@ export async function openGatewayDependencies(
       url: config.DATABASE_URL,
       poolSize: config.DATABASE_POOL_SIZE,
       applicationName: 'ocpp-gateway',
+      metrics: { registry: metrics },
     })
     closers.push(() => db.destroy())
     const transactionIds = createTransactionIdPool({
@@ -120,6 +124,7 @@ export async function openGatewayDependencies(
     if (commandDispatcher) closers.unshift(() => commandDispatcher.stop())
 
     return {
+      metrics,
       config,
       logger,
       bus,

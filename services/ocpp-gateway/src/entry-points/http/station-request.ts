@@ -16,7 +16,7 @@ import {
   type StationRecord,
 } from '@chargebus/station-registry'
 import type { Logger } from 'pino'
-import type { Counter } from 'prom-client'
+import type { Counter, Histogram } from 'prom-client'
 import type { GatewayConfig } from '../../config.ts'
 import type { FaultJournal } from '../../data-access/fault-journal.ts'
 import type { KvMirror } from '../../data-access/kv-mirror.ts'
@@ -71,6 +71,8 @@ export interface StationRequestDeps {
   logger: Logger
   /** Counts answered requests and faults (`ocpp_gateway_requests_total`). */
   requests: Counter<'version' | 'action' | 'outcome'>
+  /** Time from the body read to the reply, by the same labels (`ocpp_gateway_request_duration_seconds`). */
+  durations: Histogram<'version' | 'action' | 'outcome'>
   /** Counts the quirk flags of answered requests (`ocpp_gateway_quirks_total`). */
   quirks: Counter<'quirk'>
   /** Counts station authentication outcomes (`ocpp_gateway_station_auth_total`). */
@@ -125,8 +127,9 @@ export function createStationRequestHandler(deps: StationRequestDeps) {
       .filter((v) => v !== ''),
   )
 
-  function count(version: string, action: string, outcome: string): void {
+  function count(version: string, action: string, outcome: string, startedMs: number): void {
     requests.inc({ version, action, outcome })
+    deps.durations.observe({ version, action, outcome }, (performance.now() - startedMs) / 1000)
   }
 
   async function answer(
@@ -135,6 +138,7 @@ export function createStationRequestHandler(deps: StationRequestDeps) {
     authorization: string | undefined,
     remoteAddress: string,
     progress: { authenticated: boolean },
+    startedMs: number,
   ): Promise<SoapReply> {
     // Nothing is answered from half-loaded caches: a station not loaded yet would look password-less.
     if (!stations.synced || !idTags.synced) throw new CachesNotReady()
@@ -205,7 +209,7 @@ export function createStationRequestHandler(deps: StationRequestDeps) {
       payload: responseInStationVersion(req, response16) as never,
       relatesTo: req.addressing.messageId,
     })
-    count(req.ocppVersion, operation, receipt.duplicate ? 'duplicate' : 'answered')
+    count(req.ocppVersion, operation, receipt.duplicate ? 'duplicate' : 'answered', startedMs)
     if (!receipt.duplicate) for (const quirk of message.quirks) deps.quirks.inc({ quirk })
     return { status: 200, contentType: encoded.contentType, body: encoded.body }
   }
@@ -223,6 +227,7 @@ export function createStationRequestHandler(deps: StationRequestDeps) {
       expectedVersion?: OcppVersion
     },
   ): Promise<SoapReply> {
+    const startedMs = performance.now()
     let req: DecodedCsRequest | undefined
     const progress = { authenticated: false }
     try {
@@ -232,9 +237,9 @@ export function createStationRequestHandler(deps: StationRequestDeps) {
         xml,
         http.expectedVersion === undefined ? {} : { expectedVersion: http.expectedVersion },
       )
-      return await answer(req, xml, http.authorization, http.remoteAddress, progress)
+      return await answer(req, xml, http.authorization, http.remoteAddress, progress, startedMs)
     } catch (err) {
-      count(req?.ocppVersion ?? 'unknown', req?.operation ?? 'unknown', 'fault')
+      count(req?.ocppVersion ?? 'unknown', req?.operation ?? 'unknown', 'fault', startedMs)
       journalFault(err, req, xml, http.authorization, progress.authenticated)
       // A refusal of credentials looks the same whether it came before the body was read or after (no RelatesTo).
       const relatesTo = err instanceof StationUnauthorized ? undefined : req?.addressing.messageId
