@@ -15,6 +15,8 @@ export interface BusMetricsOptions {
   streams?: readonly StreamDefinition[]
   /** How long one JetStream read serves scrapes (default 5 s): many scrapers cost one read per interval. */
   cacheMs?: number
+  /** Wall-clock milliseconds the lag is measured at (default `Date.now`; tests pass their clock's). */
+  now?: () => number
 }
 
 export type PublishOutcome = 'stored' | 'duplicate' | 'failed'
@@ -71,7 +73,7 @@ export function registerBusMetrics(
 ): BusCounters {
   const registers = [opts.registry]
   const cacheMs = opts.cacheMs ?? 5_000
-  const now = source.now ?? Date.now
+  const now = opts.now ?? Date.now
   const published = new Counter({
     name: 'chargebus_bus_published_total',
     help: 'Publishes by logical stream, event and outcome: stored, duplicate (Nats-Msg-Id seen), failed.',
