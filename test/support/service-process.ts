@@ -14,6 +14,9 @@ const TEST_STREAM_LIMITS = Object.fromEntries(
   allStreams.map((s) => [streamLimitVariables(s.name).maxBytes, '8MiB']),
 )
 
+/** The services `services/<name>/src/main.ts` starts. */
+export type ServiceName = 'ocpp-gateway' | 'ingest' | 'api' | 'archiver' | 'aggregator' | 'ftp-ingest'
+
 /** A service running as its own process (`node services/<name>/src/main.ts`), as production runs it. */
 export interface ServiceProcess {
   /** `http://127.0.0.1:<port>` (https when the service serves TLS). */
@@ -60,7 +63,7 @@ function spawnService(
  * ```
  */
 export async function startServiceProcess(
-  service: 'ocpp-gateway' | 'ingest' | 'api' | 'archiver' | 'aggregator',
+  service: ServiceName,
   env: Record<string, string>,
   opts: { tls?: { ca: string } } = {},
 ): Promise<ServiceProcess> {
@@ -120,7 +123,7 @@ function probe(port: number): Promise<boolean> {
  * output.
  */
 export async function runServiceToExit(
-  service: 'ocpp-gateway' | 'ingest' | 'api' | 'archiver' | 'aggregator',
+  service: ServiceName,
   env: Record<string, string>,
   timeoutMs = 20_000,
 ): Promise<{ code: number | null; output: string }> {
