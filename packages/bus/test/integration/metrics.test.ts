@@ -1,3 +1,4 @@
+import { AppError } from '@chargebus/errors'
 import { allStreams, OcppMessageReceived, Streams } from '@chargebus/events'
 import { Registry } from 'prom-client'
 import { NATS_URL } from '../../../../test/support/nats.ts'
@@ -27,6 +28,7 @@ describe('bus metrics (registered with BusOptions.metrics)', () => {
   let bus: Bus
   let admin: Admin
   let consumption: Consumption | undefined
+  let failing: Consumption | undefined
   let release: () => void = () => {}
 
   beforeAll(async () => {
@@ -44,6 +46,7 @@ describe('bus metrics (registered with BusOptions.metrics)', () => {
   afterAll(async () => {
     release()
     await consumption?.stop()
+    await failing?.stop()
     await admin?.nc.close()
     await closeTestBus(bus)
   })
@@ -111,5 +114,45 @@ describe('bus metrics (registered with BusOptions.metrics)', () => {
       expect(await seriesValue(registry, 'chargebus_bus_consumer_pending_messages', consumer)).toBe(0)
     })
     expect(await seriesValue(registry, 'chargebus_bus_consumer_lag_seconds', consumer)).toBe(0)
+  }, 20_000)
+
+  test('settlements by outcome: a retry (counted as a redelivery when it comes back), a dead letter', async () => {
+    const retryOnce = aStationMessage({ stationId: 'M-2' })
+    const poison = aStationMessage({ stationId: 'M-2' })
+    const seen = new Map<string, number>()
+    failing = await bus.consume({
+      stream: Streams.OCPP_IN,
+      durable: 'metrics-failing',
+      filterSubject: 'ocpp.in.*.M-2.>',
+      events: OcppMessageReceived,
+      backoffMs: [10],
+      handler: async (e) => {
+        const n = (seen.get(e.data.messageId) ?? 0) + 1
+        seen.set(e.data.messageId, n)
+        if (e.data.messageId === poison.messageId)
+          throw new AppError('TEST_ERR_POISON', 'never valid', { retryable: false })
+        if (n === 1) throw new Error('first delivery fails')
+      },
+    })
+    await bus.publish(OcppMessageReceived, retryOnce, { msgId: retryOnce.messageId })
+    await bus.publish(OcppMessageReceived, poison, { msgId: poison.messageId })
+
+    const consumer = { stream: 'OCPP_IN', durable: 'metrics-failing' }
+    const count = async (outcome: string) =>
+      seriesValue(registry, 'chargebus_bus_consumed_total', { ...consumer, outcome })
+    await eventually(async () => {
+      expect(await count('acked')).toBe(1)
+      expect(await count('dead-lettered')).toBe(1)
+    })
+    expect(await count('retried')).toBe(1)
+    expect(await seriesValue(registry, 'chargebus_bus_redeliveries_total', consumer)).toBe(1)
+    expect(await seriesValue(registry, 'chargebus_bus_stream_messages', { stream: 'DEAD_LETTERS' })).toBe(1)
+    expect(
+      await seriesValue(registry, 'chargebus_bus_published_total', {
+        stream: 'DEAD_LETTERS',
+        event: 'dead-letter.recorded',
+        outcome: 'stored',
+      }),
+    ).toBe(1)
   }, 20_000)
 })
