@@ -32,6 +32,7 @@ export {
   runReadinessChecks,
 } from './readiness.ts'
 export { type RunningService, type RunServiceOptions, runService } from './run-service.ts'
+export { createSerialTimer, type SerialTimer } from './serial-timer.ts'
 export {
   createServiceApp,
   type HttpLimits,

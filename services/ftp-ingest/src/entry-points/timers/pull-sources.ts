@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { createSerialTimer } from '@chargebus/platform'
 import type { Logger } from 'pino'
 import type { PullSource } from '../../config.ts'
 import { claimPullLease, releasePullLease } from '../../data-access/ftp-pull-files.ts'
@@ -52,9 +53,6 @@ export function createPullTimer(opts: PullTimerOptions): PullTimer {
   const state = new Map(
     opts.sources.map((s) => [s.name, { nextAt: undefined as Date | undefined, failures: 0 }]),
   )
-  let timer: NodeJS.Timeout | undefined
-  let last: Promise<unknown> = Promise.resolve()
-  let stopped = false
   let aborter = new AbortController()
 
   const lease = (source: PullSource) => {
@@ -111,39 +109,24 @@ export function createPullTimer(opts: PullTimerOptions): PullTimer {
   async function pass(): Promise<PollOutcome[]> {
     const outcomes: PollOutcome[] = []
     for (const source of opts.sources) {
-      if (stopped) break
+      if (timer.stopped()) break
       outcomes.push(await poll(source))
     }
     return outcomes
   }
-
-  function runDue(): Promise<PollOutcome[]> {
-    const next = last.then(pass)
-    last = next.catch(() => {})
-    return next
-  }
-
-  function schedule(ms: number): void {
-    if (stopped) return
-    timer = setTimeout(() => {
-      void runDue().finally(() => schedule(opts.tickMs))
-    }, ms)
-    timer.unref()
-  }
+  const timer = createSerialTimer(pass, opts.tickMs)
 
   return {
-    runDue,
+    runDue: timer.runNow,
     start() {
-      stopped = false
       aborter = new AbortController()
-      schedule(0)
+      timer.start()
     },
     async stop() {
-      stopped = true
-      clearTimeout(timer)
       // A download in progress is cut (nothing of it is kept; the next start pulls it again).
+      const stopping = timer.stop()
       aborter.abort()
-      await last
+      await stopping
       for (const source of opts.sources)
         await releasePullLease(db, source.name, holder).catch((err) =>
           log.warn({ err, source: source.name }, 'pull lease not released; it runs out by itself'),

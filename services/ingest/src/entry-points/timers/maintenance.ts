@@ -1,6 +1,6 @@
 import type { Bus, ConsumerBacklog } from '@chargebus/bus'
 import type { Database, Kysely } from '@chargebus/db'
-import type { Clock } from '@chargebus/platform'
+import { type Clock, createSerialTimer } from '@chargebus/platform'
 import type { KvBucketHandles } from '@chargebus/station-registry'
 import type { Logger } from 'pino'
 import { type MirrorWatermark, mirrorChangedSince } from '../../data-access/kv-reconcile.ts'
@@ -53,9 +53,6 @@ const OUTBOX_GRACE_MS = 5_000
 export function createMaintenance(opts: MaintenanceOptions): Maintenance {
   const { db, bus, logger, metrics, clock } = opts
   const log = logger.child({ component: 'maintenance' })
-  let timer: NodeJS.Timeout | undefined
-  let last: Promise<void> = Promise.resolve()
-  let stopped = false
   let mirroredUntil: MirrorWatermark = {}
   let lastPartitionCheck: Date | undefined
 
@@ -137,19 +134,7 @@ export function createMaintenance(opts: MaintenanceOptions): Maintenance {
     })
   }
 
-  function runOnce(): Promise<void> {
-    const next = last.then(pass)
-    last = next.catch(() => {})
-    return next
-  }
-
-  function schedule(ms: number): void {
-    if (stopped) return
-    timer = setTimeout(() => {
-      void runOnce().finally(() => schedule(opts.sweepIntervalMs))
-    }, ms)
-    timer.unref()
-  }
+  const timer = createSerialTimer(pass, opts.sweepIntervalMs)
 
   return {
     async prepare() {
@@ -157,15 +142,8 @@ export function createMaintenance(opts: MaintenanceOptions): Maintenance {
       await partitions(clock())
       await outbox(0)
     },
-    runOnce,
-    start() {
-      stopped = false
-      schedule(0)
-    },
-    async stop() {
-      stopped = true
-      clearTimeout(timer)
-      await last
-    },
+    runOnce: timer.runNow,
+    start: timer.start,
+    stop: timer.stop,
   }
 }
