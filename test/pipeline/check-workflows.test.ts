@@ -13,6 +13,8 @@ import { promisify } from 'node:util'
 const REPO_ROOT = join(import.meta.dirname, '..', '..')
 const WORKFLOWS = join(REPO_ROOT, '.github', 'workflows')
 const run = promisify(execFile)
+/** Each test starts node, GitHub's parser and shellcheck: seconds on a busy shared machine. */
+const SLOW = 30_000
 
 async function check(dir: string): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
@@ -43,14 +45,18 @@ afterAll(() => {
 })
 
 describe('pnpm check:workflows', () => {
-  it("passes the repository's workflows", async () => {
-    const files = readdirSync(WORKFLOWS).filter((n) => n.endsWith('.yml'))
-    expect(files).toEqual(expect.arrayContaining(['ci.yml', 'ship.yml', 'deploy.yml', 'rollback.yml']))
-    const r = await check(WORKFLOWS)
-    expect(r.stderr).toBe('')
-    expect(r.code).toBe(0)
-    expect(r.stdout).toContain(`${files.length} workflows sound`)
-  })
+  it(
+    "passes the repository's workflows",
+    async () => {
+      const files = readdirSync(WORKFLOWS).filter((n) => n.endsWith('.yml'))
+      expect(files).toEqual(expect.arrayContaining(['ci.yml', 'ship.yml', 'deploy.yml', 'rollback.yml']))
+      const r = await check(WORKFLOWS)
+      expect(r.stderr).toBe('')
+      expect(r.code).toBe(0)
+      expect(r.stdout).toContain(`${files.length} workflows sound`)
+    },
+    SLOW,
+  )
 
   const breakages: Array<[string, string, (s: string) => string, RegExp]> = [
     [
@@ -110,15 +116,19 @@ describe('pnpm check:workflows', () => {
     ],
   ]
 
-  it.each(breakages)('fails on %s', async (_what, file, edit, message) => {
-    const dir = brokenCopy(file, edit)
-    dirs.push(dir)
-    const r = await check(dir)
-    expect(r.code).toBe(1)
-    expect(r.stderr).toMatch(message)
-    // the other workflows in the copy are untouched: every problem is in the edited file
-    const problems = r.stderr.split('\n').filter((l) => /\.ya?ml[:( ]/.test(l))
-    expect(problems.length).toBeGreaterThan(0)
-    for (const p of problems) expect(p).toContain(file)
-  })
+  it.each(breakages)(
+    'fails on %s',
+    async (_what, file, edit, message) => {
+      const dir = brokenCopy(file, edit)
+      dirs.push(dir)
+      const r = await check(dir)
+      expect(r.code).toBe(1)
+      expect(r.stderr).toMatch(message)
+      // the other workflows in the copy are untouched: every problem is in the edited file
+      const problems = r.stderr.split('\n').filter((l) => /\.ya?ml[:( ]/.test(l))
+      expect(problems.length).toBeGreaterThan(0)
+      for (const p of problems) expect(p).toContain(file)
+    },
+    SLOW,
+  )
 })
