@@ -1,21 +1,20 @@
 import { FastifyOtelInstrumentation } from '@fastify/otel'
 import { context, DiagLogLevel, diag, propagation, trace } from '@opentelemetry/api'
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
 import { W3CTraceContextPropagator } from '@opentelemetry/core'
 import { OTLPTraceExporter as OTLPJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http'
 import { OTLPTraceExporter as OTLPProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto'
-import { registerInstrumentations } from '@opentelemetry/instrumentation'
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http'
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg'
-import { resourceFromAttributes } from '@opentelemetry/resources'
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici'
+import { NodeSDK } from '@opentelemetry/sdk-node'
 import {
   BatchSpanProcessor,
+  createAlwaysRecordSampler,
   ParentBasedSampler,
   TraceIdRatioBasedSampler,
-  TracerProvider,
 } from '@opentelemetry/sdk-trace'
-import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions'
 import type { Logger } from 'pino'
+import { ErrorKeepingSpanProcessor } from './error-keeping-span-processor.ts'
 import { OPERATIONAL_PATHS } from './operational-paths.ts'
 import type { Telemetry } from './telemetry.ts'
 
@@ -23,47 +22,49 @@ export interface TracingOptions {
   /** OTLP/HTTP base URL; spans go to `<endpoint>/v1/traces`. */
   endpoint: string
   protocol: 'http/protobuf' | 'http/json'
-  /** Share of new traces recorded, 0..1. */
+  /** Share of new traces exported, 0..1 (traces with an error are exported whatever it says). */
   sampleRatio: number
   serviceName: string
   logger?: Logger | undefined
 }
 
 /**
- * The OpenTelemetry SDK wiring behind `startTelemetry`, in its own module so a process with
- * telemetry off never loads it. Registers the global context manager, propagator and tracer
- * provider, then the http, pg and Fastify instrumentations.
+ * The OpenTelemetry SDK (`@opentelemetry/sdk-node`) behind `startTelemetry`, in its own module so a process
+ * with telemetry off never loads it. Registers the context manager, the W3C propagator and the tracer
+ * provider, then the http, undici, pg and Fastify instrumentations. Only traces: the SDK's metrics and logs
+ * pipelines (OTLP by default) stay off, metrics are Prometheus' job (`/metrics`).
+ *
+ * Sampling: parent-based with `sampleRatio` for new traces, and every span recorded so that
+ * `ErrorKeepingSpanProcessor` can still export the traces that end in an error.
  */
 export function startTracing(options: TracingOptions): Telemetry {
   if (options.logger) diag.setLogger(diagLoggerFrom(options.logger), DiagLogLevel.WARN)
-
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator())
 
   const url = `${options.endpoint.replace(/\/+$/, '')}/v1/traces`
   const exporter =
     options.protocol === 'http/json'
       ? new OTLPJsonTraceExporter({ url })
       : new OTLPProtoTraceExporter({ url })
-  const provider = new TracerProvider({
-    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.serviceName }),
-    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(options.sampleRatio) }),
-    spanProcessors: [new BatchSpanProcessor({ exporter })],
-  })
-  trace.setGlobalTracerProvider(provider)
-
-  const unregister = registerInstrumentations({
-    tracerProvider: provider,
+  const sdk = new NodeSDK({
+    serviceName: options.serviceName,
+    textMapPropagator: new W3CTraceContextPropagator(),
+    sampler: createAlwaysRecordSampler(
+      new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(options.sampleRatio) }),
+    ),
+    spanProcessors: [new ErrorKeepingSpanProcessor(new BatchSpanProcessor({ exporter }))],
+    metricReaders: [],
+    logRecordProcessors: [],
     instrumentations: createInstrumentations(),
   })
+  sdk.start()
 
   let stopped: Promise<void> | undefined
   return {
     enabled: true,
     shutdown() {
       stopped ??= (async () => {
-        unregister()
-        await provider.shutdown()
+        await sdk.shutdown()
+        // NodeSDK leaves its globals registered; a test process may start telemetry again.
         trace.disable()
         propagation.disable()
         context.disable()
@@ -80,6 +81,8 @@ function createInstrumentations() {
     new HttpInstrumentation({ ignoreIncomingRequestHook: (request) => isOperational(request.url) }),
     // Queries outside any request or consumer span (pool warm-up, timers) would each start a trace.
     new PgInstrumentation({ requireParentSpan: true }),
+    // Outbound SOAP calls to stations (the gateway's station caller), with traceparent injected.
+    new UndiciInstrumentation({ requireParentforSpans: true }),
     // One span per request and handler; a span per Fastify hook costs more than it tells.
     new FastifyOtelInstrumentation({
       registerOnInitialization: true,

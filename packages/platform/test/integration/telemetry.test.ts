@@ -131,6 +131,28 @@ describe('telemetry in a real process (node --import instrument)', () => {
   )
 
   test(
+    'exports a failed request at ratio 0 (errors are always sampled), and nothing of the successful ones',
+    async () => {
+      const child = startTracedService({
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_TRACES_SAMPLER_ARG: '0',
+      })
+      const address = await listeningAddress(child)
+      expect((await fetch(`${address}/stations/CP1`)).status).toBe(200)
+      expect((await fetch(`${address}/broken`)).status).toBe(500)
+      child.process.kill('SIGTERM')
+      expect(await child.exited).toBe(0)
+
+      const spans = spansOf(receiver.received).map((s) => s.span)
+      expect(new Set(spans.map((s) => s.traceId)).size).toBe(1)
+      const server = spans.find((s) => s.kind === 2)
+      expect(server && attribute(server, 'http.route')).toEqual({ stringValue: '/broken' })
+      expect(spans.some((s) => (s as { status?: { code?: number } }).status?.code === 2)).toBe(true)
+    },
+    CHILD_TIMEOUT_MS,
+  )
+
+  test(
     'exports OTLP/protobuf by default',
     async () => {
       const child = startTracedService({ OTEL_TRACES_SAMPLER_ARG: '1' })
