@@ -41,4 +41,9 @@ export {
   type ServiceAppOptions,
 } from './service-app.ts'
 export { type StartServiceOptions, startService } from './start-service.ts'
-export { type StartTelemetryOptions, startTelemetry, type Telemetry } from './telemetry.ts'
+export {
+  type StartTelemetryOptions,
+  startTelemetry,
+  startTelemetrySync,
+  type Telemetry,
+} from './telemetry.ts'

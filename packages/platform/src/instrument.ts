@@ -1,34 +1,37 @@
 /**
- * Preload entry that starts telemetry before the application imports anything it instruments:
- *
- * ```sh
- * node --import @chargebus/platform/instrument src/main.ts
- * ```
- *
- * Reads the `OTEL_*` variables (see the README); without `OTEL_EXPORTER_OTLP_ENDPOINT` it does
- * nothing. The service name is `OTEL_SERVICE_NAME`, else the running package's name (`pnpm` sets
- * `npm_package_name`), else `unknown_service:node` as the OpenTelemetry spec says.
- *
- * `main.ts` imports the same module to flush spans on shutdown:
+ * Starts telemetry before the application imports anything it instruments. A service's `main.ts` imports
+ * it FIRST, as a side-effect import (import sorting keeps it above the others), then takes `telemetry` from it
+ * to flush spans on shutdown:
  *
  * ```ts
+ * import '@chargebus/platform/instrument'
+ * import { startService } from '@chargebus/platform'
  * import { telemetry } from '@chargebus/platform/instrument'
- * await runService({ app, host, port, logger, telemetry })
  * ```
+ *
+ * `node --import @chargebus/platform/instrument` does the same for any other entry point. The start is
+ * synchronous (no top-level await): an ES module's later imports are evaluated while an earlier one awaits.
+ *
+ * Reads the `OTEL_*` variables (see the README); without `OTEL_EXPORTER_OTLP_ENDPOINT` it does
+ * nothing. The service name is `OTEL_SERVICE_NAME`, else the service whose `services/<name>/src/main.ts` runs,
+ * else the running package's name (`pnpm` sets `npm_package_name`), else `unknown_service:node` as the
+ * OpenTelemetry spec says.
  */
 import { Type } from 'typebox'
 import { commonConfig } from './common-config.ts'
 import { loadConfig } from './config.ts'
 import { ConfigError } from './errors.ts'
 import { createLogger } from './logger.ts'
-import { startTelemetry, type Telemetry } from './telemetry.ts'
+import { startTelemetrySync, type Telemetry } from './telemetry.ts'
 
-async function start(): Promise<Telemetry> {
+function start(): Telemetry {
   try {
     const { LOG_LEVEL } = loadConfig(Type.Object(commonConfig.logging))
+    // `pnpm start` and the tests start every service from the repository root: npm_package_name is the root's.
+    const service = /services[/\\]([^/\\]+)[/\\]src[/\\]main\.ts$/.exec(process.argv[1] ?? '')?.[1]
     const packageName = process.env.npm_package_name?.split('/').pop()
-    return await startTelemetry({
-      serviceName: packageName || 'unknown_service:node',
+    return startTelemetrySync({
+      serviceName: service || packageName || 'unknown_service:node',
       logger: createLogger({ name: 'telemetry', level: LOG_LEVEL }),
     })
   } catch (err) {
@@ -39,4 +42,4 @@ async function start(): Promise<Telemetry> {
 }
 
 /** The process-wide telemetry started by this entry; pass it to `runService` so spans are flushed on exit. */
-export const telemetry: Telemetry = await start()
+export const telemetry: Telemetry = start()

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module'
 import type { Logger } from 'pino'
 import { Type } from 'typebox'
 import { commonConfig } from './common-config.ts'
@@ -30,7 +31,7 @@ const OFF: Telemetry = { enabled: false, shutdown: async () => {} }
  * API stays a no-op. Throws `ConfigError` for malformed `OTEL_*` variables.
  *
  * Instrumentation only patches modules loaded after it, so this must run before anything imports
- * `fastify` or `pg`; `node --import @chargebus/platform/instrument src/main.ts` does that. No ESM
+ * `fastify` or `pg`: a service's `main.ts` imports `@chargebus/platform/instrument` first. No ESM
  * loader hook is needed: the instrumented packages (pg, Node's http) are CommonJS, which Node 24
  * loads through `require` (hooked) even when an ES module imports them, and Fastify is
  * instrumented through its diagnostics channel.
@@ -43,10 +44,22 @@ const OFF: Telemetry = { enabled: false, shutdown: async () => {} }
  * ```
  */
 export async function startTelemetry(options: StartTelemetryOptions): Promise<Telemetry> {
+  return startTelemetrySync(options)
+}
+
+/**
+ * `startTelemetry` without a promise: the instrumentations are registered when it returns. A module that
+ * imports it first (`@chargebus/platform/instrument`) therefore instruments everything the process imports
+ * after it, with no `--import` flag: an awaited start would let the following imports (pg, http) load first.
+ */
+export function startTelemetrySync(options: StartTelemetryOptions): Telemetry {
   const config = loadConfig(TelemetryConfig, options.env ?? process.env)
   const endpoint = config.OTEL_EXPORTER_OTLP_ENDPOINT
   if (endpoint === undefined || config.OTEL_SDK_DISABLED) return OFF
-  const { startTracing } = await import('./tracing-sdk.ts')
+  // require(), not import(): synchronous (Node 24 loads an ES module through require), and only when on.
+  const { startTracing } = createRequire(import.meta.url)(
+    './tracing-sdk.ts',
+  ) as typeof import('./tracing-sdk.ts')
   return startTracing({
     endpoint,
     protocol: config.OTEL_EXPORTER_OTLP_PROTOCOL,

@@ -1,4 +1,6 @@
-// Started by `pnpm start` (scripts/start.ts) or `node --import @chargebus/platform/instrument src/main.ts`.
+// Started by `pnpm start` (scripts/start.ts) or `node src/main.ts`.
+// First: tracing must be registered before anything below loads what it instruments (pg, http).
+import '@chargebus/platform/instrument'
 import { startService } from '@chargebus/platform'
 import { telemetry } from '@chargebus/platform/instrument'
 import { buildApp } from './app.ts'

@@ -1,4 +1,6 @@
-// Started by `pnpm start` (scripts/start.ts) or `node --import @chargebus/platform/instrument src/main.ts`.
+// Started by `pnpm start` (scripts/start.ts) or `node src/main.ts`.
+// First: tracing must be registered before anything below loads what it instruments (pg, http).
+import '@chargebus/platform/instrument'
 // Imported first: with `--import` it already ran; without, it still starts tracing.
 
 import { startService } from '@chargebus/platform'
