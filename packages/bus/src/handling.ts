@@ -111,22 +111,34 @@ export function createHandling<E extends AnyEventDefinition>(
   type Ready = { msg: JsMsg; subject: string; event: ReceivedEvent<E> }
 
   async function handleBatch(batch: JsMsg[], handler: (events: ReceivedEvent<E>[]) => Promise<void>) {
+    // One message continues its trace (as a single consumer would); several are linked, each to its own trace.
+    const parent = batch.length === 1 ? extractTraceContext(batch[0]?.headers) : context.active()
     const links: Link[] = []
-    for (const msg of batch) {
-      const spanContext = trace.getSpanContext(extractTraceContext(msg.headers))
-      if (spanContext) links.push({ context: spanContext })
-    }
-    const span = tracer.startSpan(`process batch ${stream}`, {
-      kind: SpanKind.CONSUMER,
-      links,
-      attributes: {
-        'messaging.system': 'nats',
-        'messaging.consumer.group.name': durable,
-        'messaging.batch.message_count': batch.length,
+    if (batch.length > 1)
+      for (const msg of batch) {
+        const spanContext = trace.getSpanContext(extractTraceContext(msg.headers))
+        if (spanContext) links.push({ context: spanContext })
+      }
+    const span = tracer.startSpan(
+      `process batch ${stream}`,
+      {
+        kind: SpanKind.CONSUMER,
+        links,
+        attributes: {
+          'messaging.system': 'nats',
+          'messaging.operation.type': 'process',
+          'messaging.nats.stream': stream,
+          'messaging.consumer.group.name': durable,
+          'messaging.batch.message_count': batch.length,
+          ...(batch.length === 1 && batch[0]
+            ? messagingAttributes(source.subjectOf(batch[0]), batch[0], durable)
+            : {}),
+        },
       },
-    })
+      parent,
+    )
     await context
-      .with(trace.setSpan(context.active(), span), async () => {
+      .with(trace.setSpan(parent, span), async () => {
         const ready: Ready[] = []
         for (const msg of batch) {
           const subject = source.subjectOf(msg)
