@@ -41,6 +41,7 @@ import { dedupeKeyOf, journalEntryOf } from '../../domain/journal-entry.ts'
 import { responseInStationVersion, toRequest16 } from '../../domain/version-conversion.ts'
 import type { EdgeSettings } from '../../edge-settings.ts'
 import { describeFault, faultReply, type SoapReply, soapVersionOfContentType } from './soap-faults.ts'
+import { annotateSoapSpan, markSoapFault } from './soap-span.ts'
 import { createStationAuthenticator } from './station-authentication.ts'
 
 export interface StationRequestDeps {
@@ -237,8 +238,10 @@ export function createStationRequestHandler(deps: StationRequestDeps) {
         xml,
         http.expectedVersion === undefined ? {} : { expectedVersion: http.expectedVersion },
       )
+      annotateSoapSpan(req)
       return await answer(req, xml, http.authorization, http.remoteAddress, progress, startedMs)
     } catch (err) {
+      markSoapFault(err)
       count(req?.ocppVersion ?? 'unknown', req?.operation ?? 'unknown', 'fault', startedMs)
       journalFault(err, req, xml, http.authorization, progress.authenticated)
       // A refusal of credentials looks the same whether it came before the body was read or after (no RelatesTo).
