@@ -1,6 +1,4 @@
-import { once } from 'node:events'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { attributeOf, type OtlpReceiver, startOtlpReceiver } from '../../../../test/support/otlp-receiver.ts'
 import {
   CHILD_TIMEOUT_MS,
   fixtures,
@@ -12,66 +10,17 @@ import {
 // Auto-instrumentation records nothing inside jest, so these tests run a real service process
 // with `node --import <platform>/src/instrument.ts` and receive its spans over OTLP/HTTP.
 
-interface Received {
-  contentType: string
-  body: Buffer
-}
-
-async function startReceiver(): Promise<{ server: Server; endpoint: string; received: Received[] }> {
-  const received: Received[] = []
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = []
-    req.on('data', (chunk: Buffer) => chunks.push(chunk))
-    req.on('end', () => {
-      if (req.method === 'POST' && req.url === '/v1/traces') {
-        received.push({ contentType: String(req.headers['content-type']), body: Buffer.concat(chunks) })
-      }
-      res.writeHead(200, { 'content-type': String(req.headers['content-type']) }).end()
-    })
-  })
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  return { server, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received }
-}
-
-interface OtlpSpan {
-  traceId: string
-  spanId: string
-  parentSpanId?: string
-  name: string
-  kind: number
-  attributes: { key: string; value: Record<string, unknown> }[]
-}
-
-function spansOf(received: Received[]): { service: unknown; scope: string; span: OtlpSpan }[] {
-  return received.flatMap((r) =>
-    JSON.parse(r.body.toString()).resourceSpans.flatMap(
-      (rs: {
-        resource: { attributes: OtlpSpan['attributes'] }
-        scopeSpans: { scope: { name: string }; spans: OtlpSpan[] }[]
-      }) =>
-        rs.scopeSpans.flatMap((ss) =>
-          ss.spans.map((span) => ({
-            service: rs.resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue,
-            scope: ss.scope.name,
-            span,
-          })),
-        ),
-    ),
-  )
-}
-
-const attribute = (span: OtlpSpan, key: string) => span.attributes.find((a) => a.key === key)?.value
+const attribute = attributeOf
 
 const traceparent = (traceId: string) => `00-${traceId}-b7ad6b7169203331-01`
 
 describe('telemetry in a real process (node --import instrument)', () => {
-  let receiver: Awaited<ReturnType<typeof startReceiver>>
+  let receiver: OtlpReceiver
   beforeEach(async () => {
-    receiver = await startReceiver()
+    receiver = await startOtlpReceiver()
   })
-  afterEach(() => {
-    receiver.server.close()
+  afterEach(async () => {
+    await receiver.close()
   })
 
   function startTracedService(env: Record<string, string>) {
@@ -108,7 +57,7 @@ describe('telemetry in a real process (node --import instrument)', () => {
       expect(await child.exited).toBe(0)
 
       expect(receiver.received.every((r) => r.contentType === 'application/json')).toBe(true)
-      const spans = spansOf(receiver.received)
+      const spans = receiver.spans()
       expect(spans.length).toBeGreaterThanOrEqual(2)
       expect(new Set(spans.map((s) => s.span.traceId))).toEqual(new Set([followed]))
       expect(new Set(spans.map((s) => s.service))).toEqual(new Set(['traced-test']))
@@ -143,7 +92,7 @@ describe('telemetry in a real process (node --import instrument)', () => {
       child.process.kill('SIGTERM')
       expect(await child.exited).toBe(0)
 
-      const spans = spansOf(receiver.received).map((s) => s.span)
+      const spans = receiver.spans().map((s) => s.span)
       expect(new Set(spans.map((s) => s.traceId)).size).toBe(1)
       const server = spans.find((s) => s.kind === 2)
       expect(server && attribute(server, 'http.route')).toEqual({ stringValue: '/broken' })
