@@ -19,6 +19,7 @@ import { type JetStreamView, openJetStream } from './jetstream.ts'
 import { type LoadResult, newMsgIdPrefix, runLoad } from './load.ts'
 import { bootNotification, fill, stationId, wrkTemplateFile } from './messages.ts'
 import { type Options, parseOptions, type TargetName, USAGE } from './options.ts'
+import { type OtlpSink, startOtlpSink } from './otlp-sink.ts'
 import {
   CLK_TCK,
   killGroup,
@@ -34,7 +35,7 @@ import {
 import { defineTarget, REPO_ROOT, type Target } from './targets.ts'
 
 const ID_PREFIX = 'BENCH-'
-const GOALS = { gatewayOverFastify: 0.5, gatewayOverSoap: 2, gatewayP99Ms: 50 }
+const GOALS = { gatewayOverFastify: 0.5, gatewayOverSoap: 2, gatewayP99Ms: 50, tracedOverGateway: 0.9 }
 
 interface Measured extends LoadResult {
   round: number
@@ -77,6 +78,7 @@ async function main(): Promise<number> {
   let nats: Started | undefined
   let loadgenChild: ChildProcess | undefined
   let js: JetStreamView | undefined
+  let otlpSink: OtlpSink | undefined
   let failed = false
 
   let cleaning: Promise<void> | undefined
@@ -96,6 +98,7 @@ async function main(): Promise<number> {
       await js.close().catch(() => undefined)
       js = undefined
     }
+    await otlpSink?.close()
     if (nats) await stopProcess(nats) // its store lives in `work`, removed below
     nats = undefined
     if (!failed) rmSync(work, { recursive: true, force: true })
@@ -128,7 +131,13 @@ async function main(): Promise<number> {
       natsUrl = `nats://127.0.0.1:${port}`
       log(`private nats-server (JetStream) on ${port}`)
     }
+    if (options.targets.includes('gateway-traced')) {
+      otlpSink = await startOtlpSink(options.basePort + 6)
+      log(`OTLP receiver (accepts and drops) on ${options.basePort + 6}`)
+    }
     const ctx = {
+      tracedNamespace: namespace ? `${namespace}_traced` : 'traced',
+      otlpEndpoint: `http://127.0.0.1:${options.basePort + 6}`,
       basePort: options.basePort,
       natsUrl: natsUrl ?? '',
       namespace: options.namespaceEnv ? { env: options.namespaceEnv, value: namespace } : undefined,
@@ -149,9 +158,10 @@ async function main(): Promise<number> {
     }
     const acked = { boot: 0, preflight: 0, load: 0 }
     for (const { target } of running) {
-      if (target.name === 'gateway') {
-        acked.boot = await bootStations(target, options.stations)
-        log(`gateway: ${acked.boot} stations booted (Accepted)`)
+      if (target.name === 'gateway' || target.name === 'gateway-traced') {
+        const booted = await bootStations(target, options.stations)
+        if (target.name === 'gateway') acked.boot = booted
+        log(`${target.name}: ${booted} stations booted (Accepted)`)
       }
       const n = await preflight(target, options.stations)
       if (target.name === 'gateway') acked.preflight = n
@@ -247,6 +257,8 @@ async function main(): Promise<number> {
       },
       results: summarize(results, options),
       correctness,
+      // what gateway-traced exported: proof that tracing was on, not just configured
+      otlpReceived: otlpSink?.received() ?? null,
     }
     const json = JSON.stringify(report, null, 2)
     const outDir = options.outDir ?? join(REPO_ROOT, 'bench/results')
@@ -462,10 +474,18 @@ function summarize(results: Record<string, Record<string, Measured[]>>, options:
     const soapOverFastify = perRound('soap', 'fastify')
     const floorOverFastify = perRound('floor', 'fastify')
     const gatewayOverFloor = perRound('gateway', 'floor')
+    const tracedOverGateway = perRound('gateway-traced', 'gateway')
     const gatewayP99 = (medians.gateway as { p99Ms: number } | undefined)?.p99Ms
     out[loadgen] = {
       medians,
-      ratios: { gatewayOverFastify, gatewayOverSoap, soapOverFastify, floorOverFastify, gatewayOverFloor },
+      ratios: {
+        gatewayOverFastify,
+        gatewayOverSoap,
+        soapOverFastify,
+        floorOverFastify,
+        gatewayOverFloor,
+        tracedOverGateway,
+      },
       goals: {
         ...GOALS,
         connections: options.connections,
@@ -474,6 +494,8 @@ function summarize(results: Record<string, Record<string, Measured[]>>, options:
           : null,
         gatewayOverSoapMet: gatewayOverSoap ? gatewayOverSoap.median >= GOALS.gatewayOverSoap : null,
         gatewayP99Met: gatewayP99 === undefined ? null : gatewayP99 < GOALS.gatewayP99Ms,
+        // tracing on at the default sampling costs at most 10% of the gateway's throughput
+        tracedOverGatewayMet: tracedOverGateway ? tracedOverGateway.median >= GOALS.tracedOverGateway : null,
       },
       rounds: Object.fromEntries(
         Object.entries(byTarget).map(([name, runs]) => [name, runs.map((r) => roundFigures(r))]),

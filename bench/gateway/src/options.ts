@@ -1,8 +1,10 @@
 import { parseArgs } from 'node:util'
 import { LOADGENS, type Loadgen } from './load.ts'
 
-export const TARGETS = ['fastify', 'floor', 'soap', 'gateway'] as const
+export const TARGETS = ['fastify', 'floor', 'soap', 'gateway', 'gateway-traced'] as const
 export type TargetName = (typeof TARGETS)[number]
+/** Without --targets: the four that answer the bench's first question (tracing overhead is asked for). */
+const DEFAULT_TARGETS = ['fastify', 'floor', 'soap', 'gateway'] as const
 
 export interface Options {
   connections: number
@@ -35,12 +37,15 @@ export const USAGE = `Usage: pnpm bench:gateway [options]
   --duration S        measured seconds per run (default 10)
   --warmup S          unmeasured seconds before each measured run (default 3; 0 = none)
   --rounds N          interleaved rounds A B C A B C ... (default 3)
-  --targets LIST      comma list of fastify,floor,soap,gateway (default all four)
+  --targets LIST      comma list of fastify,floor,soap,gateway,gateway-traced (default the first four);
+                      gateway-traced is the gateway with tracing on (default sampling) exporting OTLP to a
+                      receiver in the bench that accepts and drops: with gateway, the tracing overhead
   --loadgen LIST      wrk (default) and/or autocannon; with both, each target runs under each
   --threads N         wrk threads (default 2, or 1 with --pin split)
   --stations N        simulated station identities (default 200)
   --pin MODE          none (default) | split (servers on CPU 1, load generator on CPU 0; taskset)
-  --base-port N       fastify N, soap N+1, gateway N+2, private nats-server N+3, floor N+4 (default 3901)
+  --base-port N       fastify N, soap N+1, gateway N+2, private nats-server N+3, floor N+4,
+                      gateway-traced N+5, its OTLP receiver N+6 (default 3901)
   --nats-url URL      use this NATS server for the gateway instead of a private nats-server started by the
                       bench; needs --namespace-env (the bench never writes to a shared default namespace)
   --namespace-env VAR the gateway's env variable for its bus namespace (a fresh one is set per run)
@@ -63,7 +68,7 @@ export function parseOptions(argv: string[]): Options {
       duration: { type: 'string', default: '10' },
       warmup: { type: 'string', default: '3' },
       rounds: { type: 'string', default: '3' },
-      targets: { type: 'string', default: TARGETS.join(',') },
+      targets: { type: 'string', default: DEFAULT_TARGETS.join(',') },
       loadgen: { type: 'string', default: 'wrk' },
       threads: { type: 'string' },
       stations: { type: 'string', default: '200' },

@@ -31,6 +31,10 @@ export interface TargetContext {
   namespace: { env: string; value: string } | undefined
   /** The floor target's bus namespace (under the gateway's on a shared server, so it is deleted with it). */
   floorNamespace: string
+  /** gateway-traced's bus namespace (its own streams: the gateway's correctness check counts only its own). */
+  tracedNamespace?: string
+  /** OTLP/HTTP base URL of the bench's accept-and-drop receiver (gateway-traced exports there). */
+  otlpEndpoint?: string
   gatewayEnv: Record<string, string>
   /** Extra `node` flags for every server process (e.g. `--cpu-prof`). */
   nodeArgs: string[]
@@ -105,50 +109,65 @@ export function defineTarget(name: TargetName, ctx: TargetContext): Target {
           }),
       }
     }
-    case 'gateway': {
-      const port = ctx.basePort + 2
-      const base = `http://127.0.0.1:${port}`
-      const url = `${base}/ocpp/1.6`
-      return {
+    case 'gateway':
+      return gatewayTarget(name, ctx.basePort + 2, ctx, {
+        ...(ctx.namespace ? { [ctx.namespace.env]: ctx.namespace.value } : {}),
+      })
+    case 'gateway-traced':
+      if (ctx.otlpEndpoint === undefined) throw new Error('gateway-traced needs an OTLP endpoint')
+      // The same gateway with tracing on at the default sampling (OTEL_TRACES_SAMPLER_ARG unset).
+      return gatewayTarget(name, ctx.basePort + 5, ctx, {
+        [ctx.namespace?.env ?? 'BUS_NAMESPACE']: ctx.tracedNamespace ?? 'traced',
+        OTEL_EXPORTER_OTLP_ENDPOINT: ctx.otlpEndpoint,
+      })
+  }
+}
+
+function gatewayTarget(
+  name: 'gateway' | 'gateway-traced',
+  port: number,
+  ctx: TargetContext,
+  env: Record<string, string>,
+): Target {
+  const base = `http://127.0.0.1:${port}`
+  const url = `${base}/ocpp/1.6`
+  return {
+    name,
+    url,
+    readyUrl: `${base}/readyz`,
+    readyStatus: 200,
+    templates: soapTemplates(url),
+    soap: true,
+    start: (logFile, cpus) => {
+      if (!existsSync(GATEWAY_MAIN)) throw new Error(`gateway not found: ${GATEWAY_MAIN} does not exist yet`)
+      const cluster = fileURLToPath(new URL('./targets/gateway-cluster.ts', import.meta.url))
+      return startProcess({
         name,
-        url,
-        readyUrl: `${base}/readyz`,
-        readyStatus: 200,
-        templates: soapTemplates(url),
-        soap: true,
-        start: (logFile, cpus) => {
-          if (!existsSync(GATEWAY_MAIN))
-            throw new Error(`gateway not found: ${GATEWAY_MAIN} does not exist yet`)
-          const cluster = fileURLToPath(new URL('./targets/gateway-cluster.ts', import.meta.url))
-          return startProcess({
-            name,
-            command: node,
-            args: [...ctx.nodeArgs, ctx.gatewayProcesses > 1 ? cluster : GATEWAY_MAIN],
-            cwd: REPO_ROOT,
-            env: {
-              BENCH_GATEWAY_MAIN: GATEWAY_MAIN,
-              BENCH_GATEWAY_WORKERS: String(ctx.gatewayProcesses),
-              NODE_ENV: 'production',
-              // the production stream sizes are for a fleet; the bench's private server needs a few GiB
-              BUS_STREAM_OCPP_IN_MAX_BYTES: '4GiB',
-              BUS_STREAM_COMMANDS_MAX_BYTES: '256MiB',
-              PORT: String(port),
-              HOST: '127.0.0.1',
-              LOG_LEVEL: 'warn',
-              NATS_URL: ctx.natsUrl,
-              OCPP_REGISTRATION: 'accept-all',
-              // measured without station passwords, as before they were the production default (bench:auth-flood
-              // measures what authentication costs)
-              OCPP_REQUIRE_BASIC_AUTH: 'false',
-              OCPP_ALLOW_UNAUTHENTICATED_STATIONS: 'true',
-              ...(ctx.namespace ? { [ctx.namespace.env]: ctx.namespace.value } : {}),
-              ...ctx.gatewayEnv,
-            },
-            cpus,
-            logFile,
-          })
+        command: process.execPath,
+        args: [...ctx.nodeArgs, ctx.gatewayProcesses > 1 ? cluster : GATEWAY_MAIN],
+        cwd: REPO_ROOT,
+        env: {
+          BENCH_GATEWAY_MAIN: GATEWAY_MAIN,
+          BENCH_GATEWAY_WORKERS: String(ctx.gatewayProcesses),
+          NODE_ENV: 'production',
+          // the production stream sizes are for a fleet; the bench's private server needs a few GiB
+          BUS_STREAM_OCPP_IN_MAX_BYTES: '4GiB',
+          BUS_STREAM_COMMANDS_MAX_BYTES: '256MiB',
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          LOG_LEVEL: 'warn',
+          NATS_URL: ctx.natsUrl,
+          OCPP_REGISTRATION: 'accept-all',
+          // measured without station passwords, as before they were the production default (bench:auth-flood
+          // measures what authentication costs)
+          OCPP_REQUIRE_BASIC_AUTH: 'false',
+          OCPP_ALLOW_UNAUTHENTICATED_STATIONS: 'true',
+          ...env,
+          ...ctx.gatewayEnv,
         },
-      }
-    }
+        cpus,
+        logFile,
+      })
+    },
   }
 }
