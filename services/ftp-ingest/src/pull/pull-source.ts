@@ -7,6 +7,7 @@ import { PullIncomplete } from '../domain/errors.ts'
 import { globMatcher, type ListedFile, selectFilesToPull } from '../domain/pull-files.ts'
 import type { FtpIngestMetrics } from '../metrics.ts'
 import { type ReceivedUpload, type ReceiveUploadDeps, receiveUpload } from '../receive-upload.ts'
+import { FtpSpanAttributes, settleTransferSpan, traceTransfer } from '../transfer-span.ts'
 
 export interface PollSourceDeps {
   receive: ReceiveUploadDeps
@@ -70,7 +71,17 @@ export async function pollSource(deps: PollSourceDeps, source: PullSource): Prom
         await logIn(client, source)
       }
       try {
-        const received = await pullFile(client, deps.receive, source, file)
+        const attributes = {
+          [FtpSpanAttributes.stationId]: source.stationId,
+          [FtpSpanAttributes.fileName]: file.name,
+          [FtpSpanAttributes.pullSource]: source.name,
+        }
+        const current = client
+        const received = await traceTransfer('pull', attributes, async () => {
+          const r = await pullFile(current, deps.receive, source, file)
+          settleTransferSpan(r.duplicateOf === null ? 'pulled' : 'duplicate', undefined, r.size)
+          return r
+        })
         deps.metrics.pullBytes.inc({ source: source.name }, received.size)
         if (received.duplicateOf === null) report.pulled++
         else report.duplicates++

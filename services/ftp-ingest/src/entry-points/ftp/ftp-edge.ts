@@ -9,6 +9,7 @@ import type { Logger } from 'pino'
 import { TransferAborted } from '../../domain/errors.ts'
 import type { FtpIngestMetrics } from '../../metrics.ts'
 import type { ReceivedUpload, Upload } from '../../receive-upload.ts'
+import { FtpSpanAttributes, settleTransferSpan, traceTransfer } from '../../transfer-span.ts'
 import { FirmwareFiles } from './firmware-files.ts'
 import { type FtpCommand, type FtpConnectionInternals, internals } from './ftp-srv-internals.ts'
 import { StationFiles } from './station-files.ts'
@@ -161,11 +162,34 @@ export function createFtpEdge(opts: FtpEdgeOptions) {
         if (session.grant?.access === 'download')
           return c.reply(550, 'These one-time credentials only download')
         const transfer: { data?: Socket; done: Promise<void> } = { done: Promise.resolve() }
-        transfer.done = storeUpload(c, session, command.arg, storeOptions, (data) => {
-          transfer.data = data
-        }).finally(() => transfers.delete(connection))
+        const attributes = {
+          [FtpSpanAttributes.stationId]: session.stationId,
+          [FtpSpanAttributes.fileName]: command.arg ?? '',
+        }
+        transfer.done = traceTransfer('STOR', attributes, () =>
+          storeUpload(c, session, command.arg, storeOptions, (data) => {
+            transfer.data = data
+          }),
+        ).finally(() => transfers.delete(connection))
         transfers.set(connection, transfer)
         return transfer.done
+      }
+      if (command.directive === 'RETR' && session !== undefined) {
+        // ftp-srv's RETR resolves once the file went out or failed; its RETR event tells which.
+        const attributes = {
+          [FtpSpanAttributes.stationId]: session.stationId,
+          [FtpSpanAttributes.fileName]: command.arg ?? '',
+        }
+        return traceTransfer('RETR', attributes, async (span) => {
+          const settle = (err: unknown) =>
+            settleTransferSpan(err ? 'failed' : 'complete', err || undefined, undefined, span)
+          connection.once('RETR', settle)
+          try {
+            return await handle(command)
+          } finally {
+            connection.off('RETR', settle)
+          }
+        })
       }
       // ABOR during an upload (RFC 959): the transfer is cut (426 from STOR, nothing kept), then 226.
       const transfer = transfers.get(connection)

@@ -7,6 +7,7 @@ import { ControlConnectionLost, QuotaExceeded, TransferTimedOut } from '../../do
 import { uploadName } from '../../domain/upload-names.ts'
 import type { FtpIngestMetrics } from '../../metrics.ts'
 import type { ReceivedUpload, Upload } from '../../receive-upload.ts'
+import { settleTransferSpan } from '../../transfer-span.ts'
 import type { FtpConnectionInternals } from './ftp-srv-internals.ts'
 import { uploadFailureReply } from './upload-replies.ts'
 
@@ -50,7 +51,8 @@ export async function storeUpload(
   onTransfer: (data: Socket) => void = () => {},
 ): Promise<void> {
   const started = performance.now()
-  const outcome = (name: string) => {
+  const outcome = (name: string, failure?: unknown, bytes?: number) => {
+    settleTransferSpan(name, failure, bytes)
     opts.metrics.uploads.inc({ outcome: name })
     opts.metrics.uploadSeconds.observe({ outcome: name }, (performance.now() - started) / 1000)
   }
@@ -93,7 +95,7 @@ export async function storeUpload(
         ...(grant && { grant }),
       })
       opts.metrics.bytes.inc(received.size)
-      outcome(received.duplicateOf === null ? 'stored' : 'duplicate')
+      outcome(received.duplicateOf === null ? 'stored' : 'duplicate', undefined, received.size)
       await connection.reply(
         226,
         `Stored ${received.size} bytes, sha256 ${received.sha256}${received.duplicateOf === null ? '' : ' (already received: kept once)'}`,
@@ -104,7 +106,9 @@ export async function storeUpload(
     }
   } catch (err) {
     const reply = uploadFailureReply(err, { maxFileBytes: opts.maxFileBytes })
-    outcome(reply.code === 451 ? 'failed' : reply.code === 552 ? 'too-large' : 'aborted')
+    // Only 451 is ours to fix; a refusal or an abort is the station's doing, not an error of the service.
+    if (reply.code === 451) outcome('failed', err)
+    else outcome(reply.code === 552 ? 'too-large' : 'aborted')
     if (reply.code === 451) opts.logger.error({ err, stationId }, 'upload not stored')
     else opts.logger.info({ err, stationId, code: reply.code }, 'upload refused')
     data.destroy()
