@@ -34,7 +34,7 @@ const telemetry = {
     maximum: 1,
     default: 0.1,
     description:
-      'Share of new traces recorded (parent-based: a sampled caller is always followed). 1 halves Fastify throughput.',
+      'Share of new traces exported (parent-based: a sampled caller is always followed); traces that end in an error are exported whatever it says.',
   }),
   OTEL_SERVICE_NAME: Type.Optional(
     Type.String({
