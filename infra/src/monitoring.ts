@@ -1,0 +1,263 @@
+import {
+  aws_cloudwatch_actions as actions,
+  aws_cloudwatch as cloudwatch,
+  Duration,
+  type aws_ecs as ecs,
+  aws_elasticloadbalancingv2 as elbv2,
+  aws_sns as sns,
+} from 'aws-cdk-lib'
+import { Construct } from 'constructs'
+import { SERVICE_NAMES, type ServiceName } from './environments.ts'
+import {
+  ARCHIVED_STREAMS,
+  CONSUMERS,
+  type ExportedMetric,
+  metricNamespace,
+  STREAMS,
+} from './metric-catalog.ts'
+import { consumerLag } from './service-stack.ts'
+
+export type MonitoringProps = {
+  envName: string
+  services: Record<
+    ServiceName,
+    { service: ecs.FargateService; loadBalancer?: elbv2.ILoadBalancerV2 | undefined }
+  >
+}
+
+/**
+ * The CloudWatch twin of docker/grafana/dashboards/chargebus-overview.json and docker/prometheus/alerts*.yml:
+ * the same figures from the same Prometheus metrics (EMF, via the metrics sidecar), alarms on the same
+ * thresholds, every alarm to one SNS topic.
+ */
+export class Monitoring extends Construct {
+  readonly topic: sns.Topic
+  readonly alarms: cloudwatch.Alarm[] = []
+  readonly dashboard: cloudwatch.Dashboard
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id)
+    const ns = metricNamespace(props.envName)
+    const m = (
+      name: ExportedMetric,
+      dimensionsMap: Record<string, string>,
+      statistic = 'Maximum',
+      minutes = 1,
+    ) =>
+      new cloudwatch.Metric({
+        namespace: ns,
+        metricName: name,
+        dimensionsMap,
+        statistic,
+        period: Duration.minutes(minutes),
+      })
+    this.topic = new sns.Topic(this, 'Alarms', { displayName: `Chargebus ${props.envName} alarms` })
+    const alarm = (
+      id: string,
+      metric: cloudwatch.IMetric,
+      threshold: number,
+      minutes: number,
+      description: string,
+      op = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    ) => {
+      const a = new cloudwatch.Alarm(this, id, {
+        alarmName: `chargebus-${props.envName}-${id}`,
+        metric,
+        threshold,
+        comparisonOperator: op,
+        evaluationPeriods: minutes,
+        datapointsToAlarm: minutes,
+        // Missing data is "no news" except where absence itself is the failure (service down below).
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      })
+      a.addAlarmAction(new actions.SnsAction(this.topic))
+      this.alarms.push(a)
+      return a
+    }
+
+    // ChargebusConsumerLagging: oldest unacked message older than 5 minutes, for 5 minutes.
+    const consumers = Object.entries(CONSUMERS).flatMap(([service, list]) =>
+      list.map((c) => ({ service, ...c })),
+    )
+    for (const c of consumers) {
+      alarm(
+        `ConsumerLagging-${c.durable}`,
+        m('chargebus_bus_consumer_lag_seconds', { stream: c.stream, durable: c.durable }),
+        300,
+        5,
+        `${c.durable} on ${c.stream} is more than 5 minutes behind (docker/prometheus/alerts-platform.yml ChargebusConsumerLagging)`,
+      )
+    }
+    // ChargebusDeadLettersGrowing and ChargebusConsumerRedelivering, per consuming service.
+    for (const service of Object.keys(CONSUMERS)) {
+      alarm(
+        `DeadLettersGrowing-${service}`,
+        m('chargebus_bus_consumed_total', { service, outcome: 'dead-lettered' }, 'Sum', 15),
+        0,
+        1,
+        `${service} dead-lettered messages in the last 15 minutes: pnpm chargebus dlq list`,
+      )
+      alarm(
+        `ConsumerRedelivering-${service}`,
+        m('chargebus_bus_redeliveries_total', { service }, 'Sum', 5),
+        300,
+        2,
+        `${service} redelivers more than 1 message/s for 10 minutes`,
+      )
+    }
+    // ChargebusStreamNearFull: above 80% of a limit for 10 minutes (discard: old drops the oldest at 100%).
+    for (const stream of STREAMS) {
+      alarm(
+        `StreamNearFull-${stream}`,
+        m('chargebus_bus_stream_usage_ratio', { stream }),
+        0.8,
+        10,
+        `${stream} above 80% of its limit: check the archive and BUS_STREAM_${stream}_MAX_BYTES`,
+      )
+    }
+    // ChargebusArchiveFallingBehind / ChargebusArchiveLosing.
+    for (const stream of ARCHIVED_STREAMS) {
+      const ratio = m('chargebus_archive_unarchived_ratio', { stream })
+      alarm(
+        `ArchiveFallingBehind-${stream}`,
+        ratio,
+        0.5,
+        5,
+        `${stream}: unarchived share above 0.5 for 5 minutes`,
+      )
+      alarm(
+        `ArchiveLosing-${stream}`,
+        ratio,
+        1,
+        1,
+        `${stream}: messages may age out before they are archived`,
+        cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      )
+    }
+    // ChargebusGatewayFaultRate: more than 5% of station requests answered with a fault, for 10 minutes.
+    const outcome = (o: string) => m('ocpp_gateway_requests_total', { outcome: o }, 'Sum', 5)
+    const faultShare = new cloudwatch.MathExpression({
+      expression: 'IF(answered + duplicate + fault > 30, fault / (answered + duplicate + fault), 0)',
+      usingMetrics: {
+        answered: outcome('answered'),
+        duplicate: outcome('duplicate'),
+        fault: outcome('fault'),
+      },
+      label: 'gateway fault share',
+      period: Duration.minutes(5),
+    })
+    alarm('GatewayFaultRate', faultShare, 0.05, 2, 'More than 5% of station requests get a SOAP fault')
+    // ChargebusStationsOffline: more than 10% of the stations heard from are offline, for 15 minutes.
+    const stations = (state: string) => m('chargebus_stations', { state }, 'Maximum', 5)
+    const offlineShare = new cloudwatch.MathExpression({
+      expression: 'offline / MAX([online + offline, 1])',
+      usingMetrics: { online: stations('online'), offline: stations('offline') },
+      label: 'stations offline share',
+      period: Duration.minutes(5),
+    })
+    alarm('StationsOffline', offlineShare, 0.1, 3, 'More than 10% of the stations heard from are offline')
+
+    // ChargebusHttpErrorRate for the API (its ALB sees every request) and ChargebusServiceDown for all.
+    const api = props.services.api.loadBalancer
+    if (api instanceof elbv2.ApplicationLoadBalancer) {
+      const share = new cloudwatch.MathExpression({
+        expression: 'IF(requests > 30, errors / requests, 0)',
+        usingMetrics: {
+          errors: api.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, {
+            period: Duration.minutes(5),
+          }),
+          requests: api.metrics.requestCount({ period: Duration.minutes(5) }),
+        },
+        period: Duration.minutes(5),
+      })
+      alarm('ApiErrorRate', share, 0.05, 2, 'More than 5% of API requests end in a 5xx')
+    }
+    for (const name of SERVICE_NAMES) {
+      const running = new cloudwatch.Metric({
+        namespace: 'ECS/ContainerInsights',
+        metricName: 'RunningTaskCount',
+        dimensionsMap: {
+          ClusterName: props.services[name].service.cluster.clusterName,
+          ServiceName: props.services[name].service.serviceName,
+        },
+        statistic: 'Minimum',
+        period: Duration.minutes(1),
+      })
+      const down = alarm(
+        `ServiceDown-${name}`,
+        running,
+        1,
+        2,
+        `${name} has no running task`,
+        cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      )
+      ;(down.node.defaultChild as cloudwatch.CfnAlarm).treatMissingData = 'breaching'
+    }
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: `chargebus-${props.envName}`,
+      defaultInterval: Duration.hours(3),
+    })
+    const graph = (title: string, left: cloudwatch.IMetric[], width = 8) =>
+      new cloudwatch.GraphWidget({ title, left, width, height: 6 })
+    this.dashboard.addWidgets(
+      new cloudwatch.TextWidget({ markdown: '## Gateway (OCPP SOAP edge)', width: 24, height: 1 }),
+      graph('Station requests by outcome', ['answered', 'duplicate', 'fault'].map(outcome)),
+      graph('Gateway fault share', [faultShare]),
+      graph('Stations', ['online', 'offline', 'never_seen'].map(stations)),
+      new cloudwatch.TextWidget({ markdown: '## Bus (NATS JetStream)', width: 24, height: 1 }),
+      graph(
+        'Consumer lag (messages)',
+        Object.keys(CONSUMERS).map((s) => consumerLag(props.envName, s as ServiceName)),
+      ),
+      graph(
+        'Consumer lag (seconds)',
+        consumers.map((c) =>
+          m('chargebus_bus_consumer_lag_seconds', { stream: c.stream, durable: c.durable }),
+        ),
+      ),
+      graph(
+        'Stream usage against limits',
+        STREAMS.map((s) => m('chargebus_bus_stream_usage_ratio', { stream: s })),
+      ),
+      graph('Dead letters (DLQ size)', [m('chargebus_bus_stream_messages', { stream: 'DEAD_LETTERS' })]),
+      graph(
+        'Consumes by service and outcome',
+        Object.keys(CONSUMERS).flatMap((service) =>
+          ['acked', 'retried', 'dead-lettered'].map((o) =>
+            m('chargebus_bus_consumed_total', { service, outcome: o }, 'Sum'),
+          ),
+        ),
+      ),
+      graph(
+        'Archive: unarchived share of the limit',
+        ARCHIVED_STREAMS.map((s) => m('chargebus_archive_unarchived_ratio', { stream: s })),
+      ),
+      new cloudwatch.TextWidget({ markdown: '## Services, Postgres pools', width: 24, height: 1 }),
+      graph(
+        'Queries waiting for a connection',
+        SERVICE_NAMES.map((service) => m('chargebus_db_pool_waiting', { service })),
+      ),
+      graph(
+        'Running tasks',
+        SERVICE_NAMES.map(
+          (name) =>
+            new cloudwatch.Metric({
+              namespace: 'ECS/ContainerInsights',
+              metricName: 'RunningTaskCount',
+              dimensionsMap: {
+                ClusterName: props.services[name].service.cluster.clusterName,
+                ServiceName: props.services[name].service.serviceName,
+              },
+              statistic: 'Minimum',
+            }),
+        ),
+      ),
+      graph(
+        'CPU by service',
+        SERVICE_NAMES.map((name) => props.services[name].service.metricCpuUtilization({ label: name })),
+      ),
+    )
+  }
+}

@@ -1,0 +1,378 @@
+import { App } from 'aws-cdk-lib'
+import { Annotations, Match } from 'aws-cdk-lib/assertions'
+import { buildStacks } from '../src/app.ts'
+import { ContextError } from '../src/context.ts'
+import { ENVIRONMENTS, SERVICE_NAMES } from '../src/environments.ts'
+import { FTP_CONTROL_PORT, FTP_PASSIVE_PORTS } from '../src/service-specs.ts'
+import { secretLookingEnvironment } from './secrets-scan.ts'
+import {
+  API_CERT,
+  type Cfn,
+  deployContext,
+  OCPP_CERT,
+  resourcesOf,
+  type Synthesized,
+  synthesize,
+} from './synth.ts'
+
+// Synth takes seconds: one app per environment, shared by the assertions below.
+let dev: Synthesized
+let prod: Synthesized
+beforeAll(() => {
+  dev = synthesize('dev')
+  prod = synthesize('prod', { account: '111111111111', region: 'eu-west-1' })
+}, 120_000)
+
+const json = (v: unknown) => JSON.stringify(v)
+const services = (s: Synthesized) => resourcesOf(s, 'AWS::ECS::Service')
+const containers = (s: Synthesized) =>
+  resourcesOf(s, 'AWS::ECS::TaskDefinition').flatMap((t) =>
+    (t.props.ContainerDefinitions as Cfn[]).map((c) => ({ stack: t.stack, ...c })),
+  )
+const serviceStack = (s: Synthesized, name: string) => {
+  const found = s.all.find((t) => t.name.endsWith(`-svc-${name}`))
+  if (!found) throw new Error(`no stack for ${name}`)
+  return found.template
+}
+
+describe('context', () => {
+  const build = (ctx: Record<string, unknown>) => () => buildStacks(new App({ context: ctx }))
+
+  it('refuses a missing or unknown environment, naming the choices', () => {
+    expect(build(deployContext('', { env: undefined }))).toThrow(ContextError)
+    expect(build(deployContext('production'))).toThrow(/context env must be one of dev, staging, prod/)
+  })
+
+  it('requires an image tag and certificate ARNs, and checks their shape', () => {
+    expect(build(deployContext('dev', { imageTag: undefined }))).toThrow(/context imageTag is required/)
+    expect(build(deployContext('dev', { imageTag: 'a b' }))).toThrow(
+      /context imageTag must be a Docker image tag/,
+    )
+    expect(build(deployContext('dev', { apiCertificateArn: 'arn:aws:iam::1:cert' }))).toThrow(
+      /context apiCertificateArn must be an ACM certificate ARN/,
+    )
+  })
+
+  it('takes account and region together or not at all', () => {
+    expect(build(deployContext('dev', { account: '111111111111' }))).toThrow(/account and region go together/)
+  })
+})
+
+describe('synth is offline', () => {
+  it('needs no lookup with an account and region (no error annotations)', () => {
+    for (const { template } of prod.all) expect(template).toBeDefined()
+    Annotations.fromStack(prod.stacks.global).hasNoError('*', Match.anyValue())
+    for (const stack of Object.values(prod.stacks.services))
+      Annotations.fromStack(stack).hasNoError('*', Match.anyValue())
+  })
+
+  it('spreads the prod VPC over three zones and uses the context image tag for every service', () => {
+    const subnets = resourcesOf(prod, 'AWS::EC2::Subnet').map((s) => s.props.AvailabilityZone)
+    expect(new Set(subnets)).toEqual(new Set(['eu-west-1a', 'eu-west-1b', 'eu-west-1c']))
+    const images = containers(dev)
+      .filter((c) => c.Name === 'app')
+      .map((c) => json(c.Image))
+    expect(images).toHaveLength(SERVICE_NAMES.length)
+    for (const image of images) expect(image).toContain(':release-7f3a2c1')
+  })
+})
+
+describe('no public database or NATS', () => {
+  it('keeps RDS private, encrypted, in the isolated subnets, with backups', () => {
+    for (const s of [dev, prod]) {
+      const [db] = resourcesOf(s, 'AWS::RDS::DBInstance')
+      expect(db?.props).toMatchObject({ PubliclyAccessible: false, StorageEncrypted: true })
+      expect(db?.props.BackupRetentionPeriod).toBeGreaterThanOrEqual(1)
+      const [group] = resourcesOf(s, 'AWS::RDS::DBSubnetGroup')
+      expect(json(group?.props.SubnetIds)).toMatch(/dataSubnet/)
+      expect(json(group?.props.SubnetIds)).not.toMatch(/publicSubnet|privateSubnet/)
+    }
+  })
+
+  it('is Multi-AZ in prod only', () => {
+    const multiAz = (s: Synthesized) => resourcesOf(s, 'AWS::RDS::DBInstance')[0]?.props.MultiAZ
+    expect(multiAz(prod)).toBe(true)
+    expect(multiAz(dev)).toBe(false)
+    expect(multiAz(synthesize('staging'))).toBe(false)
+  }, 60_000)
+
+  it('opens no port of the global stack to an address range: only security groups reach NATS, pgbouncer, RDS', () => {
+    const global = prod.all.find((t) => t.name.endsWith('-global'))?.template
+    const inline = Object.values(global?.findResources('AWS::EC2::SecurityGroup') ?? {}).flatMap(
+      (g: Cfn) => g.Properties.SecurityGroupIngress ?? [],
+    )
+    const separate = resourcesOf(prod, 'AWS::EC2::SecurityGroupIngress').map((r) => r.props)
+    const rules = [...inline, ...separate]
+    expect(rules.length).toBeGreaterThan(0)
+    for (const rule of rules) {
+      if ([4222, 6222, 8222, 6432, 5432, 2049].includes(rule.FromPort)) {
+        expect(rule.CidrIp).toBeUndefined()
+        expect(rule.SourceSecurityGroupId).toBeDefined()
+      }
+    }
+    // Nothing anywhere admits the internet straight to a task or a data store: only load balancers are public.
+    expect(json(separate)).not.toContain('0.0.0.0/0')
+  })
+
+  it('runs NATS as three single-task services with encrypted persistent storage, no public IP', () => {
+    const nats = services(prod).filter((s) => s.stack.endsWith('-global') && /Nats/.test(s.id))
+    expect(nats).toHaveLength(3)
+    for (const n of nats) {
+      expect(n.props.DesiredCount).toBe(1)
+      expect(n.props.DeploymentConfiguration.MaximumPercent).toBe(100)
+    }
+    const [fs] = resourcesOf(prod, 'AWS::EFS::FileSystem')
+    expect(fs?.props.Encrypted).toBe(true)
+    expect(resourcesOf(prod, 'AWS::EFS::AccessPoint')).toHaveLength(3)
+  })
+})
+
+describe('tasks', () => {
+  it('run in private subnets without a public IP', () => {
+    const all = services(prod)
+    expect(all.length).toBe(SERVICE_NAMES.length + 3 + 1) // services, NATS nodes, pgbouncer
+    for (const s of all) {
+      const vpc = s.props.NetworkConfiguration.AwsvpcConfiguration
+      expect(vpc.AssignPublicIp).toBe('DISABLED')
+      expect(json(vpc.Subnets)).toMatch(/privateSubnet/)
+      expect(json(vpc.Subnets)).not.toMatch(/publicSubnet/)
+    }
+  })
+
+  it('check /readyz in every service container, and the load balancers do too', () => {
+    const apps = containers(dev).filter((c) => c.Name === 'app')
+    expect(apps).toHaveLength(SERVICE_NAMES.length)
+    for (const c of apps) expect(json(c.HealthCheck.Command)).toContain('/readyz')
+    const groups = resourcesOf(dev, 'AWS::ElasticLoadBalancingV2::TargetGroup')
+    expect(groups.length).toBeGreaterThan(0)
+    for (const g of groups) expect(g.props.HealthCheckPath).toBe('/readyz')
+  })
+
+  it('never carry a secret in a plain environment variable', () => {
+    for (const s of [dev, prod]) {
+      const all = containers(s)
+      expect(all.length).toBeGreaterThan(SERVICE_NAMES.length)
+      for (const c of all)
+        expect({ container: `${c.stack}/${c.Name}`, leaks: secretLookingEnvironment(c) }).toEqual({
+          container: `${c.stack}/${c.Name}`,
+          leaks: [],
+        })
+      // ...and the secrets are there, as ECS secrets.
+      for (const c of all.filter((c) => c.Name === 'app')) {
+        const names = (c.Secrets ?? []).map((x: { Name: string }) => x.Name)
+        expect(names).toContain('NATS_PASSWORD')
+      }
+    }
+  })
+
+  it('the scan would catch a secret in the environment', () => {
+    expect(secretLookingEnvironment({ Environment: [{ Name: 'DATABASE_URL', Value: 'x' }] })).toEqual([
+      'DATABASE_URL',
+    ])
+    expect(
+      secretLookingEnvironment({
+        Environment: [{ Name: 'UPSTREAM', Value: 'postgres://u:hunter2@db:5432/x' }],
+      }),
+    ).toEqual(['UPSTREAM'])
+    expect(
+      secretLookingEnvironment({
+        Environment: [
+          { Name: 'X', Value: { 'Fn::Join': ['', ['{{resolve:secretsmanager:arn:SecretString:p}}']] } },
+        ],
+      }),
+    ).toEqual(['X'])
+    expect(
+      secretLookingEnvironment({ Environment: [{ Name: 'NATS_URL', Value: 'nats://n1:4222' }] }),
+    ).toEqual([])
+  })
+
+  it('get only their own bucket in their task role', () => {
+    const policies = (name: string) => json(serviceStack(dev, name).findResources('AWS::IAM::Policy'))
+    const archive = dev.stacks.global.resolve(dev.stacks.global.archiveBucket.bucketArn)
+    const uploads = dev.stacks.global.resolve(dev.stacks.global.uploadsBucket.bucketArn)
+    const bucketId = (arn: unknown) => (json(arn).match(/(Archive|Uploads)[0-9A-F]{8}/) ?? [])[0] as string
+    expect(bucketId(archive)).toBeTruthy()
+    // Stated here, not read from SERVICE_SPECS: a change of the table must change this test too.
+    const expected: Record<string, 'archive' | 'uploads' | undefined> = {
+      archiver: 'archive',
+      api: 'uploads',
+      'ftp-ingest': 'uploads',
+    }
+    for (const name of SERVICE_NAMES) {
+      const text = policies(name)
+      expect({ name, s3: text.includes('s3:PutObject') }).toEqual({ name, s3: expected[name] !== undefined })
+      expect({ name, archive: text.includes(bucketId(archive)) }).toEqual({
+        name,
+        archive: expected[name] === 'archive',
+      })
+      expect({ name, uploads: text.includes(bucketId(uploads)) }).toEqual({
+        name,
+        uploads: expected[name] === 'uploads',
+      })
+    }
+  })
+})
+
+describe('edges', () => {
+  it('end TLS for OCPP at the NLB with the OCPP certificate', () => {
+    serviceStack(dev, 'ocpp-gateway').hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Protocol: 'TLS',
+      Port: 443,
+      Certificates: [{ CertificateArn: OCPP_CERT }],
+    })
+    serviceStack(dev, 'ocpp-gateway').hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      Type: 'network',
+      Scheme: 'internet-facing',
+    })
+    serviceStack(dev, 'ocpp-gateway').resourcePropertiesCountIs(
+      'AWS::ElasticLoadBalancingV2::Listener',
+      { Protocol: Match.not('TLS') },
+      0,
+    )
+  })
+
+  it('serve the API over HTTPS on an ALB; plain HTTP only redirects', () => {
+    const api = serviceStack(dev, 'api')
+    api.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Protocol: 'HTTPS',
+      Port: 443,
+      Certificates: [{ CertificateArn: API_CERT }],
+    })
+    api.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Protocol: 'HTTP',
+      Port: 80,
+      DefaultActions: [
+        Match.objectLike({ Type: 'redirect', RedirectConfig: Match.objectLike({ Protocol: 'HTTPS' }) }),
+      ],
+    })
+  })
+
+  it('forward FTP control and every passive port on the NLB to the same port, and require FTPS', () => {
+    const ftp = serviceStack(dev, 'ftp-ingest')
+    const listeners = Object.values(ftp.findResources('AWS::ElasticLoadBalancingV2::Listener')).map(
+      (l: Cfn) => l.Properties,
+    )
+    expect(listeners.map((l) => l.Port).sort()).toEqual([FTP_CONTROL_PORT, ...FTP_PASSIVE_PORTS].sort())
+    const groups = ftp.findResources('AWS::ElasticLoadBalancingV2::TargetGroup')
+    for (const l of listeners) {
+      expect(l.Protocol).toBe('TCP')
+      const groupId = l.DefaultActions[0].TargetGroupArn.Ref
+      expect(groups[groupId]?.Properties.Port).toBe(l.Port)
+    }
+    const app = containers(dev).find((c) => c.stack.endsWith('ftp-ingest') && c.Name === 'app')
+    const env = Object.fromEntries(app.Environment.map((e: Cfn) => [e.Name, e.Value]))
+    expect(env).toMatchObject({
+      FTP_REQUIRE_TLS: 'true',
+      FTP_PASSIVE_MIN_PORT: '30000',
+      FTP_PASSIVE_MAX_PORT: '30019',
+    })
+    expect(json(env.FTP_PASSIVE_HOST)).toMatch(/FtpAddress.*PublicIp/)
+    // The passive ports are registered by the task-state function, for exactly those target groups.
+    ftp.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({ 'detail-type': ['ECS Task State Change'] }),
+    })
+  })
+})
+
+describe('autoscaling', () => {
+  const targets = (name: string) =>
+    Object.values(serviceStack(prod, name).findResources('AWS::ApplicationAutoScaling::ScalableTarget'))
+  const policies = (name: string) =>
+    Object.values(serviceStack(prod, name).findResources('AWS::ApplicationAutoScaling::ScalingPolicy')).map(
+      (p: Cfn) => p.Properties,
+    )
+
+  it('scales the gateway and the API on CPU between the environment bounds', () => {
+    for (const name of ['ocpp-gateway', 'api'] as const) {
+      expect(targets(name)[0]?.Properties).toMatchObject({
+        MinCapacity: ENVIRONMENTS.prod.services[name].min,
+        MaxCapacity: ENVIRONMENTS.prod.services[name].max,
+      })
+      expect(
+        policies(name)[0]?.TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification,
+      ).toEqual({
+        PredefinedMetricType: 'ECSServiceAverageCPUUtilization',
+      })
+    }
+  })
+
+  it('scales the consumers on their JetStream backlog (the custom metric)', () => {
+    for (const name of ['ingest', 'aggregator'] as const) {
+      expect(targets(name)).toHaveLength(1)
+      expect(policies(name).some((p) => p.PolicyType === 'StepScaling')).toBe(true)
+      const alarms = json(serviceStack(prod, name).findResources('AWS::CloudWatch::Alarm'))
+      expect(alarms).toContain('chargebus_bus_consumer_pending_messages')
+      expect(alarms).toContain('Chargebus/prod')
+    }
+  })
+
+  it('leaves the singletons (archiver, FTP edge) at one task', () => {
+    for (const name of ['archiver', 'ftp-ingest'] as const) {
+      expect(targets(name)).toHaveLength(0)
+      serviceStack(prod, name).hasResourceProperties('AWS::ECS::Service', {
+        DesiredCount: 1,
+        DeploymentConfiguration: Match.objectLike({ MaximumPercent: 100 }),
+      })
+    }
+  })
+})
+
+describe('retention', () => {
+  it('sets a retention on every log group, from the environment', () => {
+    for (const [s, days] of [
+      [dev, ENVIRONMENTS.dev.logRetentionDays],
+      [prod, ENVIRONMENTS.prod.logRetentionDays],
+    ] as const) {
+      const groups = resourcesOf(s, 'AWS::Logs::LogGroup')
+      expect(groups.length).toBeGreaterThan(SERVICE_NAMES.length)
+      for (const g of groups) expect(g.props.RetentionInDays).toBe(days)
+    }
+  })
+
+  it('encrypts the buckets, blocks public access and expires objects', () => {
+    const buckets = resourcesOf(prod, 'AWS::S3::Bucket')
+    expect(buckets).toHaveLength(2)
+    for (const b of buckets) {
+      expect(b.props.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      })
+      expect(b.props.BucketEncryption).toBeDefined()
+      const days = b.props.LifecycleConfiguration.Rules.map((r: Cfn) => r.ExpirationInDays)
+      expect([ENVIRONMENTS.prod.archiveRetentionDays, ENVIRONMENTS.prod.uploadsRetentionDays]).toContain(
+        days[0],
+      )
+    }
+    const retained = prod.all
+      .find((t) => t.name.endsWith('-global'))
+      ?.template.findResources('AWS::S3::Bucket')
+    for (const b of Object.values(retained ?? {})) expect((b as Cfn).DeletionPolicy).toBe('Retain')
+  })
+})
+
+describe('monitoring', () => {
+  it('has an alarm for each rule it mirrors and a dashboard', () => {
+    const monitoring = prod.all.find((t) => t.name.endsWith('-monitoring'))?.template
+    const names = Object.values(monitoring?.findResources('AWS::CloudWatch::Alarm') ?? {}).map(
+      (a: Cfn) => a.Properties.AlarmName as string,
+    )
+    for (const kind of [
+      'ConsumerLagging-ingest',
+      'ConsumerLagging-aggregator',
+      'DeadLettersGrowing-ingest',
+      'StreamNearFull-OCPP_IN',
+      'ArchiveFallingBehind-OCPP_IN',
+      'ArchiveLosing-OCPP_IN',
+      'GatewayFaultRate',
+      'ApiErrorRate',
+      'StationsOffline',
+      'ServiceDown-archiver',
+    ]) {
+      expect(names).toContain(`chargebus-prod-${kind}`)
+    }
+    monitoring?.resourceCountIs('AWS::CloudWatch::Dashboard', 1)
+    monitoring?.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [Match.anyValue()] })
+  })
+})
