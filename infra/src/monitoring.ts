@@ -1,5 +1,6 @@
 import {
   aws_cloudwatch_actions as actions,
+  CfnOutput,
   aws_cloudwatch as cloudwatch,
   Duration,
   type aws_ecs as ecs,
@@ -52,6 +53,7 @@ export class Monitoring extends Construct {
         period: Duration.minutes(minutes),
       })
     this.topic = new sns.Topic(this, 'Alarms', { displayName: `Chargebus ${props.envName} alarms` })
+    new CfnOutput(this, 'AlarmTopic', { value: this.topic.topicArn })
     const alarm = (
       id: string,
       metric: cloudwatch.IMetric,

@@ -1,5 +1,6 @@
 import {
   aws_applicationautoscaling as appscaling,
+  CfnOutput,
   aws_cloudwatch as cloudwatch,
   Duration,
   aws_ec2 as ec2,
@@ -267,6 +268,11 @@ export class ServiceStack extends Stack {
       this.loadBalancer = nlb
     }
 
+    if (this.loadBalancer) {
+      // What the DNS records point at (infra/README.md, "Deploy from an empty account").
+      new CfnOutput(this, 'LoadBalancerDns', { value: this.loadBalancer.loadBalancerDnsName })
+    }
+    if (ftpAddress) new CfnOutput(this, 'FtpPublicIp', { value: ftpAddress.attrPublicIp })
     this.addScaling(ctx, name)
   }
 
