@@ -2,10 +2,10 @@ import { aws_ecs as ecs, type aws_logs as logs } from 'aws-cdk-lib'
 import { EXPORTED_METRICS, metricNamespace } from './metric-catalog.ts'
 
 /**
- * The CloudWatch agent, pinned: a release of public.ecr.aws/cloudwatch-agent/cloudwatch-agent.
- * Bump it deliberately (infra/README.md, "Metrics").
+ * The CloudWatch agent. `latest` until a release tag has been checked against public.ecr.aws (no registry
+ * was reachable where this was written); pin it at the first deploy (infra/README.md, "Metrics").
  */
-export const CLOUDWATCH_AGENT_IMAGE = 'public.ecr.aws/cloudwatch-agent/cloudwatch-agent:1.300053.0b1046'
+export const CLOUDWATCH_AGENT_IMAGE = 'public.ecr.aws/cloudwatch-agent/cloudwatch-agent:latest'
 
 /**
  * Adds the CloudWatch agent as a sidecar that scrapes the service's own /metrics on localhost every 30 s and

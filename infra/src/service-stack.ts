@@ -65,9 +65,14 @@ export class ServiceStack extends Stack {
       environment.STORAGE_S3_REGION = this.region
     }
 
-    let command = [`node services/${name}/src/main.ts`]
+    const main = `services/${name}/src/main.ts`
+    // node is the container's main process (signals reach it: graceful shutdown); only the FTP edge needs a shell.
+    let entryPoint: string[] | undefined
+    let command = ['node', main]
     const portMappings: ecs.PortMapping[] = [{ containerPort: spec.port }]
     let ftpAddress: ec2.CfnEIP | undefined
+    // The ALB adds X-Forwarded-For: rate limits and logs then see the client (the NLBs keep it instead).
+    if (spec.edge === 'api-alb') environment.HTTP_TRUST_PROXY = global.vpc.vpcCidrBlock
     if (spec.edge === 'ocpp-nlb') {
       environment.OCPP_PUBLIC_URL = `https://${ctx.ocppDomain}`
       environment.OCPP_FTP_URL = `ftp://${ctx.ftpDomain}:${FTP_CONTROL_PORT}`
@@ -88,8 +93,9 @@ export class ServiceStack extends Stack {
       secrets.FTP_TLS_CERT = ecs.Secret.fromSecretsManager(global.secrets.ftpTls, 'cert')
       secrets.FTP_TLS_KEY = ecs.Secret.fromSecretsManager(global.secrets.ftpTls, 'key')
       // ftp-ingest reads its certificate from files: write the ECS secrets to tmpfs-backed /tmp, then start.
+      entryPoint = ['sh', '-c']
       command = [
-        `mkdir -p -m 700 /tmp/ftp-tls && printf '%s' "$FTP_TLS_CERT" > /tmp/ftp-tls/cert.pem && printf '%s' "$FTP_TLS_KEY" > /tmp/ftp-tls/key.pem && unset FTP_TLS_CERT FTP_TLS_KEY && exec ${command[0]}`,
+        `mkdir -p -m 700 /tmp/ftp-tls && printf '%s' "$FTP_TLS_CERT" > /tmp/ftp-tls/cert.pem && printf '%s' "$FTP_TLS_KEY" > /tmp/ftp-tls/key.pem && unset FTP_TLS_CERT FTP_TLS_KEY && exec node ${main}`,
       ]
       portMappings.push({ containerPort: FTP_CONTROL_PORT })
       for (const port of FTP_PASSIVE_PORTS) portMappings.push({ containerPort: port })
@@ -97,7 +103,7 @@ export class ServiceStack extends Stack {
 
     task.addContainer('app', {
       image: ecs.ContainerImage.fromEcrRepository(global.repository, ctx.imageTag),
-      entryPoint: ['sh', '-c'],
+      entryPoint,
       command,
       environment,
       secrets,
@@ -159,6 +165,10 @@ export class ServiceStack extends Stack {
     })
 
     const fromLoadBalancer = ec2.Peer.ipv4(global.vpc.vpcCidrBlock)
+    // NLB targets keep the client's address (preserveClientIp), so the per-address throttles of the gateway and
+    // the FTP edge see stations, not the NLB. The tasks then see internet sources; they stay unreachable except
+    // through the NLB (private subnets, no public IP).
+    const fromStations = ec2.Peer.anyIpv4()
     const readyz = { path: '/readyz', port: String(spec.port), interval: Duration.seconds(10) }
     if (spec.edge === 'ocpp-nlb') {
       const nlb = new elbv2.NetworkLoadBalancer(this, 'Nlb', {
@@ -181,8 +191,9 @@ export class ServiceStack extends Stack {
           targets: [this.service],
           healthCheck: { ...readyz, protocol: elbv2.Protocol.HTTP },
           deregistrationDelay: Duration.seconds(30),
+          preserveClientIp: true,
         })
-      securityGroup.addIngressRule(fromLoadBalancer, ec2.Port.tcp(spec.port), 'the NLB')
+      securityGroup.addIngressRule(fromStations, ec2.Port.tcp(spec.port), 'stations through the NLB')
       this.loadBalancer = nlb
     } else if (spec.edge === 'api-alb') {
       const alb = new elbv2.ApplicationLoadBalancer(this, 'Alb', {
@@ -232,6 +243,7 @@ export class ServiceStack extends Stack {
             this.service.loadBalancerTarget({ containerName: 'app', containerPort: FTP_CONTROL_PORT }),
           ],
           healthCheck: { ...readyz, protocol: elbv2.Protocol.HTTP },
+          preserveClientIp: true,
         })
       const passive = FTP_PASSIVE_PORTS.map((port) => {
         const group = new elbv2.NetworkTargetGroup(this, `Passive${port}`, {
@@ -241,6 +253,7 @@ export class ServiceStack extends Stack {
           targetType: elbv2.TargetType.IP,
           healthCheck: { ...readyz, protocol: elbv2.Protocol.HTTP },
           deregistrationDelay: Duration.seconds(30),
+          preserveClientIp: true,
         })
         nlb.addListener(`Passive${port}`, {
           port,
@@ -258,11 +271,15 @@ export class ServiceStack extends Stack {
           removalPolicy: RemovalPolicy.DESTROY,
         }),
       })
-      securityGroup.addIngressRule(fromLoadBalancer, ec2.Port.tcp(FTP_CONTROL_PORT), 'the NLB: FTP control')
       securityGroup.addIngressRule(
-        fromLoadBalancer,
+        fromStations,
+        ec2.Port.tcp(FTP_CONTROL_PORT),
+        'stations through the NLB: control',
+      )
+      securityGroup.addIngressRule(
+        fromStations,
         ec2.Port.tcpRange(FTP_PASSIVE_PORTS[0] ?? 30000, FTP_PASSIVE_PORTS.at(-1) ?? 30019),
-        'the NLB: passive data',
+        'stations through the NLB: passive data',
       )
       securityGroup.addIngressRule(fromLoadBalancer, ec2.Port.tcp(spec.port), 'the NLB: health checks')
       this.loadBalancer = nlb

@@ -274,6 +274,37 @@ describe('edges', () => {
   })
 })
 
+describe('internet sources', () => {
+  it('reach only the NLB-fronted station ports, whose target groups keep the client address', () => {
+    const open = resourcesOf(prod, 'AWS::EC2::SecurityGroup').flatMap((g) =>
+      (g.props.SecurityGroupIngress ?? [])
+        .filter((r: Cfn) => r.CidrIp === '0.0.0.0/0')
+        .map((r: Cfn) => `${g.stack.replace('Chargebus-prod-', '')}:${r.FromPort}-${r.ToPort}`),
+    )
+    expect(open.sort()).toEqual(
+      [
+        'svc-api:443-443', // the ALB itself
+        'svc-api:80-80', // the ALB's redirect
+        'svc-ftp-ingest:2121-2121',
+        'svc-ftp-ingest:30000-30019',
+        'svc-ocpp-gateway:3100-3100',
+      ].sort(),
+    )
+    for (const name of ['ocpp-gateway', 'ftp-ingest']) {
+      const groups = Object.values(
+        serviceStack(prod, name).findResources('AWS::ElasticLoadBalancingV2::TargetGroup'),
+      )
+      expect(groups.length).toBeGreaterThan(0)
+      for (const g of groups as Cfn[]) {
+        expect(g.Properties.TargetGroupAttributes).toContainEqual({
+          Key: 'preserve_client_ip.enabled',
+          Value: 'true',
+        })
+      }
+    }
+  })
+})
+
 describe('autoscaling', () => {
   const targets = (name: string) =>
     Object.values(serviceStack(prod, name).findResources('AWS::ApplicationAutoScaling::ScalableTarget'))
