@@ -14,9 +14,10 @@ import {
  */
 
 let gw: TestGateway
+// A gateway starts in about a second; a busy CI box has taken over five (the default hook timeout).
 beforeAll(async () => {
   gw = await startTestGateway({ OCPP_BODY_LIMIT_BYTES: '4096', OCPP_AUTHORIZE_UNKNOWN: 'true' })
-})
+}, 30_000)
 afterAll(() => gw?.close())
 
 /** Faults counted by ocpp_gateway_requests_total, over every version and action. */
