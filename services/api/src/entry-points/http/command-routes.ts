@@ -261,7 +261,8 @@ export const commandRoutes: FastifyPluginAsyncTypebox<CommandRoutesOptions> = as
     async (request) => {
       const record = await commands.get(request.params.commandId)
       if (record === undefined) throw new CommandNotFound(request.params.commandId)
-      const uploads = await uploadsOfCommand(db, record.id)
+      // Only GetDiagnostics gets upload credentials: no other command can have an upload to look up.
+      const uploads = record.operation === 'GetDiagnostics' ? await uploadsOfCommand(db, record.id) : []
       return {
         ...toCommandView(record),
         uploads: uploads.map((u) => ({ ...u, receivedAt: u.receivedAt.toISOString() })),
