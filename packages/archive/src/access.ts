@@ -1,5 +1,6 @@
 import {
   createNamespace,
+  type EnsureStreamsOptions,
   type Namespace,
   type NatsAccess,
   natsConnectionOptions,
@@ -23,8 +24,8 @@ export interface ArchiveAccess {
   readonly jsm: JetStreamManager
   readonly ns: Namespace
   readonly positions: KV
-  /** The limits this deployment declares streams with (restore streams, `ensureStreams`). */
-  readonly streamLimits?: StreamLimitsByName | undefined
+  /** The limits and replica count this deployment declares streams with (`ensureStreams`, restores). */
+  readonly streamOptions: EnsureStreamsOptions
   close(): Promise<void>
 }
 
@@ -33,6 +34,8 @@ export interface OpenArchiveAccessOptions {
   readonly name: string
   readonly namespace?: string | undefined
   readonly streamLimits?: StreamLimitsByName | undefined
+  /** `NATS_STREAM_REPLICAS`: the streams and the positions bucket get it, as the services' do. */
+  readonly replicas?: number | undefined
 }
 
 /**
@@ -52,14 +55,21 @@ export async function openArchiveAccess(opts: OpenArchiveAccessOptions): Promise
     const js = jetstream(nc, { timeout: 10_000 })
     const jsm = await jetstreamManager(nc, { timeout: 10_000 })
     const ns = createNamespace(opts.namespace)
-    const positions = await openKv(js, ns, POSITIONS_BUCKET, { history: 1 })
+    const streamOptions: EnsureStreamsOptions = {
+      ...(opts.streamLimits ? { limits: opts.streamLimits } : {}),
+      ...(opts.replicas !== undefined ? { replicas: opts.replicas } : {}),
+    }
+    const positions = await openKv(js, ns, POSITIONS_BUCKET, {
+      history: 1,
+      ...(opts.replicas !== undefined ? { replicas: opts.replicas } : {}),
+    })
     return {
       nc,
       js,
       jsm,
       ns,
       positions,
-      streamLimits: opts.streamLimits,
+      streamOptions,
       close: async () => {
         if (!nc.isClosed()) await nc.drain()
       },

@@ -85,12 +85,10 @@ export async function restore(opts: RestoreOptions): Promise<RestoreResult> {
           duplicateWindowMs: 120_000,
         },
       ],
-      { limits: { [target.into]: { maxBytes, maxAgeMs: 7 * 86_400_000 } } },
+      { ...access.streamOptions, limits: { [target.into]: { maxBytes, maxAgeMs: 7 * 86_400_000 } } },
     )
   } else {
-    await ensureStreams(access.jsm, access.ns, [Streams[opts.stream]], {
-      ...(access.streamLimits ? { limits: access.streamLimits } : {}),
-    })
+    await ensureStreams(access.jsm, access.ns, [Streams[opts.stream]], access.streamOptions)
   }
   const fromMs = opts.from.getTime()
   const toMs = opts.to.getTime()

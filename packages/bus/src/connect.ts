@@ -45,7 +45,10 @@ export interface BusOptions extends NatsAccess {
   logger: Logger
   /** How long `publish` waits for the PubAck. Default 5 s. */
   publishTimeoutMs?: number
-  /** Replicas for streams and KV buckets this bus creates. Default 1; production 3. */
+  /**
+   * Replicas for streams and KV buckets this bus declares (`NATS_STREAM_REPLICAS`), 1 to 5. Default 1;
+   * production 3. An existing stream or bucket with another count is scaled to it in place.
+   */
   replicas?: number
   /** Bound on the first connection attempt. Default 5 s. */
   connectTimeoutMs?: number
@@ -57,6 +60,9 @@ export interface BusOptions extends NatsAccess {
   /** Export publish, consume, consumer-lag and stream-usage metrics on this registry (see `metrics.ts`). */
   metrics?: BusMetricsOptions
 }
+
+/** JetStream's own ceiling on a stream's replicas. */
+const MAX_REPLICAS = 5
 
 export interface PublishOptions {
   /** Dedupe key (`Nats-Msg-Id`): the same id within the stream's duplicate window is stored once. */
@@ -168,7 +174,8 @@ export async function connectBus(opts: BusOptions): Promise<Bus> {
   const logger = opts.logger.child({ component: 'bus', ...(ns.name ? { namespace: ns.name } : {}) })
   const publishTimeoutMs = opts.publishTimeoutMs ?? 5_000
   const replicas = opts.replicas ?? 1
-  if (!Number.isInteger(replicas) || replicas < 1) throw new InvalidBusOptionsError('replicas must be >= 1')
+  if (!Number.isInteger(replicas) || replicas < 1 || replicas > MAX_REPLICAS)
+    throw new InvalidBusOptionsError(`replicas must be an integer from 1 to ${MAX_REPLICAS}`)
 
   let nc: NatsConnection
   let jsm: JetStreamManager
@@ -184,6 +191,14 @@ export async function connectBus(opts: BusOptions): Promise<Bus> {
     })
   } catch (err) {
     throw new BusUnreachableError(`cannot connect to NATS at ${String(opts.servers)}`, err)
+  }
+  // A single nats-server refuses to create an R3 stream but (2.9) accepts raising an existing one to 3 and
+  // then reports 3 while it keeps one copy: refuse here, before anything is declared.
+  if (replicas > 1 && !nc.info?.cluster) {
+    await nc.close()
+    throw new InvalidBusOptionsError(
+      `replicas ${replicas} needs a JetStream cluster; the NATS server at ${String(opts.servers)} is a single server (use replicas 1)`,
+    )
   }
   try {
     jsm = await jetstreamManager(nc, { timeout: publishTimeoutMs })

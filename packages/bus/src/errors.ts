@@ -101,7 +101,7 @@ export class PublishRejectedError extends AppError {
 /** A JetStream API call (stream/consumer/KV administration) failed. */
 export class JetStreamRequestError extends AppError {
   constructor(operation: string, cause: unknown) {
-    const reason = cause instanceof Error ? cause.message : String(cause)
+    const reason = reasonOf(cause)
     const status = (cause as { status?: number } | undefined)?.status
     super('BUS_ERR_JETSTREAM', `${operation}: ${reason}`, {
       cause,
@@ -185,4 +185,9 @@ export class OriginalGoneError extends AppError {
   constructor(id: number, stream: string, seq: number) {
     super('BUS_ERR_ORIGINAL_GONE', `dead letter ${id}: message ${seq} of ${stream} is gone`, { status: 409 })
   }
+}
+
+/** The message of whatever a NATS call threw, for an error of ours that names it. */
+export function reasonOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
 }

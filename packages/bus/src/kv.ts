@@ -1,19 +1,43 @@
 import type { JetStreamClient } from '@nats-io/jetstream'
 import type { KV, KvOptions } from '@nats-io/kv'
 import { Kvm } from '@nats-io/kv'
-import { JetStreamRequestError } from './errors.ts'
+import { JetStreamRequestError, reasonOf, StreamConflictError } from './errors.ts'
 import type { Namespace } from './namespace.ts'
 
-/** Opens the bucket (namespaced), creating it when missing. Idempotent. */
+/**
+ * Opens the bucket (namespaced), creating it when missing. Idempotent. With `opts.replicas`, an existing
+ * bucket at another count is scaled to it in place, as `ensureStreams` does with streams (nats.js binds to
+ * an existing bucket without comparing its settings).
+ */
 export async function openKv(
   js: JetStreamClient,
   ns: Namespace,
   bucket: string,
   opts: Partial<KvOptions> = {},
 ): Promise<KV> {
+  let kv: KV
   try {
-    return await new Kvm(js).create(ns.bucket(bucket), opts)
+    kv = await new Kvm(js).create(ns.bucket(bucket), opts)
   } catch (err) {
     throw new JetStreamRequestError(`kv ${bucket}`, err)
+  }
+  if (opts.replicas !== undefined) await scaleBucket(js, kv, bucket, opts.replicas)
+  return kv
+}
+
+async function scaleBucket(js: JetStreamClient, kv: KV, bucket: string, replicas: number): Promise<void> {
+  const { streamInfo } = await kv.status().catch((err: unknown) => {
+    throw new JetStreamRequestError(`kv ${bucket} status`, err)
+  })
+  const current = streamInfo.config.num_replicas
+  if (current === replicas) return
+  const { name, retention: _r, storage: _s, ...config } = streamInfo.config
+  try {
+    await js.jetstreamManager().then((jsm) => jsm.streams.update(name, { ...config, num_replicas: replicas }))
+  } catch (err) {
+    throw new StreamConflictError(
+      `kv ${bucket}: cannot change num_replicas ${current} -> ${replicas}: ${reasonOf(err)}`,
+      err,
+    )
   }
 }

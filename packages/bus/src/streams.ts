@@ -2,7 +2,7 @@ import type { StreamDefinition } from '@chargebus/events'
 import type { JetStreamManager, StreamConfig, StreamInfo } from '@nats-io/jetstream'
 import { DiscardPolicy, JetStreamApiCodes, RetentionPolicy, StorageType } from '@nats-io/jetstream'
 import { nanos } from '@nats-io/transport-node'
-import { JetStreamRequestError, StreamConflictError } from './errors.ts'
+import { JetStreamRequestError, reasonOf, StreamConflictError } from './errors.ts'
 import type { Namespace } from './namespace.ts'
 import { developmentStreamLimits, type StreamLimitsByName } from './stream-limits.ts'
 
@@ -67,7 +67,11 @@ const MUTABLE = [
   'num_replicas',
 ] as const
 
-/** Creates each stream, or updates it in place when its mutable settings differ. Idempotent. */
+/**
+ * Creates each stream, or updates it in place when its mutable settings differ. Idempotent. The replica
+ * count is one of them: JetStream scales a clustered stream up (copying it to the new peers) or down in
+ * place; a server that cannot host the count refuses and the stream stays as it was.
+ */
 export async function ensureStreams(
   jsm: JetStreamManager,
   ns: Namespace,
@@ -105,7 +109,14 @@ async function ensureStream(jsm: JetStreamManager, desired: DesiredStream): Prom
   try {
     await jsm.streams.update(desired.name, update)
   } catch (err) {
-    throw new StreamConflictError(`stream ${desired.name}: cannot update ${changed.join(', ')}`, err)
+    // The replica count is the change a server most often refuses (R3 asked of a single server): name it.
+    const replicas = changed.includes('num_replicas')
+      ? ` (num_replicas ${config.num_replicas} -> ${desired.num_replicas})`
+      : ''
+    throw new StreamConflictError(
+      `stream ${desired.name}: cannot update ${changed.join(', ')}${replicas}: ${reasonOf(err)}`,
+      err,
+    )
   }
 }
 

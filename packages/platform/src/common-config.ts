@@ -90,6 +90,13 @@ const nats = {
   NATS_TLS_KEY_FILE: Type.Optional(
     Type.String({ minLength: 1, expected: 'a file path', description: 'Key of NATS_TLS_CERT_FILE.' }),
   ),
+  NATS_STREAM_REPLICAS: Type.Integer({
+    minimum: 1,
+    maximum: 5,
+    default: 1,
+    description:
+      'Replicas of every stream and KV bucket a process declares; every process of a deployment must say the same. 3 on a 3-node cluster (an acknowledged message is then on a quorum of servers); an existing stream or bucket with another count is scaled in place at start-up, and a server that cannot host the count refuses the start.',
+  }),
   BUS_NAMESPACE: Type.Optional(
     Type.String({
       pattern: '^[a-z][a-z0-9]{0,31}$',

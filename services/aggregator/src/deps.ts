@@ -44,6 +44,7 @@ export async function openAggregatorDependencies(
   const bus = await connectBus({
     ...natsAccessFrom(config),
     streamLimits: streamLimitsFrom(config),
+    replicas: config.NATS_STREAM_REPLICAS,
     name: 'aggregator',
     namespace: opts.namespace ?? config.BUS_NAMESPACE,
     logger,

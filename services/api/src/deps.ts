@@ -44,6 +44,7 @@ export async function openApiDependencies(
     const bus = await connectBus({
       ...natsAccessFrom(config),
       streamLimits: streamLimitsFrom(config),
+      replicas: config.NATS_STREAM_REPLICAS,
       name: 'api',
       namespace,
       logger,
@@ -56,6 +57,7 @@ export async function openApiDependencies(
       name: 'api-archive',
       namespace,
       streamLimits: streamLimitsFrom(config),
+      replicas: config.NATS_STREAM_REPLICAS,
     })
     closers.push(() => archive.close())
     const nc = await connect({

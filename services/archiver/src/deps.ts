@@ -43,6 +43,7 @@ export async function openArchiverDependencies(
     name: 'archiver',
     namespace: opts.namespace ?? config.BUS_NAMESPACE,
     streamLimits: streamLimitsFrom(config),
+    replicas: config.NATS_STREAM_REPLICAS,
   })
   return { config, logger, access, storage, streams, clock: systemClock, close: () => access.close() }
 }

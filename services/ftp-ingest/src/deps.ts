@@ -59,6 +59,7 @@ export async function openFtpIngestDependencies(
   const bus = await connectBus({
     ...natsAccessFrom(config),
     streamLimits: streamLimitsFrom(config),
+    replicas: config.NATS_STREAM_REPLICAS,
     name: 'ftp-ingest',
     namespace: opts.namespace ?? config.BUS_NAMESPACE,
     logger,

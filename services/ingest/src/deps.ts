@@ -48,6 +48,7 @@ export async function openIngestDependencies(
   const bus = await connectBus({
     ...natsAccessFrom(config),
     streamLimits: streamLimitsFrom(config),
+    replicas: config.NATS_STREAM_REPLICAS,
     name: 'ingest',
     namespace: opts.namespace ?? config.BUS_NAMESPACE,
     logger,

@@ -56,6 +56,7 @@ export async function openGatewayDependencies(
   const bus = await connectBus({
     ...natsAccessFrom(config),
     streamLimits: streamLimitsFrom(config),
+    replicas: config.NATS_STREAM_REPLICAS,
     name: 'ocpp-gateway',
     namespace: opts.namespace ?? config.BUS_NAMESPACE,
     logger,

@@ -24,6 +24,7 @@ export async function openArchiveCli(
     name: `chargebus-cli ${command}`,
     namespace: namespace ?? config.BUS_NAMESPACE,
     streamLimits: streamLimitsFrom(config),
+    replicas: config.NATS_STREAM_REPLICAS,
   })
   return { access, storage }
 }

@@ -71,6 +71,7 @@ export function connectCommandBus(env: Env, command: string, namespace: string |
   return connectBus({
     ...natsAccessFrom(config),
     streamLimits: streamLimitsFrom(config),
+    replicas: config.NATS_STREAM_REPLICAS,
     name: `chargebus-cli ${command}`,
     namespace,
     logger: pino({ level: 'silent' }),

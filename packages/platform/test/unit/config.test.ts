@@ -184,6 +184,7 @@ describe('commonConfig', () => {
       HTTP_TRUST_PROXY: '',
       DATABASE_URL: 'postgres://chargebus:chargebus@127.0.0.1:6432/chargebus',
       NATS_URL: 'nats://127.0.0.1:4222',
+      NATS_STREAM_REPLICAS: 1,
     })
   })
 
@@ -226,6 +227,15 @@ describe('commonConfig', () => {
     const load = () => loadConfig(Service, { [name]: value })
     if (message === undefined) expect(load()).toMatchObject({ [name]: value })
     else expect(load).toThrow(message)
+  })
+
+  test('NATS_STREAM_REPLICAS takes 1 to 5 (JetStream allows no more) and nothing else', () => {
+    expect(loadConfig(Service, { NATS_STREAM_REPLICAS: '3' }).NATS_STREAM_REPLICAS).toBe(3)
+    expect(loadConfig(Service, { NATS_STREAM_REPLICAS: '5' }).NATS_STREAM_REPLICAS).toBe(5)
+    for (const bad of ['0', '6', '2.5', 'three', '-1'])
+      expect(() => loadConfig(Service, { NATS_STREAM_REPLICAS: bad })).toThrow(
+        `config: NATS_STREAM_REPLICAS must be an integer from 1 to 5 (got "${bad}")`,
+      )
   })
 
   test('an empty BUS_NAMESPACE means no namespace', () => {

@@ -117,7 +117,7 @@ Storage and NATS come from STORAGE_URL (default .local/storage), STORAGE_S3_*, N
         access.jsm,
         access.ns,
         streams.map((s) => Streams[s]),
-        access.streamLimits ? { limits: access.streamLimits } : {},
+        access.streamOptions,
       )
       const results: ArchiveRunResult[] = await Promise.all(
         streams.map((stream) =>

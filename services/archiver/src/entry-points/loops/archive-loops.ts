@@ -41,7 +41,7 @@ export async function startArchiveLoops(opts: ArchiveLoopsOptions): Promise<Arch
     opts.access.jsm,
     opts.access.ns,
     opts.streams.map((s) => Streams[s]),
-    opts.access.streamLimits ? { limits: opts.access.streamLimits } : {},
+    opts.access.streamOptions,
   )
   const loops = opts.streams.map(async (stream) => {
     const log = opts.logger.child({ stream })
