@@ -19,7 +19,11 @@ export type EnvironmentSettings = {
     backupRetentionDays: number
     deletionProtection: boolean
   }
-  nats: { cpu: number; memoryMiB: number; maxStoreGiB: number }
+  /**
+   * The three NATS nodes' size, and the replicas of every stream and KV bucket (the services'
+   * NATS_STREAM_REPLICAS): 3 keeps an acknowledged message through the loss of a node, at three times the store.
+   */
+  nats: { cpu: number; memoryMiB: number; maxStoreGiB: number; streamReplicas: 1 | 3 }
   pgbouncer: { cpu: number; memoryMiB: number; count: number }
   /** Days CloudWatch keeps service logs. */
   logRetentionDays: number
@@ -55,7 +59,7 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
       backupRetentionDays: 1,
       deletionProtection: false,
     },
-    nats: { cpu: 512, memoryMiB: 1024, maxStoreGiB: 20 },
+    nats: { cpu: 512, memoryMiB: 1024, maxStoreGiB: 20, streamReplicas: 1 },
     pgbouncer: { cpu: 256, memoryMiB: 512, count: 1 },
     logRetentionDays: 7,
     archiveRetentionDays: 30,
@@ -80,7 +84,8 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
       backupRetentionDays: 7,
       deletionProtection: false,
     },
-    nats: { cpu: 1024, memoryMiB: 2048, maxStoreGiB: 100 },
+    // As prod: the first R3 start after an R1 one scales the streams in place, rehearsed here.
+    nats: { cpu: 1024, memoryMiB: 2048, maxStoreGiB: 100, streamReplicas: 3 },
     pgbouncer: { cpu: 256, memoryMiB: 512, count: 2 },
     logRetentionDays: 30,
     archiveRetentionDays: 90,
@@ -105,7 +110,7 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
       backupRetentionDays: 30,
       deletionProtection: true,
     },
-    nats: { cpu: 2048, memoryMiB: 8192, maxStoreGiB: 400 },
+    nats: { cpu: 2048, memoryMiB: 8192, maxStoreGiB: 400, streamReplicas: 3 },
     pgbouncer: { cpu: 512, memoryMiB: 1024, count: 2 },
     logRetentionDays: 90,
     archiveRetentionDays: 730,

@@ -2,10 +2,12 @@ import { aws_ecs as ecs, type aws_logs as logs } from 'aws-cdk-lib'
 import { EXPORTED_METRICS, metricNamespace } from './metric-catalog.ts'
 
 /**
- * The CloudWatch agent. `latest` until a release tag has been checked against public.ecr.aws (no registry
- * was reachable where this was written); pin it at the first deploy (infra/README.md, "Metrics").
+ * The CloudWatch agent, pinned to a release tag (the stable release named by the agent operator's versions.txt,
+ * aws/amazon-cloudwatch-agent-operator): a sidecar image that moves under a running service is a change nobody
+ * reviewed. No registry was reachable where this was written, so neither the tag's presence on public.ecr.aws
+ * nor a digest was checked (infra/README.md, "Metrics"). The infra tests refuse `latest` and untagged images.
  */
-export const CLOUDWATCH_AGENT_IMAGE = 'public.ecr.aws/cloudwatch-agent/cloudwatch-agent:latest'
+export const CLOUDWATCH_AGENT_IMAGE = 'public.ecr.aws/cloudwatch-agent/cloudwatch-agent:1.300045.0b810'
 
 /**
  * Adds the CloudWatch agent as a sidecar that scrapes the service's own /metrics on localhost every 30 s and

@@ -16,6 +16,7 @@ import {
   metricNamespace,
   STREAMS,
 } from './metric-catalog.ts'
+import { SERVICE_SPECS } from './service-specs.ts'
 import { consumerLag } from './service-stack.ts'
 
 export type MonitoringProps = {
@@ -91,6 +92,25 @@ export class Monitoring extends Construct {
         `${c.durable} on ${c.stream} is more than 5 minutes behind (docker/prometheus/alerts-platform.yml ChargebusConsumerLagging)`,
       )
     }
+    // ChargebusConsumerBacklogGrowing: over 10,000 messages waiting and more than 5 minutes before, for 10
+    // minutes (two 5-minute points; the rule's deriv over 10 minutes > 0).
+    for (const c of consumers) {
+      const rising = new cloudwatch.MathExpression({
+        expression: 'IF(pending > 10000 AND DIFF(pending) > 0, 1, 0)',
+        usingMetrics: {
+          pending: m('chargebus_bus_consumer_pending_messages', { stream: c.stream, durable: c.durable }),
+        },
+        label: `${c.durable} backlog over 10,000 and growing`,
+        period: Duration.minutes(5),
+      })
+      alarm(
+        `ConsumerBacklogGrowing-${c.durable}`,
+        rising,
+        0,
+        2,
+        `More than 10,000 messages wait for ${c.durable} on ${c.stream} and the number keeps rising (ChargebusConsumerBacklogGrowing)`,
+      )
+    }
     // ChargebusDeadLettersGrowing and ChargebusConsumerRedelivering, per consuming service.
     for (const service of Object.keys(CONSUMERS)) {
       alarm(
@@ -159,6 +179,34 @@ export class Monitoring extends Construct {
       period: Duration.minutes(5),
     })
     alarm('StationsOffline', offlineShare, 0.1, 3, 'More than 10% of the stations heard from are offline')
+    // ChargebusStationsDroppedOffline compares with the peak of an hour that ended 15 minutes ago; metric math
+    // has no time offset, so this compares each 5-minute window with the one before: a drop of over 20% within
+    // about 10 minutes (a whole window below: the rule's `for: 5m`). A slow slide is StationsOffline's.
+    const online = stations('online')
+    const dropped = new cloudwatch.MathExpression({
+      expression: 'IF(online < 0.8 * (online - DIFF(online)), 1, 0)',
+      usingMetrics: { online },
+      label: 'stations online fell below 80% of the previous 5 minutes',
+      period: Duration.minutes(5),
+    })
+    alarm(
+      'StationsDroppedOffline',
+      dropped,
+      0,
+      1,
+      'Stations online fell below 80% of the 5 minutes before: the gateway, its load balancer or a network is failing stations (docker/prometheus/alerts-platform.yml ChargebusStationsDroppedOffline)',
+    )
+
+    // ChargebusPostgresPoolSaturated: queries of a service wait for a pool connection for 5 minutes.
+    for (const name of SERVICE_NAMES.filter((n) => SERVICE_SPECS[n].database)) {
+      alarm(
+        `PostgresPoolSaturated-${name}`,
+        m('chargebus_db_pool_waiting', { service: name }),
+        0,
+        5,
+        `Queries of ${name} have waited for a Postgres connection for 5 minutes: slow queries, pgbouncer's pool, then DATABASE_POOL_SIZE (ChargebusPostgresPoolSaturated)`,
+      )
+    }
 
     // ChargebusHttpErrorRate for the API (its ALB sees every request) and ChargebusServiceDown for all.
     const api = props.services.api.loadBalancer

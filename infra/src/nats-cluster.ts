@@ -11,7 +11,8 @@ import {
 import { Construct } from 'constructs'
 
 export const NATS_IMAGE = 'nats:2.12-alpine'
-const NODES = 3
+/** Nodes of the cluster: the most replicas a stream can have here. */
+export const NATS_NODES = 3
 export const NATS_CLIENT_PORT = 4222
 const CLIENT_PORT = NATS_CLIENT_PORT
 const CLUSTER_PORT = 6222
@@ -64,10 +65,10 @@ export class NatsCluster extends Construct {
     fs.connections.allowDefaultPortFrom(this.securityGroup, 'NATS nodes mount their store')
 
     const host = (i: number) => `nats-${i}.${namespace.namespaceName}`
-    const routes = Array.from({ length: NODES }, (_, i) => `nats://${host(i)}:${CLUSTER_PORT}`).join(',')
-    this.url = Array.from({ length: NODES }, (_, i) => `nats://${host(i)}:${CLIENT_PORT}`).join(',')
+    const routes = Array.from({ length: NATS_NODES }, (_, i) => `nats://${host(i)}:${CLUSTER_PORT}`).join(',')
+    this.url = Array.from({ length: NATS_NODES }, (_, i) => `nats://${host(i)}:${CLIENT_PORT}`).join(',')
 
-    for (let i = 0; i < NODES; i++) {
+    for (let i = 0; i < NATS_NODES; i++) {
       const accessPoint = fs.addAccessPoint(`Node${i}`, {
         path: `/nats-${i}`,
         createAcl: { ownerUid: '1000', ownerGid: '1000', permissions: '750' },

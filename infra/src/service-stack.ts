@@ -53,6 +53,7 @@ export class ServiceStack extends Stack {
       LOG_LEVEL: 'info',
       NATS_URL: global.natsUrl,
       NATS_USER: 'chargebus',
+      NATS_STREAM_REPLICAS: String(ctx.settings.nats.streamReplicas),
     }
     const secrets: Record<string, ecs.Secret> = {
       NATS_PASSWORD: ecs.Secret.fromSecretsManager(global.secrets.natsPassword),
