@@ -98,7 +98,12 @@ export class Monitoring extends Construct {
       const rising = new cloudwatch.MathExpression({
         expression: 'IF(pending > 10000 AND DIFF(pending) > 0, 1, 0)',
         usingMetrics: {
-          pending: m('chargebus_bus_consumer_pending_messages', { stream: c.stream, durable: c.durable }),
+          pending: m(
+            'chargebus_bus_consumer_pending_messages',
+            { stream: c.stream, durable: c.durable },
+            'Maximum',
+            5,
+          ),
         },
         label: `${c.durable} backlog over 10,000 and growing`,
         period: Duration.minutes(5),
