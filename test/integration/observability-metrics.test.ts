@@ -12,7 +12,12 @@ import { allQueries, isExporterMetric, metricNamesOf } from '../../scripts/obser
 import { freePort } from '../support/cp-server.ts'
 import { eventually } from '../support/eventually.ts'
 import { NATS_URL, uniqueNamespace } from '../support/nats.ts'
-import { type ServiceName, type ServiceProcess, startServiceProcess } from '../support/service-process.ts'
+import {
+  SERVICES,
+  type ServiceName,
+  type ServiceProcess,
+  startServiceProcess,
+} from '../support/service-process.ts'
 
 /*
  * The dashboard (docker/grafana/dashboards) and the alert rules (docker/prometheus/alerts*.yml) query metrics
@@ -22,14 +27,6 @@ import { type ServiceName, type ServiceProcess, startServiceProcess } from '../s
  */
 
 const SLOW = 90_000
-const SERVICES: readonly ServiceName[] = [
-  'ocpp-gateway',
-  'ingest',
-  'aggregator',
-  'api',
-  'ftp-ingest',
-  'archiver',
-]
 
 /** The family a queried sample name belongs to: a histogram's `_bucket`, `_sum` and `_count` are its own. */
 function familyOf(name: string, families: ReadonlyMap<string, MetricFamily>): MetricFamily | undefined {

@@ -9,6 +9,7 @@ import { uniqueNamespace } from '../support/nats.ts'
 import { type NatsCluster, startNatsCluster } from '../support/nats-cluster.ts'
 import {
   runServiceToExit,
+  SERVICES,
   type ServiceName,
   type ServiceProcess,
   startServiceProcess,
@@ -21,14 +22,6 @@ import {
  */
 
 const SLOW = 120_000
-const SERVICES: readonly ServiceName[] = [
-  'ocpp-gateway',
-  'ingest',
-  'aggregator',
-  'api',
-  'ftp-ingest',
-  'archiver',
-]
 
 describe('every service declares its streams and buckets with NATS_STREAM_REPLICAS', () => {
   const namespace = uniqueNamespace('rep')

@@ -14,8 +14,9 @@ const TEST_STREAM_LIMITS = Object.fromEntries(
   allStreams.map((s) => [streamLimitVariables(s.name).maxBytes, '8MiB']),
 )
 
-/** The services `services/<name>/src/main.ts` starts. */
-export type ServiceName = 'ocpp-gateway' | 'ingest' | 'api' | 'archiver' | 'aggregator' | 'ftp-ingest'
+/** The services `services/<name>/src/main.ts` starts, in the order a test starts them all (streams first). */
+export const SERVICES = ['ocpp-gateway', 'ingest', 'aggregator', 'api', 'ftp-ingest', 'archiver'] as const
+export type ServiceName = (typeof SERVICES)[number]
 
 /** A service running as its own process (`node services/<name>/src/main.ts`), as production runs it. */
 export interface ServiceProcess {
