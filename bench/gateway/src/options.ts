@@ -26,6 +26,8 @@ export interface Options {
   gatewayEnv: Record<string, string>
   keepStreams: boolean
   gatewayProcesses: number
+  /** Every target under load at the same time in each round (own load generator each), not one after another. */
+  paired: boolean
   /** Directory for `node --cpu-prof` profiles of the server processes (written when they stop). */
   cpuProfDir: string | undefined
   outDir: string | undefined
@@ -54,6 +56,9 @@ export const USAGE = `Usage: pnpm bench:gateway [options]
                       experiment: N gateway processes behind one port via node:cluster (default 1: plain
                       node services/ocpp-gateway/src/main.ts); its /metrics then shows one worker, so only
                       the client-side correctness bounds are checked
+  --paired            load every target at the same time in each round, each under its own load generator
+                      with the same settings, so all of them see the same machine load (for ratios of CPU per
+                      request on a shared machine, e.g. gateway,gateway-traced); otherCores leaves them out
   --keep-streams      do not delete the gateway's streams at the end (shared NATS server only)
   --cpu-prof DIR      run the servers with node --cpu-prof, profiles in DIR (figures are then not comparable);
                       summarize with: node bench/gateway/src/profile-summary.ts DIR/<file>.cpuprofile
@@ -78,6 +83,7 @@ export function parseOptions(argv: string[]): Options {
       'namespace-env': { type: 'string' },
       'gateway-env': { type: 'string', multiple: true, default: [] },
       'keep-streams': { type: 'boolean', default: false },
+      paired: { type: 'boolean', default: false },
       'gateway-processes': { type: 'string', default: '1' },
       out: { type: 'string' },
       'cpu-prof': { type: 'string' },
@@ -126,6 +132,7 @@ export function parseOptions(argv: string[]): Options {
     namespaceEnv: values['namespace-env'],
     gatewayEnv,
     keepStreams: values['keep-streams'],
+    paired: values.paired,
     gatewayProcesses: int('gateway-processes', values['gateway-processes'], 1),
     outDir: values.out,
     cpuProfDir: values['cpu-prof'],
