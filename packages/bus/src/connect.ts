@@ -5,7 +5,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream'
 import type { KV, KvOptions } from '@nats-io/kv'
 import type { NatsConnection } from '@nats-io/transport-node'
 import { connect, headers as createHeaders } from '@nats-io/transport-node'
-import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
+import { SpanStatusCode, trace } from '@opentelemetry/api'
 import type { Logger } from 'pino'
 import { type ConsumeOptions, type Consumption, startConsumer } from './consume.ts'
 import {
@@ -29,6 +29,7 @@ import { type ListenFilter, listenTo } from './listen.ts'
 import { type BusMetricsOptions, type ConsumerRef, noBusCounters, registerBusMetrics } from './metrics.ts'
 import { createNamespace } from './namespace.ts'
 import { type NatsAccess, natsConnectionOptions } from './nats-access.ts'
+import { startPublishSpan } from './publish-span.ts'
 import { createPublisher } from './publisher.ts'
 import { type ReadOptions, type ReadPage, readStream, type StreamBounds, streamBounds } from './read.ts'
 import { type ReplayOptions, type ReplaySummary, replayStream } from './replay.ts'
@@ -246,16 +247,8 @@ export async function connectBus(opts: BusOptions): Promise<Bus> {
       hdrs.set(BusHeaders.event, event.name)
       hdrs.set(BusHeaders.eventVersion, String(event.version))
     }
-    const span = tracer.startSpan(`publish ${event.name}`, {
-      kind: SpanKind.PRODUCER,
-      attributes: {
-        'messaging.system': 'nats',
-        'messaging.operation.type': 'send',
-        'messaging.destination.name': logical,
-        'messaging.message.id': options.msgId,
-      },
-    })
-    injectTraceContext(trace.setSpan(context.active(), span), hdrs)
+    const { span, context: traceContext } = startPublishSpan(tracer, event.name, logical, options.msgId)
+    injectTraceContext(traceContext, hdrs)
     try {
       const ack = await publisher.publish(
         subject,
@@ -264,16 +257,16 @@ export async function connectBus(opts: BusOptions): Promise<Bus> {
         hdrs,
         options.timeoutMs ?? publishTimeoutMs,
       )
-      span.setAttribute('messaging.nats.stream_sequence', ack.seq)
+      if (span?.isRecording()) span.setAttribute('messaging.nats.stream_sequence', ack.seq)
       counters.published(event.stream.name, event.name, ack.duplicate ? 'duplicate' : 'stored')
       return { stream: ns.logicalStream(ack.stream), seq: ack.seq, duplicate: ack.duplicate }
     } catch (err) {
       counters.published(event.stream.name, event.name, 'failed')
-      span.recordException(err as Error)
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message })
+      span?.recordException(err as Error)
+      span?.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message })
       throw err
     } finally {
-      span.end()
+      span?.end()
     }
   }
 

@@ -7,13 +7,9 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http'
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg'
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici'
 import { NodeSDK } from '@opentelemetry/sdk-node'
-import {
-  BatchSpanProcessor,
-  createAlwaysRecordSampler,
-  ParentBasedSampler,
-  TraceIdRatioBasedSampler,
-} from '@opentelemetry/sdk-trace'
+import { BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace'
 import type { Logger } from 'pino'
+import { createErrorKeepingSampler } from './error-keeping-sampler.ts'
 import { ErrorKeepingSpanProcessor } from './error-keeping-span-processor.ts'
 import { OPERATIONAL_PATHS } from './operational-paths.ts'
 import type { Telemetry } from './telemetry.ts'
@@ -34,8 +30,9 @@ export interface TracingOptions {
  * provider, then the http, undici, pg and Fastify instrumentations. Only traces: the SDK's metrics and logs
  * pipelines (OTLP by default) stay off, metrics are Prometheus' job (`/metrics`).
  *
- * Sampling: parent-based with `sampleRatio` for new traces, and every span recorded so that
- * `ErrorKeepingSpanProcessor` can still export the traces that end in an error.
+ * Sampling: parent-based with `sampleRatio` for new traces; of the other traces only the spans an error ends
+ * up in are recorded (`createErrorKeepingSampler`), so that `ErrorKeepingSpanProcessor` can still export
+ * the traces that end in an error.
  */
 export function startTracing(options: TracingOptions): Telemetry {
   if (options.logger) diag.setLogger(diagLoggerFrom(options.logger), DiagLogLevel.WARN)
@@ -48,7 +45,7 @@ export function startTracing(options: TracingOptions): Telemetry {
   const sdk = new NodeSDK({
     serviceName: options.serviceName,
     textMapPropagator: new W3CTraceContextPropagator(),
-    sampler: createAlwaysRecordSampler(
+    sampler: createErrorKeepingSampler(
       new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(options.sampleRatio) }),
     ),
     spanProcessors: [new ErrorKeepingSpanProcessor(new BatchSpanProcessor({ exporter }))],
@@ -85,10 +82,12 @@ function createInstrumentations() {
     new PgInstrumentation({ requireParentSpan: true }),
     // Outbound SOAP calls to stations (the gateway's station caller), with traceparent injected.
     new UndiciInstrumentation({ requireParentforSpans: true }),
-    // One span per request and handler; a span per Fastify hook costs more than it tells.
+    // One span per request; a span per Fastify hook or for the handler costs more than it tells. The handler
+    // still runs in the request span's context (Fastify's body parser keeps the onRequest hook's context).
     new FastifyOtelInstrumentation({
       registerOnInitialization: true,
       instrumentHooks: false,
+      instrumentHandler: false,
       ignorePaths: (route) => isOperational(route.url),
     }),
   ]

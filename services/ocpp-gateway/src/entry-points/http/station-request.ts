@@ -241,7 +241,7 @@ export function createStationRequestHandler(deps: StationRequestDeps) {
       annotateSoapSpan(req)
       return await answer(req, xml, http.authorization, http.remoteAddress, progress, startedMs)
     } catch (err) {
-      markSoapFault(err)
+      markSoapFault(err, req)
       count(req?.ocppVersion ?? 'unknown', req?.operation ?? 'unknown', 'fault', startedMs)
       journalFault(err, req, xml, http.authorization, progress.authenticated)
       // A refusal of credentials looks the same whether it came before the body was read or after (no RelatesTo).
