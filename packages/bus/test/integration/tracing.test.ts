@@ -1,6 +1,6 @@
 import { AppError } from '@chargebus/errors'
 import { OcppMessageReceived, Streams } from '@chargebus/events'
-import { context, propagation, type SpanContext, SpanKind, trace } from '@opentelemetry/api'
+import { context, propagation, type SpanContext, SpanKind, TraceFlags, trace } from '@opentelemetry/api'
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
 import { W3CTraceContextPropagator } from '@opentelemetry/core'
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace'
@@ -82,6 +82,43 @@ describe('trace context across the bus', () => {
     try {
       const raw = await admin.jsm.streams.getMessage(physicalStream(bus, 'OCPP_IN'), { seq: ack.seq })
       expect(raw?.header.get('traceparent')).toBe(`00-${traceId}-${publishSpan?.spanContext().spanId}-01`)
+    } finally {
+      await admin.nc.close()
+    }
+  })
+
+  test('inside an unsampled span no publish span is made: the message carries the caller context', async () => {
+    const inHandler: SpanContext[] = []
+    running.push(
+      await bus.consume({
+        stream: Streams.OCPP_IN,
+        durable: 'traced-unsampled',
+        filterSubject: 'ocpp.in.*.tr-0.>',
+        events: OcppMessageReceived,
+        handler: async () => {
+          const active = trace.getActiveSpan()
+          if (active) inHandler.push(active.spanContext())
+        },
+      }),
+    )
+    const message = aStationMessage({ stationId: 'tr-0' })
+    // A local span of a trace the sampler left out (TraceFlags.NONE), as the request span of 9 requests in 10.
+    const caller = trace.wrapSpanContext({
+      traceId: '5bf92f3577b34da6a3ce929d0e0e4736',
+      spanId: '10f067aa0ba902b7',
+      traceFlags: TraceFlags.NONE,
+    })
+    const ack = await context.with(trace.setSpan(context.active(), caller), () =>
+      bus.publish(OcppMessageReceived, message, { msgId: message.messageId }),
+    )
+
+    await eventually(() => expect(inHandler).toHaveLength(1))
+    expect(inHandler[0]).toMatchObject({ traceId: caller.spanContext().traceId, traceFlags: TraceFlags.NONE })
+    expect(finished('publish ocpp.message.received')).toEqual([])
+    const admin = await openAdmin()
+    try {
+      const raw = await admin.jsm.streams.getMessage(physicalStream(bus, 'OCPP_IN'), { seq: ack.seq })
+      expect(raw?.header.get('traceparent')).toBe('00-5bf92f3577b34da6a3ce929d0e0e4736-10f067aa0ba902b7-00')
     } finally {
       await admin.nc.close()
     }
