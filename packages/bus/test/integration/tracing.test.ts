@@ -43,13 +43,14 @@ describe('trace context across the bus', () => {
 
   const finished = (name: string) => exporter.getFinishedSpans().filter((s) => s.name === name)
 
-  test('the consumer span continues the publisher trace, with the publish span as parent', async () => {
+  /** Consumes one station's OCPP_IN messages; returns the active span's context seen by each handler call. */
+  async function consumeNotingSpans(station: string, durable: string): Promise<SpanContext[]> {
     const inHandler: SpanContext[] = []
     running.push(
       await bus.consume({
         stream: Streams.OCPP_IN,
-        durable: 'traced',
-        filterSubject: 'ocpp.in.*.tr-1.>',
+        durable,
+        filterSubject: `ocpp.in.*.${station}.>`,
         events: OcppMessageReceived,
         handler: async () => {
           const active = trace.getActiveSpan()
@@ -57,6 +58,23 @@ describe('trace context across the bus', () => {
         },
       }),
     )
+    return inHandler
+  }
+
+  /** The `traceparent` header stored with the OCPP_IN message at `seq`. */
+  async function storedTraceparent(seq: number): Promise<string | undefined> {
+    const admin = await openAdmin()
+    try {
+      return (await admin.jsm.streams.getMessage(physicalStream(bus, 'OCPP_IN'), { seq }))?.header.get(
+        'traceparent',
+      )
+    } finally {
+      await admin.nc.close()
+    }
+  }
+
+  test('the consumer span continues the publisher trace, with the publish span as parent', async () => {
+    const inHandler = await consumeNotingSpans('tr-1', 'traced')
     const message = aStationMessage({ stationId: 'tr-1' })
     const root = trace.getTracer('test').startSpan('POST /ocpp/1.6')
     const ack = await context.with(trace.setSpan(context.active(), root), () =>
@@ -78,29 +96,11 @@ describe('trace context across the bus', () => {
     expect(processSpan?.attributes['messaging.destination.name']).toBe('ocpp.in.1_6.tr-1.MeterValues')
     expect(inHandler.map((c) => c.spanId)).toEqual([processSpan?.spanContext().spanId])
 
-    const admin = await openAdmin()
-    try {
-      const raw = await admin.jsm.streams.getMessage(physicalStream(bus, 'OCPP_IN'), { seq: ack.seq })
-      expect(raw?.header.get('traceparent')).toBe(`00-${traceId}-${publishSpan?.spanContext().spanId}-01`)
-    } finally {
-      await admin.nc.close()
-    }
+    expect(await storedTraceparent(ack.seq)).toBe(`00-${traceId}-${publishSpan?.spanContext().spanId}-01`)
   })
 
   test('inside an unsampled span no publish span is made: the message carries the caller context', async () => {
-    const inHandler: SpanContext[] = []
-    running.push(
-      await bus.consume({
-        stream: Streams.OCPP_IN,
-        durable: 'traced-unsampled',
-        filterSubject: 'ocpp.in.*.tr-0.>',
-        events: OcppMessageReceived,
-        handler: async () => {
-          const active = trace.getActiveSpan()
-          if (active) inHandler.push(active.spanContext())
-        },
-      }),
-    )
+    const inHandler = await consumeNotingSpans('tr-0', 'traced-unsampled')
     const message = aStationMessage({ stationId: 'tr-0' })
     // A local span of a trace the sampler left out (TraceFlags.NONE), as the request span of 9 requests in 10.
     const caller = trace.wrapSpanContext({
@@ -115,13 +115,7 @@ describe('trace context across the bus', () => {
     await eventually(() => expect(inHandler).toHaveLength(1))
     expect(inHandler[0]).toMatchObject({ traceId: caller.spanContext().traceId, traceFlags: TraceFlags.NONE })
     expect(finished('publish ocpp.message.received')).toEqual([])
-    const admin = await openAdmin()
-    try {
-      const raw = await admin.jsm.streams.getMessage(physicalStream(bus, 'OCPP_IN'), { seq: ack.seq })
-      expect(raw?.header.get('traceparent')).toBe('00-5bf92f3577b34da6a3ce929d0e0e4736-10f067aa0ba902b7-00')
-    } finally {
-      await admin.nc.close()
-    }
+    expect(await storedTraceparent(ack.seq)).toBe('00-5bf92f3577b34da6a3ce929d0e0e4736-10f067aa0ba902b7-00')
   })
 
   test('a dead letter stays in the trace of the message it records', async () => {
