@@ -198,7 +198,6 @@ async function rebuildAll(database: string, bus: Bus, expected: number) {
   })
   const t0 = performance.now()
   let last = 0
-  let swapStarted: number | undefined
   try {
     const { result, peak } = await withConnectionPeak(database, () =>
       rebuild({
@@ -208,7 +207,6 @@ async function rebuildAll(database: string, bus: Bus, expected: number) {
         logger,
         clock: () => new Date(lastEventAt() + DAY),
         onProgress: (p) => {
-          if (p.phase === 'swap') swapStarted ??= performance.now()
           if (Date.now() - last < 10_000) return
           last = Date.now()
           progress(`rebuild: ${p.phase} ${p.events}/${expected} events`)
@@ -219,14 +217,16 @@ async function rebuildAll(database: string, bus: Bus, expected: number) {
     const events = result.archivedEvents + result.streamEvents
     if (events !== expected) throw new Error(`rebuild applied ${events} events, the stream holds ${expected}`)
     progress(`rebuild: ${Math.round(events / seconds)} events/s, peak connections ${peak}`)
-    const swapSeconds = swapStarted === undefined ? 0 : (performance.now() - swapStarted) / 1000
     return {
       events,
       seconds,
-      swapSeconds,
+      /** Seconds per phase: fold (read the stream and gather), write (compute and write), index, swap. */
+      phaseSeconds: result.seconds,
       eventsPerS: events / seconds,
       peakConnections: peak,
       rows: result.rows,
+      /** What the swap wrote over the incremental run's rows (connector time differs: booked to a later now). */
+      written: result.written,
     }
   } finally {
     await db.destroy()
@@ -246,10 +246,19 @@ async function postgresFloor(database: string, events: number) {
     applicationName: 'bench-floor',
   })
   try {
-    const tables = ['aggregates', 'aggregate_totals']
+    const tables = [
+      {
+        table: 'aggregates',
+        key: sql`metric, bucketing, bucket_start, station_id, connector_id, dim, sub_dim`,
+      },
+      {
+        table: 'aggregate_totals',
+        key: sql`bucketing, bucket_start, time_zone, station_id, metric, dim, sub_dim`,
+      },
+    ]
     let rows = 0
     const t0 = performance.now()
-    for (const table of tables) {
+    for (const { table } of tables) {
       await sql`create table ${sql.table(`floor_${table}`)} (like ${sql.table(table)} including all)`.execute(
         db,
       )
@@ -258,14 +267,67 @@ async function postgresFloor(database: string, events: number) {
       rows += Number(result.numAffectedRows ?? 0)
     }
     const seconds = (performance.now() - t0) / 1000
-    for (const table of tables) await sql`drop table ${sql.table(`floor_${table}`)}`.execute(db)
+    // The same rows again as the incremental rule writes them: an upsert that finds every cell (the update path).
+    const t1 = performance.now()
+    for (const { table, key } of tables)
+      await sql`insert into ${sql.table(`floor_${table}`)} as f select * from ${sql.table(table)}
+        on conflict (${key}) do update set value = f.value + excluded.value`.execute(db)
+    const updateSeconds = (performance.now() - t1) / 1000
+    for (const { table } of tables) await sql`drop table ${sql.table(`floor_${table}`)}`.execute(db)
     progress(
-      `postgres floor: ${rows} rows in ${seconds.toFixed(1)} s, at most ${Math.round(events / seconds)} events/s`,
+      `postgres floor: ${rows} rows in ${seconds.toFixed(1)} s, at most ${Math.round(events / seconds)} events/s; ` +
+        `the same rows upserted again in ${updateSeconds.toFixed(1)} s`,
     )
-    return { rows, seconds, eventsPerS: events / seconds }
+    return {
+      rows,
+      seconds,
+      eventsPerS: events / seconds,
+      /** Server-side cost of one cell row: inserted into the empty copy, then upserted onto itself. */
+      microsPerRow: { insert: (seconds * 1e6) / rows, upsertUpdate: (updateSeconds * 1e6) / rows },
+    }
   } finally {
     await db.destroy()
   }
+}
+
+/** Rows inserted and updated so far in the bench database's aggregator tables (Postgres' statistics). */
+async function tableWrites(database: string): Promise<{ inserted: number; updated: number }> {
+  const db = createDb({
+    url: withDatabaseName(ADMIN_URL, database),
+    poolSize: 1,
+    applicationName: 'bench-stats',
+  })
+  try {
+    // a backend reports its counts when idle, at most once a second: let the last batches' reach the view
+    await new Promise((r) => setTimeout(r, 1500))
+    const { rows } = await sql<{ inserted: string; updated: string }>`
+      select coalesce(sum(n_tup_ins), 0) as inserted, coalesce(sum(n_tup_upd), 0) as updated
+        from pg_stat_user_tables
+       where schemaname = 'public'
+         and relname in ('aggregates', 'aggregate_totals', 'aggregator_sessions', 'aggregator_connectors')`.execute(
+      db,
+    )
+    return { inserted: Number(rows[0]?.inserted ?? 0), updated: Number(rows[0]?.updated ?? 0) }
+  } finally {
+    await db.destroy()
+  }
+}
+
+/**
+ * A bound on the incremental rule with this schema, from the same run: the rows the aggregator wrote per event,
+ * each at the server-side cost of a plain insert or an upsert update of a cell (no client, no events, no facts
+ * logic, no locks). Whatever the code does around them, Postgres alone needs this long for those rows.
+ */
+function writeFloor(
+  run: { rowsPerEvent: { inserted: number; updated: number } },
+  floor: { microsPerRow: { insert: number; upsertUpdate: number } },
+  rawPerS: number,
+) {
+  const micros =
+    run.rowsPerEvent.inserted * floor.microsPerRow.insert +
+    run.rowsPerEvent.updated * floor.microsPerRow.upsertUpdate
+  const eventsPerS = 1e6 / micros
+  return { microsPerEvent: micros, eventsPerS, ratio: eventsPerS / rawPerS }
 }
 
 async function throughput(database: string) {
@@ -338,6 +400,7 @@ async function throughput(database: string) {
       deps.clock = () => new Date(lastEventAt() + DAY)
       const app = buildApp(deps)
       app.addHook('onClose', () => deps.close())
+      const before = await tableWrites(database)
       const t0 = performance.now()
       const { peak } = await withConnectionPeak(database, async () => {
         await app.ready()
@@ -354,8 +417,17 @@ async function throughput(database: string) {
       })
       const seconds = (performance.now() - t0) / 1000
       await app.close()
+      const after = await tableWrites(database)
+      const rows = { inserted: after.inserted - before.inserted, updated: after.updated - before.updated }
       progress(`${label}: ${Math.round(expected / seconds)} events/s, peak connections ${peak}`)
-      return { events: expected, seconds, eventsPerS: expected / seconds, peakConnections: peak }
+      return {
+        events: expected,
+        seconds,
+        eventsPerS: expected / seconds,
+        peakConnections: peak,
+        /** Rows the aggregator inserted and updated per event (cells, totals and facts; Postgres' own counters). */
+        rowsPerEvent: { inserted: rows.inserted / expected, updated: rows.updated / expected },
+      }
     }
     const fromEmpty = await drain('incremental from an empty database (first half)', rawRebuild.events)
     const secondHalf = await publishHalf(1)
@@ -378,7 +450,12 @@ async function throughput(database: string) {
         ...fromEmpty,
         ratio: fromEmpty.eventsPerS / (rawRebuild.events / rawRebuild.seconds),
       },
-      incremental: { ...incremental, ratio: incremental.eventsPerS / rawPerS, target: 0.3 },
+      incremental: {
+        ...incremental,
+        ratio: incremental.eventsPerS / rawPerS,
+        target: 0.3,
+        writeFloor: writeFloor(incremental, floor, rawPerS),
+      },
       rebuild: { ...rebuilt, ratio: rebuilt.eventsPerS / rawPerS, target: 0.5 },
       postgresFloor: { ...floor, ratio: floor.eventsPerS / rawPerS },
       peakConnections: Math.max(

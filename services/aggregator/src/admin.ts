@@ -28,6 +28,8 @@ export interface RebuildDeps {
   stationId?: string | undefined
   archived?: (from: Date, beforeSeq: number) => AsyncIterable<readonly AggregatedEvent[]>
   onProgress?: (p: RebuildProgress) => void
+  /** Stations computed and written at a time (memory against round trips; tests use 1 to cross chunks). */
+  stationsPerWrite?: number
 }
 
 /** Recomputes the rollups (all, or one station's) from DOMAIN and the archive, then swaps them in atomically. */
@@ -46,5 +48,6 @@ export function rebuild(deps: RebuildDeps): Promise<RebuildSummary> {
     pageSize: config.AGGREGATOR_BATCH_SIZE * 2,
     archived: deps.archived,
     onProgress: deps.onProgress,
+    stationsPerWrite: deps.stationsPerWrite,
   })
 }

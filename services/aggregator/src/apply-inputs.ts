@@ -1,12 +1,10 @@
 import type { Database, Transaction } from '@chargebus/db'
 import { addToCells } from './data-access/aggregates-store.ts'
 import {
-  connectorKeyId,
   lockConnectors,
   lockSessions,
   saveConnectors,
   saveSessions,
-  sessionKeyId,
   stationZones,
 } from './data-access/entities-store.ts'
 import type { Bucketing } from './domain/buckets.ts'
@@ -26,7 +24,13 @@ import {
 } from './domain/entities.ts'
 import { contributionDelta } from './domain/incremental.ts'
 import type { Tally } from './domain/tally.ts'
-import type { ConnectorKey, EntityInput, SessionKey } from './event-inputs.ts'
+import {
+  type ConnectorKey,
+  connectorKeyId,
+  type EntityInput,
+  type SessionKey,
+  sessionKeyId,
+} from './event-inputs.ts'
 
 export interface ApplyContext {
   /** AGGREGATOR_TIME_ZONE: local buckets of stations without their own zone. */
@@ -43,6 +47,31 @@ export interface Applied {
   readonly entitiesChanged: number
   /** The cells changed, with the value added to each. */
   readonly rows: readonly CellRow[]
+}
+
+/**
+ * The zone of each station's local buckets: its own (`stations.time_zone`), else the network's; a name that is not
+ * an IANA zone is reported and replaced by the network's. Resolved once per station (luxon builds an Intl
+ * formatter to check a name: not free).
+ */
+export function zoneResolver(
+  own: ReadonlyMap<string, string | null>,
+  ctx: Pick<ApplyContext, 'networkZone' | 'onInvalidZone'>,
+): (stationId: string) => string {
+  const zones = new Map<string, string>()
+  return (stationId) => {
+    let resolved = zones.get(stationId)
+    if (resolved !== undefined) return resolved
+    const zone = own.get(stationId) ?? null
+    try {
+      resolved = resolveTimeZone(ctx.networkZone, zone)
+    } catch {
+      ctx.onInvalidZone(stationId, zone ?? '')
+      resolved = ctx.networkZone
+    }
+    zones.set(stationId, resolved)
+    return resolved
+  }
 }
 
 /**
@@ -83,22 +112,7 @@ export async function applyEntityInputs(
   const stationIds = new Set<string>()
   for (const { key } of sessionInputs.values()) stationIds.add(key.stationId)
   for (const { key } of connectorInputs.values()) stationIds.add(key.stationId)
-  const own = await stationZones(trx, [...stationIds].sort())
-  // once per station and batch: checking a zone name (luxon builds an Intl formatter) is not free
-  const zones = new Map<string, string>()
-  const zoneOf = (stationId: string): string => {
-    let resolved = zones.get(stationId)
-    if (resolved !== undefined) return resolved
-    const zone = own.get(stationId) ?? null
-    try {
-      resolved = resolveTimeZone(ctx.networkZone, zone)
-    } catch {
-      ctx.onInvalidZone(stationId, zone ?? '')
-      resolved = ctx.networkZone
-    }
-    zones.set(stationId, resolved)
-    return resolved
-  }
+  const zoneOf = zoneResolver(await stationZones(trx, [...stationIds].sort()), ctx)
 
   const deltas: Tally[] = []
   let entitiesChanged = 0

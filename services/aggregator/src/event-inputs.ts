@@ -34,6 +34,10 @@ export interface ConnectorKey {
   readonly connectorId: number
 }
 
+/** A key as one string (map keys, lock order). */
+export const sessionKeyId = (k: SessionKey): string => `${k.stationId}\u0000${k.transactionId}`
+export const connectorKeyId = (k: ConnectorKey): string => `${k.stationId}\u0000${k.connectorId}`
+
 /**
  * What one event teaches, and about which entity. `session.completed` carries the start too (a completion can
  * arrive before, or without, its `session.started`).

@@ -2,6 +2,9 @@ import { type Database, sql, type Transaction } from '@chargebus/db'
 import type { CellRow } from '../domain/cell-rows.ts'
 import { STATION_LEVEL, withRollupLevels } from '../domain/rollup-levels.ts'
 
+/** How rows meet existing cells: added to them (the incremental rule), or inserted into an empty table. */
+type WriteMode = 'add' | 'insert'
+
 /**
  * Adds each connector cell's value to its cell (`value = value + delta`; a new cell starts at the delta), and the
  * same deltas to the station and network totals (`withRollupLevels`), in two statements of the caller's
@@ -9,7 +12,22 @@ import { STATION_LEVEL, withRollupLevels } from '../domain/rollup-levels.ts'
  */
 export async function addToCells(trx: Transaction<Database>, rows: readonly CellRow[]): Promise<void> {
   if (rows.length === 0) return
-  const all = withRollupLevels(rows)
+  await writeCells(trx, withRollupLevels(rows), 'add')
+}
+
+/**
+ * Inserts cells that are already summed per key, connector cells and totals (`withRollupLevels`' output), into
+ * tables that hold none of them: a rebuild's shadow tables.
+ */
+export async function insertCells(trx: Transaction<Database>, levelled: readonly CellRow[]): Promise<void> {
+  await writeCells(trx, levelled, 'insert')
+}
+
+async function writeCells(
+  trx: Transaction<Database>,
+  all: readonly CellRow[],
+  mode: WriteMode,
+): Promise<void> {
   const cells = all.filter((r) => r.connectorId !== STATION_LEVEL)
   const totals = all.filter((r) => r.connectorId === STATION_LEVEL)
   const starts = (rs: readonly CellRow[]) => rs.map((r) => new Date(r.bucketStart).toISOString())
@@ -23,8 +41,12 @@ export async function addToCells(trx: Transaction<Database>, rows: readonly Cell
         ${cells.map((r) => r.stationId)}::text[], ${cells.map((r) => r.connectorId)}::integer[],
         ${cells.map((r) => r.dim)}::text[], ${cells.map((r) => r.subDim)}::text[],
         ${cells.map((r) => r.timeZone)}::text[], ${values(cells)}::bigint[])
-      on conflict (metric, bucketing, bucket_start, station_id, connector_id, dim, sub_dim)
-      do update set value = aggregates.value + excluded.value`.execute(trx)
+      ${
+        mode === 'add'
+          ? sql`on conflict (metric, bucketing, bucket_start, station_id, connector_id, dim, sub_dim)
+      do update set value = aggregates.value + excluded.value`
+          : sql``
+      }`.execute(trx)
   if (totals.length > 0)
     await sql`
       insert into aggregate_totals (bucketing, bucket_start, time_zone, station_id, metric, dim, sub_dim, value)
@@ -33,6 +55,10 @@ export async function addToCells(trx: Transaction<Database>, rows: readonly Cell
         ${totals.map((r) => r.timeZone)}::text[], ${totals.map((r) => r.stationId)}::text[],
         ${totals.map((r) => r.metric)}::text[], ${totals.map((r) => r.dim)}::text[],
         ${totals.map((r) => r.subDim)}::text[], ${values(totals)}::bigint[])
-      on conflict (bucketing, bucket_start, time_zone, station_id, metric, dim, sub_dim)
-      do update set value = aggregate_totals.value + excluded.value`.execute(trx)
+      ${
+        mode === 'add'
+          ? sql`on conflict (bucketing, bucket_start, time_zone, station_id, metric, dim, sub_dim)
+      do update set value = aggregate_totals.value + excluded.value`
+          : sql``
+      }`.execute(trx)
 }

@@ -2,14 +2,9 @@ import { type Database, type Kysely, sql, type Transaction } from '@chargebus/db
 import { mergeStatusRecord, NO_CONNECTOR_FACTS } from '../domain/connector-rollup.ts'
 import type { StatusRecord } from '../domain/connector-time.ts'
 import type { ConnectorEntity, SessionEntity } from '../domain/entities.ts'
-import type { ConnectorKey, SessionKey } from '../event-inputs.ts'
+import { type ConnectorKey, connectorKeyId, type SessionKey, sessionKeyId } from '../event-inputs.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
-
-const sessionId = (k: SessionKey) => `${k.stationId}\u0000${k.transactionId}`
-const connectorId = (k: ConnectorKey) => `${k.stationId}\u0000${k.connectorId}`
-
-export { connectorId as connectorKeyId, sessionId as sessionKeyId }
 
 /**
  * Locks the sessions' facts rows, creating empty ones for new sessions, in ONE statement that takes the keys in
@@ -25,7 +20,7 @@ export async function lockSessions(
 ): Promise<Map<string, SessionEntity>> {
   const out = new Map<string, SessionEntity>()
   if (keys.length === 0) return out
-  const sorted = [...keys].sort((a, b) => cmp(sessionId(a), sessionId(b)))
+  const sorted = [...keys].sort((a, b) => cmp(sessionKeyId(a), sessionKeyId(b)))
   const rows = await trx
     .insertInto('aggregator_sessions')
     .values(
@@ -61,25 +56,19 @@ export async function lockSessions(
         samples: new Map(r.samples),
       },
     }
-    out.set(sessionId(entity), entity)
+    out.set(sessionKeyId(entity), entity)
   }
   return out
 }
 
-/** Writes the sessions' facts back, in ONE statement (an `unnest` of one array per column). */
-export async function saveSessions(
-  trx: Transaction<Database>,
-  entities: readonly SessionEntity[],
-): Promise<void> {
-  if (entities.length === 0) return
+const SESSION_COLUMNS = sql`station_id, transaction_id, connector_id, id_tag, started_at, meter_start_wh, stopped_at,
+  meter_stop_wh, samples, time_zone`
+
+/** The sessions as rows `u(SESSION_COLUMNS)`: an `unnest` of one array per column (one statement, any count). */
+function sessionRows(entities: readonly SessionEntity[]) {
   const column = <T>(f: (e: SessionEntity) => T) => entities.map(f)
   const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString())
-  await sql`
-    update aggregator_sessions s
-    set connector_id = u.connector_id, id_tag = u.id_tag, started_at = u.started_at,
-      meter_start_wh = u.meter_start_wh, stopped_at = u.stopped_at, meter_stop_wh = u.meter_stop_wh,
-      samples = u.samples, time_zone = u.time_zone, updated_at = now()
-    from unnest(
+  return sql`unnest(
       ${column((e) => e.stationId)}::text[], ${column((e) => e.transactionId)}::integer[],
       ${column((e) => e.connectorId)}::integer[], ${column((e) => e.idTag)}::text[],
       ${column((e) => iso(e.facts.start?.startedAt))}::timestamptz[],
@@ -87,9 +76,33 @@ export async function saveSessions(
       ${column((e) => iso(e.facts.stop?.stoppedAt))}::timestamptz[],
       ${column((e) => e.facts.stop?.meterStopWh ?? null)}::bigint[],
       ${column((e) => JSON.stringify([...e.facts.samples]))}::jsonb[], ${column((e) => e.timeZone)}::text[]
-    ) as u(station_id, transaction_id, connector_id, id_tag, started_at, meter_start_wh, stopped_at,
-      meter_stop_wh, samples, time_zone)
+    ) as u(${SESSION_COLUMNS})`
+}
+
+/** Writes the sessions' facts back, in ONE statement. */
+export async function saveSessions(
+  trx: Transaction<Database>,
+  entities: readonly SessionEntity[],
+): Promise<void> {
+  if (entities.length === 0) return
+  await sql`
+    update aggregator_sessions s
+    set connector_id = u.connector_id, id_tag = u.id_tag, started_at = u.started_at,
+      meter_start_wh = u.meter_start_wh, stopped_at = u.stopped_at, meter_stop_wh = u.meter_stop_wh,
+      samples = u.samples, time_zone = u.time_zone, updated_at = now()
+    from ${sessionRows(entities)}
     where s.station_id = u.station_id and s.transaction_id = u.transaction_id`.execute(trx)
+}
+
+/** Inserts new sessions' facts (a rebuild's shadow table, empty and unindexed), in ONE statement. */
+export async function insertSessions(
+  trx: Transaction<Database>,
+  entities: readonly SessionEntity[],
+): Promise<void> {
+  if (entities.length === 0) return
+  await sql`insert into aggregator_sessions (${SESSION_COLUMNS}) select * from ${sessionRows(entities)}`.execute(
+    trx,
+  )
 }
 
 /** As {@link lockSessions}, for connectors. */
@@ -100,7 +113,7 @@ export async function lockConnectors(
 ): Promise<Map<string, ConnectorEntity>> {
   const out = new Map<string, ConnectorEntity>()
   if (keys.length === 0) return out
-  const sorted = [...keys].sort((a, b) => cmp(connectorId(a), connectorId(b)))
+  const sorted = [...keys].sort((a, b) => cmp(connectorKeyId(a), connectorKeyId(b)))
   const rows = await trx
     .insertInto('aggregator_connectors')
     .values(
@@ -127,9 +140,22 @@ export async function lockConnectors(
       bookedTo: r.booked_to === null ? null : r.booked_to.getTime(),
       timeZone: r.time_zone,
     }
-    out.set(connectorId(entity), entity)
+    out.set(connectorKeyId(entity), entity)
   }
   return out
+}
+
+const CONNECTOR_COLUMNS = sql`station_id, connector_id, records, booked_to, time_zone`
+
+/** As {@link sessionRows}, for connectors. */
+function connectorRows(entities: readonly ConnectorEntity[]) {
+  const column = <T>(f: (e: ConnectorEntity) => T) => entities.map(f)
+  return sql`unnest(
+      ${column((e) => e.stationId)}::text[], ${column((e) => e.connectorId)}::integer[],
+      ${column((e) => JSON.stringify([...e.records.values()]))}::jsonb[],
+      ${column((e) => (e.bookedTo === null ? null : new Date(e.bookedTo).toISOString()))}::timestamptz[],
+      ${column((e) => e.timeZone)}::text[]
+    ) as u(${CONNECTOR_COLUMNS})`
 }
 
 /** As {@link saveSessions}, for connectors. */
@@ -138,17 +164,22 @@ export async function saveConnectors(
   entities: readonly ConnectorEntity[],
 ): Promise<void> {
   if (entities.length === 0) return
-  const column = <T>(f: (e: ConnectorEntity) => T) => entities.map(f)
   await sql`
     update aggregator_connectors c
     set records = u.records, booked_to = u.booked_to, time_zone = u.time_zone, updated_at = now()
-    from unnest(
-      ${column((e) => e.stationId)}::text[], ${column((e) => e.connectorId)}::integer[],
-      ${column((e) => JSON.stringify([...e.records.values()]))}::jsonb[],
-      ${column((e) => (e.bookedTo === null ? null : new Date(e.bookedTo).toISOString()))}::timestamptz[],
-      ${column((e) => e.timeZone)}::text[]
-    ) as u(station_id, connector_id, records, booked_to, time_zone)
+    from ${connectorRows(entities)}
     where c.station_id = u.station_id and c.connector_id = u.connector_id`.execute(trx)
+}
+
+/** As {@link insertSessions}, for connectors. */
+export async function insertConnectors(
+  trx: Transaction<Database>,
+  entities: readonly ConnectorEntity[],
+): Promise<void> {
+  if (entities.length === 0) return
+  await sql`insert into aggregator_connectors (${CONNECTOR_COLUMNS}) select * from ${connectorRows(entities)}`.execute(
+    trx,
+  )
 }
 
 /** Connectors whose booked time ends before `before`, oldest first (the timer advances them). */

@@ -28,6 +28,16 @@ export function mergeStatusRecord(facts: ConnectorFacts, record: StatusRecord): 
   return new Map(facts).set(key, record)
 }
 
+/** Many records at once (a rebuild's fold): what merging them one by one gives, without a copy per record. */
+export function connectorFactsOf(records: Iterable<StatusRecord>): ConnectorFacts {
+  const facts = new Map<string, StatusRecord>()
+  for (const record of records) {
+    const key = recordKey(record)
+    if (!facts.has(key)) facts.set(key, record)
+  }
+  return facts
+}
+
 /**
  * What one connector adds to the rollups over the window [from, to), for each bucketing: milliseconds per state
  * (`ms.charging`, `ms.pluggedIdle`, `ms.free`, `ms.unavailable`, `ms.faulted`, `ms.unknown`) and `faults` with

@@ -1,5 +1,10 @@
 import type { Bucketing } from './buckets.ts'
-import { type ConnectorFacts, connectorContribution, mergeStatusRecord } from './connector-rollup.ts'
+import {
+  type ConnectorFacts,
+  connectorContribution,
+  connectorFactsOf,
+  mergeStatusRecord,
+} from './connector-rollup.ts'
 import type { StatusRecord } from './connector-time.ts'
 import type { Instant } from './instant.ts'
 import {
@@ -7,6 +12,7 @@ import {
   type SessionFact,
   type SessionFacts,
   sessionContribution,
+  sessionFactsOf,
 } from './session-rollup.ts'
 import { addInto, type Tally } from './tally.ts'
 
@@ -60,6 +66,25 @@ export function mergeSessionInput(entity: SessionEntity, input: SessionInput): S
   return { ...entity, facts, connectorId, idTag, timeZone: input.timeZone }
 }
 
+/**
+ * A session from all its inputs at once (a rebuild's fold): what merging them one by one into a new entity gives
+ * (a property test checks), in one pass.
+ */
+export function sessionEntityOf(
+  key: { readonly stationId: string; readonly transactionId: number },
+  inputs: readonly Omit<SessionInput, 'timeZone'>[],
+  timeZone: string,
+): SessionEntity {
+  let connectorId: number | null = null
+  let idTag: string | null = null
+  for (const input of inputs) {
+    connectorId = minOf(connectorId, input.connectorId)
+    idTag = minOf(idTag, input.idTag)
+  }
+  const facts = sessionFactsOf(inputs.flatMap((i) => i.facts))
+  return { stationId: key.stationId, transactionId: key.transactionId, connectorId, idTag, facts, timeZone }
+}
+
 /** A session's cells: dims station, connector, id tag ('' while unknown). */
 export function sessionEntityContribution(
   entity: SessionEntity,
@@ -96,6 +121,22 @@ export function mergeConnectorInput(entity: ConnectorEntity, input: ConnectorInp
     return entity
   }
   return { ...entity, records, bookedTo, timeZone: input.timeZone }
+}
+
+/** A connector from all its records at once, booked to `bookedTo` (a rebuild's fold), in one pass. */
+export function connectorEntityOf(
+  key: { readonly stationId: string; readonly connectorId: number },
+  records: readonly StatusRecord[],
+  bookedTo: Instant,
+  timeZone: string,
+): ConnectorEntity {
+  return {
+    stationId: key.stationId,
+    connectorId: key.connectorId,
+    records: connectorFactsOf(records),
+    bookedTo,
+    timeZone,
+  }
 }
 
 /** A stretch of time [from, to); either end may be infinite. */

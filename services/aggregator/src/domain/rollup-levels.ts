@@ -51,30 +51,27 @@ function levelDims(row: CellRow): { dim: string; subDim: string } | null {
  * ```
  */
 export function withRollupLevels(rows: readonly CellRow[]): CellRow[] {
-  const out = new Map<string, CellRow>()
-  const add = (row: CellRow) => {
-    const key = JSON.stringify([
-      row.metric,
-      row.bucketing,
-      row.bucketStart,
-      row.stationId,
-      row.connectorId,
-      row.dim,
-      row.subDim,
-      row.timeZone,
-    ])
-    const had = out.get(key)
-    const value = (had?.value ?? 0) + row.value
-    out.set(key, { ...row, value })
-  }
+  const all: CellRow[] = []
   for (const row of rows) {
     if (row.connectorId < 0 || row.stationId === NETWORK_STATION)
       throw new Error(`withRollupLevels: ${row.stationId}/${row.connectorId} is already a level cell`)
-    add(row)
+    all.push(row)
     const dims = levelDims(row)
     if (dims === null) continue
-    add({ ...row, ...dims, connectorId: STATION_LEVEL })
-    add({ ...row, ...dims, stationId: NETWORK_STATION, connectorId: STATION_LEVEL })
+    all.push({ ...row, ...dims, connectorId: STATION_LEVEL })
+    all.push({ ...row, ...dims, stationId: NETWORK_STATION, connectorId: STATION_LEVEL })
+  }
+  return sumCellRows(all)
+}
+
+/** Rows summed per cell key, zero sums dropped, sorted by the table key. */
+export function sumCellRows(rows: Iterable<CellRow>): CellRow[] {
+  const out = new Map<string, CellRow>()
+  for (const row of rows) {
+    // a cheap unique key: NUL separates fields that cannot hold it (Postgres text refuses NUL, XML too)
+    const key = `${row.metric}\0${row.bucketing}\0${row.bucketStart}\0${row.stationId}\0${row.connectorId}\0${row.dim}\0${row.subDim}\0${row.timeZone}`
+    const had = out.get(key)
+    out.set(key, had === undefined ? row : { ...row, value: had.value + row.value })
   }
   return [...out.values()].filter((r) => r.value !== 0).sort(compareCellRows)
 }

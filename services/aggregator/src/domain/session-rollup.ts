@@ -54,11 +54,29 @@ export function mergeSessionFact(facts: SessionFacts, fact: SessionFact): Sessio
       return stop === facts.stop ? facts : { ...facts, stop }
     }
     case 'sample': {
-      const known = facts.samples.get(fact.at)
-      if (known !== undefined && known >= fact.registerWh) return facts
+      if (keepsKnownReading(facts.samples.get(fact.at), fact.registerWh)) return facts
       return { ...facts, samples: new Map(facts.samples).set(fact.at, fact.registerWh) }
     }
   }
+}
+
+/** Two readings at one instant: the higher one stays, so a known reading at least as high wins. */
+function keepsKnownReading(known: number | undefined, registerWh: number): boolean {
+  return known !== undefined && known >= registerWh
+}
+
+/**
+ * Many facts at once (a rebuild's fold): what merging them one by one into {@link NO_SESSION_FACTS} gives (a
+ * property test checks), without copying the samples for every reading.
+ */
+export function sessionFactsOf(facts: Iterable<SessionFact>): SessionFacts {
+  let merged: SessionFacts = NO_SESSION_FACTS
+  const samples = new Map<Instant, number>()
+  for (const fact of facts) {
+    if (fact.kind !== 'sample') merged = mergeSessionFact(merged, fact)
+    else if (!keepsKnownReading(samples.get(fact.at), fact.registerWh)) samples.set(fact.at, fact.registerWh)
+  }
+  return { ...merged, samples }
 }
 
 /** The session's meter for {@link spreadSessionEnergy}, once its start is known. */

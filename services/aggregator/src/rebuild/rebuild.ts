@@ -3,11 +3,23 @@ import { type Database, type Kysely, sql, type Transaction } from '@chargebus/db
 import { Streams } from '@chargebus/events'
 import type { Clock } from '@chargebus/platform'
 import type { Logger } from 'pino'
-import { type ApplyContext, applyEntityInputs } from '../apply-inputs.ts'
+import { type ApplyContext, applyEntityInputs, zoneResolver } from '../apply-inputs.ts'
+import { insertCells } from '../data-access/aggregates-store.ts'
+import { insertConnectors, insertSessions, stationZones } from '../data-access/entities-store.ts'
 import type { Bucketing } from '../domain/buckets.ts'
+import type { CellRow } from '../domain/cell-rows.ts'
+import { NETWORK_STATION, sumCellRows, withRollupLevels } from '../domain/rollup-levels.ts'
 import { AGGREGATED_EVENTS } from '../entry-points/consumers/domain-events.ts'
-import { type AggregatedEvent, type ConnectorKey, entityInputOf, newestInstant } from '../event-inputs.ts'
-import { createShadow, dropShadow, lockLiveWriters, SHADOW_SCHEMA, swapRows, useShadow } from './shadow.ts'
+import { type AggregatedEvent, entityInputOf, newestInstant } from '../event-inputs.ts'
+import {
+  createFold,
+  type FoldedEntities,
+  foldedCells,
+  foldedEntities,
+  foldInputs,
+  type StationHistory,
+} from './fold.ts'
+import { createShadow, dropShadow, indexShadow, lockLiveWriters, swapRows, useShadow } from './shadow.ts'
 
 export interface RebuildOptions {
   db: Kysely<Database>
@@ -20,8 +32,12 @@ export interface RebuildOptions {
   from?: Date | undefined
   /** Only this station's cells and facts are rebuilt and swapped. */
   stationId?: string | undefined
-  /** Events per shadow transaction. */
+  /** Events per page the swap's catch-up reads and applies in one go. */
   pageSize?: number
+  /** Events per page read into the fold (no transaction per page: larger pages, fewer round trips). */
+  foldPageSize?: number
+  /** Stations whose entities and cells are computed, then written, at a time (default 100). */
+  stationsPerWrite?: number
   /**
    * History older than DOMAIN's first message (the archive), in sequence order, up to `beforeSeq` exclusive.
    * Asked for only when `from` is older than the stream's first message.
@@ -31,13 +47,17 @@ export interface RebuildOptions {
 }
 
 export interface RebuildProgress {
-  phase: 'archive' | 'stream' | 'swap'
+  /** Folding the archive, then the stream; writing the folded rows; the swap. */
+  phase: 'archive' | 'stream' | 'write' | 'swap'
   /** Stream sequence read last (archive: of the archived message). */
   seq: number
   /** The sequence the stream phase reads up to. */
   endSeq: number
-  /** Events applied to the shadow tables so far. */
+  /** Events folded (and applied in the swap) so far. */
   events: number
+  /** The write phase: stations written to the shadow tables, of `totalStations`. */
+  stations?: number
+  totalStations?: number
 }
 
 export interface RebuildSummary {
@@ -50,15 +70,21 @@ export interface RebuildSummary {
   skipped: number
   firstSeq: number | null
   lastSeq: number | null
-  /** Rows swapped in, per table. */
+  /** Rows of the scope each live table holds after the swap. */
   rows: Record<string, number>
+  /** What the swap wrote per table: only the difference between the live rows and the rebuilt ones. */
+  written: Record<string, { inserted: number; updated: number; deleted: number }>
+  /** Seconds per phase: fold (read and gather), write (entities and cells computed and written), index, swap. */
+  seconds: Record<'fold' | 'write' | 'index' | 'swap', number>
   durationMs: number
 }
 
 /**
- * Recomputes the rollups from the log into shadow tables with the service's own apply code, then swaps them in
- * atomically: see the README (Rebuild). The live aggregator keeps running; its writers wait for the swap's
- * short lock, then merge on top of the rebuilt facts (idempotent: what the rebuild already holds adds nothing).
+ * Recomputes the rollups from the log and swaps them in atomically: see the README (Rebuild). The log is folded in
+ * memory (`fold.ts`), every entity built once and its cells written once into unindexed shadow tables; what
+ * arrives meanwhile is applied with the service's own apply code in the swap. The live aggregator keeps running;
+ * its writers wait for the swap's lock, then merge on top of the rebuilt facts (idempotent: what the rebuild
+ * already holds adds nothing).
  */
 export async function rebuildAggregates(opts: RebuildOptions): Promise<RebuildSummary> {
   const { db, bus, clock, logger } = opts
@@ -74,7 +100,15 @@ export async function rebuildAggregates(opts: RebuildOptions): Promise<RebuildSu
     firstSeq: null,
     lastSeq: null,
     rows: {},
+    written: {},
+    seconds: { fold: 0, write: 0, index: 0, swap: 0 },
     durationMs: 0,
+  }
+  let phaseStarted = performance.now()
+  const phaseDone = (phase: keyof RebuildSummary['seconds']) => {
+    const now = performance.now()
+    summary.seconds[phase] = Math.round(now - phaseStarted) / 1000
+    phaseStarted = now
   }
   const ctx = (bookTo: number): ApplyContext => ({
     networkZone: opts.networkZone,
@@ -83,58 +117,66 @@ export async function rebuildAggregates(opts: RebuildOptions): Promise<RebuildSu
     onInvalidZone: (stationId, zone) =>
       log.warn({ stationId, zone }, 'station time zone is not an IANA name: using the network zone'),
   })
-  // As the live applier: while reading history, connector time is booked up to the newest instant read (so a
-  // status costs the stretch to its next record, not to now); the swap books everything up to now.
-  let newestSeen = Number.NEGATIVE_INFINITY
   const ours = (e: AggregatedEvent) => opts.stationId === undefined || e.data.stationId === opts.stationId
-  const applyToShadow = async (
-    trx: Transaction<Database>,
-    events: readonly AggregatedEvent[],
-    advance: readonly ConnectorKey[] = [],
-  ) => {
+  // The newest instant read: the swap's catch-up books connector time no further, as the live applier does.
+  let newestSeen = Number.NEGATIVE_INFINITY
+  const fold = createFold()
+  const foldPage = (events: readonly AggregatedEvent[]) => {
+    const inputs = events.map(entityInputOf)
+    newestSeen = Math.max(newestSeen, newestInstant(inputs))
+    foldInputs(fold, inputs)
+  }
+  // What arrives during the swap goes through the live path's own code, onto the indexed shadow tables.
+  const applyToShadow = async (trx: Transaction<Database>, events: readonly AggregatedEvent[]) => {
     await useShadow(trx)
     const inputs = events.map(entityInputOf)
     newestSeen = Math.max(newestSeen, newestInstant(inputs))
-    const now = clock().getTime()
-    await applyEntityInputs(trx, inputs, advance, ctx(advance.length > 0 ? now : Math.min(now, newestSeen)))
+    await applyEntityInputs(trx, inputs, [], ctx(Math.min(clock().getTime(), newestSeen)))
   }
 
   await createShadow(db)
   try {
     const bounds = await bus.streamBounds(Streams.DOMAIN)
     let endSeq = bounds.lastSeq
-    const progress = (phase: RebuildProgress['phase'], seq: number) =>
+    const progress = (
+      phase: RebuildProgress['phase'],
+      seq: number,
+      written?: { stations: number; totalStations: number },
+    ) =>
       opts.onProgress?.({
         phase,
         seq,
         endSeq,
         events: summary.archivedEvents + summary.streamEvents,
+        ...written,
       })
 
-    // 1. What the archive holds before the stream's first message.
+    // 1. Fold what the archive holds before the stream's first message.
     const olderThanStream =
       opts.from !== undefined && (bounds.firstTime === undefined || opts.from < bounds.firstTime)
     if (olderThanStream && opts.archived && opts.from) {
       for await (const page of opts.archived(opts.from, bounds.firstSeq)) {
         const mine = page.filter(ours)
-        if (mine.length > 0) await db.transaction().execute((trx) => applyToShadow(trx, mine))
+        foldPage(mine)
         summary.archivedEvents += mine.length
         progress('archive', 0)
       }
     }
 
-    // 2. The stream, up to its last message now; pages in one shadow transaction each.
+    // 2. Fold the stream, up to its last message now.
     const start: StreamPosition =
       opts.from !== undefined && !olderThanStream ? { time: opts.from } : { seq: bounds.firstSeq }
     let lastSeq = 0
-    const readStream = async (from: StreamPosition, toSeq: number, trx?: Transaction<Database>) => {
-      for await (const page of bus.read(Streams.DOMAIN, AGGREGATED_EVENTS, { from, toSeq, pageSize })) {
+    const readStream = async (
+      from: StreamPosition,
+      toSeq: number,
+      size: number,
+      onPage: (events: readonly AggregatedEvent[]) => void | Promise<void>,
+    ) => {
+      for await (const page of bus.read(Streams.DOMAIN, AGGREGATED_EVENTS, { from, toSeq, pageSize: size })) {
         const mine = (page.events as AggregatedEvent[]).filter(ours)
         summary.skipped += page.skipped + (page.events.length - mine.length)
-        if (mine.length > 0) {
-          if (trx) await applyToShadow(trx, mine)
-          else await db.transaction().execute((t) => applyToShadow(t, mine))
-        }
+        if (mine.length > 0) await onPage(mine)
         summary.streamEvents += mine.length
         summary.firstSeq ??= page.events[0]?.seq ?? null
         lastSeq = page.lastSeq
@@ -142,29 +184,61 @@ export async function rebuildAggregates(opts: RebuildOptions): Promise<RebuildSu
         progress('stream', lastSeq)
       }
     }
-    if (bounds.messages > 0) await readStream(start, endSeq)
+    if (bounds.messages > 0) await readStream(start, endSeq, opts.foldPageSize ?? 5000, foldPage)
+    phaseDone('fold')
 
-    // 3. Every connector's time booked to now, as the timer does, page by page BEFORE the swap: the live writers
-    //    never wait for it. What the swap then leaves unbooked (the seconds it takes) the live timer books.
-    const connectors = await sql<{ station_id: string; connector_id: number }>`
-      select station_id, connector_id from ${sql.table(`${SHADOW_SCHEMA}.aggregator_connectors`)}`.execute(db)
-    const keys = connectors.rows.map((r) => ({ stationId: r.station_id, connectorId: r.connector_id }))
-    for (let i = 0; i < keys.length; i += pageSize) {
-      await db.transaction().execute((trx) => applyToShadow(trx, [], keys.slice(i, i + pageSize)))
+    // 3. Station by station: every entity built once, connectors booked to now (the timer's rule), the cells
+    //    they make written once into the unindexed shadow tables while the next stations are computed. The
+    //    network's totals sum over all stations, so they are written last.
+    const bookTo = clock().getTime()
+    const stations = [...fold.keys()].sort()
+    const zoneOf = zoneResolver(await zonesOf(db, stations), ctx(bookTo))
+    const chunk = opts.stationsPerWrite ?? 100
+    let network: CellRow[] = []
+    let writing: Promise<void> = Promise.resolve()
+    for (let i = 0; i < stations.length; i += chunk) {
+      const ids = stations.slice(i, i + chunk)
+      const entities = foldedEntities(
+        ids.map((id) => fold.get(id) as StationHistory),
+        zoneOf,
+        bookTo,
+      )
+      for (const id of ids) fold.delete(id)
+      const rows = withRollupLevels(foldedCells(entities, opts.bucketingsOf))
+      network = sumCellRows([...network, ...rows.filter((r) => r.stationId === NETWORK_STATION)])
+      await writing
+      writing = writeShadow(
+        db,
+        entities,
+        rows.filter((r) => r.stationId !== NETWORK_STATION),
+      ).then(() => progress('write', lastSeq, { stations: ids.length + i, totalStations: stations.length }))
+      writing.catch(() => {}) // awaited on the next turn or after the loop; not an unhandled rejection meanwhile
     }
+    await writing
+    await writeShadow(db, { sessions: [], connectors: [] }, network)
+    phaseDone('write')
+    await indexShadow(db)
+    phaseDone('index')
 
-    // 4. The swap, in ONE transaction: hold the live writers, apply what arrived since, then replace the live
-    //    rows of the scope.
-    summary.rows = await db.transaction().execute(async (trx) => {
+    // 5. The swap, in ONE transaction: hold the live writers, apply what arrived since, then make the live rows
+    //    of the scope equal to the shadow's.
+    const swapped = await db.transaction().execute(async (trx) => {
       await lockLiveWriters(trx)
       const now = await bus.streamBounds(Streams.DOMAIN)
       endSeq = now.lastSeq
       if (now.messages > 0 && now.lastSeq > lastSeq)
-        await readStream(lastSeq > 0 ? { seq: lastSeq + 1 } : start, now.lastSeq, trx)
+        await readStream(lastSeq > 0 ? { seq: lastSeq + 1 } : start, now.lastSeq, pageSize, (events) =>
+          applyToShadow(trx, events),
+        )
       progress('swap', lastSeq)
       await sql`set local search_path to public`.execute(trx)
       return swapRows(trx, opts.stationId)
     })
+    for (const [table, { rows, ...written }] of Object.entries(swapped)) {
+      summary.rows[table] = rows
+      summary.written[table] = written
+    }
+    phaseDone('swap')
   } finally {
     await dropShadow(db).catch((err) =>
       log.warn({ err }, 'shadow tables not dropped (the next rebuild does)'),
@@ -172,4 +246,29 @@ export async function rebuildAggregates(opts: RebuildOptions): Promise<RebuildSu
   }
   summary.durationMs = Math.round(performance.now() - started)
   return summary
+}
+
+/** The stations' own zones, a bounded number of stations per query. */
+async function zonesOf(
+  db: Kysely<Database>,
+  stationIds: readonly string[],
+): Promise<Map<string, string | null>> {
+  const zones = new Map<string, string | null>()
+  for (let i = 0; i < stationIds.length; i += 10_000)
+    for (const [id, zone] of await stationZones(db, stationIds.slice(i, i + 10_000))) zones.set(id, zone)
+  return zones
+}
+
+/** Entities and cells into the empty shadow tables, in one transaction (each insert is one statement). */
+async function writeShadow(
+  db: Kysely<Database>,
+  entities: FoldedEntities,
+  cells: readonly CellRow[],
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await useShadow(trx)
+    await insertSessions(trx, entities.sessions)
+    await insertConnectors(trx, entities.connectors)
+    await insertCells(trx, cells)
+  })
 }

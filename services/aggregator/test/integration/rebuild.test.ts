@@ -118,7 +118,23 @@ test(
       expect(live.length).toBeGreaterThan(100)
       const energyCells = live.filter((c) => c.startsWith('energy_wh|')).length
 
-      // Damage that only a recomputation repairs: a lost cell of CP-A, a wrong one of CP-B.
+      // Damage that only a recomputation repairs: lost cells of CP-A, wrong ones of CP-B.
+      const of = (metric: string, station: string) =>
+        live.filter((c) => c.split('|')[0] === metric && c.split('|')[3] === station).length
+      const lost = of('faulted_ms', 'CP-A')
+      const wrong = of('charging_ms', 'CP-B')
+      expect(lost * wrong).toBeGreaterThan(0)
+      // Cells that summed to 0 live are absent from a rebuild (the swap removes them).
+      const zeros = async (table: 'aggregates' | 'aggregate_totals') =>
+        Number(
+          (
+            await sql<{ n: string }>`select count(*) as n from ${sql.table(table)} where value = 0`.execute(
+              world.db,
+            )
+          ).rows[0]?.n,
+        )
+      const zeroCells = await zeros('aggregates')
+      const zeroTotals = await zeros('aggregate_totals')
       await sql`delete from aggregates where station_id = 'CP-A' and metric = 'faulted_ms'`.execute(world.db)
       await sql`update aggregates set value = value + 7 where station_id = 'CP-B' and metric = 'charging_ms'`.execute(
         world.db,
@@ -145,14 +161,23 @@ test(
         logger: pino({ level: 'silent' }),
         clock,
         onProgress: (p) => phases.add(p.phase),
+        // one station per write: the network's totals are summed across writes
+        stationsPerWrite: 1,
       })
       reading = false
       await reader
       expect(reads).toBeGreaterThan(0)
       expect([...seen]).toEqual([energyCells])
-      expect(phases).toEqual(new Set(['stream', 'swap']))
+      expect(phases).toEqual(new Set(['stream', 'write', 'swap']))
       expect(summary.streamEvents).toBe(STATIONS.length * (4 * 7 + 1))
       expect(summary.rows.aggregates).toBe(live.length)
+      // The swap wrote only the damage back: the lost cells inserted, the wrong ones updated.
+      expect(summary.written.aggregates).toEqual({
+        inserted: lost,
+        updated: wrong,
+        deleted: zeroCells,
+      })
+      expect(summary.written.aggregate_totals).toEqual({ inserted: 0, updated: 0, deleted: zeroTotals })
       expect(await cells()).toEqual(live)
       expect(await totals()).toEqual(liveTotals)
 

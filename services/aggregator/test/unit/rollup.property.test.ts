@@ -4,7 +4,8 @@
  * (a) a session's energy parts add up to its energy exactly, in every bucketing;
  * (b) applying events incrementally, in any order and with duplicates, equals a naive recomputation from all the
  *     raw inputs at once;
- * (c) a connector's time per bucket adds up to the window, bucket by bucket.
+ * (c) a connector's time per bucket adds up to the window, bucket by bucket;
+ * (d) a rebuild's fold (all of an entity's facts at once) equals merging them one by one.
  */
 import fc from 'fast-check'
 import { type Bucketing, sliceByBuckets, utcBuckets, zonedBuckets } from '../../src/domain/buckets.ts'
@@ -12,6 +13,7 @@ import {
   addConnectorTime,
   type ConnectorFacts,
   connectorContribution,
+  connectorFactsOf,
   mergeStatusRecord,
   NO_CONNECTOR_FACTS,
 } from '../../src/domain/connector-rollup.ts'
@@ -25,6 +27,7 @@ import {
   type SessionFact,
   type SessionFacts,
   sessionContribution,
+  sessionFactsOf,
 } from '../../src/domain/session-rollup.ts'
 import { addTallies, addToTally, type Tally } from '../../src/domain/tally.ts'
 import { aDay, anInstantNear, aStatusNear } from './arbitraries.ts'
@@ -253,6 +256,37 @@ describe('(b) incremental == naive recomputation', () => {
         expect(twice.delta.size).toBe(0)
       }),
       { numRuns: 50 },
+    )
+  })
+})
+
+describe("(d) a rebuild's fold == merging one by one", () => {
+  test('the same session and connector facts, any order, any duplicates', () => {
+    fc.assert(
+      fc.property(
+        aDay.chain((day) =>
+          fc.tuple(
+            fc.array(aSessionNear(day), { maxLength: 3 }),
+            fc.array(fc.array(aStatusNear(day), { maxLength: 10 }), { maxLength: 2 }),
+          ),
+        ),
+        fc.array(fc.nat(), { maxLength: 10 }),
+        fc.integer(),
+        ([sessions, connectors], duplicates, seed) => {
+          const events = eventsOf(sessions, connectors)
+          const repeated =
+            events.length === 0 ? [] : duplicates.map((d) => events[d % events.length] as RollupEvent)
+          const delivered = shuffle([...events, ...repeated], seed)
+          for (const entity of new Set(delivered.map((e) => e.entity))) {
+            const mine = delivered.filter((e) => e.entity === entity)
+            const facts = mine.flatMap((e) => (e.kind === 'session' ? [e.fact] : []))
+            const records = mine.flatMap((e) => (e.kind === 'status' ? [e.record] : []))
+            expect(sessionFactsOf(facts)).toEqual(facts.reduce(mergeSessionFact, NO_SESSION_FACTS))
+            expect(connectorFactsOf(records)).toEqual(records.reduce(mergeStatusRecord, NO_CONNECTOR_FACTS))
+          }
+        },
+      ),
+      { numRuns: 60 },
     )
   })
 })

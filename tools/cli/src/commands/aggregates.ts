@@ -1,5 +1,10 @@
 import { parseArgs } from 'node:util'
-import { AGGREGATED_EVENTS, type AggregatedEvent, rebuild } from '@chargebus/aggregator/admin'
+import {
+  AGGREGATED_EVENTS,
+  type AggregatedEvent,
+  type RebuildSummary,
+  rebuild,
+} from '@chargebus/aggregator/admin'
 import {
   historyGaps,
   manifests,
@@ -83,7 +88,9 @@ AGGREGATOR_TIME_ZONE must be the running service's. Progress goes to stderr; the
           progress.update(
             p.phase === 'archive'
               ? `rebuild: archive, ${p.events} events`
-              : `rebuild: ${p.phase} ${bar(p.seq, p.endSeq)} seq ${p.seq} of ${p.endSeq}, ${p.events} events`,
+              : p.phase === 'write'
+                ? `rebuild: write ${bar(p.stations ?? 0, p.totalStations ?? 0)} ${p.stations} of ${p.totalStations} stations`
+                : `rebuild: ${p.phase} ${bar(p.seq, p.endSeq)} seq ${p.seq} of ${p.endSeq}, ${p.events} events`,
           ),
       })
       progress.done()
@@ -92,7 +99,7 @@ AGGREGATOR_TIME_ZONE must be the running service's. Progress goes to stderr; the
           ? `${JSON.stringify({ ...summary, gaps }, null, 2)}\n`
           : `rebuilt ${summary.stationId ?? 'all stations'}: ${summary.archivedEvents} archived + ` +
               `${summary.streamEvents} stream events (sequences ${summary.firstSeq ?? '-'}..${summary.lastSeq ?? '-'}), ` +
-              `${summary.rows.aggregates ?? 0} cells swapped in ${summary.durationMs} ms\n`,
+              `${summary.rows.aggregates ?? 0} cells (${changedCells(summary)} changed) in ${summary.durationMs} ms\n`,
       )
       return 0
     } finally {
@@ -134,4 +141,10 @@ function time(text: string): Date {
   if (!/^\d{4}-\d\d-\d\dT.*(Z|[+-]\d\d:?\d\d)$/.test(text) || Number.isNaN(t.getTime()))
     throw usageError(`--from must be an ISO time with a zone (got ${JSON.stringify(text)})`)
   return t
+}
+
+/** Cells the swap wrote: a rebuild of correct rollups changes none. */
+function changedCells(summary: RebuildSummary): number {
+  const w = summary.written.aggregates
+  return w === undefined ? 0 : w.inserted + w.updated + w.deleted
 }
