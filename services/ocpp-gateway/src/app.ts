@@ -104,6 +104,14 @@ export function buildApp(deps: GatewayDeps): ServiceApp {
     },
   })
   new Gauge({
+    name: 'ocpp_gateway_transaction_id_waiting',
+    help: 'StartTransaction requests waiting in line for a transaction id block (the reserve is empty).',
+    registers: [app.metrics],
+    collect() {
+      this.set(transactionIds.waiting())
+    },
+  })
+  new Gauge({
     name: 'ocpp_gateway_transaction_id_refill_failing',
     help: '1 while reserving transaction ids from Postgres fails (Postgres degraded); the reserve keeps serving.',
     registers: [app.metrics],

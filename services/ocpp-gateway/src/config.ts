@@ -151,7 +151,21 @@ export const GatewayConfig = Type.Object({
     maximum: 1_000_000,
     default: 1000,
     description:
-      'Transaction ids reserved from Postgres per block; a new block is reserved in the background when half of the reserve is used.',
+      'Smallest block of transaction ids reserved from Postgres (the first block, and the size when demand is low). Blocks grow with the observed demand and are reserved in the background before the reserve runs low.',
+  }),
+  OCPP_TRANSACTION_ID_MAX_BLOCK_SIZE: Type.Integer({
+    minimum: 10,
+    maximum: 1_000_000,
+    default: 50_000,
+    description:
+      'Largest block of transaction ids a burst may reserve at once (at least OCPP_TRANSACTION_ID_BLOCK_SIZE). Ids of a block left unused at shutdown are skipped.',
+  }),
+  OCPP_TRANSACTION_ID_WAIT_MS: Type.Integer({
+    minimum: 0,
+    maximum: 60_000,
+    default: 5000,
+    description:
+      'How long a StartTransaction waits in line for a transaction id when the reserve is empty, before the station gets a Receiver fault. Once reserving from Postgres has failed for this long, an empty reserve answers at once.',
   }),
   OCPP_PUBLISH_TIMEOUT_MS: Type.Integer({
     minimum: 100,
@@ -188,4 +202,23 @@ export function tlsOptionsFrom(config: GatewayConfig): { https?: { cert: Buffer;
       },
     ])
   return { https: { cert: readFileSync(cert), key: readFileSync(key) } }
+}
+
+/** The transaction-id pool's block sizes and wait; refuses a largest block below the smallest. */
+export function transactionIdSettingsFrom(config: GatewayConfig): {
+  blockSize: number
+  maxBlockSize: number
+  waitMs: number
+} {
+  const { OCPP_TRANSACTION_ID_BLOCK_SIZE: blockSize, OCPP_TRANSACTION_ID_MAX_BLOCK_SIZE: maxBlockSize } =
+    config
+  if (maxBlockSize < blockSize)
+    throw new ConfigError([
+      {
+        variable: 'OCPP_TRANSACTION_ID_MAX_BLOCK_SIZE',
+        expected: `at least OCPP_TRANSACTION_ID_BLOCK_SIZE (${blockSize})`,
+        got: String(maxBlockSize),
+      },
+    ])
+  return { blockSize, maxBlockSize, waitMs: config.OCPP_TRANSACTION_ID_WAIT_MS }
 }

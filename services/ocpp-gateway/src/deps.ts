@@ -19,7 +19,7 @@ import { callerSettingsOf, dispatcherSettingsOf } from './commands/command-confi
 import { createCommandDispatcher } from './commands/command-dispatcher.ts'
 import { createStationCaller } from './commands/data-access/station-caller.ts'
 import { createStationFacts } from './commands/data-access/station-facts.ts'
-import type { GatewayConfig } from './config.ts'
+import { type GatewayConfig, transactionIdSettingsFrom } from './config.ts'
 import { jsonDecoder, startKvMirror } from './data-access/kv-mirror.ts'
 import { createStationJournal } from './data-access/station-journal.ts'
 import { createTransactionIdPool } from './data-access/transaction-id-pool.ts'
@@ -51,6 +51,7 @@ export async function openGatewayDependencies(
 ): Promise<OpenedDependencies> {
   const clock = opts.clock ?? systemClock
   const edge = edgeSettingsOf(config) // refuses an insecure production set-up before anything opens
+  const idSettings = transactionIdSettingsFrom(config)
   // One registry for /metrics, the bus's and the pool's metrics (buildApp serves it).
   const metrics = createMetricsRegistry({ service: 'ocpp-gateway' })
   const bus = await connectBus({
@@ -94,7 +95,7 @@ export async function openGatewayDependencies(
     closers.push(() => db.destroy())
     const transactionIds = createTransactionIdPool({
       allocate: (size) => allocateTransactionIdBlock(db, size),
-      blockSize: config.OCPP_TRANSACTION_ID_BLOCK_SIZE,
+      ...idSettings,
       logger,
     })
     closers.unshift(() => transactionIds.stop())
