@@ -3,8 +3,17 @@ import type { Registry } from 'prom-client'
 import { Type } from 'typebox'
 import { type ReadinessCheck, runReadinessChecks } from './readiness.ts'
 
+/** Work a service does in the background while it serves (e.g. ingest's start-up catch-up). */
+export interface BackgroundWork {
+  status: 'running' | 'done'
+  /** Items handled so far, by part. */
+  progress: Readonly<Record<string, number>>
+}
+
 export interface HealthRoutesOptions {
   readiness: Readonly<Record<string, ReadinessCheck>>
+  /** Shown by `/readyz` beside the checks; it does not make the service unready. */
+  background?: () => Readonly<Record<string, BackgroundWork>>
   readinessTimeoutMs: number
   registry: Registry
 }
@@ -18,6 +27,15 @@ const Readiness = Type.Object({
     // No error text: it names internal addresses (ECONNREFUSED 10.0.3.7:6432), and /readyz may be public.
     Type.Object({ status: Type.Enum(['ok', 'failed']), durationMs: Type.Number() }),
   ),
+  background: Type.Optional(
+    Type.Record(
+      Type.String(),
+      Type.Object({
+        status: Type.Enum(['running', 'done']),
+        progress: Type.Record(Type.String(), Type.Number()),
+      }),
+    ),
+  ),
 })
 
 const Failure = Type.Object({ status: Type.Literal('error'), message: Type.String() })
@@ -28,7 +46,7 @@ const Failure = Type.Object({ status: Type.Literal('error'), message: Type.Strin
  * so the JSON shape here never leaks into a service edge that renders problem+json or SOAP faults.
  */
 export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = async (app, options) => {
-  const { readiness, readinessTimeoutMs, registry } = options
+  const { readiness, readinessTimeoutMs, registry, background } = options
 
   app.setErrorHandler((err, request, reply) => {
     request.log.error({ err }, 'health route failed')
@@ -48,11 +66,12 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
           { status: c.status, durationMs: c.durationMs },
         ]),
       )
+      const work = background ? { background: background() } : {}
       if (!report.ready) {
         request.log.warn({ checks: report.checks }, 'not ready')
-        return reply.code(503).send({ status: 'unavailable', checks })
+        return reply.code(503).send({ status: 'unavailable', checks, ...work })
       }
-      return { status: 'ok' as const, checks }
+      return { status: 'ok' as const, checks, ...work }
     },
   )
 

@@ -22,6 +22,7 @@ export {
   type FailureThrottleOptions,
   type ThrottleVerdict,
 } from './failure-throttle.ts'
+export type { BackgroundWork } from './health-routes.ts'
 export { type CreateLoggerOptions, createLogger, REDACTED_PATHS } from './logger.ts'
 export { createMetricsRegistry } from './metrics.ts'
 export { OPERATIONAL_PATHS } from './operational-paths.ts'

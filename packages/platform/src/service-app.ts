@@ -13,7 +13,7 @@ import {
 import type { Bindings, ChildLoggerOptions, Level, LevelWithSilentOrString, Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import { drainConnections } from './drain-connections.ts'
-import { healthRoutes } from './health-routes.ts'
+import { type BackgroundWork, healthRoutes } from './health-routes.ts'
 import { inFlightCap } from './in-flight-cap.ts'
 import { createMetricsRegistry, httpMetrics } from './metrics.ts'
 import type { ReadinessCheck } from './readiness.ts'
@@ -43,6 +43,8 @@ export interface ServiceAppOptions {
   readiness?: Readonly<Record<string, ReadinessCheck>>
   /** Time budget per readiness check. Default 2000 ms, below common probe timeouts. */
   readinessTimeoutMs?: number
+  /** Background work `/readyz` reports (running or done, with progress) without making the service unready. */
+  background?: () => Readonly<Record<string, BackgroundWork>>
   /** Registry `/metrics` serves; a new one (with process metrics) when omitted. */
   metrics?: Registry
   /**
@@ -202,6 +204,7 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     readiness: options.readiness ?? {},
     readinessTimeoutMs: options.readinessTimeoutMs ?? 2000,
     registry,
+    ...(options.background ? { background: options.background } : {}),
   })
   return app
 }

@@ -15,7 +15,8 @@ export type IngestApp = ServiceApp & {
 }
 
 /**
- * Ingest's Fastify app (never listens): `/healthz`, `/readyz` (Postgres and NATS), `/metrics`. The consumers of
+ * Ingest's Fastify app (never listens): `/healthz`, `/readyz` (Postgres and NATS; the catch-up's progress),
+ * `/metrics`. The consumers of
  * `ocpp.in.>` and `ftp.file.parsed` and the periodic sweeps start when the app is ready (`app.ready()` or `listen`) and stop in
  * `preClose`, before `onClose` hooks release the bus and the pool.
  *
@@ -35,6 +36,8 @@ export function buildApp(deps: IngestDeps): IngestApp {
     logger,
     ...httpOptionsFrom(config),
     readiness: { postgres: () => pingDatabase(db), nats: () => bus.ping() },
+    // Declared before the maintenance exists: /readyz only asks once the app serves.
+    background: () => ({ catchUp: maintenance.catchUp() }),
   })
   const metrics = createIngestMetrics(app.metrics)
   const maintenance = createMaintenance({
@@ -56,8 +59,9 @@ export function buildApp(deps: IngestDeps): IngestApp {
   let consumer: Consumption | undefined
   let meterLogs: Consumption | undefined
   app.addHook('onReady', async () => {
-    // Partitions first (a fresh month), and the outbox left by a crash, before new batches. The sweeps,
-    // whose work grows with the fleet, run in the background: readiness does not wait for them.
+    // Only what must precede new batches: this month's partitions. The catch-up (the outbox a crash left,
+    // offline stations, overdue sessions, the KV mirror), whose work grows with the fleet, is the first
+    // sweep pass, in chunks in the background: readiness does not wait for it, /readyz reports it.
     await maintenance.prepare()
     consumer = await startStationMessageConsumer({
       db,

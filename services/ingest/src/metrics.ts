@@ -55,6 +55,17 @@ export function createIngestMetrics(registry: Registry) {
       help: 'Age (receivedAt to commit) of the newest message of the last committed batch.',
       registers,
     }),
+    catchUpRunning: new Gauge({
+      name: 'ingest_catchup_running',
+      help: '1 while the start-up catch-up (outbox, offline, overdue, KV mirror) runs in the background, else 0.',
+      registers,
+    }),
+    sweepRows: new Counter({
+      name: 'ingest_sweep_rows_total',
+      help: 'Rows handled by the sweeps, chunk by chunk, by step (outbox, offline, overdue, kv-mirror): the progress of the catch-up.',
+      labelNames: ['step'] as const,
+      registers,
+    }),
     backlog: new Gauge({
       name: 'ingest_consumer_backlog_messages',
       help: 'Station messages stored and not yet written (pending plus unacked), at the last sweep.',

@@ -56,6 +56,24 @@ describe('createServiceApp', () => {
     })
   })
 
+  test('/readyz reports background work beside the checks without making the service unready', async () => {
+    let work: { status: 'running' | 'done'; progress: Record<string, number> } = {
+      status: 'running',
+      progress: { rows: 500 },
+    }
+    const app = build({ readiness: { nats: async () => {} }, background: () => ({ catchUp: work }) })
+    const running = await app.inject('/readyz')
+    expect(running.statusCode).toBe(200)
+    expect(running.json()).toMatchObject({
+      status: 'ok',
+      background: { catchUp: { status: 'running', progress: { rows: 500 } } },
+    })
+    work = { status: 'done', progress: { rows: 30_000 } }
+    expect((await app.inject('/readyz')).json().background).toEqual({
+      catchUp: { status: 'done', progress: { rows: 30_000 } },
+    })
+  })
+
   test('/readyz answers 503 naming the failing and the hanging check, without their error text', async () => {
     const app = build({
       readinessTimeoutMs: 100,
