@@ -339,7 +339,8 @@ async function main(): Promise<number> {
       baselines = { fastify, jetstream, insert }
     }
 
-    const budget = options.ingestPool + options.gatewayPool
+    // The gateway's pool plus its own connection for transaction-id blocks.
+    const budget = options.ingestPool + options.gatewayPool + 1
     const burst = phases[0]
     const checks: Record<string, boolean> = {}
     for (const p of phases) {
@@ -389,7 +390,7 @@ async function main(): Promise<number> {
         nats: NATS_URL,
         gateway: redactEnv(gateway.env),
         ingest: redactEnv(ingest.env),
-        poolBudget: { gateway: options.gatewayPool, ingest: options.ingestPool, total: budget },
+        poolBudget: { gateway: options.gatewayPool + 1, ingest: options.ingestPool, total: budget },
       },
       notes: {
         acceptedPerS:

@@ -179,7 +179,7 @@ export const GatewayConfig = Type.Object({
     maximum: 32,
     default: 2,
     description:
-      'Postgres connections (through pgbouncer): transaction id blocks and the command dispatcher (audit, capabilities, local lists).',
+      'Postgres connections (through pgbouncer) of the command dispatcher (audit, capabilities, local lists). Transaction id blocks have one more connection of their own, so the gateway uses at most this plus 1.',
   }),
   ...commandConfig,
 })

@@ -93,8 +93,18 @@ export async function openGatewayDependencies(
       metrics: { registry: metrics },
     })
     closers.push(() => db.destroy())
+    // Transaction-id blocks get a connection of their own. In a boot burst the command dispatcher queues a
+    // query per station on the main pool; a refill queued behind them left 1,000 StartTransactions of a
+    // 2,000-station burst without an id (bench:e2e, issue 19).
+    const idDb = createDb({
+      url: config.DATABASE_URL,
+      poolSize: 1,
+      applicationName: 'ocpp-gateway-transaction-ids',
+      metrics: { registry: metrics, pool: 'transaction-ids' },
+    })
+    closers.push(() => idDb.destroy())
     const transactionIds = createTransactionIdPool({
-      allocate: (size) => allocateTransactionIdBlock(db, size),
+      allocate: (size) => allocateTransactionIdBlock(idDb, size),
       ...idSettings,
       logger,
     })
