@@ -1,6 +1,7 @@
 /**
  * `pnpm interop`: proves the stack against a station nobody here wrote. Starts every service the way a
- * user does (`pnpm start`) in its own bus namespace, seeds an id tag with the CLI, runs the scenarios of
+ * user does (`pnpm start`) in its own bus namespace and its own throwaway database (migrated, dropped at the
+ * end; the server is DATABASE_URL's / DATABASE_ADMIN_URL's, default the local ones), seeds an id tag with the CLI, runs the scenarios of
  * the independent station in ../shared/tools/ocpp-station (zeep, built from the official OCA WSDLs,
  * checking every reply against the official schema and WS-Addressing), reads the charging sessions back
  * through the REST API (gateway -> JetStream -> ingest -> Postgres -> api), and drives a session by remote
@@ -16,6 +17,7 @@ import { join } from 'node:path'
 import { connectBus } from '@chargebus/bus'
 import { pino } from 'pino'
 import { freePort, STATION_PYTHON, STATION_TOOLS_DIR } from '../test/support/cp-server.ts'
+import { createThrowawayDatabase, type ThrowawayDatabase } from '../test/support/database.ts'
 
 const root = join(import.meta.dirname, '..')
 const run36 = Date.now().toString(36)
@@ -266,9 +268,9 @@ const checks: Check[] = [
   ]),
 ]
 
-function exec(cmd: string, args: string[], opts: { cwd?: string } = {}) {
+function exec(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd ?? root, env: process.env })
+    const child = spawn(cmd, args, { cwd: opts.cwd ?? root, env: opts.env ?? process.env })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => {
@@ -307,7 +309,16 @@ async function main(): Promise<number> {
     console.error(`interop: ${STATION_PYTHON} lacks zeep/lxml: apt-get install -y python3-zeep python3-lxml`)
     return 1
   }
-  const env: NodeJS.ProcessEnv = { ...process.env, BUS_NAMESPACE: namespace, LOG_LEVEL: 'warn' }
+  // A database of its own: the developer's `chargebus` database (and every station ever created there)
+  // would otherwise make the run depend on its history, and the run would leave rows behind.
+  const scratch: ThrowawayDatabase = await createThrowawayDatabase()
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    BUS_NAMESPACE: namespace,
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: scratch.url,
+    DATABASE_ADMIN_URL: scratch.adminUrl,
+  }
   delete env.PORT
   const stack = spawn(process.execPath, [join(root, 'scripts', 'start.ts')], {
     cwd: root,
@@ -316,14 +327,11 @@ async function main(): Promise<number> {
   })
   try {
     await waitReady(stack, 45_000)
-    const seeded = await exec(process.execPath, [
-      join(root, 'tools', 'cli', 'src', 'main.ts'),
-      'id-tags',
-      'add',
-      tag,
-      '--namespace',
-      namespace,
-    ])
+    const seeded = await exec(
+      process.execPath,
+      [join(root, 'tools', 'cli', 'src', 'main.ts'), 'id-tags', 'add', tag, '--namespace', namespace],
+      { env },
+    )
     if (seeded.code !== 0) throw new Error(`seeding the id tag failed: ${seeded.stderr.trim()}`)
 
     let failed = 0
@@ -347,6 +355,7 @@ async function main(): Promise<number> {
     })
     await bus.deleteNamespace()
     await bus.close()
+    await scratch.drop()
   }
 }
 
