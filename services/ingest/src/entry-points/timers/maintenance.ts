@@ -5,7 +5,12 @@ import type { KvBucketHandles } from '@chargebus/station-registry'
 import type { Logger } from 'pino'
 import { type MirrorWatermark, mirrorChangedSince } from '../../data-access/kv-reconcile.ts'
 import { type OutboxEntry, pendingOutbox, publishOutbox } from '../../data-access/outbox.ts'
-import { ensurePartitions, markOfflineStations, reportOverdueSessions } from '../../data-access/sweeps.ts'
+import {
+  ensurePartitions,
+  markOfflineStations,
+  reportOverdueSessions,
+  type SweepChunk,
+} from '../../data-access/sweeps.ts'
 import type { IngestMetrics } from '../../metrics.ts'
 
 export interface MaintenanceOptions {
@@ -139,6 +144,14 @@ export function createMaintenance(opts: MaintenanceOptions): Maintenance {
     })
   }
 
+  /** A state-changing sweep, chunk by chunk, each chunk's events published after its commit. */
+  const sweep = (name: SweepStep, chunk: () => Promise<SweepChunk>) =>
+    inChunks(name, async () => {
+      const { changed, outbox } = await chunk()
+      await publish(outbox)
+      return changed
+    })
+
   const outbox = (olderThanMs: number) =>
     inChunks('outbox', async () => {
       const entries = await pendingOutbox(db, { olderThanMs, limit: SWEEP_CHUNK })
@@ -175,26 +188,18 @@ export function createMaintenance(opts: MaintenanceOptions): Maintenance {
     complete = (await outbox(catchUp.status === 'running' ? 0 : OUTBOX_GRACE_MS)) && complete
     if (await currentEnough()) {
       complete =
-        (await inChunks('offline', async () => {
-          const chunk = await markOfflineStations(db, {
+        (await sweep('offline', () =>
+          markOfflineStations(db, {
             now,
             missedHeartbeats: opts.offlineAfterHeartbeats,
             defaultIntervalS: opts.defaultHeartbeatIntervalS,
             limit: SWEEP_CHUNK,
-          })
-          await publish(chunk.outbox)
-          return chunk.changed
-        })) && complete
+          }),
+        )) && complete
       complete =
-        (await inChunks('overdue', async () => {
-          const chunk = await reportOverdueSessions(db, {
-            now,
-            thresholdS: opts.sessionOverdueS,
-            limit: SWEEP_CHUNK,
-          })
-          await publish(chunk.outbox)
-          return chunk.changed
-        })) && complete
+        (await sweep('overdue', () =>
+          reportOverdueSessions(db, { now, thresholdS: opts.sessionOverdueS, limit: SWEEP_CHUNK }),
+        )) && complete
     }
     complete =
       (await step('kv-mirror', async () => {
