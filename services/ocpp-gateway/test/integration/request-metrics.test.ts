@@ -56,3 +56,12 @@ test('answered and faulted requests are counted and timed per version, action an
     sampleValue(families, 'ocpp_gateway_requests_total', 'ocpp_gateway_requests_total', labels)
   expect([total(answered), total(duplicate)]).toEqual([1, 2])
 })
+
+test('transaction-id blocks have a connection of their own beside the main pool, and the queue is exported', async () => {
+  const families = await scrape()
+  const max = (pool: string) =>
+    sampleValue(families, 'chargebus_db_pool_max', 'chargebus_db_pool_max', { pool })
+  expect(max('transaction-ids')).toBe(1)
+  expect(max('main')).toBe(2)
+  expect(families.get('ocpp_gateway_transaction_id_waiting')?.samples[0]?.value).toBe(0)
+})
