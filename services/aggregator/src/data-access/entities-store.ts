@@ -1,4 +1,4 @@
-import { type Database, type Kysely, sql, type Transaction } from '@chargebus/db'
+import { type Database, type Kysely, type Selectable, sql, type Transaction } from '@chargebus/db'
 import { mergeStatusRecord, NO_CONNECTOR_FACTS } from '../domain/connector-rollup.ts'
 import type { StatusRecord } from '../domain/connector-time.ts'
 import type { ConnectorEntity, SessionEntity } from '../domain/entities.ts'
@@ -7,11 +7,11 @@ import { type ConnectorKey, connectorKeyId, type SessionKey, sessionKeyId } from
 type Db = Kysely<Database> | Transaction<Database>
 
 /**
- * Locks the sessions' facts rows, creating empty ones for new sessions, in ONE statement that takes the keys in
- * order (an upsert whose update changes nothing locks the existing row as it goes): batches applied at once
- * (AGGREGATOR_MAX_IN_FLIGHT) never deadlock, and two writers of a new session serialise on its row. An insert
- * followed by a SELECT ... FOR UPDATE would lock new rows, then old ones: two batches could wait on each other.
- * Returns every entity by key id.
+ * Locks the sessions' facts rows, creating empty ones for new sessions, in two statements that each take the keys
+ * in order: an insert of the missing rows (`on conflict do nothing`: an existing row is not rewritten), then
+ * `select ... order by key for update`. Batches applied at once (AGGREGATOR_MAX_IN_FLIGHT) never deadlock: a batch
+ * that meets another's new row in its insert waits there, before it locks anything with its select, and the
+ * selects lock in one order; two writers of a new session serialise on its row. Returns every entity by key id.
  */
 export async function lockSessions(
   trx: Transaction<Database>,
@@ -21,22 +21,18 @@ export async function lockSessions(
   const out = new Map<string, SessionEntity>()
   if (keys.length === 0) return out
   const sorted = [...keys].sort((a, b) => cmp(sessionKeyId(a), sessionKeyId(b)))
-  const rows = await trx
-    .insertInto('aggregator_sessions')
-    .values(
-      sorted.map((k) => ({
-        station_id: k.stationId,
-        transaction_id: k.transactionId,
-        time_zone: zoneOf(k.stationId),
-      })),
-    )
-    .onConflict((oc) =>
-      oc.columns(['station_id', 'transaction_id']).doUpdateSet({
-        time_zone: (eb) => eb.ref('aggregator_sessions.time_zone'),
-      }),
-    )
-    .returningAll()
-    .execute()
+  const stations = sorted.map((k) => k.stationId)
+  const ids = sorted.map((k) => k.transactionId)
+  await sql`
+    insert into aggregator_sessions (station_id, transaction_id, time_zone)
+    select * from unnest(${stations}::text[], ${ids}::integer[], ${stations.map(zoneOf)}::text[])
+    on conflict (station_id, transaction_id) do nothing`.execute(trx)
+  const { rows } = await sql<Selectable<Database['aggregator_sessions']>>`
+    select s.* from aggregator_sessions s
+      join unnest(${stations}::text[], ${ids}::integer[]) as k(station_id, transaction_id)
+        using (station_id, transaction_id)
+    order by s.station_id, s.transaction_id
+    for update of s`.execute(trx)
   for (const r of rows) {
     const entity: SessionEntity = {
       stationId: r.station_id,
@@ -114,22 +110,18 @@ export async function lockConnectors(
   const out = new Map<string, ConnectorEntity>()
   if (keys.length === 0) return out
   const sorted = [...keys].sort((a, b) => cmp(connectorKeyId(a), connectorKeyId(b)))
-  const rows = await trx
-    .insertInto('aggregator_connectors')
-    .values(
-      sorted.map((k) => ({
-        station_id: k.stationId,
-        connector_id: k.connectorId,
-        time_zone: zoneOf(k.stationId),
-      })),
-    )
-    .onConflict((oc) =>
-      oc.columns(['station_id', 'connector_id']).doUpdateSet({
-        time_zone: (eb) => eb.ref('aggregator_connectors.time_zone'),
-      }),
-    )
-    .returningAll()
-    .execute()
+  const stations = sorted.map((k) => k.stationId)
+  const ids = sorted.map((k) => k.connectorId)
+  await sql`
+    insert into aggregator_connectors (station_id, connector_id, time_zone)
+    select * from unnest(${stations}::text[], ${ids}::integer[], ${stations.map(zoneOf)}::text[])
+    on conflict (station_id, connector_id) do nothing`.execute(trx)
+  const { rows } = await sql<Selectable<Database['aggregator_connectors']>>`
+    select c.* from aggregator_connectors c
+      join unnest(${stations}::text[], ${ids}::integer[]) as k(station_id, connector_id)
+        using (station_id, connector_id)
+    order by c.station_id, c.connector_id
+    for update of c`.execute(trx)
   for (const r of rows) {
     let records = NO_CONNECTOR_FACTS
     for (const rec of r.records as StatusRecord[]) records = mergeStatusRecord(records, rec)
