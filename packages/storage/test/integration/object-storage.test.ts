@@ -233,6 +233,20 @@ describe.each([localBackend(), s3Backend()])('$name', (backend: Backend) => {
       expect((await readAll(await storage.get('ftp/CP-1/upload.bin'))).toString()).toBe('previous upload')
       expect(await keys()).toEqual(['ftp/CP-1/upload.bin'])
     })
+
+    test('a body closed before its end (a cut data connection, no error) is the body failing too', async () => {
+      const body = new PassThrough()
+      body.write(Buffer.alloc(MIB))
+      setImmediate(() => body.destroy())
+
+      const put = storage.put('ftp/CP-1/cut.bin', body)
+
+      await expect(put).rejects.toBeInstanceOf(BodyStreamFailed)
+      await expect(put).rejects.toMatchObject({
+        cause: expect.objectContaining({ code: 'ERR_STREAM_PREMATURE_CLOSE' }),
+      })
+      expect(await keys()).toEqual([])
+    })
   })
 
   describe('list and delete', () => {

@@ -53,6 +53,22 @@ test('a server that cannot be reached is a retryable backend failure', async () 
   await expect(put).rejects.toMatchObject({ code: 'STORAGE_ERR_BACKEND', retryable: true })
 })
 
+test('a server that dies while a stream body is read is the backend failing, not the body', async () => {
+  const dying = await startS3Server()
+  const storage = await storageAt(`s3://${dying.bucket}`, dying.endpoint)
+  const body = randomBody(12 * 1024 * 1024, {
+    beforeChunk: async (given) => {
+      if (given === 6 * 1024 * 1024) await dying.stop()
+    },
+  })
+
+  const put = storage.put('ftp/CP-1/upload.bin', body.stream)
+
+  await expect(put).rejects.toBeInstanceOf(StorageBackendFailed)
+  await expect(put).rejects.toMatchObject({ code: 'STORAGE_ERR_BACKEND', retryable: true })
+  expect(body.stream.destroyed).toBe(true)
+})
+
 test('a missing bucket is a backend failure that retrying does not fix', async () => {
   const storage = await storageAt('s3://no-such-bucket')
 
