@@ -1,5 +1,6 @@
 // Started by `pnpm start` (scripts/start.ts) or `node src/main.ts`.
-// First: tracing must be registered before anything below loads what it instruments (pg, http).
+// First: how V8 collects the upload Buffers (external-memory-gc.ts); then tracing must be registered before anything below loads what it instruments (pg, http).
+import './external-memory-gc.ts'
 import '@chargebus/platform/instrument'
 import { startService } from '@chargebus/platform'
 import { telemetry } from '@chargebus/platform/instrument'
