@@ -5,11 +5,17 @@
  *
  *   node bench/ftp/src/bare-ftp-srv.ts <port> <passive min> <passive max> <directory>
  *
- * Login: user `bench`, password `bench`. Stops on SIGTERM.
+ *   node bench/ftp/src/bare-ftp-srv.ts <port> <passive min> <passive max> <directory> check-passwords
+ *
+ * Login: user `bench`, password `bench`. With `check-passwords` (the `bare-scrypt` target), every login is
+ * checked as the edge checks a station's: a scrypt hash as the station registry stores it, verified on the
+ * registry's password-check worker (one thread, nice 19, SCHED_IDLE), so the two bare targets differ by the
+ * login's required cost alone. Stops on SIGTERM.
  */
+import { createPasswordChecks, hashPassword } from '@chargebus/station-registry'
 import { FtpSrv } from 'ftp-srv'
 
-const [port, pasvMin, pasvMax, root] = process.argv.slice(2)
+const [port, pasvMin, pasvMax, root, mode] = process.argv.slice(2)
 if (port === undefined || pasvMin === undefined || pasvMax === undefined || root === undefined) {
   process.stderr.write('usage: bare-ftp-srv.ts <port> <passive min> <passive max> <directory>\n')
   process.exit(2)
@@ -28,12 +34,18 @@ const server = new FtpSrv({
   anonymous: false,
   log: quiet as never,
 })
+const checks = mode === 'check-passwords' ? createPasswordChecks({ threads: 1 }) : undefined
+const stored = hashPassword('bench')
 server.on('login', ({ username, password }, resolve, reject) => {
-  if (username === 'bench' && password === 'bench') resolve({ root })
-  else reject(new Error('Login incorrect'))
+  const matches =
+    checks === undefined ? Promise.resolve(password === 'bench') : checks.verify(stored, password)
+  void matches.then((ok) => {
+    if (username === 'bench' && ok) resolve({ root })
+    else reject(new Error('Login incorrect'))
+  })
 })
 await server.listen()
 process.stdout.write(`bare ftp-srv listening on ${port}\n`)
 process.once('SIGTERM', () => {
-  void server.close().finally(() => process.exit(0))
+  void Promise.all([server.close(), checks?.close()]).finally(() => process.exit(0))
 })

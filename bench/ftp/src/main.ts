@@ -6,7 +6,10 @@
  * default) show whether the edge's peak memory grows with the file size. Every upload must end with 226 and be
  * stored whole; for the edge also recorded in ftp_files with its size and SHA-256 and announced on FTP.
  *
- *   pnpm bench:ftp [--uploads 100] [--size-mb 10] [--small-size-mb 1] [--rounds 2] [--targets bare,edge]
+ * A third target, `bare-scrypt`, is the bare ftp-srv with the edge's password check per login and nothing else:
+ * the upper bound of any edge that checks the stored scrypt hashes as the edge does, in the same run.
+ *
+ *   pnpm bench:ftp [--uploads 100] [--size-mb 10] [--small-size-mb 1] [--rounds 2] [--targets bare,edge,bare-scrypt]
  *                  [--passive-ports 200] [--client-dir /dev/shm] [--edge-env KEY=VALUE ...]
  *
  * Needs Linux (/proc), curl, Postgres (DATABASE_ADMIN_URL, direct) and pgbouncer (DATABASE_URL), NATS with
@@ -35,7 +38,7 @@ function usage(problem: string): never {
   progress(problem)
   progress(
     'usage: pnpm bench:ftp [--uploads 100] [--size-mb 10] [--small-size-mb 1 (0: none)] [--rounds 2] ' +
-      '[--targets bare,edge] [--passive-ports 2 x uploads] [--client-dir DIR]',
+      '[--targets bare,edge,bare-scrypt] [--passive-ports 2 x uploads] [--client-dir DIR]',
   )
   process.exit(2)
 }
@@ -49,7 +52,7 @@ function parseFlags() {
         'size-mb': { type: 'string', default: '10' },
         'small-size-mb': { type: 'string', default: '1' },
         rounds: { type: 'string', default: '2' },
-        targets: { type: 'string', default: 'bare,edge' },
+        targets: { type: 'string', default: 'bare,edge,bare-scrypt' },
         'passive-ports': { type: 'string' },
         'client-dir': { type: 'string' },
         'edge-env': { type: 'string', multiple: true },
@@ -67,8 +70,8 @@ function parseFlags() {
   }
   const uploads = Math.floor(positive('uploads'))
   const targets = String(values.targets).split(',') as TargetName[]
-  if (targets.length === 0 || targets.some((t) => t !== 'bare' && t !== 'edge'))
-    usage('--targets takes bare, edge or both')
+  if (targets.length === 0 || targets.some((t) => !['bare', 'bare-scrypt', 'edge'].includes(t)))
+    usage('--targets takes bare, edge and bare-scrypt, comma-separated')
   const sizes = [positive('small-size-mb', 0), positive('size-mb', 0.001)].filter((s) => s > 0)
   const edgeEnv: Record<string, string> = {}
   for (const pair of (values['edge-env'] as string[] | undefined) ?? []) {
@@ -118,7 +121,8 @@ interface Measurement {
 
 /** A passive range of `count` ports, per target, away from the edge's default (30000-30019) and the tests' (40000+). */
 function passiveRange(target: TargetName, count: number): { min: number; max: number } {
-  const min = (target === 'bare' ? 31_000 : 35_000) + Math.floor(Math.random() * 10) * 100
+  const base = { bare: 31_000, 'bare-scrypt': 33_000, edge: 35_000 }[target]
+  const min = base + Math.floor(Math.random() * 10) * 100
   return { min, max: min + count - 1 }
 }
 
@@ -140,7 +144,8 @@ async function measure(
     workDir,
     edgeEnv: flags.edgeEnv,
   }
-  const server: RunningTarget = target === 'bare' ? await startBare(options) : await startEdge(options)
+  const server: RunningTarget =
+    target === 'edge' ? await startEdge(options) : await startBare(options, target === 'bare-scrypt')
   try {
     settings[target] = server.settings
     const label = `round ${roundNo} ${server.label} ${fileMb} MB`
@@ -215,12 +220,17 @@ function summarize(runs: Measurement[], flags: ReturnType<typeof parseFlags>) {
   const bySize = flags.sizesMb.map((fileMb) => {
     const bare = of('bare', fileMb)
     const edge = of('edge', fileMb)
-    const ratios = edge
-      .map((e) => {
-        const b = bare.find((x) => x.round === e.round)
-        return b === undefined ? undefined : round(e.throughputMBps / b.throughputMBps, 3)
-      })
-      .filter((x) => x !== undefined)
+    const bareScrypt = of('bare-scrypt', fileMb)
+    /** Per round: the target's throughput over bare's in the same round. */
+    const overBare = (ms: Measurement[]) =>
+      ms
+        .map((e) => {
+          const b = bare.find((x) => x.round === e.round)
+          return b === undefined ? undefined : round(e.throughputMBps / b.throughputMBps, 3)
+        })
+        .filter((x) => x !== undefined)
+    const ratios = overBare(edge)
+    const scryptRatios = overBare(bareScrypt)
     const side = (ms: Measurement[]) =>
       ms.length === 0
         ? undefined
@@ -237,6 +247,12 @@ function summarize(runs: Measurement[], flags: ReturnType<typeof parseFlags>) {
       edge: side(edge),
       edgeOverBare: ratios,
       edgeOverBareMedian: ratios.length === 0 ? undefined : median(ratios),
+      ...(bareScrypt.length > 0 && {
+        bareScrypt: side(bareScrypt),
+        /** The upper bound of an edge that checks stored scrypt hashes: bare ftp-srv plus that check alone. */
+        bareScryptOverBare: scryptRatios,
+        bareScryptOverBareMedian: scryptRatios.length === 0 ? undefined : median(scryptRatios),
+      }),
     }
   })
   const large = bySize.find((s) => s.fileMb === flags.largeMb)

@@ -27,7 +27,7 @@ import {
 import { type Started, startProcess, stopProcess, waitForTcp } from '../../gateway/src/processes.ts'
 import type { UploadResult, UploadTarget } from './clients.ts'
 
-export type TargetName = 'bare' | 'edge'
+export type TargetName = 'bare' | 'bare-scrypt' | 'edge'
 
 export interface RunningTarget extends UploadTarget {
   readonly name: TargetName
@@ -54,7 +54,11 @@ export interface TargetOptions {
 const STATION_PASSWORD = 'bench-ftp-password'
 const stationId = (i: number) => `BENCH-${String(i + 1).padStart(3, '0')}`
 
-export async function startBare(opts: TargetOptions): Promise<RunningTarget> {
+/**
+ * The bare ftp-srv; `checkPasswords` (the `bare-scrypt` target) adds the edge's password check to each login and
+ * nothing else: the most any edge that checks stations' stored scrypt hashes could do on this machine.
+ */
+export async function startBare(opts: TargetOptions, checkPasswords = false): Promise<RunningTarget> {
   const port = await freePort()
   const dir = mkdtempSync(join(opts.workDir, 'bare-'))
   const proc = startProcess({
@@ -66,16 +70,22 @@ export async function startBare(opts: TargetOptions): Promise<RunningTarget> {
       String(opts.passiveMin),
       String(opts.passiveMax),
       dir,
+      ...(checkPasswords ? ['check-passwords'] : []),
     ],
     logFile: join(opts.workDir, 'bare-ftp-srv.log'),
   })
   await waitForTcp(port, proc)
   return {
-    name: 'bare',
-    label: 'bare ftp-srv',
+    name: checkPasswords ? 'bare-scrypt' : 'bare',
+    label: checkPasswords ? 'bare ftp-srv + scrypt logins' : 'bare ftp-srv',
     port,
     proc,
-    settings: { passiveRange: `${opts.passiveMin}-${opts.passiveMax}`, login: 'one fixed user' },
+    settings: {
+      passiveRange: `${opts.passiveMin}-${opts.passiveMax}`,
+      login: checkPasswords
+        ? "one fixed user, its password checked against a stored scrypt hash on the registry's password-check worker"
+        : 'one fixed user, no password check',
+    },
     credentials: () => ({ user: 'bench', password: 'bench' }),
     async verify(results) {
       const problems: string[] = []
