@@ -21,18 +21,12 @@ export async function lockSessions(
   const out = new Map<string, SessionEntity>()
   if (keys.length === 0) return out
   const sorted = [...keys].sort((a, b) => cmp(sessionKeyId(a), sessionKeyId(b)))
-  const stations = sorted.map((k) => k.stationId)
-  const ids = sorted.map((k) => k.transactionId)
-  await sql`
-    insert into aggregator_sessions (station_id, transaction_id, time_zone)
-    select * from unnest(${stations}::text[], ${ids}::integer[], ${stations.map(zoneOf)}::text[])
-    on conflict (station_id, transaction_id) do nothing`.execute(trx)
-  const { rows } = await sql<Selectable<Database['aggregator_sessions']>>`
-    select s.* from aggregator_sessions s
-      join unnest(${stations}::text[], ${ids}::integer[]) as k(station_id, transaction_id)
-        using (station_id, transaction_id)
-    order by s.station_id, s.transaction_id
-    for update of s`.execute(trx)
+  const rows = await lockFactsRows<Selectable<Database['aggregator_sessions']>>(
+    trx,
+    'aggregator_sessions',
+    'transaction_id',
+    sorted.map((k) => [k.stationId, k.transactionId, zoneOf(k.stationId)]),
+  )
   for (const r of rows) {
     const entity: SessionEntity = {
       stationId: r.station_id,
@@ -55,6 +49,31 @@ export async function lockSessions(
     out.set(sessionKeyId(entity), entity)
   }
   return out
+}
+
+/**
+ * {@link lockSessions}' two statements for either facts table, keyed by (station_id, `idColumn`): the missing rows
+ * inserted, then every row selected FOR UPDATE, both in the order of `keys` (sorted by the caller).
+ */
+async function lockFactsRows<Row>(
+  trx: Transaction<Database>,
+  table: 'aggregator_sessions' | 'aggregator_connectors',
+  idColumn: 'transaction_id' | 'connector_id',
+  keys: readonly (readonly [stationId: string, id: number, timeZone: string])[],
+): Promise<Row[]> {
+  const stations = keys.map((k) => k[0])
+  const ids = keys.map((k) => k[1])
+  const id = sql.id(idColumn)
+  await sql`
+    insert into ${sql.table(table)} (station_id, ${id}, time_zone)
+    select * from unnest(${stations}::text[], ${ids}::integer[], ${keys.map((k) => k[2])}::text[])
+    on conflict (station_id, ${id}) do nothing`.execute(trx)
+  const { rows } = await sql<Row>`
+    select f.* from ${sql.table(table)} f
+      join unnest(${stations}::text[], ${ids}::integer[]) as k(station_id, ${id}) using (station_id, ${id})
+    order by f.station_id, ${sql.ref(`f.${idColumn}`)}
+    for update of f`.execute(trx)
+  return rows
 }
 
 const SESSION_COLUMNS = sql`station_id, transaction_id, connector_id, id_tag, started_at, meter_start_wh, stopped_at,
@@ -110,18 +129,12 @@ export async function lockConnectors(
   const out = new Map<string, ConnectorEntity>()
   if (keys.length === 0) return out
   const sorted = [...keys].sort((a, b) => cmp(connectorKeyId(a), connectorKeyId(b)))
-  const stations = sorted.map((k) => k.stationId)
-  const ids = sorted.map((k) => k.connectorId)
-  await sql`
-    insert into aggregator_connectors (station_id, connector_id, time_zone)
-    select * from unnest(${stations}::text[], ${ids}::integer[], ${stations.map(zoneOf)}::text[])
-    on conflict (station_id, connector_id) do nothing`.execute(trx)
-  const { rows } = await sql<Selectable<Database['aggregator_connectors']>>`
-    select c.* from aggregator_connectors c
-      join unnest(${stations}::text[], ${ids}::integer[]) as k(station_id, connector_id)
-        using (station_id, connector_id)
-    order by c.station_id, c.connector_id
-    for update of c`.execute(trx)
+  const rows = await lockFactsRows<Selectable<Database['aggregator_connectors']>>(
+    trx,
+    'aggregator_connectors',
+    'connector_id',
+    sorted.map((k) => [k.stationId, k.connectorId, zoneOf(k.stationId)]),
+  )
   for (const r of rows) {
     let records = NO_CONNECTOR_FACTS
     for (const rec of r.records as StatusRecord[]) records = mergeStatusRecord(records, rec)
