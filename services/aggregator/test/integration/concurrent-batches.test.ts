@@ -2,7 +2,7 @@ import { createDb, sql } from '@chargebus/db'
 import { type ApplyContext, applyEntityInputs } from '../../src/apply-inputs.ts'
 import { createBucketingsOf } from '../../src/domain/bucketings.ts'
 import type { EntityInput } from '../../src/event-inputs.ts'
-import { type AggregatorWorld, createWorld } from '../support/aggregator.ts'
+import { useWorld } from '../support/aggregator.ts'
 
 /*
  * Batches applied at once (AGGREGATOR_MAX_IN_FLIGHT) lock the same sessions, connectors and cells, new and
@@ -14,13 +14,7 @@ const SLOW = 120_000
 const H = 3_600_000
 const T0 = Date.parse('2026-11-30T20:00:00Z')
 
-let world: AggregatorWorld
-beforeAll(async () => {
-  world = await createWorld()
-}, SLOW)
-afterAll(async () => {
-  await world?.close()
-}, SLOW)
+const world = useWorld(SLOW)
 
 /** Sessions and statuses of 8 stations x 2 connectors: every batch below shares entities with the others. */
 function history(): EntityInput[] {
@@ -93,7 +87,7 @@ async function snapshot(): Promise<string[]> {
     union all
     select concat_ws('|', 't', metric, bucketing, bucket_start, station_id, dim, sub_dim, value)
       from aggregate_totals where value <> 0
-    order by 1`.execute(world.db)
+    order by 1`.execute(world().db)
   return rows.map((r) => r.row)
 }
 
@@ -111,7 +105,7 @@ test(
     batches.push(rest)
 
     const db = createDb({
-      url: world.database.adminUrl,
+      url: world().database.adminUrl,
       poolSize: 6,
       applicationName: 'aggregator-concurrency',
     })
@@ -131,10 +125,12 @@ test(
     expect(concurrent.length).toBeGreaterThan(100)
 
     await sql`truncate aggregates, aggregate_totals, aggregator_sessions, aggregator_connectors`.execute(
-      world.db,
+      world().db,
     )
     for (const batch of batches)
-      await world.db.transaction().execute((trx) => applyEntityInputs(trx, batch, [], ctx))
+      await world()
+        .db.transaction()
+        .execute((trx) => applyEntityInputs(trx, batch, [], ctx))
     expect(concurrent).toEqual(await snapshot())
   },
   SLOW,

@@ -1,13 +1,7 @@
 import type { AggregateMetric } from '@chargebus/db'
 import { ConnectorStatusChanged, ConnectorStatusRecorded } from '@chargebus/events'
 import { testClock } from '../../../../test/support/clock.ts'
-import {
-  type AggregatorWorld,
-  createWorld,
-  drained,
-  settled,
-  startTestAggregator,
-} from '../support/aggregator.ts'
+import { drained, settled, startTestAggregator, useWorld } from '../support/aggregator.ts'
 
 /*
  * Ingest publishes connector.status_changed only for a status newer than the stored one, and
@@ -23,13 +17,7 @@ const T0 = Date.parse('2026-12-01T10:00:00Z')
 const DAY = Date.parse('2026-12-01T00:00:00Z')
 const iso = (ms: number) => new Date(ms).toISOString()
 
-let world: AggregatorWorld
-beforeAll(async () => {
-  world = await createWorld()
-}, SLOW)
-afterAll(async () => {
-  await world?.close()
-}, SLOW)
+const world = useWorld(SLOW)
 
 function status(at: number, value: string, errorCode = 'NoError') {
   return {
@@ -47,8 +35,8 @@ async function cells(
   metric: AggregateMetric,
   bucketing: 'utc:hour' | 'local:day' = 'utc:hour',
 ): Promise<Record<string, number>> {
-  const rows = await world.db
-    .selectFrom('aggregates')
+  const rows = await world()
+    .db.selectFrom('aggregates')
     .select(['bucket_start', 'value'])
     .where('metric', '=', metric)
     .where('bucketing', '=', bucketing)
@@ -63,15 +51,15 @@ test(
   'a late status (recorded, not changed) lands in its own bucket; a status sent as both counts once',
   async () => {
     const clock = testClock(iso(T0 + 3 * H))
-    const aggregator = await startTestAggregator(world, clock)
+    const aggregator = await startTestAggregator(world(), clock)
     try {
       // In time: Preparing (plugged in, idle) at 10:00, Charging at 12:00, each as changed AND recorded (what ingest publishes).
       for (const [at, value] of [
         [T0, 'Preparing'],
         [T0 + 2 * H, 'Charging'],
       ] as const) {
-        await world.publisher.publish(ConnectorStatusChanged, status(at, value), { msgId: `c-${at}` })
-        await world.publisher.publish(
+        await world().publisher.publish(ConnectorStatusChanged, status(at, value), { msgId: `c-${at}` })
+        await world().publisher.publish(
           ConnectorStatusRecorded,
           { ...status(at, value), stationTimestamp: true },
           { msgId: `r-${at}` },
@@ -79,7 +67,7 @@ test(
       }
       // Events book connector time up to the newest instant they name (12:00), not up to the clock's now (13:00):
       // while the aggregator may be behind, the last status is not assumed to hold until now.
-      await drained(world)
+      await drained(world())
       expect(await cells('idle_ms')).toEqual({ [iso(T0)]: H, [iso(T0 + H)]: H })
       expect(await cells('charging_ms')).toEqual({})
       // Caught up, the timer books up to now.
@@ -89,12 +77,12 @@ test(
 
       // Late: a Faulted at 11:00 arrives after the 12:00 Charging. Ingest records it, and publishes it only as
       // status_recorded (it is older than the stored status).
-      await world.publisher.publish(
+      await world().publisher.publish(
         ConnectorStatusRecorded,
         { ...status(T0 + H, 'Faulted', 'GroundFailure'), stationTimestamp: true },
         { msgId: `r-${T0 + H}` },
       )
-      await settled(world, aggregator)
+      await settled(world(), aggregator)
       expect(await cells('idle_ms')).toEqual({ [iso(T0)]: H })
       expect(await cells('charging_ms')).toEqual({ [iso(T0 + 2 * H)]: H })
       // Status time and faults are kept per (local) day: the day holds the faulted hour and the fault, once.

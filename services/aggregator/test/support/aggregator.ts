@@ -50,6 +50,21 @@ export async function createWorld(): Promise<AggregatorWorld> {
   }
 }
 
+/** A world for the whole test file: created before its tests, closed after them. Returns its getter. */
+export function useWorld(timeoutMs = 60_000): () => AggregatorWorld {
+  let world: AggregatorWorld | undefined
+  beforeAll(async () => {
+    world = await createWorld()
+  }, timeoutMs)
+  afterAll(async () => {
+    await world?.close()
+  }, timeoutMs)
+  return () => {
+    if (world === undefined) throw new Error('the world is created in beforeAll')
+    return world
+  }
+}
+
 export interface TestAggregator {
   app: AggregatorApp
   deps: OpenedAggregatorDependencies

@@ -214,24 +214,34 @@ function shuffle<T>(items: readonly T[], seed: number): T[] {
   return out
 }
 
+/** Random sessions and connector histories around one day, and a window over them. */
+const aHistory = aDay.chain((day) =>
+  fc.tuple(
+    fc.array(aSessionNear(day), { maxLength: 3 }),
+    fc.array(fc.array(aStatusNear(day), { maxLength: 10 }), { maxLength: 2 }),
+    aWindowNear(day),
+  ),
+)
+
+/** The events as delivered: some repeated (picked by `duplicates`), all shuffled by `seed`. */
+function deliveredOf(
+  events: readonly RollupEvent[],
+  duplicates: readonly number[],
+  seed: number,
+): RollupEvent[] {
+  const repeated = events.length === 0 ? [] : duplicates.map((d) => events[d % events.length] as RollupEvent)
+  return shuffle([...events, ...repeated], seed)
+}
+
 describe('(b) incremental == naive recomputation', () => {
   test('any order, any duplicates, late events included', () => {
     fc.assert(
       fc.property(
-        aDay.chain((day) =>
-          fc.tuple(
-            fc.array(aSessionNear(day), { maxLength: 3 }),
-            fc.array(fc.array(aStatusNear(day), { maxLength: 10 }), { maxLength: 2 }),
-            aWindowNear(day),
-          ),
-        ),
+        aHistory,
         fc.array(fc.nat(), { maxLength: 10 }),
         fc.integer(),
         ([sessions, connectors, window], duplicates, seed) => {
-          const events = eventsOf(sessions, connectors)
-          const repeated =
-            events.length === 0 ? [] : duplicates.map((d) => events[d % events.length] as RollupEvent)
-          const delivered = shuffle([...events, ...repeated], seed)
+          const delivered = deliveredOf(eventsOf(sessions, connectors), duplicates, seed)
           expect(sortedEntries(incrementalRollup(delivered, window))).toEqual(
             sortedEntries(naiveRollup(sessions, connectors, window)),
           )
@@ -264,19 +274,11 @@ describe("(d) a rebuild's fold == merging one by one", () => {
   test('the same session and connector facts, any order, any duplicates', () => {
     fc.assert(
       fc.property(
-        aDay.chain((day) =>
-          fc.tuple(
-            fc.array(aSessionNear(day), { maxLength: 3 }),
-            fc.array(fc.array(aStatusNear(day), { maxLength: 10 }), { maxLength: 2 }),
-          ),
-        ),
+        aHistory,
         fc.array(fc.nat(), { maxLength: 10 }),
         fc.integer(),
         ([sessions, connectors], duplicates, seed) => {
-          const events = eventsOf(sessions, connectors)
-          const repeated =
-            events.length === 0 ? [] : duplicates.map((d) => events[d % events.length] as RollupEvent)
-          const delivered = shuffle([...events, ...repeated], seed)
+          const delivered = deliveredOf(eventsOf(sessions, connectors), duplicates, seed)
           for (const entity of new Set(delivered.map((e) => e.entity))) {
             const mine = delivered.filter((e) => e.entity === entity)
             const facts = mine.flatMap((e) => (e.kind === 'session' ? [e.fact] : []))
