@@ -23,42 +23,103 @@ export async function insertCells(trx: Transaction<Database>, levelled: readonly
   await writeCells(trx, levelled, 'insert')
 }
 
+/** A cell table: its columns with each one's SQL type and value from a row, and its key (a prefix of them). */
+interface CellTable {
+  readonly name: 'aggregates' | 'aggregate_totals'
+  readonly columns: readonly (readonly [name: string, type: string, value: (r: CellRow) => unknown])[]
+  readonly key: readonly string[]
+}
+
+const CELL_COLUMNS = {
+  metric: ['metric', 'text', (r) => r.metric],
+  bucketing: ['bucketing', 'text', (r) => r.bucketing],
+  bucketStart: ['bucket_start', 'timestamptz', (r) => new Date(r.bucketStart).toISOString()],
+  stationId: ['station_id', 'text', (r) => r.stationId],
+  connectorId: ['connector_id', 'integer', (r) => r.connectorId],
+  dim: ['dim', 'text', (r) => r.dim],
+  subDim: ['sub_dim', 'text', (r) => r.subDim],
+  timeZone: ['time_zone', 'text', (r) => r.timeZone],
+  value: ['value', 'bigint', (r) => String(r.value)],
+} satisfies Record<string, CellTable['columns'][number]>
+
+const C = CELL_COLUMNS
+const CELLS: CellTable = {
+  name: 'aggregates',
+  columns: [
+    C.metric,
+    C.bucketing,
+    C.bucketStart,
+    C.stationId,
+    C.connectorId,
+    C.dim,
+    C.subDim,
+    C.timeZone,
+    C.value,
+  ],
+  key: ['metric', 'bucketing', 'bucket_start', 'station_id', 'connector_id', 'dim', 'sub_dim'],
+}
+const TOTALS: CellTable = {
+  name: 'aggregate_totals',
+  columns: [C.bucketing, C.bucketStart, C.timeZone, C.stationId, C.metric, C.dim, C.subDim, C.value],
+  key: ['bucketing', 'bucket_start', 'time_zone', 'station_id', 'metric', 'dim', 'sub_dim'],
+}
+
 async function writeCells(
   trx: Transaction<Database>,
   all: readonly CellRow[],
   mode: WriteMode,
 ): Promise<void> {
-  const cells = all.filter((r) => r.connectorId !== STATION_LEVEL)
-  const totals = all.filter((r) => r.connectorId === STATION_LEVEL)
-  const starts = (rs: readonly CellRow[]) => rs.map((r) => new Date(r.bucketStart).toISOString())
-  const values = (rs: readonly CellRow[]) => rs.map((r) => String(r.value))
-  if (cells.length > 0)
-    await sql`
-      insert into aggregates (metric, bucketing, bucket_start, station_id, connector_id, dim, sub_dim, time_zone, value)
-      select * from unnest(
-        ${cells.map((r) => r.metric)}::text[], ${cells.map((r) => r.bucketing)}::text[],
-        ${starts(cells)}::timestamptz[],
-        ${cells.map((r) => r.stationId)}::text[], ${cells.map((r) => r.connectorId)}::integer[],
-        ${cells.map((r) => r.dim)}::text[], ${cells.map((r) => r.subDim)}::text[],
-        ${cells.map((r) => r.timeZone)}::text[], ${values(cells)}::bigint[])
-      ${
-        mode === 'add'
-          ? sql`on conflict (metric, bucketing, bucket_start, station_id, connector_id, dim, sub_dim)
-      do update set value = aggregates.value + excluded.value`
-          : sql``
-      }`.execute(trx)
-  if (totals.length > 0)
-    await sql`
-      insert into aggregate_totals (bucketing, bucket_start, time_zone, station_id, metric, dim, sub_dim, value)
-      select * from unnest(
-        ${totals.map((r) => r.bucketing)}::text[], ${starts(totals)}::timestamptz[],
-        ${totals.map((r) => r.timeZone)}::text[], ${totals.map((r) => r.stationId)}::text[],
-        ${totals.map((r) => r.metric)}::text[], ${totals.map((r) => r.dim)}::text[],
-        ${totals.map((r) => r.subDim)}::text[], ${values(totals)}::bigint[])
-      ${
-        mode === 'add'
-          ? sql`on conflict (bucketing, bucket_start, time_zone, station_id, metric, dim, sub_dim)
-      do update set value = aggregate_totals.value + excluded.value`
-          : sql``
-      }`.execute(trx)
+  await writeTable(
+    trx,
+    CELLS,
+    all.filter((r) => r.connectorId !== STATION_LEVEL),
+    mode,
+  )
+  await writeTable(
+    trx,
+    TOTALS,
+    all.filter((r) => r.connectorId === STATION_LEVEL),
+    mode,
+  )
+}
+
+/**
+ * One statement for the rows (`unnest` of one array per column). Adding, a cell whose sum reaches 0 is deleted in
+ * the same transaction (0 means absent, as in a rebuild; re-booked connector time leaves many): the upsert
+ * returns only those keys, and a second statement deletes them (our own locked rows, so no one else's change is
+ * lost: a concurrent writer of the key waits, then inserts it anew).
+ */
+async function writeTable(
+  trx: Transaction<Database>,
+  table: CellTable,
+  rows: readonly CellRow[],
+  mode: WriteMode,
+): Promise<void> {
+  if (rows.length === 0) return
+  const names = sql.join(table.columns.map(([name]) => sql.id(name)))
+  const arrays = sql.join(table.columns.map(([, type, value]) => sql`${rows.map(value)}::${sql.raw(type)}[]`))
+  const insert = sql`insert into ${sql.table(table.name)} (${names}) select * from unnest(${arrays})`
+  if (mode === 'insert') {
+    await insert.execute(trx)
+    return
+  }
+  const key = sql.join(table.key.map((c) => sql.id(c)))
+  const zeros = await sql<Record<string, unknown>>`
+    with added as (
+      ${insert}
+      on conflict (${key}) do update set value = ${sql.ref(`${table.name}.value`)} + excluded.value
+      returning ${key}, value)
+    select ${key} from added where value = 0`.execute(trx)
+  if (zeros.rows.length === 0) return
+  const types = new Map(table.columns.map(([name, type]) => [name, type]))
+  const keyArrays = sql.join(
+    table.key.map((c) => sql`${zeros.rows.map((r) => r[c])}::${sql.raw(types.get(c) ?? 'text')}[]`),
+  )
+  await sql`
+    delete from ${sql.table(table.name)} t
+     using unnest(${keyArrays}) as z(${key})
+     where ${sql.join(
+       table.key.map((c) => sql`${sql.ref(`t.${c}`)} = ${sql.ref(`z.${c}`)}`),
+       sql` and `,
+     )} and t.value = 0`.execute(trx)
 }
