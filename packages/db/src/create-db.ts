@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import type { Logger } from 'pino'
+import { registerPool } from './copy-into.ts'
 import type { Database } from './database.ts'
 import { DatabaseUnavailable, describeError, NotInTransaction } from './errors.ts'
 import { type PoolMetricsOptions, registerPoolMetrics } from './pool-metrics.ts'
@@ -78,7 +79,9 @@ export function createDb(options: CreateDbOptions): Kysely<Database> {
     options.logger?.warn({ err: describeError(err) }, 'idle database connection failed; the pool replaces it')
   })
   if (options.metrics) registerPoolMetrics(pool, options.metrics)
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  registerPool(db, pool)
+  return db
 }
 
 /**

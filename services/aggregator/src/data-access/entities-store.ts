@@ -3,6 +3,7 @@ import { mergeStatusRecord, NO_CONNECTOR_FACTS } from '../domain/connector-rollu
 import type { StatusRecord } from '../domain/connector-time.ts'
 import type { ConnectorEntity, SessionEntity } from '../domain/entities.ts'
 import { type ConnectorKey, connectorKeyId, type SessionKey, sessionKeyId } from '../event-inputs.ts'
+import { type Column, columnNames, unnestRows } from './columns.ts'
 
 type Db = Kysely<Database> | Transaction<Database>
 
@@ -76,23 +77,22 @@ async function lockFactsRows<Row>(
   return rows
 }
 
-const SESSION_COLUMNS = sql`station_id, transaction_id, connector_id, id_tag, started_at, meter_start_wh, stopped_at,
-  meter_stop_wh, samples, time_zone`
+const iso = (ms: number | null | undefined) =>
+  ms === undefined || ms === null ? null : new Date(ms).toISOString()
 
-/** The sessions as rows `u(SESSION_COLUMNS)`: an `unnest` of one array per column (one statement, any count). */
-function sessionRows(entities: readonly SessionEntity[]) {
-  const column = <T>(f: (e: SessionEntity) => T) => entities.map(f)
-  const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString())
-  return sql`unnest(
-      ${column((e) => e.stationId)}::text[], ${column((e) => e.transactionId)}::integer[],
-      ${column((e) => e.connectorId)}::integer[], ${column((e) => e.idTag)}::text[],
-      ${column((e) => iso(e.facts.start?.startedAt))}::timestamptz[],
-      ${column((e) => e.facts.start?.meterStartWh ?? null)}::bigint[],
-      ${column((e) => iso(e.facts.stop?.stoppedAt))}::timestamptz[],
-      ${column((e) => e.facts.stop?.meterStopWh ?? null)}::bigint[],
-      ${column((e) => JSON.stringify([...e.facts.samples]))}::jsonb[], ${column((e) => e.timeZone)}::text[]
-    ) as u(${SESSION_COLUMNS})`
-}
+/** The facts columns of `aggregator_sessions` (its key first). */
+export const SESSION_COLUMNS: readonly Column<SessionEntity>[] = [
+  ['station_id', 'text', (e) => e.stationId],
+  ['transaction_id', 'integer', (e) => e.transactionId],
+  ['connector_id', 'integer', (e) => e.connectorId],
+  ['id_tag', 'text', (e) => e.idTag],
+  ['started_at', 'timestamptz', (e) => iso(e.facts.start?.startedAt)],
+  ['meter_start_wh', 'bigint', (e) => e.facts.start?.meterStartWh ?? null],
+  ['stopped_at', 'timestamptz', (e) => iso(e.facts.stop?.stoppedAt)],
+  ['meter_stop_wh', 'bigint', (e) => e.facts.stop?.meterStopWh ?? null],
+  ['samples', 'jsonb', (e) => JSON.stringify([...e.facts.samples])],
+  ['time_zone', 'text', (e) => e.timeZone],
+]
 
 /** Writes the sessions' facts back, in ONE statement. */
 export async function saveSessions(
@@ -105,19 +105,8 @@ export async function saveSessions(
     set connector_id = u.connector_id, id_tag = u.id_tag, started_at = u.started_at,
       meter_start_wh = u.meter_start_wh, stopped_at = u.stopped_at, meter_stop_wh = u.meter_stop_wh,
       samples = u.samples, time_zone = u.time_zone, updated_at = now()
-    from ${sessionRows(entities)}
+    from ${unnestRows(SESSION_COLUMNS, entities)} as u(${columnNames(SESSION_COLUMNS)})
     where s.station_id = u.station_id and s.transaction_id = u.transaction_id`.execute(trx)
-}
-
-/** Inserts new sessions' facts (a rebuild's shadow table, empty and unindexed), in ONE statement. */
-export async function insertSessions(
-  trx: Transaction<Database>,
-  entities: readonly SessionEntity[],
-): Promise<void> {
-  if (entities.length === 0) return
-  await sql`insert into aggregator_sessions (${SESSION_COLUMNS}) select * from ${sessionRows(entities)}`.execute(
-    trx,
-  )
 }
 
 /** As {@link lockSessions}, for connectors. */
@@ -150,18 +139,14 @@ export async function lockConnectors(
   return out
 }
 
-const CONNECTOR_COLUMNS = sql`station_id, connector_id, records, booked_to, time_zone`
-
-/** As {@link sessionRows}, for connectors. */
-function connectorRows(entities: readonly ConnectorEntity[]) {
-  const column = <T>(f: (e: ConnectorEntity) => T) => entities.map(f)
-  return sql`unnest(
-      ${column((e) => e.stationId)}::text[], ${column((e) => e.connectorId)}::integer[],
-      ${column((e) => JSON.stringify([...e.records.values()]))}::jsonb[],
-      ${column((e) => (e.bookedTo === null ? null : new Date(e.bookedTo).toISOString()))}::timestamptz[],
-      ${column((e) => e.timeZone)}::text[]
-    ) as u(${CONNECTOR_COLUMNS})`
-}
+/** The facts columns of `aggregator_connectors` (its key first). */
+export const CONNECTOR_COLUMNS: readonly Column<ConnectorEntity>[] = [
+  ['station_id', 'text', (e) => e.stationId],
+  ['connector_id', 'integer', (e) => e.connectorId],
+  ['records', 'jsonb', (e) => JSON.stringify([...e.records.values()])],
+  ['booked_to', 'timestamptz', (e) => iso(e.bookedTo)],
+  ['time_zone', 'text', (e) => e.timeZone],
+]
 
 /** As {@link saveSessions}, for connectors. */
 export async function saveConnectors(
@@ -172,19 +157,8 @@ export async function saveConnectors(
   await sql`
     update aggregator_connectors c
     set records = u.records, booked_to = u.booked_to, time_zone = u.time_zone, updated_at = now()
-    from ${connectorRows(entities)}
+    from ${unnestRows(CONNECTOR_COLUMNS, entities)} as u(${columnNames(CONNECTOR_COLUMNS)})
     where c.station_id = u.station_id and c.connector_id = u.connector_id`.execute(trx)
-}
-
-/** As {@link insertSessions}, for connectors. */
-export async function insertConnectors(
-  trx: Transaction<Database>,
-  entities: readonly ConnectorEntity[],
-): Promise<void> {
-  if (entities.length === 0) return
-  await sql`insert into aggregator_connectors (${CONNECTOR_COLUMNS}) select * from ${connectorRows(entities)}`.execute(
-    trx,
-  )
 }
 
 /** Connectors whose booked time ends before `before`, oldest first (the timer advances them). */

@@ -4,8 +4,9 @@ import { Streams } from '@chargebus/events'
 import type { Clock } from '@chargebus/platform'
 import type { Logger } from 'pino'
 import { type ApplyContext, applyEntityInputs, zoneResolver } from '../apply-inputs.ts'
-import { insertCells } from '../data-access/aggregates-store.ts'
-import { insertConnectors, insertSessions, stationZones } from '../data-access/entities-store.ts'
+import { copyCells } from '../data-access/aggregates-store.ts'
+import { copyRows } from '../data-access/columns.ts'
+import { CONNECTOR_COLUMNS, SESSION_COLUMNS, stationZones } from '../data-access/entities-store.ts'
 import type { Bucketing } from '../domain/buckets.ts'
 import type { CellRow } from '../domain/cell-rows.ts'
 import { NETWORK_STATION, sumCellRows, withRollupLevels } from '../domain/rollup-levels.ts'
@@ -19,7 +20,15 @@ import {
   foldInputs,
   type StationHistory,
 } from './fold.ts'
-import { createShadow, dropShadow, indexShadow, lockLiveWriters, swapRows, useShadow } from './shadow.ts'
+import {
+  createShadow,
+  dropShadow,
+  indexShadow,
+  lockLiveWriters,
+  SHADOW_SCHEMA,
+  swapRows,
+  useShadow,
+} from './shadow.ts'
 
 export interface RebuildOptions {
   db: Kysely<Database>
@@ -259,16 +268,13 @@ async function zonesOf(
   return zones
 }
 
-/** Entities and cells into the empty shadow tables, in one transaction (each insert is one statement). */
+/** Entities and cells into the empty shadow tables, with COPY. */
 async function writeShadow(
   db: Kysely<Database>,
   entities: FoldedEntities,
   cells: readonly CellRow[],
 ): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await useShadow(trx)
-    await insertSessions(trx, entities.sessions)
-    await insertConnectors(trx, entities.connectors)
-    await insertCells(trx, cells)
-  })
+  await copyRows(db, `${SHADOW_SCHEMA}.aggregator_sessions`, SESSION_COLUMNS, entities.sessions)
+  await copyRows(db, `${SHADOW_SCHEMA}.aggregator_connectors`, CONNECTOR_COLUMNS, entities.connectors)
+  await copyCells(db, SHADOW_SCHEMA, cells)
 }
