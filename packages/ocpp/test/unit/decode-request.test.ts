@@ -363,10 +363,10 @@ describe('decodeRequest: XXE and entity expansion', () => {
     ['XXE', xxe],
     ['billion laughs', lol],
     ['an internal subset without entities', '<!DOCTYPE a><a/>'],
-  ])('%s is refused before parsing, fast', (_name, xml) => {
-    const start = performance.now()
+  ])('%s is refused before parsing', (_name, xml) => {
+    // The DOCTYPE check runs on the raw text, before the parser sees an entity to expand (a time limit here
+    // would only measure the machine).
     expect(() => decodeRequest(xml)).toThrow(OcppDtdForbiddenError)
-    expect(performance.now() - start).toBeLessThan(20)
   })
 
   test('the refusal is a SecurityError sender fault', () => {
