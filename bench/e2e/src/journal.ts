@@ -35,6 +35,8 @@ export interface StoredMessage {
   /** The stored JSON as it is in the stream (replayed by the raw JetStream baseline). */
   data: Uint8Array
   payload: Record<string, unknown>
+  /** The answer the gateway gave (its 1.6 form), e.g. StartTransaction's `transactionId`. */
+  response: Record<string, unknown> | undefined
   /** meter_values rows ingest must write for this message. */
   meterRows: number
   /** status_events rows ingest must write for this message. */
@@ -48,7 +50,8 @@ function samplesOf(list: unknown): number {
   return (list as MeterValueLike[]).reduce((n, mv) => n + (mv.sampledValue?.length ?? 0), 0)
 }
 
-function toStored(
+/** One OCPP_IN message as the bench reads it (`subjectPrefix`: the namespace prefix of physical subjects). */
+export function toStored(
   seq: number,
   physicalSubject: string,
   subjectPrefix: string,
@@ -61,6 +64,7 @@ function toStored(
     receivedAt: string
     payload: Record<string, unknown>
     normalizedPayload?: Record<string, unknown>
+    response?: Record<string, unknown>
   }
   const payload = event.normalizedPayload ?? event.payload
   const meterRows =
@@ -82,6 +86,7 @@ function toStored(
     receivedAtMs: Date.parse(event.receivedAt),
     data,
     payload,
+    response: event.response,
     meterRows,
     statusRows: event.action === 'StatusNotification' ? 1 : 0,
     sampledAtMs: first ? Date.parse(first.timestamp) : undefined,

@@ -71,7 +71,7 @@ export function dropRunDatabase(name: string): Promise<void> {
 }
 
 export interface ServiceSpec {
-  name: 'ocpp-gateway' | 'ingest' | 'ftp-ingest'
+  name: 'ocpp-gateway' | 'ingest' | 'ftp-ingest' | 'aggregator' | 'api' | 'archiver'
   port: number
   env: Record<string, string>
 }
@@ -86,17 +86,22 @@ export interface Service {
 
 /** Starts one service as its own process and waits for `/readyz` to answer 200. */
 export async function startService(spec: ServiceSpec, logDir: string): Promise<Service> {
+  const service = spawnService(spec, logDir)
+  await waitForHttp(`${service.base}/readyz`, service.proc, { status: 200, timeoutMs: 60_000 })
+  return service
+}
+
+/** Starts one service as its own process without waiting (`logName` defaults to the service's name). */
+export function spawnService(spec: ServiceSpec, logDir: string, logName: string = spec.name): Service {
   const proc = startProcess({
     name: spec.name,
     command: process.execPath,
     args: [join(REPO_ROOT, 'services', spec.name, 'src', 'main.ts')],
     cwd: REPO_ROOT,
     env: { ...spec.env, PORT: String(spec.port), HOST: '127.0.0.1' },
-    logFile: join(logDir, `${spec.name}.log`),
+    logFile: join(logDir, `${logName}.log`),
   })
-  const base = `http://127.0.0.1:${spec.port}`
-  await waitForHttp(`${base}/readyz`, proc, { status: 200, timeoutMs: 60_000 })
-  return { name: spec.name, port: spec.port, proc, env: spec.env, base }
+  return { name: spec.name, port: spec.port, proc, env: spec.env, base: `http://127.0.0.1:${spec.port}` }
 }
 
 /** Prometheus text -> `name{labels}` -> value (counters and gauges only; comments skipped). */
