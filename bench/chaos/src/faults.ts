@@ -27,6 +27,8 @@ export interface Fault {
   readonly what: string
   /** Seconds between the injection and the recovery. */
   readonly holdS: number
+  /** Inject when the gateway has answered this share of the burst's calls (default: the --fault-at option). */
+  readonly atShare?: number
   /** When set, this service is down during the fault (its /metrics counters start again from 0). */
   readonly restarts?: ServiceName
   inject(t: FaultTarget): Promise<void>
@@ -88,8 +90,10 @@ export function allFaults(d: FaultDurations): Fault[] {
     },
     {
       name: 'postgres down',
-      what: `Postgres stopped (pg_ctl stop -m fast), started again after ${d.postgresDownS} s`,
+      what: `Postgres stopped (pg_ctl stop -m fast) before the burst's first call, started again after ${d.postgresDownS} s`,
       holdS: d.postgresDownS,
+      // the whole burst (boots, authorizations, transaction ids, heartbeats) meets a stack without Postgres
+      atShare: 0,
       inject: (t) => t.infra.postgresStop(),
       recover: (t) => t.infra.postgresStart(),
     },

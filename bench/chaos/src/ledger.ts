@@ -2,7 +2,7 @@
  * What the gateway stored during one fault's phase: the OCPP_IN messages with a stream sequence in (from, to],
  * read after the phase with an ordered consumer of the bench's own (a fresh one per phase, so a NATS restart
  * during the phase cannot leave the reader behind). The gateway answers only after the PubAck, so every message
- * a station saw acknowledged is among them; the rows each message must become follow from its payload
+ * a station saw acknowledged is among them (`ocpp.in.>`; the faults it answered, `ocpp.fault.>`, are skipped); the rows each message must become follow from its payload
  * (journal.ts of bench/e2e).
  */
 import { DeliverPolicy, jetstream } from '@nats-io/jetstream'
@@ -23,7 +23,9 @@ export async function readStored(
   const out: StoredMessage[] = []
   const iter = await consumer.consume({ max_messages: 1000 })
   for await (const m of iter) {
-    if (m.seq <= range.to) out.push({ ...toStored(m.seq, m.subject, '', m.data), data: new Uint8Array() })
+    // the stream also keeps the faults answered (`ocpp.fault.>`): only stored requests become rows
+    if (m.seq <= range.to && m.subject.startsWith('ocpp.in.'))
+      out.push({ ...toStored(m.seq, m.subject, '', m.data), data: new Uint8Array() })
     if (m.seq >= range.to) break
   }
   await iter.close()

@@ -225,7 +225,12 @@ async function startStack(infra: Infra, logDir: string): Promise<Stack> {
   }
   const own: Partial<Record<ServiceName, Record<string, string>>> = {
     // the simulated fleet has no passwords (bench:auth-flood measures what authentication costs)
-    'ocpp-gateway': { OCPP_REQUIRE_BASIC_AUTH: 'false', OCPP_ALLOW_UNAUTHENTICATED_STATIONS: 'true' },
+    'ocpp-gateway': {
+      OCPP_REQUIRE_BASIC_AUTH: 'false',
+      OCPP_ALLOW_UNAUTHENTICATED_STATIONS: 'true',
+      // stations heartbeat during the burst (and through a fault), not only after 5 minutes
+      OCPP_HEARTBEAT_INTERVAL_S: '5',
+    },
     'ftp-ingest': {
       FTP_PORT: String(await freePort()),
       FTP_REQUIRE_TLS: 'false',
@@ -353,7 +358,7 @@ async function runFault(ctx: RunCtx, fault: Fault, index: number): Promise<Fault
   // mid-burst: once the gateway has answered the given share of the burst's calls
   while (!simEnded) {
     const answered = total(await gatewayRequests(stack)) - gwStart
-    if (answered >= options.faultAtShare * expectedCalls) break
+    if (answered >= (fault.atShare ?? options.faultAtShare) * expectedCalls) break
     await sleep(100)
   }
   const gwBefore = await gatewayRequests(stack)
@@ -369,6 +374,8 @@ async function runFault(ctx: RunCtx, fault: Fault, index: number): Promise<Fault
   log(`${fault.name}: recovered (${recoveredMs} ms); waiting for every /readyz`)
   const readyMs = await ctx.watch.readyAfter(recoverAt, (options.readyWithinS + 60) * 1000)
   const readyAt = Date.now()
+  // the gateway's /metrics may not answer during the fault (NATS away): then the window ends when all are ready
+  const gwAfter = gwDuring ?? (fault.restarts === 'ocpp-gateway' ? undefined : await gatewayRequests(stack))
   const notReadyDuring = ctx.watch.notReadyBetween(injectAt, readyAt)
   const simResult = await sim
   ctx.onSimulator(undefined)
@@ -464,7 +471,8 @@ async function runFault(ctx: RunCtx, fault: Fault, index: number): Promise<Fault
       latencyMs: summary.latencyMs,
       sessions: summary.sessions,
     },
-    gatewayDuringFault: gwBefore && gwDuring ? delta(gwBefore, gwDuring) : null,
+    gatewayDuringFault: gwBefore && gwAfter ? delta(gwBefore, gwAfter) : null,
+    gatewayWindowEnds: gwDuring ? 'recovery' : gwAfter ? 'every service ready' : null,
     stored: { messages: stored.length, byAction: storedByAction, streamSeq: { from: seqFrom, to: seqTo } },
     acknowledgedByAction,
     acknowledgedNotStored,

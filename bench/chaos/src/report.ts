@@ -31,6 +31,7 @@ export interface FaultResult {
     sessions: { completed: number; refused: Record<string, number> }
   }
   gatewayDuringFault: Record<string, number> | null
+  gatewayWindowEnds: 'recovery' | 'every service ready' | null
   stored: { messages: number; byAction: Record<string, number>; streamSeq: { from: number; to: number } }
   acknowledgedByAction: Record<string, number>
   acknowledgedNotStored: number
@@ -67,30 +68,35 @@ function failedByOperation(byReason: Record<string, number>): string {
 /** During the fault, what the gateway answered (stored, then answered) vs faulted. */
 function gatewayWindow(r: FaultResult): string {
   const w = r.gatewayDuringFault
-  if (!w) return 'gateway down'
+  if (!w) return 'gateway killed'
   let answered = 0
   let faulted = 0
   for (const [k, n] of Object.entries(w)) {
     if (k.endsWith(' answered') || k.endsWith(' duplicate')) answered += n
     else faulted += n
   }
-  return `${answered} answered / ${faulted} faults`
+  return `${answered} answered / ${faulted} faults${r.gatewayWindowEnds === 'every service ready' ? ' ¹' : ''}`
 }
 
 export function renderTable(results: readonly FaultResult[], options: Options): string {
   const lines = [
     `${options.stations} stations per burst, ${options.sessions} session(s) of ${options.meterValues} MeterValues each; fault injected at ${Math.round(options.faultAtShare * 100)}% of the burst's calls`,
     '',
-    '| fault | held | calls (failed) | failed calls by operation | gateway during the fault | acked not stored | meter_values / status_events lost, dup | sessions lost, ids twice | dead letters | not ready during | all ready again | ok |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| fault | held | calls (failed) | failed calls by operation | gateway during the fault | acked not stored | meter_values / status_events lost, dup | sessions lost, ids twice | dead letters | not ready during | all ready again | ingest drained in | ok |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ]
   for (const r of results) {
     const mv = r.rows.meterValues
     const se = r.rows.statusEvents
     const tx = r.rows.transactions
     lines.push(
-      `| ${r.name} | ${r.holdS} s | ${r.simulator.calls.total} (${r.simulator.failed.total}) | ${failedByOperation(r.simulator.failed.byReason)} | ${gatewayWindow(r)} | ${r.acknowledgedNotStored} | ${mv.lost}, ${mv.duplicates} / ${se.lost}, ${se.duplicates} | ${tx.startsLost + tx.stopsLost}, ${tx.idsAnsweredTwice} | ${r.deadLetters} | ${r.readiness.notReadyDuring.join(', ') || '-'} | ${r.readiness.readyAgainS ?? 'no'} s | ${r.ok ? 'yes' : '**no**'} |`,
+      `| ${r.name} | ${r.holdS} s | ${r.simulator.calls.total} (${r.simulator.failed.total}) | ${failedByOperation(r.simulator.failed.byReason)} | ${gatewayWindow(r)} | ${r.acknowledgedNotStored} | ${mv.lost}, ${mv.duplicates} / ${se.lost}, ${se.duplicates} | ${tx.startsLost + tx.stopsLost}, ${tx.idsAnsweredTwice} | ${r.deadLetters} | ${r.readiness.notReadyDuring.join(', ') || '-'} | ${r.readiness.readyAgainS ?? 'no'} s | ${r.drain.drained ? `${r.drain.seconds} s` : '**no**'} | ${r.ok ? 'yes' : '**no**'} |`,
     )
   }
+  if (results.some((r) => r.gatewayWindowEnds === 'every service ready'))
+    lines.push(
+      '',
+      "¹ the gateway's /metrics did not answer at the recovery: counted until every service was ready",
+    )
   return `${lines.join('\n')}\n`
 }
