@@ -46,7 +46,8 @@ export function createHandling<E extends AnyEventDefinition>(
   const acked = (count = 1) => counters.consumed(stream, durable, 'acked', count)
 
   async function fail(msg: JsMsg, subject: string, err: unknown, scope: FailureScope = 'message') {
-    const settlement = settleFailure(err, msg.info.deliveryCount, policy, scope)
+    const outage = s.isolateFailures?.isInfrastructureError(err) === true
+    const settlement = settleFailure(err, msg.info.deliveryCount, policy, scope, outage)
     const fields = { subject, seq: msg.seq, deliveryCount: msg.info.deliveryCount, err }
     if (settlement.action === 'retry') {
       log[s.isStopping() ? 'debug' : 'warn'](

@@ -30,14 +30,19 @@ export type FailureScope = 'message' | 'batch'
  * Pure decision after a failed delivery. Schema-invalid and unknown events and errors `policy.isRetryable`
  * refuses (by default non-retryable `AppError`s) go to the dead letters at once; anything else (retryable
  * `AppError`s and unknown errors, which may be bugs or outages) is retried with backoff until `maxDeliver`
- * deliveries, then dead-lettered. A batch failure is always retried that way.
+ * deliveries, then dead-lettered. A batch failure is always retried that way. An `outage` (the consumer's
+ * `isInfrastructureError` recognised the error: a database or network that is down) says nothing about the
+ * message, so it is retried with backoff however many deliveries it used: an outage longer than the backoff
+ * schedule must not send healthy messages to the dead letters (bench:chaos, Postgres down for 60 s).
  */
 export function settleFailure(
   err: unknown,
   deliveryCount: number,
   policy: RetryPolicy,
   scope: FailureScope = 'message',
+  outage = false,
 ): Settlement {
+  if (outage) return { action: 'retry', delayMs: backoffDelay(deliveryCount, policy.backoffMs) }
   if (scope === 'batch') return exhaustedOrRetry(deliveryCount, policy)
   if (err instanceof InvalidEventError) return { action: 'dead-letter', reason: 'invalid-event' }
   if (err instanceof UnknownEventError) return { action: 'dead-letter', reason: 'unknown-event' }

@@ -486,6 +486,24 @@ describe('consume', () => {
       expect(calls.filter((c) => c.includes(1))).toHaveLength(1)
       expect(batchFailures).toEqual([5])
     })
+
+    test('an outage longer than maxDeliver deliveries dead-letters nothing: the batch lands once it is over', async () => {
+      const messages = await publishMessages('iso-4', 3)
+      const written: string[] = []
+      const { durable, letters } = await consumeIsolating('iso-4', {
+        maxDeliver: 2,
+        batchHandler: async (events) => {
+          // the database is down for the first four deliveries, twice the message's allowance
+          if (events.some((e) => e.deliveryCount <= 4)) throw new Outage()
+          written.push(...events.map((e) => e.data.messageId))
+        },
+      })
+      await eventually(async () => {
+        expect([...written].sort()).toEqual(messages.map((m) => m.messageId).sort())
+        expect(await consumerState(durable)).toMatchObject({ pending: 0, ackPending: 0 })
+      })
+      expect(letters).toEqual([])
+    })
   })
 
   test('options that make no sense are refused', async () => {

@@ -38,6 +38,18 @@ describe('settleFailure', () => {
     expect(settleFailure(err, deliveryCount, policy)).toEqual(expected)
   })
 
+  test('an outage is retried with backoff however many deliveries it used, in either scope', () => {
+    const down = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })
+    expect(settleFailure(down, 1, policy, 'message', true)).toEqual({ action: 'retry', delayMs: 100 })
+    expect(settleFailure(down, 3, policy, 'batch', true)).toEqual({ action: 'retry', delayMs: 500 })
+    expect(settleFailure(down, 40, policy, 'message', true)).toEqual({ action: 'retry', delayMs: 500 })
+    // the same error not recognised as an outage still runs out of deliveries
+    expect(settleFailure(down, 3, policy, 'batch')).toEqual({
+      action: 'dead-letter',
+      reason: 'max-deliveries',
+    })
+  })
+
   test("the policy's isRetryable decides which handler errors are worth a retry", () => {
     const refusesConstraintViolations = {
       ...policy,
