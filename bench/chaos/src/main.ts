@@ -33,7 +33,7 @@ import {
   startService,
   sumOf,
 } from '../../e2e/src/stack.ts'
-import { checkMeterValues, checkStatusEvents } from '../../e2e/src/verify.ts'
+import { checkMeterValues, checkStatusEvents, compareAcknowledged } from '../../e2e/src/verify.ts'
 import { killGroup, runToEnd, stopProcess } from '../../gateway/src/processes.ts'
 import {
   allFaults,
@@ -55,14 +55,7 @@ const STREAM = 'OCPP_IN'
 const log = (msg: string) =>
   process.stderr.write(`[bench:chaos] ${new Date().toISOString().slice(11, 19)} ${msg}\n`)
 
-interface SimSummary {
-  durationS: number
-  stationsUp: number
-  calls: { total: number; byOperation: Record<string, number> }
-  failed: { total: number; byReason: Record<string, number> }
-  latencyMs: Record<string, { count: number; p50: number; p99: number; max: number }>
-  sessions: { completed: number; refused: Record<string, number> }
-}
+type SimSummary = Omit<FaultResult['simulator'], 'exitCode'>
 
 interface Stack {
   readonly infra: Infra
@@ -408,18 +401,10 @@ async function runFault(ctx: RunCtx, fault: Fault, index: number): Promise<Fault
   }
   const deadLetters = (await streamMessages(ctx, 'DEAD_LETTERS')) - deadLettersBefore
 
-  const storedByAction: Record<string, number> = {}
-  for (const m of stored) storedByAction[m.action] = (storedByAction[m.action] ?? 0) + 1
-  const acknowledgedByAction: Record<string, number> = {}
-  for (const [op, n] of Object.entries(summary.calls.byOperation)) {
-    const failedOp = Object.entries(summary.failed.byReason)
-      .filter(([reason]) => reason.startsWith(`${op}:`))
-      .reduce((a, [, c]) => a + c, 0)
-    acknowledgedByAction[op] = n - failedOp
-  }
-  const acknowledgedNotStored = Object.entries(acknowledgedByAction).reduce(
-    (a, [op, n]) => a + Math.max(0, n - (storedByAction[op] ?? 0)),
-    0,
+  const { storedByAction, acknowledgedByAction, acknowledgedNotStored } = compareAcknowledged(
+    stored,
+    summary.calls,
+    summary.failed,
   )
   const readyValues = Object.values(readyMs)
   const readyAgainS = readyValues.every((v) => v !== undefined)

@@ -50,7 +50,7 @@ import {
   startService,
   sumOf,
 } from './stack.ts'
-import { checkMeterValues, checkStatusEvents } from './verify.ts'
+import { checkMeterValues, checkStatusEvents, compareAcknowledged } from './verify.ts'
 
 /** Both phases use the same station ids: the steady phase is the burst's fleet coming back (see README). */
 const STATION_PREFIX = 'E2E'
@@ -512,19 +512,11 @@ async function runPhase(ctx: Ctx, name: string, simArgs: string[]) {
 
   // what the simulator saw acknowledged vs what the gateway stored, per operation
   const stored = ctx.journal.messages.filter((m) => inPhase(m.seq))
-  const storedByAction: Record<string, number> = {}
-  for (const m of stored) storedByAction[m.action] = (storedByAction[m.action] ?? 0) + 1
-  const ackedByAction: Record<string, number> = {}
-  for (const [op, n] of Object.entries(summary.calls.byOperation)) {
-    const failedOp = Object.entries(summary.failed.byReason)
-      .filter(([reason]) => reason.startsWith(`${op}:`))
-      .reduce((a, [, c]) => a + c, 0)
-    ackedByAction[op] = n - failedOp
-  }
-  const acknowledgedNotStored = Object.entries(ackedByAction).reduce(
-    (a, [op, n]) => a + Math.max(0, n - (storedByAction[op] ?? 0)),
-    0,
-  )
+  const {
+    storedByAction,
+    acknowledgedByAction: ackedByAction,
+    acknowledgedNotStored,
+  } = compareAcknowledged(stored, summary.calls, summary.failed)
   const answered = gwAfter.answered - gwBefore.answered
 
   const visible = ctx.tracker.visible.filter((v) => inPhase(v.seq))

@@ -134,3 +134,36 @@ function compare(
     total: { stored, distinct, duplicates: stored - distinct, unexpected },
   }
 }
+
+/** What the simulator saw acknowledged against what the gateway stored, per operation. */
+export interface AcknowledgedVsStored {
+  storedByAction: Record<string, number>
+  acknowledgedByAction: Record<string, number>
+  /** Sum over operations of acknowledged calls beyond the stored messages: must be 0. */
+  acknowledgedNotStored: number
+}
+
+/**
+ * `calls` and `failed` are the simulator summary's (`failed.byReason` keys are `<operation>: <reason>`): a call
+ * acknowledged is one that did not fail. The gateway answers only after the PubAck, so each must be stored.
+ */
+export function compareAcknowledged(
+  stored: readonly Pick<StoredMessage, 'action'>[],
+  calls: { byOperation: Record<string, number> },
+  failed: { byReason: Record<string, number> },
+): AcknowledgedVsStored {
+  const storedByAction: Record<string, number> = {}
+  for (const m of stored) storedByAction[m.action] = (storedByAction[m.action] ?? 0) + 1
+  const acknowledgedByAction: Record<string, number> = {}
+  for (const [op, n] of Object.entries(calls.byOperation)) {
+    const failedOp = Object.entries(failed.byReason)
+      .filter(([reason]) => reason.startsWith(`${op}:`))
+      .reduce((a, [, c]) => a + c, 0)
+    acknowledgedByAction[op] = n - failedOp
+  }
+  const acknowledgedNotStored = Object.entries(acknowledgedByAction).reduce(
+    (a, [op, n]) => a + Math.max(0, n - (storedByAction[op] ?? 0)),
+    0,
+  )
+  return { storedByAction, acknowledgedByAction, acknowledgedNotStored }
+}
