@@ -53,11 +53,11 @@ export interface TestApi {
  * The real API (real Postgres through pgbouncer, real NATS) in its own bus namespace (streams created),
  * built with `buildApp` (not listening). `env` overrides configuration variables; `clock` replaces the system
  * clock of every time-dependent rule; `namespace` joins another test service's namespace (its owner cleans it
- * up).
+ * up); `instrument` may wrap the dependencies (e.g. to see every SQL statement) before the app is built.
  */
 export async function startTestApi(
   env: Record<string, string> = {},
-  opts: { clock?: Clock; namespace?: string } = {},
+  opts: { clock?: Clock; namespace?: string; instrument?: (deps: OpenedDependencies) => void } = {},
 ): Promise<TestApi> {
   const namespace = opts.namespace ?? uniqueNamespace()
   const config = loadConfig(ApiConfig, {
@@ -74,6 +74,7 @@ export async function startTestApi(
   await admin.ensureStreams(allStreams, { maxBytes: 8 * 1024 * 1024 })
   const deps = await openApiDependencies(config, logger, { namespace })
   if (opts.clock !== undefined) deps.clock = opts.clock
+  opts.instrument?.(deps)
   const app = await buildApp(deps)
   await app.ready()
   const contract = new ContractChecker((await app.inject({ url: '/openapi.json' })).json())

@@ -1,0 +1,284 @@
+import { createDb, type Database, type Kysely } from '@chargebus/db'
+import pg from 'pg'
+import { createThrowawayDatabase, type ThrowawayDatabase } from '../../../../test/support/database.ts'
+import { exportSql } from '../../src/data-access/exports.ts'
+import { startTestApi, type TestApi } from '../support/api.ts'
+import { PLAN_TEST_SIZE, seedAtScale, seededStation } from '../support/scale-seed.ts'
+
+/*
+ * Every SQL statement the API's read routes issue, EXPLAINed on a database seeded at scale (tens of thousands of
+ * rows per table, analyzed): none may read a large table sequentially. The statements are captured from the real
+ * routes (app.inject) through a kysely plugin on the app's pool and a wrapper of its exporter, so the test checks
+ * what the API runs, not a copy. Every GET route of the OpenAPI document must have an entry below: a new route
+ * cannot slip past.
+ */
+
+const SLOW = 240_000
+/** Tables (and their partitions) that grow with the network's history. */
+const LARGE =
+  /^(transactions|meter_values|status_events|commands|station_messages|aggregates|aggregate_totals)(_\d{4}_\d{2}|_default)?$/
+
+const S = seededStation(42)
+const DAY = 'from=2026-11-10T00:00:00Z&to=2026-11-11T00:00:00Z'
+const AGG_DAY = 'from=2026-10-05T00:00:00Z&to=2026-10-06T00:00:00Z'
+const AGG_MONTH = 'from=2026-10-01T00:00:00Z&to=2026-10-31T00:00:00Z'
+
+/**
+ * The requests per route of the OpenAPI document (each list also asks for its second page, with the cursor
+ * the first one gave), or why a route issues no SQL worth planning.
+ */
+const ROUTES: Record<string, string[] | { noSql: string }> = {
+  '/v1/stations': [
+    '/v1/stations?limit=100',
+    '/v1/stations?registrationStatus=Pending&limit=100',
+    '/v1/stations?vendor=Volta&limit=100',
+    '/v1/stations?connectorStatus=Faulted&limit=100',
+    '/v1/stations?lastSeenSince=2026-12-01T00:00:00Z&limit=100',
+    '/v1/stations?lastSeenBefore=2026-10-10T00:00:00Z&limit=100',
+  ],
+  '/v1/stations/{stationId}': [`/v1/stations/${S}`],
+  '/v1/stations/{stationId}/connectors': [`/v1/stations/${S}/connectors`],
+  '/v1/stations/{stationId}/connectors/{connectorId}': [`/v1/stations/${S}/connectors/1`],
+  '/v1/stations/{stationId}/connectors/{connectorId}/status-events': [
+    `/v1/stations/${S}/connectors/1/status-events?limit=5`,
+    `/v1/stations/${S}/connectors/2/status-events?${DAY}`,
+  ],
+  '/v1/stations/{stationId}/messages': { noSql: 'reads the JetStream journal (OCPP_IN)' },
+  '/v1/stations/{stationId}/commands': [
+    `/v1/stations/${S}/commands?limit=3`,
+    `/v1/stations/${S}/commands?status=accepted&limit=3`,
+  ],
+  '/v1/stations/{stationId}/files': [`/v1/stations/${S}/files?limit=1`],
+  '/v1/sessions': [
+    '/v1/sessions?limit=100',
+    `/v1/sessions?stationId=${S}&limit=5`,
+    '/v1/sessions?idTag=tag000042&limit=5',
+    '/v1/sessions?active=true&limit=100',
+    '/v1/sessions?active=false&limit=100',
+    `/v1/sessions?${DAY}&limit=100`,
+    `/v1/sessions?stationId=${S}&${DAY}&limit=100`,
+    `/v1/sessions?stationId=${S}&active=true`,
+  ],
+  '/v1/sessions/{sessionId}': ['/v1/sessions/4242'],
+  '/v1/sessions/{sessionId}/meter-values': [
+    '/v1/sessions/4242/meter-values?limit=2',
+    '/v1/sessions/4242/meter-values?bucket=1h&limit=1',
+    '/v1/sessions/4242/meter-values?measurand=Energy.Active.Import.Register&limit=2',
+  ],
+  '/v1/id-tags': ['/v1/id-tags?limit=100'],
+  '/v1/id-tags/{idTag}': ['/v1/id-tags/TAG000042'],
+  '/v1/api-keys': ['/v1/api-keys'],
+  '/v1/commands/{commandId}': {
+    noSql: 'the primary key (uuid) of commands; planned through the list routes',
+  },
+  '/v1/exports/sessions.csv': [
+    `/v1/exports/sessions.csv?${DAY}`,
+    `/v1/exports/sessions.csv?${DAY}&station=${S}`,
+  ],
+  '/v1/exports/meter-values.csv': [
+    `/v1/exports/meter-values.csv?${DAY}`,
+    `/v1/exports/meter-values.csv?${DAY}&station=${S}`,
+  ],
+  '/v1/aggregates/energy': [
+    `/v1/aggregates/energy?interval=hour&groupBy=network&${AGG_DAY}`,
+    `/v1/aggregates/energy?interval=hour&groupBy=station&${AGG_DAY}&limit=100`,
+    `/v1/aggregates/energy?interval=hour&groupBy=connector&${AGG_DAY}&limit=100`,
+    `/v1/aggregates/energy?interval=day&groupBy=idTag&${AGG_MONTH}&limit=100`,
+    `/v1/aggregates/energy?interval=hour&groupBy=connector&${AGG_DAY}&stationId=${seededStation(2)}`,
+  ],
+  '/v1/aggregates/utilization': [
+    `/v1/aggregates/utilization?interval=day&groupBy=network&${AGG_MONTH}`,
+    `/v1/aggregates/utilization?interval=day&groupBy=connector&${AGG_MONTH}&limit=100`,
+  ],
+  '/v1/aggregates/faults': [`/v1/aggregates/faults?interval=day&groupBy=station&${AGG_MONTH}&limit=100`],
+  '/v1/exports/aggregates/energy.csv': [
+    `/v1/exports/aggregates/energy.csv?interval=hour&groupBy=station&${AGG_DAY}`,
+  ],
+  '/v1/exports/aggregates/utilization.csv': [
+    `/v1/exports/aggregates/utilization.csv?interval=day&groupBy=connector&${AGG_MONTH}&stationId=${seededStation(2)}`,
+  ],
+  '/v1/exports/aggregates/faults.csv': [
+    `/v1/exports/aggregates/faults.csv?interval=day&groupBy=network&${AGG_MONTH}`,
+  ],
+  '/v1/files/{fileId}': { noSql: 'the primary key (uuid) of ftp_files, a small table' },
+  '/v1/files/{fileId}/content': { noSql: 'the primary key of ftp_files, then object storage' },
+  '/v1/firmware': { noSql: 'the firmware catalogue: a handful of rows' },
+  '/v1/firmware/{name}': { noSql: 'the firmware catalogue: a handful of rows' },
+  '/v1/firmware/{name}/content': { noSql: 'the firmware catalogue, then object storage' },
+  '/v1/events': { noSql: 'server-sent events from JetStream' },
+  '/v1/archive': { noSql: 'the archive status from JetStream' },
+  '/v1/dead-letters': { noSql: 'the DEAD_LETTERS stream' },
+  '/v1/dead-letters/{id}': { noSql: 'the DEAD_LETTERS stream' },
+}
+
+interface Statement {
+  sql: string
+  parameters: readonly unknown[]
+}
+
+let scratch: ThrowawayDatabase
+let api: TestApi
+let explainer: pg.Client
+/**
+ * Relations ANALYZE found empty: the months ahead that ingest creates before they fill, and the DEFAULT
+ * partitions. A query without a time bound visits them, and the planner rightly reads an empty one sequentially.
+ */
+let empty: Set<string>
+/** Where the statements of the request being made go (undefined between requests). */
+let current: Statement[] | undefined
+
+/** The app's pool, with every statement it compiles recorded (plugins see raw `sql` queries too). */
+function recording(db: Kysely<Database>): Kysely<Database> {
+  const executor = db.getExecutor()
+  return db.withPlugin({
+    transformQuery(args) {
+      const compiled = executor.compileQuery(args.node, args.queryId)
+      current?.push({ sql: compiled.sql, parameters: compiled.parameters })
+      return args.node
+    },
+    transformResult: async (args) => args.result,
+  })
+}
+
+/** The select inside `copy (...) to stdout with (...)`: what COPY runs, plannable by EXPLAIN. */
+function copiedSelect(statement: string): Statement {
+  const match = /^copy \(([\s\S]*)\) to stdout with \([^)]*\)$/.exec(statement.trim())
+  if (match?.[1] === undefined)
+    throw new Error(`not a COPY ... TO STDOUT statement: ${statement.slice(0, 80)}`)
+  return { sql: match[1], parameters: [] }
+}
+
+beforeAll(async () => {
+  scratch = await createThrowawayDatabase()
+  explainer = new pg.Client({ connectionString: scratch.adminUrl })
+  await explainer.connect()
+  const seeder = createDb({ url: scratch.adminUrl, poolSize: 1 })
+  try {
+    await seedAtScale(seeder, PLAN_TEST_SIZE)
+  } finally {
+    await seeder.destroy()
+  }
+  const { rows } = await explainer.query<{ relname: string }>(
+    `select relname from pg_class where relkind = 'r' and relnamespace = 'public'::regnamespace and reltuples = 0`,
+  )
+  empty = new Set(rows.map((r) => r.relname))
+  api = await startTestApi(
+    { DATABASE_URL: scratch.url, API_RATE_LIMIT_MAX: '100000' },
+    {
+      instrument(deps) {
+        deps.db = recording(deps.db)
+        const exporter = deps.exporter
+        deps.exporter = {
+          open(kind, filter) {
+            current?.push(copiedSelect(exportSql(kind, filter, pg.escapeLiteral)))
+            return exporter.open(kind, filter)
+          },
+          openCopy(statement) {
+            current?.push(copiedSelect(statement(pg.escapeLiteral)))
+            return exporter.openCopy(statement)
+          },
+        }
+      },
+    },
+  )
+}, SLOW)
+
+afterAll(async () => {
+  await api?.close()
+  await explainer?.end()
+  await scratch?.drop()
+})
+
+interface PlanNode {
+  'Node Type': string
+  'Relation Name'?: string
+  Plans?: PlanNode[]
+}
+
+function seqScans(node: PlanNode): string[] {
+  const own = node['Node Type'] === 'Seq Scan' && node['Relation Name'] ? [node['Relation Name']] : []
+  return [...own, ...(node.Plans ?? []).flatMap(seqScans)]
+}
+
+async function plan(statement: Statement): Promise<PlanNode> {
+  const { rows } = await explainer.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(
+    `explain (format json) ${statement.sql}`,
+    statement.parameters as unknown[],
+  )
+  const top = rows[0]?.['QUERY PLAN'][0]
+  if (top === undefined) throw new Error('EXPLAIN returned no plan')
+  return top.Plan
+}
+
+/** The statements of one request (and of its next page, when it has one), with the request's status. */
+async function statementsOf(
+  url: string,
+): Promise<Array<{ url: string; status: number; statements: Statement[] }>> {
+  const out: Array<{ url: string; status: number; statements: Statement[] }> = []
+  let next: string | null = url
+  for (let page = 0; page < 2 && next !== null; page++) {
+    const statements: Statement[] = []
+    current = statements
+    const res: { statusCode: number; headers: Record<string, unknown>; json(): unknown } =
+      await api.app.inject({ url: next, headers: { authorization: `Bearer ${api.keys.admin}` } })
+    current = undefined
+    out.push({ url: next, status: res.statusCode, statements })
+    const json = String(res.headers['content-type'] ?? '').startsWith('application/json')
+    const body = (json ? res.json() : undefined) as { next?: unknown } | undefined
+    next = typeof body?.next === 'string' ? body.next : null
+  }
+  return out
+}
+
+test('every GET route of the OpenAPI document is planned here or says why it issues no SQL', async () => {
+  const doc = (await api.app.inject({ url: '/openapi.json' })).json() as {
+    paths: Record<string, Record<string, unknown>>
+  }
+  const gets = Object.entries(doc.paths)
+    .filter(([, methods]) => 'get' in methods)
+    .map(([path]) => path)
+  expect(gets.filter((path) => !(path in ROUTES))).toEqual([])
+  expect(Object.keys(ROUTES).filter((path) => !gets.includes(path))).toEqual([])
+})
+
+test(
+  'no read route scans a large table sequentially (seeded at scale, analyzed)',
+  async () => {
+    const failures: string[] = []
+    let planned = 0
+    for (const [route, urls] of Object.entries(ROUTES)) {
+      if (!Array.isArray(urls)) continue
+      for (const url of urls) {
+        for (const request of await statementsOf(url)) {
+          if (request.status !== 200) failures.push(`${request.url}: status ${request.status}`)
+          if (request.statements.length === 0) failures.push(`${request.url}: no SQL captured (${route})`)
+          for (const statement of request.statements) {
+            planned++
+            const scanned = seqScans(await plan(statement)).filter(
+              (relation) => LARGE.test(relation) && !empty.has(relation),
+            )
+            for (const relation of scanned) {
+              failures.push(
+                `${request.url}: Seq Scan on ${relation} in ${statement.sql.replace(/\s+/g, ' ')}`,
+              )
+            }
+          }
+        }
+      }
+    }
+    expect(failures).toEqual([])
+    expect(planned).toBeGreaterThan(40)
+  },
+  SLOW,
+)
+
+test('only partitions are exempt as empty: every large table is seeded', () => {
+  const exempt = [...empty].filter((relation) => LARGE.test(relation))
+  expect(exempt.filter((relation) => !/_(\d{4}_\d{2}|default)$/.test(relation))).toEqual([])
+  expect(exempt).not.toContain('meter_values_2026_11')
+})
+
+test('the check bites: the same database plans a filter no index serves as a Seq Scan', async () => {
+  const node = await plan({ sql: 'select * from transactions where meter_stop = $1', parameters: [1234] })
+  expect(seqScans(node)).toContain('transactions')
+})
