@@ -19,6 +19,7 @@ export interface Database {
   station_messages: StationMessageTable
   ingest_outbox: IngestOutboxTable
   api_keys: ApiKeyTable
+  api_rate_limits: ApiRateLimitTable
   commands: CommandTable
   station_capabilities: StationCapabilityTable
   station_local_lists: StationLocalListTable
@@ -315,6 +316,13 @@ export interface ApiKeyTable {
   created_at: DefaultNow
   /** Set when revoked; a revoked key is refused. */
   revoked_at: NullableTimestamp
+}
+
+/** The API's rate-limit counter of one key (API key or client address), shared by every replica (UNLOGGED). */
+export interface ApiRateLimitTable {
+  key: string
+  window_started_at: Timestamp
+  hits: number
 }
 
 /** `bigint` (pg returns it as a string: it may pass 2^53). */

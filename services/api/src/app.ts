@@ -21,6 +21,7 @@ import type { ApiConfig } from './config.ts'
 import type { EventFeed } from './data-access/event-feed.ts'
 import type { Exporter } from './data-access/exports.ts'
 import type { KeyAuthenticator } from './data-access/key-store.ts'
+import { postgresRateLimitStore } from './data-access/rate-limit-store.ts'
 import { ApiError } from './domain/errors.ts'
 import { aggregateRoutes } from './entry-points/http/aggregate-routes.ts'
 import { apiKeyRoutes } from './entry-points/http/api-key-routes.ts'
@@ -131,6 +132,10 @@ export async function buildApp(deps: ApiDeps): Promise<ServiceApp> {
       )
       await v1.register(rateLimit, {
         hook: 'preValidation',
+        // Counters in Postgres, shared by every replica; if Postgres does not answer, the request goes on (and
+        // fails on its own query, or is served when it needs none).
+        store: postgresRateLimitStore({ db, clock, logger }),
+        skipOnError: true,
         max: config.API_RATE_LIMIT_MAX,
         timeWindow: config.API_RATE_LIMIT_WINDOW_MS,
         keyGenerator: (request) =>

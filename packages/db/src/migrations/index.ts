@@ -9,6 +9,7 @@ import * as aggregates from './2026-12-06-aggregates.ts'
 import * as aggregatesGroupIndex from './2026-12-06-aggregates-group-index.ts'
 import * as aggregatesKeptBuckets from './2026-12-06-aggregates-kept-buckets.ts'
 import * as apiListIndexes from './2026-12-06-api-list-indexes.ts'
+import * as apiRateLimits from './2026-12-06-api-rate-limits.ts'
 import * as csvInertText from './2026-12-06-csv-inert-text.ts'
 import * as firmwareImages from './2026-12-06-firmware-images.ts'
 import * as ftpFileCommands from './2026-12-06-ftp-file-commands.ts'
@@ -38,4 +39,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '2026-12-06T16:30:00Z_ftp_file_commands': ftpFileCommands,
   '2026-12-06T16:00:00Z_ftp_file_parsing': ftpFileParsing,
   '2026-12-06T20:30:00Z_api_list_indexes': apiListIndexes,
+  '2026-12-06T20:40:00Z_api_rate_limits': apiRateLimits,
 }
