@@ -11,6 +11,8 @@
  *    latency and requests/s. Prints one JSON report (progress on stderr), writes bench/results/api-<ts>.json,
  *    drops the database.
  *
+ * `--dataset year`: a year of a network's data and every read route with wrk against direct SQL (year.ts).
+ *
  * Env: DATABASE_ADMIN_URL, DATABASE_URL (defaults: 5432 direct / 6432 pgbouncer), NATS_URL,
  * BENCH_CONNECTIONS (8), BENCH_DURATION_S (10), BENCH_KEEP_DB=1 keeps the database.
  */
@@ -244,4 +246,33 @@ async function load(
   }
 }
 
-await main()
+if (process.argv.includes('--dataset')) {
+  const dataset = process.argv[process.argv.indexOf('--dataset') + 1]
+  if (dataset !== 'year') throw new Error(`--dataset: only "year" is known (got ${dataset})`)
+  const { runYear } = await import('./year.ts')
+  await runYear({
+    adminUrl: ADMIN_URL,
+    pooledUrl: POOLED_URL,
+    startApi: async (databaseUrl) =>
+      startChild('api', [join(REPO_ROOT, 'services/api/src/main.ts')], {
+        DATABASE_URL: databaseUrl,
+        NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
+        BUS_NAMESPACE: `benchyear${Date.now().toString(36)}`,
+        PORT: String(await freePort()),
+        LOG_LEVEL: 'warn',
+        NODE_ENV: 'production',
+        API_RATE_LIMIT_MAX: '1000000',
+        OTEL_SDK_DISABLED: 'true',
+      }),
+    stop: async () => {
+      for (const c of children) c.kill('SIGTERM')
+      await new Promise((r) => setTimeout(r, 500))
+    },
+    write: (name, json) => {
+      mkdirSync(join(REPO_ROOT, 'bench/results'), { recursive: true })
+      writeFileSync(join(REPO_ROOT, 'bench/results', name), json)
+    },
+  })
+} else {
+  await main()
+}

@@ -8,6 +8,8 @@ import { type Database, type Kysely, sql } from '@chargebus/db'
  */
 
 export interface ScaleSize {
+  /** The seeded period from SEED_START, in days (whole months are partitions). */
+  days: number
   stations: number
   /** Sessions (transactions); each has `valuesPerSession` meter values. */
   sessions: number
@@ -23,6 +25,7 @@ export interface ScaleSize {
 
 /** Tens of thousands of rows per table: the planner prefers an index wherever one serves. */
 export const PLAN_TEST_SIZE: ScaleSize = {
+  days: 91,
   stations: 2_000,
   sessions: 60_000,
   valuesPerSession: 4,
@@ -34,9 +37,8 @@ export const PLAN_TEST_SIZE: ScaleSize = {
   files: 5_000,
 }
 
-/** The seeded period: three whole months (UTC), each its own partition. */
+/** The seeded period starts here (UTC); PLAN_TEST_SIZE covers three whole months, each its own partition. */
 export const SEED_START = '2026-10-01T00:00:00Z'
-export const SEED_DAYS = 91
 
 /** Station `i` (1-based): `PL-000001`. */
 export const seededStation = (i: number) => `PL-${String(i).padStart(6, '0')}`
@@ -50,14 +52,14 @@ export async function seedAtScale(
   const start = sql.lit(SEED_START)
   // Seconds into the period of row i of n, spread evenly, in order.
   const spread = (i: string, n: number) =>
-    sql`(${start}::timestamptz + (${sql.raw(i)}::float8 * ${sql.lit(SEED_DAYS * 86_400)} / ${sql.lit(n)}) * interval '1 second')`
+    sql`(${start}::timestamptz + (${sql.raw(i)}::float8 * ${sql.lit(size.days * 86_400)} / ${sql.lit(n)}) * interval '1 second')`
   const station = (expr: string) =>
     sql`'PL-' || lpad(((${sql.raw(expr)}) % ${sql.lit(size.stations)} + 1)::text, 6, '0')`
   const steps: Array<[string, number, ReturnType<typeof sql>]> = [
     [
       'partitions',
       0,
-      sql`select ensure_monthly_partitions(${start}::timestamptz, ${sql.lit(Math.ceil(SEED_DAYS / 30) + 1)})`,
+      sql`select ensure_monthly_partitions(${start}::timestamptz, ${sql.lit(Math.ceil(size.days / 30) + 1)})`,
     ],
     [
       'stations',
@@ -98,6 +100,8 @@ export async function seedAtScale(
             from generate_series(1, ${sql.lit(size.sessions)}) i`,
     ],
     [
+      // No ORDER BY (a sort of 20M rows at a year's size): transactions are read in id order, which is time
+      // order, so the values come out nearly time-ordered, as ingest writes them.
       'meter_values',
       size.sessions * size.valuesPerSession,
       sql`insert into meter_values (station_id, connector_id, transaction_id, sampled_at, measurand, location, context,
@@ -108,8 +112,7 @@ export async function seedAtScale(
                  1000 + k * 100, 'Wh', t.started_at + k * interval '15 minutes', 'MeterValues',
                  'mv-' || t.id || '-' || k, 0
             from transactions t, generate_series(0, ${sql.lit(size.valuesPerSession - 1)}) k
-           where t.started_at is not null
-           order by 4`,
+           where t.started_at is not null`,
     ],
     [
       'status_events',

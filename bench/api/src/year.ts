@@ -1,0 +1,288 @@
+/**
+ * `pnpm bench:api --dataset year`: the read routes of the API on a year of a network's data, with wrk, against
+ * the same queries run directly (the API's own data-access functions, in this process, through pgbouncer with
+ * the API's pool size) in the same run.
+ *
+ * 1. Creates a throwaway database `chargebus_bench_year_<ts>`, migrates it and seeds it with the plan test's
+ *    generator (services/api/test/support/scale-seed.ts) at a year's size: 10,000 stations, 20,000
+ *    connectors, 2,000,000 sessions, 20,000,000 meter values over 13 monthly partitions, status history,
+ *    commands, station messages, id tags, hourly and daily aggregates; progress per table on stderr.
+ *    BENCH_YEAR_SCALE (default 1) scales the row counts (not the period), for a quicker run.
+ * 2. Starts the API as a child process; per route: wrk (BENCH_CONNECTIONS, default 32, for BENCH_DURATION_S,
+ *    default 10 s, after a 2 s warm-up), then the direct baseline with as many concurrent callers.
+ * 3. Prints one JSON report (p50/p99, req/s, rows/s, the ratio to the baseline, the load average), writes
+ *    bench/results/api-year-<ts>.json and drops the database (BENCH_KEEP_DB=1 keeps it).
+ */
+import { execFile } from 'node:child_process'
+import { loadavg } from 'node:os'
+import { promisify } from 'node:util'
+import { issueApiKey } from '@chargebus/api/admin'
+import {
+  createDatabase,
+  createDb,
+  type Database,
+  dropDatabase,
+  type Kysely,
+  migrateToLatest,
+  sql,
+  withDatabaseName,
+} from '@chargebus/db'
+import { listAggregates } from '../../../services/api/src/data-access/aggregates.ts'
+import { listMeterValues } from '../../../services/api/src/data-access/meter-values.ts'
+import { findSession, listSessions } from '../../../services/api/src/data-access/sessions.ts'
+import { findStation, listConnectors, listStations } from '../../../services/api/src/data-access/stations.ts'
+import { listStatusEvents } from '../../../services/api/src/data-access/status-events.ts'
+import { type ScaleSize, seedAtScale, seededStation } from '../../../services/api/test/support/scale-seed.ts'
+
+const run = promisify(execFile)
+
+const SCALE = Number(process.env.BENCH_YEAR_SCALE ?? 1)
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32)
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10)
+/** The API's default DATABASE_POOL_SIZE: the baseline gets the same number of connections. */
+const POOL_SIZE = 4
+const log = (m: string) => process.stderr.write(`bench:api year: ${m}\n`)
+const scaled = (n: number) => Math.max(1, Math.round(n * SCALE))
+
+export const YEAR_SIZE: ScaleSize = {
+  days: 365,
+  stations: scaled(10_000),
+  sessions: scaled(2_000_000),
+  valuesPerSession: 10,
+  statusEvents: scaled(2_000_000),
+  commands: scaled(200_000),
+  stationMessages: scaled(200_000),
+  aggregateStations: scaled(100),
+  aggregateDays: 365,
+  files: scaled(20_000),
+}
+
+interface Route {
+  name: string
+  path: string
+  /** The same query, called directly; resolves to the rows it returned. */
+  direct: (db: Kysely<Database>) => Promise<number>
+}
+
+function routes(): Route[] {
+  const s = seededStation(4242 % YEAR_SIZE.stations)
+  const session = Math.ceil(YEAR_SIZE.sessions / 2) + 2 // mid-year, started (id % 200 <> 1)
+  const day = { from: '2027-03-10T00:00:00Z', to: '2027-03-11T00:00:00Z' }
+  const page = { limit: 100 }
+  return [
+    {
+      name: 'GET /v1/stations?limit=100',
+      path: '/v1/stations?limit=100',
+      direct: async (db) => (await listStations(db, page)).items.length,
+    },
+    {
+      name: 'GET /v1/stations?vendor=Volta&limit=100',
+      path: '/v1/stations?vendor=Volta&limit=100',
+      direct: async (db) => (await listStations(db, { ...page, vendor: 'Volta' })).items.length,
+    },
+    {
+      name: 'GET /v1/stations/{id}',
+      path: `/v1/stations/${s}`,
+      direct: async (db) => {
+        const [station] = await Promise.all([findStation(db, s), listConnectors(db, s)])
+        return station ? 1 : 0
+      },
+    },
+    {
+      name: 'GET /v1/sessions?limit=100',
+      path: '/v1/sessions?limit=100',
+      direct: async (db) => (await listSessions(db, page)).items.length,
+    },
+    {
+      name: 'GET /v1/sessions?stationId&limit=100',
+      path: `/v1/sessions?stationId=${s}&limit=100`,
+      direct: async (db) => (await listSessions(db, { ...page, stationId: s })).items.length,
+    },
+    {
+      name: 'GET /v1/sessions?idTag&limit=100',
+      path: '/v1/sessions?idTag=TAG000042&limit=100',
+      direct: async (db) => (await listSessions(db, { ...page, idTag: 'TAG000042' })).items.length,
+    },
+    {
+      name: 'GET /v1/sessions?active=true&limit=100',
+      path: '/v1/sessions?active=true&limit=100',
+      direct: async (db) => (await listSessions(db, { ...page, active: true })).items.length,
+    },
+    {
+      name: 'GET /v1/sessions?from&to (a day)&limit=100',
+      path: `/v1/sessions?from=${day.from}&to=${day.to}&limit=100`,
+      direct: async (db) => (await listSessions(db, { ...page, ...day })).items.length,
+    },
+    {
+      name: 'GET /v1/sessions/{id}',
+      path: `/v1/sessions/${session}`,
+      direct: async (db) => ((await findSession(db, session)) ? 1 : 0),
+    },
+    {
+      name: 'GET /v1/sessions/{id}/meter-values',
+      path: `/v1/sessions/${session}/meter-values?limit=100`,
+      direct: async (db) => {
+        const found = await findSession(db, session)
+        return (
+          await listMeterValues(db, { stationId: found?.stationId ?? '', sessionId: session, limit: 100 })
+        ).items.length
+      },
+    },
+    {
+      name: 'GET /v1/stations/{id}/connectors/1/status-events',
+      path: `/v1/stations/${s}/connectors/1/status-events?limit=100`,
+      direct: async (db) =>
+        (await listStatusEvents(db, { stationId: s, connectorId: 1, limit: 100 })).items.length,
+    },
+    {
+      name: 'GET /v1/aggregates/energy (hourly, network, a day)',
+      path: `/v1/aggregates/energy?interval=hour&groupBy=network&from=${day.from}&to=${day.to}`,
+      direct: async (db) =>
+        (
+          await listAggregates(db, {
+            kind: 'energy',
+            interval: 'hour',
+            groupBy: 'network',
+            ...day,
+            limit: 1000,
+          })
+        ).items.length,
+    },
+  ]
+}
+
+interface Latency {
+  p50Ms: number
+  p99Ms: number
+  requestsPerS: number
+}
+
+/** wrk's `--latency` figures: the 50% and 99% lines, Requests/sec, and any non-2xx count. */
+export function parseWrk(out: string): Latency & { non2xx: number } {
+  const ms = (label: string) => {
+    const m = new RegExp(`^\\s*${label}\\s+([\\d.]+)(us|ms|s)\\s*$`, 'm').exec(out)
+    if (!m?.[1]) throw new Error(`wrk output without a ${label} line`)
+    const v = Number(m[1])
+    return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v
+  }
+  const rps = /Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]
+  return {
+    p50Ms: ms('50%'),
+    p99Ms: ms('99%'),
+    requestsPerS: Math.round(Number(rps)),
+    non2xx: Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0),
+  }
+}
+
+async function wrk(url: string, key: string, durationS: number) {
+  const { stdout } = await run('wrk', [
+    '-t2',
+    `-c${CONNECTIONS}`,
+    `-d${durationS}s`,
+    '--latency',
+    '-H',
+    `authorization: Bearer ${key}`,
+    url,
+  ])
+  return parseWrk(stdout)
+}
+
+/** CONNECTIONS callers in a loop for durationS: latency percentiles (ms) and calls per second. */
+async function direct(
+  db: Kysely<Database>,
+  call: (db: Kysely<Database>) => Promise<number>,
+  durationS: number,
+) {
+  const latencies: number[] = []
+  const end = performance.now() + durationS * 1000
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      while (performance.now() < end) {
+        const t = performance.now()
+        await call(db)
+        latencies.push(performance.now() - t)
+      }
+    }),
+  )
+  latencies.sort((a, b) => a - b)
+  const at = (q: number) =>
+    Math.round((latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0) * 100) / 100
+  return { p50Ms: at(0.5), p99Ms: at(0.99), requestsPerS: Math.round(latencies.length / durationS) }
+}
+
+export async function runYear(opts: {
+  adminUrl: string
+  pooledUrl: string
+  startApi: (databaseUrl: string) => Promise<string>
+  stop: () => Promise<void>
+  write: (name: string, json: string) => void
+}): Promise<void> {
+  const dbName = `chargebus_bench_year_${Date.now()}`
+  const maintenance = createDb({ url: withDatabaseName(opts.adminUrl, 'postgres'), poolSize: 1 })
+  await createDatabase(maintenance, dbName)
+  const disk = async () => (await run('df', ['-h', '--output=avail', '/work'])).stdout.split('\n')[1]?.trim()
+  log(`database ${dbName}; free on /work: ${await disk()}; scale ${SCALE}`)
+  try {
+    const admin = createDb({ url: withDatabaseName(opts.adminUrl, dbName), poolSize: 1 })
+    await migrateToLatest(admin)
+    const seedStart = performance.now()
+    const tables = 14
+    let done = 0
+    await seedAtScale(admin, YEAR_SIZE, (table, rows) => {
+      done++
+      const s = Math.round((performance.now() - seedStart) / 1000)
+      log(`seed [${'#'.repeat(done).padEnd(tables)}] ${table} (${rows.toLocaleString('en')} rows) at ${s} s`)
+    })
+    const seedS = Math.round((performance.now() - seedStart) / 1000)
+    const { rows: size } = await sql<{ size: string }>`
+      select pg_size_pretty(pg_database_size(current_database())) as size`.execute(admin)
+    log(`seeded in ${seedS} s, ${size[0]?.size}; free on /work: ${await disk()}`)
+    const { key } = await issueApiKey(admin, { name: 'bench', scopes: ['read'] })
+    await admin.destroy()
+
+    const apiUrl = await opts.startApi(withDatabaseName(opts.pooledUrl, dbName))
+    const pooled = createDb({ url: withDatabaseName(opts.pooledUrl, dbName), poolSize: POOL_SIZE })
+    const results = []
+    for (const r of routes()) {
+      const rowsPerCall = await r.direct(pooled)
+      await wrk(`${apiUrl}${r.path}`, key, 2)
+      const api = await wrk(`${apiUrl}${r.path}`, key, DURATION_S)
+      await direct(pooled, r.direct, 2)
+      const baseline = await direct(pooled, r.direct, DURATION_S)
+      const result = {
+        route: r.name,
+        path: r.path,
+        rowsPerCall,
+        api: { ...api, rowsPerS: api.requestsPerS * rowsPerCall },
+        directSql: { ...baseline, rowsPerS: baseline.requestsPerS * rowsPerCall },
+        ratioToDirect: Math.round((api.requestsPerS / Math.max(1, baseline.requestsPerS)) * 100) / 100,
+        loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
+      }
+      results.push(result)
+      log(
+        `${r.name}: p50 ${api.p50Ms} ms, p99 ${api.p99Ms} ms, ${api.requestsPerS} req/s (direct ${baseline.requestsPerS} req/s, p99 ${baseline.p99Ms} ms; ratio ${result.ratioToDirect}), non-2xx ${api.non2xx}`,
+      )
+    }
+    await pooled.destroy()
+    const report = {
+      when: new Date().toISOString(),
+      node: process.version,
+      dataset: { scale: SCALE, ...YEAR_SIZE, meterValues: YEAR_SIZE.sessions * YEAR_SIZE.valuesPerSession },
+      seedSeconds: seedS,
+      databaseSize: size[0]?.size,
+      connections: CONNECTIONS,
+      durationS: DURATION_S,
+      apiPoolSize: POOL_SIZE,
+      targetP99Ms: 50,
+      results,
+    }
+    const json = JSON.stringify(report, null, 2)
+    process.stdout.write(`${json}\n`)
+    opts.write(`api-year-${report.when.replaceAll(':', '-')}.json`, `${json}\n`)
+  } finally {
+    await opts.stop()
+    if (process.env.BENCH_KEEP_DB !== '1') await dropDatabase(maintenance, dbName)
+    else log(`kept database ${dbName}`)
+    await maintenance.destroy()
+  }
+}
