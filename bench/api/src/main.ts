@@ -253,7 +253,7 @@ if (process.argv.includes('--dataset')) {
   await runYear({
     adminUrl: ADMIN_URL,
     pooledUrl: POOLED_URL,
-    startApi: async (databaseUrl) =>
+    startApi: async (databaseUrl, env = {}) =>
       startChild('api', [join(REPO_ROOT, 'services/api/src/main.ts')], {
         DATABASE_URL: databaseUrl,
         NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
@@ -263,6 +263,7 @@ if (process.argv.includes('--dataset')) {
         NODE_ENV: 'production',
         API_RATE_LIMIT_MAX: '1000000',
         OTEL_SDK_DISABLED: 'true',
+        ...env,
       }),
     stop: async () => {
       for (const c of children) c.kill('SIGTERM')

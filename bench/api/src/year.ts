@@ -8,7 +8,8 @@
  *    connectors, 2,000,000 sessions, 20,000,000 meter values over 13 monthly partitions, status history,
  *    commands, station messages, id tags, hourly and daily aggregates; progress per table on stderr.
  *    BENCH_YEAR_SCALE (default 1) scales the row counts (not the period), for a quicker run.
- * 2. Starts the API as a child process; per route: wrk (BENCH_CONNECTIONS, default 32, for BENCH_DURATION_S,
+ * 2. Starts the API as a child process (and a second one with API_RATE_LIMIT_STORE=memory, driven on three
+ *    routes: the cost of the shared rate-limit counters); per route: wrk (BENCH_CONNECTIONS, default 32, for BENCH_DURATION_S,
  *    default 10 s, after a 2 s warm-up), then the direct baseline with as many concurrent callers.
  * 3. Prints one JSON report (p50/p99, req/s, rows/s, the ratio to the baseline, the load average), writes
  *    bench/results/api-year-<ts>.json and drops the database (BENCH_KEEP_DB=1 keeps it).
@@ -56,6 +57,13 @@ export const YEAR_SIZE: ScaleSize = {
   aggregateDays: 365,
   files: scaled(20_000),
 }
+
+/** Routes also driven against an API with API_RATE_LIMIT_STORE=memory. */
+const MEMORY_STORE_ROUTES = new Set([
+  'GET /v1/stations?limit=100',
+  'GET /v1/sessions?limit=100',
+  'GET /v1/sessions/{id}',
+])
 
 interface Route {
   name: string
@@ -213,7 +221,7 @@ async function direct(
 export async function runYear(opts: {
   adminUrl: string
   pooledUrl: string
-  startApi: (databaseUrl: string) => Promise<string>
+  startApi: (databaseUrl: string, env?: Record<string, string>) => Promise<string>
   stop: () => Promise<void>
   write: (name: string, json: string) => void
 }): Promise<void> {
@@ -241,12 +249,20 @@ export async function runYear(opts: {
     await admin.destroy()
 
     const apiUrl = await opts.startApi(withDatabaseName(opts.pooledUrl, dbName))
+    // The same API with the per-process rate-limit store: what the shared counters (one upsert per request)
+    // cost, in the same run.
+    const memoryUrl = await opts.startApi(withDatabaseName(opts.pooledUrl, dbName), {
+      API_RATE_LIMIT_STORE: 'memory',
+    })
     const pooled = createDb({ url: withDatabaseName(opts.pooledUrl, dbName), poolSize: POOL_SIZE })
     const results = []
     for (const r of routes()) {
       const rowsPerCall = await r.direct(pooled)
       await wrk(`${apiUrl}${r.path}`, key, 2)
       const api = await wrk(`${apiUrl}${r.path}`, key, DURATION_S)
+      const memory = MEMORY_STORE_ROUTES.has(r.name)
+        ? await wrk(`${memoryUrl}${r.path}`, key, DURATION_S)
+        : undefined
       await direct(pooled, r.direct, 2)
       const baseline = await direct(pooled, r.direct, DURATION_S)
       const result = {
@@ -254,13 +270,16 @@ export async function runYear(opts: {
         path: r.path,
         rowsPerCall,
         api: { ...api, rowsPerS: api.requestsPerS * rowsPerCall },
+        ...(memory && {
+          apiMemoryRateLimitStore: { ...memory, rowsPerS: memory.requestsPerS * rowsPerCall },
+        }),
         directSql: { ...baseline, rowsPerS: baseline.requestsPerS * rowsPerCall },
         ratioToDirect: Math.round((api.requestsPerS / Math.max(1, baseline.requestsPerS)) * 100) / 100,
         loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
       }
       results.push(result)
       log(
-        `${r.name}: p50 ${api.p50Ms} ms, p99 ${api.p99Ms} ms, ${api.requestsPerS} req/s (direct ${baseline.requestsPerS} req/s, p99 ${baseline.p99Ms} ms; ratio ${result.ratioToDirect}), non-2xx ${api.non2xx}`,
+        `${r.name}: p50 ${api.p50Ms} ms, p99 ${api.p99Ms} ms, ${api.requestsPerS} req/s${memory ? ` (memory store ${memory.requestsPerS} req/s, p99 ${memory.p99Ms} ms)` : ''} (direct ${baseline.requestsPerS} req/s, p99 ${baseline.p99Ms} ms; ratio ${result.ratioToDirect}), non-2xx ${api.non2xx}`,
       )
     }
     await pooled.destroy()

@@ -133,9 +133,11 @@ export async function buildApp(deps: ApiDeps): Promise<ServiceApp> {
       await v1.register(rateLimit, {
         hook: 'preValidation',
         // Counters in Postgres, shared by every replica; if Postgres does not answer, the request goes on (and
-        // fails on its own query, or is served when it needs none).
-        store: postgresRateLimitStore({ db, clock, logger }),
-        skipOnError: true,
+        // fails on its own query, or is served when it needs none). `memory`: the plugin's per-process store.
+        ...(config.API_RATE_LIMIT_STORE === 'postgres' && {
+          store: postgresRateLimitStore({ db, clock, logger }),
+          skipOnError: true,
+        }),
         max: config.API_RATE_LIMIT_MAX,
         timeWindow: config.API_RATE_LIMIT_WINDOW_MS,
         keyGenerator: (request) =>

@@ -50,6 +50,11 @@ export const ApiConfig = Type.Object({
     default: 60_000,
     description: 'Rate-limit window (milliseconds).',
   }),
+  API_RATE_LIMIT_STORE: Type.Enum(['postgres', 'memory'], {
+    default: 'postgres',
+    description:
+      'Where rate-limit counters live: postgres (api_rate_limits, shared by every replica: one budget per key whatever the replica count) or memory (per process: a single replica only, one write fewer per request).',
+  }),
   API_AUTH_FAILURES_MAX: Type.Integer({
     minimum: 1,
     maximum: 100_000,

@@ -84,3 +84,23 @@ test('ended windows are swept; live ones stay', async () => {
   const left = await db.selectFrom('api_rate_limits').select('key').where('key', 'in', [old, live]).execute()
   expect(left.map((r) => r.key)).toEqual([live])
 })
+
+test(
+  'API_RATE_LIMIT_STORE=memory counts per process (a single replica only)',
+  async () => {
+    const env = { API_RATE_LIMIT_MAX: '1', API_RATE_LIMIT_STORE: 'memory' }
+    const one = await startTestApi(env, { clock })
+    const two = await startTestApi(env, { clock, namespace: one.namespace })
+    try {
+      const { key } = await issueApiKey(one.deps.db, { name: 'memory', scopes: ['read'] })
+      const get = (api: TestApi) => api.request('GET', '/v1/stations?limit=1', { key })
+      expect((await get(one)).status).toBe(200)
+      expect((await get(two)).status).toBe(200) // its own counter
+      expect((await get(one)).status).toBe(429)
+    } finally {
+      await two.close()
+      await one.close()
+    }
+  },
+  SLOW,
+)
