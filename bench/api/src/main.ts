@@ -53,16 +53,7 @@ async function main() {
     const { key } = await issueApiKey(admin, { name: 'bench', scopes: ['read'] })
     await admin.destroy()
 
-    const apiUrl = await startChild('api', [join(REPO_ROOT, 'services/api/src/main.ts')], {
-      DATABASE_URL: withDatabaseName(POOLED_URL, dbName),
-      NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
-      BUS_NAMESPACE: `bench${Date.now().toString(36)}`,
-      PORT: String(await freePort()),
-      LOG_LEVEL: 'warn',
-      NODE_ENV: 'production',
-      API_RATE_LIMIT_MAX: '1000000',
-      OTEL_SDK_DISABLED: 'true',
-    })
+    const apiUrl = await startApi(withDatabaseName(POOLED_URL, dbName))
     const bareUrl = await startChild(
       'bare-fastify',
       [join(REPO_ROOT, 'bench/api/src/bare-fastify.ts'), String(await freePort())],
@@ -184,6 +175,21 @@ async function seed(url: string) {
   return { firstSessionId: 1000, seconds }
 }
 
+/** The API as a child process on `databaseUrl` (its own bus namespace, a free port, no rate limit to speak of). */
+async function startApi(databaseUrl: string, env: Record<string, string> = {}): Promise<string> {
+  return startChild('api', [join(REPO_ROOT, 'services/api/src/main.ts')], {
+    DATABASE_URL: databaseUrl,
+    NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
+    BUS_NAMESPACE: `bench${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`,
+    PORT: String(await freePort()),
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'production',
+    API_RATE_LIMIT_MAX: '1000000',
+    OTEL_SDK_DISABLED: 'true',
+    ...env,
+  })
+}
+
 /** Starts a server process and resolves its base URL once `/healthz` answers (the port is its last argument or PORT). */
 async function startChild(name: string, args: string[], env: Record<string, string>): Promise<string> {
   const port = env.PORT ?? args.at(-1)
@@ -253,18 +259,7 @@ if (process.argv.includes('--dataset')) {
   await runYear({
     adminUrl: ADMIN_URL,
     pooledUrl: POOLED_URL,
-    startApi: async (databaseUrl, env = {}) =>
-      startChild('api', [join(REPO_ROOT, 'services/api/src/main.ts')], {
-        DATABASE_URL: databaseUrl,
-        NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
-        BUS_NAMESPACE: `benchyear${Date.now().toString(36)}`,
-        PORT: String(await freePort()),
-        LOG_LEVEL: 'warn',
-        NODE_ENV: 'production',
-        API_RATE_LIMIT_MAX: '1000000',
-        OTEL_SDK_DISABLED: 'true',
-        ...env,
-      }),
+    startApi,
     stop: async () => {
       for (const c of children) c.kill('SIGTERM')
       await new Promise((r) => setTimeout(r, 500))
