@@ -192,7 +192,22 @@ afterAll(async () => {
 interface PlanNode {
   'Node Type': string
   'Relation Name'?: string
+  'Plan Rows': number
   Plans?: PlanNode[]
+}
+
+/** A page sorted in memory would not be keyset on an index: rows a Sort takes in, beyond which it fails. */
+const MAX_SORTED_ROWS = 2_000
+
+/**
+ * Sorts whose input the planner estimates above MAX_SORTED_ROWS. An Incremental Sort is not one: it follows an
+ * index's order and only breaks ties within it, so it stops at the page like the index walk.
+ */
+function bigSorts(node: PlanNode): string[] {
+  const input = node.Plans?.[0]?.['Plan Rows'] ?? 0
+  const own =
+    node['Node Type'] === 'Sort' && input > MAX_SORTED_ROWS ? [`${node['Node Type']} of ${input} rows`] : []
+  return [...own, ...(node.Plans ?? []).flatMap(bigSorts)]
 }
 
 function seqScans(node: PlanNode): string[] {
@@ -254,13 +269,16 @@ test(
           if (request.statements.length === 0) failures.push(`${request.url}: no SQL captured (${route})`)
           for (const statement of request.statements) {
             planned++
-            const scanned = seqScans(await plan(statement)).filter(
-              (relation) => LARGE.test(relation) && !empty.has(relation),
-            )
+            const tree = await plan(statement)
+            const scanned = seqScans(tree).filter((relation) => LARGE.test(relation) && !empty.has(relation))
             for (const relation of scanned) {
               failures.push(
                 `${request.url}: Seq Scan on ${relation} in ${statement.sql.replace(/\s+/g, ' ')}`,
               )
+            }
+            // A page (limit) comes off an index in its order; an export (no limit) streams its whole range.
+            if (/\blimit \$\d+/.test(statement.sql)) {
+              for (const sort of bigSorts(tree)) failures.push(`${request.url}: ${sort} for a page`)
             }
           }
         }
@@ -278,7 +296,12 @@ test('only partitions are exempt as empty: every large table is seeded', () => {
   expect(exempt).not.toContain('meter_values_2026_11')
 })
 
-test('the check bites: the same database plans a filter no index serves as a Seq Scan', async () => {
+test('the checks bite: a filter no index serves is a Seq Scan, an order no index serves a big Sort', async () => {
   const node = await plan({ sql: 'select * from transactions where meter_stop = $1', parameters: [1234] })
   expect(seqScans(node)).toContain('transactions')
+  const page = await plan({
+    sql: 'select * from transactions order by meter_stop limit $1',
+    parameters: [100],
+  })
+  expect(bigSorts(page)).toEqual([expect.stringMatching(/^Sort of \d+ rows$/)])
 })
