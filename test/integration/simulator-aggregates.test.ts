@@ -86,7 +86,10 @@ async function simulate(args: string[]): Promise<{ code: number; summary: Record
     stdout: { write: (t: string) => out.push(t) },
     stderr: { write: () => {} },
   }
-  const code = await runCli(['simulate', '--url', `${gatewayUrl}/ocpp/1.6`, ...args], ctx)
+  const code = await runCli(
+    ['simulate', '--url', `${gatewayUrl}/ocpp/1.6`, '--namespace', world.namespace, ...args],
+    ctx,
+  )
   return { code, summary: JSON.parse(out.join('')) }
 }
 

@@ -471,6 +471,8 @@ async function runPhase(ctx: Ctx, name: string, simArgs: string[]) {
     STATION_PREFIX,
     '--id-tag',
     options.idTag,
+    '--namespace',
+    ctx.namespace,
     '--concurrency',
     String(options.concurrency),
     ...simArgs,

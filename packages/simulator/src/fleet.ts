@@ -129,7 +129,8 @@ export function stationIds(prefix: string, count: number): string[] {
   return Array.from({ length: count }, (_, i) => `${prefix}-${String(i + 1).padStart(width, '0')}`)
 }
 
-function validate(o: FleetOptions): void {
+/** Throws `SimulatorOptionError` for options `startFleet` would refuse (callers check before their own set-up). */
+export function validateFleetOptions(o: FleetOptions): void {
   const bad = (m: string) => {
     throw new SimulatorOptionError(m)
   }
@@ -163,7 +164,7 @@ export async function startFleet(
   options: FleetOptions,
   hooks: { onProgress?: (p: FleetProgress) => void; clock?: () => Date } = {},
 ): Promise<Fleet> {
-  validate(options)
+  validateFleetOptions(options)
   const clock = hooks.clock ?? (() => new Date())
   const stats = new RunStats()
   const ids = stationIds(options.idPrefix, options.stations)

@@ -35,6 +35,7 @@ export {
   type FleetSummary,
   startFleet,
   stationIds,
+  validateFleetOptions,
 } from './fleet.ts'
 export { type CommandHandler, type CpServer, startCpServer } from './io/cp-server.ts'
 export { type CallOutcome, type CsClient, createCsClient } from './io/cs-client.ts'

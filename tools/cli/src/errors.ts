@@ -14,6 +14,9 @@ export const CliErrorCodes = defineErrorCodes({
     meaning:
       '`files` or `firmware` names a station, file or firmware image Postgres does not know, or `trace` a station with no OCPP_IN entry and no station record; nothing was done',
   },
+  CLI_ERR_UNREACHABLE: {
+    meaning: '`simulate`: nothing answers at the OCPP gateway URL; no station was started',
+  },
   CLI_ERR_CONTENT_MISMATCH: {
     meaning:
       '`files get`: the bytes read from storage do not match the recorded size or SHA-256; an --output file is not written',
@@ -59,5 +62,12 @@ export class NotFoundError extends AppError {
 export class ContentMismatchError extends AppError {
   constructor(message: string) {
     super('CLI_ERR_CONTENT_MISMATCH', message, { status: 500 })
+  }
+}
+
+/** A server the command needs does not answer (the gateway for `simulate`); the message says how to start it. */
+export class UnreachableError extends AppError {
+  constructor(message: string) {
+    super('CLI_ERR_UNREACHABLE', message, { status: 503 })
   }
 }

@@ -5,8 +5,14 @@ import {
   type FleetProgress,
   SimulatorOptionError,
   startFleet,
+  validateFleetOptions,
 } from '@chargebus/simulator'
-import type { Command, Output } from '../context.ts'
+import type { Command, Env, Output } from '../context.ts'
+import { assertGatewayAnswers, registerTag } from '../simulate/preflight.ts'
+import { createStallWatch, verdict } from '../simulate/verdict.ts'
+
+/** Seconds without one answered call (while calls fail) after which the run stops: the gateway is gone. */
+const STALL_S = 15
 
 export const command: Command = {
   summary: 'run a fleet of simulated OCPP 1.5/1.6 SOAP stations against the gateway; prints a JSON summary',
@@ -14,6 +20,7 @@ export const command: Command = {
                           [--duration S] [--seed N] [--id-prefix SIM] [--id-tag TAG] [--listen HOST:PORT]
                           [--concurrency N] [--sessions N] [--meter-values N] [--meter-interval S]
                           [--session-chance P] [--ramp S] [--timeout S]
+                          [--expect-sessions N] [--no-register-tag] [--namespace NAME]
 
 N stations (SOAP 1.2, chargeBoxIdentity + WS-Addressing, unique MessageIDs) boot, heartbeat, report status and
 charge: Authorize, StartTransaction, MeterValues (energy register, power, current, voltage, SoC),
@@ -28,17 +35,23 @@ ChangeAvailability, Get/ChangeConfiguration, ClearCache and DataTransfer.
                       (--duration caps it, default 600)
   --ocpp V            1.6 (default) or 1.5; --url defaults to http://127.0.0.1:3100/ocpp/<V>
   --seed N            same seed, same station decisions (default ${D.seed})
-  --id-tag TAG        the tag stations charge with (default ${D.idTag}); the gateway must know it:
-                      pnpm chargebus id-tags add ${D.idTag}  (or run it with OCPP_AUTHORIZE_UNKNOWN=true)
+  --id-tag TAG        the tag stations charge with (default ${D.idTag}). In development (NODE_ENV unset or
+                      development) simulate registers it as Accepted in the gateway's id-tag bucket (NATS_URL)
+                      and says so; elsewhere, or with --no-register-tag, the gateway must know it already:
+                      pnpm chargebus id-tags add ${D.idTag}  (or run the gateway with OCPP_AUTHORIZE_UNKNOWN=true)
+  --expect-sessions N exit 1 unless at least N sessions completed (burst runs expect at least 1 anyway)
   --listen HOST:PORT  ChargePointService address (default ${D.listen.host}:0, a free port)
   --concurrency N     most sockets open to the gateway at once (keep-alive; default ${D.concurrency})
   --timeout S         per request (default ${D.timeoutMs / 1000})
 
 A progress line goes to stderr when it is a terminal; the JSON summary (calls by operation, failed calls by
 reason, latency p50/p99 per operation, sessions, commands obeyed, duration) goes to stdout.
-Exit code 1 when any call failed.`,
+A gateway that does not answer at --url fails the run at once (one line, exit 1, no station started); one
+that stops answering for ${STALL_S} s while calls fail ends the run early. After the summary, stderr says what
+went wrong: refused sessions (with the command that fixes an unknown tag), failed calls, too few sessions.
+Exit code 1 when any of these happened.`,
 
-  async run(args, { stdout, stderr }) {
+  async run(args, { env, stdout, stderr }) {
     const { values } = parseArgs({
       args,
       options: {
@@ -58,7 +71,11 @@ Exit code 1 when any call failed.`,
         'session-chance': { type: 'string', default: String(D.sessionChance) },
         ramp: { type: 'string', default: String(D.rampS) },
         timeout: { type: 'string', default: String(D.timeoutMs / 1000) },
+        'expect-sessions': { type: 'string' },
+        'register-tag': { type: 'boolean' },
+        namespace: { type: 'string' },
       },
+      allowNegative: true,
       strict: true,
       allowPositionals: false,
     })
@@ -86,16 +103,41 @@ Exit code 1 when any call failed.`,
       timeoutMs: num(values.timeout, '--timeout') * 1000,
     }
 
-    const tty = (stderr as Output & { isTTY?: boolean }).isTTY === true
-    let fleet: Awaited<ReturnType<typeof startFleet>>
+    const expectSessions =
+      values['expect-sessions'] === undefined
+        ? undefined
+        : int(values['expect-sessions'], '--expect-sessions')
+    const registerWanted = values['register-tag'] ?? isDevelopment(env)
+
     try {
-      fleet = await startFleet(options, {
-        onProgress: tty ? (p) => stderr.write(`\r${progressLine(p)}`) : undefined,
-      })
+      validateFleetOptions(options)
     } catch (err) {
       if (err instanceof SimulatorOptionError) throw usageError(err.message)
       throw err
     }
+    await assertGatewayAnswers(options.url, Math.min(options.timeoutMs, 5000))
+    let registeredTag = false
+    if (registerWanted) {
+      const outcome = await registerTag(env, options.idTag, values.namespace)
+      registeredTag = outcome === 'registered' || outcome === 'already-accepted'
+      stderr.write(`simulate: ${tagLine(options.idTag, outcome)}\n`)
+    }
+
+    const tty = (stderr as Output & { isTTY?: boolean }).isTTY === true
+    const stalledAfter = createStallWatch(STALL_S)
+    let stalled: string | undefined
+    // the first progress tick comes a second after startFleet resolves, when `fleet` is set
+    let stopFleet = () => {}
+    const fleet = await startFleet(options, {
+      onProgress: (p) => {
+        if (tty) stderr.write(`\r${progressLine(p)}`)
+        if (stalled === undefined && stalledAfter(p)) {
+          stalled = `the gateway at ${options.url} answered no call for ${STALL_S} s (${p.failed} calls failed)`
+          stopFleet()
+        }
+      },
+    })
+    stopFleet = () => fleet.stop()
     stderr.write(
       `simulate: ${options.stations} stations (${profile}, OCPP ${ocpp}) -> ${options.url}; ` +
         `ChargePointService ${fleet.urlOf(fleet.ids[0] ?? '')}\n`,
@@ -108,12 +150,26 @@ Exit code 1 when any call failed.`,
       const summary = await fleet.done
       if (tty) stderr.write('\n')
       stdout.write(`${JSON.stringify(summary, null, 2)}\n`)
-      return summary.failed.total > 0 ? 1 : 0
+      const judged = verdict(summary, { idTag: options.idTag, registeredTag, expectSessions, stalled })
+      for (const line of judged.lines) stderr.write(`${line}\n`)
+      return judged.exitCode
     } finally {
       process.off('SIGINT', onSignal)
       process.off('SIGTERM', onSignal)
     }
   },
+}
+
+/** Development conveniences apply unless NODE_ENV names another deployment kind (the services' rule). */
+function isDevelopment(env: Env): boolean {
+  return (env.NODE_ENV ?? '') === '' || env.NODE_ENV === 'development'
+}
+
+function tagLine(idTag: string, outcome: Awaited<ReturnType<typeof registerTag>>): string {
+  if (outcome === 'registered')
+    return `registered id tag ${idTag} as Accepted (development; --no-register-tag to skip)`
+  if (outcome === 'already-accepted') return `id tag ${idTag} is already Accepted`
+  return `id tag ${idTag} is ${outcome.kept} in the gateway's bucket; left as it is (sessions will be refused)`
 }
 
 function progressLine(p: FleetProgress): string {
