@@ -1,7 +1,8 @@
 /**
  * `pnpm start`: every service under services/ as a native process, with one readable,
  * prefixed log stream. Dependencies (Postgres, pgbouncer, NATS) come from `pnpm deps:up`.
- * Ctrl-C (or SIGTERM) is forwarded to every service, which shut down gracefully.
+ * Ctrl-C (or SIGTERM) is forwarded to every service, once, and they shut down gracefully (exit 0).
+ * Each service's HTTP port comes from `<SERVICE>_PORT` (API_PORT, OCPP_GATEWAY_PORT, ...), else its default.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, readdirSync } from 'node:fs'
@@ -46,11 +47,26 @@ function pipeLines(name: string, child: ChildProcess, colour: number): void {
 const children = new Map<string, ChildProcess>()
 let stopping = false
 
+/** API_PORT for api, OCPP_GATEWAY_PORT for ocpp-gateway: one PORT cannot serve six services. */
+function portVariableOf(service: string): string {
+  return `${service.toUpperCase().replaceAll('-', '_')}_PORT`
+}
+
+function serviceEnv(name: string): NodeJS.ProcessEnv {
+  const { PORT: _shared, ...env } = process.env
+  const variable = portVariableOf(name)
+  const port = process.env[variable]
+  return { ...env, ...(port ? { PORT: port } : {}), CHARGEBUS_PORT_VARIABLE: variable }
+}
+
 services.forEach((name, i) => {
   const child = spawn(process.execPath, [join(root, 'services', name, 'src', 'main.ts')], {
     cwd: root,
-    env: process.env,
+    env: serviceEnv(name),
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: a terminal's Ctrl-C reaches only this script, which forwards one SIGTERM.
+    // Sharing the group, each service got SIGINT from the terminal and SIGTERM from here: "second signal", exit 1.
+    detached: true,
   })
   children.set(name, child)
   pipeLines(name, child, colours[i % colours.length] ?? 36)
@@ -64,6 +80,8 @@ services.forEach((name, i) => {
 })
 
 function stop(exitCode: number): void {
+  // pnpm forwards the terminal's SIGINT too: a repeated signal must not reach the services twice.
+  if (stopping) return
   stopping = true
   process.exitCode = exitCode
   for (const child of children.values()) child.kill('SIGTERM')
@@ -71,3 +89,7 @@ function stop(exitCode: number): void {
 
 process.on('SIGINT', () => stop(0))
 process.on('SIGTERM', () => stop(0))
+// The services no longer share our process group: never leave them behind if this script dies.
+process.on('exit', () => {
+  for (const child of children.values()) child.kill('SIGTERM')
+})

@@ -74,8 +74,14 @@ export async function runService(options: RunServiceOptions): Promise<RunningSer
     return { address, stop: () => grace.close() }
   } catch (err) {
     grace.uninstall()
-    logger.fatal({ err, host: options.host, port: options.port }, 'cannot listen')
+    // A busy port is the caller's one line to write (startService names the variable to change).
+    if (!isAddressInUse(err)) logger.fatal({ err, host: options.host, port: options.port }, 'cannot listen')
     await app.close().catch(() => {})
     throw err
   }
+}
+
+/** A listen that failed because another process holds the address (EADDRINUSE). */
+export function isAddressInUse(err: unknown): err is Error & { port?: number } {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'EADDRINUSE'
 }

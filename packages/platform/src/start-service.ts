@@ -4,7 +4,7 @@ import type { LogLevel } from './common-config.ts'
 import { loadConfig } from './config.ts'
 import { ConfigError } from './errors.ts'
 import { createLogger } from './logger.ts'
-import { type RunningService, type RunServiceOptions, runService } from './run-service.ts'
+import { isAddressInUse, type RunningService, type RunServiceOptions, runService } from './run-service.ts'
 import type { Telemetry } from './telemetry.ts'
 
 /** The variables `startService` itself reads: `commonConfig.logging` and `commonConfig.http(...)`. */
@@ -47,17 +47,33 @@ export async function startService<Schema extends TObject, Deps extends { close(
   // Sound: the signature only accepts schemas whose Static type has these variables.
   const { LOG_LEVEL, HOST, PORT, SHUTDOWN_TIMEOUT_MS } = config as StartableConfig
   const logger = createLogger({ name: options.name, level: LOG_LEVEL })
-  const deps = await options.open(config, logger)
-  const app = await options.build(deps)
-  app.addHook('onClose', () => deps.close())
-  return runService({
-    app,
-    host: HOST,
-    port: PORT,
-    logger,
-    shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS,
-    telemetry: options.telemetry,
-  })
+  // `pnpm start` runs every service with its own port variable (API_PORT, ...) and says which one here.
+  const portVariable = process.env.CHARGEBUS_PORT_VARIABLE || 'PORT'
+  try {
+    const deps = await options.open(config, logger)
+    const app = await options.build(deps)
+    app.addHook('onClose', () => deps.close())
+    return await runService({
+      app,
+      host: HOST,
+      port: PORT,
+      logger,
+      shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS,
+      telemetry: options.telemetry,
+    })
+  } catch (err) {
+    if (!isAddressInUse(err)) throw err
+    // A busy port is an everyday mistake, not a crash: one line naming the variable to change, exit 1.
+    const port = err.port ?? PORT
+    const variable = port === PORT ? portVariable : portVariableOf(config, port)
+    logger.fatal(`cannot listen: port ${port} is in use${variable ? `; set ${variable} to a free port` : ''}`)
+    process.exit(1)
+  }
+}
+
+/** The variable whose value is `port` (FTP_PORT, ...), if any. */
+function portVariableOf(config: object, port: number): string | undefined {
+  return Object.entries(config).find(([key, value]) => key.endsWith('PORT') && value === port)?.[0]
 }
 
 function loadServiceConfig<Schema extends TObject>(

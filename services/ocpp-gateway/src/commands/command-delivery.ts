@@ -12,6 +12,7 @@ import { CommandError, DispatcherStopping } from './domain/command-errors.ts'
 import { isExpired, isWaitingNoteFresh, outcomeOf, retryDelayMs } from './domain/delivery-rules.ts'
 import type { LocalList } from './domain/local-list.ts'
 import { completePayload } from './payload-completion.ts'
+import { createRoutineTally } from './routine-tally.ts'
 import type { StationPresence } from './station-presence.ts'
 import type { AttemptResult, HeldCommand } from './station-queues.ts'
 
@@ -66,6 +67,8 @@ export function createCommandDelivery(deps: {
   settings: CommandDeliverySettings
 }): CommandDelivery {
   const { commands, facts, caller, presence, recorder, clock, logger: log, stopping, settings, grants } = deps
+  // Retries are routine (a station offline for a while): per retry at debug, a line a minute at info.
+  const retryTally = createRoutineTally(clock, 60_000)
   const orderPollMs = settings.orderPollMs ?? 500
   const slots = createSlots(settings.concurrency)
 
@@ -154,7 +157,10 @@ export function createCommandDelivery(deps: {
     command.failures++
     const wait = retryDelayMs(command.failures, settings.retryScheduleMs)
     const at = clock()
-    log.info({ ...ctx, err: result.error.message, wait }, 'station unreachable; will retry')
+    log.debug({ ...ctx, err: result.error.message, wait }, 'station unreachable; will retry')
+    const due = retryTally.count(operation)
+    if (due)
+      log.info(due, 'command retries scheduled (station unreachable), by operation, since the last summary')
     const requeued = await recorder.persist('re-queueing a command', () =>
       commands.requeue(record.id, at, result.error, new Date(at.getTime() + wait)),
     )

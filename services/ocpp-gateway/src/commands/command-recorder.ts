@@ -4,6 +4,10 @@ import { CommandUpdated, type EventData } from '@chargebus/events'
 import type { Clock } from '@chargebus/platform'
 import type { Logger } from 'pino'
 import { type CommandError, CommandExpired } from './domain/command-errors.ts'
+import { createRoutineTally } from './routine-tally.ts'
+
+/** How often the info-level summary of finished commands is written (each one is at debug). */
+const SUMMARY_INTERVAL_MS = 60_000
 
 /** A final status and what led to it; `from` is the status the row must still have. */
 export interface CommandResult {
@@ -43,6 +47,7 @@ export function createCommandRecorder(deps: {
   stopping: AbortSignal
 }): CommandRecorder {
   const { bus, commands, clock, logger: log, stopping } = deps
+  const finishedTally = createRoutineTally(clock, SUMMARY_INTERVAL_MS)
 
   async function persist<T>(what: string, fn: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
@@ -79,10 +84,13 @@ export function createCommandRecorder(deps: {
     )
     const final = finished ?? (await persist('reading a command', () => commands.get(record.id)))
     if (final && isTerminal(final.status)) await persist('publishing a command result', () => publish(final))
-    log.info(
+    // Routine, and by the thousand after a restart with old commands: per command at debug, a line a minute at info.
+    log.debug(
       { command: record.id, station: record.stationId, operation: record.operation, status: final?.status },
       'command finished',
     )
+    const due = finishedTally.count(final?.status ?? 'unknown')
+    if (due) log.info(due, 'commands finished (by final status) since the last summary')
   }
 
   return {

@@ -1,0 +1,81 @@
+import { spawn } from 'node:child_process'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { freePort } from '../support/cp-server.ts'
+import { uniqueNamespace } from '../support/nats.ts'
+
+/*
+ * `pnpm start` (scripts/start.ts) as a terminal runs it: in a process group of its own, where Ctrl-C sends
+ * SIGINT to the whole group. The services must get one signal and stop with 0; a busy port is one line.
+ */
+
+const START = join(import.meta.dirname, '..', '..', 'scripts', 'start.ts')
+const SLOW = 60_000
+
+function runStart(services: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, [START, ...services], {
+    env: { ...process.env, LOG_LEVEL: 'info', BUS_NAMESPACE: uniqueNamespace('start'), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  })
+  let output = ''
+  child.stdout.on('data', (b: Buffer) => (output += b.toString()))
+  child.stderr.on('data', (b: Buffer) => (output += b.toString()))
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  return { child, exited, output: () => output }
+}
+
+async function until(run: ReturnType<typeof runStart>, check: () => boolean): Promise<void> {
+  const deadline = performance.now() + 40_000
+  while (!check()) {
+    if (performance.now() > deadline || run.child.exitCode !== null)
+      throw new Error(`start did not get there (exit ${run.child.exitCode}):\n${run.output()}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+test(
+  'Ctrl-C (SIGINT to the process group, and again from pnpm) stops gateway and api once each, exit 0',
+  async () => {
+    const run = runStart(['ocpp-gateway', 'api'], {
+      OCPP_GATEWAY_PORT: String(await freePort()),
+      API_PORT: String(await freePort()),
+    })
+    try {
+      await until(run, () => (run.output().match(/Server listening/g) ?? []).length === 2)
+      process.kill(-(run.child.pid as number), 'SIGINT')
+      // pnpm forwards the terminal's SIGINT to its script as well: the services must still get one signal
+      run.child.kill('SIGINT')
+      expect(await run.exited).toBe(0)
+      expect(run.output()).toMatch(/ocpp-gateway \| exited \(0\)/)
+      expect(run.output()).toMatch(/api\s+\| exited \(0\)/)
+      expect(run.output()).not.toContain('second signal')
+    } finally {
+      if (run.child.exitCode === null) process.kill(-(run.child.pid as number), 'SIGKILL')
+    }
+  },
+  SLOW,
+)
+
+test(
+  'a busy port: one line naming the service and its variable, exit 1',
+  async () => {
+    const holder = createServer()
+    await new Promise<void>((r) => holder.listen(0, '127.0.0.1', r))
+    const port = (holder.address() as { port: number }).port
+    try {
+      const run = runStart(['api'], { API_PORT: String(port) })
+      expect(await run.exited).toBe(1)
+      const lines = run.output().split('\n')
+      expect(lines.filter((l) => l.includes('in use'))).toEqual([
+        expect.stringMatching(
+          new RegExp(`^api \\| .*FATAL.*cannot listen: port ${port} is in use; set API_PORT to a free port$`),
+        ),
+      ])
+      expect(run.output()).not.toMatch(/\n\s+at /)
+    } finally {
+      holder.close()
+    }
+  },
+  SLOW,
+)
