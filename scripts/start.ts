@@ -1,10 +1,11 @@
 /**
  * `pnpm start`: every service under services/ as a native process, with one readable,
- * prefixed log stream. Dependencies (Postgres, pgbouncer, NATS) come from `pnpm deps:up`.
+ * prefixed log stream. First it runs `pnpm deps:up` (idempotent, under a second when all is up) so Postgres,
+ * pgbouncer, NATS and the migrations are there, or says in one line what is missing (START_DEPS_UP=0 skips it).
  * Ctrl-C (or SIGTERM) is forwarded to every service, once, and they shut down gracefully (exit 0).
  * Each service's HTTP port comes from `<SERVICE>_PORT` (API_PORT, OCPP_GATEWAY_PORT, ...), else its default.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -19,6 +20,29 @@ const services = readdirSync(join(root, 'services'))
 
 if (services.length === 0) {
   console.error(`start: no service to start${only.length ? ` (asked for ${only.join(', ')})` : ''}`)
+  process.exit(1)
+}
+
+ensureDependencies()
+
+/** `scripts/deps-up.sh`, its chatter kept to one line: ready, or what is missing and how to fix it. */
+function ensureDependencies(): void {
+  if (process.env.START_DEPS_UP === '0') return
+  const run = spawnSync('bash', [join(root, 'scripts', 'deps-up.sh')], { cwd: root, encoding: 'utf8' })
+  const lines = `${run.stdout ?? ''}\n${run.stderr ?? ''}`.split('\n').filter((l) => l.trim() !== '')
+  if (run.status === 0) {
+    console.log(`start: dependencies up (${lines.at(-1)?.replace(/^deps:up: /, '') ?? 'deps:up'})`)
+    return
+  }
+  const why =
+    (run.stderr ?? '')
+      .trim()
+      .split('\n')
+      .at(-1)
+      ?.replace(/^deps:up: /, '') || run.error?.message
+  console.error(
+    `start: dependencies are not up: ${why ?? 'deps:up failed'}; fix that and run pnpm start again (pnpm deps:up checks them alone)`,
+  )
   process.exit(1)
 }
 

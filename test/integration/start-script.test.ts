@@ -14,7 +14,14 @@ const SLOW = 60_000
 
 function runStart(services: string[], env: Record<string, string>) {
   const child = spawn(process.execPath, [START, ...services], {
-    env: { ...process.env, LOG_LEVEL: 'info', BUS_NAMESPACE: uniqueNamespace('start'), ...env },
+    // START_DEPS_UP=0: deps:up would migrate the developer's `chargebus` database; the run's own one is ready
+    env: {
+      ...process.env,
+      LOG_LEVEL: 'info',
+      BUS_NAMESPACE: uniqueNamespace('start'),
+      START_DEPS_UP: '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   })
@@ -76,6 +83,19 @@ test(
     } finally {
       holder.close()
     }
+  },
+  SLOW,
+)
+
+test(
+  'dependencies that cannot be brought up: one line saying what is missing and what to run, exit 1, no service',
+  async () => {
+    // a remote Postgres that does not answer (TEST-NET-1): deps:up cannot start it, so it stops at once
+    const run = runStart(['api'], { START_DEPS_UP: '1', POSTGRES_HOST: '192.0.2.1' })
+    expect(await run.exited).toBe(1)
+    expect(run.output()).toBe(
+      'start: dependencies are not up: postgres is not answering on 192.0.2.1:5432 (a remote host: start it there); fix that and run pnpm start again (pnpm deps:up checks them alone)\n',
+    )
   },
   SLOW,
 )
