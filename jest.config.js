@@ -1,4 +1,8 @@
-/** One jest run over every package and service; integration tests share the throwaway servers set up in globalSetup. */
+/**
+ * One jest run over every package and service; integration tests share the throwaway servers set up in globalSetup.
+ * Tests under `test/interop/` need material outside the repository (../shared: the official OCA WSDLs, the
+ * independent zeep station); they run with `pnpm interop` (jest.interop.config.js), never in `pnpm test`.
+ */
 export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
@@ -13,7 +17,7 @@ export default {
     '<rootDir>/infra/test/**/*.test.ts',
     '<rootDir>/test/**/*.test.ts',
   ],
-  testPathIgnorePatterns: ['/node_modules/'],
+  testPathIgnorePatterns: ['/node_modules/', '/test/interop/'],
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',
 }
