@@ -64,12 +64,28 @@ function pipeLines(name: string, child: ChildProcess, colour: number): void {
       // pino lines are pretty-printed; anything else (a crash before the logger exists) is shown as is
       const text = line.startsWith('{') ? pretty(line).trimEnd() : line
       process.stdout.write(`${prefix} ${text}\n`)
+      const listening = /Server listening at (\S+?)"?$/.exec(line)?.[1]
+      if (listening !== undefined) noteListening(name, listening)
     })
   }
 }
 
 const children = new Map<string, ChildProcess>()
 let stopping = false
+const addresses = new Map<string, string>()
+
+/** Once every service listens (Fastify's info line), one line saying where to look. */
+function noteListening(name: string, address: string): void {
+  addresses.set(name, address)
+  if (addresses.size !== services.length) return
+  const where = [
+    addresses.has('api') ? `API docs ${addresses.get('api')}/docs (key dev-admin-key in development)` : '',
+    addresses.has('ocpp-gateway') ? `stations: ${addresses.get('ocpp-gateway')}/ocpp/1.6` : '',
+  ].filter((part) => part !== '')
+  console.log(
+    `start: ${services.length} services up${where.length ? `; ${where.join('; ')}` : ''}; a fleet that charges: pnpm chargebus simulate --stations 10 --profile burst; Ctrl-C stops`,
+  )
+}
 
 /** API_PORT for api, OCPP_GATEWAY_PORT for ocpp-gateway: one PORT cannot serve six services. */
 function portVariableOf(service: string): string {

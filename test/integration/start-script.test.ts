@@ -44,12 +44,16 @@ async function until(run: ReturnType<typeof runStart>, check: () => boolean): Pr
 test(
   'Ctrl-C (SIGINT to the process group, and again from pnpm) stops gateway and api once each, exit 0',
   async () => {
+    const [gatewayPort, apiPort] = [await freePort(), await freePort()]
     const run = runStart(['ocpp-gateway', 'api'], {
-      OCPP_GATEWAY_PORT: String(await freePort()),
-      API_PORT: String(await freePort()),
+      OCPP_GATEWAY_PORT: String(gatewayPort),
+      API_PORT: String(apiPort),
     })
     try {
-      await until(run, () => (run.output().match(/Server listening/g) ?? []).length === 2)
+      await until(run, () => run.output().includes('start: 2 services up'))
+      expect(run.output()).toContain(
+        `start: 2 services up; API docs http://127.0.0.1:${apiPort}/docs (key dev-admin-key in development); stations: http://127.0.0.1:${gatewayPort}/ocpp/1.6;`,
+      )
       process.kill(-(run.child.pid as number), 'SIGINT')
       // pnpm forwards the terminal's SIGINT to its script as well: the services must still get one signal
       run.child.kill('SIGINT')
