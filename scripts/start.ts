@@ -64,7 +64,7 @@ function pipeLines(name: string, child: ChildProcess, colour: number): void {
       // pino lines are pretty-printed; anything else (a crash before the logger exists) is shown as is
       const text = line.startsWith('{') ? pretty(line).trimEnd() : line
       process.stdout.write(`${prefix} ${text}\n`)
-      const listening = /Server listening at (\S+?)"?$/.exec(line)?.[1]
+      const listening = /Server listening at ([^\s"]+)/.exec(line)?.[1]
       if (listening !== undefined) noteListening(name, listening)
     })
   }

@@ -10,6 +10,7 @@ export const commands: Readonly<Record<string, () => Promise<Command>>> = {
   station: async () => (await import('./station.ts')).command,
   'api-key': async () => (await import('./api-key.ts')).command,
   simulate: async () => (await import('./simulate.ts')).command,
+  demo: async () => (await import('./demo.ts')).command,
   events: async () => (await import('./events.ts')).command,
   dlq: async () => (await import('./dlq.ts')).command,
   replay: async () => (await import('./replay.ts')).command,

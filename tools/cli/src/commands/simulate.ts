@@ -118,7 +118,9 @@ Exit code 1 when any of these happened.`,
     await assertGatewayAnswers(options.url, Math.min(options.timeoutMs, 5000))
     let registeredTag = false
     if (registerWanted) {
-      const outcome = await registerTag(env, options.idTag, values.namespace)
+      // the gateway's bus namespace: --namespace, else BUS_NAMESPACE as the services read it
+      const namespace = values.namespace ?? (env.BUS_NAMESPACE || undefined)
+      const outcome = await registerTag(env, options.idTag, namespace)
       registeredTag = outcome === 'registered' || outcome === 'already-accepted'
       stderr.write(`simulate: ${tagLine(options.idTag, outcome)}\n`)
     }
