@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
+import { connectBus } from '@chargebus/bus'
+import { pino } from 'pino'
 import { freePort } from '../support/cp-server.ts'
-import { uniqueNamespace } from '../support/nats.ts'
+import { NATS_URL, uniqueNamespace } from '../support/nats.ts'
 
 /*
  * `pnpm start` (scripts/start.ts) as a terminal runs it: in a process group of its own, where Ctrl-C sends
@@ -11,14 +13,31 @@ import { uniqueNamespace } from '../support/nats.ts'
 
 const START = join(import.meta.dirname, '..', '..', 'scripts', 'start.ts')
 const SLOW = 60_000
+const namespaces: string[] = []
+
+// the stacks' streams and KV buckets on the shared nats-server go with the run
+afterAll(async () => {
+  for (const namespace of namespaces) {
+    const bus = await connectBus({
+      servers: NATS_URL,
+      name: 'start-test',
+      namespace,
+      logger: pino({ level: 'silent' }),
+    })
+    await bus.deleteNamespace()
+    await bus.close()
+  }
+}, SLOW)
 
 function runStart(services: string[], env: Record<string, string>) {
+  const namespace = uniqueNamespace('start')
+  namespaces.push(namespace)
   const child = spawn(process.execPath, [START, ...services], {
     // START_DEPS_UP=0: deps:up would migrate the developer's `chargebus` database; the run's own one is ready
     env: {
       ...process.env,
       LOG_LEVEL: 'info',
-      BUS_NAMESPACE: uniqueNamespace('start'),
+      BUS_NAMESPACE: namespace,
       START_DEPS_UP: '0',
       ...env,
     },
