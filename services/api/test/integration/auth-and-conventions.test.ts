@@ -136,39 +136,47 @@ test.each(ROUTES)(
   },
 )
 
-test('the development key works only in development on a loopback address', async () => {
-  const dev = await another({ NODE_ENV: 'development', HOST: '127.0.0.1' })
-  expect((await dev.request('GET', '/v1/api-keys', { key: 'dev-admin-key' })).status).toBe(200)
-  for (const env of [
-    { NODE_ENV: 'development', HOST: '0.0.0.0' }, // a container, a shared host
-    { NODE_ENV: 'test', HOST: '127.0.0.1' },
-    { NODE_ENV: 'production', HOST: '127.0.0.1' },
-  ]) {
-    const other = await another(env)
-    expect((await other.request('GET', '/v1/stations', { key: 'dev-admin-key' })).status).toBe(401)
-    expect((await other.request('GET', '/v1/stations', { key: 'read' })).status).toBe(200)
-  }
-})
+test(
+  'the development key works only in development on a loopback address',
+  async () => {
+    const dev = await another({ NODE_ENV: 'development', HOST: '127.0.0.1' })
+    expect((await dev.request('GET', '/v1/api-keys', { key: 'dev-admin-key' })).status).toBe(200)
+    for (const env of [
+      { NODE_ENV: 'development', HOST: '0.0.0.0' }, // a container, a shared host
+      { NODE_ENV: 'test', HOST: '127.0.0.1' },
+      { NODE_ENV: 'production', HOST: '127.0.0.1' },
+    ]) {
+      const other = await another(env)
+      expect((await other.request('GET', '/v1/stations', { key: 'dev-admin-key' })).status).toBe(401)
+      expect((await other.request('GET', '/v1/stations', { key: 'read' })).status).toBe(200)
+    }
+  },
+  SLOW,
+)
 
-test('an address that keeps presenting bad keys gets 429 before any lookup; good keys elsewhere are not affected', async () => {
-  const throttled = await another({ API_AUTH_FAILURES_MAX: '3', API_AUTH_FAILURE_WINDOW_MS: '60000' })
-  const from = (ip: string, key: string | null) =>
-    throttled.app.inject({
-      method: 'GET',
-      url: '/v1/stations?limit=1',
-      remoteAddress: ip,
-      headers: key === null ? {} : { authorization: `Bearer ${key}` },
-    })
-  const made = `cbk_${'A'.repeat(43)}`
-  expect((await from('203.0.113.7', null)).statusCode).toBe(401)
-  expect((await from('203.0.113.7', 'not-a-key')).statusCode).toBe(401)
-  expect((await from('203.0.113.7', made)).statusCode).toBe(401)
-  const refused = await from('203.0.113.7', throttled.keys.read)
-  expect(refused.statusCode).toBe(429)
-  expect(refused.json()).toMatchObject({ code: 'API_ERR_RATE_LIMITED' })
-  expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0)
-  expect((await from('203.0.113.8', throttled.keys.read)).statusCode).toBe(200)
-})
+test(
+  'an address that keeps presenting bad keys gets 429 before any lookup; good keys elsewhere are not affected',
+  async () => {
+    const throttled = await another({ API_AUTH_FAILURES_MAX: '3', API_AUTH_FAILURE_WINDOW_MS: '60000' })
+    const from = (ip: string, key: string | null) =>
+      throttled.app.inject({
+        method: 'GET',
+        url: '/v1/stations?limit=1',
+        remoteAddress: ip,
+        headers: key === null ? {} : { authorization: `Bearer ${key}` },
+      })
+    const made = `cbk_${'A'.repeat(43)}`
+    expect((await from('203.0.113.7', null)).statusCode).toBe(401)
+    expect((await from('203.0.113.7', 'not-a-key')).statusCode).toBe(401)
+    expect((await from('203.0.113.7', made)).statusCode).toBe(401)
+    const refused = await from('203.0.113.7', throttled.keys.read)
+    expect(refused.statusCode).toBe(429)
+    expect(refused.json()).toMatchObject({ code: 'API_ERR_RATE_LIMITED' })
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0)
+    expect((await from('203.0.113.8', throttled.keys.read)).statusCode).toBe(200)
+  },
+  SLOW,
+)
 
 test('routes declare their scope: a /v1 route without one does not register', async () => {
   const { requireDeclaredScope } = await import('../../src/entry-points/http/auth.ts')
@@ -225,32 +233,40 @@ test('API keys: created with scopes (shown once), listed without secrets, revoke
   expect(bad.json.errors.map((e: { name: string }) => e.name).sort()).toEqual(['name', 'scopes.0'])
 })
 
-test('another instance sees a revocation once its lookup cache expires (API_KEY_CACHE_TTL_MS)', async () => {
-  const other = await another({ API_KEY_CACHE_TTL_MS: '2000' })
-  const { key, id } = (
-    await api.request('POST', '/v1/api-keys', { body: { name: `${p}ttl`, scopes: ['read'] } })
-  ).json
-  expect((await other.request('GET', '/v1/stations', { key })).status).toBe(200) // cached now
-  await api.request('DELETE', `/v1/api-keys/${id}`)
-  expect((await other.request('GET', '/v1/stations', { key })).status).toBe(200) // still cached
-  await new Promise((r) => setTimeout(r, 2100))
-  expect((await other.request('GET', '/v1/stations', { key })).status).toBe(401)
-})
+test(
+  'another instance sees a revocation once its lookup cache expires (API_KEY_CACHE_TTL_MS)',
+  async () => {
+    const other = await another({ API_KEY_CACHE_TTL_MS: '2000' })
+    const { key, id } = (
+      await api.request('POST', '/v1/api-keys', { body: { name: `${p}ttl`, scopes: ['read'] } })
+    ).json
+    expect((await other.request('GET', '/v1/stations', { key })).status).toBe(200) // cached now
+    await api.request('DELETE', `/v1/api-keys/${id}`)
+    expect((await other.request('GET', '/v1/stations', { key })).status).toBe(200) // still cached
+    await new Promise((r) => setTimeout(r, 2100))
+    expect((await other.request('GET', '/v1/stations', { key })).status).toBe(401)
+  },
+  SLOW,
+)
 
-test('rate limit per key: 429 problem with Retry-After; other keys are not affected', async () => {
-  const limited = await another({ API_RATE_LIMIT_MAX: '3', API_RATE_LIMIT_WINDOW_MS: '60000' })
-  for (let i = 0; i < 3; i++)
-    expect((await limited.request('GET', '/v1/stations?limit=1', { key: 'read' })).status).toBe(200)
-  const res = await limited.request('GET', '/v1/stations?limit=1', { key: 'read' })
-  expect(res.status).toBe(429)
-  expect(Number(res.headers['retry-after'])).toBeGreaterThan(0)
-  expect(res.json).toMatchObject({
-    status: 429,
-    code: 'API_ERR_RATE_LIMITED',
-    type: 'urn:chargebus:problem:rate-limited',
-  })
-  expect((await limited.request('GET', '/v1/stations?limit=1', { key: 'write' })).status).toBe(403) // its own budget
-})
+test(
+  'rate limit per key: 429 problem with Retry-After; other keys are not affected',
+  async () => {
+    const limited = await another({ API_RATE_LIMIT_MAX: '3', API_RATE_LIMIT_WINDOW_MS: '60000' })
+    for (let i = 0; i < 3; i++)
+      expect((await limited.request('GET', '/v1/stations?limit=1', { key: 'read' })).status).toBe(200)
+    const res = await limited.request('GET', '/v1/stations?limit=1', { key: 'read' })
+    expect(res.status).toBe(429)
+    expect(Number(res.headers['retry-after'])).toBeGreaterThan(0)
+    expect(res.json).toMatchObject({
+      status: 429,
+      code: 'API_ERR_RATE_LIMITED',
+      type: 'urn:chargebus:problem:rate-limited',
+    })
+    expect((await limited.request('GET', '/v1/stations?limit=1', { key: 'write' })).status).toBe(403) // its own budget
+  },
+  SLOW,
+)
 
 test('unknown routes, bad media types, malformed JSON and oversized bodies are problems', async () => {
   const unknown = await api.request('GET', '/v1/nothing-here')
@@ -281,21 +297,25 @@ test('unknown routes, bad media types, malformed JSON and oversized bodies are p
   ).toBeUndefined()
 })
 
-test('a bug is a 500 problem that says nothing about it', async () => {
-  const broken = await another({})
-  await broken.deps.db.destroy() // every query now throws a plain Error
-  const res = await broken.request('GET', '/v1/stations', { key: 'read' })
-  expect(res.status).toBe(500)
-  expect(res.json).toEqual({
-    type: 'urn:chargebus:problem:internal',
-    title: 'Internal error',
-    status: 500,
-    detail: 'internal error',
-    instance: '/v1/stations',
-    code: 'API_ERR_INTERNAL',
-  })
-  expect(res.body).not.toMatch(/pool|at .*\.ts/i)
-})
+test(
+  'a bug is a 500 problem that says nothing about it',
+  async () => {
+    const broken = await another({})
+    await broken.deps.db.destroy() // every query now throws a plain Error
+    const res = await broken.request('GET', '/v1/stations', { key: 'read' })
+    expect(res.status).toBe(500)
+    expect(res.json).toEqual({
+      type: 'urn:chargebus:problem:internal',
+      title: 'Internal error',
+      status: 500,
+      detail: 'internal error',
+      instance: '/v1/stations',
+      code: 'API_ERR_INTERNAL',
+    })
+    expect(res.body).not.toMatch(/pool|at .*\.ts/i)
+  },
+  SLOW,
+)
 
 test('CORS: none by default (same origin only)', async () => {
   const pre = await api.app.inject({
@@ -312,30 +332,34 @@ test('CORS: none by default (same origin only)', async () => {
   expect(get.headers['access-control-allow-origin']).toBeUndefined()
 })
 
-test('CORS: preflight and simple requests from configured origins only', async () => {
-  const cors = await another({ API_CORS_ORIGINS: 'https://app.example.com, https://admin.example.com' })
-  const pre = await cors.app.inject({
-    method: 'OPTIONS',
-    url: '/v1/stations',
-    headers: {
-      origin: 'https://app.example.com',
-      'access-control-request-method': 'GET',
-      'access-control-request-headers': 'authorization',
-    },
-  })
-  expect(pre.statusCode).toBe(204)
-  expect(pre.headers['access-control-allow-origin']).toBe('https://app.example.com')
-  expect(String(pre.headers['access-control-allow-headers'])).toContain('authorization')
-  const get = await cors.request('GET', '/v1/stations?limit=1', {
-    headers: { origin: 'https://admin.example.com' },
-  })
-  expect(get.headers['access-control-allow-origin']).toBe('https://admin.example.com')
-  expect(String(get.headers['access-control-expose-headers'])).toContain('etag')
-  const foreign = await cors.request('GET', '/v1/stations?limit=1', {
-    headers: { origin: 'https://evil.example.com' },
-  })
-  expect(foreign.headers['access-control-allow-origin']).toBeUndefined()
-})
+test(
+  'CORS: preflight and simple requests from configured origins only',
+  async () => {
+    const cors = await another({ API_CORS_ORIGINS: 'https://app.example.com, https://admin.example.com' })
+    const pre = await cors.app.inject({
+      method: 'OPTIONS',
+      url: '/v1/stations',
+      headers: {
+        origin: 'https://app.example.com',
+        'access-control-request-method': 'GET',
+        'access-control-request-headers': 'authorization',
+      },
+    })
+    expect(pre.statusCode).toBe(204)
+    expect(pre.headers['access-control-allow-origin']).toBe('https://app.example.com')
+    expect(String(pre.headers['access-control-allow-headers'])).toContain('authorization')
+    const get = await cors.request('GET', '/v1/stations?limit=1', {
+      headers: { origin: 'https://admin.example.com' },
+    })
+    expect(get.headers['access-control-allow-origin']).toBe('https://admin.example.com')
+    expect(String(get.headers['access-control-expose-headers'])).toContain('etag')
+    const foreign = await cors.request('GET', '/v1/stations?limit=1', {
+      headers: { origin: 'https://evil.example.com' },
+    })
+    expect(foreign.headers['access-control-allow-origin']).toBeUndefined()
+  },
+  SLOW,
+)
 
 test('large answers are compressed for clients that accept it', async () => {
   const res = await api.app.inject({
