@@ -3,6 +3,24 @@ import { escapeAttribute, escapeText, isXmlText } from '../xml/escape.ts'
 import { parseXsDateTime } from './date-time.ts'
 import type { LeafPlan, NodePlan, SequencePlan } from './schema-plan.ts'
 
+/**
+ * A finite number as xs:decimal text, which has no exponent: JavaScript's shortest round-trip digits with the point
+ * moved. `toFixed` was used before and wrote `1e+21` for numbers from 1e21 up and `0` for 1e-25 (found by the
+ * round-trip fuzz test).
+ */
+export function plainDecimal(n: number): string {
+  const text = String(n)
+  const e = text.indexOf('e')
+  if (e < 0) return text
+  const sign = n < 0 ? '-' : ''
+  const [whole = '', fraction = ''] = text.slice(sign.length, e).split('.')
+  const digits = whole + fraction
+  const point = whole.length + Number(text.slice(e + 1))
+  if (point <= 0) return `${sign}0.${'0'.repeat(-point)}${digits}`
+  if (point >= digits.length) return `${sign}${digits}${'0'.repeat(point - digits.length)}`
+  return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`
+}
+
 function leafText(value: unknown, plan: LeafPlan, path: string): string {
   switch (plan.xsd) {
     case 'dateTime': {
@@ -18,8 +36,7 @@ function leafText(value: unknown, plan: LeafPlan, path: string): string {
       if (digits !== undefined && Number(n.toFixed(digits)) !== n) {
         throw new OcppEncodeError(path, `at most ${digits} fraction digit(s) allowed, got ${n}`)
       }
-      const text = String(n)
-      return text.includes('e') ? n.toFixed(digits ?? 20).replace(/\.?0+$/, '') : text
+      return plainDecimal(n)
     }
     case 'int':
     case 'boolean':

@@ -28,3 +28,12 @@ export function expectReplyDecodes(
   expect(decoded.payload).toEqual(expected)
   expect(decoded.quirks).toEqual([])
 }
+
+/** `[version, operation, schemas]` for every operation of one service in both versions. */
+export function operationSchemas(role: 'centralSystem' | 'chargePoint') {
+  return OCPP_VERSIONS.flatMap((version) =>
+    Object.entries(
+      ocppServices[version][role].operations as Record<string, { request: TObject; response: TObject }>,
+    ).map(([operation, schemas]) => [version, operation, schemas] as const),
+  )
+}

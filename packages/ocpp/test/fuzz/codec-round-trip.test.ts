@@ -1,0 +1,121 @@
+import fc from 'fast-check'
+import { corpusJson, fuzzRuns } from '../../../../test/support/corpus.ts'
+import {
+  decodeCpRequest,
+  decodeCsResponse,
+  decodeRequest,
+  decodeResponse,
+  encodeCpResponse,
+  encodeCsRequest,
+  encodeRequest,
+  encodeResponse,
+  type OcppVersion,
+} from '../../src/index.ts'
+import { identity, payloadOf, xmlText } from '../support/arbitraries.ts'
+import { operationSchemas } from '../support/operation-cases.ts'
+
+/** One exchange: a request and its reply, both encoded and decoded again. Corpus entries have this shape. */
+interface Exchange {
+  readonly role: 'centralSystem' | 'chargePoint'
+  readonly version: OcppVersion
+  readonly operation: string
+  readonly request: unknown
+  readonly response: unknown
+  readonly chargeBoxIdentity: string
+  readonly messageId: string
+  readonly soapVersion: '1.1' | '1.2'
+}
+
+/** A station's request to us and our reply: what the station meant is what we read, and back. */
+function centralSystemRoundTrip(x: Exchange): void {
+  const call = encodeCsRequest({
+    ocppVersion: x.version,
+    operation: x.operation as 'Heartbeat',
+    payload: x.request as never,
+    chargeBoxIdentity: x.chargeBoxIdentity,
+    to: 'http://cs.example.com/ocpp',
+    from: 'http://10.0.0.5:8080/cp',
+    messageId: x.messageId,
+  })
+  const decoded = decodeRequest(call.body, { expectedVersion: x.version })
+  expect(decoded).toMatchObject({ ocppVersion: x.version, operation: x.operation })
+  expect(decoded.chargeBoxIdentity).toBe(x.chargeBoxIdentity)
+  expect(decoded.addressing.messageId).toBe(x.messageId)
+  expect(decoded.payload).toEqual(x.request)
+  const reply = encodeResponse({
+    soapVersion: x.soapVersion,
+    ocppVersion: x.version,
+    operation: x.operation as 'Heartbeat',
+    payload: x.response as never,
+    relatesTo: x.messageId,
+  })
+  const back = decodeCsResponse(reply.body, {
+    ocppVersion: x.version,
+    operation: x.operation as 'Heartbeat',
+    messageId: x.messageId,
+  })
+  expect(back.payload).toEqual(x.response)
+}
+
+/** Our call to a station and its reply. */
+function chargePointRoundTrip(x: Exchange): void {
+  const call = encodeRequest({
+    ocppVersion: x.version,
+    operation: x.operation as 'Reset',
+    payload: x.request as never,
+    chargeBoxIdentity: x.chargeBoxIdentity,
+    to: 'http://10.0.0.5:8080/cp',
+    from: 'http://cs.example.com/ocpp',
+    messageId: x.messageId,
+  })
+  const decoded = decodeCpRequest(call.body, { expectedVersion: x.version })
+  expect(decoded).toMatchObject({ ocppVersion: x.version, operation: x.operation })
+  expect(decoded.chargeBoxIdentity).toBe(x.chargeBoxIdentity)
+  expect(decoded.payload).toEqual(x.request)
+  const reply = encodeCpResponse({
+    soapVersion: x.soapVersion,
+    ocppVersion: x.version,
+    operation: x.operation as 'Reset',
+    payload: x.response as never,
+    relatesTo: x.messageId,
+  })
+  const back = decodeResponse(reply.body, {
+    ocppVersion: x.version,
+    operation: x.operation as 'Reset',
+    messageId: x.messageId,
+  })
+  expect(back.payload).toEqual(x.response)
+}
+
+const roundTrip = { centralSystem: centralSystemRoundTrip, chargePoint: chargePointRoundTrip }
+
+// ~55 operations with two messages each: a few dozen runs per operation keep the file within seconds.
+const RUNS = fuzzRuns(30)
+const messageId = fc.oneof(
+  fc.uuid().map((u) => `urn:uuid:${u}`),
+  xmlText(80, 1),
+)
+const soapVersion = fc.constantFrom<'1.1' | '1.2'>('1.1', '1.2')
+
+describe.each(['centralSystem', 'chargePoint'] as const)(
+  '%s round trip: encode then decode gives the same message',
+  (role) => {
+    test.each(operationSchemas(role))('OCPP %s %s', (version, operation, schemas) => {
+      const exchange = fc.record({
+        request: payloadOf(schemas.request),
+        response: payloadOf(schemas.response),
+        chargeBoxIdentity: identity,
+        messageId,
+        soapVersion,
+      })
+      fc.assert(
+        fc.property(exchange, (x) => roundTrip[role]({ ...x, role, version, operation })),
+        RUNS,
+      )
+    })
+  },
+)
+
+describe('round-trip corpus (counterexamples fast-check found, replayed)', () => {
+  test.each(corpusJson<Exchange>('ocpp-round-trip'))('%s', (_name, x) => roundTrip[x.role](x))
+})
