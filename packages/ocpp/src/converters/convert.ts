@@ -38,9 +38,15 @@ export function withoutUndefined<T extends object>(value: T): T {
   return out as T
 }
 
-/** A free-text value cut to the target version's maximum length (1.5 had none for some of them). */
+/**
+ * A free-text value cut to the target version's maximum length (1.5 had none for some of them), in characters
+ * (code points) as XML Schema counts them: cutting UTF-16 units split emoji into lone surrogates and cut texts
+ * that fitted (found by the converter fuzz test).
+ */
 export function truncate(value: string | undefined, maxLength: number): string | undefined {
-  return value === undefined || value.length <= maxLength ? value : value.slice(0, maxLength)
+  if (value === undefined || value.length <= maxLength) return value
+  const chars = Array.from(value)
+  return chars.length <= maxLength ? value : chars.slice(0, maxLength).join('')
 }
 
 /**

@@ -18,8 +18,12 @@ const xmlChar = xmlCodePoint.map((cp) => String.fromCodePoint(cp))
  * purpose: stations pad them).
  */
 export function xmlText(maxLength = 40, minLength = 0): fc.Arbitrary<string> {
+  // Short texts, and texts at the limit (where length checks and cuts go wrong).
   return fc
-    .array(xmlChar, { minLength, maxLength })
+    .oneof(
+      { weight: 3, arbitrary: fc.array(xmlChar, { minLength, maxLength }) },
+      fc.array(xmlChar, { minLength: Math.max(minLength, maxLength - 3), maxLength, size: 'max' }),
+    )
     .map((chars) => chars.join(''))
     .filter((s) => s.trim() === s && (minLength === 0 || s.length > 0))
 }
@@ -62,7 +66,8 @@ function leaf(schema: TSchema): fc.Arbitrary<unknown> {
     case 'enum':
       return fc.constantFrom(...(s.enum ?? []))
     default:
-      return xmlText(s.maxLength ?? 60)
+      // xs:string without a limit: up to 120, past the limits the other version may have.
+      return xmlText(s.maxLength ?? 120)
   }
 }
 
