@@ -139,7 +139,7 @@ export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.nat().map(
     (seed): Mutation =>
       (xml) =>
-        withElement(xml, seed, (el, s, e) => xml.slice(0, e) + el + xml.slice(e)),
+        withElement(xml, seed, (el, _s, e) => xml.slice(0, e) + el + xml.slice(e)),
   ),
   fc.nat().map(
     (seed): Mutation =>
