@@ -110,13 +110,11 @@ function requestFor(route: Route): fc.Arbitrary<FuzzRequest> {
         { weight: 1, arbitrary: fc.string({ maxLength: 30 }) },
       )
     : fc.constant(undefined)
-  return fc
-    .tuple(path, qs, payload)
-    .map(([p, q, body]) => ({
-      method: route.method,
-      url: q ? `${p}?${q}` : p,
-      ...(body === undefined ? {} : { payload: body }),
-    }))
+  return fc.tuple(path, qs, payload).map(([p, q, body]) => ({
+    method: route.method,
+    url: q ? `${p}?${q}` : p,
+    ...(body === undefined ? {} : { payload: body }),
+  }))
 }
 
 function parsedJson(text: string | undefined): { ok: true; value: unknown } | { ok: false } {

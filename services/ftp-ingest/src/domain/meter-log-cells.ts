@@ -69,9 +69,21 @@ export function timestampCell(cell: string, format: TimestampFormat): string | C
   const text = cell.trim()
   const ms = format === 'iso8601' ? isoMillis(text) : unixMillis(text, format === 'unix-s' ? 1000 : 1)
   // Postgres timestamptz and JavaScript dates agree from year 1 to 9999 (the ISO form's four digits).
-  if (ms === undefined || ms < Date.UTC(1, 0, 1) || ms > Date.UTC(9999, 11, 31, 23, 59, 59, 999))
+  if (ms === undefined || ms < FIRST_MS || ms > LAST_MS)
     return { problem: 'timestamp', reason: `${show(cell)} is not a timestamp (${FORMAT_HINT[format]})` }
   return new Date(ms).toISOString()
+}
+
+// Not Date.UTC(1, 0, 1): Date.UTC reads years 0-99 as 1900-1999, which refused every time before 1901 (found by
+// the meter-log fuzz test).
+const FIRST_MS = Date.parse('0001-01-01T00:00:00.000Z')
+const LAST_MS = Date.parse('9999-12-31T23:59:59.999Z')
+
+/** Milliseconds of a UTC date and time, years 1-99 included (Date.UTC would read them as 1901-1999). */
+function utcMillis(y: number, mo: number, d: number, h: number, mi: number, s: number): number {
+  const t = new Date(Date.UTC(2000, 0, 1, h, mi, s))
+  t.setUTCFullYear(y, mo - 1, d)
+  return t.getTime()
 }
 
 const FORMAT_HINT: Record<TimestampFormat, string> = {
@@ -93,9 +105,9 @@ function isoMillis(text: string): number | undefined {
   ]
   const fraction = Number(`0.${m[7] ?? '0'}`) * 1000
   if (h > 23 || mi > 59 || s > 59) return undefined
-  const local = Date.UTC(y, mo - 1, d, h, mi, s) + Math.floor(fraction)
+  const local = utcMillis(y, mo, d, h, mi, s) + Math.floor(fraction)
   const back = new Date(local)
-  // Date.UTC rolls 2026-02-30 over into March: a date that does not round-trip does not exist.
+  // Dates roll 2026-02-30 over into March: a date that does not round-trip does not exist.
   if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d)
     return undefined
   const offset = offsetMillis(m[8] as string)
