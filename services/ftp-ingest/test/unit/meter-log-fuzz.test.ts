@@ -159,14 +159,22 @@ describe('meter-log CSV parser, fuzzed', () => {
     )
   })
 
-  const damage = fc.oneof(
-    fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })).map(([at, mask]) => (b: Buffer) => {
-      const out = Buffer.from(b)
-      const i = at % Math.max(1, out.length)
-      out[i] = (out[i] ?? 0) ^ mask
-      return out
-    }),
-    fc.nat().map((at) => (b: Buffer) => b.subarray(0, at % Math.max(1, b.length))),
+  type Damage = (b: Buffer) => Buffer
+  const damage = fc.oneof<fc.Arbitrary<Damage>[]>(
+    fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })).map(
+      ([at, mask]): Damage =>
+        (b) => {
+          const out = Buffer.from(b)
+          const i = at % Math.max(1, out.length)
+          out[i] = (out[i] ?? 0) ^ mask
+          return out
+        },
+    ),
+    fc.nat().map(
+      (at): Damage =>
+        (b) =>
+          b.subarray(0, at % Math.max(1, b.length)),
+    ),
     fc
       .tuple(
         fc.nat(),
@@ -188,17 +196,20 @@ describe('meter-log CSV parser, fuzzed', () => {
           '\u2028',
         ),
       )
-      .map(([at, text]) => (b: Buffer) => {
-        const s = b.toString('utf8')
-        const i = at % (s.length + 1)
-        return Buffer.from(s.slice(0, i) + text + s.slice(i), 'utf8')
-      }),
+      .map(
+        ([at, text]): Damage =>
+          (b) => {
+            const s = b.toString('utf8')
+            const i = at % (s.length + 1)
+            return Buffer.from(s.slice(0, i) + text + s.slice(i), 'utf8')
+          },
+      ),
   )
 
   test('damaged files: a rejection naming a line of the file, or rows ingest can store; never a crash', async () => {
     await fc.assert(
       fc.asyncProperty(file, fc.array(damage, { minLength: 1, maxLength: 3 }), async (f, damages) => {
-        const bytes = damages.reduce((b, d) => d(b), Buffer.from(f.text, 'utf8'))
+        const bytes = damages.reduce<Buffer>((b, d) => d(b), Buffer.from(f.text, 'utf8'))
         const lines = bytes.toString('utf8').split(/\r\n|\n|\r/).length
         expectRejectedOrValid(await outcomeOf(bytes), lines)
       }),
