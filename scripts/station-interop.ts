@@ -3,7 +3,9 @@
  * user does (`pnpm start`) in its own bus namespace and its own throwaway database (migrated, dropped at the
  * end; the server is DATABASE_URL's / DATABASE_ADMIN_URL's, default the local ones), seeds an id tag with the CLI, runs the scenarios of
  * the independent station in ../shared/tools/ocpp-station (zeep, built from the official OCA WSDLs,
- * checking every reply against the official schema and WS-Addressing), reads the charging sessions back
+ * checking every reply against the official schema and WS-Addressing), runs a 1.5 and a 1.6 session from a second
+ * independent station built with the `soap` npm package from the official WSDLs (`soap-station.ts`; its sessions
+ * and meter values are checked in the run's database), reads the charging sessions back
  * through the REST API (gateway -> JetStream -> ingest -> Postgres -> api), and drives a session by remote
  * start and stop commands posted to the API (api -> outbox -> dispatcher -> station -> gateway), and checks that
  * the aggregator's rollups (`/v1/aggregates/energy`) hold the sessions with the energy the stations reported.
@@ -15,9 +17,16 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { connectBus } from '@chargebus/bus'
+import { createDb, type Database, type Kysely } from '@chargebus/db'
 import { pino } from 'pino'
 import { freePort, STATION_PYTHON, STATION_TOOLS_DIR } from '../test/support/cp-server.ts'
 import { createThrowawayDatabase, type ThrowawayDatabase } from '../test/support/database.ts'
+import {
+  missingWsdl,
+  runSoapSession,
+  type SoapSessionReport,
+  type SoapStationVersion,
+} from './soap-station.ts'
 
 const root = join(import.meta.dirname, '..')
 const run36 = Date.now().toString(36)
@@ -157,6 +166,86 @@ function sessionsAggregated(name: string, stationIds: readonly string[]): Check 
   }
 }
 
+/** The run's throwaway database, read directly by the checks of the `soap` station's sessions. */
+const scratchDb: { db?: Kysely<Database> } = {}
+/** What the `soap` station reported, by station id, for the database checks. */
+const soapReports = new Map<string, SoapSessionReport>()
+const SOAP_READINGS = [1_250, 2_500, 3_750]
+
+/** A session of the second independent station (the `soap` npm package, from the official WSDL). */
+function soapStation(name: string, version: SoapStationVersion, stationId: string): Check {
+  return {
+    name,
+    async run() {
+      try {
+        const report = await runSoapSession({
+          version,
+          url: `${gateway}/ocpp/${version}`,
+          stationId,
+          idTag: tag,
+          meterStart: 1_000,
+          readings: SOAP_READINGS,
+        })
+        soapReports.set(stationId, report)
+        return { ok: true, summary: JSON.stringify(report) }
+      } catch (err) {
+        return { ok: false, summary: (err as Error).message }
+      }
+    },
+  }
+}
+
+/**
+ * The `soap` station's session is in Postgres as it reported it: one completed transaction with its id, meter
+ * start and stop, and every register reading it sent (MeterValues and the stop's transactionData) in
+ * `meter_values`, each once.
+ */
+function soapSessionInDatabase(name: string, stationId: string): Check {
+  return {
+    name,
+    async run() {
+      const report = soapReports.get(stationId)
+      const db = scratchDb.db
+      if (!report || !db) return { ok: false, summary: `no session was run for ${stationId}` }
+      const expected = [...SOAP_READINGS, report.meterStop].map(String)
+      const seen: Record<string, unknown> = {}
+      try {
+        await until(`${stationId}'s session and meter values in Postgres`, 15_000, async () => {
+          const tx = await db
+            .selectFrom('transactions')
+            .select(['id', 'state', 'meter_start', 'meter_stop'])
+            .where('station_id', '=', stationId)
+            .execute()
+          const values = await db
+            .selectFrom('meter_values')
+            .select(['value_raw', 'unit', 'measurand'])
+            .where('station_id', '=', stationId)
+            .where('transaction_id', '=', report.transactionId)
+            .orderBy('sampled_at')
+            .orderBy('value_raw')
+            .execute()
+          Object.assign(seen, { tx, values })
+          const done =
+            tx.length === 1 &&
+            tx[0]?.id === report.transactionId &&
+            tx[0]?.state === 'completed' &&
+            tx[0]?.meter_start === report.meterStart &&
+            tx[0]?.meter_stop === report.meterStop &&
+            JSON.stringify(values.map((v) => v.value_raw).sort()) === JSON.stringify([...expected].sort()) &&
+            values.every((v) => v.unit === 'Wh' && v.measurand === 'Energy.Active.Import.Register')
+          return done ? true : undefined
+        })
+        return {
+          ok: true,
+          summary: `transaction ${report.transactionId}, ${expected.length} meter values, once each`,
+        }
+      } catch (err) {
+        return { ok: false, summary: (err as Error).message, detail: JSON.stringify(seen) }
+      }
+    },
+  }
+}
+
 async function callApi(method: 'GET' | 'POST', path: string, body?: unknown) {
   const res = await fetch(`${api}${path}`, {
     method,
@@ -258,13 +347,20 @@ const checks: Check[] = [
     id('RMT'),
     20,
   ),
+  soapStation('1.6 session from the soap npm client (official WSDL)', '1.6', id('SOAP16')),
+  soapStation('1.5 session from the soap npm client (official WSDL)', '1.5', id('SOAP15')),
   sessionStored('1.6 session stored, served by the API', id('SES')),
   sessionStored('1.5 session stored, served by the API', id('S15')),
+  soapSessionInDatabase('soap npm client 1.6 session and meter values in Postgres', id('SOAP16')),
+  soapSessionInDatabase('soap npm client 1.5 session and meter values in Postgres', id('SOAP15')),
+  sessionStored('soap npm client 1.6 session served by the API', id('SOAP16')),
   sessionsAggregated('1.5 and 1.6 sessions in /v1/aggregates/energy with the energy the stations reported', [
     id('SES'),
     id('S15'),
     id('PLAIN'),
     id('RMT'),
+    id('SOAP16'),
+    id('SOAP15'),
   ]),
 ]
 
@@ -309,6 +405,11 @@ async function main(): Promise<number> {
     console.error(`interop: ${STATION_PYTHON} lacks zeep/lxml: apt-get install -y python3-zeep python3-lxml`)
     return 1
   }
+  const wsdl = missingWsdl()
+  if (wsdl !== undefined) {
+    console.error(`interop: no official OCA WSDL at ${wsdl} (../shared/spec/ocpp; set OCPP_SPEC_DIR)`)
+    return 1
+  }
   // A database of its own: the developer's `chargebus` database (and every station ever created there)
   // would otherwise make the run depend on its history, and the run would leave rows behind.
   const scratch: ThrowawayDatabase = await createThrowawayDatabase()
@@ -320,6 +421,7 @@ async function main(): Promise<number> {
     DATABASE_ADMIN_URL: scratch.adminUrl,
   }
   delete env.PORT
+  scratchDb.db = createDb({ url: scratch.url, poolSize: 1, applicationName: 'interop-checks' })
   const stack = spawn(process.execPath, [join(root, 'scripts', 'start.ts')], {
     cwd: root,
     env,
@@ -355,6 +457,7 @@ async function main(): Promise<number> {
     })
     await bus.deleteNamespace()
     await bus.close()
+    await scratchDb.db?.destroy()
     await scratch.drop()
   }
 }
