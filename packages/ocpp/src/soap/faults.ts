@@ -27,7 +27,12 @@ const SOAP11_CODES: Record<SoapFaultCode, string> = {
 }
 
 function safeText(value: string): string {
-  return escapeText(isXmlText(value) ? value : value.replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD]/gu, '?'))
+  // Code point by code point (u flag): lone surrogates and control characters become `?`, emoji stay.
+  return escapeText(
+    isXmlText(value)
+      ? value
+      : value.replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '?'),
+  )
 }
 
 /**

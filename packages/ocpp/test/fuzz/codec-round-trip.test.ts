@@ -9,6 +9,7 @@ import {
   encodeCsRequest,
   encodeRequest,
   encodeResponse,
+  OcppEncodeError,
   type OcppVersion,
 } from '../../src/index.ts'
 import { identity, payloadOf, xmlText } from '../support/arbitraries.ts'
@@ -117,5 +118,43 @@ describe.each(['centralSystem', 'chargePoint'] as const)(
 )
 
 describe('round-trip corpus (counterexamples fast-check found, replayed)', () => {
-  test.each(corpusJson<Exchange>('ocpp-round-trip'))('%s', (_name, x) => roundTrip[x.role](x))
+  // `"encoder": "refuses"`: a payload the encoder must refuse with OcppEncodeError instead of writing bad XML.
+  test.each(corpusJson<Exchange & { encoder?: 'refuses' }>('ocpp-round-trip'))('%s', (_name, x) => {
+    if (x.encoder === 'refuses') expect(() => roundTrip[x.role](x)).toThrow(OcppEncodeError)
+    else roundTrip[x.role](x)
+  })
+})
+
+/**
+ * Text from outside the codec (an API command's JSON, a journal) is any JS string, lone surrogates and control
+ * characters included: the encoder refuses what XML cannot carry, naming the field, and the rest reads back.
+ */
+describe('any JS string in a text field: refused by the encoder or read back unchanged', () => {
+  const utf16 = fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((u) => String.fromCharCode(u)) })
+  const anyText = fc.oneof(utf16, xmlText(20)).map((s) => s.trim())
+
+  test.each(['1.5', '1.6'] as const)('DataTransfer data, our call to a %s station', (version) => {
+    fc.assert(
+      fc.property(anyText, (data) => {
+        const payload = { vendorId: 'v', data }
+        let body: string
+        try {
+          body = encodeRequest({
+            ocppVersion: version,
+            operation: 'DataTransfer',
+            payload,
+            chargeBoxIdentity: 'CP-1',
+            to: 'http://10.0.0.5:8080/cp',
+            from: 'http://cs.example.com/ocpp',
+          }).body
+        } catch (err) {
+          expect(err).toBeInstanceOf(OcppEncodeError)
+          expect((err as OcppEncodeError).message).toContain('dataTransferRequest/data')
+          return
+        }
+        expect(decodeCpRequest(body, { expectedVersion: version }).payload).toEqual(payload)
+      }),
+      fuzzRuns(300),
+    )
+  })
 })
