@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import {
   type FastifyBaseLogger,
   type FastifyInstance,
+  type FastifyServerOptions,
   fastify,
   type RawReplyDefaultExpression,
   type RawRequestDefaultExpression,
@@ -56,6 +57,11 @@ export interface ServiceAppOptions {
   limits?: HttpLimits
   /** Longest path parameter (Fastify's default: 100 characters); a longer one is 414. */
   maxParamLength?: number
+  /**
+   * Answers what fails before routing (a URL whose percent-encoding is not UTF-8, FST_ERR_BAD_URL); Fastify's
+   * default is a plain JSON 400 that bypasses the app's error handler.
+   */
+  frameworkErrors?: FastifyServerOptions['frameworkErrors']
   /** Serve HTTPS with this certificate and key (PEM) instead of plain HTTP. */
   https?: { cert: string | Buffer; key: string | Buffer }
 }
@@ -182,6 +188,7 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     ...(options.maxParamLength === undefined ? {} : { maxParamLength: options.maxParamLength }),
+    ...(options.frameworkErrors === undefined ? {} : { frameworkErrors: options.frameworkErrors }),
     ...(options.limits === undefined ? {} : limitOptions(options.limits)),
     ...(options.https === undefined ? {} : { serverFactory: httpsServer(options) }),
   }).withTypeProvider<TypeBoxTypeProvider>()

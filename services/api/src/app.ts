@@ -35,11 +35,12 @@ import { exportRoutes } from './entry-points/http/export-routes.ts'
 import { firmwareRoutes } from './entry-points/http/firmware-routes.ts'
 import { idTagRoutes } from './entry-points/http/id-tag-routes.ts'
 import { registerOpenApi } from './entry-points/http/openapi.ts'
-import { installProblemHandling } from './entry-points/http/problems.ts'
+import { frameworkProblem, installProblemHandling } from './entry-points/http/problems.ts'
 import { sessionRoutes } from './entry-points/http/session-routes.ts'
 import { stationFileRoutes } from './entry-points/http/station-file-routes.ts'
 import { stationMessageRoutes } from './entry-points/http/station-message-routes.ts'
 import { stationRoutes } from './entry-points/http/station-routes.ts'
+import { refuseUnstorableText } from './entry-points/http/text-guard.ts'
 import { requestValidatorCompiler } from './entry-points/http/validation.ts'
 import { registerFleetMetrics } from './metrics.ts'
 
@@ -86,6 +87,7 @@ export async function buildApp(deps: ApiDeps): Promise<ServiceApp> {
     ...httpOptionsFrom(config),
     // Station ids have up to 255 characters, firmware names 128: refused by the schemas, not as 414.
     maxParamLength: 255,
+    frameworkErrors: frameworkProblem,
     readiness: { postgres: () => pingDatabase(db), nats: () => bus.ping() },
   })
   installProblemHandling(app)
@@ -119,6 +121,7 @@ export async function buildApp(deps: ApiDeps): Promise<ServiceApp> {
         route.bodyLimit ??= config.API_BODY_LIMIT_BYTES
       })
       v1.decorateRequest('principal', null)
+      v1.addHook('preValidation', refuseUnstorableText)
       v1.addHook('onRoute', requireDeclaredScope)
       v1.addHook(
         'onRequest',

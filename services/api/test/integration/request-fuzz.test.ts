@@ -5,6 +5,7 @@ import { corpusJson, fuzzRuns } from '../../../../test/support/corpus.ts'
 import { issueApiKey } from '../../src/data-access/api-keys.ts'
 import { expectContractKept, startTestApi, type TestApi } from '../support/api.ts'
 import { type JsonSchema, valueFor } from '../support/json-schema-arbitrary.ts'
+import { aStation } from '../support/seed.ts'
 
 const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ??
   addFormatsModule) as unknown as (ajv: Ajv) => Ajv
@@ -35,7 +36,12 @@ interface FuzzRequest {
   url: string
   /** The JSON body as text, possibly not JSON at all. */
   payload?: string
+  /** Corpus entries only: the status the request must get. */
+  expectStatus?: number
 }
+
+/** A station that exists, so path values reach past the 404 into the routes' own checks. */
+const STATION = 'FUZZ-CP-1'
 
 // Routes left out: the SSE stream never ends, and ?wait holds a command request for seconds by design.
 const SKIP = new Set(['GET /v1/events'])
@@ -44,6 +50,7 @@ const SKIP_QUERY = new Set(['wait'])
 beforeAll(async () => {
   api = await startTestApi({ API_RATE_LIMIT_MAX: '100000' })
   key = (await issueApiKey(api.deps.db, { name: 'fuzz', scopes: ['read', 'write', 'admin', 'bi'] })).key
+  await aStation(api.deps.db, STATION)
   const doc = (await api.app.inject({ url: '/openapi.json' })).json() as {
     paths: Record<
       string,
@@ -75,14 +82,22 @@ afterAll(async () => {
   await api?.close()
 }, SLOW)
 
-// `.` and `..` are left out: the URL resolves them before routing, so they name another route.
-const pathValue = fc
-  .oneof(
-    fc.string({ unit: 'grapheme', minLength: 1, maxLength: 30 }),
-    fc.constantFrom('0', '-1', '1', '99999999999999999999', '1.5', '%', 'null', ' '),
-    fc.uuid(),
-  )
-  .filter((v) => v !== '.' && v !== '..')
+// Path values, percent-encoded: text, or any bytes (%00, invalid UTF-8 such as %ED%A0%80). `.` and `..` are left
+// out: the URL resolves them before routing, so they name another route.
+const pathValue = fc.oneof(
+  fc
+    .oneof(
+      fc.string({ unit: 'grapheme', minLength: 1, maxLength: 30 }),
+      fc.constantFrom(STATION, STATION, '0', '-1', '1', '99999999999999999999', '1.5', '%', 'null', ' '),
+      fc.uuid(),
+    )
+    .filter((v) => v !== '.' && v !== '..')
+    .map((v) => encodeURIComponent(v)),
+  fc
+    .uint8Array({ minLength: 1, maxLength: 8 })
+    .filter((bytes) => !bytes.every((b) => b === 0x2e) || bytes.length > 2)
+    .map((bytes) => [...bytes].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('')),
+)
 
 function requestFor(route: Route): fc.Arbitrary<FuzzRequest> {
   const pathParts = route.params.filter((p) => p.in === 'path')
@@ -90,15 +105,15 @@ function requestFor(route: Route): fc.Arbitrary<FuzzRequest> {
   const path = fc
     .tuple(...pathParts.map(() => pathValue))
     .map((values) =>
-      pathParts.reduce(
-        (acc, p, i) => acc.replace(`{${p.name}}`, encodeURIComponent(values[i] as string)),
-        route.path,
-      ),
+      pathParts.reduce((acc, p, i) => acc.replace(`{${p.name}}`, values[i] as string), route.path),
     )
   const queryValue = (p: Parameter) =>
     fc.oneof(
       valueFor(p.schema ?? {}).map((v) => (typeof v === 'string' ? v : JSON.stringify(v))),
-      fc.string({ maxLength: 20 }),
+      fc.string({
+        maxLength: 20,
+        unit: fc.integer({ min: 0, max: 0xffff }).map((u) => String.fromCharCode(u)),
+      }),
     )
   const qs = fc
     .record(Object.fromEntries(query.map((p) => [p.name, queryValue(p)])), { requiredKeys: [] })
@@ -138,6 +153,7 @@ async function expectHandled(req: FuzzRequest, route?: Route): Promise<void> {
       : { payload: req.payload, headers: { 'content-type': 'application/json' } }),
   })
   expect(res.status).toBeLessThan(500)
+  if (req.expectStatus !== undefined) expect(res.status).toBe(req.expectStatus)
   if (res.status >= 400) {
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/)
     expect(res.json).toMatchObject({

@@ -35,11 +35,12 @@ function stringFor(s: JsonSchema): fc.Arbitrary<string> {
     case 'uuid':
       return fc.uuid()
   }
-  return fc.string({
-    unit: 'grapheme',
-    minLength: s.minLength ?? 0,
-    maxLength: Math.min(s.maxLength ?? 40, 80),
-  })
+  const size = { minLength: s.minLength ?? 0, maxLength: Math.min(s.maxLength ?? 40, 80) }
+  // Mostly readable text; sometimes any UTF-16 units (control characters, lone surrogates: valid JSON escapes).
+  return fc.oneof(
+    { weight: 4, arbitrary: fc.string({ unit: 'grapheme', ...size }) },
+    fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((u) => String.fromCharCode(u)), ...size }),
+  )
 }
 
 /**

@@ -1,5 +1,5 @@
 import { COMMAND_STATUSES, IDEMPOTENCY_KEY_PATTERN } from '@chargebus/events'
-import { COMMAND_OPERATIONS, type CommandOperation, commandPayloadSchemas } from '@chargebus/ocpp'
+import { COMMAND_OPERATIONS, type CommandOperation, commandPayloadSchemas, isXmlText } from '@chargebus/ocpp'
 import { Type } from 'typebox'
 import { Compile, type Validator } from 'typebox/compile'
 import type { FieldError } from '../../domain/errors.ts'
@@ -144,6 +144,21 @@ function operationRuleErrors(operation: CommandOperation, payload: Record<string
   return []
 }
 
+/**
+ * Text the SOAP call cannot carry (control characters, lone UTF-16 surrogates, which JSON can spell as `"\ud800"`):
+ * refused here, not after the 202 when the gateway encodes the call (found by fuzzing the codec).
+ */
+function textErrors(value: unknown, path: readonly string[]): FieldError[] {
+  if (typeof value === 'string')
+    return isXmlText(value)
+      ? []
+      : [{ name: ['payload', ...path].join('.'), reason: 'contains characters XML cannot carry' }]
+  if (Array.isArray(value)) return value.flatMap((v, i) => textErrors(v, [...path, String(i)]))
+  if (value !== null && typeof value === 'object')
+    return Object.entries(value).flatMap(([k, v]) => textErrors(v, [...path, k]))
+  return []
+}
+
 /** Every way `payload` breaks the operation's 1.6 request schema, as field errors (`payload.type`). */
 export function payloadErrors(operation: CommandOperation, payload: unknown): FieldError[] {
   let validator = validators.get(operation)
@@ -151,7 +166,8 @@ export function payloadErrors(operation: CommandOperation, payload: unknown): Fi
     validator = Compile(commandPayloadSchemas[operation]) as unknown as Validator
     validators.set(operation, validator)
   }
-  if (validator.Check(payload)) return operationRuleErrors(operation, payload as Record<string, unknown>)
+  if (validator.Check(payload))
+    return [...textErrors(payload, []), ...operationRuleErrors(operation, payload as Record<string, unknown>)]
   const errors = new Map<string, FieldError>()
   for (const e of validator.Errors(payload)) {
     if (e.keyword === 'anyOf' || e.keyword === 'boolean') continue

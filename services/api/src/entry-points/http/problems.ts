@@ -25,6 +25,19 @@ export function installProblemHandling(app: ServiceApp): void {
   })
 }
 
+/**
+ * Fastify's `frameworkErrors`: what fails before routing (a path whose percent-encoding is not UTF-8, e.g.
+ * `/v1/stations/%80`) is a 400 problem like every other refusal; Fastify's default was plain JSON outside the
+ * document (found by the request fuzz test).
+ */
+export function frameworkProblem(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const bad =
+    err.code === 'FST_ERR_BAD_URL'
+      ? new ApiError('API_ERR_BAD_REQUEST', 'the URL is not valid: its percent-encoding is not UTF-8')
+      : mapFastifyError(err)
+  sendProblem(request, reply, bad)
+}
+
 function sendProblem(
   request: FastifyRequest,
   reply: FastifyReply,
