@@ -11,7 +11,7 @@ function unstorable(value: unknown, path: readonly string[], out: FieldError[]):
     if (UNSTORABLE.test(value))
       out.push({ name: path.join('.'), reason: 'contains a NUL character or a lone UTF-16 surrogate' })
   } else if (Array.isArray(value)) {
-    value.forEach((v, i) => unstorable(v, [...path, String(i)], out))
+    for (const [i, v] of value.entries()) unstorable(v, [...path, String(i)], out)
   } else if (value !== null && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) unstorable(v, [...path, k], out)
   }
