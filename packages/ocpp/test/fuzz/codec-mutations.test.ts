@@ -7,7 +7,6 @@ import {
   decodeResponse,
   decodeXmlBody,
   encodeCpResponse,
-  encodeCsRequest,
   encodeFault,
   encodeRequest,
   faultForError,
@@ -17,9 +16,10 @@ import {
 } from '../../src/index.ts'
 import { parseXml } from '../../src/xml/parse-xml.ts'
 import { findViolation } from '../../src/xsd/validate.ts'
-import { identity, payloadOf } from '../support/arbitraries.ts'
+import { payloadOf } from '../support/arbitraries.ts'
 import { byteFlips, flipBytes, mutations } from '../support/mutations.ts'
 import { operationSchemas } from '../support/operation-cases.ts'
+import { stationRequest } from '../support/station-requests.ts'
 
 type Schemas = { request: TObject; response: TObject }
 
@@ -61,22 +61,6 @@ function decodeStationRequest(xml: string, expectedVersion: OcppVersion | undefi
     (d: { ocppVersion: OcppVersion; operation: string }) => csSchemas(d.ocppVersion, d.operation).request,
   )
 }
-
-/** A valid station request of any operation of either version, as our own station encoder writes it. */
-const stationRequest = fc
-  .constantFrom(...operationSchemas('centralSystem'))
-  .chain(([version, operation, schemas]) =>
-    fc.tuple(payloadOf(schemas.request), identity).map(([payload, chargeBoxIdentity]) =>
-      encodeCsRequest({
-        ocppVersion: version,
-        operation: operation as 'Heartbeat',
-        payload: payload as never,
-        chargeBoxIdentity,
-        to: 'http://127.0.0.1:3100/ocpp',
-        from: 'http://10.0.0.5:8080/cp',
-      }),
-    ),
-  )
 
 /** A valid call of ours to a station and the station's valid reply. */
 const callAndReply = fc
