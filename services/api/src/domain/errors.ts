@@ -85,6 +85,11 @@ export const ApiErrorCodes = defineErrorCodes({
     meaning:
       'the body exceeds API_BODY_LIMIT_BYTES (a firmware image: API_FIRMWARE_MAX_BYTES); nothing was stored',
   },
+  API_ERR_URI_TOO_LONG: {
+    status: 414,
+    title: 'URI too long',
+    meaning: 'a path parameter is longer than the router accepts (255 characters); refused before any handler',
+  },
   API_ERR_MEDIA_TYPE: {
     status: 415,
     title: 'Unsupported media type',

@@ -75,6 +75,8 @@ export function mapFastifyError(err: FastifyError): unknown {
       return new ApiError('API_ERR_MEDIA_TYPE', 'request bodies must be application/json')
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new ValidationFailed([{ name: 'body', reason: 'is empty; send a JSON object' }])
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new ApiError('API_ERR_URI_TOO_LONG', 'a path parameter is longer than the router accepts')
   }
   const status = err.statusCode ?? 500
   if (status === 429) return err // rate limit without our builder (should not happen)
