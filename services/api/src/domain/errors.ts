@@ -88,7 +88,8 @@ export const ApiErrorCodes = defineErrorCodes({
   API_ERR_URI_TOO_LONG: {
     status: 414,
     title: 'URI too long',
-    meaning: 'a path parameter is longer than the router accepts (255 characters); refused before any handler',
+    meaning:
+      'a path parameter is longer than the router accepts (255 characters); refused before any handler',
   },
   API_ERR_MEDIA_TYPE: {
     status: 415,
