@@ -1,5 +1,5 @@
 import type { Bus, StreamPosition } from '@chargebus/bus'
-import { type Database, type Kysely, sql, type Transaction } from '@chargebus/db'
+import type { Database, Kysely, Transaction } from '@chargebus/db'
 import { Streams } from '@chargebus/events'
 import type { Clock } from '@chargebus/platform'
 import type { Logger } from 'pino'
@@ -27,6 +27,7 @@ import {
   lockLiveWriters,
   SHADOW_SCHEMA,
   swapRows,
+  useLive,
   useShadow,
 } from './shadow.ts'
 
@@ -240,7 +241,7 @@ export async function rebuildAggregates(opts: RebuildOptions): Promise<RebuildSu
           applyToShadow(trx, events),
         )
       progress('swap', lastSeq)
-      await sql`set local search_path to public`.execute(trx)
+      await useLive(trx)
       return swapRows(trx, opts.stationId)
     })
     for (const [table, { rows, ...written }] of Object.entries(swapped)) {
