@@ -52,7 +52,14 @@ export const commandConfig = {
     pattern: '^\\s*\\d+(\\s*,\\s*\\d+)*\\s*$',
     expected: 'comma-separated milliseconds',
     description:
-      'Waits between delivery attempts to an unreachable station (the last one repeats); any message from the station retries at once.',
+      'Waits between delivery attempts to an unreachable station (the last one repeats); a message from the station retries at once (at most once per OCPP_COMMAND_WAKE_MIN_MS).',
+  }),
+  OCPP_COMMAND_WAKE_MIN_MS: Type.Integer({
+    minimum: 0,
+    maximum: 600_000,
+    default: 5_000,
+    description:
+      "A station's message retries its waiting command at once, but no sooner than this after the last attempt: a station that keeps talking while its callback address is unreachable (behind NAT, say) is not called once per message it sends.",
   }),
   OCPP_COMMAND_DEFAULT_TTL_S: Type.Integer({
     minimum: 1,
@@ -127,6 +134,7 @@ export function dispatcherSettingsOf(config: GatewayConfig): DispatcherSettings 
     concurrency: config.OCPP_COMMAND_CONCURRENCY,
     maxPending: config.OCPP_COMMAND_MAX_PENDING,
     retryScheduleMs: config.OCPP_COMMAND_RETRY_MS.split(',').map((v) => Number(v.trim())),
+    wakeMinMs: config.OCPP_COMMAND_WAKE_MIN_MS,
     defaultTtlMs: config.OCPP_COMMAND_DEFAULT_TTL_S * 1000,
     ackWaitMs: config.OCPP_COMMAND_ACK_WAIT_MS,
     orderStaleMs: config.OCPP_COMMAND_ORDER_STALE_S * 1000,

@@ -11,10 +11,11 @@ import { createCommandRecorder } from './command-recorder.ts'
 import type { StationCaller } from './data-access/station-caller.ts'
 import type { StationFacts } from './data-access/station-facts.ts'
 import { createStationPresence } from './station-presence.ts'
-import { createStationQueues } from './station-queues.ts'
+import { createStationQueues, type StationQueueSettings } from './station-queues.ts'
 
 export type DispatcherSettings = CommandConsumerSettings &
   CommandDeliverySettings &
+  StationQueueSettings &
   CapabilityDiscoverySettings
 
 export interface CommandDispatcherDeps {
@@ -89,6 +90,7 @@ export function createCommandDispatcher(deps: CommandDispatcherDeps): CommandDis
   })
   const queues = createStationQueues({
     clock,
+    settings,
     logger,
     stopping,
     attempt: delivery.attempt,

@@ -2,7 +2,7 @@ import type { CommandRecord } from '@chargebus/command-store'
 import type { Clock } from '@chargebus/platform'
 import type { Logger } from 'pino'
 import { DispatcherStopping } from './domain/command-errors.ts'
-import { expiryTimerMs, streamOrderIndex } from './domain/delivery-rules.ts'
+import { expiryTimerMs, streamOrderIndex, wakeDelayMs } from './domain/delivery-rules.ts'
 
 /** A command the dispatcher holds: waiting in its station's queue, or being delivered. */
 export interface HeldCommand {
@@ -27,8 +27,18 @@ export interface HeldCommand {
 /** What one delivery attempt came to: `done` (recorded, nothing left to do), or how long to wait (ms). */
 export type AttemptResult = number | 'done'
 
+export interface StationQueueSettings {
+  /**
+   * A station's message wakes its waiting command at most this long after the last attempt ended. A station
+   * that talks while its callback address stays unreachable (behind NAT, say) is retried at this pace, not
+   * once per message it sends.
+   */
+  wakeMinMs: number
+}
+
 export interface StationQueuesOptions {
   clock: Clock
+  settings: StationQueueSettings
   logger: Logger
   /** Aborted when the dispatcher stops: loops end, waits end, commands go back to JetStream. */
   stopping: AbortSignal
@@ -49,7 +59,10 @@ export interface StationQueues {
     working: () => void,
   ): Promise<void>
   get(commandId: string): HeldCommand | undefined
-  /** "The station is back": its waiting head command is tried at once. A message seen twice wakes once. */
+  /**
+   * "The station is back": its waiting head command is tried at once, or `wakeMinMs` after the last attempt
+   * if that was more recent. A message seen twice wakes once.
+   */
   wake(stationId: string, messageId: string): void
   held(): Iterable<HeldCommand>
   /** On stop: hands every command not being worked on back to JetStream and ends the waits. */
@@ -72,6 +85,10 @@ interface StationQueue {
   stopFollowing: (() => void) | undefined
   /** The station's last message seen (the same message may come from this replica's hook and from NATS). */
   lastMessageId: string | undefined
+  /** When the last attempt ended (clock ms); 0 before the first. */
+  lastAttemptAt: number
+  /** A wake put off until `wakeMinMs` after the last attempt. */
+  deferredWake: NodeJS.Timeout | undefined
 }
 
 /**
@@ -81,12 +98,13 @@ interface StationQueue {
  *
  * ### Examples
  * ```ts
- * const queues = createStationQueues({ clock, logger, stopping, attempt: delivery.attempt, expire, follow })
+ * const queues = createStationQueues({ clock, settings, logger, stopping, attempt: delivery.attempt, expire, follow })
  * await queues.hold(record, event.data.payload, event.seq, event.working) // resolves once the command is done with
  * ```
  */
 export function createStationQueues(opts: StationQueuesOptions): StationQueues {
   const { clock, logger: log, stopping, attempt, expire, follow } = opts
+  const { wakeMinMs } = opts.settings
   const held = new Map<string, Held>()
   const queues = new Map<string, StationQueue>()
 
@@ -100,6 +118,8 @@ export function createStationQueues(opts: StationQueuesOptions): StationQueues {
         wake: undefined,
         stopFollowing: undefined,
         lastMessageId: undefined,
+        lastAttemptAt: 0,
+        deferredWake: undefined,
       }
       queues.set(stationId, q)
     }
@@ -186,6 +206,7 @@ export function createStationQueues(opts: StationQueuesOptions): StationQueues {
           wait = 1000
         } finally {
           item.active = false
+          q.lastAttemptAt = clock().getTime()
         }
         if (wait === 'done') settle(item)
         else await park(q, wait)
@@ -198,6 +219,7 @@ export function createStationQueues(opts: StationQueuesOptions): StationQueues {
       if (q.items.length === 0 && queues.get(q.stationId) === q) {
         queues.delete(q.stationId)
         q.stopFollowing?.()
+        clearTimeout(q.deferredWake)
       }
     }
   }
@@ -233,7 +255,15 @@ export function createStationQueues(opts: StationQueuesOptions): StationQueues {
       const q = queues.get(stationId)
       if (q === undefined || q.lastMessageId === messageId) return
       q.lastMessageId = messageId
-      q.wake?.()
+      const untilAllowed = wakeDelayMs(q.lastAttemptAt, clock().getTime(), wakeMinMs)
+      if (untilAllowed === 0) q.wake?.()
+      else if (q.deferredWake === undefined) {
+        q.deferredWake = setTimeout(() => {
+          q.deferredWake = undefined
+          q.wake?.()
+        }, untilAllowed)
+        q.deferredWake.unref?.()
+      }
     },
 
     held: () => held.values(),
@@ -242,6 +272,7 @@ export function createStationQueues(opts: StationQueuesOptions): StationQueues {
       for (const item of [...held.values()]) if (!item.active) settle(item, new DispatcherStopping())
       for (const q of queues.values()) {
         q.stopFollowing?.()
+        clearTimeout(q.deferredWake)
         q.wake?.()
       }
     },

@@ -14,6 +14,7 @@ import { envelope, openAdmin, startTestGateway, type TestGateway } from './gatew
 /** Fast retries and redeliveries for tests; discovery off unless a test turns it on. */
 export const COMMAND_TEST_ENV: Record<string, string> = {
   OCPP_COMMAND_RETRY_MS: '200,400,800',
+  OCPP_COMMAND_WAKE_MIN_MS: '200',
   OCPP_COMMAND_ACK_WAIT_MS: '2000',
   OCPP_COMMAND_TIMEOUT_MS: '5000',
   OCPP_CAPABILITIES_DELAY_MS: '-1',

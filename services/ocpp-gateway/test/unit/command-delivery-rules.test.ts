@@ -8,6 +8,7 @@ import {
   retryDelayMs,
   streamOrderIndex,
   uploadLocationFor,
+  wakeDelayMs,
 } from '../../src/commands/domain/delivery-rules.ts'
 
 describe('outcomeOf', () => {
@@ -123,5 +124,17 @@ describe('one-time FTP locations', () => {
     expect(ftpGrantExpiry(now, 60_000, '2032-07-08T00:00:00Z').toISOString()).toBe('2032-07-08T00:01:00.000Z')
     expect(ftpGrantExpiry(now, 60_000, '2032-06-01T00:00:00Z').toISOString()).toBe('2032-07-01T00:01:00.000Z')
     expect(ftpGrantExpiry(now, 60_000, 'not a date').toISOString()).toBe('2032-07-01T00:01:00.000Z')
+  })
+})
+
+describe('wakeDelayMs', () => {
+  test.each([
+    [10_000, 12_000, 5_000, 3_000],
+    [10_000, 15_000, 5_000, 0],
+    [10_000, 99_000, 5_000, 0],
+    [0, 1, 5_000, 4_999],
+    [10_000, 10_000, 0, 0],
+  ])('last attempt %d, now %d, spacing %d -> %d', (last, now, min, expected) => {
+    expect(wakeDelayMs(last, now, min)).toBe(expected)
   })
 })

@@ -62,6 +62,20 @@ export function retryDelayMs(attempt: number, schedule: readonly number[]): numb
 }
 
 /**
+ * How long a station's message puts off waking its waiting command: 0 when the last attempt ended at least
+ * `wakeMinMs` ago, else the rest of that time. Bounds the calls to a station that talks while it cannot be reached.
+ *
+ * ### Examples
+ * ```ts
+ * wakeDelayMs(10_000, 12_000, 5_000) // 3000
+ * wakeDelayMs(10_000, 15_000, 5_000) // 0
+ * ```
+ */
+export function wakeDelayMs(lastAttemptAtMs: number, nowMs: number, wakeMinMs: number): number {
+  return Math.max(0, lastAttemptAtMs + wakeMinMs - nowMs)
+}
+
+/**
  * Where a command with stream sequence `seq` goes in its station's queue (sorted by sequence): after every
  * command that is not newer, so redeliveries that arrive out of order still go out in stream order.
  *
