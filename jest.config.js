@@ -13,7 +13,7 @@ export default {
     ],
   },
   testMatch: [
-    '<rootDir>/{packages,services,tools,infra}/*/test/**/*.test.ts',
+    '<rootDir>/{packages,services,tools,infra,bench}/*/test/**/*.test.ts',
     '<rootDir>/infra/test/**/*.test.ts',
     '<rootDir>/test/**/*.test.ts',
   ],

@@ -30,6 +30,8 @@ export interface Options {
   paired: boolean
   /** Directory for `node --cpu-prof` profiles of the server processes (written when they stop). */
   cpuProfDir: string | undefined
+  /** Profile each measured run over the inspector and report the costs per request (top five on stderr). */
+  profile: boolean
   outDir: string | undefined
 }
 
@@ -62,6 +64,10 @@ export const USAGE = `Usage: pnpm bench:gateway [options]
   --keep-streams      do not delete the gateway's streams at the end (shared NATS server only)
   --cpu-prof DIR      run the servers with node --cpu-prof, profiles in DIR (figures are then not comparable);
                       summarize with: node bench/gateway/src/profile-summary.ts DIR/<file>.cpuprofile
+  --profile           profile every measured run of every target (V8 sampling profiler over the inspector,
+                      only the measured window) and report where each target's CPU per request goes, by
+                      named cost (XML parse, SOAP decode, bus publish, NATS client, HTTP, GC...); the top five
+                      per target are printed at the end (sampling adds a few % to every figure)
   --out DIR           report directory (default bench/results)
 `
 
@@ -87,6 +93,7 @@ export function parseOptions(argv: string[]): Options {
       'gateway-processes': { type: 'string', default: '1' },
       out: { type: 'string' },
       'cpu-prof': { type: 'string' },
+      profile: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   })
@@ -106,6 +113,8 @@ export function parseOptions(argv: string[]): Options {
         throw new Error(`--${name}: unknown ${JSON.stringify(i)} (use ${allowed.join(', ')})`)
     return [...new Set(items)]
   }
+  if (values.profile && (values['cpu-prof'] || values['gateway-processes'] !== '1'))
+    throw new Error('--profile profiles one process per target: not with --cpu-prof or --gateway-processes')
   if (values.pin !== 'none' && values.pin !== 'split') throw new Error('--pin must be none or split')
   if (values['nats-url'] && !values['namespace-env'])
     throw new Error(
@@ -136,5 +145,6 @@ export function parseOptions(argv: string[]): Options {
     gatewayProcesses: int('gateway-processes', values['gateway-processes'], 1),
     outDir: values.out,
     cpuProfDir: values['cpu-prof'],
+    profile: values.profile,
   }
 }

@@ -162,6 +162,9 @@ function gatewayTarget(
           // measures what authentication costs)
           OCPP_REQUIRE_BASIC_AUTH: 'false',
           OCPP_ALLOW_UNAUTHENTICATED_STATIONS: 'true',
+          // no capability discovery: the booted bench stations give an unroutable callback address (10.20.0.17),
+          // and calling 200 of them in the background is not the request path this bench measures
+          OCPP_CAPABILITIES_DELAY_MS: '-1',
           ...env,
           ...ctx.gatewayEnv,
         },
