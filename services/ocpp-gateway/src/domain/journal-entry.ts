@@ -129,14 +129,27 @@ export function claimedCallbackOf(addressing: { from?: string; replyTo?: string 
  * ```
  */
 export function usableCallback(address: string): string | undefined {
-  if (address.length > 2048) return undefined
+  const known = checkedCallbacks.get(address)
+  if (known !== undefined) return known === false ? undefined : address
+  const usable = isUsableCallback(address)
+  // A station sends the same address with every message: parse it once, not per request (bounded: a flood of
+  // distinct addresses only empties the memo).
+  if (checkedCallbacks.size >= MAX_CHECKED_CALLBACKS) checkedCallbacks.clear()
+  checkedCallbacks.set(address, usable)
+  return usable ? address : undefined
+}
+
+const MAX_CHECKED_CALLBACKS = 50_000
+const checkedCallbacks = new Map<string, boolean>()
+
+function isUsableCallback(address: string): boolean {
+  if (address.length > 2048) return false
   let url: URL
   try {
     url = new URL(address)
   } catch {
-    return undefined
+    return false
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined
-  if (url.hostname === '' || url.username !== '' || url.password !== '') return undefined
-  return address
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return false
+  return url.hostname !== '' && url.username === '' && url.password === ''
 }

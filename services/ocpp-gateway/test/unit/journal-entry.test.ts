@@ -66,7 +66,8 @@ test.each([
   ['http://admin:pw@cp7.example.com/ocpp', false],
   ['not a url', false],
   [`http://cp7.example.com/${'x'.repeat(2048)}`, false],
-])('usableCallback(%j): %s', (address, usable) => {
+])('usableCallback(%j): %s, and the same when asked again (memoized)', (address, usable) => {
+  expect(usableCallback(address)).toBe(usable ? address : undefined)
   expect(usableCallback(address)).toBe(usable ? address : undefined)
 })
 
