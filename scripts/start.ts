@@ -4,24 +4,72 @@
  * pgbouncer, NATS and the migrations are there, or says in one line what is missing (START_DEPS_UP=0 skips it).
  * Ctrl-C (or SIGTERM) is forwarded to every service, once, and they shut down gracefully (exit 0).
  * Each service's HTTP port comes from `<SERVICE>_PORT` (API_PORT, OCPP_GATEWAY_PORT, ...), else its default.
+ * `--replicas ocpp-gateway=2,ingest=2` (or START_REPLICAS) runs N processes of a service: replica n listens on the
+ * service's port + n - 1 (3100 and 3101 for two gateways); they share NATS and Postgres (docs/operations.md).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
+import { parseArgs } from 'node:util'
 import { prettyFactory } from 'pino-pretty'
 
 const root = join(import.meta.dirname, '..')
-const only = process.argv.slice(2)
+/** Replicas only where a second process can run beside the first: ftp-ingest's FTP ports are fixed. */
+const SINGLE = new Set(['ftp-ingest'])
+const MAX_REPLICAS = 8
+
+function fail(message: string): never {
+  console.error(`start: ${message}`)
+  process.exit(1)
+}
+
+const { positionals: only, values: flags } = (() => {
+  try {
+    return parseArgs({ options: { replicas: { type: 'string' } }, allowPositionals: true })
+  } catch (err) {
+    return fail(`${(err as Error).message} (usage: pnpm start [service ...] [--replicas service=N,...])`)
+  }
+})()
 const services = readdirSync(join(root, 'services'))
   .filter((name) => existsSync(join(root, 'services', name, 'src', 'main.ts')))
   .filter((name) => only.length === 0 || only.includes(name))
   .sort()
 
-if (services.length === 0) {
-  console.error(`start: no service to start${only.length ? ` (asked for ${only.join(', ')})` : ''}`)
-  process.exit(1)
+if (services.length === 0) fail(`no service to start${only.length ? ` (asked for ${only.join(', ')})` : ''}`)
+
+/** `ocpp-gateway=2,ingest=2` -> how many processes of each service (1 unless named). */
+function parseReplicas(spec: string): Map<string, number> {
+  const counts = new Map<string, number>()
+  for (const part of spec.split(',').filter((p) => p.trim() !== '')) {
+    const [name = '', count = ''] = part.trim().split('=')
+    const n = Number(count)
+    if (!/^\d+$/.test(count) || n < 1 || n > MAX_REPLICAS)
+      fail(`--replicas ${part}: the count must be an integer from 1 to ${MAX_REPLICAS}`)
+    if (!services.includes(name)) fail(`--replicas ${part}: ${name} is not a service being started`)
+    if (SINGLE.has(name) && n > 1) fail(`--replicas ${part}: ${name} runs once (its FTP ports are fixed)`)
+    counts.set(name, n)
+  }
+  return counts
 }
+
+const replicas = parseReplicas(flags.replicas ?? process.env.START_REPLICAS ?? '')
+
+/** One process to run: replica `index` (0-based) of `service`, named `service` or `service.2` in the log. */
+interface Instance {
+  service: string
+  index: number
+  name: string
+}
+
+const instances: Instance[] = services.flatMap((service) => {
+  const n = replicas.get(service) ?? 1
+  return Array.from({ length: n }, (_, index) => ({
+    service,
+    index,
+    name: n === 1 ? service : `${service}.${index + 1}`,
+  }))
+})
 
 ensureDependencies()
 
@@ -46,7 +94,7 @@ function ensureDependencies(): void {
   process.exit(1)
 }
 
-const width = Math.max(...services.map((s) => s.length))
+const width = Math.max(...instances.map((i) => i.name.length))
 const colours = [36, 35, 33, 32, 34, 91]
 const pretty = prettyFactory({
   colorize: process.stdout.isTTY,
@@ -74,16 +122,23 @@ const children = new Map<string, ChildProcess>()
 let stopping = false
 const addresses = new Map<string, string>()
 
-/** Once every service listens (Fastify's info line), one line saying where to look. */
+/** Once every process listens (Fastify's info line), one line saying where to look. */
 function noteListening(name: string, address: string): void {
   addresses.set(name, address)
-  if (addresses.size !== services.length) return
+  if (addresses.size !== instances.length) return
+  const of = (service: string) =>
+    instances.filter((i) => i.service === service).map((i) => addresses.get(i.name) ?? '')
+  const api = of('api')[0]
+  const gateways = of('ocpp-gateway').map((a) => `${a}/ocpp/1.6`)
   const where = [
-    addresses.has('api') ? `API docs ${addresses.get('api')}/docs (key dev-admin-key in development)` : '',
-    addresses.has('ocpp-gateway') ? `stations: ${addresses.get('ocpp-gateway')}/ocpp/1.6` : '',
+    api !== undefined ? `API docs ${api}/docs (key dev-admin-key in development)` : '',
+    gateways.length ? `stations: ${gateways.join(' ')}` : '',
   ].filter((part) => part !== '')
+  // Several gateways: the simulator spreads its stations over them, as a load balancer would.
+  const fleet = `pnpm chargebus simulate --stations 10 --profile burst${gateways.length > 1 ? ` --url ${gateways.join(',')}` : ''}`
+  const processes = instances.length > services.length ? ` (${instances.length} processes)` : ''
   console.log(
-    `start: ${services.length} services up${where.length ? `; ${where.join('; ')}` : ''}; a fleet that charges: pnpm chargebus simulate --stations 10 --profile burst; Ctrl-C stops`,
+    `start: ${services.length} services up${processes}${where.length ? `; ${where.join('; ')}` : ''}; a fleet that charges: ${fleet}; Ctrl-C stops`,
   )
 }
 
@@ -92,17 +147,24 @@ function portVariableOf(service: string): string {
   return `${service.toUpperCase().replaceAll('-', '_')}_PORT`
 }
 
-function serviceEnv(name: string): NodeJS.ProcessEnv {
-  const { PORT: _shared, ...env } = process.env
-  const variable = portVariableOf(name)
+function serviceEnv({ service, index }: Instance): NodeJS.ProcessEnv {
+  const { PORT: _shared, START_REPLICAS: _replicas, ...env } = process.env
+  const variable = portVariableOf(service)
   const port = process.env[variable]
-  return { ...env, ...(port ? { PORT: port } : {}), CHARGEBUS_PORT_VARIABLE: variable }
+  return {
+    ...env,
+    ...(port ? { PORT: port } : {}),
+    CHARGEBUS_PORT_VARIABLE: variable,
+    // the service adds it to its port, whose default only it knows
+    ...(index > 0 ? { CHARGEBUS_PORT_OFFSET: String(index) } : {}),
+  }
 }
 
-services.forEach((name, i) => {
-  const child = spawn(process.execPath, [join(root, 'services', name, 'src', 'main.ts')], {
+instances.forEach((instance, i) => {
+  const { name } = instance
+  const child = spawn(process.execPath, [join(root, 'services', instance.service, 'src', 'main.ts')], {
     cwd: root,
-    env: serviceEnv(name),
+    env: serviceEnv(instance),
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group: a terminal's Ctrl-C reaches only this script, which forwards one SIGTERM.
     // Sharing the group, each service got SIGINT from the terminal and SIGTERM from here: "second signal", exit 1.

@@ -122,3 +122,49 @@ test(
   },
   SLOW,
 )
+
+test(
+  '--replicas runs N processes of a service on consecutive ports, named service.n; Ctrl-C stops them all',
+  async () => {
+    const [gatewayPort, ingestPort] = [await freePort(), await freePort()]
+    const run = runStart(['ocpp-gateway', 'ingest', '--replicas', 'ocpp-gateway=2,ingest=2'], {
+      OCPP_GATEWAY_PORT: String(gatewayPort),
+      INGEST_PORT: String(ingestPort),
+    })
+    try {
+      await until(run, () => run.output().includes('start: 2 services up'))
+      const gateways = [gatewayPort, gatewayPort + 1].map((p) => `http://127.0.0.1:${p}/ocpp/1.6`)
+      expect(run.output()).toContain(
+        `start: 2 services up (4 processes); stations: ${gateways.join(' ')}; a fleet that charges: pnpm chargebus simulate --stations 10 --profile burst --url ${gateways.join(',')};`,
+      )
+      for (const port of [gatewayPort, gatewayPort + 1, ingestPort, ingestPort + 1])
+        expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200)
+      process.kill(-(run.child.pid as number), 'SIGINT')
+      expect(await run.exited).toBe(0)
+      for (const name of ['ocpp-gateway.1', 'ocpp-gateway.2', 'ingest.1', 'ingest.2'])
+        expect(run.output()).toMatch(new RegExp(`${name.replace('.', '\\.')}\\s* \\| exited \\(0\\)`))
+    } finally {
+      if (run.child.exitCode === null) process.kill(-(run.child.pid as number), 'SIGKILL')
+    }
+  },
+  SLOW,
+)
+
+test.each([
+  ['ingest=0', 'start: --replicas ingest=0: the count must be an integer from 1 to 8'],
+  ['api=2', 'start: --replicas api=2: api is not a service being started'],
+  ['ftp-ingest=2', 'start: --replicas ftp-ingest=2: ftp-ingest runs once (its FTP ports are fixed)'],
+])(
+  '--replicas %s is refused in one line before anything starts, exit 1',
+  async (spec, line) => {
+    const services = spec.startsWith('ftp') ? ['ftp-ingest'] : ['ingest']
+    const run = runStart([...services, '--replicas', spec], {})
+    try {
+      expect(await run.exited).toBe(1)
+      expect(run.output()).toBe(`${line}\n`)
+    } finally {
+      if (run.child.exitCode === null) process.kill(-(run.child.pid as number), 'SIGKILL')
+    }
+  },
+  20_000,
+)

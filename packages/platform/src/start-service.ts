@@ -49,6 +49,8 @@ export async function startService<Schema extends TObject, Deps extends { close(
   const logger = createLogger({ name: options.name, level: LOG_LEVEL })
   // `pnpm start` runs every service with its own port variable (API_PORT, ...) and says which one here.
   const portVariable = process.env.CHARGEBUS_PORT_VARIABLE || 'PORT'
+  // `pnpm start --replicas` runs replica n of a service on its port + n - 1 (the service knows its default).
+  const port = PORT === 0 ? 0 : PORT + replicaOffset()
   try {
     const deps = await options.open(config, logger)
     const app = await options.build(deps)
@@ -56,7 +58,7 @@ export async function startService<Schema extends TObject, Deps extends { close(
     return await runService({
       app,
       host: HOST,
-      port: PORT,
+      port,
       logger,
       shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS,
       telemetry: options.telemetry,
@@ -64,11 +66,21 @@ export async function startService<Schema extends TObject, Deps extends { close(
   } catch (err) {
     if (!isAddressInUse(err)) throw err
     // A busy port is an everyday mistake, not a crash: one line naming the variable to change, exit 1.
-    const port = err.port ?? PORT
-    const variable = port === PORT ? portVariable : portVariableOf(config, port)
-    logger.fatal(`cannot listen: port ${port} is in use${variable ? `; set ${variable} to a free port` : ''}`)
+    const busy = err.port ?? port
+    const variable = busy === port ? portVariable : portVariableOf(config, busy)
+    const offset = busy === port ? port - PORT : 0
+    const replica = offset > 0 ? ` (replica ${offset + 1} listens on it + ${offset})` : ''
+    logger.fatal(
+      `cannot listen: port ${busy} is in use${variable ? `; set ${variable} to a free port${replica}` : ''}`,
+    )
     process.exit(1)
   }
+}
+
+/** `CHARGEBUS_PORT_OFFSET`, set by `pnpm start` for a service's second and later replicas; 0 otherwise. */
+function replicaOffset(): number {
+  const offset = Number(process.env.CHARGEBUS_PORT_OFFSET ?? 0)
+  return Number.isSafeInteger(offset) && offset > 0 ? offset : 0
 }
 
 /** The variable whose value is `port` (FTP_PORT, ...), if any. */

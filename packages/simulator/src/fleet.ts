@@ -13,7 +13,7 @@ import {
 } from './domain/station.ts'
 import { SimulatorOptionError } from './errors.ts'
 import { startCpServer } from './io/cp-server.ts'
-import { createCsClient } from './io/cs-client.ts'
+import { type CsClient, createCsClient } from './io/cs-client.ts'
 import { runTransfer } from './io/ftp-transfer.ts'
 import { type LatencySummary, RunStats } from './stats.ts'
 
@@ -21,7 +21,9 @@ export interface FleetOptions {
   readonly stations: number
   readonly profile: 'steady' | 'burst'
   readonly ocppVersion: OcppVersion
-  /** The gateway's CentralSystemService URL. */
+  /**
+   * The gateway's CentralSystemService URL; several replicas as a comma-separated list (see `gatewayUrls`).
+   */
   readonly url: string
   /** steady: how long to run; burst: the most it may take (stations still busy are then wound down). */
   readonly durationS: number
@@ -118,10 +120,25 @@ export interface Fleet {
 
 interface Runtime {
   station: Station
+  /** The gateway replica this station talks to. */
+  readonly client: CsClient
   readonly queue: Send[]
   busy: boolean
   finished: boolean
   readonly timers: Map<TimerName, NodeJS.Timeout>
+}
+
+/**
+ * The gateway replicas of `--url a,b`: station i talks to the (i mod n)-th, always the same one, as a load
+ * balancer that keeps a station's connection on one target would place it.
+ *
+ * ### Examples
+ * ```ts
+ * gatewayUrls('http://127.0.0.1:3100/ocpp/1.6,http://127.0.0.1:3101/ocpp/1.6') // two URLs
+ * ```
+ */
+export function gatewayUrls(url: string): string[] {
+  return url.split(',').map((u) => u.trim())
 }
 
 export function stationIds(prefix: string, count: number): string[] {
@@ -136,7 +153,8 @@ export function validateFleetOptions(o: FleetOptions): void {
   }
   if (!Number.isInteger(o.stations) || o.stations < 1 || o.stations > 100_000)
     bad('--stations must be an integer from 1 to 100000')
-  if (!/^https?:\/\//.test(o.url)) bad('--url must be an http:// or https:// URL')
+  if (!gatewayUrls(o.url).every((u) => /^https?:\/\/[^,\s]+$/.test(u)))
+    bad('--url must be an http:// or https:// URL, or several separated by commas')
   if (!(o.durationS > 0)) bad('--duration must be a positive number of seconds')
   if (!Number.isInteger(o.concurrency) || o.concurrency < 1) bad('--concurrency must be a positive integer')
   if (o.idTag.length < 1 || o.idTag.length > 20) bad('--id-tag must have 1 to 20 characters')
@@ -178,10 +196,24 @@ export async function startFleet(
     unplugS: [10, 120],
     bootRetryS: 30,
   }
+  // One keep-alive pool per gateway replica; together at most `concurrency` sockets.
+  const urls = gatewayUrls(options.url)
+  const clients = urls.map((url) =>
+    createCsClient({
+      url,
+      ocppVersion: options.ocppVersion,
+      maxSockets: Math.max(1, Math.ceil(options.concurrency / urls.length)),
+      timeoutMs: options.timeoutMs,
+    }),
+  )
+  const closeClients = () => {
+    for (const c of clients) c.close()
+  }
   const runtimes = new Map<string, Runtime>(
     ids.map((id, index) => [
       id,
       {
+        client: clients[index % clients.length] as CsClient,
         station: createStation({
           id,
           index,
@@ -197,12 +229,6 @@ export async function startFleet(
       },
     ]),
   )
-  const client = createCsClient({
-    url: options.url,
-    ocppVersion: options.ocppVersion,
-    maxSockets: options.concurrency,
-    timeoutMs: options.timeoutMs,
-  })
   let finishedCount = 0
   let resolveAllFinished: () => void = () => {}
   const allFinished = new Promise<void>((r) => {
@@ -222,7 +248,7 @@ export async function startFleet(
       return reply
     },
   }).catch((err: unknown) => {
-    client.close()
+    closeClients()
     throw err
   })
 
@@ -289,7 +315,7 @@ export async function startFleet(
     try {
       for (let next = rt.queue.shift(); next !== undefined; next = rt.queue.shift()) {
         const id = rt.station.id
-        const out = await client.call(id, server.urlOf(id), next.operation, next.payload as never)
+        const out = await rt.client.call(id, server.urlOf(id), next.operation, next.payload as never)
         stats.call(next.operation, out.latencyMs, out.ok ? undefined : out.reason)
         dispatch(
           rt,
@@ -358,8 +384,10 @@ export async function startFleet(
       rt.queue.length = 0
     }
     await server.close()
-    const conn = client.connections()
-    client.close()
+    const conn = clients
+      .map((c) => c.connections())
+      .reduce((a, c) => ({ opened: a.opened + c.opened, retries: a.retries + c.retries }))
+    closeClients()
     return {
       profile: options.profile,
       ocppVersion: options.ocppVersion,

@@ -33,6 +33,7 @@ export {
   type FleetOptions,
   type FleetProgress,
   type FleetSummary,
+  gatewayUrls,
   startFleet,
   stationIds,
   validateFleetOptions,

@@ -3,6 +3,7 @@ import {
   DEFAULT_FLEET_OPTIONS as D,
   type FleetOptions,
   type FleetProgress,
+  gatewayUrls,
   SimulatorOptionError,
   startFleet,
   validateFleetOptions,
@@ -34,6 +35,8 @@ ChangeAvailability, Get/ChangeConfiguration, ClearCache and DataTransfer.
                       runs --sessions sessions of --meter-values MeterValues as fast as the gateway answers
                       (--duration caps it, default 600)
   --ocpp V            1.6 (default) or 1.5; --url defaults to http://127.0.0.1:3100/ocpp/<V>
+  --url U1,U2         several gateway replicas: station i always talks to the (i mod n)-th, as behind a load
+                      balancer (pnpm start --replicas ocpp-gateway=2 prints the list)
   --seed N            same seed, same station decisions (default ${D.seed})
   --id-tag TAG        the tag stations charge with (default ${D.idTag}). In development (NODE_ENV unset or
                       development) simulate registers it as Accepted in the gateway's id-tag bucket (NATS_URL)
@@ -115,7 +118,8 @@ Exit code 1 when any of these happened.`,
       if (err instanceof SimulatorOptionError) throw usageError(err.message)
       throw err
     }
-    await assertGatewayAnswers(options.url, Math.min(options.timeoutMs, 5000))
+    for (const url of gatewayUrls(options.url))
+      await assertGatewayAnswers(url, Math.min(options.timeoutMs, 5000))
     let registeredTag = false
     if (registerWanted) {
       // the gateway's bus namespace: --namespace, else BUS_NAMESPACE as the services read it
