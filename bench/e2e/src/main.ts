@@ -40,7 +40,9 @@ import {
   createRunDatabase,
   dropRunDatabase,
   freePort,
+  type GatewayCounters,
   gatewayCounters,
+  type IngestCounters,
   ingestCounters,
   NATS_URL,
   POOLED_URL,
@@ -73,8 +75,9 @@ interface Ctx {
   options: Options
   namespace: string
   database: string
-  gateway: Service
-  ingest: Service
+  /** Every replica; the simulator spreads its stations over the gateways. */
+  gateways: Service[]
+  ingests: Service[]
   nc: NatsConnection
   jsm: JetStreamManager
   journal: Journal
@@ -98,8 +101,55 @@ async function main(): Promise<number> {
     process.stderr.write(`${(err as Error).message}\n\n${USAGE}`)
     return 2
   }
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-')
+  const runs: Array<Record<string, unknown>> = []
+  let ok = true
+  // One fresh stack (database, namespace, processes) per replica count, one after the other on the same machine.
+  for (const replicas of options.replicas) {
+    const run = await runStack(options, replicas)
+    if (run === 'interrupted') return 130
+    if (run === 'failed') return 1
+    runs.push(run.report)
+    ok &&= run.ok
+  }
+  const report = runs.length === 1 ? runs[0] : { benchmark: 'bench/e2e', runs, comparison: compare(runs) }
+  const json = JSON.stringify(report, null, 2)
+  const outDir = options.outDir ?? join(REPO_ROOT, 'bench/results')
+  mkdirSync(outDir, { recursive: true })
+  const file = join(outDir, `e2e-${stamp}.json`)
+  writeFileSync(file, `${json}\n`)
+  process.stdout.write(`${json}\n`)
+  log(`report written to ${file}`)
+  return ok ? 0 : 1
+}
+
+/** Per replica count: the burst's throughput and latency, and the CPU it took (the figures to compare). */
+function compare(runs: Array<Record<string, unknown>>) {
+  return runs.map((r) => {
+    const burst = (r.phases as Phase[])[0]
+    return {
+      replicas: r.replicas,
+      loadAvgAtStart: (r.machine as { loadAvgAtStart: number[] }).loadAvgAtStart,
+      burstAcceptedPerS: burst?.gateway.acceptedPerS,
+      burstCallsPerS: burst?.simulator.calls.perSecond,
+      burstSeconds: burst?.simulator.durationS,
+      startTransactionP99Ms: burst?.simulator.latencyMs.StartTransaction?.p99,
+      meterValuesP99Ms: burst?.simulator.latencyMs.MeterValues?.p99,
+      ingestMeterRowsPerS: burst?.ingest.meterRowsPerS,
+      endToEndLagP99Ms: burst?.lag.endToEndMs.p99,
+      machineBusyCores: burst?.cpu.machineBusyCores,
+      cpuCores: burst?.cpu.cores,
+      ok: r.ok,
+    }
+  })
+}
+
+/** One stack with `replicas` gateway and `replicas` ingest processes, its phases and checks. */
+async function runStack(
+  options: Options,
+  replicas: number,
+): Promise<{ report: Record<string, unknown>; ok: boolean } | 'interrupted' | 'failed'> {
   const startedAt = new Date()
-  const stamp = startedAt.toISOString().replace(/[:.]/g, '-')
   const runId = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`
   const database = `chargebus_bench_e2e_${runId}`
   const namespace = `e2e${runId}`
@@ -159,14 +209,15 @@ async function main(): Promise<number> {
     if (failed) log(`service logs kept in ${work}`)
     else rmSync(work, { recursive: true, force: true })
   }
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      log(`${signal}: cleaning up`)
-      failed = true
-      interrupted = true
-      void cleanup().finally(() => process.exit(130))
-    })
+  const signals = ['SIGINT', 'SIGTERM'] as const
+  const onSignal = (signal: string) => () => {
+    log(`${signal}: cleaning up`)
+    failed = true
+    interrupted = true
+    void cleanup().finally(() => process.exit(130))
   }
+  const handlers = signals.map((signal) => [signal, onSignal(signal)] as const)
+  for (const [signal, handler] of handlers) process.once(signal, handler)
 
   try {
     log(`database ${database}, bus namespace ${namespace}, logs in ${work}`)
@@ -184,35 +235,46 @@ async function main(): Promise<number> {
       NATS_URL,
       BUS_NAMESPACE: namespace,
     }
-    const gateway = await startService(
-      {
-        name: 'ocpp-gateway',
-        port: await freePort(),
-        env: {
-          ...common,
-          DATABASE_POOL_SIZE: String(options.gatewayPool),
-          // the simulated fleet has no passwords (bench:auth-flood measures what authentication costs)
-          OCPP_REQUIRE_BASIC_AUTH: 'false',
-          OCPP_ALLOW_UNAUTHENTICATED_STATIONS: 'true',
-          ...options.gatewayEnv,
+    const gateways: Service[] = []
+    const ingests: Service[] = []
+    for (let n = 0; n < replicas; n++) {
+      const gateway = await startService(
+        {
+          name: 'ocpp-gateway',
+          port: await freePort(),
+          env: {
+            ...common,
+            DATABASE_POOL_SIZE: String(options.gatewayPool),
+            // the simulated fleet has no passwords (bench:auth-flood measures what authentication costs)
+            OCPP_REQUIRE_BASIC_AUTH: 'false',
+            OCPP_ALLOW_UNAUTHENTICATED_STATIONS: 'true',
+            ...options.gatewayEnv,
+          },
         },
-      },
-      work,
-    )
-    services.push(gateway)
-    const ingest = await startService(
-      {
-        name: 'ingest',
-        port: await freePort(),
-        env: { ...common, DATABASE_POOL_SIZE: String(options.ingestPool), ...options.ingestEnv },
-      },
-      work,
-    )
-    services.push(ingest)
+        work,
+        `ocpp-gateway-${n + 1}`,
+      )
+      services.push(gateway)
+      gateways.push(gateway)
+    }
+    for (let n = 0; n < replicas; n++) {
+      const ingest = await startService(
+        {
+          name: 'ingest',
+          port: await freePort(),
+          env: { ...common, DATABASE_POOL_SIZE: String(options.ingestPool), ...options.ingestEnv },
+        },
+        work,
+        `ingest-${n + 1}`,
+      )
+      services.push(ingest)
+      ingests.push(ingest)
+    }
     log(
-      `ocpp-gateway on ${gateway.port} (pid ${gateway.proc.pid}), ingest on ${ingest.port} (pid ${ingest.proc.pid})`,
+      `${replicas} replica(s): ocpp-gateway on ${gateways.map((g) => `${g.port} (pid ${g.proc.pid})`).join(', ')}; ` +
+        `ingest on ${ingests.map((i) => `${i.port} (pid ${i.proc.pid})`).join(', ')}`,
     )
-    await seedIdTag(options.idTag, namespace, gateway)
+    for (const g of gateways) await seedIdTag(options.idTag, namespace, g)
 
     const direct = (app: string) => {
       const db = createDb({
@@ -241,8 +303,8 @@ async function main(): Promise<number> {
       options,
       namespace,
       database,
-      gateway,
-      ingest,
+      gateways,
+      ingests,
       nc,
       jsm,
       journal,
@@ -288,7 +350,7 @@ async function main(): Promise<number> {
     }
     const connections = await monitor.stop()
     await visibility.stop()
-    const ingestEnd = await ingestCounters(ingest)
+    const ingestEnd = await ingestCountersOf(ingests)
     const streams = await streamCounts(namespace)
 
     // rows expected vs stored, per phase (by stream sequence)
@@ -339,8 +401,8 @@ async function main(): Promise<number> {
       baselines = { fastify, jetstream, insert }
     }
 
-    // The gateway's pool plus its own connection for transaction-id blocks.
-    const budget = options.ingestPool + options.gatewayPool + 1
+    // Per replica: the gateway's pool plus its own connection for transaction-id blocks, and ingest's pool.
+    const budget = (options.ingestPool + options.gatewayPool + 1) * replicas
     const burst = phases[0]
     const checks: Record<string, boolean> = {}
     for (const p of phases) {
@@ -384,13 +446,20 @@ async function main(): Promise<number> {
       finishedAt: new Date().toISOString(),
       machine: machineInfo(),
       options: { ...options, outDir: undefined },
+      replicas,
       stack: {
+        replicas: { 'ocpp-gateway': replicas, ingest: replicas },
         database: `${database} (through pgbouncer ${new URL(POOLED_URL).host}; dropped at the end)`,
         busNamespace: namespace,
         nats: NATS_URL,
-        gateway: redactEnv(gateway.env),
-        ingest: redactEnv(ingest.env),
-        poolBudget: { gateway: options.gatewayPool + 1, ingest: options.ingestPool, total: budget },
+        gateway: redactEnv(gateways[0]?.env ?? {}),
+        ingest: redactEnv(ingests[0]?.env ?? {}),
+        poolBudget: {
+          gateway: options.gatewayPool + 1,
+          ingest: options.ingestPool,
+          perReplica: true,
+          total: budget,
+        },
       },
       notes: {
         acceptedPerS:
@@ -416,13 +485,6 @@ async function main(): Promise<number> {
       checks,
       ok,
     }
-    const json = JSON.stringify(report, null, 2)
-    const outDir = options.outDir ?? join(REPO_ROOT, 'bench/results')
-    mkdirSync(outDir, { recursive: true })
-    const file = join(outDir, `e2e-${stamp}.json`)
-    writeFileSync(file, `${json}\n`)
-    process.stdout.write(`${json}\n`)
-    log(`report written to ${file}`)
     if (!ok) {
       failed = true
       log(
@@ -431,15 +493,16 @@ async function main(): Promise<number> {
           .join('; ')}`,
       )
     }
-    return ok ? 0 : 1
+    return { report, ok }
   } catch (err) {
     failed = true
-    if (interrupted) return 130
+    if (interrupted) return 'interrupted'
     log(`FAILED: ${(err as Error).stack ?? err}`)
     for (const s of services) log(`--- ${s.name} (last output) ---\n${s.proc.tail()}`)
-    return 1
+    return 'failed'
   } finally {
     await cleanup()
+    for (const [signal, handler] of handlers) process.off(signal, handler)
   }
 }
 
@@ -461,12 +524,12 @@ async function seedIdTag(tag: string, namespace: string, gateway: Service): Prom
 type Phase = Awaited<ReturnType<typeof runPhase>>
 
 async function runPhase(ctx: Ctx, name: string, simArgs: string[]) {
-  const { options, gateway, ingest } = ctx
+  const { options, gateways, ingests } = ctx
   const args = [
     CLI_MAIN,
     'simulate',
     '--url',
-    `${gateway.base}/ocpp/1.6`,
+    gateways.map((g) => `${g.base}/ocpp/1.6`).join(','),
     '--id-prefix',
     STATION_PREFIX,
     '--id-tag',
@@ -481,9 +544,10 @@ async function runPhase(ctx: Ctx, name: string, simArgs: string[]) {
   log(`${name}: chargebus ${args.slice(1).join(' ')}`)
   const stream = `${ctx.namespace.toUpperCase()}_OCPP_IN`
   const seqFrom = (await ctx.jsm.streams.info(stream)).state.last_seq
-  const gwBefore = await gatewayCounters(gateway)
-  const ingBefore = await ingestCounters(ingest)
-  const cpuBefore = cpuSnapshot(gateway.proc.pid, ingest.proc.pid, ctx.monitor)
+  const gwBefore = await gatewayCountersOf(gateways)
+  const ingBefore = await ingestCountersOf(ingests)
+  const pids = (list: Service[]) => list.map((s) => s.proc.pid)
+  const cpuBefore = cpuSnapshot(pids(gateways), pids(ingests), ctx.monitor)
   const sim = await runToEnd(
     '/usr/bin/time',
     ['-f', 'SIM_CPU %U %S', process.execPath, ...args],
@@ -492,7 +556,7 @@ async function runPhase(ctx: Ctx, name: string, simArgs: string[]) {
   )
   ctx.onSimulator(undefined)
   if (ctx.aborted()) throw new Error('interrupted')
-  const gwAfter = await gatewayCounters(gateway)
+  const gwAfter = await gatewayCountersOf(gateways)
   const cpu = /SIM_CPU ([\d.]+) ([\d.]+)/.exec(sim.stderr)
   let summary: SimSummary
   try {
@@ -507,8 +571,8 @@ async function runPhase(ctx: Ctx, name: string, simArgs: string[]) {
   const drain = await drainPipeline(ctx)
   const seqTo = (await ctx.jsm.streams.info(stream)).state.last_seq
   const inPhase = (seq: number) => seq > seqFrom && seq <= seqTo
-  const cpuAfter = cpuSnapshot(gateway.proc.pid, ingest.proc.pid, ctx.monitor)
-  const ingAfter = await ingestCounters(ingest)
+  const cpuAfter = cpuSnapshot(pids(gateways), pids(ingests), ctx.monitor)
+  const ingAfter = await ingestCountersOf(ingests)
   const simulatorCpuS = cpu ? Number(cpu[1]) + Number(cpu[2]) : 0
   const cpuFigures = cpuBetween(cpuBefore, cpuAfter, ctx.monitor, simulatorCpuS)
 
@@ -602,7 +666,7 @@ async function drainPipeline(ctx: Ctx) {
   const started = performance.now()
   const deadline = started + ctx.options.drainTimeoutS * 1000
   const stream = `${ctx.namespace.toUpperCase()}_OCPP_IN`
-  const durable = ctx.ingest.env.INGEST_DURABLE ?? 'ingest'
+  const durable = ctx.ingests[0]?.env.INGEST_DURABLE ?? 'ingest'
   let consumerDoneAt: number | undefined
   let state = { numPending: -1, ackPending: -1, visibilityPending: -1 }
   while (performance.now() < deadline && !ctx.aborted()) {
@@ -624,6 +688,22 @@ async function drainPipeline(ctx: Ctx) {
     await sleep(25)
   }
   return { drained: false, seconds: round3((performance.now() - started) / 1000), ...state }
+}
+
+/** The counters of every replica, added up. */
+async function gatewayCountersOf(gateways: Service[]): Promise<GatewayCounters> {
+  return sumCounters(await Promise.all(gateways.map(gatewayCounters)))
+}
+
+async function ingestCountersOf(ingests: Service[]): Promise<IngestCounters> {
+  return sumCounters(await Promise.all(ingests.map(ingestCounters)))
+}
+
+function sumCounters<C extends object>(all: C[]): C {
+  const total = { ...all[0] } as Record<string, number>
+  for (const c of all.slice(1))
+    for (const [k, v] of Object.entries(c as Record<string, number>)) total[k] = (total[k] ?? 0) + v
+  return total as C
 }
 
 async function streamCounts(namespace: string): Promise<Record<string, number>> {

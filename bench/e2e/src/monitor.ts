@@ -124,11 +124,17 @@ export interface CpuSnapshot {
   machine: { busy: number; total: number }
 }
 
-export function cpuSnapshot(gatewayPid: number, ingestPid: number, monitor: ConnectionMonitor): CpuSnapshot {
+/** CPU ticks so far of the gateway and ingest processes (every replica of each summed) and the shared servers. */
+export function cpuSnapshot(
+  gatewayPids: readonly number[],
+  ingestPids: readonly number[],
+  monitor: ConnectionMonitor,
+): CpuSnapshot {
+  const ticksOf = (pids: readonly number[]) => pids.reduce((a, p) => a + treeCpuTicks(p), 0)
   return {
     atMs: performance.now(),
-    gateway: treeCpuTicks(gatewayPid),
-    ingest: treeCpuTicks(ingestPid),
+    gateway: ticksOf(gatewayPids),
+    ingest: ticksOf(ingestPids),
     // the shared servers: other users' traffic on them counts too
     nats: pidsByComm('nats-server').reduce((a, p) => a + treeCpuTicks(p), 0),
     pgbouncer: pidsByComm('pgbouncer').reduce((a, p) => a + treeCpuTicks(p), 0),

@@ -27,6 +27,8 @@ export interface Options {
   drainTimeoutS: number
   keep: boolean
   outDir: string | undefined
+  /** Gateway and ingest processes per stack; several counts run one stack after the other (same run). */
+  replicas: number[]
 }
 
 export const USAGE = `Usage: pnpm bench:e2e [options]
@@ -54,6 +56,9 @@ bench/results/e2e-<time>.json; progress on stderr. Exit 1 when an acceptance che
   --publish-concurrency N   raw JetStream baseline: publishers each awaiting its ack (default 256)
   --poll-ms N               pg_stat_activity and row-visibility polling period (default 100)
   --drain-timeout S         how long to wait for ingest to catch up after a phase (default 120)
+  --replicas LIST           gateway and ingest processes each, e.g. 2; a list (1,2) runs a fresh stack per count,
+                            one after the other, and compares them (default 1). The simulator spreads its
+                            stations over the gateways (--url a,b)
   --keep                    keep the database and streams (their names are printed)
   --out DIR                 report directory (default bench/results)
 `
@@ -101,6 +106,7 @@ export function parseOptions(argv: string[]): Options | 'help' {
       'drain-timeout': { type: 'string', default: '120' },
       keep: { type: 'boolean', default: false },
       out: { type: 'string' },
+      replicas: { type: 'string', default: '1' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -131,5 +137,6 @@ export function parseOptions(argv: string[]): Options | 'help' {
     drainTimeoutS: int(values['drain-timeout'], '--drain-timeout', 1),
     keep: values.keep,
     outDir: values.out,
+    replicas: values.replicas.split(',').map((n) => int(n.trim(), '--replicas', 1)),
   }
 }

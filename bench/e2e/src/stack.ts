@@ -84,9 +84,13 @@ export interface Service {
   readonly base: string
 }
 
-/** Starts one service as its own process and waits for `/readyz` to answer 200. */
-export async function startService(spec: ServiceSpec, logDir: string): Promise<Service> {
-  const service = spawnService(spec, logDir)
+/** Starts one service as its own process (log `<logName>.log`) and waits for `/readyz` to answer 200. */
+export async function startService(
+  spec: ServiceSpec,
+  logDir: string,
+  logName: string = spec.name,
+): Promise<Service> {
+  const service = spawnService(spec, logDir, logName)
   await waitForHttp(`${service.base}/readyz`, service.proc, { status: 200, timeoutMs: 60_000 })
   return service
 }
