@@ -2,6 +2,7 @@
  * The faults, one at a time, each injected mid-burst: what is done, how long the fault lasts, and how the
  * stack is brought back. The servers are the bench's own (infra.ts); services are killed and restarted by pid.
  */
+import { awaitCaughtUp, awaitElection, clusterView, type Election, type Placement } from './cluster-state.ts'
 import type { Infra } from './infra.ts'
 
 export const SERVICE_NAMES = [
@@ -31,8 +32,14 @@ export interface Fault {
   readonly atShare?: number
   /** When set, this service is down during the fault (its /metrics counters start again from 0). */
   readonly restarts?: ServiceName
+  /** Only with the bench's three-node NATS cluster (`--cluster`). */
+  readonly needsCluster?: boolean
   inject(t: FaultTarget): Promise<void>
   recover(t: FaultTarget): Promise<void>
+  /** What the fault found out (e.g. which node it killed and how long the elections took), for the report. */
+  details?(): Record<string, unknown>
+  /** The fault's own checks, added to the bench's. */
+  checks?(): Record<string, boolean>
 }
 
 export interface FaultDurations {
@@ -43,6 +50,8 @@ export interface FaultDurations {
   slowS: number
   slowMs: number
   postgresDownS: number
+  /** A killed NATS node is started again (on its store) after this many seconds. */
+  natsNodeDownS: number
 }
 
 export function allFaults(d: FaultDurations): Fault[] {
@@ -97,7 +106,90 @@ export function allFaults(d: FaultDurations): Fault[] {
       inject: (t) => t.infra.postgresStop(),
       recover: (t) => t.infra.postgresStart(),
     },
+    natsNodeKill({
+      name: 'nats node kill',
+      role: 'a follower of OCPP_IN (the stream keeps its leader; what else the node led elects anew)',
+      downS: d.natsNodeDownS,
+      pick: (before) => before.find((p) => p.asset === OCPP_IN)?.followers[0]?.name,
+    }),
+    natsNodeKill({
+      name: 'nats leader kill',
+      role: "OCPP_IN's leader (the stream elects a new one among the two others)",
+      downS: d.natsNodeDownS,
+      pick: (before) => before.find((p) => p.asset === OCPP_IN)?.leader,
+    }),
   ]
+}
+
+const OCPP_IN = 'OCPP_IN'
+/** Ingest's durable consumer on OCPP_IN: its leader is what ingest's pulls wait on. */
+const INGEST_CONSUMER = `${OCPP_IN}/ingest`
+const ELECTION_TIMEOUT_MS = 30_000
+const CATCH_UP_TIMEOUT_MS = 120_000
+
+/**
+ * SIGKILL to one node of the three (chosen from the placements before the kill), started again on its store
+ * after `downS`. Measures, through the survivors, how long each asset the node led took to elect another leader,
+ * and after the restart how long until every replica was current again.
+ */
+function natsNodeKill(o: {
+  name: string
+  role: string
+  downS: number
+  pick: (before: readonly Placement[]) => string | undefined
+}): Fault {
+  let killed: string | undefined
+  let ledBefore: string[] = []
+  let election: Election | undefined
+  let caughtUpMs: number | null | undefined
+  return {
+    name: o.name,
+    what: `SIGKILL to one of the three NATS nodes, ${o.role}; started again on its store after ${o.downS} s`,
+    holdS: o.downS,
+    needsCluster: true,
+    async inject(t) {
+      const nodes = t.infra.nats.nodes
+      const all = await clusterView(
+        nodes.map((n) => n.url),
+        [INGEST_CONSUMER],
+      )
+      const before = await all.placements().finally(() => all.close())
+      const victim = o.pick(before)
+      if (!victim) throw new Error(`${o.name}: no node to kill in ${JSON.stringify(before)}`)
+      killed = victim
+      ledBefore = before.filter((p) => p.leader === victim).map((p) => p.asset)
+      const survivors = await clusterView(
+        nodes.filter((n) => n.name !== victim).map((n) => n.url),
+        [INGEST_CONSUMER],
+      )
+      try {
+        const killedAt = Date.now()
+        await t.infra.nats.kill(victim)
+        election = await awaitElection(survivors, victim, before, killedAt, ELECTION_TIMEOUT_MS)
+      } finally {
+        await survivors.close()
+      }
+    },
+    async recover(t) {
+      if (!killed) return
+      await t.infra.nats.start(killed)
+      const view = await clusterView(
+        t.infra.nats.nodes.map((n) => n.url),
+        [INGEST_CONSUMER],
+      )
+      try {
+        caughtUpMs = await awaitCaughtUp(view, CATCH_UP_TIMEOUT_MS)
+      } finally {
+        await view.close()
+      }
+    },
+    details: () => ({ killed, ledBefore, election, caughtUpAfterRestartMs: caughtUpMs }),
+    checks: () => ({
+      [`every stream, bucket and ingest's consumer led again within ${ELECTION_TIMEOUT_MS / 1000} s of the kill`]:
+        election?.allLedAfterMs != null,
+      [`every replica current within ${CATCH_UP_TIMEOUT_MS / 1000} s of the restart`]: caughtUpMs != null,
+    }),
+  }
 }
 
 /** Short names for --faults: `kill-ocpp-gateway`, `postgres-restart`, `pgbouncer-stopped`, ... */

@@ -5,7 +5,7 @@
  * - the slow-database proxy in front of it (slow-proxy.ts; pass-through until a fault sets a delay);
  * - a private pgbouncer, configured and started by scripts/deps-up.sh (the project's pgbouncer config writer),
  *   pointed at the proxy, with its files in the run's directory;
- * - a private `nats-server -js` with its store in the run's directory.
+ * - a private `nats-server -js` with its store in the run's directory, or three clustered (nats-cluster.ts).
  * Every server is stopped by its data directory, pidfile or pid; the directory is removed at the end.
  */
 import { execFile } from 'node:child_process'
@@ -13,7 +13,7 @@ import { chmodSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { freePort, REPO_ROOT } from '../../e2e/src/stack.ts'
-import { type Started, startProcess, stopProcess, waitForTcp } from '../../gateway/src/processes.ts'
+import { type NatsServers, natsServers } from './nats-cluster.ts'
 import { type SlowProxy, startSlowProxy } from './slow-proxy.ts'
 
 const run = promisify(execFile)
@@ -27,7 +27,9 @@ export interface Infra {
   readonly adminUrl: string
   /** Through the private pgbouncer (what the services use). */
   readonly pooledUrl: string
+  /** Every NATS node, comma-separated. */
   readonly natsUrl: string
+  readonly nats: NatsServers
   readonly proxy: SlowProxy
   postgresStop(): Promise<void>
   postgresStart(): Promise<void>
@@ -48,28 +50,24 @@ async function asPostgres(command: string, args: string[]): Promise<string> {
 }
 
 /** `dir` must be readable by the `postgres` user (its parent too): the cluster and pgbouncer live in it. */
-export async function startInfra(dir: string, log: (msg: string) => void): Promise<Infra> {
+export async function startInfra(
+  dir: string,
+  log: (msg: string) => void,
+  opts: { natsCluster: boolean },
+): Promise<Infra> {
   mkdirSync(dir, { recursive: true })
   chmodSync(dir, 0o755)
   const pgData = join(dir, 'pgdata')
   const pgSock = join(dir, 'pgsock')
   const pgLog = join(dir, 'postgres.log')
-  const natsStore = join(dir, 'nats-store')
-  const natsLog = join(dir, 'nats-server.log')
   const pgbouncerDir = join(dir, 'pgbouncer')
   mkdirSync(pgSock, { recursive: true })
   if (process.getuid?.() === 0) await run('chown', [PG_USER, pgSock, dir])
-  const [pgPort, proxyPort, bouncerPort, natsPort] = [
-    await freePort(),
-    await freePort(),
-    await freePort(),
-    await freePort(),
-  ]
+  const [pgPort, proxyPort, bouncerPort] = [await freePort(), await freePort(), await freePort()]
 
   const closers: (() => Promise<void>)[] = []
   let postgresUp = false
   let bouncerUp = false
-  let nats: Started | undefined
   const pgCtl = (...args: string[]) => asPostgres(join(PG_BIN, 'pg_ctl'), ['-D', pgData, ...args])
   const pgOptions = `-p ${pgPort} -c listen_addresses=127.0.0.1 -k ${pgSock}`
 
@@ -92,22 +90,14 @@ export async function startInfra(dir: string, log: (msg: string) => void): Promi
   closers.push(() => proxy.close())
   log(`slow-database proxy on ${proxyPort} -> ${pgPort}`)
 
-  const natsStart = async () => {
-    nats = startProcess({
-      name: 'nats-server',
-      command: 'nats-server',
-      args: ['-a', '127.0.0.1', '-p', String(natsPort), '-js', '-sd', natsStore],
-      logFile: natsLog,
-    })
-    await waitForTcp(natsPort, nats)
-  }
-  const natsStop = async () => {
-    if (nats) await stopProcess(nats, 10_000)
-    nats = undefined
-  }
-  await natsStart()
-  closers.push(natsStop)
-  log(`private nats-server -js on ${natsPort} (store ${natsStore})`)
+  const nats = await natsServers(dir, opts.natsCluster)
+  await nats.startAll()
+  closers.push(() => nats.stopAll())
+  log(
+    nats.clustered
+      ? `private NATS cluster: ${nats.nodes.map((n) => `${n.name} ${n.url}`).join(', ')} (stores in ${dir})`
+      : `private nats-server -js on ${nats.url} (store in ${dir})`,
+  )
 
   // deps-up.sh: role, database, pgbouncer (transaction pooling, SCRAM) in front of the proxy, migrations
   const depsEnv = {
@@ -116,7 +106,7 @@ export async function startInfra(dir: string, log: (msg: string) => void): Promi
     POSTGRES_PORT: String(proxyPort),
     POSTGRES_SUPERUSER: 'postgres',
     NATS_HOST: '127.0.0.1',
-    NATS_PORT: String(natsPort),
+    NATS_PORT: new URL(nats.nodes[0]?.url ?? '').port,
     PGBOUNCER_HOST: '127.0.0.1',
     PGBOUNCER_PORT: String(bouncerPort),
     PGBOUNCER_DIR: pgbouncerDir,
@@ -145,7 +135,8 @@ export async function startInfra(dir: string, log: (msg: string) => void): Promi
     dir,
     adminUrl: `postgres://chargebus:chargebus@127.0.0.1:${pgPort}/chargebus`,
     pooledUrl: `postgres://chargebus:chargebus@127.0.0.1:${bouncerPort}/chargebus`,
-    natsUrl: `nats://127.0.0.1:${natsPort}`,
+    natsUrl: nats.url,
+    nats,
     proxy,
     postgresStop,
     postgresStart,
@@ -155,8 +146,8 @@ export async function startInfra(dir: string, log: (msg: string) => void): Promi
     },
     pgbouncerStop,
     pgbouncerStart,
-    natsStop,
-    natsStart,
+    natsStop: () => nats.stopAll(),
+    natsStart: () => nats.startAll(),
     async close(say) {
       for (const close of closers.reverse()) {
         await close().catch((err: unknown) => say(`clean-up: ${err}`))

@@ -10,7 +10,7 @@
  *
  * Needs Linux, Postgres 15's binaries (/usr/lib/postgresql/15/bin), pgbouncer and nats-server. See bench/README.md.
  */
-import { type ChildProcess, execFile } from 'node:child_process'
+import { type ChildProcess, execFile, execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -66,17 +66,22 @@ interface Stack {
 }
 
 async function main(): Promise<number> {
-  const knownFaults = allFaults({
+  const catalog = allFaults({
     restartDelayS: 0,
     pgbouncerDownS: 0,
     natsDownS: 0,
     slowS: 0,
     slowMs: 0,
     postgresDownS: 0,
-  }).map(faultKey)
+    natsNodeDownS: 0,
+  })
   let options: Options
   try {
-    const parsed = parseOptions(process.argv.slice(2), knownFaults)
+    const parsed = parseOptions(
+      process.argv.slice(2),
+      catalog.map(faultKey),
+      catalog.filter((f) => f.needsCluster).map(faultKey),
+    )
     if (parsed === 'help') {
       process.stdout.write(USAGE)
       return 0
@@ -86,8 +91,8 @@ async function main(): Promise<number> {
     process.stderr.write(`${(err as Error).message}\n\n${USAGE}`)
     return 2
   }
-  const faults = allFaults(options).filter(
-    (f) => options.faults.length === 0 || options.faults.includes(faultKey(f)),
+  const faults = allFaults(options).filter((f) =>
+    options.faults.length === 0 ? !f.needsCluster : options.faults.includes(faultKey(f)),
   )
   const startedAt = new Date()
   const runId = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`
@@ -127,11 +132,15 @@ async function main(): Promise<number> {
 
   try {
     log(`work directory ${work}; faults: ${faults.map(faultKey).join(', ')}`)
-    infra = await startInfra(join(work, 'servers'), log)
-    stack = await startStack(infra, logDir)
+    infra = await startInfra(join(work, 'servers'), log, { natsCluster: options.cluster })
+    stack = await startStack(infra, logDir, replicasOf(options))
     const running = stack
-    await seedIdTag(infra.natsUrl, running.services.get('ocpp-gateway') as Service)
-    nc = await connect({ servers: infra.natsUrl, name: 'bench-chaos', maxReconnectAttempts: -1 })
+    await seedIdTag(infra.natsUrl, replicasOf(options), running.services.get('ocpp-gateway') as Service)
+    nc = await connect({
+      servers: infra.natsUrl.split(','),
+      name: 'bench-chaos',
+      maxReconnectAttempts: -1,
+    })
     db = createDb({ url: infra.adminUrl, poolSize: 2, applicationName: 'bench-chaos-verify' })
     watch = new ReadinessWatch(() =>
       SERVICE_NAMES.map((name) => ({ name, base: (running.services.get(name) as Service).base })),
@@ -168,8 +177,8 @@ async function main(): Promise<number> {
       },
       options: { ...options, out: undefined },
       notes: {
-        servers:
-          'a private Postgres 15 cluster (initdb), pgbouncer (scripts/deps-up.sh, transaction pooling) behind a delay proxy, and nats-server -js, all on free ports and removed at the end',
+        servers: `a private Postgres 15 cluster (initdb), pgbouncer (scripts/deps-up.sh, transaction pooling) behind a delay proxy, and ${options.cluster ? 'three clustered nats-servers (streams and KV buckets at R3; every service connected to all three)' : 'nats-server -js'}, all on free ports and removed at the end`,
+        natsServer: natsVersion(),
         acknowledgedNotStored:
           'per operation: calls the simulator saw answered minus messages stored in OCPP_IN during the phase (must be 0)',
         rows: 'meter_values on (station_id, source_message_id, sample_index), status_events on (station_id, connector_id, source_message_id), transactions on the answered transaction id',
@@ -203,8 +212,20 @@ async function main(): Promise<number> {
 
 const loadAvgAtStart = os.loadavg().map(round3)
 
-async function startStack(infra: Infra, logDir: string): Promise<Stack> {
+/** R3 on the bench's cluster, as production runs it. */
+const replicasOf = (options: Options) => (options.cluster ? 3 : 1)
+
+function natsVersion(): string {
+  try {
+    return execFileSync('nats-server', ['--version']).toString().trim()
+  } catch {
+    return 'unknown'
+  }
+}
+
+async function startStack(infra: Infra, logDir: string, replicas: number): Promise<Stack> {
   const common = {
+    NATS_STREAM_REPLICAS: String(replicas),
     LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
     DATABASE_URL: infra.pooledUrl,
@@ -244,9 +265,10 @@ async function startStack(infra: Infra, logDir: string): Promise<Stack> {
 
 const exec = promisify(execFile)
 
-async function seedIdTag(natsUrl: string, gateway: Service): Promise<void> {
+async function seedIdTag(natsUrl: string, replicas: number, gateway: Service): Promise<void> {
   await exec(process.execPath, [CLI_MAIN, 'id-tags', 'add', ID_TAG], {
-    env: { ...process.env, NATS_URL: natsUrl },
+    // the same replicas as the services, else the CLI scales the id-tag bucket back
+    env: { ...process.env, NATS_URL: natsUrl, NATS_STREAM_REPLICAS: String(replicas) },
   })
   const deadline = Date.now() + 10_000
   while (Date.now() < deadline) {
@@ -425,6 +447,7 @@ async function runFault(ctx: RunCtx, fault: Fault, index: number): Promise<Fault
     'ingest drained': drain.drained,
     [`every service ready within ${options.readyWithinS} s of the recovery`]:
       readyAgainS !== null && readyAgainS <= options.readyWithinS,
+    ...fault.checks?.(),
   }
   const ok = Object.values(checks).every(Boolean)
   log(
@@ -447,6 +470,7 @@ async function runFault(ctx: RunCtx, fault: Fault, index: number): Promise<Fault
     injectTookMs: injectedMs,
     holdS: fault.holdS,
     recoverTookMs: recoveredMs,
+    ...(fault.details ? { details: fault.details() } : {}),
     simulator: {
       exitCode: simResult.code,
       durationS: summary.durationS,

@@ -21,6 +21,8 @@ export interface FaultResult {
   injectTookMs: number
   holdS: number
   recoverTookMs: number
+  /** The fault's own findings (the cluster faults: the node killed, the elections). */
+  details?: Record<string, unknown>
   simulator: {
     exitCode: number | null
     durationS: number
