@@ -22,8 +22,18 @@ export type EnvironmentSettings = {
   /**
    * The three NATS nodes' size, and the replicas of every stream and KV bucket (the services'
    * NATS_STREAM_REPLICAS): 3 keeps an acknowledged message through the loss of a node, at three times the store.
+   * `syncInterval` is JetStream's `sync_interval`: nats-server acknowledges before it fsyncs, and by default
+   * fsyncs every 2 minutes, so a node whose machine dies loses what it acknowledged since. With one copy (R1)
+   * that is the message: `always`. With R3 the other two nodes hold it; `1s` bounds what dies with two nodes at
+   * once to about a second (docs/operations.md, NATS in production).
    */
-  nats: { cpu: number; memoryMiB: number; maxStoreGiB: number; streamReplicas: 1 | 3 }
+  nats: {
+    cpu: number
+    memoryMiB: number
+    maxStoreGiB: number
+    streamReplicas: 1 | 3
+    syncInterval: 'always' | `${number}s`
+  }
   pgbouncer: { cpu: number; memoryMiB: number; count: number }
   /** Days CloudWatch keeps service logs. */
   logRetentionDays: number
@@ -59,7 +69,7 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
       backupRetentionDays: 1,
       deletionProtection: false,
     },
-    nats: { cpu: 512, memoryMiB: 1024, maxStoreGiB: 20, streamReplicas: 1 },
+    nats: { cpu: 512, memoryMiB: 1024, maxStoreGiB: 20, streamReplicas: 1, syncInterval: 'always' },
     pgbouncer: { cpu: 256, memoryMiB: 512, count: 1 },
     logRetentionDays: 7,
     archiveRetentionDays: 30,
@@ -85,7 +95,7 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
       deletionProtection: false,
     },
     // As prod: the first R3 start after an R1 one scales the streams in place, rehearsed here.
-    nats: { cpu: 1024, memoryMiB: 2048, maxStoreGiB: 100, streamReplicas: 3 },
+    nats: { cpu: 1024, memoryMiB: 2048, maxStoreGiB: 100, streamReplicas: 3, syncInterval: '1s' },
     pgbouncer: { cpu: 256, memoryMiB: 512, count: 2 },
     logRetentionDays: 30,
     archiveRetentionDays: 90,
@@ -110,7 +120,7 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
       backupRetentionDays: 30,
       deletionProtection: true,
     },
-    nats: { cpu: 2048, memoryMiB: 8192, maxStoreGiB: 400, streamReplicas: 3 },
+    nats: { cpu: 2048, memoryMiB: 8192, maxStoreGiB: 400, streamReplicas: 3, syncInterval: '1s' },
     pgbouncer: { cpu: 512, memoryMiB: 1024, count: 2 },
     logRetentionDays: 90,
     archiveRetentionDays: 730,

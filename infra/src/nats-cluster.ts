@@ -24,7 +24,7 @@ export type NatsClusterProps = {
   namespace: sd.IPrivateDnsNamespace
   password: secretsmanager.ISecret
   logGroup: logs.ILogGroup
-  size: { cpu: number; memoryMiB: number; maxStoreGiB: number }
+  size: { cpu: number; memoryMiB: number; maxStoreGiB: number; syncInterval: string }
   retainData: boolean
 }
 
@@ -93,7 +93,7 @@ export class NatsCluster extends Construct {
         user: '1000:1000',
         // The config is written at start so the password comes from the ECS secret, never the template.
         entryPoint: ['sh', '-c'],
-        command: [natsStartScript(i, routes, props.size.maxStoreGiB)],
+        command: [natsStartScript(i, routes, props.size)],
         secrets: { NATS_PASSWORD: ecs.Secret.fromSecretsManager(props.password) },
         portMappings: [
           { containerPort: CLIENT_PORT },
@@ -127,13 +127,20 @@ export class NatsCluster extends Construct {
   }
 }
 
-/** nats.conf for node i: JetStream on the EFS store, a route to each node, one password-protected user. */
-function natsStartScript(i: number, routes: string, maxStoreGiB: number): string {
+/**
+ * nats.conf for node i: JetStream on the EFS store (fsync every `syncInterval`; needs nats-server 2.10+, and the
+ * Raft log follows it from 2.11), a route to each node, one password-protected user.
+ */
+function natsStartScript(
+  i: number,
+  routes: string,
+  store: { maxStoreGiB: number; syncInterval: string },
+): string {
   const conf = [
     `server_name: nats-${i}`,
     `port: ${CLIENT_PORT}`,
     `http: ${MONITOR_PORT}`,
-    `jetstream { store_dir: /data, max_file_store: ${maxStoreGiB}G }`,
+    `jetstream { store_dir: /data, max_file_store: ${store.maxStoreGiB}G, sync_interval: ${store.syncInterval} }`,
     `cluster { name: chargebus, port: ${CLUSTER_PORT}, routes: [${routes}] }`,
     'authorization { users = [ { user: chargebus, password: $NATS_PASSWORD } ] }',
   ].join('\n')

@@ -430,6 +430,17 @@ describe('stream replicas', () => {
       expect(settings.nats.streamReplicas).toBeLessThanOrEqual(NATS_NODES)
     expect(ENVIRONMENTS.staging.nats.streamReplicas).toBe(3)
   })
+
+  it('NATS fsyncs every write where a stream has one copy, and at least every second with three', () => {
+    const syncOf = (s: Synthesized) =>
+      containers(s)
+        .filter((c) => c.Name === 'nats')
+        .map((c) => /sync_interval: (\S+) \}/.exec(String((c.Command as string[])[0]))?.[1])
+    expect(syncOf(dev)).toEqual(['always', 'always', 'always'])
+    expect(syncOf(prod)).toEqual(['1s', '1s', '1s'])
+    for (const settings of Object.values(ENVIRONMENTS))
+      if (settings.nats.streamReplicas === 1) expect(settings.nats.syncInterval).toBe('always')
+  })
 })
 
 describe('monitoring', () => {
