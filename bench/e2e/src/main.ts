@@ -2,8 +2,8 @@
  * End-to-end benchmark (not part of the test run): the native stack (ocpp-gateway and ingest as real processes,
  * a throwaway database through pgbouncer, an own bus namespace on the local NATS) driven by the fleet simulator
  * (`chargebus simulate`, a child process): a burst of N stations, then a steady phase. Measures what the gateway
- * accepted, SOAP latency, station-to-Postgres lag, rows expected vs stored, peak server connections and CPU per
- * service, plus three baselines in the same run (bare Fastify, raw JetStream publish, raw batched INSERT).
+ * accepted, SOAP latency, station-to-Postgres lag, rows expected vs stored, peak server connections, CPU and
+ * resident memory per service, plus three baselines in the same run (bare Fastify, raw JetStream publish, raw batched INSERT).
  * Prints one JSON report on stdout (progress on stderr) and writes it to bench/results/e2e-<ts>.json.
  *
  *   pnpm bench:e2e [--stations 2000] [--steady-seconds 60] [--help]
@@ -32,6 +32,7 @@ import {
   meterRowsOf,
 } from './baselines.ts'
 import { type Journal, openJournal, type StoredMessage, VisibilityTracker } from './journal.ts'
+import { MemoryMonitor } from './memory.ts'
 import { ConnectionMonitor, cpuBetween, cpuSnapshot, OWN_APPLICATION_PREFIX, round3 } from './monitor.ts'
 import { type Options, parseOptions, USAGE } from './options.ts'
 import {
@@ -55,6 +56,9 @@ import {
 import { checkMeterValues, checkStatusEvents, compareAcknowledged } from './verify.ts'
 
 /** Both phases use the same station ids: the steady phase is the burst's fleet coming back (see README). */
+/** A service's RSS is flat in the steady phase when its last quarter is at most this much above its second. */
+const RSS_FLAT_PCT = 15
+
 const STATION_PREFIX = 'E2E'
 
 const log = (msg: string) => process.stderr.write(`[bench:e2e] ${msg}\n`)
@@ -83,6 +87,7 @@ interface Ctx {
   journal: Journal
   tracker: VisibilityTracker
   monitor: ConnectionMonitor
+  memory: MemoryMonitor
   onSimulator(child: ChildProcess | undefined): void
   /** True once Ctrl-C/SIGTERM started the clean-up: no new phase may start. */
   aborted(): boolean
@@ -163,6 +168,7 @@ async function runStack(
   let journal: Journal | undefined
   let tracker: VisibilityTracker | undefined
   let monitor: ConnectionMonitor | undefined
+  let memory: MemoryMonitor | undefined
   const ownDbs: Kysely<Database>[] = []
   let databaseCreated = false
   let failed = false
@@ -180,6 +186,7 @@ async function runStack(
       await Promise.race([new Promise((r) => sim.once('close', r)), sleep(5000)])
       killGroup(sim, 'SIGKILL')
     }
+    memory?.stop()
     await Promise.allSettled([tracker?.stop(), monitor?.stop(), journal?.stop()])
     for (const s of services.splice(0)) await stopProcess(s.proc)
     for (const db of ownDbs.splice(0)) await db.destroy().catch(() => undefined)
@@ -287,6 +294,13 @@ async function runStack(
     }
     monitor = new ConnectionMonitor(direct('monitor'), database)
     monitor.start(options.pollMs)
+    // one series per process: `ocpp-gateway`, or `ocpp-gateway.1`, `ocpp-gateway.2`… with replicas
+    const named = (service: string, list: Service[]) =>
+      list.map((s, i) => [replicas === 1 ? service : `${service}.${i + 1}`, s.proc.pid] as const)
+    memory = new MemoryMonitor(
+      Object.fromEntries([...named('ocpp-gateway', gateways), ...named('ingest', ingests)]),
+    )
+    memory.start(1000)
     nc = await connect({ servers: NATS_URL, name: 'bench-e2e' })
     const jsm = await jetstreamManager(nc)
     const visibility = new VisibilityTracker()
@@ -310,6 +324,7 @@ async function runStack(
       journal,
       tracker: visibility,
       monitor,
+      memory,
       onSimulator: (c) => {
         simulator = c
         // started while the clean-up runs (it kills the simulator it knows of): end this one at once
@@ -349,6 +364,7 @@ async function runStack(
       )
     }
     const connections = await monitor.stop()
+    const peakRssMiB = memory.stop()
     await visibility.stop()
     const ingestEnd = await ingestCountersOf(ingests)
     const streams = await streamCounts(namespace)
@@ -424,6 +440,10 @@ async function runStack(
     }
     checks['ingest: 0 dead letters'] = ingestEnd.deadLetters === 0
     checks[`peak server connections <= pool budget ${budget}`] = connections.peak <= budget
+    const steady = phases.find((p) => p.name === 'steady')
+    for (const [svc, m] of Object.entries(steady?.memory ?? {}))
+      checks[`steady: ${svc} RSS flat (last quarter <= ${RSS_FLAT_PCT}% above the second)`] =
+        m.growthPct <= RSS_FLAT_PCT
     const ok = Object.values(checks).every(Boolean)
 
     const ratios =
@@ -474,10 +494,13 @@ async function runStack(
           'from the messages in OCPP_IN (the gateway stores before it answers): sampledValues of MeterValues and ' +
           'StopTransaction.transactionData; one status_events row per StatusNotification',
         cpu: 'user+system from /proc; nats and pgbouncer are shared servers (other users count); postgres = backends of the run database; other = machine busy minus all of these',
+        memory:
+          "VmRSS from /proc every second per phase (start, end, peak; growth = last quarter's mean over the second quarter's: the first is the ramp); peakRssMiB is each process's VmHWM over the whole run",
       },
       phases,
       rows,
       connections: { ...connections, budget, withinBudget: connections.peak <= budget },
+      peakRssMiB,
       ingest: ingestEnd,
       streams,
       baselines,
@@ -548,6 +571,7 @@ async function runPhase(ctx: Ctx, name: string, simArgs: string[]) {
   const ingBefore = await ingestCountersOf(ingests)
   const pids = (list: Service[]) => list.map((s) => s.proc.pid)
   const cpuBefore = cpuSnapshot(pids(gateways), pids(ingests), ctx.monitor)
+  const phaseStartedAt = Date.now()
   const sim = await runToEnd(
     '/usr/bin/time',
     ['-f', 'SIM_CPU %U %S', process.execPath, ...args],
@@ -637,6 +661,7 @@ async function runPhase(ctx: Ctx, name: string, simArgs: string[]) {
     lag,
     drain,
     cpu: cpuFigures,
+    memory: ctx.memory.between(phaseStartedAt, Date.now()),
     perUnit: {
       gatewayCpuUsPerMessage: round3(((cpuFigures.seconds.gateway ?? 0) * 1e6) / Math.max(1, answered)),
       ingestCpuUsPerMessage: round3(((cpuFigures.seconds.ingest ?? 0) * 1e6) / Math.max(1, ingestMessages)),
