@@ -1,17 +1,22 @@
 /**
  * Micro-benchmark of the OCPP SOAP codec (not part of the test run). Prints one JSON object:
- * µs/op for decoding MeterValues and StatusNotification envelopes, the bare parse cost of `parseXml` (saxes,
- * strict, namespace-resolved tree) vs txml and fast-xml-parser on the same text (both check far less), and
- * decode+validate+encode of a round trip.
+ * µs/op for decoding MeterValues, StatusNotification and BootNotification envelopes; the bare parse cost of
+ * saxes (`parseWithSaxes`, the fallback) against our scanner (`scanXml`, the fast path) and `parseXml` (both
+ * together), measured in interleaved rounds in the same run (medians, and the scanner's speed-up over saxes);
+ * txml and fast-xml-parser on the same text (both check far less); and decode+validate+encode of a round trip.
  *
- *   node bench/ocpp/codec.ts [iterations]      (type check: tsc -p bench/ocpp)
+ *   node bench/ocpp/codec.ts [iterations] [rounds]      (type check: tsc -p bench/ocpp)
  */
+import { loadavg } from 'node:os'
 import { XMLParser } from 'fast-xml-parser'
 import { parse as txmlParse } from 'txml/txml'
 import { decodeRequest, encodeResponse } from '../../packages/ocpp/src/index.ts'
+import { parseWithSaxes } from '../../packages/ocpp/src/xml/parse-with-saxes.ts'
 import { parseXml } from '../../packages/ocpp/src/xml/parse-xml.ts'
+import { scanXml } from '../../packages/ocpp/src/xml/scan-xml.ts'
 
 const ITERATIONS = Number(process.argv[2] ?? 50_000)
+const ROUNDS = Number(process.argv[3] ?? 20)
 
 function envelope(body: string, action: string): string {
   return (
@@ -43,15 +48,59 @@ const statusNotification = envelope(
   '/StatusNotification',
 )
 
+const bootNotification = envelope(
+  '<cs:bootNotificationRequest><cs:chargePointVendor>Schneider Electric</cs:chargePointVendor>' +
+    '<cs:chargePointModel>EVlink Pro AC</cs:chargePointModel><cs:chargePointSerialNumber>3N221234567</cs:chargePointSerialNumber>' +
+    '<cs:chargeBoxSerialNumber>EVB-P22A0123</cs:chargeBoxSerialNumber><cs:firmwareVersion>3.4.0.12</cs:firmwareVersion>' +
+    '<cs:iccid>89882390000012345678</cs:iccid><cs:imsi>901405100012345</cs:imsi><cs:meterType>DZG DVH4013</cs:meterType>' +
+    '<cs:meterSerialNumber>1DZG0012345678</cs:meterSerialNumber></cs:bootNotificationRequest>',
+  '/BootNotification',
+)
+
+/** µs per call of `fn` over `n` calls. */
+function time(fn: () => unknown, n: number): number {
+  const start = process.hrtime.bigint()
+  for (let i = 0; i < n; i++) fn()
+  return Number(process.hrtime.bigint() - start) / n / 1000
+}
+
 function measure(fn: () => unknown): number {
   for (let i = 0; i < Math.min(ITERATIONS, 20_000); i++) fn()
-  const start = process.hrtime.bigint()
-  for (let i = 0; i < ITERATIONS; i++) fn()
-  return Number(process.hrtime.bigint() - start) / ITERATIONS / 1000
+  return time(fn, ITERATIONS)
 }
 
 const round = (n: number): number => Math.round(n * 100) / 100
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
 const fxp = new XMLParser({ ignoreAttributes: false })
+
+/**
+ * µs/op of saxes, the scanner and parseXml on one text, interleaved: ROUNDS rounds of ITERATIONS/ROUNDS calls
+ * each, so load from other processes falls on all three alike. Medians per parser, and the median of the
+ * per-round speed-ups (saxes / scanner), which is steadier than the ratio of medians on a shared machine.
+ */
+function parseCosts(xml: string): { saxes: number; scanner: number; parseXml: number; speedup: number } {
+  if (scanXml(xml) === undefined)
+    throw new Error('the scanner hands this envelope to saxes: nothing to compare')
+  const parsers = {
+    saxes: () => parseWithSaxes(xml),
+    scanner: () => scanXml(xml),
+    parseXml: () => parseXml(xml),
+  }
+  for (const fn of Object.values(parsers)) for (let i = 0; i < 20_000; i++) fn()
+  const perRound = Math.max(1, Math.floor(ITERATIONS / ROUNDS))
+  const runs = { saxes: [] as number[], scanner: [] as number[], parseXml: [] as number[] }
+  const speedups: number[] = []
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const [name, fn] of Object.entries(parsers)) runs[name as keyof typeof runs].push(time(fn, perRound))
+    speedups.push((runs.saxes[r] as number) / (runs.scanner[r] as number))
+  }
+  return {
+    saxes: median(runs.saxes),
+    scanner: median(runs.scanner),
+    parseXml: median(runs.parseXml),
+    speedup: median(speedups),
+  }
+}
 
 function roundTrip(): unknown {
   const req = decodeRequest(statusNotification, { expectedVersion: '1.6' })
@@ -75,29 +124,40 @@ function heartbeatRoundTrip(): unknown {
   })
 }
 
-const results: Record<string, unknown> = { iterations: ITERATIONS, node: process.version }
+const results: Record<string, unknown> = {
+  at: new Date().toISOString(),
+  loadAverage: loadavg().map(round),
+  iterations: ITERATIONS,
+  rounds: ROUNDS,
+  node: process.version,
+}
 for (const [name, xml] of [
   ['meterValues', meterValues],
   ['statusNotification', statusNotification],
+  ['bootNotification', bootNotification],
 ] as const) {
   const decode = measure(() => decodeRequest(xml, { expectedVersion: '1.6' }))
-  const parse = measure(() => parseXml(xml))
+  const parse = parseCosts(xml)
   const txml = measure(() => txmlParse(xml))
   const fastXmlParser = measure(() => fxp.parse(xml))
   results[name] = {
     bytes: Buffer.byteLength(xml),
     decodeUs: round(decode),
     parseOnlyUs: {
-      parseXml: round(parse),
+      saxes: round(parse.saxes),
+      scanner: round(parse.scanner),
+      parseXml: round(parse.parseXml),
       txml: round(txml),
       fastXmlParser: round(fastXmlParser),
     },
-    ratioVsParseXml: {
-      txml: round(txml / parse),
-      fastXmlParser: round(fastXmlParser / parse),
+    scannerSpeedupOverSaxes: round(parse.speedup),
+    ratioVsSaxes: {
+      txml: round(txml / parse.saxes),
+      fastXmlParser: round(fastXmlParser / parse.saxes),
     },
   }
 }
 results.statusNotificationDecodeEncodeUs = round(measure(roundTrip))
 results.heartbeatDecodeEncodeUs = round(measure(heartbeatRoundTrip))
+results.loadAverageAfter = loadavg().map(round)
 console.log(JSON.stringify(results, null, 2))
