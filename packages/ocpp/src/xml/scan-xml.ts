@@ -53,6 +53,11 @@ function hexDigit(c: number): number {
 
 const ENCODING_NAME = /^[A-Za-z][A-Za-z0-9._-]*$/
 
+// The duplicate-attribute check and prefix lookups are linear scans, fast for the handful an envelope has; past
+// these counts the document goes to saxes (a Set and maps), so no input makes the scanner quadratic.
+const MAX_ATTRIBUTES = 32
+const MAX_BINDINGS = 32
+
 /**
  * One scan of one document. Every method returns `undefined` (or `false`) for "not mine": the scanner stops at
  * the first thing outside its subset and never reports why; saxes does.
@@ -227,7 +232,7 @@ class Scanner {
       this.attrPrefix[count] = aColon < 0 ? '' : s.slice(aStart, aColon)
       this.attrLocal[count] = aColon < 0 ? s.slice(aStart, aEnd) : s.slice(aColon + 1, aEnd)
       this.attrValue[count] = value
-      count++
+      if (++count > MAX_ATTRIBUTES) return undefined
     }
     this.i = i
     this.qname = qname
@@ -249,7 +254,7 @@ class Scanner {
       if (prefix === 'xml' || prefix === 'xmlns') return undefined
       const uri = (attrValue[k] as string).trim()
       if ((uri === '' && prefix !== '') || uri === XML_NAMESPACE || uri === XMLNS_NAMESPACE) return undefined
-      this.bindPrefix.push(prefix)
+      if (this.bindPrefix.push(prefix) > MAX_BINDINGS) return undefined
       this.bindUri.push(uri)
     }
     const prefix = colon < 0 ? '' : qname.slice(0, colon)

@@ -48,6 +48,10 @@ describe('scanXml: the fast path', () => {
   })
 })
 
+/** ` name0="urn:0" name1="urn:1" …` */
+const attributes = (n: number, name: string): string =>
+  Array.from({ length: n }, (_, i) => ` ${name}${i}="urn:${i}"`).join('')
+
 describe('scanXml hands over to saxes, and parseXml answers as saxes does', () => {
   // Valid XML outside the scanner's subset: parseXml's tree is saxes' tree.
   test.each([
@@ -63,6 +67,11 @@ describe('scanXml hands over to saxes, and parseXml answers as saxes does', () =
     ['a non-ASCII prefix', '<a xmlns:ü="urn:u"><ü:b/></a>'],
     ['a zero-padded reference longer than 6 hex digits', '<a>&#x0000041;</a>'],
     ['a zero-padded reference longer than 7 digits', '<a>&#00000065;</a>'],
+    ['more attributes than the scanner checks for duplicates', `<a${attributes(33, 'b')}/>`],
+    [
+      'more namespace bindings in scope than the scanner looks up',
+      `<a${attributes(17, 'xmlns:p')}><b${attributes(16, 'xmlns:q')}><p0:c/></b></a>`,
+    ],
   ])('%s', (_name, xml) => {
     expect(scanXml(xml)).toBeUndefined()
     expect(parseXml(xml)).toStrictEqual(parseWithSaxes(xml))
