@@ -187,7 +187,9 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     keepAliveTimeout: options.keepAliveTimeoutMs ?? 72_000,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    ...(options.maxParamLength === undefined ? {} : { maxParamLength: options.maxParamLength }),
+    ...(options.maxParamLength === undefined
+      ? {}
+      : { routerOptions: { maxParamLength: options.maxParamLength } }),
     ...(options.frameworkErrors === undefined ? {} : { frameworkErrors: options.frameworkErrors }),
     ...(options.limits === undefined ? {} : limitOptions(options.limits)),
     ...(options.https === undefined ? {} : { serverFactory: httpsServer(options) }),
