@@ -220,7 +220,7 @@ async function rebuildAll(database: string, bus: Bus, expected: number) {
     return {
       events,
       seconds,
-      /** Seconds per phase: fold (read the stream and gather), write (compute and write), index, swap. */
+      /** Seconds per phase: fold (read the stream and gather), write (compute and write), analyze, swap. */
       phaseSeconds: result.seconds,
       eventsPerS: events / seconds,
       peakConnections: peak,

@@ -21,14 +21,12 @@ import {
   type StationHistory,
 } from './fold.ts'
 import {
+  analyzeShadow,
   createShadow,
   dropShadow,
-  indexShadow,
   lockLiveWriters,
   SHADOW_SCHEMA,
   swapRows,
-  useLive,
-  useShadow,
 } from './shadow.ts'
 
 export interface RebuildOptions {
@@ -80,12 +78,15 @@ export interface RebuildSummary {
   skipped: number
   firstSeq: number | null
   lastSeq: number | null
-  /** Rows of the scope each live table holds after the swap. */
+  /** Rows of the scope each live table holds after the swap (before the catch-up adds what arrived meanwhile). */
   rows: Record<string, number>
   /** What the swap wrote per table: only the difference between the live rows and the rebuilt ones. */
   written: Record<string, { inserted: number; updated: number; deleted: number }>
-  /** Seconds per phase: fold (read and gather), write (entities and cells computed and written), index, swap. */
-  seconds: Record<'fold' | 'write' | 'index' | 'swap', number>
+  /**
+   * Seconds per phase: fold (read and gather), write (entities and cells computed and written), analyze (the
+   * shadow's statistics), swap (the diff, then the catch-up).
+   */
+  seconds: Record<'fold' | 'write' | 'analyze' | 'swap', number>
   durationMs: number
 }
 
@@ -111,7 +112,7 @@ export async function rebuildAggregates(opts: RebuildOptions): Promise<RebuildSu
     lastSeq: null,
     rows: {},
     written: {},
-    seconds: { fold: 0, write: 0, index: 0, swap: 0 },
+    seconds: { fold: 0, write: 0, analyze: 0, swap: 0 },
     durationMs: 0,
   }
   let phaseStarted = performance.now()
@@ -136,9 +137,8 @@ export async function rebuildAggregates(opts: RebuildOptions): Promise<RebuildSu
     newestSeen = Math.max(newestSeen, newestInstant(inputs))
     foldInputs(fold, inputs)
   }
-  // What arrives during the swap goes through the live path's own code, onto the indexed shadow tables.
-  const applyToShadow = async (trx: Transaction<Database>, events: readonly AggregatedEvent[]) => {
-    await useShadow(trx)
+  // What arrived since the fold goes through the live path's own code, onto the swapped-in live rows.
+  const applyLive = async (trx: Transaction<Database>, events: readonly AggregatedEvent[]) => {
     const inputs = events.map(entityInputOf)
     newestSeen = Math.max(newestSeen, newestInstant(inputs))
     await applyEntityInputs(trx, inputs, [], ctx(Math.min(clock().getTime(), newestSeen)))
@@ -227,22 +227,23 @@ export async function rebuildAggregates(opts: RebuildOptions): Promise<RebuildSu
     await writing
     await writeShadow(db, { sessions: [], connectors: [] }, network)
     phaseDone('write')
-    await indexShadow(db)
-    phaseDone('index')
+    await analyzeShadow(db)
+    phaseDone('analyze')
 
-    // 5. The swap, in ONE transaction: hold the live writers, apply what arrived since, then make the live rows
-    //    of the scope equal to the shadow's.
+    // 4. The swap, in ONE transaction: hold the live writers, make the live rows of the scope equal to the
+    //    shadow's, then apply what arrived since the fold onto them with the live path's code (the incremental
+    //    rule on top of the folded facts: the same result as folding those events too).
     const swapped = await db.transaction().execute(async (trx) => {
       await lockLiveWriters(trx)
+      const counts = await swapRows(trx, opts.stationId)
       const now = await bus.streamBounds(Streams.DOMAIN)
       endSeq = now.lastSeq
       if (now.messages > 0 && now.lastSeq > lastSeq)
         await readStream(lastSeq > 0 ? { seq: lastSeq + 1 } : start, now.lastSeq, pageSize, (events) =>
-          applyToShadow(trx, events),
+          applyLive(trx, events),
         )
       progress('swap', lastSeq)
-      await useLive(trx)
-      return swapRows(trx, opts.stationId)
+      return counts
     })
     for (const [table, { rows, ...written }] of Object.entries(swapped)) {
       summary.rows[table] = rows

@@ -224,3 +224,49 @@ test(
   },
   SLOW,
 )
+
+test(
+  'events stored after the fold are applied in the swap, onto the swapped-in rows',
+  async () => {
+    // The first test left the aggregator stopped, its clock at T0 + 21 h and every connector booked to it.
+    const clock = testClock(iso(T0 + 21 * H))
+    const before = await cells('CP-A')
+    const hourlyEnergy = (rows: string[]) => rows.filter((c) => c.startsWith('energy_wh|utc:hour|'))
+    const energyOf = (rows: string[]) =>
+      hourlyEnergy(rows).reduce((sum, c) => sum + Number(c.split('|').at(-1)), 0)
+    // The real stream, with one session stored between the fold's end and the swap: the swap reads the stream's
+    // bounds a second time, right after it took its lock.
+    let boundsRead = 0
+    const bus: Parameters<typeof rebuild>[0]['bus'] = {
+      read: (...args) => world.publisher.read(...args),
+      streamBounds: async (stream) => {
+        if (++boundsRead === 2)
+          await publishSession(world.publisher, {
+            stationId: 'CP-A',
+            connectorId: 2,
+            transactionId: 99,
+            idTag: 'TAG-LATE',
+            startedAt: T0 + 13 * H,
+            extraWh: 40,
+          })
+        return world.publisher.streamBounds(stream)
+      },
+    }
+    const summary = await rebuild({ env: ENV, db: world.db, bus, logger: pino({ level: 'silent' }), clock })
+    expect(boundsRead).toBe(2)
+    expect(summary.lastSeq).toBeGreaterThan(summary.firstSeq ?? 0)
+    const after = await cells('CP-A')
+    // The first test's damage to CP-A (7 Wh added to each energy cell) is repaired and the late session booked.
+    const damage = 7 * hourlyEnergy(before).length
+    expect(energyOf(after)).toBe(energyOf(before) - damage + 9040)
+    // The live aggregator finds the late session already applied: a duplicate, nothing changes.
+    const aggregator = await startTestAggregator(world, clock, ENV)
+    try {
+      await settled(world, aggregator)
+      expect(await cells('CP-A')).toEqual(after)
+    } finally {
+      await aggregator.close()
+    }
+  },
+  SLOW,
+)
