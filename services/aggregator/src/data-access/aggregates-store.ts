@@ -46,6 +46,22 @@ export async function copyCells(
   )
 }
 
+/**
+ * A bucket start as timestamptz text. Cells share a few thousand bucket starts (hours, days, months), and
+ * `toISOString` per row took 1.3 s of CPU in a 250,000-event bench (upserts and COPY): each is formatted once (the map is reset past
+ * 100,000 entries, so a long-running service holds a bounded number).
+ */
+const bucketTexts = new Map<number, string>()
+function bucketText(start: number): string {
+  let text = bucketTexts.get(start)
+  if (text === undefined) {
+    if (bucketTexts.size >= 100_000) bucketTexts.clear()
+    text = new Date(start).toISOString()
+    bucketTexts.set(start, text)
+  }
+  return text
+}
+
 /** A cell table: its columns and its key (the columns an upsert conflicts on). */
 interface CellTable {
   readonly name: 'aggregates' | 'aggregate_totals'
@@ -56,7 +72,7 @@ interface CellTable {
 const C = {
   metric: ['metric', 'text', (r) => r.metric],
   bucketing: ['bucketing', 'text', (r) => r.bucketing],
-  bucketStart: ['bucket_start', 'timestamptz', (r) => new Date(r.bucketStart).toISOString()],
+  bucketStart: ['bucket_start', 'timestamptz', (r) => bucketText(r.bucketStart)],
   stationId: ['station_id', 'text', (r) => r.stationId],
   connectorId: ['connector_id', 'integer', (r) => r.connectorId],
   dim: ['dim', 'text', (r) => r.dim],
