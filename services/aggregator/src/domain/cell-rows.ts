@@ -40,6 +40,11 @@ function tableBucketing(id: string): { bucketing: string; timeZone: string } {
  * as table rows, sorted by the table's key so concurrent writers lock cells in one order.
  */
 export function cellRows(tally: Tally): CellRow[] {
+  return cellRowsInAnyOrder(tally).sort(compareCellRows)
+}
+
+/** {@link cellRows} unsorted: for COPY into a rebuild's unindexed shadow, where no lock order matters. */
+export function cellRowsInAnyOrder(tally: Tally): CellRow[] {
   const rows: CellRow[] = []
   for (const [key, value] of tally) {
     const cell = parseCellKey(key)
@@ -57,7 +62,7 @@ export function cellRows(tally: Tally): CellRow[] {
       value,
     })
   }
-  return rows.sort(compareCellRows)
+  return rows
 }
 
 /** The `aggregates` table's key order (the zone last): the order writers lock cells in. */

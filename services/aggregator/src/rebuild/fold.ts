@@ -1,5 +1,5 @@
 import type { Bucketing } from '../domain/buckets.ts'
-import { type CellRow, cellRows } from '../domain/cell-rows.ts'
+import { type CellRow, cellRowsInAnyOrder } from '../domain/cell-rows.ts'
 import type { StatusRecord } from '../domain/connector-time.ts'
 import {
   type ConnectorEntity,
@@ -90,7 +90,7 @@ export function foldedEntities(
   return { sessions, connectors }
 }
 
-/** The connector cells of the entities: the sum of their whole contributions, as table rows. */
+/** The connector cells of the entities: the sum of their whole contributions, as table rows (any order). */
 export function foldedCells(
   entities: FoldedEntities,
   bucketingsOf: (zone: string) => readonly Bucketing[],
@@ -98,5 +98,5 @@ export function foldedCells(
   const tally = new Map<string, number>()
   for (const s of entities.sessions) addInto(tally, sessionEntityContribution(s, bucketingsOf))
   for (const c of entities.connectors) addInto(tally, connectorEntityContribution(c, bucketingsOf))
-  return cellRows(tally)
+  return cellRowsInAnyOrder(tally)
 }

@@ -9,7 +9,11 @@ import { copyRows } from '../data-access/columns.ts'
 import { CONNECTOR_COLUMNS, SESSION_COLUMNS, stationZones } from '../data-access/entities-store.ts'
 import type { Bucketing } from '../domain/buckets.ts'
 import type { CellRow } from '../domain/cell-rows.ts'
-import { NETWORK_STATION, sumCellRows, withRollupLevels } from '../domain/rollup-levels.ts'
+import {
+  NETWORK_STATION,
+  sumCellRowsInAnyOrder,
+  withRollupLevelsInAnyOrder,
+} from '../domain/rollup-levels.ts'
 import { AGGREGATED_EVENTS } from '../entry-points/consumers/domain-events.ts'
 import { type AggregatedEvent, entityInputOf, newestInstant } from '../event-inputs.ts'
 import {
@@ -214,8 +218,8 @@ export async function rebuildAggregates(opts: RebuildOptions): Promise<RebuildSu
         bookTo,
       )
       for (const id of ids) fold.delete(id)
-      const rows = withRollupLevels(foldedCells(entities, opts.bucketingsOf))
-      network = sumCellRows([...network, ...rows.filter((r) => r.stationId === NETWORK_STATION)])
+      const rows = withRollupLevelsInAnyOrder(foldedCells(entities, opts.bucketingsOf))
+      network = sumCellRowsInAnyOrder([...network, ...rows.filter((r) => r.stationId === NETWORK_STATION)])
       await writing
       writing = writeShadow(
         db,
