@@ -540,6 +540,7 @@ function summarize(results: Record<string, Record<string, Measured[]>>, options:
         serverCpuUsPerRequest: round3(median(runs.map((r) => r.serverCpuUsPerRequest))),
         serverCores: round3(median(runs.map((r) => r.serverCores))),
         natsCores: round3(median(runs.map((r) => r.natsCores))),
+        natsCpuUsPerRequest: round3(median(runs.map((r) => r.natsCpuUsPerRequest))),
         loadgenCores: round3(median(runs.map((r) => r.loadgenCores))),
         loadgenCpuUsPerRequest: round3(median(runs.map((r) => r.loadgenCpuUsPerRequest))),
         otherCores: round3(median(runs.map((r) => r.otherCores))),
@@ -561,6 +562,7 @@ function summarize(results: Record<string, Record<string, Measured[]>>, options:
     const tracedOverGateway = perRound('gateway-traced', 'gateway')
     const tracedCpuOverGateway = perRound('gateway-traced', 'gateway', (m) => m.serverCpuUsPerRequest)
     const gatewayP99 = (medians.gateway as { p99Ms: number } | undefined)?.p99Ms
+    const floorMedians = medians.floor as { p99Ms: number; natsCpuUsPerRequest: number } | undefined
     out[loadgen] = {
       medians,
       ratios: {
@@ -590,6 +592,13 @@ function summarize(results: Record<string, Record<string, Measured[]>>, options:
           ? tracedCpuOverGateway.median <= GOALS.tracedCpuOverGateway
           : null,
       },
+      // What the floor says of the goals, same rounds: the gateway does the floor's work and more, so it cannot
+      // serve more than the floor (gateway/soap <= floor/soap); the floor's p99 is the durable publish's alone
+      bounds: {
+        gatewayOverSoapAtMost: perRound('floor', 'soap'),
+        floorP99Ms: floorMedians?.p99Ms ?? null,
+        natsCpuUsPerStoredMessage: floorMedians?.natsCpuUsPerRequest ?? null,
+      },
       rounds: Object.fromEntries(
         Object.entries(byTarget).map(([name, runs]) => [name, runs.map((r) => roundFigures(r))]),
       ),
@@ -603,6 +612,11 @@ interface Summary {
   medians: Record<string, { p99Ms: number } | undefined>
   ratios: Record<string, { median: number } | undefined>
   goals: Record<string, unknown>
+  bounds: {
+    gatewayOverSoapAtMost: { median: number } | undefined
+    floorP99Ms: number | null
+    natsCpuUsPerStoredMessage: number | null
+  }
 }
 
 /** One line of the goals: each ratio's median, its goal and whether it is met. */
@@ -614,6 +628,11 @@ function goalsLine(r: Summary): string {
     const value = name === 'gatewayP99Ms' ? r.medians.gateway?.p99Ms : r.ratios[name]?.median
     parts.push(`${name} ${value} (goal ${goal}: ${met ? 'met' : 'not met'})`)
   }
+  const { gatewayOverSoapAtMost, floorP99Ms, natsCpuUsPerStoredMessage } = r.bounds
+  if (gatewayOverSoapAtMost)
+    parts.push(
+      `from the floor: gatewayOverSoap <= ${gatewayOverSoapAtMost.median}, floor p99 ${floorP99Ms} ms, nats-server ${natsCpuUsPerStoredMessage} µs CPU per stored message`,
+    )
   return parts.join('; ')
 }
 
