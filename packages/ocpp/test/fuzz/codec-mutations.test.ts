@@ -6,9 +6,7 @@ import {
   decodeRequest,
   decodeResponse,
   decodeXmlBody,
-  encodeCpResponse,
   encodeFault,
-  encodeRequest,
   faultForError,
   OcppError,
   type OcppVersion,
@@ -16,10 +14,8 @@ import {
 } from '../../src/index.ts'
 import { parseXml } from '../../src/xml/parse-xml.ts'
 import { findViolation } from '../../src/xsd/validate.ts'
-import { payloadOf } from '../support/arbitraries.ts'
 import { byteFlips, flipBytes, mutations } from '../support/mutations.ts'
-import { operationSchemas } from '../support/operation-cases.ts'
-import { stationRequest } from '../support/station-requests.ts'
+import { callAndReply as callAndReplyOf, stationRequest } from '../support/station-requests.ts'
 
 type Schemas = { request: TObject; response: TObject }
 
@@ -62,29 +58,8 @@ function decodeStationRequest(xml: string, expectedVersion: OcppVersion | undefi
   )
 }
 
-/** A valid call of ours to a station and the station's valid reply. */
-const callAndReply = fc
-  .constantFrom(...operationSchemas('chargePoint'))
-  .chain(([version, operation, schemas]) =>
-    fc.tuple(payloadOf(schemas.request), payloadOf(schemas.response)).map(([request, response]) => {
-      const call = encodeRequest({
-        ocppVersion: version,
-        operation: operation as 'Reset',
-        payload: request as never,
-        chargeBoxIdentity: 'CP-1',
-        to: 'http://10.0.0.5:8080/cp',
-        from: 'http://127.0.0.1:3100/ocpp/1.6',
-      })
-      const reply = encodeCpResponse({
-        soapVersion: '1.2',
-        ocppVersion: version,
-        operation: operation as 'Reset',
-        payload: response as never,
-        relatesTo: call.messageId,
-      })
-      return { version, operation, call, reply }
-    }),
-  )
+/** A valid call of ours to a station and the station's valid reply (SOAP 1.2). */
+const callAndReply = callAndReplyOf()
 
 const RUNS = fuzzRuns(400)
 

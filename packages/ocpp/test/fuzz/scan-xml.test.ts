@@ -7,14 +7,12 @@ import {
   encodeRequest,
   encodeResponse,
   OcppError,
-  type OcppVersion,
 } from '../../src/index.ts'
 import { XML_NAMESPACE, XMLNS_NAMESPACE } from '../../src/xml/xml-tree.ts'
-import { payloadOf, xmlText } from '../support/arbitraries.ts'
+import { xmlText } from '../support/arbitraries.ts'
 import { SOAP11, SOAP12, WSA } from '../support/envelopes.ts'
 import { mutations } from '../support/mutations.ts'
-import { operationSchemas } from '../support/operation-cases.ts'
-import { stationRequest } from '../support/station-requests.ts'
+import { callAndReply, type RoundTripExchange, stationRequest } from '../support/station-requests.ts'
 import { expectSameAsSaxes, outcomeCounter } from '../support/xml-differential.ts'
 import {
   DTD_DOCUMENTS,
@@ -36,33 +34,9 @@ const RUNS = fuzzRuns(300)
 /** A valid envelope as our encoders write it: a station's request, our call to a station, or either reply. */
 const encodedEnvelope: fc.Arbitrary<string> = fc.oneof(
   stationRequest.map((r) => r.body),
-  fc.constantFrom(...operationSchemas('chargePoint')).chain(([version, operation, schemas]) =>
-    fc
-      .tuple(
-        payloadOf(schemas.request),
-        payloadOf(schemas.response),
-        fc.constantFrom('1.1', '1.2'),
-        fc.boolean(),
-      )
-      .map(([request, response, soapVersion, isCall]) =>
-        isCall
-          ? encodeRequest({
-              ocppVersion: version,
-              operation: operation as 'Reset',
-              payload: request as never,
-              chargeBoxIdentity: 'CP-1',
-              to: 'http://10.0.0.5:8080/cp',
-              from: 'http://127.0.0.1:3100/ocpp/1.6',
-            }).body
-          : encodeCpResponse({
-              soapVersion: soapVersion as '1.1' | '1.2',
-              ocppVersion: version,
-              operation: operation as 'Reset',
-              payload: response as never,
-              relatesTo: 'urn:uuid:6b2c1f1e-0d7c-4c8e-a5a4-9a1e1d2b3c4d',
-            }).body,
-      ),
-  ),
+  fc
+    .tuple(callAndReply(['1.1', '1.2']), fc.boolean())
+    .map(([{ call, reply }, isCall]) => (isCall ? call.body : reply.body)),
 )
 
 // Generated SOAP/OCPP-like documents: the scanner's subset and its edges (prefixes, scoped and redeclared
@@ -242,40 +216,32 @@ describe('scanner against saxes: replayed documents', () => {
     expectSameAsSaxes(text)
   })
 
-  interface Exchange {
-    readonly role: 'centralSystem' | 'chargePoint'
-    readonly version: OcppVersion
-    readonly operation: string
-    readonly request: unknown
-    readonly response: unknown
-    readonly chargeBoxIdentity: string
-    readonly messageId: string
-    readonly soapVersion: '1.1' | '1.2'
-    readonly encoder?: 'refuses'
-  }
-  test.each(corpusJson<Exchange>('ocpp-round-trip'))('round-trip corpus: %s, call and reply', (_name, x) => {
-    if (x.encoder === 'refuses') return
-    const common = { ocppVersion: x.version, operation: x.operation, messageId: x.messageId }
-    const peers = {
-      chargeBoxIdentity: x.chargeBoxIdentity,
-      to: 'http://10.0.0.5:8080/cp',
-      from: 'http://cs/ocpp',
-    }
-    // Loosely typed: the operation is chosen at run time.
-    type Encode = (input: Record<string, unknown>) => { body: string }
-    const central = x.role === 'centralSystem'
-    const encodeCall = (central ? encodeCsRequest : encodeRequest) as unknown as Encode
-    const encodeReply = (central ? encodeResponse : encodeCpResponse) as unknown as Encode
-    const call = encodeCall({ ...common, ...peers, payload: x.request }).body
-    const reply = encodeReply({
-      ...common,
-      soapVersion: x.soapVersion,
-      payload: x.response,
-      relatesTo: x.messageId,
-    }).body
-    expect(expectSameAsSaxes(call)).toBe('scanned')
-    expect(expectSameAsSaxes(reply)).toBe('scanned')
-  })
+  test.each(corpusJson<RoundTripExchange>('ocpp-round-trip'))(
+    'round-trip corpus: %s, call and reply',
+    (_name, x) => {
+      if (x.encoder === 'refuses') return
+      const common = { ocppVersion: x.version, operation: x.operation, messageId: x.messageId }
+      const peers = {
+        chargeBoxIdentity: x.chargeBoxIdentity,
+        to: 'http://10.0.0.5:8080/cp',
+        from: 'http://cs/ocpp',
+      }
+      // Loosely typed: the operation is chosen at run time.
+      type Encode = (input: Record<string, unknown>) => { body: string }
+      const central = x.role === 'centralSystem'
+      const encodeCall = (central ? encodeCsRequest : encodeRequest) as unknown as Encode
+      const encodeReply = (central ? encodeResponse : encodeCpResponse) as unknown as Encode
+      const call = encodeCall({ ...common, ...peers, payload: x.request }).body
+      const reply = encodeReply({
+        ...common,
+        soapVersion: x.soapVersion,
+        payload: x.response,
+        relatesTo: x.messageId,
+      }).body
+      expect(expectSameAsSaxes(call)).toBe('scanned')
+      expect(expectSameAsSaxes(reply)).toBe('scanned')
+    },
+  )
 
   test('the parser corpus (valid, DTD, malformed) and 2,500 seeded mutations of it', () => {
     for (const xml of VALID_DOCUMENTS) expectSameAsSaxes(xml)
