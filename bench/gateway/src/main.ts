@@ -33,6 +33,7 @@ import {
   waitForTcp,
 } from './processes.ts'
 import { createProfiling } from './profiling.ts'
+import { median } from './stats.ts'
 import { defineTarget, REPO_ROOT, type Target } from './targets.ts'
 
 const ID_PREFIX = 'BENCH-'
@@ -664,13 +665,6 @@ function machineInfo() {
     loadAvgAtStart: os.loadavg().map(round3),
     note: 'load generator and servers share this machine',
   }
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b)
-  if (s.length === 0) return Number.NaN
-  const mid = Math.floor(s.length / 2)
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2
 }
 
 const round3 = (v: number) => Math.round(v * 1000) / 1000

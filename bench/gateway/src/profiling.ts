@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type Cost, type CpuProfile, costCenters } from './cost-centers.ts'
 import type { Started } from './processes.ts'
+import { median } from './stats.ts'
 import { connectProfiler, INSPECT_FLAG, inspectorUrlIn, type WindowProfiler } from './window-profiler.ts'
 
 export interface Profiling {
@@ -64,15 +65,10 @@ export function createProfiling(enabled: boolean, dir: string): Profiling {
 /** Each cost's median over the runs (a run without the cost counts as 0), largest first. */
 export function medianCosts(perRun: readonly Cost[][]): Cost[] {
   const names = new Set(perRun.flatMap((costs) => costs.map((c) => c.cost)))
-  const med = (xs: number[]) => {
-    const s = [...xs].sort((a, b) => a - b)
-    const mid = Math.floor(s.length / 2)
-    return s.length % 2 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2
-  }
   return [...names]
     .map((cost) => {
       const of = (pick: (c: Cost) => number) =>
-        med(
+        median(
           perRun.map((costs) =>
             pick(costs.find((c) => c.cost === cost) ?? { cost, share: 0, usPerRequest: 0 }),
           ),
