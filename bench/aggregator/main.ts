@@ -48,6 +48,9 @@ import { rebuild } from '../../services/aggregator/src/admin.ts'
 import { buildApp } from '../../services/aggregator/src/app.ts'
 import { AggregatorConfig } from '../../services/aggregator/src/config.ts'
 import { openAggregatorDependencies } from '../../services/aggregator/src/deps.ts'
+import { ConnectionMonitor } from '../e2e/src/monitor.ts'
+import { CLK_TCK } from '../gateway/src/processes.ts'
+import { createPhaseProfiler } from './src/phase-profiler.ts'
 
 const { values: args } = parseArgs({
   options: {
@@ -61,6 +64,7 @@ const { values: args } = parseArgs({
     'skip-reads': { type: 'boolean', default: false },
     'keep-database': { type: 'boolean', default: false },
     json: { type: 'boolean', default: true },
+    profile: { type: 'string' },
   },
 })
 const EVENTS = Number(args.events)
@@ -73,6 +77,7 @@ const POOLED_URL = process.env.DATABASE_URL ?? 'postgres://chargebus:chargebus@1
 const logger = createLogger({ name: 'bench-aggregator', level: 'warn' })
 const progress = (msg: string) => process.stderr.write(`[bench-aggregator] ${msg}\n`)
 const children: ChildProcess[] = []
+const profiler = createPhaseProfiler(args.profile, progress)
 const H = 3_600_000
 const DAY = 24 * H
 const BASE = Date.parse('2026-01-01T00:00:00Z')
@@ -160,31 +165,40 @@ async function startNats(dir: string, port: number): Promise<string> {
   throw new Error('nats-server did not start')
 }
 
-/** Peak backends on `database` while `work` runs (pg_stat_activity, every 20 ms). */
+/**
+ * Peak backends on `database` while `work` runs (pg_stat_activity, every 20 ms), and the CPU it cost: the bench
+ * process's own (the aggregator runs in it) and that of the database's Postgres backends (bench/e2e's monitor).
+ * CPU per event is the steady figure on a shared machine, where events/s moves with the load.
+ */
 async function withConnectionPeak<T>(
   database: string,
   work: () => Promise<T>,
-): Promise<{ result: T; peak: number }> {
+): Promise<{ result: T; peak: number; cpuMs: { node: number; postgres: number } }> {
   const admin = createDb({ url: ADMIN_URL, poolSize: 1, applicationName: 'bench-aggregator-probe' })
-  let peak = 0
-  let running = true
-  const probe = (async () => {
-    while (running) {
-      const { rows } = await sql<{ n: string }>`
-        select count(*) as n from pg_stat_activity where datname = ${database}`.execute(admin)
-      peak = Math.max(peak, Number(rows[0]?.n ?? 0))
-      await new Promise((r) => setTimeout(r, 20))
-    }
-  })()
+  const monitor = new ConnectionMonitor(admin, database)
+  const node0 = process.cpuUsage()
+  monitor.start(20)
   try {
     const result = await work()
-    return { result, peak }
+    const node = process.cpuUsage(node0)
+    const { peak } = await monitor.stop()
+    const postgresTicks = monitor.backendDelta(new Map(), monitor.backendTicks())
+    return {
+      result,
+      peak,
+      cpuMs: { node: (node.user + node.system) / 1000, postgres: (postgresTicks * 1000) / CLK_TCK },
+    }
   } finally {
-    running = false
-    await probe
+    await monitor.stop()
     await admin.destroy()
   }
 }
+
+/** CPU per event in microseconds, from {@link withConnectionPeak}'s milliseconds. */
+const cpuPerEvent = (cpuMs: { node: number; postgres: number }, events: number) => ({
+  nodeUs: (cpuMs.node * 1000) / events,
+  postgresUs: (cpuMs.postgres * 1000) / events,
+})
 
 /**
  * `chargebus aggregates rebuild`'s code (the aggregator's admin export) over the whole of DOMAIN, through
@@ -199,19 +213,21 @@ async function rebuildAll(database: string, bus: Bus, expected: number) {
   const t0 = performance.now()
   let last = 0
   try {
-    const { result, peak } = await withConnectionPeak(database, () =>
-      rebuild({
-        env: { DATABASE_URL: withDatabaseName(POOLED_URL, database) },
-        db,
-        bus,
-        logger,
-        clock: () => new Date(lastEventAt() + DAY),
-        onProgress: (p) => {
-          if (Date.now() - last < 10_000) return
-          last = Date.now()
-          progress(`rebuild: ${p.phase} ${p.events}/${expected} events`)
-        },
-      }),
+    const { result, peak, cpuMs } = await withConnectionPeak(database, () =>
+      profiler.around('rebuild', () =>
+        rebuild({
+          env: { DATABASE_URL: withDatabaseName(POOLED_URL, database) },
+          db,
+          bus,
+          logger,
+          clock: () => new Date(lastEventAt() + DAY),
+          onProgress: (p) => {
+            if (Date.now() - last < 10_000) return
+            last = Date.now()
+            progress(`rebuild: ${p.phase} ${p.events}/${expected} events`)
+          },
+        }),
+      ),
     )
     const seconds = (performance.now() - t0) / 1000
     const events = result.archivedEvents + result.streamEvents
@@ -223,6 +239,8 @@ async function rebuildAll(database: string, bus: Bus, expected: number) {
       /** Seconds per phase: fold (read the stream and gather), write (compute and write), analyze, swap. */
       phaseSeconds: result.seconds,
       eventsPerS: events / seconds,
+      /** CPU per event: the rebuild's own (Node) and its Postgres backend's. */
+      cpuPerEvent: cpuPerEvent(cpuMs, events),
       peakConnections: peak,
       rows: result.rows,
       /** What the swap wrote over the incremental run's rows (connector time differs: booked to a later now). */
@@ -297,7 +315,8 @@ const WRITTEN_TABLES = [
   'aggregator_connectors',
 ] as const
 type WrittenTable = (typeof WRITTEN_TABLES)[number]
-type Writes = { inserted: number; updated: number }
+/** Rows inserted and updated; `hotUpdated`: the updates that were HOT (same page, no index entry). */
+type Writes = { inserted: number; updated: number; hotUpdated: number }
 
 /** Rows inserted and updated so far in the bench database's aggregator tables, per table (Postgres' statistics). */
 async function tableWrites(database: string): Promise<Record<WrittenTable, Writes>> {
@@ -309,15 +328,19 @@ async function tableWrites(database: string): Promise<Record<WrittenTable, Write
   try {
     // a backend reports its counts when idle, at most once a second: let the last batches' reach the view
     await new Promise((r) => setTimeout(r, 1500))
-    const { rows } = await sql<{ relname: WrittenTable; inserted: string; updated: string }>`
-      select relname, n_tup_ins as inserted, n_tup_upd as updated
+    const { rows } = await sql<{ relname: WrittenTable; inserted: string; updated: string; hot: string }>`
+      select relname, n_tup_ins as inserted, n_tup_upd as updated, n_tup_hot_upd as hot
         from pg_stat_user_tables
        where schemaname = 'public' and relname in (${sql.join([...WRITTEN_TABLES])})`.execute(db)
-    const writes = Object.fromEntries(WRITTEN_TABLES.map((t) => [t, { inserted: 0, updated: 0 }])) as Record<
-      WrittenTable,
-      Writes
-    >
-    for (const r of rows) writes[r.relname] = { inserted: Number(r.inserted), updated: Number(r.updated) }
+    const writes = Object.fromEntries(
+      WRITTEN_TABLES.map((t) => [t, { inserted: 0, updated: 0, hotUpdated: 0 }]),
+    ) as Record<WrittenTable, Writes>
+    for (const r of rows)
+      writes[r.relname] = {
+        inserted: Number(r.inserted),
+        updated: Number(r.updated),
+        hotUpdated: Number(r.hot),
+      }
     return writes
   } finally {
     await db.destroy()
@@ -418,40 +441,49 @@ async function throughput(database: string) {
       app.addHook('onClose', () => deps.close())
       const before = await tableWrites(database)
       const t0 = performance.now()
-      const { peak } = await withConnectionPeak(database, async () => {
-        await app.ready()
-        let last = 0
-        for (;;) {
-          const b = await bus.consumerBacklog(Streams.DOMAIN, 'aggregator')
-          if (b !== undefined && b.pending === 0 && b.ackPending === 0) break
-          if (Date.now() - last > 10_000) {
-            last = Date.now()
-            progress(`${label}: ${b?.pending ?? '?'} pending`)
+      const { peak, cpuMs } = await withConnectionPeak(database, () =>
+        profiler.around(label, async () => {
+          await app.ready()
+          let last = 0
+          for (;;) {
+            const b = await bus.consumerBacklog(Streams.DOMAIN, 'aggregator')
+            if (b !== undefined && b.pending === 0 && b.ackPending === 0) break
+            if (Date.now() - last > 10_000) {
+              last = Date.now()
+              progress(`${label}: ${b?.pending ?? '?'} pending`)
+            }
+            await new Promise((r) => setTimeout(r, 50))
           }
-          await new Promise((r) => setTimeout(r, 50))
-        }
-      })
+        }),
+      )
       const seconds = (performance.now() - t0) / 1000
       await app.close()
       const after = await tableWrites(database)
       const perEvent = (t: WrittenTable) => ({
         inserted: (after[t].inserted - before[t].inserted) / expected,
         updated: (after[t].updated - before[t].updated) / expected,
+        hotUpdated: (after[t].hotUpdated - before[t].hotUpdated) / expected,
       })
       const rowsPerTable = Object.fromEntries(WRITTEN_TABLES.map((t) => [t, perEvent(t)])) as Record<
         WrittenTable,
         Writes
       >
-      progress(`${label}: ${Math.round(expected / seconds)} events/s, peak connections ${peak}`)
+      const cpu = cpuPerEvent(cpuMs, expected)
+      progress(
+        `${label}: ${Math.round(expected / seconds)} events/s, CPU per event ${Math.round(cpu.nodeUs)} us Node + ${Math.round(cpu.postgresUs)} us Postgres, peak connections ${peak}`,
+      )
       return {
         events: expected,
         seconds,
         eventsPerS: expected / seconds,
+        /** CPU per event: the aggregator's (Node, with the bench's 50 ms backlog polls) and its Postgres backends'. */
+        cpuPerEvent: cpu,
         peakConnections: peak,
         /** Rows the aggregator inserted and updated per event (cells, totals and facts; Postgres' own counters). */
         rowsPerEvent: {
           inserted: WRITTEN_TABLES.reduce((n, t) => n + rowsPerTable[t].inserted, 0),
           updated: WRITTEN_TABLES.reduce((n, t) => n + rowsPerTable[t].updated, 0),
+          hotUpdated: WRITTEN_TABLES.reduce((n, t) => n + rowsPerTable[t].hotUpdated, 0),
         },
         /** The same, per table: which rows the incremental rule's writes are. */
         rowsPerTable,

@@ -266,6 +266,20 @@ describe('the aggregates read contract', () => {
   )
 
   test(
+    'cells and totals leave half of each new page free, so adding a delta to a cell is a HOT update',
+    async () => {
+      const { rows } = await sql<{ table: string; options: string[] }>`
+        select relname as table, reloptions as options from pg_class
+         where relname in ('aggregates', 'aggregate_totals') and relkind = 'r' order by 1`.execute(admin)
+      expect(rows).toEqual([
+        { table: 'aggregate_totals', options: ['fillfactor=50'] },
+        { table: 'aggregates', options: ['fillfactor=50'] },
+      ])
+    },
+    SLOW,
+  )
+
+  test(
     'bi_reader may read the new views',
     async () => {
       const { rows } = await sql<{ view: string }>`
