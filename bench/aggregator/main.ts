@@ -21,7 +21,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { type Bus, connectBus, streamLimitsFrom, streamLimitVariables } from '@chargebus/bus'
@@ -232,7 +232,10 @@ async function rebuildAll(database: string, bus: Bus, expected: number) {
     const seconds = (performance.now() - t0) / 1000
     const events = result.archivedEvents + result.streamEvents
     if (events !== expected) throw new Error(`rebuild applied ${events} events, the stream holds ${expected}`)
-    progress(`rebuild: ${Math.round(events / seconds)} events/s, peak connections ${peak}`)
+    const cpu = cpuPerEvent(cpuMs, events)
+    progress(
+      `rebuild: ${Math.round(events / seconds)} events/s, CPU per event ${Math.round(cpu.nodeUs)} us Node + ${Math.round(cpu.postgresUs)} us Postgres, peak connections ${peak}`,
+    )
     return {
       events,
       seconds,
@@ -240,7 +243,7 @@ async function rebuildAll(database: string, bus: Bus, expected: number) {
       phaseSeconds: result.seconds,
       eventsPerS: events / seconds,
       /** CPU per event: the rebuild's own (Node) and its Postgres backend's. */
-      cpuPerEvent: cpuPerEvent(cpuMs, events),
+      cpuPerEvent: cpu,
       peakConnections: peak,
       rows: result.rows,
       /** What the swap wrote over the incremental run's rows (connector time differs: booked to a later now). */
@@ -367,6 +370,17 @@ function writeFloor(
   }
   const eventsPerS = 1e6 / micros
   return { microsPerEvent: micros, eventsPerS, ratio: eventsPerS / rawPerS }
+}
+
+/**
+ * The best events/s the measured CPU per event allows on this machine's cores, were the aggregator's Node work
+ * and its Postgres backends' spread over every core with nothing else running (no nats-server, no pgbouncer, no
+ * waiting): a same-run bound, and its ratio to raw consume+ack.
+ */
+function cpuBound(cpu: { nodeUs: number; postgresUs: number }, rawPerS: number) {
+  const cores = availableParallelism()
+  const eventsPerS = (cores * 1e6) / (cpu.nodeUs + cpu.postgresUs)
+  return { cores, eventsPerS, ratio: eventsPerS / rawPerS }
 }
 
 async function throughput(database: string) {
@@ -517,8 +531,14 @@ async function throughput(database: string) {
         writeFloor: writeFloor(incremental, floor, rawPerS),
         /** The same bound if the station and network totals were not written per event (summed at read time). */
         writeFloorWithoutTotals: writeFloor(incremental, floor, rawPerS, 'aggregate_totals'),
+        cpuBound: cpuBound(incremental.cpuPerEvent, rawPerS),
       },
-      rebuild: { ...rebuilt, ratio: rebuilt.eventsPerS / rawPerS, target: 0.5 },
+      rebuild: {
+        ...rebuilt,
+        ratio: rebuilt.eventsPerS / rawPerS,
+        target: 0.5,
+        cpuBound: cpuBound(rebuilt.cpuPerEvent, rawPerS),
+      },
       postgresFloor: { ...floor, ratio: floor.eventsPerS / rawPerS },
       peakConnections: Math.max(
         fromEmpty.peakConnections,
