@@ -55,7 +55,14 @@ const RULES: ReadonlyArray<readonly [string, (f: CallFrame, url: string) => bool
   ['NATS client (socket writes, PubAcks)', (_, u) => u.includes('/@nats-io/')],
   ['bus publish (event check, headers, JSON)', (_, u) => u.includes('/packages/bus/src/')],
   ['event schemas (TypeBox)', (_, u) => u.includes('/typebox/') || u.includes('/packages/events/')],
-  ['tracing (OpenTelemetry)', (_, u) => u.includes('/@opentelemetry/') || u.includes('/@fastify/otel/')],
+  [
+    'tracing (OpenTelemetry)',
+    (_, u) =>
+      u.includes('/@opentelemetry/') ||
+      /\/packages\/platform\/src\/(request-tracing|deferred-span|pinnable-id-generator|error-keeping)/.test(
+        u,
+      ),
+  ],
   ['metrics (prom-client)', (_, u) => u.includes('/prom-client/')],
   ['logging (pino)', (_, u) => u.includes('/pino')],
   ['Postgres (kysely, pg)', (_, u) => /\/(kysely|pg|pg-pool|pg-protocol)\//.test(u)],

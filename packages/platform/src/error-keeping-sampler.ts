@@ -6,12 +6,11 @@ import type { Sampler, SamplingResult } from '@opentelemetry/sdk-trace'
  * the rest, only the spans an error can end up in are recorded, so the processor can still export a trace
  * that failed:
  * - a local root (no parent, or a parent from another process): the request or consumed message, where a
- *   failure surfaces (`@fastify/otel` on a 5xx, the gateway's SOAP fault, the bus on a failed handler);
+ *   failure surfaces (the request span on a 5xx, the gateway's SOAP fault, the bus on a failed handler);
  * - a CLIENT span (an SQL statement, an outbound HTTP call): a call whose failure the caller may handle.
  *
- * Everything else of an unsampled trace (Fastify's handler, a publish, whose failure is thrown to its caller)
- * is not recorded: the API's non-recording span still carries the trace id for logs and propagation. Recording
- * every span cost the gateway about a fifth of its CPU per request at the default ratio (bench/README.md).
+ * Everything else of an unsampled trace (a publish, whose failure is thrown to its caller) is not recorded: the
+ * API's non-recording span still carries the trace id for logs and propagation. Recording every span cost the gateway about a fifth of its CPU per request at the default ratio (bench/README.md).
  */
 export function createErrorKeepingSampler(delegate: Sampler): Sampler {
   return {

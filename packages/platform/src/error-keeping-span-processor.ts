@@ -18,11 +18,13 @@ const DEFAULT_LIMITS: ErrorKeepingLimits = {
 
 /**
  * "Errors are always sampled" on top of head sampling. A sampler cannot know at a span's start that it will
- * fail, so every span is recorded (`createAlwaysRecordSampler`) and this processor decides at its end:
+ * fail, so the spans an error can end up in are recorded (`createErrorKeepingSampler`) and this processor
+ * decides at their end:
  * - a sampled span goes to `next` as usual;
  * - an unsampled span is held with the other spans of its trace in this process until the trace's local
  *   root (no parent, or a remote parent) ends: then they are dropped, unless one of them ended with status
- *   ERROR, in which case all of them (and any later span of that trace) go to `next`, flagged sampled.
+ *   ERROR, in which case all of them (and any later span of that trace) go to `next`, flagged sampled. A root
+ *   that is not recorded unless it fails (a request's `DeferredSpan`) reports its end through `release`.
  *
  * So a failed request is exported whole as far as this process saw it; the other processes of an
  * unsampled trace export only their own failing part. Memory is bounded by `ErrorKeepingLimits`.
@@ -49,6 +51,16 @@ export class ErrorKeepingSpanProcessor implements SpanProcessor {
     else if (span.status.code === SpanStatusCode.ERROR) this.#keepTrace(traceId, span)
     else if (isLocalRoot(span)) this.#pending.delete(traceId)
     else this.#hold(traceId, span)
+  }
+
+  /**
+   * The local root of an unsampled trace ended without being recorded (a `DeferredSpan` that did not fail):
+   * drops what is held of the trace, as the root's own end would. True when the trace already failed here, so
+   * the root should be exported after all (then it is recorded, and goes through `onEnd`).
+   */
+  release(traceId: string): boolean {
+    this.#pending.delete(traceId)
+    return this.#errored.has(traceId)
   }
 
   forceFlush(): Promise<void> {

@@ -1,4 +1,4 @@
-import { FastifyOtelInstrumentation } from '@fastify/otel'
+import diagnostics from 'node:diagnostics_channel'
 import { context, DiagLogLevel, diag, propagation, trace } from '@opentelemetry/api'
 import { W3CTraceContextPropagator } from '@opentelemetry/core'
 import { OTLPTraceExporter as OTLPJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http'
@@ -8,10 +8,12 @@ import { PgInstrumentation } from '@opentelemetry/instrumentation-pg'
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici'
 import { NodeSDK } from '@opentelemetry/sdk-node'
 import { BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace'
+import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { createErrorKeepingSampler } from './error-keeping-sampler.ts'
 import { ErrorKeepingSpanProcessor } from './error-keeping-span-processor.ts'
-import { OPERATIONAL_PATHS } from './operational-paths.ts'
+import { PinnableIdGenerator } from './pinnable-id-generator.ts'
+import { addRequestTracing } from './request-tracing.ts'
 import type { Telemetry } from './telemetry.ts'
 
 export interface TracingOptions {
@@ -27,7 +29,8 @@ export interface TracingOptions {
 /**
  * The OpenTelemetry SDK (`@opentelemetry/sdk-node`) behind `startTelemetry`, in its own module so a process
  * with telemetry off never loads it. Registers the context manager, the W3C propagator and the tracer
- * provider, then the http, undici, pg and Fastify instrumentations. Only traces: the SDK's metrics and logs
+ * provider, the http, undici and pg instrumentations, and the request span of every Fastify app created
+ * from then on (`addRequestTracing`). Only traces: the SDK's metrics and logs
  * pipelines (OTLP by default) stay off, metrics are Prometheus' job (`/metrics`).
  *
  * Sampling: parent-based with `sampleRatio` for new traces; of the other traces only the spans an error ends
@@ -42,24 +45,40 @@ export function startTracing(options: TracingOptions): Telemetry {
     options.protocol === 'http/json'
       ? new OTLPJsonTraceExporter({ url })
       : new OTLPProtoTraceExporter({ url })
+  const sampler = createErrorKeepingSampler(
+    new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(options.sampleRatio) }),
+  )
+  const ids = new PinnableIdGenerator()
+  const errorKeeping = new ErrorKeepingSpanProcessor(new BatchSpanProcessor({ exporter }))
   const sdk = new NodeSDK({
     serviceName: options.serviceName,
     textMapPropagator: new W3CTraceContextPropagator(),
-    sampler: createErrorKeepingSampler(
-      new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(options.sampleRatio) }),
-    ),
-    spanProcessors: [new ErrorKeepingSpanProcessor(new BatchSpanProcessor({ exporter }))],
+    sampler,
+    idGenerator: ids,
+    spanProcessors: [errorKeeping],
     metricReaders: [],
     logRecordProcessors: [],
     instrumentations: createInstrumentations(),
   })
   sdk.start()
 
+  // Every Fastify app, as it is created: its hooks come first, so the rest of a request runs in its span.
+  const tracer = trace.getTracer(REQUEST_TRACER)
+  const onFastify = (message: unknown) =>
+    addRequestTracing((message as { fastify: FastifyInstance }).fastify, {
+      tracer,
+      sampler,
+      ids,
+      release: (traceId) => errorKeeping.release(traceId),
+    })
+  diagnostics.subscribe('fastify.initialization', onFastify)
+
   let stopped: Promise<void> | undefined
   return {
     enabled: true,
     shutdown() {
       stopped ??= (async () => {
+        diagnostics.unsubscribe('fastify.initialization', onFastify)
         await sdk.shutdown()
         // NodeSDK leaves its globals registered; a test process may start telemetry again.
         trace.disable()
@@ -71,25 +90,18 @@ export function startTracing(options: TracingOptions): Telemetry {
   }
 }
 
+/** The instrumentation scope of the request spans. */
+export const REQUEST_TRACER = '@chargebus/platform/request-tracing'
+
 function createInstrumentations() {
-  const isOperational = (path: string | undefined) =>
-    path !== undefined && OPERATIONAL_PATHS.includes(path.split('?', 1)[0] ?? '')
   return [
-    // Outgoing calls only: @fastify/otel already makes the SERVER span of an incoming request (and extracts
-    // its traceparent); a second server span per request cost gateway throughput for nothing.
+    // Outgoing calls only: addRequestTracing makes the SERVER span of an incoming request (and extracts its
+    // traceparent); a second server span per request cost gateway throughput for nothing.
     new HttpInstrumentation({ disableIncomingRequestInstrumentation: true }),
     // Queries outside any request or consumer span (pool warm-up, timers) would each start a trace.
     new PgInstrumentation({ requireParentSpan: true }),
     // Outbound SOAP calls to stations (the gateway's station caller), with traceparent injected.
     new UndiciInstrumentation({ requireParentforSpans: true }),
-    // One span per request; a span per Fastify hook or for the handler costs more than it tells. The handler
-    // still runs in the request span's context (Fastify's body parser keeps the onRequest hook's context).
-    new FastifyOtelInstrumentation({
-      registerOnInitialization: true,
-      instrumentHooks: false,
-      instrumentHandler: false,
-      ignorePaths: (route) => isOperational(route.url),
-    }),
   ]
 }
 

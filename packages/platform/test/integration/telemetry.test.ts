@@ -62,10 +62,10 @@ describe('telemetry in a real process (node --import instrument)', () => {
       expect(new Set(spans.map((s) => s.span.traceId))).toEqual(new Set([followed]))
       expect(new Set(spans.map((s) => s.service))).toEqual(new Set(['traced-test']))
 
-      // One span per request: @fastify/otel's SERVER span (http's own incoming spans and the handler span are
+      // One span per request: the platform's SERVER span (request-tracing.ts) (http's own incoming spans and the handler span are
       // off: they cost CPU per request and told nothing the request span does not).
       expect(spans.filter((s) => s.scope === '@opentelemetry/instrumentation-http')).toEqual([])
-      const fastifySpans = spans.filter((s) => s.scope === '@fastify/otel')
+      const fastifySpans = spans.filter((s) => s.scope === '@chargebus/platform/request-tracing')
       expect(fastifySpans).toHaveLength(1)
       const server = fastifySpans[0]
       expect(server?.span).toMatchObject({ name: 'request', kind: 2, parentSpanId: 'b7ad6b7169203331' })

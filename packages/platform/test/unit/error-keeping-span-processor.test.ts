@@ -12,16 +12,17 @@ import { ErrorKeepingSpanProcessor } from '../../src/error-keeping-span-processo
 // The sampler and processor pair the SDK uses, with ratio 0: only errors (or a sampled caller) are exported.
 function setUp(limits?: ConstructorParameters<typeof ErrorKeepingSpanProcessor>[1]) {
   const exporter = new InMemorySpanExporter()
+  const processor = new ErrorKeepingSpanProcessor(new SimpleSpanProcessor({ exporter }), limits)
   const provider = new TracerProvider({
     sampler: createAlwaysRecordSampler(new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(0) })),
-    spanProcessors: [new ErrorKeepingSpanProcessor(new SimpleSpanProcessor({ exporter }), limits)],
+    spanProcessors: [processor],
   })
   // SimpleSpanProcessor exports asynchronously: read what was exported after a flush.
   const exported = async () => {
     await provider.forceFlush()
     return exporter.getFinishedSpans()
   }
-  return { exported, tracer: provider.getTracer('test') }
+  return { exported, processor, tracer: provider.getTracer('test') }
 }
 
 type Tracer = ReturnType<typeof setUp>['tracer']
@@ -93,4 +94,24 @@ describe('ErrorKeepingSpanProcessor', () => {
       expect((await exported()).map((s) => s.name)).toEqual(expected)
     },
   )
+
+  test('release: a root that was not recorded drops its held spans, and learns whether its trace failed', async () => {
+    const { exported, processor, tracer } = setUp()
+    // An unrecorded request root (the platform's DeferredSpan): its children are held under its trace id.
+    const root = (traceId: string) =>
+      trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId: 'b7ad6b7169203331', traceFlags: TraceFlags.NONE })
+    const child = (traceId: string, failed: boolean) => {
+      const span = tracer.startSpan('select', {}, root(traceId))
+      if (failed) span.setStatus({ code: SpanStatusCode.ERROR })
+      span.end()
+    }
+    const quiet = '0af7651916cd43dd8448eb211c80319c'
+    const failed = '4bf92f3577b34da6a3ce929d0e0e4736'
+    child(quiet, false)
+    expect(processor.release(quiet)).toBe(false)
+    child(quiet, true) // after the release: exported alone, the held span was dropped
+    child(failed, true)
+    expect(processor.release(failed)).toBe(true)
+    expect((await exported()).map((s) => s.spanContext().traceId)).toEqual([quiet, failed])
+  })
 })

@@ -11,8 +11,8 @@ export const OcppSpanAttributes = {
 } as const
 
 /**
- * Names the request's span (@fastify/otel's, when tracing is on) after the decoded SOAP request. Only a
- * sampled span is named here: an unsampled one is recorded in case it fails, and `markSoapFault` names it
+ * Names the request's span (the platform's request span, when tracing is on) after the decoded SOAP request.
+ * Only a sampled span is named here: an unsampled one is kept in case it fails, and `markSoapFault` names it
  * then, so the nine requests in ten that are never exported cost no attribute work.
  */
 export function annotateSoapSpan(req: DecodedCsRequest): void {
