@@ -27,6 +27,7 @@ export interface Database {
   aggregate_totals: AggregateTotalTable
   aggregator_sessions: AggregatorSessionTable
   aggregator_connectors: AggregatorConnectorTable
+  aggregate_rebuilds: AggregateRebuildTable
   ftp_files: FtpFileTable
   firmware_images: FirmwareImageTable
   ftp_pull_files: FtpPullFileTable
@@ -419,6 +420,38 @@ export interface AggregatorConnectorTable {
   booked_to: NullableTimestamp
   time_zone: string
   updated_at: DefaultNow
+}
+
+/** Where a rebuild is (the phases of the aggregator's `RebuildProgress`); null before its first report. */
+export type AggregateRebuildPhase = 'archive' | 'stream' | 'write' | 'swap'
+/** A rebuild's outcome as stored: `running` until it finishes (a reader decides when a silent one was abandoned). */
+export type AggregateRebuildOutcome = 'running' | 'succeeded' | 'failed'
+
+/** Int8 columns: pg returns bigint as a string. */
+type Int8 = ColumnType<string, number | string | undefined, number | string>
+
+/** One aggregates rebuild: its scope, its progress (refreshed by its heartbeat) and its outcome. */
+export interface AggregateRebuildTable {
+  id: string
+  /** Who runs it: `host:pid`. */
+  runner: string
+  /** Null: every station. */
+  station_id: Nullable<string>
+  /** `--from`; null: the whole log. */
+  history_from: NullableTimestamp
+  phase: Nullable<AggregateRebuildPhase>
+  seq: Int8
+  end_seq: Int8
+  events: Int8
+  stations_written: Nullable<number>
+  stations_total: Nullable<number>
+  started_at: Timestamp
+  /** The heartbeat: the rebuild's clock at its last write. */
+  updated_at: Timestamp
+  finished_at: NullableTimestamp
+  outcome: ColumnType<AggregateRebuildOutcome, AggregateRebuildOutcome | undefined, AggregateRebuildOutcome>
+  /** The failure's error code (an AppError's code, a SQLSTATE, or UNKNOWN). */
+  error_code: Nullable<string>
 }
 
 export type Aggregate = Selectable<AggregateTable>
