@@ -11,6 +11,7 @@ import { createBucketingsOf } from './domain/bucketings.ts'
 import { resolveTimeZone } from './domain/buckets.ts'
 import { AGGREGATED_EVENTS } from './entry-points/consumers/domain-events.ts'
 import type { AggregatedEvent } from './event-inputs.ts'
+import { startRebuildJournal } from './rebuild/journal.ts'
 import { type RebuildProgress, type RebuildSummary, rebuildAggregates } from './rebuild/rebuild.ts'
 
 export type { AggregatedEvent, RebuildProgress, RebuildSummary }
@@ -28,26 +29,53 @@ export interface RebuildDeps {
   stationId?: string | undefined
   archived?: (from: Date, beforeSeq: number) => AsyncIterable<readonly AggregatedEvent[]>
   onProgress?: (p: RebuildProgress) => void
+  /**
+   * Where the rebuild records its progress (`aggregate_rebuilds`); default `db`. A pool of its own keeps the
+   * heartbeat going while the swap's transaction holds `db`'s connection.
+   */
+  journalDb?: Kysely<Database>
   /** Stations computed and written at a time (memory against round trips; tests use 1 to cross chunks). */
   stationsPerWrite?: number
 }
 
-/** Recomputes the rollups (all, or one station's) from DOMAIN and the archive, then swaps them in atomically. */
-export function rebuild(deps: RebuildDeps): Promise<RebuildSummary> {
+/**
+ * Recomputes the rollups (all, or one station's) from DOMAIN and the archive, then swaps them in atomically. The
+ * rebuild records itself in `aggregate_rebuilds` as it goes (progress about once a second, then its outcome), so
+ * the aggregator's /metrics shows it wherever it runs.
+ */
+export async function rebuild(deps: RebuildDeps): Promise<RebuildSummary> {
   const config = loadConfig(AggregatorConfig, deps.env)
   const networkZone = resolveTimeZone(config.AGGREGATOR_TIME_ZONE)
-  return rebuildAggregates({
-    db: deps.db,
-    bus: deps.bus,
-    clock: deps.clock ?? systemClock,
+  const clock = deps.clock ?? systemClock
+  const journal = startRebuildJournal({
+    db: deps.journalDb ?? deps.db,
+    clock,
     logger: deps.logger,
-    networkZone,
-    bucketingsOf: createBucketingsOf(),
-    from: deps.from,
     stationId: deps.stationId,
-    pageSize: config.AGGREGATOR_BATCH_SIZE * 2,
-    archived: deps.archived,
-    onProgress: deps.onProgress,
-    stationsPerWrite: deps.stationsPerWrite,
+    from: deps.from,
   })
+  try {
+    const summary = await rebuildAggregates({
+      db: deps.db,
+      bus: deps.bus,
+      clock,
+      logger: deps.logger,
+      networkZone,
+      bucketingsOf: createBucketingsOf(),
+      from: deps.from,
+      stationId: deps.stationId,
+      pageSize: config.AGGREGATOR_BATCH_SIZE * 2,
+      archived: deps.archived,
+      onProgress: (p) => {
+        journal.update(p)
+        deps.onProgress?.(p)
+      },
+      stationsPerWrite: deps.stationsPerWrite,
+    })
+    await journal.finish({ ok: true })
+    return summary
+  } catch (error) {
+    await journal.finish({ ok: false, error })
+    throw error
+  }
 }

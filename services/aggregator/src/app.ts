@@ -2,11 +2,13 @@ import type { Consumption } from '@chargebus/bus'
 import { pingDatabase } from '@chargebus/db'
 import { createServiceApp, httpOptionsFrom, type ServiceApp } from '@chargebus/platform'
 import { createApplier } from './apply-and-publish.ts'
+import { readRebuildHistory } from './data-access/rebuilds-store.ts'
 import type { AggregatorDeps } from './deps.ts'
 import { createBucketingsOf } from './domain/bucketings.ts'
 import { startDomainEventConsumer } from './entry-points/consumers/domain-events.ts'
 import { type AdvanceTimer, createAdvanceTimer } from './entry-points/timers/advance-connectors.ts'
 import { createAggregatorMetrics } from './metrics.ts'
+import { registerRebuildMetrics } from './rebuild-metrics.ts'
 
 /** The aggregator app: health routes plus the running consumer and connector-time timer. */
 export type AggregatorApp = ServiceApp & {
@@ -15,7 +17,8 @@ export type AggregatorApp = ServiceApp & {
 }
 
 /**
- * The aggregator's Fastify app (never listens): `/healthz`, `/readyz` (Postgres and NATS), `/metrics`. The
+ * The aggregator's Fastify app (never listens): `/healthz`, `/readyz` (Postgres and NATS), `/metrics` (with the
+ * recorded rebuilds' progress and outcome). The
  * consumer of DOMAIN and the connector-time timer start when the app is ready and stop in `preClose`, before
  * `onClose` hooks release the bus and the pool.
  *
@@ -37,6 +40,8 @@ export function buildApp(deps: AggregatorDeps): AggregatorApp {
     readiness: { postgres: () => pingDatabase(db), nats: () => bus.ping() },
   })
   const metrics = createAggregatorMetrics(app.metrics)
+  // A rebuild runs in the CLI (any machine) and records itself in Postgres: read at scrape time.
+  registerRebuildMetrics(app.metrics, { read: () => readRebuildHistory(db), clock, logger })
   const apply = createApplier({
     db,
     publisher: bus,

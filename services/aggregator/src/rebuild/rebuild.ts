@@ -181,6 +181,8 @@ export async function rebuildAggregates(opts: RebuildOptions): Promise<RebuildSu
     const start: StreamPosition =
       opts.from !== undefined && !olderThanStream ? { time: opts.from } : { seq: bounds.firstSeq }
     let lastSeq = 0
+    // The stream's pages report the fold, then (in the swap) the catch-up.
+    let readPhase: RebuildProgress['phase'] = 'stream'
     const readStream = async (
       from: StreamPosition,
       toSeq: number,
@@ -195,7 +197,7 @@ export async function rebuildAggregates(opts: RebuildOptions): Promise<RebuildSu
         summary.firstSeq ??= page.events[0]?.seq ?? null
         lastSeq = page.lastSeq
         summary.lastSeq = lastSeq
-        progress('stream', lastSeq)
+        progress(readPhase, lastSeq)
       }
     }
     if (bounds.messages > 0) await readStream(start, endSeq, opts.foldPageSize ?? 5000, foldPage)
@@ -237,6 +239,8 @@ export async function rebuildAggregates(opts: RebuildOptions): Promise<RebuildSu
     // 4. The swap, in ONE transaction: hold the live writers, make the live rows of the scope equal to the
     //    shadow's, then apply what arrived since the fold onto them with the live path's code (the incremental
     //    rule on top of the folded facts: the same result as folding those events too).
+    readPhase = 'swap'
+    progress('swap', lastSeq) // so the record says swap for as long as the transaction runs
     const swapped = await db.transaction().execute(async (trx) => {
       await lockLiveWriters(trx)
       const counts = await swapRows(trx, opts.stationId)

@@ -41,7 +41,8 @@ aggregator keeps consuming; its writers wait for the swap, then merge on top (id
               ran.
 --allow-gaps  rebuild anyway, without those sequences; the summary lists them (gaps).
 --station ID  rebuild and swap only this station's cells and facts.
-AGGREGATOR_TIME_ZONE must be the running service's. Progress goes to stderr; the summary to stdout.
+AGGREGATOR_TIME_ZONE must be the running service's. Progress goes to stderr and, about once a second, to the
+table aggregate_rebuilds, which the aggregator's /metrics reads (aggregator_rebuild_*); the summary to stdout.
 --namespace NAME targets a bus namespace (tests).`,
 
   async run(args, { env, stdout, stderr }) {
@@ -64,6 +65,13 @@ AGGREGATOR_TIME_ZONE must be the running service's. Progress goes to stderr; the
 
     const { DATABASE_URL } = loadConfig(DatabaseConfig, env)
     const db = createDb({ url: DATABASE_URL, poolSize: 1, applicationName: 'chargebus-cli aggregates' })
+    // The rebuild's record (aggregate_rebuilds, the aggregator's /metrics): a heartbeat a second, which goes on
+    // while the swap's transaction holds the rebuild's connection.
+    const journalDb = createDb({
+      url: DATABASE_URL,
+      poolSize: 1,
+      applicationName: 'chargebus-cli aggregates journal',
+    })
     const bus = await connectCommandBus(env, 'aggregates', values.namespace)
     const progress = createProgress(stderr)
     let storage: ObjectStorage | undefined
@@ -72,8 +80,10 @@ AGGREGATOR_TIME_ZONE must be the running service's. Progress goes to stderr; the
       const summary = await rebuild({
         env,
         db,
+        journalDb,
         bus,
-        logger: pino({ level: 'silent' }),
+        // Warnings (a progress record not written, shadow tables not dropped) beside the progress, on stderr.
+        logger: pino({ level: env.LOG_LEVEL ?? 'warn' }, { write: (line: string) => stderr.write(line) }),
         from,
         stationId: values.station,
         archived: async function* (start, beforeSeq) {
@@ -104,7 +114,7 @@ AGGREGATOR_TIME_ZONE must be the running service's. Progress goes to stderr; the
       return 0
     } finally {
       await bus.close()
-      await db.destroy()
+      await Promise.all([db.destroy(), journalDb.destroy()])
     }
   },
 }

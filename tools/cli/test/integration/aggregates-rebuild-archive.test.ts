@@ -109,8 +109,11 @@ async function cells(): Promise<string[]> {
   return rows.map((r) => r.cell)
 }
 
+/** The rebuilds the CLI recorded, oldest first. */
+const rebuilds = () => db.selectFrom('aggregate_rebuilds').selectAll().orderBy('started_at').execute()
+
 test(
-  'rebuild --from older than DOMAIN: the archived events first, then the stream; every cell as applied live',
+  'rebuild --from older than DOMAIN: the archived events first, then the stream; every cell as applied live; each rebuild recorded',
   async () => {
     aggregator = await startServiceProcess('aggregator', {
       ...env(),
@@ -176,6 +179,23 @@ test(
       lastSeq: published,
     })
     expect(rebuild.stderr()).toContain('rebuild: archive')
+    // Recorded for the aggregator's /metrics (aggregate_rebuilds): its scope, progress and outcome.
+    expect(await rebuilds()).toEqual([
+      expect.objectContaining({
+        outcome: 'succeeded',
+        error_code: null,
+        station_id: null,
+        history_from: from,
+        phase: 'swap',
+        events: String(published),
+        end_seq: String(published),
+        finished_at: expect.any(Date),
+      }),
+    ])
+    // ... and the service (its own process) says so on /metrics.
+    const metrics = await aggregator.metrics()
+    expect(metrics).toMatch(/^aggregator_rebuild_running\{[^}]*\} 0$/m)
+    expect(metrics).toMatch(/^aggregator_rebuild_last_outcome\{outcome="succeeded",[^}]*\} 1$/m)
 
     // One more session (sequences 19-21), then DOMAIN purged up to 21 before the archiver ran: 19 and 20 are in
     // neither. The rebuild is refused and changes nothing; --allow-gaps rebuilds without them and says so.
@@ -209,6 +229,7 @@ test(
       `DOMAIN sequences ${published + 1}-${published + 2} are neither in the archive nor in the stream`,
     )
     expect(await cells()).toEqual(damaged)
+    expect((await rebuilds()).at(-1)).toMatchObject({ outcome: 'failed', error_code: 'CLI_ERR_HISTORY_GAP' })
 
     const allowed = capture()
     expect(await runCli([...args, '--allow-gaps'], allowed.ctx)).toBe(0)
@@ -218,6 +239,7 @@ test(
       gaps: [[published + 1, published + 2]],
     })
     expect(await cells()).not.toEqual(damaged)
+    expect((await rebuilds()).map((r) => r.outcome)).toEqual(['succeeded', 'failed', 'succeeded'])
   },
   SLOW,
 )
