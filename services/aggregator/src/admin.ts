@@ -29,11 +29,6 @@ export interface RebuildDeps {
   stationId?: string | undefined
   archived?: (from: Date, beforeSeq: number) => AsyncIterable<readonly AggregatedEvent[]>
   onProgress?: (p: RebuildProgress) => void
-  /**
-   * Where the rebuild records its progress (`aggregate_rebuilds`); default `db`. A pool of its own keeps the
-   * heartbeat going while the swap's transaction holds `db`'s connection.
-   */
-  journalDb?: Kysely<Database>
   /** Stations computed and written at a time (memory against round trips; tests use 1 to cross chunks). */
   stationsPerWrite?: number
 }
@@ -48,7 +43,7 @@ export async function rebuild(deps: RebuildDeps): Promise<RebuildSummary> {
   const networkZone = resolveTimeZone(config.AGGREGATOR_TIME_ZONE)
   const clock = deps.clock ?? systemClock
   const journal = startRebuildJournal({
-    db: deps.journalDb ?? deps.db,
+    db: deps.db,
     clock,
     logger: deps.logger,
     stationId: deps.stationId,

@@ -12,6 +12,12 @@ export const REBUILD_HEARTBEAT_MS = 1000
  * some seconds.
  */
 export const REBUILD_STALE_AFTER_MS = 60_000
+/**
+ * The same silence allowed in the swap: its one transaction holds the rebuild's only connection (a rebuild adds
+ * one connection to the aggregator's three, the issue's bound of four), so no heartbeat is written until it
+ * commits. A swap that was killed rolled back: nothing changed, only the report is late.
+ */
+export const REBUILD_SWAP_STALE_AFTER_MS = 30 * 60_000
 
 export type RebuildPhase = 'archive' | 'stream' | 'write' | 'swap'
 export type RecordedOutcome = 'running' | 'succeeded' | 'failed'
@@ -34,7 +40,8 @@ export interface RecordedRebuild {
 
 /**
  * The rebuild's outcome at `now`: as recorded, except that a `running` row whose heartbeat is older than
- * `staleAfterMs` is `abandoned`. A heartbeat in the future (the rebuild's clock ahead of ours) is fresh.
+ * `staleAfterMs` ({@link REBUILD_SWAP_STALE_AFTER_MS} in the swap) is `abandoned`. A heartbeat in the future (the
+ * rebuild's clock ahead of ours) is fresh.
  *
  * ### Examples
  * ```ts
@@ -42,11 +49,11 @@ export interface RecordedRebuild {
  * ```
  */
 export function outcomeAt(
-  r: Pick<RecordedRebuild, 'outcome' | 'updatedAt'>,
+  r: Pick<RecordedRebuild, 'outcome' | 'updatedAt' | 'phase'>,
   now: number,
-  staleAfterMs = REBUILD_STALE_AFTER_MS,
 ): RebuildOutcome {
   if (r.outcome !== 'running') return r.outcome
+  const staleAfterMs = r.phase === 'swap' ? REBUILD_SWAP_STALE_AFTER_MS : REBUILD_STALE_AFTER_MS
   return now - r.updatedAt > staleAfterMs ? 'abandoned' : 'running'
 }
 

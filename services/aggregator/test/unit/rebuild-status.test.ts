@@ -6,6 +6,7 @@ import {
   phaseProgress,
   REBUILD_HEARTBEAT_MS,
   REBUILD_STALE_AFTER_MS,
+  REBUILD_SWAP_STALE_AFTER_MS,
   type RecordedRebuild,
 } from '../../src/domain/rebuild-status.ts'
 
@@ -46,6 +47,13 @@ describe('outcomeAt: a running rebuild whose heartbeat stopped is abandoned', ()
     ['failed', 'failed'],
   ] as const)('a %s rebuild stays %s however old', (outcome, expected) => {
     expect(outcomeAt(aRebuild({ outcome, finishedAt: T }), T + 365 * 86_400_000)).toBe(expected)
+  })
+
+  test('in the swap (its transaction holds the only connection: no heartbeat) the allowed silence is longer', () => {
+    const inSwap = aRebuild({ phase: 'swap', updatedAt: T })
+    expect(outcomeAt(inSwap, T + REBUILD_STALE_AFTER_MS + 1)).toBe('running')
+    expect(outcomeAt(inSwap, T + REBUILD_SWAP_STALE_AFTER_MS)).toBe('running')
+    expect(outcomeAt(inSwap, T + REBUILD_SWAP_STALE_AFTER_MS + 1)).toBe('abandoned')
   })
 
   test("a heartbeat ahead of the reader's clock (the rebuild's machine is ahead) is fresh", () => {

@@ -65,13 +65,6 @@ table aggregate_rebuilds, which the aggregator's /metrics reads (aggregator_rebu
 
     const { DATABASE_URL } = loadConfig(DatabaseConfig, env)
     const db = createDb({ url: DATABASE_URL, poolSize: 1, applicationName: 'chargebus-cli aggregates' })
-    // The rebuild's record (aggregate_rebuilds, the aggregator's /metrics): a heartbeat a second, which goes on
-    // while the swap's transaction holds the rebuild's connection.
-    const journalDb = createDb({
-      url: DATABASE_URL,
-      poolSize: 1,
-      applicationName: 'chargebus-cli aggregates journal',
-    })
     const bus = await connectCommandBus(env, 'aggregates', values.namespace)
     const progress = createProgress(stderr)
     let storage: ObjectStorage | undefined
@@ -80,7 +73,6 @@ table aggregate_rebuilds, which the aggregator's /metrics reads (aggregator_rebu
       const summary = await rebuild({
         env,
         db,
-        journalDb,
         bus,
         // Warnings (a progress record not written, shadow tables not dropped) beside the progress, on stderr.
         logger: pino({ level: env.LOG_LEVEL ?? 'warn' }, { write: (line: string) => stderr.write(line) }),
@@ -114,7 +106,7 @@ table aggregate_rebuilds, which the aggregator's /metrics reads (aggregator_rebu
       return 0
     } finally {
       await bus.close()
-      await Promise.all([db.destroy(), journalDb.destroy()])
+      await db.destroy()
     }
   },
 }
