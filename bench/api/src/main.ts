@@ -53,8 +53,8 @@ async function main() {
     const { key } = await issueApiKey(admin, { name: 'bench', scopes: ['read'] })
     await admin.destroy()
 
-    const apiUrl = await startApi(withDatabaseName(POOLED_URL, dbName))
-    const bareUrl = await startChild(
+    const { url: apiUrl } = await startApi(withDatabaseName(POOLED_URL, dbName))
+    const { url: bareUrl } = await startChild(
       'bare-fastify',
       [join(REPO_ROOT, 'bench/api/src/bare-fastify.ts'), String(await freePort())],
       {},
@@ -176,7 +176,7 @@ async function seed(url: string) {
 }
 
 /** The API as a child process on `databaseUrl` (its own bus namespace, a free port, no rate limit to speak of). */
-async function startApi(databaseUrl: string, env: Record<string, string> = {}): Promise<string> {
+async function startApi(databaseUrl: string, env: Record<string, string> = {}): Promise<Started> {
   return startChild('api', [join(REPO_ROOT, 'services/api/src/main.ts')], {
     DATABASE_URL: databaseUrl,
     NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
@@ -190,8 +190,14 @@ async function startApi(databaseUrl: string, env: Record<string, string> = {}): 
   })
 }
 
-/** Starts a server process and resolves its base URL once `/healthz` answers (the port is its last argument or PORT). */
-async function startChild(name: string, args: string[], env: Record<string, string>): Promise<string> {
+/** A started server: its base URL and process id. */
+interface Started {
+  url: string
+  pid: number
+}
+
+/** Starts a server process and resolves once `/healthz` answers (the port is its last argument or PORT). */
+async function startChild(name: string, args: string[], env: Record<string, string>): Promise<Started> {
   const port = env.PORT ?? args.at(-1)
   const url = `http://127.0.0.1:${port}`
   const child = spawn(process.execPath, args, {
@@ -210,7 +216,7 @@ async function startChild(name: string, args: string[], env: Record<string, stri
       (r) => r.status < 500,
       () => false,
     )
-    if (ok) return url
+    if (ok && child.pid !== undefined) return { url, pid: child.pid }
     await new Promise((r) => setTimeout(r, 200))
   }
   throw new Error(`${name} did not start (exited: ${exited})`)

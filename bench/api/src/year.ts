@@ -11,8 +11,11 @@
  * 2. Starts the API as a child process (and a second one with API_RATE_LIMIT_STORE=memory, driven on three
  *    routes: the cost of the shared rate-limit counters); per route: wrk (BENCH_CONNECTIONS, default 32, for BENCH_DURATION_S,
  *    default 10 s, after a 2 s warm-up), then the direct baseline with as many concurrent callers.
- * 3. Prints one JSON report (p50/p99, req/s, rows/s, the ratio to the baseline, the load average), writes
- *    bench/results/api-year-<ts>.json and drops the database (BENCH_KEEP_DB=1 keeps it).
+ * 3. Exports the whole period as CSV, sessions and meter values, with a fast client, a stalling client and
+ *    the COPY run directly (year-exports.ts): rows/s, the API's RSS, every row checked against its table.
+ * 4. Prints one JSON report (p50/p99, req/s, rows/s, the ratio to the baseline, the load average), writes
+ *    bench/results/api-year-<ts>.json and drops the database (BENCH_KEEP_DB=1 keeps it). Exits 1 when an
+ *    export lost or added a row.
  */
 import { execFile } from 'node:child_process'
 import { loadavg } from 'node:os'
@@ -33,7 +36,13 @@ import { listMeterValues } from '../../../services/api/src/data-access/meter-val
 import { findSession, listSessions } from '../../../services/api/src/data-access/sessions.ts'
 import { findStation, listConnectors, listStations } from '../../../services/api/src/data-access/stations.ts'
 import { listStatusEvents } from '../../../services/api/src/data-access/status-events.ts'
-import { type ScaleSize, seedAtScale, seededStation } from '../../../services/api/test/support/scale-seed.ts'
+import {
+  type ScaleSize,
+  SEED_START,
+  seedAtScale,
+  seededStation,
+} from '../../../services/api/test/support/scale-seed.ts'
+import { runExports } from './year-exports.ts'
 
 const run = promisify(execFile)
 
@@ -159,6 +168,15 @@ function routes(): Route[] {
   ]
 }
 
+const round2 = (ls: number[]) => ls.map((l) => Math.round(l * 100) / 100)
+
+/** The whole seeded period, and the day after it, where the last sessions stop and their last values fall. */
+function seededPeriod() {
+  const day = 86_400_000
+  const to = new Date(Date.parse(SEED_START) + (YEAR_SIZE.days + 1) * day).toISOString()
+  return { from: SEED_START, to }
+}
+
 interface Latency {
   p50Ms: number
   p99Ms: number
@@ -221,7 +239,7 @@ async function direct(
 export async function runYear(opts: {
   adminUrl: string
   pooledUrl: string
-  startApi: (databaseUrl: string, env?: Record<string, string>) => Promise<string>
+  startApi: (databaseUrl: string, env?: Record<string, string>) => Promise<{ url: string; pid: number }>
   stop: () => Promise<void>
   write: (name: string, json: string) => void
 }): Promise<void> {
@@ -246,12 +264,13 @@ export async function runYear(opts: {
       select pg_size_pretty(pg_database_size(current_database())) as size`.execute(admin)
     log(`seeded in ${seedS} s, ${size[0]?.size}; free on /work: ${await disk()}`)
     const { key } = await issueApiKey(admin, { name: 'bench', scopes: ['read'] })
-    await admin.destroy()
+    const { key: biKey } = await issueApiKey(admin, { name: 'bench-bi', scopes: ['bi'] })
 
-    const apiUrl = await opts.startApi(withDatabaseName(opts.pooledUrl, dbName))
+    const api = await opts.startApi(withDatabaseName(opts.pooledUrl, dbName))
+    const apiUrl = api.url
     // The same API with the per-process rate-limit store: what the shared counters (one upsert per request)
     // cost, in the same run.
-    const memoryUrl = await opts.startApi(withDatabaseName(opts.pooledUrl, dbName), {
+    const { url: memoryUrl } = await opts.startApi(withDatabaseName(opts.pooledUrl, dbName), {
       API_RATE_LIMIT_STORE: 'memory',
     })
     const pooled = createDb({ url: withDatabaseName(opts.pooledUrl, dbName), poolSize: POOL_SIZE })
@@ -275,7 +294,7 @@ export async function runYear(opts: {
         }),
         directSql: { ...baseline, rowsPerS: baseline.requestsPerS * rowsPerCall },
         ratioToDirect: Math.round((api.requestsPerS / Math.max(1, baseline.requestsPerS)) * 100) / 100,
-        loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
+        loadAverage: round2(loadavg()),
       }
       results.push(result)
       log(
@@ -283,6 +302,16 @@ export async function runYear(opts: {
       )
     }
     await pooled.destroy()
+    const exportsLoad = loadavg()
+    const exports = await runExports({
+      apiUrl,
+      apiPid: api.pid,
+      key: biKey,
+      pooledUrl: withDatabaseName(opts.pooledUrl, dbName),
+      admin,
+      range: seededPeriod(),
+    })
+    await admin.destroy()
     const report = {
       when: new Date().toISOString(),
       node: process.version,
@@ -294,10 +323,18 @@ export async function runYear(opts: {
       apiPoolSize: POOL_SIZE,
       targetP99Ms: 50,
       results,
+      exports: {
+        ...exports,
+        loadAverage: { start: round2(exportsLoad), end: round2(loadavg()) },
+      },
     }
     const json = JSON.stringify(report, null, 2)
     process.stdout.write(`${json}\n`)
     opts.write(`api-year-${report.when.replaceAll(':', '-')}.json`, `${json}\n`)
+    if (!exports.allRowsArrived) {
+      log('an export lost or added rows (see exports.results[].allRowsArrived)')
+      process.exitCode = 1
+    }
   } finally {
     await opts.stop()
     if (process.env.BENCH_KEEP_DB !== '1') await dropDatabase(maintenance, dbName)
