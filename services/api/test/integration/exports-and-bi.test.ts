@@ -34,17 +34,34 @@ afterAll(async () => {
   await db?.destroy()
 }, SLOW)
 
-async function activeCopies(): Promise<number> {
+/** The running COPYs of this file's exports: rows produced so far and what the backend waits on. */
+async function copies(): Promise<Array<{ tuples: string; waitEvent: string | null }>> {
   const admin = new pg.Client({ connectionString: process.env.DATABASE_ADMIN_URL })
   await admin.connect()
   try {
     const { rows } = await admin.query(
-      `select count(*)::int as n from pg_stat_activity where state = 'active' and query ilike 'copy (%' and query like $1`,
+      `select p.tuples_processed::text as tuples, a.wait_event as "waitEvent"
+         from pg_stat_activity a left join pg_stat_progress_copy p on p.pid = a.pid
+        where a.state = 'active' and a.query ilike 'copy (%' and a.query like $1`,
       [`%${BIG}%`],
     )
-    return rows[0].n
+    return rows
   } finally {
     await admin.end()
+  }
+}
+
+const activeCopies = async () => (await copies()).length
+
+/** The one COPY once it has stopped producing rows (two looks 300 ms apart agree), or what it was at the deadline. */
+async function settledCopy(deadlineMs: number) {
+  const deadline = Date.now() + deadlineMs
+  let [last] = await copies()
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 300))
+    const [now] = await copies()
+    if (now === undefined || now.tuples === last?.tuples || Date.now() > deadline) return now
+    last = now
   }
 }
 
@@ -72,11 +89,13 @@ test(
       'station_id,connector_id,session_id,sampled_at,measurand,phase,location,context,value,unit,value_raw,unit_raw',
     )
     // Streaming: the first bytes are here while Postgres is still producing the rest, and while this client
-    // does not read, the COPY waits (nothing buffers the whole result, in the API or elsewhere).
+    // does not read, the COPY waits, blocked writing to its client (nothing buffers the whole result, in the
+    // API or elsewhere), once the socket buffers on the way are full.
     try {
       expect(await activeCopies()).toBe(1)
-      await new Promise((r) => setTimeout(r, 500))
-      expect(await activeCopies()).toBe(1)
+      const waiting = await settledCopy(20_000)
+      expect(waiting?.waitEvent).toBe('ClientWrite')
+      expect(Number(waiting?.tuples)).toBeLessThan(ROWS)
     } catch (err) {
       await reader.cancel()
       throw err
