@@ -7,9 +7,9 @@
  * - `directCopy`: the same-run baseline, the API's own COPY statement (`exportSql`) run from this process
  *   through pgbouncer, read just as fast;
  * - `stalled`: a client that reads `BENCH_EXPORT_STALL_AFTER_BYTES`, then stops reading for
- *   `BENCH_EXPORT_STALL_S` while the API's RSS is sampled and Postgres is asked what the COPY does
- *   (pg_stat_progress_copy's tuples and the backend's wait event, 1 s into the stall and at its end: equal
- *   tuples mean the COPY waits for the client), then reads the rest.
+ *   `BENCH_EXPORT_STALL_S` while the API's RSS is sampled and Postgres is asked, every second, what the COPY
+ *   does (pg_stat_progress_copy's tuples and the backend's wait event: the COPY runs on until the buffers on
+ *   the way are full, then its tuples stop moving and it waits in ClientWrite), then reads the rest.
  *
  * Every run's rows are checked against the table's row count (no row lost); a mismatch is in the report and
  * makes the command exit 1. The API takes any range (`from`/`to` required, no cap), so each export is one
@@ -22,7 +22,7 @@ import { type ExportKind, exportSql } from '../../../services/api/src/data-acces
 import { countLines, download } from './csv-download.ts'
 import { memoryOf, resetPeak, sampleRss } from './process-memory.ts'
 
-const STALL_S = Number(process.env.BENCH_EXPORT_STALL_S ?? 5)
+const STALL_S = Number(process.env.BENCH_EXPORT_STALL_S ?? 10)
 const STALL_AFTER_BYTES = Number(process.env.BENCH_EXPORT_STALL_AFTER_BYTES ?? 1024 * 1024)
 const RSS_EVERY_MS = 100
 const log = (m: string) => process.stderr.write(`bench:api year exports: ${m}\n`)
@@ -98,6 +98,8 @@ async function fast(t: ExportTarget, url: string) {
 /** The export by a client that stops reading for STALL_S after STALL_AFTER_BYTES, then reads the rest. */
 async function stalled(t: ExportTarget, url: string) {
   const before = await memoryOf(t.apiPid)
+  await resetPeak(t.apiPid)
+  const wholeRun = sampleRss(t.apiPid, RSS_EVERY_MS)
   const got = await download(
     url,
     { authorization: `Bearer ${t.key}` },
@@ -106,27 +108,35 @@ async function stalled(t: ExportTarget, url: string) {
       during: async () => {
         const atStart = await memoryOf(t.apiPid)
         const sampler = sampleRss(t.apiPid, RSS_EVERY_MS)
-        // The first second lets the buffers between Postgres and this client fill.
-        await sleep(1000)
-        const copyAfter1s = await copyState(t.admin)
-        await sleep(STALL_S * 1000 - 1000)
-        const copyAtEnd = await copyState(t.admin)
+        const copy = []
+        for (let s = 1; s <= STALL_S; s++) {
+          await sleep(1000)
+          copy.push(await copyState(t.admin))
+        }
         const sampled = await sampler.stop()
+        const [first, last] = [copy[0], copy.at(-1)]
         return {
           seconds: STALL_S,
-          copyAfter1s,
-          copyAtEnd,
-          // null: the COPY had already finished (the rest fit in the buffers: a small export).
-          copyWaited: copyAfter1s && copyAtEnd ? copyAfter1s.tuples === copyAtEnd.tuples : null,
+          // The COPY's pace once the first second has filled the buffers on the way (compare the fast client's
+          // rows/s); null when it had finished: the rest fit in those buffers.
+          copyRowsPerSAfterFirstS:
+            first && last ? Math.round((last.tuples - first.tuples) / (STALL_S - 1)) : null,
+          copyWaitEventAtEnd: last ? `${last.waitEventType}:${last.waitEvent}` : null,
+          copyTuplesPerS: copy.map((c) => c?.tuples ?? null),
           apiRssMb: { atStart: mb(atStart.rssKb), min: mb(sampled.minKb), max: mb(sampled.maxKb) },
         }
       },
     },
   )
+  const sampled = await wholeRun.stop()
   const after = await memoryOf(t.apiPid)
   return {
     ...throughput(got.lines - 1, got.bytes, got.seconds),
-    apiRssMb: { before: mb(before.rssKb), after: mb(after.rssKb) },
+    apiRssMb: {
+      before: mb(before.rssKb),
+      peak: mb(Math.max(after.hwmKb, sampled.maxKb)),
+      after: mb(after.rssKb),
+    },
     stall: got.stalled,
   }
 }
@@ -169,7 +179,7 @@ export async function runExports(t: ExportTarget) {
     log(`${e.path}: direct COPY ${direct.rowsPerS} rows/s; stalling client (${STALL_S} s)...`)
     const stall = await stalled(t, url)
     log(
-      `${e.path}: stalled client ${stall.rows.toLocaleString('en')} rows; COPY waited: ${stall.stall?.copyWaited}, API RSS during the stall ${stall.stall?.apiRssMb.min}-${stall.stall?.apiRssMb.max} MB`,
+      `${e.path}: stalled client ${stall.rows.toLocaleString('en')} rows; COPY ${stall.stall?.copyRowsPerSAfterFirstS} rows/s after the first second (${stall.stall?.copyWaitEventAtEnd}, rows produced ${stall.stall?.copyTuplesPerS.join(' ')}), API RSS during the stall ${stall.stall?.apiRssMb.min}-${stall.stall?.apiRssMb.max} MB, peak of the run ${stall.apiRssMb.peak} MB`,
     )
     results.push({
       route: `GET ${e.path}?${query}`,

@@ -11,6 +11,7 @@
  * 2. Starts the API as a child process (and a second one with API_RATE_LIMIT_STORE=memory, driven on three
  *    routes: the cost of the shared rate-limit counters); per route: wrk (BENCH_CONNECTIONS, default 32, for BENCH_DURATION_S,
  *    default 10 s, after a 2 s warm-up), then the direct baseline with as many concurrent callers.
+ *    BENCH_YEAR_ROUTES=0 skips the read routes (the exports only).
  * 3. Exports the whole period as CSV, sessions and meter values, with a fast client, a stalling client and
  *    the COPY run directly (year-exports.ts): rows/s, the API's RSS, every row checked against its table.
  * 4. Prints one JSON report (p50/p99, req/s, rows/s, the ratio to the baseline, the load average), writes
@@ -49,6 +50,7 @@ const run = promisify(execFile)
 const SCALE = Number(process.env.BENCH_YEAR_SCALE ?? 1)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32)
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10)
+const READ_ROUTES = process.env.BENCH_YEAR_ROUTES !== '0'
 /** The API's default DATABASE_POOL_SIZE: the baseline gets the same number of connections. */
 const POOL_SIZE = 4
 const log = (m: string) => process.stderr.write(`bench:api year: ${m}\n`)
@@ -275,7 +277,7 @@ export async function runYear(opts: {
     })
     const pooled = createDb({ url: withDatabaseName(opts.pooledUrl, dbName), poolSize: POOL_SIZE })
     const results = []
-    for (const r of routes()) {
+    for (const r of READ_ROUTES ? routes() : []) {
       const rowsPerCall = await r.direct(pooled)
       await wrk(`${apiUrl}${r.path}`, key, 2)
       const api = await wrk(`${apiUrl}${r.path}`, key, DURATION_S)
