@@ -6,7 +6,9 @@ import { aSession, aStation, uniquePrefix } from '../support/seed.ts'
 
 const SLOW = 60_000
 /** ~37 MB of CSV: more than every buffer between Postgres and the client (sockets, pgbouncer) holds. */
-const ROWS = 300_000
+// ~75 MB of CSV: twice what the socket buffers between Postgres and this client took in the bench (20-35 MB),
+// so the COPY must wait for the client before it ends.
+const ROWS = 600_000
 let api: TestApi
 let db: Kysely<Database>
 let base: string
@@ -18,13 +20,13 @@ beforeAll(async () => {
   base = await api.app.listen({ host: '127.0.0.1', port: 0 })
   db = testDb()
   await aStation(db, BIG)
-  // 300k values in one statement: 4 a second over ~21 hours of 2026-11-21.
+  // 600k values in one statement: 8 a second over ~21 hours of 2026-11-21.
   await sql`
     insert into meter_values (station_id, connector_id, transaction_id, sampled_at, measurand, location, context, format,
                               unit, value_raw, value, base_unit, received_at, source_action, source_message_id, sample_index)
-    select ${BIG}, 1, 42, timestamptz '2026-11-21 00:00:00+00' + (i * interval '250 milliseconds'),
+    select ${BIG}, 1, 42, timestamptz '2026-11-21 00:00:00+00' + (i * interval '125 milliseconds'),
            'Energy.Active.Import.Register', 'Outlet', 'Sample.Periodic', 'Raw', 'Wh', i::text, i, 'Wh',
-           timestamptz '2026-11-21 00:00:00+00' + (i * interval '250 milliseconds'), 'MeterValues', 'm' || (i / 10), i % 10
+           timestamptz '2026-11-21 00:00:00+00' + (i * interval '125 milliseconds'), 'MeterValues', 'm' || (i / 10), i % 10
       from generate_series(0, ${ROWS - 1}) as i`.execute(db)
 }, SLOW)
 
@@ -66,7 +68,7 @@ async function settledCopy(deadlineMs: number) {
 }
 
 test(
-  'meter-values.csv streams 300k rows with backpressure: a client that stops reading holds the COPY; all rows arrive',
+  'meter-values.csv streams 600k rows with backpressure: a client that stops reading holds the COPY; all rows arrive',
   async () => {
     const path = `/v1/exports/meter-values.csv?from=2026-11-21T00:00:00Z&to=2026-11-22T00:00:00Z&station=${BIG}`
     const res = await fetch(`${base}${path}`, {
@@ -217,7 +219,7 @@ describe('the bi schema and the bi_reader role', () => {
 
   test('bi_reader reads the bi views', async () => {
     const { rows } = await reader.query(
-      `select count(*)::int as n from bi.meter_values where station_id = $1 and sampled_at < '2026-11-21 00:00:10+00'`,
+      `select count(*)::int as n from bi.meter_values where station_id = $1 and sampled_at < '2026-11-21 00:00:05+00'`,
       [BIG],
     )
     expect(rows[0].n).toBe(40)
