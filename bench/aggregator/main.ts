@@ -21,7 +21,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { availableParallelism, tmpdir } from 'node:os'
+import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { type Bus, connectBus, streamLimitsFrom, streamLimitVariables } from '@chargebus/bus'
@@ -173,10 +173,16 @@ async function startNats(dir: string, port: number): Promise<string> {
 async function withConnectionPeak<T>(
   database: string,
   work: () => Promise<T>,
-): Promise<{ result: T; peak: number; cpuMs: { node: number; postgres: number } }> {
+): Promise<{
+  result: T
+  peak: number
+  cpuMs: { node: number; postgres: number }
+  loadAverage: { start: number; end: number }
+}> {
   const admin = createDb({ url: ADMIN_URL, poolSize: 1, applicationName: 'bench-aggregator-probe' })
   const monitor = new ConnectionMonitor(admin, database)
   const node0 = process.cpuUsage()
+  const loadAtStart = loadavg()[0] ?? 0
   monitor.start(20)
   try {
     const result = await work()
@@ -187,6 +193,7 @@ async function withConnectionPeak<T>(
       result,
       peak,
       cpuMs: { node: (node.user + node.system) / 1000, postgres: (postgresTicks * 1000) / CLK_TCK },
+      loadAverage: { start: loadAtStart, end: loadavg()[0] ?? 0 },
     }
   } finally {
     await monitor.stop()
@@ -213,7 +220,7 @@ async function rebuildAll(database: string, bus: Bus, expected: number) {
   const t0 = performance.now()
   let last = 0
   try {
-    const { result, peak, cpuMs } = await withConnectionPeak(database, () =>
+    const { result, peak, cpuMs, loadAverage } = await withConnectionPeak(database, () =>
       profiler.around('rebuild', () =>
         rebuild({
           env: { DATABASE_URL: withDatabaseName(POOLED_URL, database) },
@@ -244,6 +251,8 @@ async function rebuildAll(database: string, bus: Bus, expected: number) {
       eventsPerS: events / seconds,
       /** CPU per event: the rebuild's own (Node) and its Postgres backend's. */
       cpuPerEvent: cpu,
+      /** The machine's 1-minute load average at the start and the end: the ratios compare runs under these. */
+      loadAverage,
       peakConnections: peak,
       rows: result.rows,
       /** What the swap wrote over the incremental run's rows (connector time differs: booked to a later now). */
@@ -424,6 +433,7 @@ async function throughput(database: string) {
       await jsm.consumers.add(stream, { durable_name: durable, ack_policy: AckPolicy.Explicit })
       const consumer = await jetstream(nc).consumers.get(stream, durable)
       const pending = (await consumer.info()).num_pending
+      const loadAtStart = loadavg()[0] ?? 0
       const t0 = performance.now()
       const messages = await consumer.consume({ max_messages: 1000 })
       let seen = 0
@@ -431,7 +441,8 @@ async function throughput(database: string) {
         m.ack()
         if (++seen >= pending) break
       }
-      return { events: seen, seconds: (performance.now() - t0) / 1000 }
+      const seconds = (performance.now() - t0) / 1000
+      return { events: seen, seconds, loadAverage: { start: loadAtStart, end: loadavg()[0] ?? 0 } }
     }
     const rawRebuild = await raw('raw-a')
     if (rawRebuild.events !== firstHalf)
@@ -455,7 +466,7 @@ async function throughput(database: string) {
       app.addHook('onClose', () => deps.close())
       const before = await tableWrites(database)
       const t0 = performance.now()
-      const { peak, cpuMs } = await withConnectionPeak(database, () =>
+      const { peak, cpuMs, loadAverage } = await withConnectionPeak(database, () =>
         profiler.around(label, async () => {
           await app.ready()
           let last = 0
@@ -492,6 +503,7 @@ async function throughput(database: string) {
         eventsPerS: expected / seconds,
         /** CPU per event: the aggregator's (Node, with the bench's 50 ms backlog polls) and its Postgres backends'. */
         cpuPerEvent: cpu,
+        loadAverage,
         peakConnections: peak,
         /** Rows the aggregator inserted and updated per event (cells, totals and facts; Postgres' own counters). */
         rowsPerEvent: {
@@ -519,6 +531,7 @@ async function throughput(database: string) {
       raw: {
         eventsPerS: Math.round(rawPerS),
         firstHalfEventsPerS: Math.round(rawRebuild.events / rawRebuild.seconds),
+        loadAverage: rawIncremental.loadAverage,
       },
       incrementalFromEmpty: {
         ...fromEmpty,
