@@ -292,6 +292,13 @@ async function postgresFloor(database: string, events: number) {
       await sql`create table ${sql.table(`floor_${table}`)} (like ${sql.table(table)} including all)`.execute(
         db,
       )
+      // LIKE copies no storage parameters: the copy gets the table's own (its fillfactor: HOT updates).
+      const { rows: options } = await sql<{ option: string }>`
+        select unnest(reloptions) as option from pg_class where oid = ${table}::regclass`.execute(db)
+      if (options.length > 0)
+        await sql`alter table ${sql.table(`floor_${table}`)} set (${sql.raw(options.map((o) => o.option).join(', '))})`.execute(
+          db,
+        )
       const result =
         await sql`insert into ${sql.table(`floor_${table}`)} select * from ${sql.table(table)}`.execute(db)
       rows += Number(result.numAffectedRows ?? 0)
