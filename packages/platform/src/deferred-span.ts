@@ -58,6 +58,11 @@ export class DeferredSpan implements Span {
     return this.#context
   }
 
+  /** Whether its status was set to ERROR (by a handler, a hook or Fastify's error). */
+  get failed(): boolean {
+    return this.#failed
+  }
+
   isRecording(): boolean {
     return !this.#ended
   }

@@ -10,7 +10,7 @@ import {
   type Tracer,
   trace,
 } from '@opentelemetry/api'
-import type { Sampler } from '@opentelemetry/sdk-trace'
+import type { ReadableSpan, Sampler } from '@opentelemetry/sdk-trace'
 import { ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROUTE } from '@opentelemetry/semantic-conventions'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { DeferredSpan } from './deferred-span.ts'
@@ -29,9 +29,14 @@ export interface RequestTracingOptions {
 const OPERATIONAL: ReadonlySet<string> = new Set(OPERATIONAL_PATHS)
 const SPAN_NAME = 'request'
 const kSpan = Symbol('chargebus.requestSpan')
-const kErrorStatusSet = Symbol('chargebus.requestSpanErrorSet')
 
-type TracedRequest = FastifyRequest & { [kSpan]: Span | null; [kErrorStatusSet]: boolean }
+type TracedRequest = FastifyRequest & { [kSpan]: Span | null }
+
+/** Whether the span already failed with a status of its own (an error, a SOAP fault), which a bare 5xx keeps. */
+function hasErrorStatus(span: Span): boolean {
+  if (span instanceof DeferredSpan) return span.failed
+  return (span as Partial<ReadableSpan>).status?.code === SpanStatusCode.ERROR
+}
 
 /**
  * One SERVER span `request` per HTTP request (not the operational routes), the caller's `traceparent`
@@ -48,7 +53,6 @@ type TracedRequest = FastifyRequest & { [kSpan]: Span | null; [kErrorStatusSet]:
 export function addRequestTracing(app: FastifyInstance, options: RequestTracingOptions): void {
   const { tracer, sampler, ids, release } = options
   app.decorateRequest(kSpan, null)
-  app.decorateRequest(kErrorStatusSet, false)
 
   function start(request: FastifyRequest): { span: Span; parent: Context } {
     const active = context.active()
@@ -89,8 +93,9 @@ export function addRequestTracing(app: FastifyInstance, options: RequestTracingO
       span.end()
       return
     }
-    // As @fastify/otel: a 5xx that threw nothing still fails the span.
-    if (reply.statusCode >= 500 && !request[kErrorStatusSet]) span.setStatus({ code: SpanStatusCode.ERROR })
+    // As @fastify/otel: a 5xx that threw nothing still fails the span; one whose handler already said why (a SOAP
+    // 1.2 fault is a 500) keeps that reason.
+    if (reply.statusCode >= 500 && !hasErrorStatus(span)) span.setStatus({ code: SpanStatusCode.ERROR })
     const responseAttributes = () => {
       const route = request.routeOptions.url
       return route === undefined
@@ -119,7 +124,6 @@ export function addRequestTracing(app: FastifyInstance, options: RequestTracingO
     if (span !== null) {
       span.recordException(error)
       span.setStatus({ code: SpanStatusCode.ERROR, message: error.message })
-      ;(request as TracedRequest)[kErrorStatusSet] = true
     }
     done()
   })

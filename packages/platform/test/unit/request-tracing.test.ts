@@ -79,6 +79,10 @@ function routes(app: FastifyInstance, client: ReturnType<typeof setUp>['client']
     trace.getActiveSpan()?.setStatus({ code: SpanStatusCode.ERROR, message: 'fault' })
     return 'fault'
   })
+  app.post('/soap-500', async (_request, reply) => {
+    trace.getActiveSpan()?.setStatus({ code: SpanStatusCode.ERROR, message: 'fault' })
+    return reply.code(500).send('fault')
+  })
   app.get('/retried', async () => {
     query(true)
     query(false)
@@ -211,6 +215,16 @@ describe('addRequestTracing', () => {
       'http.response.status_code': 200,
     })
   })
+
+  test.each([0, 1])(
+    'a 5xx whose handler already marked it failed keeps that reason (SOAP 1.2 faults are 500s), ratio %d',
+    async (ratio) => {
+      const { app, exported } = await traced(ratio)
+      expect((await app.inject({ method: 'POST', url: '/soap-500', payload: {} })).statusCode).toBe(500)
+      const [request] = await exported()
+      expect(request).toMatchObject({ status: { code: SpanStatusCode.ERROR, message: 'fault' } })
+    },
+  )
 
   test('exports an unsampled request whose SQL call failed though the request succeeded', async () => {
     const { app, exported } = await traced(0)
