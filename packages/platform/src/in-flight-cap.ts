@@ -1,8 +1,16 @@
+import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { Counter } from 'prom-client'
 import { OPERATIONAL_PATHS } from './operational-paths.ts'
 
 const OPERATIONAL: ReadonlySet<string> = new Set(OPERATIONAL_PATHS)
+const COUNTED = Symbol('chargebus.inFlightCounted')
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    [COUNTED]: boolean
+  }
+}
 
 /**
  * At most `max` requests are handled at once; one more gets `503` with `Retry-After: 1` at once, before its
@@ -17,9 +25,13 @@ export const inFlightCap = fp<{ max: number }>(
       registers: [app.metrics],
     })
     let inFlight = 0
-    const counted = new WeakSet<object>()
-    const release = (request: object) => {
-      if (counted.delete(request)) inFlight--
+    // A flag on each request (declared up front, so every request has the same shape) says whether it was
+    // counted: a WeakSet of requests cost ~1.5 µs per request in a profile, its ephemerons more GC work.
+    app.decorateRequest(COUNTED, false)
+    const release = (request: FastifyRequest) => {
+      if (!request[COUNTED]) return
+      request[COUNTED] = false
+      inFlight--
     }
     // Callback-style hooks on the hot path: no promise per request.
     app.addHook('onRequest', (request, reply, done) => {
@@ -30,7 +42,7 @@ export const inFlightCap = fp<{ max: number }>(
         return
       }
       inFlight++
-      counted.add(request)
+      request[COUNTED] = true
       done()
     })
     app.addHook('onResponse', (request, _reply, done) => {

@@ -98,6 +98,34 @@ test('beyond maxInFlight requests are refused at once with 503 and Retry-After; 
   expect((await second).status).toBe(200)
 })
 
+test('a request answered or abandoned by its client gives its in-flight place back', async () => {
+  await serve({ maxConnections: 100 })
+  const answered = fetch(`http://127.0.0.1:${port}/slow`, { method: 'POST' })
+  const client = new AbortController()
+  const abandoned = fetch(`http://127.0.0.1:${port}/slow`, { method: 'POST', signal: client.signal })
+  await new Promise((r) => setTimeout(r, 100))
+  expect((await fetch(`http://127.0.0.1:${port}/echo`, { method: 'POST' })).status).toBe(503)
+  client.abort()
+  await expect(abandoned).rejects.toThrow()
+  await new Promise((r) => setTimeout(r, 100))
+  // One place is free again (the abandoned request's): one more /slow is taken, the next refused.
+  const taken = fetch(`http://127.0.0.1:${port}/slow`, { method: 'POST' })
+  await new Promise((r) => setTimeout(r, 100))
+  expect((await fetch(`http://127.0.0.1:${port}/echo`, { method: 'POST' })).status).toBe(503)
+  release()
+  expect((await answered).status).toBe(200)
+  expect((await taken).status).toBe(200)
+  // Both answered: both places are free, and the count never went below zero (a third still gets 503).
+  const again = [
+    fetch(`http://127.0.0.1:${port}/slow`, { method: 'POST' }),
+    fetch(`http://127.0.0.1:${port}/slow`, { method: 'POST' }),
+  ]
+  await new Promise((r) => setTimeout(r, 100))
+  expect((await fetch(`http://127.0.0.1:${port}/echo`, { method: 'POST' })).status).toBe(503)
+  release()
+  for (const r of await Promise.all(again)) expect(r.status).toBe(200)
+})
+
 test('connections beyond maxConnections are closed by the server', async () => {
   await serve()
   const held = await Promise.all([open(), open(), open()])
