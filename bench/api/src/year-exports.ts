@@ -75,16 +75,19 @@ function throughput(rows: number, bytes: number, seconds: number) {
   }
 }
 
-/** The export read as fast as possible, with the API's memory before and at its peak. */
-async function fast(t: ExportTarget, url: string) {
-  const before = await memoryOf(t.apiPid)
-  await resetPeak(t.apiPid)
-  const sampler = sampleRss(t.apiPid, RSS_EVERY_MS)
-  const got = await download(url, { authorization: `Bearer ${t.key}` })
+/**
+ * The API's memory around `work`: before it, at its peak (the kernel's high-water mark, reset first, and the
+ * sampled maximum) and after it.
+ */
+async function withApiMemory<T>(pid: number, work: () => Promise<T>) {
+  const before = await memoryOf(pid)
+  await resetPeak(pid)
+  const sampler = sampleRss(pid, RSS_EVERY_MS)
+  const result = await work()
   const sampled = await sampler.stop()
-  const after = await memoryOf(t.apiPid)
+  const after = await memoryOf(pid)
   return {
-    ...throughput(got.lines - 1, got.bytes, got.seconds),
+    result,
     apiRssMb: {
       before: mb(before.rssKb),
       peak: mb(Math.max(after.hwmKb, sampled.maxKb)),
@@ -95,48 +98,49 @@ async function fast(t: ExportTarget, url: string) {
   }
 }
 
+/** The export read as fast as possible, with the API's memory before and at its peak. */
+async function fast(t: ExportTarget, url: string) {
+  const { result: got, apiRssMb } = await withApiMemory(t.apiPid, () =>
+    download(url, { authorization: `Bearer ${t.key}` }),
+  )
+  return { ...throughput(got.lines - 1, got.bytes, got.seconds), apiRssMb }
+}
+
 /** The export by a client that stops reading for STALL_S after STALL_AFTER_BYTES, then reads the rest. */
 async function stalled(t: ExportTarget, url: string) {
-  const before = await memoryOf(t.apiPid)
-  await resetPeak(t.apiPid)
-  const wholeRun = sampleRss(t.apiPid, RSS_EVERY_MS)
-  const got = await download(
-    url,
-    { authorization: `Bearer ${t.key}` },
-    {
-      afterBytes: STALL_AFTER_BYTES,
-      during: async () => {
-        const atStart = await memoryOf(t.apiPid)
-        const sampler = sampleRss(t.apiPid, RSS_EVERY_MS)
-        const copy = []
-        for (let s = 1; s <= STALL_S; s++) {
-          await sleep(1000)
-          copy.push(await copyState(t.admin))
-        }
-        const sampled = await sampler.stop()
-        const [first, last] = [copy[0], copy.at(-1)]
-        return {
-          seconds: STALL_S,
-          // The COPY's pace once the first second has filled the buffers on the way (compare the fast client's
-          // rows/s); null when it had finished: the rest fit in those buffers.
-          copyRowsPerSAfterFirstS:
-            first && last ? Math.round((last.tuples - first.tuples) / (STALL_S - 1)) : null,
-          copyWaitEventAtEnd: last ? `${last.waitEventType}:${last.waitEvent}` : null,
-          copyTuplesPerS: copy.map((c) => c?.tuples ?? null),
-          apiRssMb: { atStart: mb(atStart.rssKb), min: mb(sampled.minKb), max: mb(sampled.maxKb) },
-        }
+  const { result: got, apiRssMb } = await withApiMemory(t.apiPid, () =>
+    download(
+      url,
+      { authorization: `Bearer ${t.key}` },
+      {
+        afterBytes: STALL_AFTER_BYTES,
+        during: async () => {
+          const atStart = await memoryOf(t.apiPid)
+          const sampler = sampleRss(t.apiPid, RSS_EVERY_MS)
+          const copy = []
+          for (let s = 1; s <= STALL_S; s++) {
+            await sleep(1000)
+            copy.push(await copyState(t.admin))
+          }
+          const sampled = await sampler.stop()
+          const [first, last] = [copy[0], copy.at(-1)]
+          return {
+            seconds: STALL_S,
+            // The COPY's pace once the first second has filled the buffers on the way (compare the fast client's
+            // rows/s); null when it had finished: the rest fit in those buffers.
+            copyRowsPerSAfterFirstS:
+              first && last ? Math.round((last.tuples - first.tuples) / (STALL_S - 1)) : null,
+            copyWaitEventAtEnd: last ? `${last.waitEventType}:${last.waitEvent}` : null,
+            copyTuplesPerS: copy.map((c) => c?.tuples ?? null),
+            apiRssMb: { atStart: mb(atStart.rssKb), min: mb(sampled.minKb), max: mb(sampled.maxKb) },
+          }
+        },
       },
-    },
+    ),
   )
-  const sampled = await wholeRun.stop()
-  const after = await memoryOf(t.apiPid)
   return {
     ...throughput(got.lines - 1, got.bytes, got.seconds),
-    apiRssMb: {
-      before: mb(before.rssKb),
-      peak: mb(Math.max(after.hwmKb, sampled.maxKb)),
-      after: mb(after.rssKb),
-    },
+    apiRssMb,
     stall: got.stalled,
   }
 }

@@ -1,23 +1,15 @@
 import type { Database, Kysely } from '@chargebus/db'
-import type { RebuildPhase, RecordedOutcome, RecordedRebuild } from '../domain/rebuild-status.ts'
+import type { RecordedRebuild } from '../domain/rebuild-status.ts'
 
-/** A rebuild's row as its journal writes it, whole, each time. */
-export interface RebuildRow {
+/** A rebuild's row as its journal writes it, whole, each time: the recorded rebuild with its identity, as dates. */
+export interface RebuildRow extends Omit<RecordedRebuild, 'startedAt' | 'updatedAt' | 'finishedAt'> {
   id: string
   runner: string
   stationId: string | null
   historyFrom: Date | null
-  phase: RebuildPhase | null
-  seq: number
-  endSeq: number
-  events: number
-  stationsWritten: number | null
-  stationsTotal: number | null
   startedAt: Date
   updatedAt: Date
   finishedAt: Date | null
-  outcome: RecordedOutcome
-  errorCode: string | null
 }
 
 /**
