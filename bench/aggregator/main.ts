@@ -187,11 +187,10 @@ async function withConnectionPeak<T>(
   try {
     const result = await work()
     const node = process.cpuUsage(node0)
-    const { peak } = await monitor.stop()
     const postgresTicks = monitor.backendDelta(new Map(), monitor.backendTicks())
     return {
       result,
-      peak,
+      peak: monitor.result().peak,
       cpuMs: { node: (node.user + node.system) / 1000, postgres: (postgresTicks * 1000) / CLK_TCK },
       loadAverage: { start: loadAtStart, end: loadavg()[0] ?? 0 },
     }
