@@ -17,6 +17,7 @@ import { drainConnections } from './drain-connections.ts'
 import { type BackgroundWork, healthRoutes } from './health-routes.ts'
 import { inFlightCap } from './in-flight-cap.ts'
 import { createMetricsRegistry, httpMetrics } from './metrics.ts'
+import { nullableAwareSerializer } from './nullable-serializer.ts'
 import type { ReadinessCheck } from './readiness.ts'
 import { RequestLogController } from './request-log-controller.ts'
 
@@ -157,6 +158,7 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/
  * - `http_request_duration_seconds` by route pattern and status;
  * - request ids from `x-request-id` (echoed back) or a generated UUID, logged as `request_id`;
  * - request logs at debug (5xx errors at error): logging every request at info costs ~30% throughput;
+ * - replies serialised by fast-json-stringify with nullable primitives as type lists (`nullable-serializer.ts`);
  * - while closing, new requests get 503 (`return503OnClosing`) and in-flight ones `Connection: close`,
  *   so keep-alive connections do not hold the shutdown open.
  *
@@ -187,6 +189,7 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     keepAliveTimeout: options.keepAliveTimeoutMs ?? 72_000,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    schemaController: { compilersFactory: { buildSerializer: nullableAwareSerializer } },
     ...(options.maxParamLength === undefined
       ? {}
       : { routerOptions: { maxParamLength: options.maxParamLength } }),
