@@ -175,9 +175,20 @@ async function seed(url: string) {
   return { firstSessionId: 1000, seconds }
 }
 
-/** The API as a child process on `databaseUrl` (its own bus namespace, a free port, no rate limit to speak of). */
-async function startApi(databaseUrl: string, env: Record<string, string> = {}): Promise<Started> {
-  return startChild('api', [join(REPO_ROOT, 'services/api/src/main.ts')], {
+/**
+ * The API as a child process on `databaseUrl` (its own bus namespace, a free port, no rate limit to speak of);
+ * with `replicas` above 1, that many API processes behind the one port (bench/e2e/src/replicas.ts), as replicas
+ * behind a load balancer, each with its own pool, sharing the rate-limit counters.
+ */
+async function startApi(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+  replicas = 1,
+): Promise<Started> {
+  const main = join(REPO_ROOT, 'services/api/src/main.ts')
+  const args = replicas > 1 ? [join(REPO_ROOT, 'bench/e2e/src/replicas.ts')] : [main]
+  return startChild(replicas > 1 ? `api x${replicas}` : 'api', args, {
+    ...(replicas > 1 ? { BENCH_REPLICA_MAIN: main, BENCH_REPLICAS: String(replicas) } : {}),
     DATABASE_URL: databaseUrl,
     NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
     BUS_NAMESPACE: `bench${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`,

@@ -10,12 +10,15 @@
  *    BENCH_YEAR_SCALE (default 1) scales the row counts (not the period), for a quicker run.
  * 2. Starts the API as a child process (and a second one with API_RATE_LIMIT_STORE=memory, driven on three
  *    routes: the cost of the shared rate-limit counters); per route: wrk (BENCH_CONNECTIONS, default 32, for BENCH_DURATION_S,
- *    default 10 s, after a 2 s warm-up), then the direct baseline with as many concurrent callers.
- *    BENCH_YEAR_ROUTES=0 skips the read routes (the exports only).
+ *    default 10 s, after a 2 s warm-up), then against BENCH_API_REPLICAS (default 2) API processes behind one port
+ *    (the deployed shape: replicas behind a load balancer; 1 skips it), then the direct baseline with as many
+ *    concurrent callers. The ratio to direct is the single process's: the baseline is one process too.
+ *    BENCH_YEAR_ROUTES=0 skips the read routes (the exports only), BENCH_YEAR_EXPORTS=0 the exports.
  * 3. Exports the whole period as CSV, sessions and meter values, with a fast client, a stalling client and
  *    the COPY run directly (year-exports.ts): rows/s, the API's RSS, every row checked against its table.
  * 4. Prints one JSON report (p50/p99, req/s, rows/s, the ratio to the baseline, the load average), writes
- *    bench/results/api-year-<ts>.json and drops the database (BENCH_KEEP_DB=1 keeps it). Exits 1 when an
+ *    bench/results/api-year-<ts>.json and drops the database (BENCH_KEEP_DB=1 keeps it, and
+ *    BENCH_YEAR_DB=<name> runs on such a kept database instead of seeding one; it is kept). Exits 1 when an
  *    export lost or added a row.
  */
 import { execFile } from 'node:child_process'
@@ -51,6 +54,11 @@ const SCALE = Number(process.env.BENCH_YEAR_SCALE ?? 1)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32)
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10)
 const READ_ROUTES = process.env.BENCH_YEAR_ROUTES !== '0'
+const EXPORTS = process.env.BENCH_YEAR_EXPORTS !== '0'
+/** Each route is also driven against this many API replicas behind one port (1: not). */
+const REPLICAS = Number(process.env.BENCH_API_REPLICAS ?? 2)
+/** A database an earlier run kept (BENCH_KEEP_DB=1): measured again without seeding it again. */
+const REUSED_DB = process.env.BENCH_YEAR_DB
 /** The API's default DATABASE_POOL_SIZE: the baseline gets the same number of connections. */
 const POOL_SIZE = 4
 const log = (m: string) => process.stderr.write(`bench:api year: ${m}\n`)
@@ -238,33 +246,46 @@ async function direct(
   return { p50Ms: at(0.5), p99Ms: at(0.99), requestsPerS: Math.round(latencies.length / durationS) }
 }
 
+/** Migrates the fresh database and seeds a year into it, with a progress bar; returns the seconds it took. */
+async function migrateAndSeed(admin: Kysely<Database>): Promise<number> {
+  await migrateToLatest(admin)
+  const seedStart = performance.now()
+  const tables = 14
+  let done = 0
+  await seedAtScale(admin, YEAR_SIZE, (table, rows) => {
+    done++
+    const s = Math.round((performance.now() - seedStart) / 1000)
+    log(`seed [${'#'.repeat(done).padEnd(tables)}] ${table} (${rows.toLocaleString('en')} rows) at ${s} s`)
+  })
+  return Math.round((performance.now() - seedStart) / 1000)
+}
+
 export async function runYear(opts: {
   adminUrl: string
   pooledUrl: string
-  startApi: (databaseUrl: string, env?: Record<string, string>) => Promise<{ url: string; pid: number }>
+  startApi: (
+    databaseUrl: string,
+    env?: Record<string, string>,
+    replicas?: number,
+  ) => Promise<{ url: string; pid: number }>
   stop: () => Promise<void>
   write: (name: string, json: string) => void
 }): Promise<void> {
-  const dbName = `chargebus_bench_year_${Date.now()}`
+  const dbName = REUSED_DB ?? `chargebus_bench_year_${Date.now()}`
   const maintenance = createDb({ url: withDatabaseName(opts.adminUrl, 'postgres'), poolSize: 1 })
-  await createDatabase(maintenance, dbName)
+  if (!REUSED_DB) await createDatabase(maintenance, dbName)
   const disk = async () => (await run('df', ['-h', '--output=avail', '/work'])).stdout.split('\n')[1]?.trim()
-  log(`database ${dbName}; free on /work: ${await disk()}; scale ${SCALE}`)
+  log(
+    `database ${dbName}${REUSED_DB ? ' (kept by an earlier run)' : ''}; free on /work: ${await disk()}; scale ${SCALE}`,
+  )
   try {
     const admin = createDb({ url: withDatabaseName(opts.adminUrl, dbName), poolSize: 1 })
-    await migrateToLatest(admin)
-    const seedStart = performance.now()
-    const tables = 14
-    let done = 0
-    await seedAtScale(admin, YEAR_SIZE, (table, rows) => {
-      done++
-      const s = Math.round((performance.now() - seedStart) / 1000)
-      log(`seed [${'#'.repeat(done).padEnd(tables)}] ${table} (${rows.toLocaleString('en')} rows) at ${s} s`)
-    })
-    const seedS = Math.round((performance.now() - seedStart) / 1000)
+    const seedS = REUSED_DB ? null : await migrateAndSeed(admin)
     const { rows: size } = await sql<{ size: string }>`
       select pg_size_pretty(pg_database_size(current_database())) as size`.execute(admin)
-    log(`seeded in ${seedS} s, ${size[0]?.size}; free on /work: ${await disk()}`)
+    log(
+      `${seedS === null ? 'reused' : `seeded in ${seedS} s`}, ${size[0]?.size}; free on /work: ${await disk()}`,
+    )
     const { key } = await issueApiKey(admin, { name: 'bench', scopes: ['read'] })
     const { key: biKey } = await issueApiKey(admin, { name: 'bench-bi', scopes: ['bi'] })
 
@@ -275,6 +296,11 @@ export async function runYear(opts: {
     const { url: memoryUrl } = await opts.startApi(withDatabaseName(opts.pooledUrl, dbName), {
       API_RATE_LIMIT_STORE: 'memory',
     })
+    // The deployed shape on this box's two cores: API replicas behind one address (the same code and pool each).
+    const replicasUrl =
+      REPLICAS > 1
+        ? (await opts.startApi(withDatabaseName(opts.pooledUrl, dbName), {}, REPLICAS)).url
+        : undefined
     const pooled = createDb({ url: withDatabaseName(opts.pooledUrl, dbName), poolSize: POOL_SIZE })
     const results = []
     for (const r of READ_ROUTES ? routes() : []) {
@@ -284,6 +310,7 @@ export async function runYear(opts: {
       const memory = MEMORY_STORE_ROUTES.has(r.name)
         ? await wrk(`${memoryUrl}${r.path}`, key, DURATION_S)
         : undefined
+      const replicated = replicasUrl ? await wrk(`${replicasUrl}${r.path}`, key, DURATION_S) : undefined
       await direct(pooled, r.direct, 2)
       const baseline = await direct(pooled, r.direct, DURATION_S)
       const result = {
@@ -294,25 +321,30 @@ export async function runYear(opts: {
         ...(memory && {
           apiMemoryRateLimitStore: { ...memory, rowsPerS: memory.requestsPerS * rowsPerCall },
         }),
+        ...(replicated && {
+          apiReplicas: { replicas: REPLICAS, ...replicated, rowsPerS: replicated.requestsPerS * rowsPerCall },
+        }),
         directSql: { ...baseline, rowsPerS: baseline.requestsPerS * rowsPerCall },
         ratioToDirect: Math.round((api.requestsPerS / Math.max(1, baseline.requestsPerS)) * 100) / 100,
         loadAverage: round2(loadavg()),
       }
       results.push(result)
       log(
-        `${r.name}: p50 ${api.p50Ms} ms, p99 ${api.p99Ms} ms, ${api.requestsPerS} req/s${memory ? ` (memory store ${memory.requestsPerS} req/s, p99 ${memory.p99Ms} ms)` : ''} (direct ${baseline.requestsPerS} req/s, p99 ${baseline.p99Ms} ms; ratio ${result.ratioToDirect}), non-2xx ${api.non2xx}`,
+        `${r.name}: p50 ${api.p50Ms} ms, p99 ${api.p99Ms} ms, ${api.requestsPerS} req/s${memory ? ` (memory store ${memory.requestsPerS} req/s, p99 ${memory.p99Ms} ms)` : ''}${replicated ? ` (${REPLICAS} replicas: p50 ${replicated.p50Ms} ms, p99 ${replicated.p99Ms} ms, ${replicated.requestsPerS} req/s)` : ''} (direct ${baseline.requestsPerS} req/s, p99 ${baseline.p99Ms} ms; ratio ${result.ratioToDirect}), non-2xx ${api.non2xx}`,
       )
     }
     await pooled.destroy()
     const exportsLoad = loadavg()
-    const exports = await runExports({
-      apiUrl,
-      apiPid: api.pid,
-      key: biKey,
-      pooledUrl: withDatabaseName(opts.pooledUrl, dbName),
-      admin,
-      range: seededPeriod(),
-    })
+    const exports = EXPORTS
+      ? await runExports({
+          apiUrl,
+          apiPid: api.pid,
+          key: biKey,
+          pooledUrl: withDatabaseName(opts.pooledUrl, dbName),
+          admin,
+          range: seededPeriod(),
+        })
+      : undefined
     await admin.destroy()
     const report = {
       when: new Date().toISOString(),
@@ -325,7 +357,7 @@ export async function runYear(opts: {
       apiPoolSize: POOL_SIZE,
       targetP99Ms: 50,
       results,
-      exports: {
+      exports: exports && {
         ...exports,
         loadAverage: { start: round2(exportsLoad), end: round2(loadavg()) },
       },
@@ -333,13 +365,13 @@ export async function runYear(opts: {
     const json = JSON.stringify(report, null, 2)
     process.stdout.write(`${json}\n`)
     opts.write(`api-year-${report.when.replaceAll(':', '-')}.json`, `${json}\n`)
-    if (!exports.allRowsArrived) {
+    if (exports && !exports.allRowsArrived) {
       log('an export lost or added rows (see exports.results[].allRowsArrived)')
       process.exitCode = 1
     }
   } finally {
     await opts.stop()
-    if (process.env.BENCH_KEEP_DB !== '1') await dropDatabase(maintenance, dbName)
+    if (process.env.BENCH_KEEP_DB !== '1' && !REUSED_DB) await dropDatabase(maintenance, dbName)
     else log(`kept database ${dbName}`)
     await maintenance.destroy()
   }

@@ -38,7 +38,7 @@ export interface TargetContext {
   gatewayEnv: Record<string, string>
   /** Extra `node` flags for every server process (e.g. `--cpu-prof`). */
   nodeArgs: string[]
-  /** More than 1: the gateway runs as that many processes behind one port (targets/gateway-cluster.ts). */
+  /** More than 1: the gateway runs as that many processes behind one port (bench/e2e/src/replicas.ts). */
   gatewayProcesses: number
 }
 
@@ -140,15 +140,16 @@ function gatewayTarget(
     soap: true,
     start: (logFile, cpus) => {
       if (!existsSync(GATEWAY_MAIN)) throw new Error(`gateway not found: ${GATEWAY_MAIN} does not exist yet`)
-      const cluster = fileURLToPath(new URL('./targets/gateway-cluster.ts', import.meta.url))
+      const cluster = fileURLToPath(new URL('../../e2e/src/replicas.ts', import.meta.url))
       return startProcess({
         name,
         command: process.execPath,
         args: [...ctx.nodeArgs, ctx.gatewayProcesses > 1 ? cluster : GATEWAY_MAIN],
         cwd: REPO_ROOT,
         env: {
-          BENCH_GATEWAY_MAIN: GATEWAY_MAIN,
-          BENCH_GATEWAY_WORKERS: String(ctx.gatewayProcesses),
+          BENCH_REPLICA_MAIN: GATEWAY_MAIN,
+          BENCH_REPLICAS: String(ctx.gatewayProcesses),
+          BENCH_REPLICA_FOLLOWER_ENV: JSON.stringify({ OCPP_COMMANDS_ENABLED: 'false' }),
           NODE_ENV: 'production',
           // the production stream sizes are for a fleet; the bench's private server needs a few GiB
           BUS_STREAM_OCPP_IN_MAX_BYTES: '4GiB',
