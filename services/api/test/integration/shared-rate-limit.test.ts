@@ -1,7 +1,13 @@
-import type { Database, Kysely } from '@chargebus/db'
+import { createDb, type Database, type Kysely, withDatabaseName } from '@chargebus/db'
+import { createLogger } from '@chargebus/platform'
 import { testDb } from '../../../../test/support/database.ts'
 import { issueApiKey } from '../../src/data-access/api-keys.ts'
-import { countRequest, sweepRateLimits } from '../../src/data-access/rate-limit-store.ts'
+import {
+  countRequests,
+  postgresRateLimitStore,
+  type RateLimitStore,
+  sweepRateLimits,
+} from '../../src/data-access/rate-limit-store.ts'
 import { startTestApi, type TestApi } from '../support/api.ts'
 
 /*
@@ -74,9 +80,9 @@ test('ended windows are swept; live ones stay', async () => {
   const t0 = new Date('2020-01-01T00:00:00Z') // long past: no other test's window ends by then
   const old = `test:old:${Math.random()}`
   const live = `test:live:${Math.random()}`
-  await countRequest(db, old, WINDOW_MS, t0)
-  await countRequest(db, live, WINDOW_MS, new Date(t0.getTime() + 30_000))
-  expect(await countRequest(db, live, WINDOW_MS, new Date(t0.getTime() + 40_000))).toEqual({
+  await countRequests(db, old, WINDOW_MS, t0)
+  await countRequests(db, live, WINDOW_MS, new Date(t0.getTime() + 30_000))
+  expect(await countRequests(db, live, WINDOW_MS, new Date(t0.getTime() + 40_000))).toEqual({
     hits: 2,
     startedAt: new Date(t0.getTime() + 30_000),
   })
@@ -104,3 +110,55 @@ test(
   },
   SLOW,
 )
+
+test('countRequests adds a batch of requests to the window, and a batch past its end starts a new one', async () => {
+  const t0 = new Date('2020-01-02T00:00:00Z')
+  const key = `test:batch:${Math.random()}`
+  expect(await countRequests(db, key, WINDOW_MS, t0, 5)).toEqual({ hits: 5, startedAt: t0 })
+  expect(await countRequests(db, key, WINDOW_MS, new Date(t0.getTime() + 1000), 3)).toEqual({
+    hits: 8,
+    startedAt: t0,
+  })
+  const later = new Date(t0.getTime() + WINDOW_MS)
+  expect(await countRequests(db, key, WINDOW_MS, later, 2)).toEqual({ hits: 2, startedAt: later })
+})
+
+/** `incr` as a promise: the count and ttl the plugin would get, or the error. */
+const incr = (store: RateLimitStore, key: string) =>
+  new Promise<{ current: number; ttl: number }>((resolve, reject) =>
+    store.incr(key, (err, res) => (err || res === undefined ? reject(err) : resolve(res)), WINDOW_MS),
+  )
+const silent = createLogger({ name: 'test', level: 'silent' })
+
+test('concurrent requests of one key on two replicas get every count from 1 to N once', async () => {
+  const key = `test:coalesced:${Math.random()}`
+  const Replica = () => new (postgresRateLimitStore({ db, clock, logger: silent }))()
+  const [one, two] = [Replica(), Replica()]
+  const counted = await Promise.all(Array.from({ length: 80 }, (_, i) => incr(i % 2 === 0 ? one : two, key)))
+  expect(counted.map((c) => c.current).sort((x, y) => x - y)).toEqual(
+    Array.from({ length: 80 }, (_, i) => i + 1),
+  )
+  expect(new Set(counted.map((c) => c.ttl))).toEqual(new Set([WINDOW_MS]))
+  const row = await db
+    .selectFrom('api_rate_limits')
+    .select('hits')
+    .where('key', '=', key)
+    .executeTakeFirstOrThrow()
+  expect(row.hits).toBe(80)
+  // Counted in order of arrival on each replica: a replica's later request never gets a smaller count.
+  const onOne = counted.filter((_, i) => i % 2 === 0).map((c) => c.current)
+  expect(onOne).toEqual([...onOne].sort((x, y) => x - y))
+})
+
+test('when Postgres does not answer, every waiting request gets the error (and is let through), and later ones are tried again', async () => {
+  const url = withDatabaseName(process.env.DATABASE_ADMIN_URL ?? '', `missing_${Date.now()}`)
+  const unreachable = createDb({ url, poolSize: 1 })
+  try {
+    const store = new (postgresRateLimitStore({ db: unreachable, clock, logger: silent }))()
+    const results = await Promise.allSettled(Array.from({ length: 5 }, () => incr(store, 'test:down')))
+    expect(results.map((r) => r.status)).toEqual(Array(5).fill('rejected'))
+    await expect(incr(store, 'test:down')).rejects.toThrow(/does not exist/)
+  } finally {
+    await unreachable.destroy()
+  }
+})
