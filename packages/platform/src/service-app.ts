@@ -197,18 +197,19 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     ...(options.limits === undefined ? {} : limitOptions(options.limits)),
     ...(options.https === undefined ? {} : { serverFactory: httpsServer(options) }),
   }).withTypeProvider<TypeBoxTypeProvider>()
-  if (options.limits !== undefined) {
-    app.server.maxConnections = options.limits.maxConnections
-    app.register(inFlightCap, { max: options.limits.maxInFlight })
-  }
-
   app.decorate('metrics', registry)
 
-  // Callback-style hooks on the hot path: no promise per request.
+  // Callback-style hooks on the hot path: no promise per request. Before the in-flight cap's hook, so its 503
+  // carries the request id like every other answer.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id)
     done()
   })
+
+  if (options.limits !== undefined) {
+    app.server.maxConnections = options.limits.maxConnections
+    app.register(inFlightCap, { max: options.limits.maxInFlight })
+  }
 
   app.register(drainConnections)
   app.register(httpMetrics, { registry })

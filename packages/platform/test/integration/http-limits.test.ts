@@ -87,12 +87,20 @@ test('beyond maxInFlight requests are refused at once with 503 and Retry-After; 
   const first = fetch(`http://127.0.0.1:${port}/slow`, { method: 'POST' })
   const second = fetch(`http://127.0.0.1:${port}/slow`, { method: 'POST' })
   await new Promise((r) => setTimeout(r, 100))
-  const third = await fetch(`http://127.0.0.1:${port}/slow`, { method: 'POST' })
+  const third = await fetch(`http://127.0.0.1:${port}/slow`, {
+    method: 'POST',
+    headers: { 'x-request-id': 'shed-1' },
+  })
   expect(third.status).toBe(503)
   expect(third.headers.get('retry-after')).toBe('1')
+  // Like every other answer: the caller's id echoed, else a generated one.
+  expect(third.headers.get('x-request-id')).toBe('shed-1')
+  const fourth = await fetch(`http://127.0.0.1:${port}/slow`, { method: 'POST' })
+  expect(fourth.status).toBe(503)
+  expect(fourth.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
   expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200)
   const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
-  expect(metrics).toMatch(/^http_requests_shed_total\{service="limits"\} 1$/m)
+  expect(metrics).toMatch(/^http_requests_shed_total\{service="limits"\} 2$/m)
   release()
   expect((await first).status).toBe(200)
   expect((await second).status).toBe(200)

@@ -1,3 +1,4 @@
+import diagnostics from 'node:diagnostics_channel'
 import { FastifyOtelInstrumentation } from '@fastify/otel'
 import {
   context,
@@ -19,10 +20,12 @@ import {
   TracerProvider,
 } from '@opentelemetry/sdk-trace'
 import fastify, { type FastifyInstance } from 'fastify'
+import { pino } from 'pino'
 import { createErrorKeepingSampler } from '../../src/error-keeping-sampler.ts'
 import { ErrorKeepingSpanProcessor } from '../../src/error-keeping-span-processor.ts'
 import { PinnableIdGenerator } from '../../src/pinnable-id-generator.ts'
 import { addRequestTracing } from '../../src/request-tracing.ts'
+import { createServiceApp } from '../../src/service-app.ts'
 
 // The SDK pieces tracing-sdk.ts assembles (its sampler, id generator and processor), with an in-memory exporter.
 function setUp(ratio: number) {
@@ -256,6 +259,63 @@ describe('addRequestTracing', () => {
     expect(seen.map((s) => s.span)).toEqual([undefined, undefined])
     expect(await exported()).toEqual([])
   })
+
+  test.each([0, 1])(
+    'a 503 of the in-flight cap (load shed) is no error span, ratio %d; a real 5xx still is one',
+    async (ratio) => {
+      const set = setUp(ratio)
+      // Wired as tracing-sdk.ts does: the request hooks added to the service app as it is created.
+      const onFastify = (message: unknown) =>
+        addRequestTracing((message as { fastify: FastifyInstance }).fastify, set.options)
+      diagnostics.subscribe('fastify.initialization', onFastify)
+      const limits = {
+        maxInFlight: 1,
+        maxConnections: 10,
+        requestTimeoutMs: 1000,
+        headersTimeoutMs: 1000,
+        trustProxy: false,
+      }
+      const app = createServiceApp({ name: 'shed', logger: pino({ level: 'silent' }), limits })
+      diagnostics.unsubscribe('fastify.initialization', onFastify)
+      let entered = () => {}
+      const inHandler = new Promise<void>((resolve) => {
+        entered = resolve
+      })
+      let answer = () => {}
+      app.post('/slow', () => {
+        entered()
+        return new Promise((resolve) => {
+          answer = () => resolve({ ok: true })
+        })
+      })
+      app.get('/broken', async () => {
+        throw new Error('kaboom')
+      })
+      await app.ready()
+      const held = app.inject({ method: 'POST', url: '/slow' })
+      await inHandler
+      expect((await app.inject({ url: '/broken' })).statusCode).toBe(503)
+      answer()
+      expect((await held).statusCode).toBe(200)
+      expect((await app.inject({ url: '/broken' })).statusCode).toBe(500)
+      const requests = (await set.exported())
+        .filter((s) => s.kind === SpanKind.SERVER)
+        .map((s) => ({ status: s.attributes['http.response.status_code'], code: s.status.code }))
+        .sort((a, b) => Number(a.status) - Number(b.status))
+      const failed = { status: 500, code: SpanStatusCode.ERROR }
+      // Unsampled, only the real failure is exported; sampled, the shed request is an ordinary 503.
+      expect(requests).toEqual(
+        ratio === 0
+          ? [failed]
+          : [
+              { status: 200, code: SpanStatusCode.UNSET },
+              failed,
+              { status: 503, code: SpanStatusCode.UNSET },
+            ],
+      )
+      await app.close()
+    },
+  )
 
   test('a sampled request runs in the SDK span that is exported', async () => {
     const { app, seen, exported } = await traced(1)
