@@ -1,23 +1,18 @@
+import { createScrapeRead } from '@chargebus/platform'
 import { Counter, Gauge, type Registry } from 'prom-client'
 import type { StreamArchiveStatus } from './status.ts'
 
 /**
  * Registers `chargebus_archive_unarchived_ratio{stream}` (and its inputs) on `registry`, computed at each
  * scrape by `status` (JetStream + KV): the archiver and the API both export it, so the alert holds when the
- * archiver is down. A failing scrape leaves the gauges unset rather than failing `/metrics`.
+ * archiver is down. A read that fails or times out leaves the gauges unset rather than failing `/metrics`.
  */
 export function registerArchiveStatusMetrics(
   registry: Registry,
   status: () => Promise<readonly StreamArchiveStatus[]>,
 ): void {
-  // One read per scrape, shared by the three gauges (each collects on its own, in registration order).
-  let snapshot: { at: number; rows: Promise<readonly StreamArchiveStatus[]> } | undefined
-  const rows = () => {
-    const now = performance.now()
-    if (snapshot === undefined || now - snapshot.at > 1000)
-      snapshot = { at: now, rows: status().catch(() => []) }
-    return snapshot.rows
-  }
+  // One read per second, shared by the three gauges and by every scraper (the archiver's and the API's).
+  const rows = createScrapeRead(status, { reuseMs: 1000 })
   const gauge = (name: string, help: string, value: (s: StreamArchiveStatus) => number) =>
     new Gauge({
       name,
@@ -25,8 +20,9 @@ export function registerArchiveStatusMetrics(
       labelNames: ['stream'] as const,
       registers: [registry],
       async collect() {
+        const read = await rows()
         this.reset()
-        for (const s of await rows()) this.set({ stream: s.stream }, value(s))
+        if (read.ok) for (const s of read.value) this.set({ stream: s.stream }, value(s))
       },
     })
   gauge(

@@ -1,4 +1,5 @@
 import { type StreamDefinition, Streams } from '@chargebus/events'
+import { createScrapeRead, type ScrapeResult } from '@chargebus/platform'
 import type { JetStreamManager, StoredMsg } from '@nats-io/jetstream'
 import { Counter, Gauge, type Registry } from 'prom-client'
 import { consumerInfo } from './consumer-setup.ts'
@@ -93,7 +94,9 @@ export function registerBusMetrics(
     registers,
   })
 
-  const consumers = cached(cacheMs, () => readConsumers(source.jsm, source.ns, source.consumers(), now()))
+  const consumers = createScrapeRead(() => readConsumers(source.jsm, source.ns, source.consumers(), now()), {
+    reuseMs: cacheMs,
+  })
   const consumerGauge = (name: string, help: string, value: (c: ConsumerSnapshot) => number) =>
     new Gauge({
       name,
@@ -103,7 +106,7 @@ export function registerBusMetrics(
       async collect() {
         const rows = await consumers()
         this.reset()
-        for (const c of rows) this.set({ stream: c.stream, durable: c.durable }, value(c))
+        for (const c of rowsOf(rows)) this.set({ stream: c.stream, durable: c.durable }, value(c))
       },
     })
   consumerGauge(
@@ -129,7 +132,9 @@ export function registerBusMetrics(
 
   const streamList = opts.streams ?? []
   if (streamList.length > 0) {
-    const streams = cached(cacheMs, () => readStreams(source.jsm, source.ns, streamList))
+    const streams = createScrapeRead(() => readStreams(source.jsm, source.ns, streamList), {
+      reuseMs: cacheMs,
+    })
     const streamGauge = (name: string, help: string, value: (s: StreamSnapshot) => number | undefined) =>
       new Gauge({
         name,
@@ -139,7 +144,7 @@ export function registerBusMetrics(
         async collect() {
           const rows = await streams()
           this.reset()
-          for (const s of rows) {
+          for (const s of rowsOf(rows)) {
             const v = value(s)
             if (v !== undefined) this.set({ stream: s.stream }, v)
           }
@@ -172,14 +177,9 @@ export function registerBusMetrics(
   }
 }
 
-/** One read shared by the gauges of a scrape and by scrapes within `ms`; a failed read reports nothing. */
-function cached<T>(ms: number, read: () => Promise<T[]>): () => Promise<T[]> {
-  let last: { at: number; rows: Promise<T[]> } | undefined
-  return () => {
-    const at = performance.now()
-    if (last === undefined || at - last.at > ms) last = { at, rows: read().catch(() => []) }
-    return last.rows
-  }
+/** A failed or timed-out read reports nothing: no series rather than stale ones. */
+function rowsOf<T>(read: ScrapeResult<T[]>): T[] {
+  return read.ok ? read.value : []
 }
 
 async function readConsumers(

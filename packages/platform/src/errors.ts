@@ -13,6 +13,10 @@ export const PlatformErrorCode = defineErrorCodes({
   PLATFORM_ERR_SHUTDOWN_TIMEOUT: {
     meaning: 'a graceful shutdown did not finish within its time budget; the process exits with 1',
   },
+  PLATFORM_ERR_SCRAPE_READ_TIMEOUT: {
+    meaning:
+      'a read behind scrape-time gauges did not answer within its time budget; /metrics went without it',
+  },
 })
 
 export type PlatformErrorCode = keyof typeof PlatformErrorCode
@@ -67,6 +71,18 @@ export class ShutdownTimeoutError extends AppError {
 
   constructor(timeoutMs: number) {
     super('PLATFORM_ERR_SHUTDOWN_TIMEOUT', `graceful shutdown did not finish within ${timeoutMs} ms`)
+    this.timeoutMs = timeoutMs
+  }
+}
+
+/** A read behind scrape-time gauges (`createScrapeRead`) did not answer in time; that scrape goes without it. */
+export class ScrapeReadTimeoutError extends AppError {
+  readonly timeoutMs: number
+
+  constructor(timeoutMs: number) {
+    super('PLATFORM_ERR_SCRAPE_READ_TIMEOUT', `the read for /metrics did not answer within ${timeoutMs} ms`, {
+      retryable: true,
+    })
     this.timeoutMs = timeoutMs
   }
 }

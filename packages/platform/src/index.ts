@@ -14,6 +14,7 @@ export {
   type ConfigIssue,
   PlatformErrorCode,
   ReadinessTimeoutError,
+  ScrapeReadTimeoutError,
   ShutdownTimeoutError,
 } from './errors.ts'
 export {
@@ -33,6 +34,7 @@ export {
   runReadinessChecks,
 } from './readiness.ts'
 export { type RunningService, type RunServiceOptions, runService } from './run-service.ts'
+export { createScrapeRead, type ScrapeReadOptions, type ScrapeResult } from './scrape-read.ts'
 export { createSerialTimer, type SerialTimer } from './serial-timer.ts'
 export {
   createServiceApp,

@@ -1,4 +1,4 @@
-import type { Clock } from '@chargebus/platform'
+import { type Clock, createScrapeRead } from '@chargebus/platform'
 import type { Logger } from 'pino'
 import { Counter, Gauge, type Registry } from 'prom-client'
 import type { RebuildHistory } from './data-access/rebuilds-store.ts'
@@ -19,9 +19,9 @@ const PHASES: readonly RebuildPhase[] = ['archive', 'stream', 'write', 'swap']
 /**
  * Registers the `aggregator_rebuild_*` gauges (the aggregator's README, Metrics), computed at each scrape from the
  * newest `aggregate_rebuilds` row: a rebuild runs in the CLI, anywhere, and records itself there. One read per
- * scrape, shared by the gauges (prom-client collects them at once). A read that fails or takes longer than
- * `timeoutMs` (the pool busy with batches) is counted and logged at debug, and leaves the gauges as the last
- * read set them: /metrics never fails or waits long for it.
+ * scrape, shared by the gauges (`createScrapeRead`). A read that fails or takes longer than `timeoutMs` (the
+ * pool busy with batches) is counted and logged at debug, and leaves the gauges as the last read set them:
+ * /metrics never fails or waits long for it.
  */
 export function registerRebuildMetrics(registry: Registry, opts: RebuildMetricsOptions): void {
   const registers = [registry]
@@ -35,28 +35,24 @@ export function registerRebuildMetrics(registry: Registry, opts: RebuildMetricsO
       await snapshot()
     },
   })
-  type Snapshot = { history: RebuildHistory | undefined; now: number } | undefined
-  let pending: Promise<Snapshot> | undefined
-  const snapshot = (): Promise<Snapshot> => {
-    pending ??= bounded(opts.read(), timeoutMs)
-      .then((history) => ({ history, now: opts.clock().getTime() }))
-      .catch((err: unknown) => {
+  type Snapshot = { history: RebuildHistory | undefined; now: number }
+  const snapshot = createScrapeRead(
+    async (): Promise<Snapshot> => ({ history: await opts.read(), now: opts.clock().getTime() }),
+    {
+      timeoutMs,
+      onError(err) {
         failures.inc()
         opts.logger.debug({ err }, 'recorded rebuilds not read for /metrics')
-        return undefined
-      })
-      .finally(() => {
-        pending = undefined
-      })
-    return pending
-  }
+      },
+    },
+  )
 
   /** A gauge set from each successful read; a failed read leaves it as it was. */
   const gauge = <L extends string>(
     name: string,
     help: string,
     labelNames: readonly L[],
-    set: (g: Gauge<L>, s: NonNullable<Snapshot>) => void,
+    set: (g: Gauge<L>, s: Snapshot) => void,
   ) =>
     new Gauge<L>({
       name,
@@ -64,16 +60,16 @@ export function registerRebuildMetrics(registry: Registry, opts: RebuildMetricsO
       labelNames,
       registers,
       async collect() {
-        const s = await snapshot()
-        if (s === undefined) return
+        const read = await snapshot()
+        if (!read.ok) return
         this.reset()
         // reset() leaves a label-less gauge at 0: without a value to say, no series (absent, not 0 = 1970).
         if (labelNames.length === 0) this.remove()
-        set(this, s)
+        set(this, read.value)
       },
     })
 
-  const running = (s: NonNullable<Snapshot>) =>
+  const running = (s: Snapshot) =>
     s.history !== undefined && outcomeAt(s.history.latest, s.now) === 'running' ? s.history.latest : undefined
 
   gauge(
@@ -136,20 +132,4 @@ export function registerRebuildMetrics(registry: Registry, opts: RebuildMetricsO
       if (last) g.set((last.finishedAt - last.startedAt) / 1000)
     },
   )
-}
-
-/** `work`, or a rejection after `ms` (the work keeps its pool slot until it settles; its late failure is handled). */
-async function bounded<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  work.catch(() => {})
-  try {
-    return await Promise.race([
-      work,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)
-      }),
-    ])
-  } finally {
-    clearTimeout(timer)
-  }
 }

@@ -1,4 +1,5 @@
 import type { Database, Kysely } from '@chargebus/db'
+import { createScrapeRead } from '@chargebus/platform'
 import { Gauge, type Registry } from 'prom-client'
 import { countCommandsByStatus, countStations } from './data-access/fleet-counts.ts'
 
@@ -7,7 +8,7 @@ const COMMAND_STATUSES = ['queued', 'sent', 'accepted', 'rejected', 'failed', 'e
 
 /**
  * The fleet gauges the API exports, read from Postgres at scrape time and cached `cacheMs` (default 10 s) so
- * several scrapers cost one query per interval; a failed read leaves the gauges empty rather than failing
+ * several scrapers cost one query per interval; a read that fails or times out leaves the gauges empty rather than failing
  * `/metrics`.
  */
 export function registerFleetMetrics(
@@ -16,17 +17,18 @@ export function registerFleetMetrics(
   opts: { cacheMs?: number } = {},
 ): void {
   const cacheMs = opts.cacheMs ?? 10_000
-  const stations = cachedRead(cacheMs, () => countStations(db))
-  const commands = cachedRead(cacheMs, () => countCommandsByStatus(db))
+  const stations = createScrapeRead(() => countStations(db), { reuseMs: cacheMs })
+  const commands = createScrapeRead(() => countCommandsByStatus(db), { reuseMs: cacheMs })
   new Gauge({
     name: 'chargebus_stations',
     help: 'Stations by state: online (heard from within their heartbeat allowance), offline (marked by ingest), never_seen.',
     labelNames: ['state'] as const,
     registers: [registry],
     async collect() {
-      const c = await stations()
+      const read = await stations()
       this.reset()
-      if (c === undefined) return
+      if (!read.ok) return
+      const c = read.value
       this.set({ state: 'online' }, c.online)
       this.set({ state: 'offline' }, c.offline)
       this.set({ state: 'never_seen' }, c.neverSeen)
@@ -38,20 +40,11 @@ export function registerFleetMetrics(
     labelNames: ['status'] as const,
     registers: [registry],
     async collect() {
-      const rows = await commands()
+      const read = await commands()
       this.reset()
-      if (rows === undefined) return
+      if (!read.ok) return
       for (const status of COMMAND_STATUSES)
-        this.set({ status }, rows.find((r) => r.status === status)?.count ?? 0)
+        this.set({ status }, read.value.find((r) => r.status === status)?.count ?? 0)
     },
   })
-}
-
-function cachedRead<T>(ms: number, read: () => Promise<T>): () => Promise<T | undefined> {
-  let last: { at: number; value: Promise<T | undefined> } | undefined
-  return () => {
-    const at = performance.now()
-    if (last === undefined || at - last.at > ms) last = { at, value: read().catch(() => undefined) }
-    return last.value
-  }
 }
