@@ -15,6 +15,8 @@ export const EXPORTED_METRICS = [
   { name: 'chargebus_stations', dimensions: ['state'] },
   { name: 'chargebus_archive_unarchived_ratio', dimensions: ['stream'] },
   { name: 'chargebus_db_pool_waiting', dimensions: ['service'] },
+  // Not error_code: any code may come, and an alarm names its dimensions' values in advance.
+  { name: 'aggregator_rebuild_last_outcome', dimensions: ['outcome'] },
   { name: 'ocpp_gateway_requests_total', dimensions: ['outcome'] },
   { name: 'http_request_duration_seconds_count', dimensions: ['service', 'status_code'] },
 ] as const

@@ -213,6 +213,25 @@ export class Monitoring extends Construct {
       )
     }
 
+    // ChargebusAggregatesRebuildFailed: the newest recorded rebuild failed or was abandoned, at once (the rule's
+    // `for: 0m`). The gauge has a series only for the newest rebuild's outcome, so FILL makes "none" a 0: the alarm
+    // clears when the next rebuild starts. Maximum over the aggregator's replicas, which all read the same row.
+    const lastOutcome = (o: string) => m('aggregator_rebuild_last_outcome', { outcome: o })
+    const rebuildEnded = new cloudwatch.MathExpression({
+      expression: 'MAX([FILL(failed, 0), FILL(abandoned, 0)])',
+      usingMetrics: { failed: lastOutcome('failed'), abandoned: lastOutcome('abandoned') },
+      label: 'newest aggregates rebuild failed or abandoned',
+      period: Duration.minutes(1),
+    })
+    alarm(
+      'AggregatesRebuildFailed',
+      rebuildEnded,
+      1,
+      1,
+      "The last `chargebus aggregates rebuild` failed or was abandoned (no heartbeat for 60 s); the live rollups go on. Why: error_code on the aggregator's /metrics (aggregator_rebuild_last_outcome) or the aggregate_rebuilds row (runner: host:pid), then run it again (docker/prometheus/alerts-platform.yml ChargebusAggregatesRebuildFailed)",
+      cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    )
+
     // ChargebusHttpErrorRate for the API (its ALB sees every request) and ChargebusServiceDown for all.
     const api = props.services.api.loadBalancer
     if (api instanceof elbv2.ApplicationLoadBalancer) {
@@ -289,6 +308,7 @@ export class Monitoring extends Construct {
         'Archive: unarchived share of the limit',
         ARCHIVED_STREAMS.map((s) => m('chargebus_archive_unarchived_ratio', { stream: s })),
       ),
+      graph('Aggregates rebuild: last outcome failed or abandoned', ['failed', 'abandoned'].map(lastOutcome)),
       new cloudwatch.TextWidget({ markdown: '## Services, Postgres pools', width: 24, height: 1 }),
       graph(
         'Queries waiting for a connection',

@@ -465,6 +465,7 @@ describe('monitoring', () => {
       'ConsumerBacklogGrowing-aggregator',
       'StationsDroppedOffline',
       'PostgresPoolSaturated-ingest',
+      'AggregatesRebuildFailed',
     ]) {
       expect(names).toContain(`chargebus-prod-${kind}`)
     }
@@ -539,6 +540,40 @@ describe('monitoring', () => {
       Threshold: 0,
       ComparisonOperator: 'GreaterThanThreshold',
       EvaluationPeriods: 1,
+    })
+  })
+
+  it('mirrors ChargebusAggregatesRebuildFailed: the newest rebuild failed or was abandoned, at once', () => {
+    const props = alarmNamed('AggregatesRebuildFailed')
+    expect(mathOf(props)).toEqual({
+      expression: 'MAX([FILL(failed, 0), FILL(abandoned, 0)])',
+      period: undefined,
+      inputs: {
+        failed: ['aggregator_rebuild_last_outcome', { outcome: 'failed' }, 'Maximum', 60],
+        abandoned: ['aggregator_rebuild_last_outcome', { outcome: 'abandoned' }, 'Maximum', 60],
+      },
+    })
+    expect(props).toMatchObject({
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+      DatapointsToAlarm: 1,
+      TreatMissingData: 'notBreaching',
+    })
+    // The aggregator's metrics sidecar publishes the gauge with that dimension.
+    const sidecar = containers(prod).find((c) => c.stack.endsWith('-svc-aggregator') && c.Name === 'metrics')
+    if (!sidecar) throw new Error('no metrics sidecar in the aggregator task')
+    const config = (sidecar.Environment as { Name: string; Value: unknown }[]).find(
+      (e) => e.Name === 'CW_CONFIG_CONTENT',
+    )?.Value as { 'Fn::Join': [string, unknown[]] }
+    // The agent's JSON with the stack's region (a token) in it: the literal parts, the region as a placeholder.
+    const [, parts] = config['Fn::Join']
+    const agent = JSON.parse(parts.map((p) => (typeof p === 'string' ? p : 'REGION')).join(''))
+    expect(agent.logs.metrics_collected.prometheus.emf_processor.metric_declaration).toContainEqual({
+      source_labels: ['job'],
+      label_matcher: '^aggregator$',
+      dimensions: [['outcome']],
+      metric_selectors: ['^aggregator_rebuild_last_outcome$'],
     })
   })
 
