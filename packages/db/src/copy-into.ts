@@ -38,14 +38,31 @@ export async function copyInto<DB>(
   columns: readonly string[],
   rows: Iterable<readonly unknown[]>,
 ): Promise<number> {
+  const lines = function* () {
+    for (const row of rows) yield row.map(copyTextField).join('\t')
+  }
+  return copyLinesInto(db, table, columns, lines())
+}
+
+/**
+ * {@link copyInto} for rows already in COPY's text format, one line each without its newline: fields joined by
+ * tabs, each encoded by {@link copyTextField}. For writers that encode what many rows share once (a rebuild's
+ * cells share all but their bucket start and value).
+ */
+export async function copyLinesInto<DB>(
+  db: Kysely<DB>,
+  table: string,
+  columns: readonly string[],
+  lines: Iterable<string>,
+): Promise<number> {
   const pool = pools.get(db)
-  if (pool === undefined) throw new Error('copyInto needs a database handle made by createDb')
+  if (pool === undefined) throw new Error('COPY needs a database handle made by createDb')
   const client = await pool.connect()
   let count = 0
-  const lines = function* () {
+  const chunks = function* () {
     let chunk = ''
-    for (const row of rows) {
-      chunk += `${row.map(copyTextField).join('\t')}\n`
+    for (const line of lines) {
+      chunk += `${line}\n`
       count++
       if (chunk.length >= 256 * 1024) {
         yield chunk
@@ -64,7 +81,7 @@ export async function copyInto<DB>(
     const target = client.query(
       copyFrom(`copy ${quoted(table)} (${columns.map(quoted).join(', ')}) from stdin with (format text)`),
     )
-    await pipeline(Readable.from(lines()), target)
+    await pipeline(Readable.from(chunks()), target)
     return count
   } catch (err) {
     failed = err instanceof Error ? err : new Error(String(err))

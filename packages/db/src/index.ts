@@ -14,7 +14,7 @@ export type {
   StationLocalList,
   StationLocalListTable,
 } from './command-tables.ts'
-export { copyInto, copyTextField } from './copy-into.ts'
+export { copyInto, copyLinesInto, copyTextField } from './copy-into.ts'
 export { type CreateDbOptions, createDb, pingDatabase, setLocalStatementTimeout } from './create-db.ts'
 export {
   AGGREGATE_BUCKETINGS,

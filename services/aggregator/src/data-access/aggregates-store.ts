@@ -1,7 +1,15 @@
-import { type Database, type Kysely, sql, type Transaction } from '@chargebus/db'
+import {
+  copyLinesInto,
+  copyTextField,
+  type Database,
+  type Kysely,
+  sql,
+  type Transaction,
+} from '@chargebus/db'
 import type { CellRow } from '../domain/cell-rows.ts'
+import type { CellSeries } from '../domain/cell-sums.ts'
 import { STATION_LEVEL, withRollupLevels } from '../domain/rollup-levels.ts'
-import { type Column, columnNames, copyRows, unnestRows } from './columns.ts'
+import { type Column, columnNames, unnestRows } from './columns.ts'
 
 /**
  * Adds each connector cell's value to its cell (`value = value + delta`; a new cell starts at the delta), and the
@@ -24,26 +32,47 @@ export async function addToCells(trx: Transaction<Database>, rows: readonly Cell
 }
 
 /**
- * Copies cells that are already summed per key, connector cells and totals (`withRollupLevels`' output), into the
- * empty `aggregates` and `aggregate_totals` of `schema` (a rebuild's shadow tables).
+ * Copies summed cell series into the empty `aggregates` (connector cells) or `aggregate_totals` (station and
+ * network totals) of `schema` (a rebuild's shadow tables). What the rows of a series share is encoded once; sums
+ * of 0 are absent cells, not written.
  */
-export async function copyCells(
+export async function copyCellSeries(
   db: Kysely<Database>,
   schema: string,
-  levelled: readonly CellRow[],
+  table: 'aggregates' | 'aggregate_totals',
+  series: ReadonlyMap<string, CellSeries>,
 ): Promise<void> {
-  await copyRows(
+  if (series.size === 0) return
+  const { name, columns } = table === CELLS.name ? CELLS : TOTALS
+  await copyLinesInto(
     db,
-    `${schema}.${CELLS.name}`,
-    CELLS.columns,
-    levelled.filter((r) => r.connectorId !== STATION_LEVEL),
+    `${schema}.${name}`,
+    columns.map(([column]) => column),
+    seriesLines(columns, series.values()),
   )
-  await copyRows(
-    db,
-    `${schema}.${TOTALS.name}`,
-    TOTALS.columns,
-    levelled.filter((r) => r.connectorId === STATION_LEVEL),
-  )
+}
+
+/** COPY text lines of the series' non-zero cells: a series' shared fields encoded once, its bucket starts cached. */
+function* seriesLines(columns: readonly Column<CellRow>[], series: Iterable<CellSeries>): Generator<string> {
+  for (const s of series) {
+    const shared = { ...s, bucketStart: 0, value: 0 }
+    const fields = columns.map(([name, , value]): string | ((at: number, value: number) => string) =>
+      name === 'bucket_start'
+        ? bucketText
+        : name === 'value'
+          ? (_, v) => String(v)
+          : copyTextField(value(shared)),
+    )
+    for (const [at, value] of s.values) {
+      if (value === 0) continue
+      let line = ''
+      for (let i = 0; i < fields.length; i++) {
+        const f = fields[i] as (typeof fields)[number]
+        line += `${i === 0 ? '' : '\t'}${typeof f === 'string' ? f : f(at, value)}`
+      }
+      yield line
+    }
+  }
 }
 
 /**

@@ -28,8 +28,15 @@ const METRICS: Readonly<Record<string, string>> = {
   faults: 'faults',
 }
 
+/** The table's metric of a domain metric (`energyWh` is `energy_wh`). */
+export function tableMetric(metric: string): string {
+  const name = METRICS[metric]
+  if (name === undefined) throw new Error(`no table metric for ${metric}`)
+  return name
+}
+
 /** `utc:hour` stays; `Europe/Berlin:day` is `local:day` in zone Europe/Berlin. */
-function tableBucketing(id: string): { bucketing: string; timeZone: string } {
+export function tableBucketing(id: string): { bucketing: string; timeZone: string } {
   if (id.startsWith('utc:')) return { bucketing: id, timeZone: 'UTC' }
   const cut = id.lastIndexOf(':')
   return { bucketing: `local:${id.slice(cut + 1)}`, timeZone: id.slice(0, cut) }
@@ -40,16 +47,10 @@ function tableBucketing(id: string): { bucketing: string; timeZone: string } {
  * as table rows, sorted by the table's key so concurrent writers lock cells in one order.
  */
 export function cellRows(tally: Tally): CellRow[] {
-  return cellRowsInAnyOrder(tally).sort(compareCellRows)
-}
-
-/** {@link cellRows} unsorted: for COPY into a rebuild's unindexed shadow, where no lock order matters. */
-export function cellRowsInAnyOrder(tally: Tally): CellRow[] {
   const rows: CellRow[] = []
   for (const [key, value] of tally) {
     const cell = parseCellKey(key)
-    const metric = METRICS[cell.metric]
-    if (metric === undefined) throw new Error(`no table metric for ${cell.metric}`)
+    const metric = tableMetric(cell.metric)
     const [stationId = '', connector = '0', dim = '', subDim = ''] = cell.dims
     rows.push({
       metric,
@@ -62,7 +63,7 @@ export function cellRowsInAnyOrder(tally: Tally): CellRow[] {
       value,
     })
   }
-  return rows
+  return rows.sort(compareCellRows)
 }
 
 /** The `aggregates` table's key order (the zone last): the order writers lock cells in. */

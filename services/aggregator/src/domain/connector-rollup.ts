@@ -7,7 +7,7 @@ import {
   type StatusRecord,
 } from './connector-time.ts'
 import type { Instant } from './instant.ts'
-import { addToTally, type Tally } from './tally.ts'
+import { type CellSink, type Tally, tallyOf } from './tally.ts'
 
 /**
  * Everything known about one connector's status: a grow-only set of records keyed by their content, so merging
@@ -51,11 +51,19 @@ export function connectorContribution(
   bucketings: readonly Bucketing[],
   dims: readonly string[],
 ): Tally {
-  const tally = new Map<string, number>()
-  if (facts.size === 0) return tally
+  return tallyOf(dims, (sink) => addConnectorContribution(sink, facts, window, bucketings))
+}
+
+/** {@link connectorContribution} written to a sink. */
+export function addConnectorContribution(
+  sink: CellSink,
+  facts: ConnectorFacts,
+  window: { readonly from: Instant; readonly to: Instant },
+  bucketings: readonly Bucketing[],
+): void {
+  if (facts.size === 0) return
   const records = [...facts.values()]
-  for (const b of bucketings) addConnectorTime(tally, connectorTime(records, window, b), b, dims)
-  return tally
+  for (const b of bucketings) addConnectorTime(sink, connectorTime(records, window, b), b)
 }
 
 /**
@@ -65,30 +73,27 @@ export function connectorContribution(
  */
 const HOURLY_STATES: readonly ConnectorState[] = ['charging', 'pluggedIdle']
 
+/** The metric of each state's time. */
+const STATE_METRICS: Readonly<Record<ConnectorState, string>> = {
+  charging: 'ms.charging',
+  pluggedIdle: 'ms.pluggedIdle',
+  free: 'ms.free',
+  unavailable: 'ms.unavailable',
+  faulted: 'ms.faulted',
+  unknown: 'ms.unknown',
+}
+
 /**
- * Adds one connector's {@link ConnectorTime} in one bucketing to a tally, as cells `ms.<state>` and `faults`
- * (error code and vendor error code appended to `dims`); hourly bucketings keep {@link HOURLY_STATES} only.
+ * Writes one connector's {@link ConnectorTime} in one bucketing to a sink, as cells `ms.<state>` and `faults`
+ * (error code and vendor error code as further dims); hourly bucketings keep {@link HOURLY_STATES} only.
  */
-export function addConnectorTime(
-  tally: Map<string, number>,
-  time: ConnectorTime,
-  bucketing: Bucketing,
-  dims: readonly string[],
-): void {
+export function addConnectorTime(sink: CellSink, time: ConnectorTime, bucketing: Bucketing): void {
   const states = bucketing.interval === 'hour' ? HOURLY_STATES : CONNECTOR_STATES
+  const series = states.map((state) => sink.series(STATE_METRICS[state], bucketing.id))
   for (const { bucketStart, ms } of time.buckets) {
-    for (const state of states) {
-      addToTally(tally, { metric: `ms.${state}`, bucketing: bucketing.id, bucketStart, dims }, ms[state])
-    }
+    for (let i = 0; i < states.length; i++) series[i]?.(bucketStart, ms[states[i] as ConnectorState])
   }
   if (bucketing.interval === 'hour') return
-  for (const f of time.faults) {
-    const cell = {
-      metric: 'faults',
-      bucketing: bucketing.id,
-      bucketStart: f.bucketStart,
-      dims: [...dims, f.errorCode, f.vendorErrorCode],
-    }
-    addToTally(tally, cell, f.count)
-  }
+  for (const f of time.faults)
+    sink.series('faults', bucketing.id, [f.errorCode, f.vendorErrorCode])(f.bucketStart, f.count)
 }

@@ -1,20 +1,23 @@
 import type { Bucketing } from './buckets.ts'
 import {
+  addConnectorContribution,
   type ConnectorFacts,
-  connectorContribution,
   connectorFactsOf,
   mergeStatusRecord,
 } from './connector-rollup.ts'
 import type { StatusRecord } from './connector-time.ts'
 import type { Instant } from './instant.ts'
 import {
+  addSessionContribution,
+  addSessionFact,
+  createSessionFactsDraft,
+  factsOfDraft,
   mergeSessionFact,
   type SessionFact,
   type SessionFacts,
-  sessionContribution,
-  sessionFactsOf,
+  type SessionFactsDraft,
 } from './session-rollup.ts'
-import { addInto, type Tally } from './tally.ts'
+import { addInto, type CellSink, type Tally, tallySink } from './tally.ts'
 
 /*
  * The entities the aggregator stores, each its domain facts plus what its booked contribution depends on:
@@ -67,22 +70,39 @@ export function mergeSessionInput(entity: SessionEntity, input: SessionInput): S
 }
 
 /**
- * A session from all its inputs at once (a rebuild's fold): what merging them one by one into a new entity gives
- * (a property test checks), in one pass.
+ * A session's inputs merged in place as a rebuild reads them (what merging them one by one into a new entity
+ * gives), so the fold keeps one draft per session instead of every input.
  */
+export interface SessionDraft {
+  connectorId: number | null
+  idTag: string | null
+  readonly facts: SessionFactsDraft
+}
+
+export function createSessionDraft(): SessionDraft {
+  return { connectorId: null, idTag: null, facts: createSessionFactsDraft() }
+}
+
+export function addToSessionDraft(draft: SessionDraft, input: Omit<SessionInput, 'timeZone'>): void {
+  draft.connectorId = minOf(draft.connectorId, input.connectorId)
+  draft.idTag = minOf(draft.idTag, input.idTag)
+  for (const fact of input.facts) addSessionFact(draft.facts, fact)
+}
+
+/** The session a draft holds, its local buckets in `timeZone`. */
 export function sessionEntityOf(
   key: { readonly stationId: string; readonly transactionId: number },
-  inputs: readonly Omit<SessionInput, 'timeZone'>[],
+  draft: SessionDraft,
   timeZone: string,
 ): SessionEntity {
-  let connectorId: number | null = null
-  let idTag: string | null = null
-  for (const input of inputs) {
-    connectorId = minOf(connectorId, input.connectorId)
-    idTag = minOf(idTag, input.idTag)
+  return {
+    stationId: key.stationId,
+    transactionId: key.transactionId,
+    connectorId: draft.connectorId,
+    idTag: draft.idTag,
+    facts: factsOfDraft(draft.facts),
+    timeZone,
   }
-  const facts = sessionFactsOf(inputs.flatMap((i) => i.facts))
-  return { stationId: key.stationId, transactionId: key.transactionId, connectorId, idTag, facts, timeZone }
 }
 
 /** A session's cells: dims station, connector, id tag ('' while unknown). */
@@ -90,11 +110,19 @@ export function sessionEntityContribution(
   entity: SessionEntity,
   bucketingsOf: (zone: string) => readonly Bucketing[],
 ): Tally {
-  return sessionContribution(entity.facts, bucketingsOf(entity.timeZone), [
-    entity.stationId,
-    String(entity.connectorId ?? 0),
-    entity.idTag ?? '',
-  ])
+  const tally = new Map<string, number>()
+  addSessionEntityContribution(entity, bucketingsOf, (dims) => tallySink(tally, dims))
+  return tally
+}
+
+/** {@link sessionEntityContribution} written to the sink `sinkFor` gives for its dims (a rebuild's cell sums). */
+export function addSessionEntityContribution(
+  entity: SessionEntity,
+  bucketingsOf: (zone: string) => readonly Bucketing[],
+  sinkFor: (dims: readonly string[]) => CellSink,
+): void {
+  const sink = sinkFor([entity.stationId, String(entity.connectorId ?? 0), entity.idTag ?? ''])
+  addSessionContribution(sink, entity.facts, bucketingsOf(entity.timeZone))
 }
 
 export interface ConnectorEntity {
@@ -158,15 +186,25 @@ export function connectorEntityContribution(
   bucketingsOf: (zone: string) => readonly Bucketing[],
   range: Range = EVERYWHERE,
 ): Tally {
-  if (entity.records.size === 0 || entity.bookedTo === null) return new Map()
+  const tally = new Map<string, number>()
+  addConnectorEntityContribution(entity, bucketingsOf, (dims) => tallySink(tally, dims), range)
+  return tally
+}
+
+/** {@link connectorEntityContribution} written to the sink `sinkFor` gives for its dims. */
+export function addConnectorEntityContribution(
+  entity: ConnectorEntity,
+  bucketingsOf: (zone: string) => readonly Bucketing[],
+  sinkFor: (dims: readonly string[]) => CellSink,
+  range: Range = EVERYWHERE,
+): void {
+  if (entity.records.size === 0 || entity.bookedTo === null) return
   let first = Number.POSITIVE_INFINITY
   for (const r of entity.records.values()) first = Math.min(first, r.at)
   const window = { from: Math.max(first, range.from), to: Math.min(entity.bookedTo, range.to) }
-  if (window.to <= window.from) return new Map()
-  return connectorContribution(entity.records, window, bucketingsOf(entity.timeZone), [
-    entity.stationId,
-    String(entity.connectorId),
-  ])
+  if (window.to <= window.from) return
+  const sink = sinkFor([entity.stationId, String(entity.connectorId)])
+  addConnectorContribution(sink, entity.records, window, bucketingsOf(entity.timeZone))
 }
 
 /**

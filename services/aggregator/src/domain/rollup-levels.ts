@@ -33,7 +33,9 @@ const TIME_METRICS: ReadonlySet<string> = new Set([
  * What a connector cell adds to the coarser levels: session metrics without the id tag (the levels sum over id
  * tags), faults keeping error code and vendor error code, connector time of connectors > 0 only.
  */
-function levelDims(row: CellRow): { dim: string; subDim: string } | null {
+export function levelDims(
+  row: Pick<CellRow, 'metric' | 'connectorId' | 'dim' | 'subDim'>,
+): { dim: string; subDim: string } | null {
   if (row.metric === 'faults') return { dim: row.dim, subDim: row.subDim }
   if (TIME_METRICS.has(row.metric)) return row.connectorId > 0 ? { dim: '', subDim: '' } : null
   return { dim: '', subDim: '' }
@@ -51,14 +53,6 @@ function levelDims(row: CellRow): { dim: string; subDim: string } | null {
  * ```
  */
 export function withRollupLevels(rows: readonly CellRow[]): CellRow[] {
-  return withRollupLevelsInAnyOrder(rows).sort(compareCellRows)
-}
-
-/**
- * {@link withRollupLevels} unsorted: for COPY into a rebuild's unindexed shadow, where no lock order matters
- * (sorting a million rows by seven fields twice was seconds of a rebuild's CPU).
- */
-export function withRollupLevelsInAnyOrder(rows: readonly CellRow[]): CellRow[] {
   const all: CellRow[] = []
   for (const row of rows) {
     if (row.connectorId < 0 || row.stationId === NETWORK_STATION)
@@ -69,11 +63,11 @@ export function withRollupLevelsInAnyOrder(rows: readonly CellRow[]): CellRow[] 
     all.push({ ...row, ...dims, connectorId: STATION_LEVEL })
     all.push({ ...row, ...dims, stationId: NETWORK_STATION, connectorId: STATION_LEVEL })
   }
-  return sumCellRowsInAnyOrder(all)
+  return sumCellRows(all).sort(compareCellRows)
 }
 
 /** Rows summed per cell key, zero sums dropped, in no particular order. */
-export function sumCellRowsInAnyOrder(rows: Iterable<CellRow>): CellRow[] {
+function sumCellRows(rows: Iterable<CellRow>): CellRow[] {
   const out = new Map<string, CellRow>()
   for (const row of rows) {
     // a cheap unique key: NUL separates fields that cannot hold it (Postgres text refuses NUL, XML too)

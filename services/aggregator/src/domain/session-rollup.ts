@@ -1,7 +1,7 @@
 import type { Bucketing } from './buckets.ts'
 import { type SessionMeter, spreadSessionEnergy } from './energy-spread.ts'
 import type { Instant } from './instant.ts'
-import { addToTally, type Tally } from './tally.ts'
+import { type CellSink, type Tally, tallyOf } from './tally.ts'
 
 /** One thing learnt about a session, from `session.started`, `session.completed` or a sampled meter value. */
 export type SessionFact =
@@ -66,17 +66,38 @@ function keepsKnownReading(known: number | undefined, registerWh: number): boole
 }
 
 /**
- * Many facts at once (a rebuild's fold): what merging them one by one into {@link NO_SESSION_FACTS} gives (a
- * property test checks), without copying the samples for every reading.
+ * Facts gathered in place, one at a time, as a rebuild reads its log: the start and stop merged so far, and each
+ * instant's highest reading, without keeping the facts themselves or copying the samples per reading.
+ */
+export interface SessionFactsDraft {
+  /** The start and stop merged so far (its samples are not used). */
+  ends: SessionFacts
+  readonly samples: Map<Instant, number>
+}
+
+export function createSessionFactsDraft(): SessionFactsDraft {
+  return { ends: NO_SESSION_FACTS, samples: new Map() }
+}
+
+/** Merges one fact into a draft in place: the draft's facts are then what {@link mergeSessionFact} gives. */
+export function addSessionFact(draft: SessionFactsDraft, fact: SessionFact): void {
+  if (fact.kind !== 'sample') draft.ends = mergeSessionFact(draft.ends, fact)
+  else if (!keepsKnownReading(draft.samples.get(fact.at), fact.registerWh))
+    draft.samples.set(fact.at, fact.registerWh)
+}
+
+export function factsOfDraft(draft: SessionFactsDraft): SessionFacts {
+  return { ...draft.ends, samples: draft.samples }
+}
+
+/**
+ * Many facts at once: what merging them one by one into {@link NO_SESSION_FACTS} gives (a property test checks),
+ * without copying the samples for every reading.
  */
 export function sessionFactsOf(facts: Iterable<SessionFact>): SessionFacts {
-  let merged: SessionFacts = NO_SESSION_FACTS
-  const samples = new Map<Instant, number>()
-  for (const fact of facts) {
-    if (fact.kind !== 'sample') merged = mergeSessionFact(merged, fact)
-    else if (!keepsKnownReading(samples.get(fact.at), fact.registerWh)) samples.set(fact.at, fact.registerWh)
-  }
-  return { ...merged, samples }
+  const draft = createSessionFactsDraft()
+  for (const fact of facts) addSessionFact(draft, fact)
+  return factsOfDraft(draft)
 }
 
 /** The session's meter for {@link spreadSessionEnergy}, once its start is known. */
@@ -101,15 +122,21 @@ export function sessionContribution(
   bucketings: readonly Bucketing[],
   dims: readonly string[],
 ): Tally {
-  const tally = new Map<string, number>()
+  return tallyOf(dims, (sink) => addSessionContribution(sink, facts, bucketings))
+}
+
+/** {@link sessionContribution} written to a sink (a rebuild sums it without keying every cell). */
+export function addSessionContribution(
+  sink: CellSink,
+  facts: SessionFacts,
+  bucketings: readonly Bucketing[],
+): void {
   const meter = sessionMeter(facts)
-  if (!meter) return tally
+  if (!meter) return
   for (const b of bucketings) {
-    const cell = (metric: string, bucketStart: Instant) => ({ metric, bucketing: b.id, bucketStart, dims })
-    addToTally(tally, cell('sessionsStarted', b.bucketOf(meter.startedAt).start), 1)
-    if (meter.stop) addToTally(tally, cell('sessionsCompleted', b.bucketOf(meter.stop.stoppedAt).start), 1)
-    for (const part of spreadSessionEnergy(meter, b).parts)
-      addToTally(tally, cell('energyWh', part.bucketStart), part.wh)
+    sink.series('sessionsStarted', b.id)(b.bucketOf(meter.startedAt).start, 1)
+    if (meter.stop) sink.series('sessionsCompleted', b.id)(b.bucketOf(meter.stop.stoppedAt).start, 1)
+    const energy = sink.series('energyWh', b.id)
+    for (const part of spreadSessionEnergy(meter, b).parts) energy(part.bucketStart, part.wh)
   }
-  return tally
 }

@@ -55,3 +55,32 @@ export function addToTally(tally: Map<string, number>, cell: Cell, value: number
   if (sum === 0) tally.delete(key)
   else tally.set(key, sum)
 }
+
+/** Adds one value of a series to its cell at `bucketStart` (0 adds nothing). */
+export type SeriesAdder = (bucketStart: Instant, value: number) => void
+
+/**
+ * Where a contribution's cells go, one series at a time: a metric in one bucketing, for the entity's dims plus
+ * `moreDims` (a fault's error code and vendor error code). A tally ({@link tallySink}) and a rebuild's cell sums
+ * (`cell-sums.ts`) are both sinks, so each contribution rule is written once.
+ */
+export interface CellSink {
+  series(metric: string, bucketing: string, moreDims?: readonly string[]): SeriesAdder
+}
+
+/** A sink that adds to `tally`, every cell keyed by `dims` (and the series' further dims). */
+export function tallySink(tally: Map<string, number>, dims: readonly string[]): CellSink {
+  return {
+    series: (metric, bucketing, moreDims) => {
+      const all = moreDims === undefined ? dims : [...dims, ...moreDims]
+      return (bucketStart, value) => addToTally(tally, { metric, bucketing, bucketStart, dims: all }, value)
+    },
+  }
+}
+
+/** What a contribution written to a sink gives as a tally: the entity's cells keyed by `dims`. */
+export function tallyOf(dims: readonly string[], write: (sink: CellSink) => void): Tally {
+  const tally = new Map<string, number>()
+  write(tallySink(tally, dims))
+  return tally
+}

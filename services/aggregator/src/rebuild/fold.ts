@@ -1,36 +1,36 @@
 import type { Bucketing } from '../domain/buckets.ts'
-import { type CellRow, cellRowsInAnyOrder } from '../domain/cell-rows.ts'
+import { type CellSums, cellSumsSink } from '../domain/cell-sums.ts'
 import type { StatusRecord } from '../domain/connector-time.ts'
 import {
+  addConnectorEntityContribution,
+  addSessionEntityContribution,
+  addToSessionDraft,
   type ConnectorEntity,
-  connectorEntityContribution,
   connectorEntityOf,
+  createSessionDraft,
+  type SessionDraft,
   type SessionEntity,
-  type SessionInput,
-  sessionEntityContribution,
   sessionEntityOf,
 } from '../domain/entities.ts'
 import type { Instant } from '../domain/instant.ts'
-import { addInto } from '../domain/tally.ts'
-import {
-  type ConnectorKey,
-  connectorKeyId,
-  type EntityInput,
-  type SessionKey,
-  sessionKeyId,
-} from '../event-inputs.ts'
+import type { EntityInput } from '../event-inputs.ts'
 
 /*
- * A rebuild folds the log in memory: every entity's inputs are gathered (a push per event), each entity is
- * built once from all of them, and the rollups are the sum of the final entities' contributions, written once.
- * The incremental rule telescopes to exactly this sum (see `applyEvent`), so a rebuild equals the live cells
- * without replaying the live path's per-batch deltas and upserts (a property test checks the three agree).
+ * A rebuild folds the log in memory: every session's inputs are merged into its draft as they are read (the
+ * join: the same facts as merging them one by one, kept as one draft per session, not every input), every
+ * connector's records gathered, and each entity is built once from them. The rollups are the sum of the final
+ * entities' contributions, written once. The incremental rule telescopes to exactly this sum (see `applyEvent`),
+ * so a rebuild equals the live cells without replaying the live path's per-batch deltas and upserts (a property
+ * test checks the three agree).
  */
 
 /** One station's inputs, gathered per entity. */
 export interface StationHistory {
-  readonly sessions: Map<string, { key: SessionKey; inputs: Omit<SessionInput, 'timeZone'>[] }>
-  readonly connectors: Map<string, { key: ConnectorKey; records: StatusRecord[] }>
+  readonly stationId: string
+  /** By transaction id. */
+  readonly sessions: Map<number, SessionDraft>
+  /** By connector id: the status records read, duplicates included (the entity merges them). */
+  readonly connectors: Map<number, StatusRecord[]>
 }
 
 /** The history by station: a station's cells (connector cells and its totals) come from its entities only. */
@@ -40,27 +40,29 @@ export function createFold(): HistoryFold {
   return new Map()
 }
 
-/** Gathers inputs per station and entity; nothing is merged yet. */
+/** Gathers inputs per station and entity. */
 export function foldInputs(fold: HistoryFold, inputs: readonly EntityInput[]): void {
   for (const i of inputs) {
-    let station = fold.get(i.key.stationId)
+    const stationId = i.key.stationId
+    let station = fold.get(stationId)
     if (!station) {
-      station = { sessions: new Map(), connectors: new Map() }
-      fold.set(i.key.stationId, station)
+      station = { stationId, sessions: new Map(), connectors: new Map() }
+      fold.set(stationId, station)
     }
     if (i.kind === 'session') {
-      const id = sessionKeyId(i.key)
-      const group = station.sessions.get(id)
-      if (group) group.inputs.push(i.input)
-      else station.sessions.set(id, { key: i.key, inputs: [i.input] })
-    } else {
-      const id = connectorKeyId(i.key)
-      let group = station.connectors.get(id)
-      if (!group) {
-        group = { key: i.key, records: [] }
-        station.connectors.set(id, group)
+      let draft = station.sessions.get(i.key.transactionId)
+      if (!draft) {
+        draft = createSessionDraft()
+        station.sessions.set(i.key.transactionId, draft)
       }
-      if (i.input.record) group.records.push(i.input.record)
+      addToSessionDraft(draft, i.input)
+    } else {
+      let records = station.connectors.get(i.key.connectorId)
+      if (!records) {
+        records = []
+        station.connectors.set(i.key.connectorId, records)
+      }
+      if (i.input.record) records.push(i.input.record)
     }
   }
 }
@@ -81,22 +83,23 @@ export function foldedEntities(
 ): FoldedEntities {
   const sessions: SessionEntity[] = []
   const connectors: ConnectorEntity[] = []
-  for (const station of stations) {
-    for (const { key, inputs } of station.sessions.values())
-      sessions.push(sessionEntityOf(key, inputs, zoneOf(key.stationId)))
-    for (const { key, records } of station.connectors.values())
-      connectors.push(connectorEntityOf(key, records, bookTo, zoneOf(key.stationId)))
+  for (const { stationId, sessions: drafts, connectors: records } of stations) {
+    const zone = zoneOf(stationId)
+    for (const [transactionId, draft] of drafts)
+      sessions.push(sessionEntityOf({ stationId, transactionId }, draft, zone))
+    for (const [connectorId, list] of records)
+      connectors.push(connectorEntityOf({ stationId, connectorId }, list, bookTo, zone))
   }
   return { sessions, connectors }
 }
 
-/** The connector cells of the entities: the sum of their whole contributions, as table rows (any order). */
-export function foldedCells(
+/** Adds the entities' cells to `sums`: the sum of their whole contributions, with their totals. */
+export function addFoldedCells(
+  sums: CellSums,
   entities: FoldedEntities,
   bucketingsOf: (zone: string) => readonly Bucketing[],
-): CellRow[] {
-  const tally = new Map<string, number>()
-  for (const s of entities.sessions) addInto(tally, sessionEntityContribution(s, bucketingsOf))
-  for (const c of entities.connectors) addInto(tally, connectorEntityContribution(c, bucketingsOf))
-  return cellRowsInAnyOrder(tally)
+): void {
+  const sinkFor = (dims: readonly string[]) => cellSumsSink(sums, dims)
+  for (const s of entities.sessions) addSessionEntityContribution(s, bucketingsOf, sinkFor)
+  for (const c of entities.connectors) addConnectorEntityContribution(c, bucketingsOf, sinkFor)
 }

@@ -4,22 +4,17 @@ import { Streams } from '@chargebus/events'
 import type { Clock } from '@chargebus/platform'
 import type { Logger } from 'pino'
 import { type ApplyContext, applyEntityInputs, zoneResolver } from '../apply-inputs.ts'
-import { copyCells } from '../data-access/aggregates-store.ts'
+import { copyCellSeries } from '../data-access/aggregates-store.ts'
 import { copyRows } from '../data-access/columns.ts'
 import { CONNECTOR_COLUMNS, SESSION_COLUMNS, stationZones } from '../data-access/entities-store.ts'
 import type { Bucketing } from '../domain/buckets.ts'
-import type { CellRow } from '../domain/cell-rows.ts'
-import {
-  NETWORK_STATION,
-  sumCellRowsInAnyOrder,
-  withRollupLevelsInAnyOrder,
-} from '../domain/rollup-levels.ts'
+import { type CellSums, createCellSums, type SeriesByKey } from '../domain/cell-sums.ts'
 import { AGGREGATED_EVENTS } from '../entry-points/consumers/domain-events.ts'
 import { type AggregatedEvent, entityInputOf, newestInstant } from '../event-inputs.ts'
 import {
+  addFoldedCells,
   createFold,
   type FoldedEntities,
-  foldedCells,
   foldedEntities,
   foldInputs,
   type StationHistory,
@@ -210,7 +205,7 @@ export async function rebuildAggregates(opts: RebuildOptions): Promise<RebuildSu
     const stations = [...fold.keys()].sort()
     const zoneOf = zoneResolver(await zonesOf(db, stations), ctx(bookTo))
     const chunk = opts.stationsPerWrite ?? 100
-    let network: CellRow[] = []
+    const network: SeriesByKey = new Map()
     let writing: Promise<void> = Promise.resolve()
     for (let i = 0; i < stations.length; i += chunk) {
       const ids = stations.slice(i, i + chunk)
@@ -220,18 +215,16 @@ export async function rebuildAggregates(opts: RebuildOptions): Promise<RebuildSu
         bookTo,
       )
       for (const id of ids) fold.delete(id)
-      const rows = withRollupLevelsInAnyOrder(foldedCells(entities, opts.bucketingsOf))
-      network = sumCellRowsInAnyOrder([...network, ...rows.filter((r) => r.stationId === NETWORK_STATION)])
+      const sums = createCellSums(network)
+      addFoldedCells(sums, entities, opts.bucketingsOf)
       await writing
-      writing = writeShadow(
-        db,
-        entities,
-        rows.filter((r) => r.stationId !== NETWORK_STATION),
-      ).then(() => progress('write', lastSeq, { stations: ids.length + i, totalStations: stations.length }))
+      writing = writeShadow(db, entities, sums).then(() =>
+        progress('write', lastSeq, { stations: ids.length + i, totalStations: stations.length }),
+      )
       writing.catch(() => {}) // awaited on the next turn or after the loop; not an unhandled rejection meanwhile
     }
     await writing
-    await writeShadow(db, { sessions: [], connectors: [] }, network)
+    await copyCellSeries(db, SHADOW_SCHEMA, 'aggregate_totals', network)
     phaseDone('write')
     await analyzeShadow(db)
     phaseDone('analyze')
@@ -278,13 +271,10 @@ async function zonesOf(
   return zones
 }
 
-/** Entities and cells into the empty shadow tables, with COPY. */
-async function writeShadow(
-  db: Kysely<Database>,
-  entities: FoldedEntities,
-  cells: readonly CellRow[],
-): Promise<void> {
+/** A group of stations' entities, connector cells and station totals into the empty shadow tables, with COPY. */
+async function writeShadow(db: Kysely<Database>, entities: FoldedEntities, sums: CellSums): Promise<void> {
   await copyRows(db, `${SHADOW_SCHEMA}.aggregator_sessions`, SESSION_COLUMNS, entities.sessions)
   await copyRows(db, `${SHADOW_SCHEMA}.aggregator_connectors`, CONNECTOR_COLUMNS, entities.connectors)
-  await copyCells(db, SHADOW_SCHEMA, cells)
+  await copyCellSeries(db, SHADOW_SCHEMA, 'aggregates', sums.cells)
+  await copyCellSeries(db, SHADOW_SCHEMA, 'aggregate_totals', sums.stations)
 }

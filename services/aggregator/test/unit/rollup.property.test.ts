@@ -19,6 +19,13 @@ import {
 } from '../../src/domain/connector-rollup.ts'
 import { CONNECTOR_STATES, connectorTime, type StatusRecord } from '../../src/domain/connector-time.ts'
 import { type SessionMeter, spreadSessionEnergy } from '../../src/domain/energy-spread.ts'
+import {
+  addToSessionDraft,
+  createSessionDraft,
+  mergeSessionInput,
+  type SessionEntity,
+  sessionEntityOf,
+} from '../../src/domain/entities.ts'
 import { applyEvent } from '../../src/domain/incremental.ts'
 import type { Instant } from '../../src/domain/instant.ts'
 import {
@@ -29,7 +36,7 @@ import {
   sessionContribution,
   sessionFactsOf,
 } from '../../src/domain/session-rollup.ts'
-import { addTallies, addToTally, type Tally } from '../../src/domain/tally.ts'
+import { addTallies, addToTally, type Tally, tallySink } from '../../src/domain/tally.ts'
 import { aDay, anInstantNear, aStatusNear } from './arbitraries.ts'
 import { MINUTE } from './builders.ts'
 
@@ -169,7 +176,7 @@ function naiveRollup(
   connectors.forEach((records, i) => {
     const dims = [`connector-${i}`]
     if (records.length === 0) return // a connector is known from its first status
-    for (const b of BUCKETINGS) addConnectorTime(tally, connectorTime(records, window, b), b, dims)
+    for (const b of BUCKETINGS) addConnectorTime(tallySink(tally, dims), connectorTime(records, window, b), b)
   })
   return tally
 }
@@ -289,6 +296,41 @@ describe("(d) a rebuild's fold == merging one by one", () => {
         },
       ),
       { numRuns: 60 },
+    )
+  })
+})
+
+describe("(d') a rebuild's session draft == merging its inputs one by one", () => {
+  test('the same entity, any order, any duplicates', () => {
+    const anInput = aDay.chain((day) =>
+      fc.record({
+        facts: fc.array(
+          fc.oneof(
+            anInstantNear(day).map((at): SessionFact => ({ kind: 'start', startedAt: at, meterStartWh: 5 })),
+            anInstantNear(day).map((at): SessionFact => ({ kind: 'stop', stoppedAt: at, meterStopWh: 9 })),
+            fc
+              .tuple(anInstantNear(day), fc.nat({ max: 3 }))
+              .map(([at, wh]): SessionFact => ({ kind: 'sample', at, registerWh: wh })),
+          ),
+          { maxLength: 3 },
+        ),
+        connectorId: fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }),
+        idTag: fc.option(fc.constantFrom('A', 'B'), { nil: undefined }),
+      }),
+    )
+    fc.assert(
+      fc.property(fc.array(anInput, { maxLength: 8 }), fc.integer(), (inputs, seed) => {
+        const delivered = shuffle([...inputs, ...inputs.slice(0, 2)], seed)
+        const key = { stationId: 'S', transactionId: 7 }
+        const draft = createSessionDraft()
+        for (const input of delivered) addToSessionDraft(draft, input)
+        const merged = delivered.reduce<SessionEntity>(
+          (e, input) => mergeSessionInput(e, { ...input, timeZone: 'UTC' }),
+          { ...key, connectorId: null, idTag: null, facts: NO_SESSION_FACTS, timeZone: 'UTC' },
+        )
+        expect(sessionEntityOf(key, draft, 'UTC')).toEqual(merged)
+      }),
+      { numRuns: 100 },
     )
   })
 })
