@@ -28,8 +28,11 @@ export interface CellSums {
   readonly stations: SeriesByKey
   /** Network totals (`aggregate_totals`, station_id ''): may be shared by the sums of several groups of stations. */
   readonly network: SeriesByKey
-  /** What adding to a connector series adds, by its key: to it and its totals. */
-  readonly adders: Map<string, SeriesAdder>
+  /**
+   * What adding to a connector series adds (to it and its totals), by the entity dims, the bucketing and the
+   * metric: nested maps of strings that exist already, so finding a series builds no key (one per entity).
+   */
+  readonly adders: Map<string, Map<string, Map<string, SeriesAdder>>>
 }
 
 /**
@@ -46,16 +49,26 @@ export function createCellSums(network: SeriesByKey = new Map()): CellSums {
  */
 export function cellSumsSink(sums: CellSums, dims: readonly string[]): CellSink {
   const [stationId = '', connector = '0', ...own] = dims
+  const context = dims.join('\0')
+  let byBucketing = sums.adders.get(context)
+  if (byBucketing === undefined) {
+    byBucketing = new Map()
+    sums.adders.set(context, byBucketing)
+  }
+  const known = byBucketing
   return {
     series(metric, bucketing, moreDims) {
-      const rest = moreDims === undefined ? own : [...own, ...moreDims]
-      const dim = rest[0] ?? ''
-      const subDim = rest[1] ?? ''
-      const key = `${metric}\0${bucketing}\0${stationId}\0${connector}\0${dim}\0${subDim}`
-      let add = sums.adders.get(key)
+      let byMetric = known.get(bucketing)
+      if (byMetric === undefined) {
+        byMetric = new Map()
+        known.set(bucketing, byMetric)
+      }
+      const key = moreDims === undefined ? metric : [metric, ...moreDims].join('\0')
+      let add = byMetric.get(key)
       if (add === undefined) {
-        add = seriesAdder(sums, metric, bucketing, stationId, Number(connector), dim, subDim)
-        sums.adders.set(key, add)
+        const rest = moreDims === undefined ? own : [...own, ...moreDims]
+        add = seriesAdder(sums, metric, bucketing, stationId, Number(connector), rest[0] ?? '', rest[1] ?? '')
+        byMetric.set(key, add)
       }
       return add
     },
