@@ -52,24 +52,32 @@ export async function copyCellSeries(
   )
 }
 
-/** COPY text lines of the series' non-zero cells: a series' shared fields encoded once, its bucket starts cached. */
+/**
+ * COPY text lines of the series' non-zero cells. A series' rows differ only in their bucket start and value, so
+ * the text between those two fields is encoded once per series, and a line is five strings joined.
+ */
 function* seriesLines(columns: readonly Column<CellRow>[], series: Iterable<CellSeries>): Generator<string> {
+  const perCell = columns.flatMap(([name]) =>
+    name === 'bucket_start' ? ['bucket' as const] : name === 'value' ? ['value' as const] : [],
+  )
   for (const s of series) {
     const shared = { ...s, bucketStart: 0, value: 0 }
-    const fields = columns.map(([name, , value]): string | ((at: number, value: number) => string) =>
-      name === 'bucket_start'
-        ? bucketText
-        : name === 'value'
-          ? (_, v) => String(v)
-          : copyTextField(value(shared)),
-    )
+    // the text before, between and after the per-cell fields
+    const between: string[] = []
+    let text = ''
+    columns.forEach(([name, , value], i) => {
+      if (i > 0) text += '\t'
+      if (name === 'bucket_start' || name === 'value') {
+        between.push(text)
+        text = ''
+      } else text += copyTextField(value(shared))
+    })
+    between.push(text)
     for (const [at, value] of s.values) {
       if (value === 0) continue
-      let line = ''
-      for (let i = 0; i < fields.length; i++) {
-        const f = fields[i] as (typeof fields)[number]
-        line += `${i === 0 ? '' : '\t'}${typeof f === 'string' ? f : f(at, value)}`
-      }
+      let line = between[0] as string
+      for (let i = 0; i < perCell.length; i++)
+        line += (perCell[i] === 'value' ? String(value) : bucketText(at)) + (between[i + 1] as string)
       yield line
     }
   }
