@@ -528,7 +528,15 @@ async function throughput(database: string) {
       throw new Error(`DOMAIN holds ${rawIncremental.events} of ${firstHalf + secondHalf} events`)
     const incremental = await drain('incremental (second half)', rawIncremental.events - rawRebuild.events)
     const rawPerS = rawIncremental.events / rawIncremental.seconds
+    // The baseline again right before and after the rebuild: minutes pass between raw-b and the rebuild, and on a
+    // shared machine the load moves in minutes, so the rebuild is also divided by a baseline taken beside it.
+    const rawBefore = await raw('raw-c')
     const rebuilt = await rebuildAll(database, bus, rawIncremental.events)
+    const rawAfter = await raw('raw-d')
+    const adjacentPerS = (rawBefore.events + rawAfter.events) / (rawBefore.seconds + rawAfter.seconds)
+    progress(
+      `raw consume+ack beside the rebuild: ${Math.round(rawBefore.events / rawBefore.seconds)} before, ${Math.round(rawAfter.events / rawAfter.seconds)} after (events/s)`,
+    )
     const floor = await postgresFloor(database, rawIncremental.events)
     await nc.close()
     await bus.close()
@@ -555,6 +563,22 @@ async function throughput(database: string) {
       rebuild: {
         ...rebuilt,
         ratio: rebuilt.eventsPerS / rawPerS,
+        /** Raw consume+ack of the same events right before and right after the rebuild. */
+        rawBeside: {
+          eventsPerS: Math.round(adjacentPerS),
+          before: {
+            eventsPerS: Math.round(rawBefore.events / rawBefore.seconds),
+            loadAverage: rawBefore.loadAverage,
+          },
+          after: {
+            eventsPerS: Math.round(rawAfter.events / rawAfter.seconds),
+            loadAverage: rawAfter.loadAverage,
+          },
+        },
+        /** The rebuild against the baseline beside it (both halves of the raw runs pooled). */
+        ratioBeside: rebuilt.eventsPerS / adjacentPerS,
+        /** The fold alone (read, decode, gather) against that baseline: what the other phases leave room for. */
+        foldRatioBeside: rebuilt.events / rebuilt.phaseSeconds.fold / adjacentPerS,
         target: 0.5,
         cpuBound: cpuBound(rebuilt.cpuPerEvent, rawPerS),
       },

@@ -8,7 +8,7 @@ import type { CellSink, SeriesAdder } from './tally.ts'
  * their values by bucket start, each connector cell's station and network totals added in place by the same call.
  * The tally path keys every cell by a string, parses it back into a row, then keys each row again per level to sum
  * the totals: most of a rebuild's write phase (bench/README.md). Here a string key is built once per entity and
- * series, and the values are numbers in maps keyed by numbers. The rows are the same as
+ * once per new series, and the values are numbers in maps keyed by bucket start. The rows are the same as
  * `withRollupLevels(cellRows(tally))` of the summed tallies (a property test checks).
  */
 
