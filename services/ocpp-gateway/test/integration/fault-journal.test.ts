@@ -25,7 +25,7 @@ beforeAll(async () => {
   await gw.putStation('CP-AUTH', { registrationStatus: 'Accepted', password: hashPassword('s3cret') })
   await gw.putStation('CP-PENDING', { registrationStatus: 'Pending', password: hashPassword('s3cret') })
   await gw.putStation('CP-OTHER', { registrationStatus: 'Accepted', password: hashPassword('other') })
-})
+}, 30_000)
 afterAll(() => gw?.close())
 
 async function journaled(outcome: string): Promise<number> {

@@ -10,7 +10,7 @@ beforeAll(async () => {
   gw = await startTestGateway()
   await gw.app.listen({ host: '127.0.0.1', port: 0 })
   port = (gw.app.server.address() as { port: number }).port
-})
+}, 30_000)
 afterAll(() => gw?.close())
 
 /** Sends raw bytes, resolves with everything the server sent until it closed the connection. */

@@ -11,7 +11,7 @@ beforeAll(async () => {
   gw = await startTestGateway({ OCPP_DATA_TRANSFER_VENDOR_IDS: 'com.acme, org.other' })
   await gw.putIdTag('TAG-OK', { status: 'Accepted', parentIdTag: 'FLEET-1' })
   await gw.putIdTag('TAG-BLOCKED', { status: 'Blocked' })
-})
+}, 30_000)
 afterAll(() => gw?.close())
 
 const TS = '2026-11-26T10:00:00.000Z'

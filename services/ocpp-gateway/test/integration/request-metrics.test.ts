@@ -9,7 +9,7 @@ import { envelope, startTestGateway, type TestGateway } from '../support/gateway
 let gw: TestGateway
 beforeAll(async () => {
   gw = await startTestGateway({ OCPP_REGISTRATION: 'accept-all' })
-})
+}, 30_000)
 afterAll(() => gw?.close())
 
 async function scrape() {
