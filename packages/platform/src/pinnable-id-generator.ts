@@ -1,22 +1,23 @@
-import { type IdGenerator, RandomIdGenerator } from '@opentelemetry/sdk-trace'
+import type { IdGenerator } from '@opentelemetry/sdk-trace'
+import { RandomIds } from './random-ids.ts'
 
 /**
- * The SDK's random span and trace ids, except inside `withIds`: there the span started gets ids chosen
+ * Random span and trace ids (`RandomIds`), except inside `withIds`: there the span started gets ids chosen
  * before it. The request tracer picks a request's ids when it arrives and makes the SDK span only if the
  * request turns out to need one (sampled, or failed); that span must keep the ids its logs, its published
  * messages and its SQL spans already carry.
  */
 export class PinnableIdGenerator implements IdGenerator {
-  readonly #random = new RandomIdGenerator()
+  readonly #random = new RandomIds()
   #traceId: string | undefined
   #spanId: string | undefined
 
   generateTraceId(): string {
-    return this.#traceId ?? this.#random.generateTraceId()
+    return this.#traceId ?? this.#random.traceId()
   }
 
   generateSpanId(): string {
-    return this.#spanId ?? this.#random.generateSpanId()
+    return this.#spanId ?? this.#random.spanId()
   }
 
   /**
