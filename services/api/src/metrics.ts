@@ -8,8 +8,8 @@ const COMMAND_STATUSES = ['queued', 'sent', 'accepted', 'rejected', 'failed', 'e
 
 /**
  * The fleet gauges the API exports, read from Postgres at scrape time and cached `cacheMs` (default 10 s) so
- * several scrapers cost one query per interval; a read that fails or times out leaves the gauges empty rather than failing
- * `/metrics`.
+ * several scrapers cost one query per interval; a read that fails or times out leaves the gauges empty rather
+ * than failing `/metrics`.
  */
 export function registerFleetMetrics(
   registry: Registry,
