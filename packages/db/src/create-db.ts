@@ -5,6 +5,7 @@ import { registerPool } from './copy-into.ts'
 import type { Database } from './database.ts'
 import { DatabaseUnavailable, describeError, NotInTransaction } from './errors.ts'
 import { type PoolMetricsOptions, registerPoolMetrics } from './pool-metrics.ts'
+import { fastTimestampTypes } from './timestamptz.ts'
 import { parseDatabaseUrl } from './url.ts'
 
 export interface CreateDbOptions {
@@ -57,6 +58,7 @@ export function createDb(options: CreateDbOptions): Kysely<Database> {
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     idleTimeoutMillis: options.idleTimeoutMs ?? 10_000,
     keepAlive: true,
+    types: fastTimestampTypes,
     ...(options.applicationName === undefined ? {} : { application_name: options.applicationName }),
   })
   // pg emits 'error' on a client whose connection dies (pgbouncer or Postgres restarted, network cut);
