@@ -1,11 +1,12 @@
 import { type RawBuilder, sql } from '@chargebus/db'
+import { isoTime } from '../domain/iso-time.ts'
 
 /** Conversions from pg values (Date, numeric/bigint strings) to the API's JSON shapes. */
 
 export function iso(value: Date): string
 export function iso(value: Date | null): string | null
 export function iso(value: Date | null): string | null {
-  return value === null ? null : value.toISOString()
+  return value === null ? null : isoTime(value)
 }
 
 /** numeric and bigint come back from pg as strings (precision); the API sends JSON numbers. */
