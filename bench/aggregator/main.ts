@@ -42,14 +42,14 @@ import {
   Streams,
 } from '@chargebus/events'
 import { createLogger, loadConfig } from '@chargebus/platform'
-import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream'
+import { AckPolicy, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream'
 import { connect } from '@nats-io/transport-node'
 import { rebuild } from '../../services/aggregator/src/admin.ts'
 import { buildApp } from '../../services/aggregator/src/app.ts'
 import { AggregatorConfig } from '../../services/aggregator/src/config.ts'
 import { openAggregatorDependencies } from '../../services/aggregator/src/deps.ts'
 import { ConnectionMonitor } from '../e2e/src/monitor.ts'
-import { CLK_TCK } from '../gateway/src/processes.ts'
+import { CLK_TCK, treeCpuTicks } from '../gateway/src/processes.ts'
 import { createPhaseProfiler } from './src/phase-profiler.ts'
 
 const { values: args } = parseArgs({
@@ -148,11 +148,16 @@ function* domainEvents(count: number) {
   }
 }
 
+/** The private nats-server's pid: its CPU is part of what each drain costs (stored messages, acks, publishes). */
+let natsPid: number | undefined
+const natsTicks = () => (natsPid === undefined ? 0 : treeCpuTicks(natsPid))
+
 async function startNats(dir: string, port: number): Promise<string> {
   const child = spawn('nats-server', ['-js', '-sd', dir, '-a', '127.0.0.1', '-p', String(port)], {
     stdio: 'ignore',
   })
   children.push(child)
+  natsPid = child.pid
   const url = `nats://127.0.0.1:${port}`
   for (let i = 0; i < 50; i++) {
     const ok = await connect({ servers: url }).then(
@@ -176,22 +181,31 @@ async function withConnectionPeak<T>(
 ): Promise<{
   result: T
   peak: number
-  cpuMs: { node: number; postgres: number }
+  /** Shares of the database's backend samples by state (`ConnectionMonitor.stateShares`). */
+  backendStates: Record<string, number>
+  cpuMs: { node: number; postgres: number; nats: number }
   loadAverage: { start: number; end: number }
 }> {
   const admin = createDb({ url: ADMIN_URL, poolSize: 1, applicationName: 'bench-aggregator-probe' })
   const monitor = new ConnectionMonitor(admin, database)
   const node0 = process.cpuUsage()
+  const nats0 = natsTicks()
   const loadAtStart = loadavg()[0] ?? 0
   monitor.start(20)
   try {
     const result = await work()
     const node = process.cpuUsage(node0)
+    const nats = natsTicks() - nats0
     const postgresTicks = monitor.backendDelta(new Map(), monitor.backendTicks())
     return {
       result,
       peak: monitor.result().peak,
-      cpuMs: { node: (node.user + node.system) / 1000, postgres: (postgresTicks * 1000) / CLK_TCK },
+      backendStates: monitor.stateShares(),
+      cpuMs: {
+        node: (node.user + node.system) / 1000,
+        postgres: (postgresTicks * 1000) / CLK_TCK,
+        nats: (nats * 1000) / CLK_TCK,
+      },
       loadAverage: { start: loadAtStart, end: loadavg()[0] ?? 0 },
     }
   } finally {
@@ -201,9 +215,10 @@ async function withConnectionPeak<T>(
 }
 
 /** CPU per event in microseconds, from {@link withConnectionPeak}'s milliseconds. */
-const cpuPerEvent = (cpuMs: { node: number; postgres: number }, events: number) => ({
+const cpuPerEvent = (cpuMs: { node: number; postgres: number; nats: number }, events: number) => ({
   nodeUs: (cpuMs.node * 1000) / events,
   postgresUs: (cpuMs.postgres * 1000) / events,
+  natsUs: (cpuMs.nats * 1000) / events,
 })
 
 /**
@@ -219,7 +234,7 @@ async function rebuildAll(database: string, bus: Bus, expected: number) {
   const t0 = performance.now()
   let last = 0
   try {
-    const { result, peak, cpuMs, loadAverage } = await withConnectionPeak(database, () =>
+    const { result, peak, backendStates, cpuMs, loadAverage } = await withConnectionPeak(database, () =>
       profiler.around('rebuild', () =>
         rebuild({
           env: { DATABASE_URL: withDatabaseName(POOLED_URL, database) },
@@ -240,7 +255,7 @@ async function rebuildAll(database: string, bus: Bus, expected: number) {
     if (events !== expected) throw new Error(`rebuild applied ${events} events, the stream holds ${expected}`)
     const cpu = cpuPerEvent(cpuMs, events)
     progress(
-      `rebuild: ${Math.round(events / seconds)} events/s, CPU per event ${Math.round(cpu.nodeUs)} us Node + ${Math.round(cpu.postgresUs)} us Postgres, peak connections ${peak}`,
+      `rebuild: ${Math.round(events / seconds)} events/s, CPU per event ${Math.round(cpu.nodeUs)} us Node + ${Math.round(cpu.postgresUs)} us Postgres + ${Math.round(cpu.natsUs)} us nats-server, peak connections ${peak}`,
     )
     return {
       events,
@@ -253,6 +268,8 @@ async function rebuildAll(database: string, bus: Bus, expected: number) {
       /** The machine's 1-minute load average at the start and the end: the ratios compare runs under these. */
       loadAverage,
       peakConnections: peak,
+      /** Where its Postgres backend spent the time (shares of 20 ms samples by state). */
+      backendStates,
       rows: result.rows,
       /** What the swap wrote over the incremental run's rows (connector time differs: booked to a later now). */
       written: result.written,
@@ -388,15 +405,24 @@ function writeFloor(
 }
 
 /**
- * The best events/s the measured CPU per event allows on this machine's cores, were the aggregator's Node work
- * and its Postgres backends' spread over every core with nothing else running (no nats-server, no pgbouncer, no
- * waiting): a same-run bound, and its ratio to raw consume+ack.
+ * The best events/s the measured CPU per event allows on this machine's cores, were the aggregator's Node work,
+ * its Postgres backends' and the nats-server's spread over every core with nothing else running (no pgbouncer,
+ * no waiting): a same-run bound, and its ratio to raw consume+ack. (Before 2026-12-07 10:00 UTC it left the
+ * nats-server out.)
  */
-function cpuBound(cpu: { nodeUs: number; postgresUs: number }, rawPerS: number) {
+function cpuBound(cpu: { nodeUs: number; postgresUs: number; natsUs: number }, rawPerS: number) {
   const cores = availableParallelism()
-  const eventsPerS = (cores * 1e6) / (cpu.nodeUs + cpu.postgresUs)
+  const eventsPerS = (cores * 1e6) / (cpu.nodeUs + cpu.postgresUs + cpu.natsUs)
   return { cores, eventsPerS, ratio: eventsPerS / rawPerS }
 }
+
+/** Messages stored in the (namespaced) stream whose name ends with `name`. */
+async function streamMessages(jsm: JetStreamManager, name: string): Promise<number> {
+  for await (const s of jsm.streams.list()) if (s.config.name.endsWith(name)) return s.state.messages
+  throw new Error(`no stream ${name}`)
+}
+
+const round2 = (v: number) => Math.round(v * 100) / 100
 
 async function throughput(database: string) {
   const dir = mkdtempSync(join(tmpdir(), 'bench-aggregator-'))
@@ -440,6 +466,8 @@ async function throughput(database: string) {
       const consumer = await jetstream(nc).consumers.get(stream, durable)
       const pending = (await consumer.info()).num_pending
       const loadAtStart = loadavg()[0] ?? 0
+      const node0 = process.cpuUsage()
+      const nats0 = natsTicks()
       const t0 = performance.now()
       const messages = await consumer.consume({ max_messages: 1000 })
       let seen = 0
@@ -448,7 +476,18 @@ async function throughput(database: string) {
         if (++seen >= pending) break
       }
       const seconds = (performance.now() - t0) / 1000
-      return { events: seen, seconds, loadAverage: { start: loadAtStart, end: loadavg()[0] ?? 0 } }
+      const node = process.cpuUsage(node0)
+      const cpuMs = {
+        node: (node.user + node.system) / 1000,
+        postgres: 0,
+        nats: ((natsTicks() - nats0) * 1000) / CLK_TCK,
+      }
+      return {
+        events: seen,
+        seconds,
+        cpuPerEvent: cpuPerEvent(cpuMs, seen),
+        loadAverage: { start: loadAtStart, end: loadavg()[0] ?? 0 },
+      }
     }
     const rawRebuild = await raw('raw-a')
     if (rawRebuild.events !== firstHalf)
@@ -471,8 +510,9 @@ async function throughput(database: string) {
       const app = buildApp(deps)
       app.addHook('onClose', () => deps.close())
       const before = await tableWrites(database)
+      const updatesBefore = await streamMessages(jsm, 'AGGREGATES')
       const t0 = performance.now()
-      const { peak, cpuMs, loadAverage } = await withConnectionPeak(database, () =>
+      const { peak, backendStates, cpuMs, loadAverage } = await withConnectionPeak(database, () =>
         profiler.around(label, async () => {
           await app.ready()
           let last = 0
@@ -490,6 +530,7 @@ async function throughput(database: string) {
       const seconds = (performance.now() - t0) / 1000
       await app.close()
       const after = await tableWrites(database)
+      const updates = (await streamMessages(jsm, 'AGGREGATES')) - updatesBefore
       const perEvent = (t: WrittenTable) => ({
         inserted: (after[t].inserted - before[t].inserted) / expected,
         updated: (after[t].updated - before[t].updated) / expected,
@@ -501,7 +542,13 @@ async function throughput(database: string) {
       >
       const cpu = cpuPerEvent(cpuMs, expected)
       progress(
-        `${label}: ${Math.round(expected / seconds)} events/s, CPU per event ${Math.round(cpu.nodeUs)} us Node + ${Math.round(cpu.postgresUs)} us Postgres, peak connections ${peak}`,
+        `${label}: ${Math.round(expected / seconds)} events/s, CPU per event ${Math.round(cpu.nodeUs)} us Node + ${Math.round(cpu.postgresUs)} us Postgres + ${Math.round(cpu.natsUs)} us nats-server, ${round2(updates / expected)} aggregate.updated published per event`,
+      )
+      progress(
+        `${label}: its backends were ${Object.entries(backendStates)
+          .slice(0, 4)
+          .map(([state, share]) => `${Math.round(share * 100)}% ${state}`)
+          .join(', ')}`,
       )
       return {
         events: expected,
@@ -511,6 +558,10 @@ async function throughput(database: string) {
         cpuPerEvent: cpu,
         loadAverage,
         peakConnections: peak,
+        /** Where its Postgres backends spent the time (shares of 20 ms samples by state; idle ones included). */
+        backendStates,
+        /** `aggregate.updated` messages stored in AGGREGATES per event (one per station a batch changed). */
+        updatesPerEvent: updates / expected,
         /** Rows the aggregator inserted and updated per event (cells, totals and facts; Postgres' own counters). */
         rowsPerEvent: {
           inserted: WRITTEN_TABLES.reduce((n, t) => n + rowsPerTable[t].inserted, 0),
@@ -545,6 +596,8 @@ async function throughput(database: string) {
       raw: {
         eventsPerS: Math.round(rawPerS),
         firstHalfEventsPerS: Math.round(rawRebuild.events / rawRebuild.seconds),
+        /** The raw consumer's CPU per event: its process (Node) and the nats-server's. */
+        cpuPerEvent: rawIncremental.cpuPerEvent,
         loadAverage: rawIncremental.loadAverage,
       },
       incrementalFromEmpty: {

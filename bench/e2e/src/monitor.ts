@@ -40,6 +40,8 @@ export class ConnectionMonitor {
   private errors = 0
   private running = false
   private loop: Promise<void> | undefined
+  /** Backend samples by what the backend was doing: its `state`, and what it waited on, if anything. */
+  private readonly states = new Map<string, number>()
   /** pid -> [ticks at first sighting, latest ticks] of the database's backends. */
   readonly backends = new Map<number, { first: number; last: number }>()
 
@@ -52,8 +54,15 @@ export class ConnectionMonitor {
   }
 
   async sampleOnce(): Promise<void> {
-    const { rows } = await sql<{ pid: number; app: string }>`
-      select pid, application_name as app from pg_stat_activity
+    const { rows } = await sql<{
+      pid: number
+      app: string
+      state: string | null
+      waitType: string | null
+      wait: string | null
+    }>`
+      select pid, application_name as app, state, wait_event_type as "waitType", wait_event as wait
+        from pg_stat_activity
        where datname = ${this.database} and backend_type = 'client backend'
          and application_name not like ${`${OWN_APPLICATION_PREFIX}%`}`.execute(this.db)
     this.samples++
@@ -64,12 +73,28 @@ export class ConnectionMonitor {
       this.atPeak = byApp
     }
     for (const r of rows) {
+      const state = `${r.state ?? '?'}${r.waitType === null ? '' : ` (${r.waitType}:${r.wait})`}`
+      this.states.set(state, (this.states.get(state) ?? 0) + 1)
+    }
+    for (const r of rows) {
       const ticks = processTicks(r.pid)
       if (ticks === undefined) continue
       const seen = this.backends.get(r.pid)
       if (seen) seen.last = ticks
       else this.backends.set(r.pid, { first: ticks, last: ticks })
     }
+  }
+
+  /**
+   * Shares of the backend samples by state, largest first: where the database's connections spent the time
+   * (`active`, `idle in transaction (Client:ClientRead)`: waiting for the client mid-transaction,
+   * `active (Lock:transactionid)`: waiting for another transaction's row lock...).
+   */
+  stateShares(): Record<string, number> {
+    const total = [...this.states.values()].reduce((a, b) => a + b, 0)
+    return Object.fromEntries(
+      [...this.states].sort((a, b) => b[1] - a[1]).map(([state, n]) => [state, round3(n / total)]),
+    )
   }
 
   /** Latest ticks per backend pid (for per-phase deltas). */
