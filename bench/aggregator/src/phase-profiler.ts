@@ -3,7 +3,7 @@
  * inspector's in-process session brackets exactly a drain or a rebuild. Each profile is written to DIR (open it in
  * Chrome DevTools) and its top functions by self time go to stderr.
  */
-import { writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import { join } from 'node:path'
 import type { CpuProfile } from '../../gateway/src/cost-centers.ts'
@@ -33,6 +33,7 @@ export function topSelfTimes(profile: CpuProfile, count: number): { fn: string; 
 /** A profiler that does nothing when `dir` is undefined. */
 export function createPhaseProfiler(dir: string | undefined, log: (line: string) => void): PhaseProfiler {
   if (dir === undefined) return { around: (_phase, work) => work() }
+  mkdirSync(dir, { recursive: true })
   return {
     async around(phase, work) {
       const session = new Session()
