@@ -1,7 +1,8 @@
 import { type Database, type Kysely, type Selectable, sql, type Transaction } from '@chargebus/db'
-import { mergeStatusRecord, NO_CONNECTOR_FACTS } from '../domain/connector-rollup.ts'
+import { mergeStatusRecord, NO_CONNECTOR_FACTS, recordsInOrder } from '../domain/connector-rollup.ts'
 import type { StatusRecord } from '../domain/connector-time.ts'
 import type { ConnectorEntity, SessionEntity } from '../domain/entities.ts'
+import { samplesInOrder } from '../domain/session-rollup.ts'
 import { type ConnectorKey, connectorKeyId, type SessionKey, sessionKeyId } from '../event-inputs.ts'
 import { type Column, columnNames, unnestRows } from './columns.ts'
 
@@ -90,7 +91,8 @@ export const SESSION_COLUMNS: readonly Column<SessionEntity>[] = [
   ['meter_start_wh', 'bigint', (e) => e.facts.start?.meterStartWh ?? null],
   ['stopped_at', 'timestamptz', (e) => iso(e.facts.stop?.stoppedAt)],
   ['meter_stop_wh', 'bigint', (e) => e.facts.stop?.meterStopWh ?? null],
-  ['samples', 'jsonb', (e) => JSON.stringify([...e.facts.samples])],
+  // canonical (by instant), so the same facts are the same jsonb whatever order they were merged in
+  ['samples', 'jsonb', (e) => JSON.stringify(samplesInOrder(e.facts))],
   ['time_zone', 'text', (e) => e.timeZone],
 ]
 
@@ -143,7 +145,7 @@ export async function lockConnectors(
 export const CONNECTOR_COLUMNS: readonly Column<ConnectorEntity>[] = [
   ['station_id', 'text', (e) => e.stationId],
   ['connector_id', 'integer', (e) => e.connectorId],
-  ['records', 'jsonb', (e) => JSON.stringify([...e.records.values()])],
+  ['records', 'jsonb', (e) => JSON.stringify(recordsInOrder(e.records))],
   ['booked_to', 'timestamptz', (e) => iso(e.bookedTo)],
   ['time_zone', 'text', (e) => e.timeZone],
 ]

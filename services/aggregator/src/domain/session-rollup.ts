@@ -100,6 +100,16 @@ export function sessionFactsOf(facts: Iterable<SessionFact>): SessionFacts {
   return factsOfDraft(draft)
 }
 
+/**
+ * The readings by instant, earliest first: the facts' canonical form. A map keeps the order readings were merged
+ * in (live: the order batches commit; a rebuild: stream order), so the same facts stored in that order would be
+ * different jsonb, and a rebuild's swap would rewrite rows that did not change. One reading per instant, so the
+ * order is total.
+ */
+export function samplesInOrder(facts: SessionFacts): [Instant, number][] {
+  return [...facts.samples].sort(([a], [b]) => a - b)
+}
+
 /** The session's meter for {@link spreadSessionEnergy}, once its start is known. */
 export function sessionMeter(facts: SessionFacts): SessionMeter | undefined {
   if (!facts.start) return undefined
