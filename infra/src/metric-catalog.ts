@@ -18,7 +18,8 @@ export const EXPORTED_METRICS = [
   // Not error_code: any code may come, and an alarm names its dimensions' values in advance.
   { name: 'aggregator_rebuild_last_outcome', dimensions: ['outcome'] },
   { name: 'ocpp_gateway_requests_total', dimensions: ['outcome'] },
-  { name: 'http_request_duration_seconds_count', dimensions: ['service', 'status_code'] },
+  // outcome (answered, error, shed), not status_code: a shed 503 is back-pressure, a genuine one an error.
+  { name: 'http_request_duration_seconds_count', dimensions: ['service', 'outcome'] },
 ] as const
 
 export type ExportedMetric = (typeof EXPORTED_METRICS)[number]['name']

@@ -4,7 +4,6 @@ import {
   aws_cloudwatch as cloudwatch,
   Duration,
   type aws_ecs as ecs,
-  aws_elasticloadbalancingv2 as elbv2,
   aws_sns as sns,
 } from 'aws-cdk-lib'
 import { Construct } from 'constructs'
@@ -21,10 +20,7 @@ import { consumerLag } from './service-stack.ts'
 
 export type MonitoringProps = {
   envName: string
-  services: Record<
-    ServiceName,
-    { service: ecs.FargateService; loadBalancer?: elbv2.ILoadBalancerV2 | undefined }
-  >
+  services: Record<ServiceName, { service: ecs.FargateService }>
 }
 
 /**
@@ -232,21 +228,23 @@ export class Monitoring extends Construct {
       cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     )
 
-    // ChargebusHttpErrorRate for the API (its ALB sees every request) and ChargebusServiceDown for all.
-    const api = props.services.api.loadBalancer
-    if (api instanceof elbv2.ApplicationLoadBalancer) {
-      const share = new cloudwatch.MathExpression({
-        expression: 'IF(requests > 30, errors / requests, 0)',
-        usingMetrics: {
-          errors: api.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, {
-            period: Duration.minutes(5),
-          }),
-          requests: api.metrics.requestCount({ period: Duration.minutes(5) }),
-        },
-        period: Duration.minutes(5),
-      })
-      alarm('ApiErrorRate', share, 0.05, 2, 'More than 5% of API requests end in a 5xx')
-    }
+    // ChargebusHttpErrorRate for the API: its own request counts by outcome, so the in-flight cap's shed 503s
+    // (back-pressure) count neither way; the ALB's target 5xx count cannot tell them from genuine ones.
+    const answers = (service: ServiceName, o: string) =>
+      m('http_request_duration_seconds_count', { service, outcome: o }, 'Sum', 5)
+    const apiErrorShare = new cloudwatch.MathExpression({
+      expression: 'IF(answered + error > 30, error / (answered + error), 0)',
+      usingMetrics: { answered: answers('api', 'answered'), error: answers('api', 'error') },
+      label: 'API server error share (sheds excluded)',
+      period: Duration.minutes(5),
+    })
+    alarm(
+      'ApiErrorRate',
+      apiErrorShare,
+      0.05,
+      2,
+      'More than 5% of the API requests handled end in a 5xx; shed 503s (HTTP_MAX_IN_FLIGHT) are not counted (docker/prometheus/alerts-platform.yml ChargebusHttpErrorRate)',
+    )
     for (const name of SERVICE_NAMES) {
       const running = new cloudwatch.Metric({
         namespace: 'ECS/ContainerInsights',
@@ -310,6 +308,11 @@ export class Monitoring extends Construct {
       ),
       graph('Aggregates rebuild: last outcome failed or abandoned', ['failed', 'abandoned'].map(lastOutcome)),
       new cloudwatch.TextWidget({ markdown: '## Services, Postgres pools', width: 24, height: 1 }),
+      graph('API server error share (sheds excluded)', [apiErrorShare]),
+      graph(
+        'Shed answers by service (503, back-pressure)',
+        SERVICE_NAMES.map((service) => answers(service, 'shed')),
+      ),
       graph(
         'Queries waiting for a connection',
         SERVICE_NAMES.map((service) => m('chargebus_db_pool_waiting', { service })),

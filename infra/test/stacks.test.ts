@@ -507,6 +507,19 @@ describe('monitoring', () => {
     return { expression: expression?.Expression, period: expression?.Period, inputs }
   }
 
+  /** The EMF metric declarations of a service's metrics sidecar in prod (the CloudWatch agent's config). */
+  const emfDeclarations = (service: string): unknown[] => {
+    const sidecar = containers(prod).find((c) => c.stack.endsWith(`-svc-${service}`) && c.Name === 'metrics')
+    if (!sidecar) throw new Error(`no metrics sidecar in the ${service} task`)
+    const config = (sidecar.Environment as { Name: string; Value: unknown }[]).find(
+      (e) => e.Name === 'CW_CONFIG_CONTENT',
+    )?.Value as { 'Fn::Join': [string, unknown[]] }
+    // The agent's JSON with the stack's region (a token) in it: the literal parts, the region as a placeholder.
+    const [, parts] = config['Fn::Join']
+    const agent = JSON.parse(parts.map((p) => (typeof p === 'string' ? p : 'REGION')).join(''))
+    return agent.logs.metrics_collected.prometheus.emf_processor.metric_declaration
+  }
+
   it('mirrors ChargebusConsumerBacklogGrowing: over 10,000 waiting and rising, for 10 minutes', () => {
     const props = alarmNamed('ConsumerBacklogGrowing-ingest')
     expect(mathOf(props)).toEqual({
@@ -561,19 +574,36 @@ describe('monitoring', () => {
       TreatMissingData: 'notBreaching',
     })
     // The aggregator's metrics sidecar publishes the gauge with that dimension.
-    const sidecar = containers(prod).find((c) => c.stack.endsWith('-svc-aggregator') && c.Name === 'metrics')
-    if (!sidecar) throw new Error('no metrics sidecar in the aggregator task')
-    const config = (sidecar.Environment as { Name: string; Value: unknown }[]).find(
-      (e) => e.Name === 'CW_CONFIG_CONTENT',
-    )?.Value as { 'Fn::Join': [string, unknown[]] }
-    // The agent's JSON with the stack's region (a token) in it: the literal parts, the region as a placeholder.
-    const [, parts] = config['Fn::Join']
-    const agent = JSON.parse(parts.map((p) => (typeof p === 'string' ? p : 'REGION')).join(''))
-    expect(agent.logs.metrics_collected.prometheus.emf_processor.metric_declaration).toContainEqual({
+    expect(emfDeclarations('aggregator')).toContainEqual({
       source_labels: ['job'],
       label_matcher: '^aggregator$',
       dimensions: [['outcome']],
       metric_selectors: ['^aggregator_rebuild_last_outcome$'],
+    })
+  })
+
+  it('mirrors ChargebusHttpErrorRate for the API: its own 5xx share, shed 503s counted neither way', () => {
+    const props = alarmNamed('ApiErrorRate')
+    expect(mathOf(props)).toEqual({
+      expression: 'IF(answered + error > 30, error / (answered + error), 0)',
+      period: undefined,
+      inputs: {
+        answered: [
+          'http_request_duration_seconds_count',
+          { service: 'api', outcome: 'answered' },
+          'Sum',
+          300,
+        ],
+        error: ['http_request_duration_seconds_count', { service: 'api', outcome: 'error' }, 'Sum', 300],
+      },
+    })
+    expect(props).toMatchObject({ Threshold: 0.05, EvaluationPeriods: 2, DatapointsToAlarm: 2 })
+    // The API's metrics sidecar publishes the request counts with the outcome dimension.
+    expect(emfDeclarations('api')).toContainEqual({
+      source_labels: ['job'],
+      label_matcher: '^api$',
+      dimensions: [['service', 'outcome']],
+      metric_selectors: ['^http_request_duration_seconds_count$'],
     })
   })
 

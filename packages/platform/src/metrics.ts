@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin'
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client'
+import { wasShed } from './in-flight-cap.ts'
 
 /**
  * A fresh Prometheus registry with the default process metrics (CPU, memory, event loop lag, GC),
@@ -25,16 +26,28 @@ export function createMetricsRegistry(options: { service?: string } = {}): Regis
 export const UNMATCHED_ROUTE = '(unmatched)'
 
 /**
- * Records `http_request_duration_seconds{method,route,status_code}` for every request of the app
+ * What a request's answer says about the service, the label error-rate alerts select on: `shed` (a 503 the
+ * in-flight cap answered on purpose: back-pressure, not a failure), `error` (any other 5xx), `answered` (the
+ * rest, 4xx included: the caller's mistake, not ours).
+ */
+export type RequestOutcome = 'answered' | 'error' | 'shed'
+
+export function requestOutcome(statusCode: number, shed: boolean): RequestOutcome {
+  if (shed) return 'shed'
+  return statusCode >= 500 ? 'error' : 'answered'
+}
+
+/**
+ * Records `http_request_duration_seconds{method,route,status_code,outcome}` for every request of the app
  * it is registered on (and its children). `route` is the route pattern (`/v1/sessions/:id`),
- * never the raw URL.
+ * never the raw URL; `outcome` is {@link requestOutcome}.
  */
 export const httpMetrics = fp<{ registry: Registry }>(
   async (app, { registry }) => {
     const duration = new Histogram({
       name: 'http_request_duration_seconds',
-      help: 'HTTP request duration in seconds, by method, route pattern and status code.',
-      labelNames: ['method', 'route', 'status_code'] as const,
+      help: 'HTTP request duration in seconds, by method, route pattern, status code and outcome (answered, error, shed).',
+      labelNames: ['method', 'route', 'status_code', 'outcome'] as const,
       registers: [registry],
     })
     app.addHook('onResponse', (request, reply, done) => {
@@ -43,6 +56,7 @@ export const httpMetrics = fp<{ registry: Registry }>(
           method: request.method,
           route: request.routeOptions.url ?? UNMATCHED_ROUTE,
           status_code: String(reply.statusCode),
+          outcome: requestOutcome(reply.statusCode, wasShed(request)),
         },
         reply.elapsedTime / 1000,
       )

@@ -32,6 +32,8 @@ async function serve(limits: Partial<HttpLimits> = {}): Promise<void> {
     return { ok: true }
   })
   app.post('/echo', async (request) => ({ got: request.body }))
+  // A genuine 503: the route's own dependency is down (not the cap's back-pressure).
+  app.post('/down', async (_request, reply) => reply.code(503).send({ down: true }))
   await app.listen({ host: '127.0.0.1', port: 0 })
   port = (app.server.address() as { port: number }).port
   apps.push(app)
@@ -104,6 +106,20 @@ test('beyond maxInFlight requests are refused at once with 503 and Retry-After; 
   release()
   expect((await first).status).toBe(200)
   expect((await second).status).toBe(200)
+  // The request metrics tell the sheds (back-pressure) from a genuine 503, which error-rate alerts count.
+  expect((await fetch(`http://127.0.0.1:${port}/down`, { method: 'POST' })).status).toBe(503)
+  const counts = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
+  const count = (route: string, outcome: string) =>
+    new RegExp(
+      `^http_request_duration_seconds_count\\{service="limits",method="POST",route="${route}",status_code="(\\d+)",outcome="${outcome}"\\} (\\d+)$`,
+      'm',
+    )
+      .exec(counts)
+      ?.slice(1)
+  expect(count('/slow', 'shed')).toEqual(['503', '2'])
+  expect(count('/slow', 'answered')).toEqual(['200', '2'])
+  expect(count('/down', 'error')).toEqual(['503', '1'])
+  expect(count('/down', 'shed')).toBeUndefined()
 })
 
 test('a request answered or abandoned by its client gives its in-flight place back', async () => {

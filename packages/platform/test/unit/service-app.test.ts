@@ -107,9 +107,9 @@ describe('createServiceApp', () => {
     expect(res.body).toContain('# TYPE http_request_duration_seconds histogram')
     expect(res.body).toMatch(/^process_cpu_user_seconds_total\{service="test"\} \d/m)
     expect(res.body).toContain(
-      'http_request_duration_seconds_count{service="test",method="GET",route="/stations/:id",status_code="200"} 2',
+      'http_request_duration_seconds_count{service="test",method="GET",route="/stations/:id",status_code="200",outcome="answered"} 2',
     )
-    expect(res.body).toContain('route="(unmatched)",status_code="404"')
+    expect(res.body).toContain('route="(unmatched)",status_code="404",outcome="answered"')
     expect(res.body).not.toContain('/stations/CP1')
   })
 
