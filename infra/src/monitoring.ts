@@ -228,8 +228,8 @@ export class Monitoring extends Construct {
       cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     )
 
-    // ChargebusHttpErrorRate for the API: its own request counts by outcome, so the in-flight cap's shed 503s
-    // (back-pressure) count neither way; the ALB's target 5xx count cannot tell them from genuine ones.
+    // ChargebusHttpErrorRate for the API: its own request counts by outcome, so shed 503s (the in-flight cap's, a
+    // shutdown's: back-pressure) count neither way; the ALB's target 5xx count cannot tell them from genuine ones.
     const answers = (service: ServiceName, o: string) =>
       m('http_request_duration_seconds_count', { service, outcome: o }, 'Sum', 5)
     const apiErrorShare = new cloudwatch.MathExpression({
@@ -243,7 +243,7 @@ export class Monitoring extends Construct {
       apiErrorShare,
       0.05,
       2,
-      'More than 5% of the API requests handled end in a 5xx; shed 503s (HTTP_MAX_IN_FLIGHT) are not counted (docker/prometheus/alerts-platform.yml ChargebusHttpErrorRate)',
+      'More than 5% of the API requests handled end in a 5xx; shed 503s (HTTP_MAX_IN_FLIGHT, a shutdown) are not counted (docker/prometheus/alerts-platform.yml ChargebusHttpErrorRate)',
     )
     for (const name of SERVICE_NAMES) {
       const running = new cloudwatch.Metric({

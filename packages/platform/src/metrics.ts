@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client'
-import { wasShed } from './in-flight-cap.ts'
+import { wasShed } from './shed.ts'
 
 /**
  * A fresh Prometheus registry with the default process metrics (CPU, memory, event loop lag, GC),
@@ -26,9 +26,9 @@ export function createMetricsRegistry(options: { service?: string } = {}): Regis
 export const UNMATCHED_ROUTE = '(unmatched)'
 
 /**
- * What a request's answer says about the service, the label error-rate alerts select on: `shed` (a 503 the
- * in-flight cap answered on purpose: back-pressure, not a failure), `error` (any other 5xx), `answered` (the
- * rest, 4xx included: the caller's mistake, not ours).
+ * What a request's answer says about the service, the label error-rate alerts select on: `shed` (a 503 answered
+ * on purpose by the in-flight cap or a closing app, `shed.ts`: back-pressure, not a failure), `error` (any other
+ * 5xx), `answered` (the rest, 4xx included: the caller's mistake, not ours).
  */
 export type RequestOutcome = 'answered' | 'error' | 'shed'
 

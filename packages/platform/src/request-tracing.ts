@@ -14,9 +14,9 @@ import type { ReadableSpan, Sampler } from '@opentelemetry/sdk-trace'
 import { ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROUTE } from '@opentelemetry/semantic-conventions'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { DeferredSpan } from './deferred-span.ts'
-import { wasShed } from './in-flight-cap.ts'
 import { OPERATIONAL_PATHS } from './operational-paths.ts'
 import type { PinnableIdGenerator } from './pinnable-id-generator.ts'
+import { wasShed } from './shed.ts'
 
 export interface RequestTracingOptions {
   tracer: Tracer
@@ -95,9 +95,9 @@ export function addRequestTracing(app: FastifyInstance, options: RequestTracingO
       return
     }
     // As @fastify/otel: a 5xx that threw nothing still fails the span; one whose handler already said why (a SOAP
-    // 1.2 fault is a 500) keeps that reason. A 503 of the in-flight cap is load shed on purpose, not a fault:
-    // it is counted in http_requests_shed_total, and unsampled it is dropped instead of flooding the exporter
-    // with error traces exactly when the process is overloaded.
+    // 1.2 fault is a 500) keeps that reason. A 503 of the in-flight cap or of a closing app is shed on purpose,
+    // not a fault (shed.ts): unsampled it is dropped instead of flooding the exporter with error traces exactly
+    // when the process is overloaded.
     if (reply.statusCode >= 500 && !hasErrorStatus(span) && !wasShed(request))
       span.setStatus({ code: SpanStatusCode.ERROR })
     const responseAttributes = () => {

@@ -20,6 +20,7 @@ import { createMetricsRegistry, httpMetrics } from './metrics.ts'
 import { nullableAwareSerializer } from './nullable-serializer.ts'
 import type { ReadinessCheck } from './readiness.ts'
 import { RequestLogController } from './request-log-controller.ts'
+import { declareShedFlag } from './shed.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -159,8 +160,8 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/
  * - request ids from `x-request-id` (echoed back) or a generated UUID, logged as `request_id`;
  * - request logs at debug (5xx errors at error): logging every request at info costs ~30% throughput;
  * - replies serialised by fast-json-stringify with nullable primitives as type lists (`nullable-serializer.ts`);
- * - while closing, new requests get 503 (`return503OnClosing`) and in-flight ones `Connection: close`,
- *   so keep-alive connections do not hold the shutdown open.
+ * - while closing, new requests get 503 with their request id (`drain-connections.ts`) and in-flight ones
+ *   `Connection: close`, so keep-alive connections do not hold the shutdown open.
  *
  * ### Examples
  * ```ts
@@ -187,7 +188,8 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     genReqId: requestIdFrom,
     childLoggerFactory: lazyChildLogger,
     keepAliveTimeout: options.keepAliveTimeoutMs ?? 72_000,
-    return503OnClosing: true,
+    // Closing is answered by drainConnections' hook instead: Fastify's own 503 skips every hook (no request id).
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     schemaController: { compilersFactory: { buildSerializer: nullableAwareSerializer } },
     ...(options.maxParamLength === undefined
@@ -199,19 +201,20 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.decorate('metrics', registry)
 
-  // Callback-style hooks on the hot path: no promise per request. Before the in-flight cap's hook, so its 503
-  // carries the request id like every other answer.
+  // Callback-style hooks on the hot path: no promise per request. Before the closing and in-flight cap hooks, so
+  // their 503s carry the request id like every other answer.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id)
     done()
   })
+  declareShedFlag(app)
+  drainConnections(app)
 
   if (options.limits !== undefined) {
     app.server.maxConnections = options.limits.maxConnections
     app.register(inFlightCap, { max: options.limits.maxInFlight })
   }
 
-  app.register(drainConnections)
   app.register(httpMetrics, { registry })
   app.register(healthRoutes, {
     readiness: options.readiness ?? {},
