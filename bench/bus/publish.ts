@@ -14,6 +14,7 @@ import { allStreams, OcppMessageReceived } from '@chargebus/events'
 import { createLogger } from '@chargebus/platform'
 import { jetstream, jetstreamManager } from '@nats-io/jetstream'
 import { connect } from '@nats-io/transport-node'
+import { median } from '../gateway/src/stats.ts'
 
 const [seqCount = 3_000, concCount = 30_000, concurrency = 64, rounds = 3] = process.argv.slice(2).map(Number)
 const servers = process.env.NATS_URL ?? 'nats://127.0.0.1:4222'
@@ -121,7 +122,6 @@ try {
   await tunedNc.close()
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0
 const results = Object.fromEntries(
   [...samples].map(([name, xs]) => [name, { msgsPerSec: median(xs), rounds: xs }]),
 )

@@ -30,6 +30,7 @@ import { IngestConfig } from '../../services/ingest/src/config.ts'
 import { type SampleRow, sampleRow } from '../../services/ingest/src/data-access/batch-store.ts'
 import { openIngestDependencies } from '../../services/ingest/src/deps.ts'
 import { meterSamples } from '../../services/ingest/src/domain/batch/meter-sample.ts'
+import { median } from '../gateway/src/stats.ts'
 
 const { values: args } = parseArgs({
   options: {
@@ -247,11 +248,6 @@ async function round(index: number) {
 
 function round3(n: number): number {
   return Math.round(n * 1000) / 1000
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.floor(s.length / 2)] as number
 }
 
 const results = []

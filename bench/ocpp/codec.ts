@@ -14,6 +14,7 @@ import { decodeRequest, encodeResponse } from '../../packages/ocpp/src/index.ts'
 import { parseWithSaxes } from '../../packages/ocpp/src/xml/parse-with-saxes.ts'
 import { parseXml } from '../../packages/ocpp/src/xml/parse-xml.ts'
 import { scanXml } from '../../packages/ocpp/src/xml/scan-xml.ts'
+import { median } from '../gateway/src/stats.ts'
 
 const ITERATIONS = Number(process.argv[2] ?? 50_000)
 const ROUNDS = Number(process.argv[3] ?? 20)
@@ -70,7 +71,6 @@ function measure(fn: () => unknown): number {
 }
 
 const round = (n: number): number => Math.round(n * 100) / 100
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
 const fxp = new XMLParser({ ignoreAttributes: false })
 
 /**

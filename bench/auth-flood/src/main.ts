@@ -31,7 +31,7 @@ import { GATEWAY_MAIN, REPO_ROOT } from '../../gateway/src/targets.ts'
 import type { GeneratorResult, GeneratorSpec } from './generator.ts'
 import { type Options, parseOptions, USAGE } from './options.ts'
 import type { FloodKind, HonestStation, RequestPlan } from './requests.ts'
-import { median, round } from './stats.ts'
+import { round, roundedMedian } from './stats.ts'
 
 type Scenario = 'quiet' | FloodKind
 
@@ -306,24 +306,24 @@ function summarize(runs: readonly Run[], options: Options) {
     options.floods.map((flood) => {
       const mine = runs.filter((r) => r.scenario === flood)
       const ratios = mine.map((r) => round(r.honest.latencyMs.p99 / (quietP99.get(r.round) as number)))
-      const ratio = median(ratios)
+      const ratio = roundedMedian(ratios)
       return [
         flood,
         {
-          honestP99Ms: median(mine.map((r) => r.honest.latencyMs.p99)),
+          honestP99Ms: roundedMedian(mine.map((r) => r.honest.latencyMs.p99)),
           p99OverQuiet: ratio,
           p99OverQuietPerRound: ratios,
-          floodSentPerS: median(mine.map((r) => r.flood?.achievedRate ?? 0)),
+          floodSentPerS: roundedMedian(mine.map((r) => r.flood?.achievedRate ?? 0)),
           floodStatuses: sumStatuses(mine.map((r) => r.flood?.statuses ?? {})),
-          passwordChecksPerS: median(
+          passwordChecksPerS: roundedMedian(
             mine.map(
               (r) => ((r.authOutcomes.verified ?? 0) + (r.authOutcomes.wrong ?? 0)) / options.durationS,
             ),
           ),
-          gatewayCores: median(mine.map((r) => r.gatewayCores)),
-          measuringGeneratorStallMs: median(mine.map(generatorStallMs)),
-          gatewayLoopLagP99Ms: median(mine.map((r) => r.gatewayLoopLagMs.p99)),
-          gatewayLoopLagMaxMs: median(mine.map((r) => r.gatewayLoopLagMs.max)),
+          gatewayCores: roundedMedian(mine.map((r) => r.gatewayCores)),
+          measuringGeneratorStallMs: roundedMedian(mine.map(generatorStallMs)),
+          gatewayLoopLagP99Ms: roundedMedian(mine.map((r) => r.gatewayLoopLagMs.p99)),
+          gatewayLoopLagMaxMs: roundedMedian(mine.map((r) => r.gatewayLoopLagMs.max)),
           goalMet: ratio <= GOAL_P99_RATIO,
         },
       ]
@@ -333,12 +333,12 @@ function summarize(runs: readonly Run[], options: Options) {
   return {
     honestLoadPerS: options.stations * options.stationRate,
     quiet: {
-      honestP99Ms: median(quiet.map((r) => r.honest.latencyMs.p99)),
-      honestP50Ms: median(quiet.map((r) => r.honest.latencyMs.p50)),
-      gatewayCores: median(quiet.map((r) => r.gatewayCores)),
-      measuringGeneratorStallMs: median(quiet.map(generatorStallMs)),
-      gatewayLoopLagP99Ms: median(quiet.map((r) => r.gatewayLoopLagMs.p99)),
-      gatewayLoopLagMaxMs: median(quiet.map((r) => r.gatewayLoopLagMs.max)),
+      honestP99Ms: roundedMedian(quiet.map((r) => r.honest.latencyMs.p99)),
+      honestP50Ms: roundedMedian(quiet.map((r) => r.honest.latencyMs.p50)),
+      gatewayCores: roundedMedian(quiet.map((r) => r.gatewayCores)),
+      measuringGeneratorStallMs: roundedMedian(quiet.map(generatorStallMs)),
+      gatewayLoopLagP99Ms: roundedMedian(quiet.map((r) => r.gatewayLoopLagMs.p99)),
+      gatewayLoopLagMaxMs: roundedMedian(quiet.map((r) => r.gatewayLoopLagMs.max)),
     },
     floods,
     goal: `honest p99 under each flood <= ${GOAL_P99_RATIO}x the same round's quiet p99 (median over rounds)`,

@@ -1,3 +1,5 @@
+import { median } from '../../gateway/src/stats.ts'
+
 export interface Percentiles {
   p50: number
   p90: number
@@ -22,13 +24,9 @@ export function percentiles(values: readonly number[]): Percentiles {
   }
 }
 
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  if (sorted.length === 0) return Number.NaN
-  const mid = sorted.length >> 1
-  return round(
-    sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2,
-  )
+/** The median of the rounds (`median`, bench/gateway), rounded to 0.01 as this bench reports its figures. */
+export function roundedMedian(values: readonly number[]): number {
+  return round(median(values))
 }
 
 export const round = (v: number, digits = 2): number => Math.round(v * 10 ** digits) / 10 ** digits

@@ -20,7 +20,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import os from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { median, percentiles, round } from '../../auth-flood/src/stats.ts'
+import { percentiles, round, roundedMedian } from '../../auth-flood/src/stats.ts'
 import { REPO_ROOT } from '../../e2e/src/stack.ts'
 import { CLK_TCK, machineTicks, treeCpuTicks } from '../../gateway/src/processes.ts'
 import { type ClientFile, type UploadResult, uploadAll, writeClientFiles } from './clients.ts'
@@ -235,10 +235,10 @@ function summarize(runs: Measurement[], flags: ReturnType<typeof parseFlags>) {
       ms.length === 0
         ? undefined
         : {
-            throughputMBps: median(ms.map((m) => m.throughputMBps)),
-            filesPerS: median(ms.map((m) => m.filesPerS)),
-            uploadP50Ms: median(ms.map((m) => m.uploadMs.p50)),
-            uploadP99Ms: median(ms.map((m) => m.uploadMs.p99)),
+            throughputMBps: roundedMedian(ms.map((m) => m.throughputMBps)),
+            filesPerS: roundedMedian(ms.map((m) => m.filesPerS)),
+            uploadP50Ms: roundedMedian(ms.map((m) => m.uploadMs.p50)),
+            uploadP99Ms: roundedMedian(ms.map((m) => m.uploadMs.p99)),
             peakRssMiB: Math.max(...ms.map((m) => m.rss.hwmMiB)),
           }
     return {
@@ -246,12 +246,12 @@ function summarize(runs: Measurement[], flags: ReturnType<typeof parseFlags>) {
       bare: side(bare),
       edge: side(edge),
       edgeOverBare: ratios,
-      edgeOverBareMedian: ratios.length === 0 ? undefined : median(ratios),
+      edgeOverBareMedian: ratios.length === 0 ? undefined : roundedMedian(ratios),
       ...(bareScrypt.length > 0 && {
         bareScrypt: side(bareScrypt),
         /** The upper bound of an edge that checks stored scrypt hashes: bare ftp-srv plus that check alone. */
         bareScryptOverBare: scryptRatios,
-        bareScryptOverBareMedian: scryptRatios.length === 0 ? undefined : median(scryptRatios),
+        bareScryptOverBareMedian: scryptRatios.length === 0 ? undefined : roundedMedian(scryptRatios),
       }),
     }
   })

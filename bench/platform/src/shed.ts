@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util'
 import { createServiceApp, startTelemetry } from '@chargebus/platform'
 import fastify, { type FastifyInstance } from 'fastify'
 import { pino } from 'pino'
+import { median } from '../../gateway/src/stats.ts'
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -113,11 +114,6 @@ async function block(app: FastifyInstance, status: number): Promise<number> {
   }
   const used = process.cpuUsage(start)
   return (used.user + used.system) / perBlock
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.floor(s.length / 2)] ?? Number.NaN
 }
 
 const startedAt = new Date().toISOString()
