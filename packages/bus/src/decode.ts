@@ -3,6 +3,7 @@ import { InvalidEventError, subjectMatches } from '@chargebus/events'
 import type { JsMsg } from '@nats-io/jetstream'
 import { headers as createHeaders, type MsgHdrs } from '@nats-io/transport-node'
 import { UnknownEventError, UnsupportedEventVersionError } from './errors.ts'
+import { headerBlockOf, parseHeaderBlock } from './header-block.ts'
 import { BusHeaders, headersToRecord, ReplayHeaders } from './headers.ts'
 
 /** A stored, validated event: what `bus.getMessage` returns. A union over `events`, discriminated by `name`. */
@@ -41,6 +42,31 @@ export interface RawMessage {
   readonly time: Date
 }
 
+/** The events a consumer or a read decodes, by name and version: built once, looked up per message. */
+export interface EventIndex<E extends AnyEventDefinition> {
+  readonly events: readonly E[]
+  readonly byName: ReadonlyMap<string, ReadonlyMap<string, E>>
+}
+
+/**
+ * Indexes `events` for decoding (a name and version given twice: the first one, as a search of the list finds).
+ *
+ * ### Examples
+ * ```ts
+ * const aggregated = indexEvents(AGGREGATED_EVENTS) // once, not per message
+ * for (const m of archived) decodeArchivedMessage(m, aggregated)
+ * ```
+ */
+export function indexEvents<E extends AnyEventDefinition>(events: readonly E[]): EventIndex<E> {
+  const byName = new Map<string, Map<string, E>>()
+  for (const e of events) {
+    const versions = byName.get(e.name) ?? new Map<string, E>()
+    byName.set(e.name, versions)
+    if (!versions.has(String(e.version))) versions.set(String(e.version), e)
+  }
+  return { events, byName }
+}
+
 const decoder = new TextDecoder()
 
 /**
@@ -50,10 +76,42 @@ const decoder = new TextDecoder()
  */
 export function decodeEvent<E extends AnyEventDefinition>(
   msg: RawMessage,
-  events: readonly E[],
+  events: EventIndex<E>,
   subject: string,
 ): StoredEvent<E> | undefined {
-  const def = pickDefinition(msg, events, subject)
+  // A delivered message's header block is read straight into the record; nats.js parses the odd ones.
+  const block = headerBlockOf(msg)
+  const headers = (block !== undefined && parseHeaderBlock(block)) || headersToRecord(msg.headers)
+  return decodeWith(msg, events, subject, headers, msg.seq)
+}
+
+/**
+ * {@link decodeEvent} for a consumed message, plus its delivery count and `working()`. `seq` is the original's
+ * stream sequence (a replayed copy's own sequence is in another stream).
+ */
+export function decodeMessage<E extends AnyEventDefinition>(
+  msg: JsMsg,
+  events: EventIndex<E>,
+  subject: string,
+  seq = msg.seq,
+): ReceivedEvent<E> | undefined {
+  // The consumer has parsed the headers already (for the trace context): copied, not read again.
+  const event = decodeWith(msg, events, subject, headersToRecord(msg.headers), seq)
+  if (!event) return undefined
+  const received = event as unknown as Delivery
+  received.deliveryCount = msg.info.deliveryCount
+  received.working = () => msg.working()
+  return event as ReceivedEvent<E>
+}
+
+function decodeWith<E extends AnyEventDefinition>(
+  msg: RawMessage,
+  events: EventIndex<E>,
+  subject: string,
+  headers: Record<string, string[]>,
+  seq: number,
+): StoredEvent<E> | undefined {
+  const def = pickDefinition(headers, events, subject)
   if (!def) return undefined
   let value: unknown
   try {
@@ -67,50 +125,36 @@ export function decodeEvent<E extends AnyEventDefinition>(
     version: def.version,
     data,
     subject,
-    seq: msg.seq,
+    seq,
     // A replayed copy has a Nats-Msg-Id of its own; the event's id is the original's.
-    msgId: msg.headers?.get(ReplayHeaders.originalMsgId) || msg.headers?.get(BusHeaders.msgId) || undefined,
+    msgId: first(headers, ReplayHeaders.originalMsgId) || first(headers, BusHeaders.msgId) || undefined,
     publishedAt: msg.time,
-    headers: headersToRecord(msg.headers),
+    headers,
   } as StoredEvent<E>
 }
 
-/**
- * {@link decodeEvent} for a consumed message, plus its delivery count and `working()`. `seq` is the original's
- * stream sequence (a replayed copy's own sequence is in another stream).
- */
-export function decodeMessage<E extends AnyEventDefinition>(
-  msg: JsMsg,
-  events: readonly E[],
-  subject: string,
-  seq = msg.seq,
-): ReceivedEvent<E> | undefined {
-  const event = decodeEvent(msg, events, subject)
-  if (!event) return undefined
-  event.seq = seq
-  const received = event as unknown as Delivery
-  received.deliveryCount = msg.info.deliveryCount
-  received.working = () => msg.working()
-  return event as ReceivedEvent<E>
-}
-
 function pickDefinition<E extends AnyEventDefinition>(
-  msg: RawMessage,
-  events: readonly E[],
+  headers: Record<string, string[]>,
+  events: EventIndex<E>,
   subject: string,
 ): E | undefined {
-  const name = msg.headers?.get(BusHeaders.event)
+  const name = first(headers, BusHeaders.event)
   if (name) {
-    const version = msg.headers?.get(BusHeaders.eventVersion) ?? ''
-    const named = events.filter((e) => e.name === name)
-    if (named.length === 0) return undefined
-    const def = named.find((e) => String(e.version) === version)
+    const versions = events.byName.get(name)
+    if (!versions) return undefined
+    const version = first(headers, BusHeaders.eventVersion)
+    const def = versions.get(version)
     if (!def) throw new UnsupportedEventVersionError(name, version)
     return def
   }
-  const def = events.find((e) => subjectMatches(e.subject.filter, subject))
+  const def = events.events.find((e) => subjectMatches(e.subject.filter, subject))
   if (!def) throw new UnknownEventError(subject)
   return def
+}
+
+/** A header's first value, '' when absent: what nats.js `MsgHdrs.get` gives. */
+function first(headers: Record<string, string[]>, key: string): string {
+  return headers[key]?.[0] ?? ''
 }
 
 /** A message as the archive keeps it: logical subject, stream time, every header value, payload bytes. */
@@ -128,7 +172,7 @@ export interface ArchivedRawMessage {
  */
 export function decodeArchivedMessage<E extends AnyEventDefinition>(
   msg: ArchivedRawMessage,
-  events: readonly E[],
+  events: EventIndex<E>,
 ): StoredEvent<E> | undefined {
   const hdrs = createHeaders()
   for (const [key, values] of Object.entries(msg.headers)) for (const v of values) hdrs.append(key, v)

@@ -1,6 +1,6 @@
 import { type AnyEventDefinition, catalog, type StreamDefinition } from '@chargebus/events'
 import { JetStreamApiCodes, type JetStreamManager, type StoredMsg } from '@nats-io/jetstream'
-import { decodeEvent, type StoredEvent } from './decode.ts'
+import { decodeEvent, indexEvents, type StoredEvent } from './decode.ts'
 import {
   InvalidBusOptionsError,
   JetStreamRequestError,
@@ -39,7 +39,7 @@ export async function getStoredEvent<E extends AnyEventDefinition>(
   const subject = ns.logicalSubject(sm.subject)
   const event = decodeEvent(
     { data: sm.data, headers: sm.header, seq: sm.seq, time: sm.time },
-    candidates,
+    indexEvents(candidates),
     subject,
   )
   if (!event) throw new UnknownEventError(subject)

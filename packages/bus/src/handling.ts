@@ -4,7 +4,7 @@ import type { Link, Span, Tracer } from '@opentelemetry/api'
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
 import type { Logger } from 'pino'
 import { type DeadLetterRecord, toDeadLetterRecord } from './dead-letter.ts'
-import { decodeMessage, type ReceivedEvent } from './decode.ts'
+import { decodeMessage, indexEvents, type ReceivedEvent } from './decode.ts'
 import { BusHeaders, extractTraceContext } from './headers.ts'
 import type { DeliverySource } from './lanes.ts'
 import type { BusCounters } from './metrics.ts'
@@ -40,7 +40,8 @@ export function createHandling<E extends AnyEventDefinition>(
   s: HandlingSettings<E>,
   source: DeliverySource,
 ): (batch: JsMsg[]) => Promise<void> {
-  const { stream, durable, events, policy, tracer } = s
+  const { stream, durable, policy, tracer } = s
+  const events = indexEvents(s.events)
   const log = s.logger.child({ stream, durable, ...(source.kind === 'lane' ? { lane: true } : {}) })
   const { counters } = s
   const acked = (count = 1) => counters.consumed(stream, durable, 'acked', count)

@@ -20,6 +20,8 @@ export type {
 export {
   type ArchivedRawMessage,
   decodeArchivedMessage,
+  type EventIndex,
+  indexEvents,
   type ReceivedEvent,
   type StoredEvent,
 } from './decode.ts'

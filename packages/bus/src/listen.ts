@@ -1,7 +1,7 @@
 import type { AnyEventDefinition, EventData } from '@chargebus/events'
 import type { NatsConnection } from '@nats-io/transport-node'
 import type { Logger } from 'pino'
-import { decodeEvent } from './decode.ts'
+import { decodeEvent, indexEvents } from './decode.ts'
 import type { Namespace } from './namespace.ts'
 
 /** Which of the event's subject placeholders to fix, e.g. `{ station: 'CP-1' }`; the others match anything. */
@@ -19,6 +19,7 @@ export function listenTo<E extends AnyEventDefinition>(
   handler: (data: EventData<E>) => void,
 ): () => void {
   const { nc, ns, logger } = deps
+  const events = indexEvents([event])
   const sub = nc.subscribe(ns.subject(event.subject.filterFor(filter)), {
     callback: (err, msg) => {
       if (err) {
@@ -30,7 +31,7 @@ export function listenTo<E extends AnyEventDefinition>(
         const subject = ns.logicalSubject(msg.subject)
         data = decodeEvent(
           { data: msg.data, headers: msg.headers, seq: 0, time: new Date() },
-          [event],
+          events,
           subject,
         )?.data as EventData<E> | undefined
       } catch (decodeError) {

@@ -1,6 +1,6 @@
 import type { AnyEventDefinition, StreamDefinition } from '@chargebus/events'
 import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream'
-import { decodeEvent, type StoredEvent } from './decode.ts'
+import { decodeEvent, indexEvents, type StoredEvent } from './decode.ts'
 import { JetStreamRequestError } from './errors.ts'
 import type { Namespace } from './namespace.ts'
 import type { StreamPosition } from './replay.ts'
@@ -77,6 +77,7 @@ export async function* readStream<E extends AnyEventDefinition>(
         }),
   })
   const pageSize = opts.pageSize ?? 500
+  const index = indexEvents(events)
   const fromTime = 'time' in opts.from ? opts.from.time.getTime() : undefined
   let done = false
   while (!done) {
@@ -93,7 +94,7 @@ export async function* readStream<E extends AnyEventDefinition>(
       // The server's start-time lookup may begin a little early (2.9): the bound is checked here too.
       if (fromTime === undefined || m.time.getTime() >= fromTime) {
         try {
-          const e = decodeEvent(m, events, ns.logicalSubject(m.subject))
+          const e = decodeEvent(m, index, ns.logicalSubject(m.subject))
           if (e) page.events.push(e)
           else page.skipped++
         } catch {

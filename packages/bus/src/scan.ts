@@ -1,6 +1,6 @@
 import { type AnyEventDefinition, catalog, type StreamDefinition } from '@chargebus/events'
 import { JetStreamApiCodes, type JetStreamManager, type StoredMsg } from '@nats-io/jetstream'
-import { decodeEvent, type StoredEvent } from './decode.ts'
+import { decodeEvent, indexEvents, type StoredEvent } from './decode.ts'
 import { InvalidBusOptionsError, JetStreamRequestError } from './errors.ts'
 import type { Namespace } from './namespace.ts'
 
@@ -39,7 +39,7 @@ export async function scanStream(
   now: () => number = performance.now.bind(performance),
 ): Promise<ScanResult> {
   if (!Number.isInteger(opts.max) || opts.max < 1) throw new InvalidBusOptionsError('max must be >= 1')
-  const events = catalog.filter((e) => e.stream.name === stream.name)
+  const events = indexEvents(catalog.filter((e) => e.stream.name === stream.name))
   const deadline = now() + opts.budgetMs
   const out: StoredEvent<AnyEventDefinition>[] = []
   let seq = opts.fromSeq ?? 1

@@ -13,7 +13,7 @@ import {
   payloadOf,
   type SeqRange,
 } from '@chargebus/archive'
-import { decodeArchivedMessage } from '@chargebus/bus'
+import { decodeArchivedMessage, indexEvents } from '@chargebus/bus'
 import { createDb } from '@chargebus/db'
 import { loadConfig } from '@chargebus/platform'
 import type { ObjectStorage } from '@chargebus/storage'
@@ -117,6 +117,7 @@ async function* archivedEvents(
   from: Date,
   beforeSeq: number,
 ): AsyncGenerator<AggregatedEvent[]> {
+  const aggregated = indexEvents(AGGREGATED_EVENTS)
   for await (const manifest of manifestsBetween(storage, 'DOMAIN', from)) {
     if (manifest.firstSeq >= beforeSeq) return
     const page: AggregatedEvent[] = []
@@ -130,7 +131,7 @@ async function* archivedEvents(
           headers: m.headers ?? {},
           payload: payloadOf(m),
         },
-        AGGREGATED_EVENTS,
+        aggregated,
       )
       if (event) page.push(event as unknown as AggregatedEvent)
     }
