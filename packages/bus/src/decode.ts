@@ -3,8 +3,8 @@ import { InvalidEventError, subjectMatches } from '@chargebus/events'
 import type { JsMsg } from '@nats-io/jetstream'
 import { headers as createHeaders, type MsgHdrs } from '@nats-io/transport-node'
 import { UnknownEventError, UnsupportedEventVersionError } from './errors.ts'
-import { headerBlockOf, parseHeaderBlock } from './header-block.ts'
-import { BusHeaders, headersToRecord, ReplayHeaders } from './headers.ts'
+import { headerRecordOf, headerValue } from './header-block.ts'
+import { BusHeaders, ReplayHeaders } from './headers.ts'
 
 /** A stored, validated event: what `bus.getMessage` returns. A union over `events`, discriminated by `name`. */
 export type StoredEvent<E extends AnyEventDefinition> = E extends AnyEventDefinition
@@ -79,24 +79,22 @@ export function decodeEvent<E extends AnyEventDefinition>(
   events: EventIndex<E>,
   subject: string,
 ): StoredEvent<E> | undefined {
-  // A delivered message's header block is read straight into the record; nats.js parses the odd ones.
-  const block = headerBlockOf(msg)
-  const headers = (block !== undefined && parseHeaderBlock(block)) || headersToRecord(msg.headers)
-  return decodeWith(msg, events, subject, headers, msg.seq)
+  return decodeWith(msg, events, subject, headerRecordOf(msg), msg.seq)
 }
 
 /**
- * {@link decodeEvent} for a consumed message, plus its delivery count and `working()`. `seq` is the original's
- * stream sequence (a replayed copy's own sequence is in another stream).
+ * {@link decodeEvent} for a consumed message whose headers the consumer read already (`headerRecordOf`: its span
+ * needs them), plus its delivery count and `working()`. `seq` is the original's stream sequence (a replayed
+ * copy's own sequence is in another stream).
  */
 export function decodeMessage<E extends AnyEventDefinition>(
   msg: JsMsg,
   events: EventIndex<E>,
   subject: string,
-  seq = msg.seq,
+  headers: Record<string, string[]>,
+  seq: number,
 ): ReceivedEvent<E> | undefined {
-  // The consumer has parsed the headers already (for the trace context): copied, not read again.
-  const event = decodeWith(msg, events, subject, headersToRecord(msg.headers), seq)
+  const event = decodeWith(msg, events, subject, headers, seq)
   if (!event) return undefined
   const received = event as unknown as Delivery
   received.deliveryCount = msg.info.deliveryCount
@@ -127,7 +125,10 @@ function decodeWith<E extends AnyEventDefinition>(
     subject,
     seq,
     // A replayed copy has a Nats-Msg-Id of its own; the event's id is the original's.
-    msgId: first(headers, ReplayHeaders.originalMsgId) || first(headers, BusHeaders.msgId) || undefined,
+    msgId:
+      headerValue(headers, ReplayHeaders.originalMsgId) ||
+      headerValue(headers, BusHeaders.msgId) ||
+      undefined,
     publishedAt: msg.time,
     headers,
   } as StoredEvent<E>
@@ -138,11 +139,11 @@ function pickDefinition<E extends AnyEventDefinition>(
   events: EventIndex<E>,
   subject: string,
 ): E | undefined {
-  const name = first(headers, BusHeaders.event)
+  const name = headerValue(headers, BusHeaders.event)
   if (name) {
     const versions = events.byName.get(name)
     if (!versions) return undefined
-    const version = first(headers, BusHeaders.eventVersion)
+    const version = headerValue(headers, BusHeaders.eventVersion)
     const def = versions.get(version)
     if (!def) throw new UnsupportedEventVersionError(name, version)
     return def
@@ -150,11 +151,6 @@ function pickDefinition<E extends AnyEventDefinition>(
   const def = events.events.find((e) => subjectMatches(e.subject.filter, subject))
   if (!def) throw new UnknownEventError(subject)
   return def
-}
-
-/** A header's first value, '' when absent: what nats.js `MsgHdrs.get` gives. */
-function first(headers: Record<string, string[]>, key: string): string {
-  return headers[key]?.[0] ?? ''
 }
 
 /** A message as the archive keeps it: logical subject, stream time, every header value, payload bytes. */

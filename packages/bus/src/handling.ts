@@ -5,6 +5,7 @@ import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
 import type { Logger } from 'pino'
 import { type DeadLetterRecord, toDeadLetterRecord } from './dead-letter.ts'
 import { decodeMessage, indexEvents, type ReceivedEvent } from './decode.ts'
+import { headerRecordOf, headerValue } from './header-block.ts'
 import { BusHeaders, extractTraceContext } from './headers.ts'
 import type { DeliverySource } from './lanes.ts'
 import type { BusCounters } from './metrics.ts'
@@ -68,7 +69,7 @@ export function createHandling<E extends AnyEventDefinition>(
       maxDeliver: policy.maxDeliver,
       now: new Date(),
       maxPayloadBytes: s.maxPayloadBytes,
-      streamSequence: source.originalSeq(msg),
+      streamSequence: source.originalSeq(msg, headerRecordOf(msg)),
     })
     try {
       await s.publishDeadLetter(record, source.deadLetterMsgId(msg))
@@ -86,16 +87,18 @@ export function createHandling<E extends AnyEventDefinition>(
   }
 
   async function handleOne(msg: JsMsg, handler: (event: ReceivedEvent<E>) => Promise<void>) {
+    // Read once: the span's name, attributes and parent, the original's sequence and the event all need them.
+    const headers = headerRecordOf(msg)
     const subject = source.subjectOf(msg)
-    const name = msg.headers?.get(BusHeaders.event) || stream
-    const attributes = messagingAttributes(subject, msg, durable)
+    const name = headerValue(headers, BusHeaders.event) || stream
+    const attributes = messagingAttributes(subject, msg, headers, durable)
     await tracer.startActiveSpan(
       `process ${name}`,
       { kind: SpanKind.CONSUMER, attributes },
-      extractTraceContext(msg.headers),
+      extractTraceContext(headers),
       async (span) => {
         try {
-          const event = decodeMessage(msg, events, subject, source.originalSeq(msg))
+          const event = decodeMessage(msg, events, subject, headers, source.originalSeq(msg, headers))
           if (event) await handler(event)
           msg.ack()
           acked()
@@ -113,12 +116,13 @@ export function createHandling<E extends AnyEventDefinition>(
   type Ready = { msg: JsMsg; subject: string; event: ReceivedEvent<E> }
 
   async function handleBatch(batch: JsMsg[], handler: (events: ReceivedEvent<E>[]) => Promise<void>) {
+    const headersOf = batch.map(headerRecordOf) // read once per message, as in handleOne
     // One message continues its trace (as a single consumer would); several are linked, each to its own trace.
-    const parent = batch.length === 1 ? extractTraceContext(batch[0]?.headers) : context.active()
+    const parent = batch.length === 1 ? extractTraceContext(headersOf[0] ?? {}) : context.active()
     const links: Link[] = []
     if (batch.length > 1)
-      for (const msg of batch) {
-        const spanContext = trace.getSpanContext(extractTraceContext(msg.headers))
+      for (const headers of headersOf) {
+        const spanContext = trace.getSpanContext(extractTraceContext(headers))
         if (spanContext) links.push({ context: spanContext })
       }
     const span = tracer.startSpan(
@@ -133,7 +137,7 @@ export function createHandling<E extends AnyEventDefinition>(
           'messaging.consumer.group.name': durable,
           'messaging.batch.message_count': batch.length,
           ...(batch.length === 1 && batch[0]
-            ? messagingAttributes(source.subjectOf(batch[0]), batch[0], durable)
+            ? messagingAttributes(source.subjectOf(batch[0]), batch[0], headersOf[0] ?? {}, durable)
             : {}),
         },
       },
@@ -142,10 +146,11 @@ export function createHandling<E extends AnyEventDefinition>(
     await context
       .with(trace.setSpan(parent, span), async () => {
         const ready: Ready[] = []
-        for (const msg of batch) {
+        for (const [i, msg] of batch.entries()) {
           const subject = source.subjectOf(msg)
+          const headers = headersOf[i] ?? {}
           try {
-            const event = decodeMessage(msg, events, subject, source.originalSeq(msg))
+            const event = decodeMessage(msg, events, subject, headers, source.originalSeq(msg, headers))
             if (event) ready.push({ msg, subject, event })
             else {
               msg.ack()
@@ -217,13 +222,18 @@ export function createHandling<E extends AnyEventDefinition>(
   }
 }
 
-function messagingAttributes(subject: string, msg: JsMsg, durable: string) {
+function messagingAttributes(
+  subject: string,
+  msg: JsMsg,
+  headers: Record<string, string[]>,
+  durable: string,
+) {
   return {
     'messaging.system': 'nats',
     'messaging.operation.type': 'process',
     'messaging.destination.name': subject,
     'messaging.consumer.group.name': durable,
-    'messaging.message.id': msg.headers?.get(BusHeaders.msgId) ?? '',
+    'messaging.message.id': headerValue(headers, BusHeaders.msgId),
     'messaging.nats.stream_sequence': msg.seq,
     'messaging.nats.delivery_count': msg.info.deliveryCount,
   }

@@ -1,3 +1,6 @@
+import type { MsgHdrs } from '@nats-io/transport-node'
+import { headersToRecord } from './headers.ts'
+
 /** nats-core's own decoder settings (UTF-8, BOM stripped, invalid bytes replaced): the same text as nats.js reads. */
 const decoder = new TextDecoder()
 
@@ -52,4 +55,18 @@ function isPlainKey(block: string, start: number, end: number): boolean {
     if (c < 33 || c > 126) return false
   }
   return true
+}
+
+/**
+ * A message's headers as a record (`headersToRecord`): parsed here from the header block nats.js delivered, else
+ * (a stored message read by sequence, a block nats.js alone must judge) nats.js' parse, copied.
+ */
+export function headerRecordOf(msg: { readonly headers?: MsgHdrs | undefined }): Record<string, string[]> {
+  const block = headerBlockOf(msg)
+  return (block !== undefined && parseHeaderBlock(block)) || headersToRecord(msg.headers)
+}
+
+/** A header's first value, '' when absent: what nats.js `MsgHdrs.get` gives. */
+export function headerValue(headers: Record<string, string[]>, key: string): string {
+  return (Object.hasOwn(headers, key) && headers[key]?.[0]) || ''
 }

@@ -27,9 +27,9 @@ const setter: TextMapSetter<MsgHdrs> = {
   set: (carrier, key, value) => carrier.set(key, value),
 }
 
-const getter: TextMapGetter<MsgHdrs | undefined> = {
-  get: (carrier, key) => carrier?.get(key) || undefined,
-  keys: (carrier) => (carrier ? carrier.keys() : []),
+const getter: TextMapGetter<Record<string, string[]>> = {
+  get: (carrier, key) => (Object.hasOwn(carrier, key) && carrier[key]?.[0]) || undefined,
+  keys: (carrier) => Object.keys(carrier),
 }
 
 /** Writes the trace context of `ctx` (W3C by default) into NATS headers. */
@@ -37,8 +37,8 @@ export function injectTraceContext(ctx: Context, headers: MsgHdrs): void {
   propagation.inject(ctx, headers, setter)
 }
 
-/** The remote context carried by a message, or the root context when it has none. */
-export function extractTraceContext(headers: MsgHdrs | undefined): Context {
+/** The remote context carried by a message's headers (`headerRecordOf`), or the root context when they have none. */
+export function extractTraceContext(headers: Record<string, string[]>): Context {
   return propagation.extract(ROOT_CONTEXT, headers, getter)
 }
 

@@ -1,6 +1,7 @@
 import { replayLaneFilter, Streams, subjectInLane } from '@chargebus/events'
 import type { JsMsg } from '@nats-io/jetstream'
 import type { ConsumerDefinition } from './consumer-setup.ts'
+import { headerValue } from './header-block.ts'
 import { ReplayHeaders } from './headers.ts'
 import type { Namespace } from './namespace.ts'
 
@@ -16,7 +17,7 @@ export interface DeliverySource {
   /** The logical subject a handler sees (the lane: the original subject). */
   subjectOf(msg: JsMsg): string
   /** Sequence of the original in its stream (the lane: from the replay headers, else the lane's own). */
-  originalSeq(msg: JsMsg): number
+  originalSeq(msg: JsMsg, headers: Record<string, string[]>): number
   /** Dedupe key of the message's dead letter: once per stored message, so a lane copy gets its own. */
   deadLetterMsgId(msg: JsMsg): string
 }
@@ -53,8 +54,8 @@ export function laneSource(of: ConsumerDefinition, ns: Namespace): DeliverySourc
       description: `replay lane of ${durable} on ${stream}`,
     },
     subjectOf: (msg) => subjectInLane(stream, durable, ns.logicalSubject(msg.subject)),
-    originalSeq: (msg) => {
-      const seq = Number(msg.headers?.get(ReplayHeaders.originalSeq))
+    originalSeq: (msg, headers) => {
+      const seq = Number(headerValue(headers, ReplayHeaders.originalSeq))
       return Number.isSafeInteger(seq) && seq > 0 ? seq : msg.seq
     },
     deadLetterMsgId: (msg) => `dlq:${stream}:${durable}:lane:${msg.seq}`,
