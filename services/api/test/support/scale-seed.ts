@@ -43,6 +43,12 @@ export const SEED_START = '2026-10-01T00:00:00Z'
 /** Station `i` (1-based): `PL-000001`. */
 export const seededStation = (i: number) => `PL-${String(i).padStart(6, '0')}`
 
+/**
+ * The connector that holds station `i`'s seeded status events. Row r goes to station (13 r mod stations) + 1 and to
+ * connector r mod 2 + 1; with an even number of stations, r has the parity of i - 1 for every row of station i.
+ */
+export const seededStatusConnector = (i: number) => ((i - 1) % 2) + 1
+
 /** Runs every insert (one statement per table), then VACUUM (ANALYZE). `report` hears each table as it is done. */
 export async function seedAtScale(
   db: Kysely<Database>,
