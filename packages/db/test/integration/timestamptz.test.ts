@@ -3,15 +3,9 @@ import { type Database, type Kysely, sql } from '../../src/index.ts'
 
 const SLOW = 30_000
 
-let db: Kysely<Database>
-
-beforeAll(() => {
-  db = testDb({ poolSize: 1 })
-}, SLOW)
-
-afterAll(async () => {
-  await db?.destroy()
-}, SLOW)
+// createDb connects on the first query: nothing to wait for here
+const db: Kysely<Database> = testDb({ poolSize: 1 })
+afterAll(() => db.destroy(), SLOW)
 
 /** Random instants with microseconds over three years, read as Dates and as Postgres' own epoch milliseconds. */
 async function readInZone(zone: string) {
