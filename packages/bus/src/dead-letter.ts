@@ -1,6 +1,7 @@
 import type { DeadLetterRecorded, EventData } from '@chargebus/events'
 import type { JsMsg } from '@nats-io/jetstream'
-import { BusHeaders, headersToRecord, ReplayHeaders } from './headers.ts'
+import { readHeaders } from './header-block.ts'
+import { BusHeaders, ReplayHeaders } from './headers.ts'
 import type { DeadLetterReason } from './settle.ts'
 
 export type DeadLetterRecord = EventData<typeof DeadLetterRecorded>
@@ -23,7 +24,7 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
 
 /** The dead-letter record for a message. Pure given `ctx.now`. */
 export function toDeadLetterRecord(msg: JsMsg, ctx: DeadLetterContext): DeadLetterRecord {
-  const headers = headersToRecord(msg.headers)
+  const { headers } = readHeaders(msg) // none when unreadable: the error says why, the payload is kept
   const name = headers[BusHeaders.event]?.[0]
   const version = Number(headers[BusHeaders.eventVersion]?.[0])
   const msgId = headers[ReplayHeaders.originalMsgId]?.[0] ?? headers[BusHeaders.msgId]?.[0]

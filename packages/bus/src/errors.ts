@@ -17,6 +17,10 @@ export const BusErrorCodes = defineErrorCodes({
   },
   BUS_ERR_INVALID_OPTIONS: { meaning: 'invalid bus, consumer or namespace options' },
   BUS_ERR_UNKNOWN_EVENT: { meaning: 'a consumed message is none of the events the consumer declared' },
+  BUS_ERR_UNREADABLE_HEADERS: {
+    meaning:
+      'a consumed message has a header block nats.js cannot parse (only a foreign publisher stores one)',
+  },
   BUS_ERR_UNSUPPORTED_EVENT_VERSION: {
     meaning: 'a consumed message has a version of a declared event that the consumer lacks',
   },
@@ -132,6 +136,18 @@ export class UnknownEventError extends AppError {
   constructor(subject: string) {
     super('BUS_ERR_UNKNOWN_EVENT', `message on ${subject} is none of the consumer's events`)
     this.subject = subject
+  }
+}
+
+/**
+ * A message's header block cannot be parsed (a key with a space or a control character, a line break in a value):
+ * only a foreign publisher writing the raw protocol stores one. Dead-lettered at once: it will not parse on the
+ * next delivery either.
+ */
+export class UnreadableHeadersError extends AppError {
+  constructor(cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause)
+    super('BUS_ERR_UNREADABLE_HEADERS', `the message's headers cannot be read: ${reason}`, { cause })
   }
 }
 

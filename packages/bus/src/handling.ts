@@ -5,7 +5,7 @@ import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
 import type { Logger } from 'pino'
 import { type DeadLetterRecord, toDeadLetterRecord } from './dead-letter.ts'
 import { decodeMessage, indexEvents, type ReceivedEvent } from './decode.ts'
-import { headerRecordOf, headerValue } from './header-block.ts'
+import { headerValue, readHeaders } from './header-block.ts'
 import { BusHeaders, extractTraceContext } from './headers.ts'
 import type { DeliverySource } from './lanes.ts'
 import type { BusCounters } from './metrics.ts'
@@ -69,7 +69,7 @@ export function createHandling<E extends AnyEventDefinition>(
       maxDeliver: policy.maxDeliver,
       now: new Date(),
       maxPayloadBytes: s.maxPayloadBytes,
-      streamSequence: source.originalSeq(msg, headerRecordOf(msg)),
+      streamSequence: source.originalSeq(msg, readHeaders(msg).headers),
     })
     try {
       await s.publishDeadLetter(record, source.deadLetterMsgId(msg))
@@ -88,7 +88,7 @@ export function createHandling<E extends AnyEventDefinition>(
 
   async function handleOne(msg: JsMsg, handler: (event: ReceivedEvent<E>) => Promise<void>) {
     // Read once: the span's name, attributes and parent, the original's sequence and the event all need them.
-    const headers = headerRecordOf(msg)
+    const { headers, unreadable } = readHeaders(msg)
     const subject = source.subjectOf(msg)
     const name = headerValue(headers, BusHeaders.event) || stream
     const attributes = messagingAttributes(subject, msg, headers, durable)
@@ -98,6 +98,7 @@ export function createHandling<E extends AnyEventDefinition>(
       extractTraceContext(headers),
       async (span) => {
         try {
+          if (unreadable) throw unreadable
           const event = decodeMessage(msg, events, subject, headers, source.originalSeq(msg, headers))
           if (event) await handler(event)
           msg.ack()
@@ -116,7 +117,8 @@ export function createHandling<E extends AnyEventDefinition>(
   type Ready = { msg: JsMsg; subject: string; event: ReceivedEvent<E> }
 
   async function handleBatch(batch: JsMsg[], handler: (events: ReceivedEvent<E>[]) => Promise<void>) {
-    const headersOf = batch.map(headerRecordOf) // read once per message, as in handleOne
+    const reads = batch.map(readHeaders) // read once per message, as in handleOne
+    const headersOf = reads.map((r) => r.headers)
     // One message continues its trace (as a single consumer would); several are linked, each to its own trace.
     const parent = batch.length === 1 ? extractTraceContext(headersOf[0] ?? {}) : context.active()
     const links: Link[] = []
@@ -150,6 +152,8 @@ export function createHandling<E extends AnyEventDefinition>(
           const subject = source.subjectOf(msg)
           const headers = headersOf[i] ?? {}
           try {
+            const unreadable = reads[i]?.unreadable
+            if (unreadable) throw unreadable
             const event = decodeMessage(msg, events, subject, headers, source.originalSeq(msg, headers))
             if (event) ready.push({ msg, subject, event })
             else {

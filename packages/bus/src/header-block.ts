@@ -1,4 +1,5 @@
 import type { MsgHdrs } from '@nats-io/transport-node'
+import { UnreadableHeadersError } from './errors.ts'
 import { headersToRecord } from './headers.ts'
 
 /** nats-core's own decoder settings (UTF-8, BOM stripped, invalid bytes replaced): the same text as nats.js reads. */
@@ -63,7 +64,30 @@ function isPlainKey(block: string, start: number, end: number): boolean {
  */
 export function headerRecordOf(msg: { readonly headers?: MsgHdrs | undefined }): Record<string, string[]> {
   const block = headerBlockOf(msg)
-  return (block !== undefined && parseHeaderBlock(block)) || headersToRecord(msg.headers)
+  const parsed = block === undefined ? undefined : parseHeaderBlock(block)
+  if (parsed !== undefined) return parsed
+  try {
+    return headersToRecord(msg.headers)
+  } catch (err) {
+    throw new UnreadableHeadersError(err)
+  }
+}
+
+/**
+ * {@link headerRecordOf} that does not throw: a block nats.js refuses gives no headers and the error, which a
+ * consumer raises inside its handling of that message, so the message is dead-lettered instead of failing its
+ * whole batch before the handling starts (and coming back forever).
+ */
+export function readHeaders(msg: { readonly headers?: MsgHdrs | undefined }): {
+  headers: Record<string, string[]>
+  unreadable?: UnreadableHeadersError
+} {
+  try {
+    return { headers: headerRecordOf(msg) }
+  } catch (err) {
+    if (err instanceof UnreadableHeadersError) return { headers: {}, unreadable: err }
+    throw err
+  }
 }
 
 /** A header's first value, '' when absent: what nats.js `MsgHdrs.get` gives. */

@@ -42,6 +42,7 @@ export {
   ReplayLaneNotFoundError,
   StreamConflictError,
   UnknownEventError,
+  UnreadableHeadersError,
   UnsupportedEventVersionError,
 } from './errors.ts'
 export { BusHeaders, ReplayHeaders, traceOf } from './headers.ts'

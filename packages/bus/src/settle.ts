@@ -1,6 +1,6 @@
 import { AppError } from '@chargebus/errors'
 import { InvalidEventError } from '@chargebus/events'
-import { UnknownEventError } from './errors.ts'
+import { UnknownEventError, UnreadableHeadersError } from './errors.ts'
 
 export type DeadLetterReason = 'max-deliveries' | 'non-retryable' | 'invalid-event' | 'unknown-event'
 
@@ -44,7 +44,8 @@ export function settleFailure(
 ): Settlement {
   if (outage) return { action: 'retry', delayMs: backoffDelay(deliveryCount, policy.backoffMs) }
   if (scope === 'batch') return exhaustedOrRetry(deliveryCount, policy)
-  if (err instanceof InvalidEventError) return { action: 'dead-letter', reason: 'invalid-event' }
+  if (err instanceof InvalidEventError || err instanceof UnreadableHeadersError)
+    return { action: 'dead-letter', reason: 'invalid-event' }
   if (err instanceof UnknownEventError) return { action: 'dead-letter', reason: 'unknown-event' }
   const isRetryable = policy.isRetryable ?? isRetryableByDefault
   if (!isRetryable(err)) return { action: 'dead-letter', reason: 'non-retryable' }

@@ -1,6 +1,8 @@
+import { connect as connectTcp } from 'node:net'
 import { AppError } from '@chargebus/errors'
 import { DeadLetterRecorded, type EventData, OcppMessageReceived, Streams } from '@chargebus/events'
 import { headers } from '@nats-io/transport-node'
+import { NATS_URL } from '../../../../test/support/nats.ts'
 import type { BatchConsumeOptions, Bus, Consumption, ReceivedEvent } from '../../src/index.ts'
 import { type Admin, aStationMessage, eventually, physicalStream, withBusAndAdmin } from './helpers.ts'
 
@@ -20,6 +22,31 @@ class Refused extends AppError {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** Publishes with the raw NATS protocol (HPUB), whatever the header block holds; resolves once the server read it. */
+async function publishRaw(subject: string, headerBlock: string, payload: string): Promise<void> {
+  const { hostname, port } = new URL(NATS_URL)
+  const socket = connectTcp(Number(port || 4222), hostname)
+  const pong = new Promise<void>((resolve, reject) => {
+    let seen = ''
+    socket.on('data', (d) => {
+      seen += d.toString()
+      if (seen.includes('PONG')) resolve()
+      if (seen.includes('-ERR')) reject(new Error(seen))
+    })
+    socket.on('error', reject)
+  })
+  const total = Buffer.byteLength(headerBlock) + Buffer.byteLength(payload)
+  socket.write('CONNECT {"verbose":false,"pedantic":false,"headers":true,"protocol":1}\r\n')
+  socket.write(
+    `HPUB ${subject} ${Buffer.byteLength(headerBlock)} ${total}\r\n${headerBlock}${payload}\r\nPING\r\n`,
+  )
+  try {
+    await pong
+  } finally {
+    socket.destroy()
+  }
+}
 
 describe('consume', () => {
   let bus: Bus
@@ -207,6 +234,45 @@ describe('consume', () => {
       payload: '{"stationId":""}',
       error: { code: 'EVENTS_ERR_INVALID_EVENT' },
     })
+  })
+
+  test('a message whose headers nats.js cannot parse is dead-lettered; the rest of its batch is handled', async () => {
+    const durable = nextDurable()
+    const letters = await watchDeadLetters(durable)
+    const handled: string[] = []
+    running.push(
+      await bus.consume({
+        stream: Streams.OCPP_IN,
+        durable,
+        filterSubject: 'ocpp.in.*.hdr-1.>',
+        events: OcppMessageReceived,
+        batchSize: 10,
+        batchWaitMs: 200,
+        batchHandler: async (events) => {
+          for (const e of events) handled.push(e.data.messageId)
+        },
+      }),
+    )
+    // Only the raw protocol can store this (nats.js refuses to build such a header): a key with a space.
+    const payload = JSON.stringify(aStationMessage({ stationId: 'hdr-1' }))
+    await publishRaw(
+      `${bus.namespace}.ocpp.in.1_6.hdr-1.MeterValues`,
+      'NATS/1.0\r\nChargebus-Event: ocpp.message.received\r\nBad Key: x\r\n\r\n',
+      payload,
+    )
+    const [good] = await publishMessages('hdr-1', 1)
+
+    await eventually(() => expect(letters).toHaveLength(1))
+    await eventually(() => expect(handled).toEqual([good?.messageId]))
+    expect(letters[0]).toMatchObject({
+      reason: 'invalid-event',
+      payload,
+      headers: {},
+      error: { code: 'BUS_ERR_UNREADABLE_HEADERS' },
+    })
+    await eventually(async () =>
+      expect(await consumerState(durable)).toMatchObject({ pending: 0, ackPending: 0 }),
+    )
   })
 
   test('a retryable failure is retried with backoff and then succeeds', async () => {
