@@ -3,8 +3,8 @@ import { InvalidEventError, subjectMatches } from '@chargebus/events'
 import type { JsMsg } from '@nats-io/jetstream'
 import { headers as createHeaders, type MsgHdrs } from '@nats-io/transport-node'
 import { UnknownEventError, UnsupportedEventVersionError } from './errors.ts'
-import { headerRecordOf, headerValue } from './header-block.ts'
-import { BusHeaders, ReplayHeaders } from './headers.ts'
+import { headerRecordOf } from './header-block.ts'
+import { BusHeaders, headerValue, ReplayHeaders } from './headers.ts'
 
 /** A stored, validated event: what `bus.getMessage` returns. A union over `events`, discriminated by `name`. */
 export type StoredEvent<E extends AnyEventDefinition> = E extends AnyEventDefinition

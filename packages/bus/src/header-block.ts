@@ -89,8 +89,3 @@ export function readHeaders(msg: { readonly headers?: MsgHdrs | undefined }): {
     throw err
   }
 }
-
-/** A header's first value, '' when absent: what nats.js `MsgHdrs.get` gives. */
-export function headerValue(headers: Record<string, string[]>, key: string): string {
-  return (Object.hasOwn(headers, key) && headers[key]?.[0]) || ''
-}

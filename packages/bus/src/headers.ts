@@ -27,8 +27,13 @@ const setter: TextMapSetter<MsgHdrs> = {
   set: (carrier, key, value) => carrier.set(key, value),
 }
 
+/** A header's first value, '' when absent: what nats.js `MsgHdrs.get` gives. */
+export function headerValue(headers: Record<string, string[]>, key: string): string {
+  return (Object.hasOwn(headers, key) && headers[key]?.[0]) || ''
+}
+
 const getter: TextMapGetter<Record<string, string[]>> = {
-  get: (carrier, key) => (Object.hasOwn(carrier, key) && carrier[key]?.[0]) || undefined,
+  get: (carrier, key) => headerValue(carrier, key) || undefined,
   keys: (carrier) => Object.keys(carrier),
 }
 

@@ -1,8 +1,7 @@
 import { replayLaneFilter, Streams, subjectInLane } from '@chargebus/events'
 import type { JsMsg } from '@nats-io/jetstream'
 import type { ConsumerDefinition } from './consumer-setup.ts'
-import { headerValue } from './header-block.ts'
-import { ReplayHeaders } from './headers.ts'
+import { headerValue, ReplayHeaders } from './headers.ts'
 import type { Namespace } from './namespace.ts'
 
 /**
