@@ -1,5 +1,6 @@
 import type { CommandRecord } from '@chargebus/command-store'
 import type { CommandRequested, EventData } from '@chargebus/events'
+import { iso } from '../../data-access/rows.ts'
 
 /** A command as the API shows it. */
 export interface CommandView {
@@ -24,8 +25,6 @@ export interface CommandView {
   uploads?: Array<{ fileId: string; name: string; size: number; sha256: string; receivedAt: string }>
 }
 
-const iso = (d: Date | null) => (d === null ? null : d.toISOString())
-
 export function toCommandView(r: CommandRecord): CommandView {
   return {
     id: r.id,
@@ -36,7 +35,7 @@ export function toCommandView(r: CommandRecord): CommandView {
     idempotencyKey: r.idempotencyKey,
     origin: r.origin,
     requestedBy: r.requestedBy,
-    requestedAt: r.requestedAt.toISOString(),
+    requestedAt: iso(r.requestedAt),
     expiresAt: iso(r.expiresAt),
     attempts: r.attempts,
     ocppVersion: r.ocppVersion,
