@@ -152,6 +152,16 @@ function* domainEvents(count: number) {
 let natsPid: number | undefined
 const natsTicks = () => (natsPid === undefined ? 0 : treeCpuTicks(natsPid))
 
+/** Starts counting this process's CPU and the nats-server's; the function returned gives each one's since, in ms. */
+function cpuSince(): () => { node: number; nats: number } {
+  const node0 = process.cpuUsage()
+  const nats0 = natsTicks()
+  return () => {
+    const node = process.cpuUsage(node0)
+    return { node: (node.user + node.system) / 1000, nats: ((natsTicks() - nats0) * 1000) / CLK_TCK }
+  }
+}
+
 async function startNats(dir: string, port: number): Promise<string> {
   const child = spawn('nats-server', ['-js', '-sd', dir, '-a', '127.0.0.1', '-p', String(port)], {
     stdio: 'ignore',
@@ -188,24 +198,18 @@ async function withConnectionPeak<T>(
 }> {
   const admin = createDb({ url: ADMIN_URL, poolSize: 1, applicationName: 'bench-aggregator-probe' })
   const monitor = new ConnectionMonitor(admin, database)
-  const node0 = process.cpuUsage()
-  const nats0 = natsTicks()
+  const used = cpuSince()
   const loadAtStart = loadavg()[0] ?? 0
   monitor.start(20)
   try {
     const result = await work()
-    const node = process.cpuUsage(node0)
-    const nats = natsTicks() - nats0
+    const { node, nats } = used()
     const postgresTicks = monitor.backendDelta(new Map(), monitor.backendTicks())
     return {
       result,
       peak: monitor.result().peak,
       backendStates: monitor.stateShares(),
-      cpuMs: {
-        node: (node.user + node.system) / 1000,
-        postgres: (postgresTicks * 1000) / CLK_TCK,
-        nats: (nats * 1000) / CLK_TCK,
-      },
+      cpuMs: { node, postgres: (postgresTicks * 1000) / CLK_TCK, nats },
       loadAverage: { start: loadAtStart, end: loadavg()[0] ?? 0 },
     }
   } finally {
@@ -475,8 +479,7 @@ async function throughput(database: string) {
       const consumer = await jetstream(nc).consumers.get(stream, durable)
       const pending = (await consumer.info()).num_pending
       const loadAtStart = loadavg()[0] ?? 0
-      const node0 = process.cpuUsage()
-      const nats0 = natsTicks()
+      const used = cpuSince()
       const t0 = performance.now()
       const messages = await consumer.consume({ max_messages: 1000 })
       let seen = 0
@@ -485,16 +488,10 @@ async function throughput(database: string) {
         if (++seen >= pending) break
       }
       const seconds = (performance.now() - t0) / 1000
-      const node = process.cpuUsage(node0)
-      const cpuMs = {
-        node: (node.user + node.system) / 1000,
-        postgres: 0,
-        nats: ((natsTicks() - nats0) * 1000) / CLK_TCK,
-      }
       return {
         events: seen,
         seconds,
-        cpuPerEvent: cpuPerEvent(cpuMs, seen),
+        cpuPerEvent: cpuPerEvent({ ...used(), postgres: 0 }, seen),
         loadAverage: { start: loadAtStart, end: loadavg()[0] ?? 0 },
       }
     }

@@ -93,8 +93,9 @@ interface Route {
 }
 
 function routes(): Route[] {
-  const s = seededStation(4242 % YEAR_SIZE.stations)
-  const statusConnector = seededStatusConnector(4242 % YEAR_SIZE.stations)
+  const stationIndex = 4242 % YEAR_SIZE.stations
+  const s = seededStation(stationIndex)
+  const statusConnector = seededStatusConnector(stationIndex)
   const session = Math.ceil(YEAR_SIZE.sessions / 2) + 2 // mid-year, started (id % 200 <> 1)
   const day = { from: '2027-03-10T00:00:00Z', to: '2027-03-11T00:00:00Z' }
   const page = { limit: 100 }

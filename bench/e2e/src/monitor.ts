@@ -75,8 +75,6 @@ export class ConnectionMonitor {
     for (const r of rows) {
       const state = `${r.state ?? '?'}${r.waitType === null ? '' : ` (${r.waitType}:${r.wait})`}`
       this.states.set(state, (this.states.get(state) ?? 0) + 1)
-    }
-    for (const r of rows) {
       const ticks = processTicks(r.pid)
       if (ticks === undefined) continue
       const seen = this.backends.get(r.pid)
