@@ -337,7 +337,7 @@ describe('StopTransaction for a transaction nobody started', () => {
 
 describe('partitions', () => {
   test(
-    "rows land in their monthly partition, made for ingest's clock; a far-future station clock lands in DEFAULT",
+    "rows land in their monthly partition, made for ingest's clock; a far-future station clock lands in the future catch-all",
     async () => {
       const station = 'CP-PART'
       const now = ingest.clock()
@@ -355,13 +355,13 @@ describe('partitions', () => {
       const month = `${now.getUTCFullYear()}_${String(now.getUTCMonth() + 1).padStart(2, '0')}`
       expect(rows).toEqual([
         { partition: `meter_values_${month}`, value: '10' },
-        { partition: 'meter_values_default', value: '20' },
+        { partition: 'meter_values_future', value: '20' },
       ])
       const status = await sql<{ partition: string }>`
         select tableoid::regclass::text as partition from status_events where station_id = ${station}`.execute(
         world.db,
       )
-      expect(status.rows).toEqual([{ partition: 'status_events_default' }])
+      expect(status.rows).toEqual([{ partition: 'status_events_future' }])
     },
     SLOW,
   )
