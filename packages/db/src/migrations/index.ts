@@ -19,6 +19,7 @@ import * as ftpPullFiles from './2026-12-06-ftp-pull-files.ts'
 import * as aggregateCellsFillfactor from './2026-12-07-aggregate-cells-fillfactor.ts'
 import * as aggregateRebuilds from './2026-12-07-aggregate-rebuilds.ts'
 import * as partitionCatchAlls from './2026-12-07-partition-catch-alls.ts'
+import * as statusHistoryCoveringIndex from './2026-12-07-status-history-covering-index.ts'
 
 /**
  * Every migration, imported statically (no file-system scanning, works from any bundle or cwd).
@@ -46,4 +47,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '2026-12-07T02:40:00Z_aggregate_cells_fillfactor': aggregateCellsFillfactor,
   '2026-12-07T03:30:00Z_aggregate_rebuilds': aggregateRebuilds,
   '2026-12-07T12:00:00Z_partition_catch_alls': partitionCatchAlls,
+  '2026-12-07T12:10:00Z_status_history_covering_index': statusHistoryCoveringIndex,
 }
