@@ -16,6 +16,7 @@ import * as ftpFileCommands from './2026-12-06-ftp-file-commands.ts'
 import * as ftpFileParsing from './2026-12-06-ftp-file-parsing.ts'
 import * as ftpFiles from './2026-12-06-ftp-files.ts'
 import * as ftpPullFiles from './2026-12-06-ftp-pull-files.ts'
+import * as activeSessionsByStation from './2026-12-07-active-sessions-by-station.ts'
 import * as aggregateCellsFillfactor from './2026-12-07-aggregate-cells-fillfactor.ts'
 import * as aggregateRebuilds from './2026-12-07-aggregate-rebuilds.ts'
 import * as partitionCatchAlls from './2026-12-07-partition-catch-alls.ts'
@@ -48,4 +49,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '2026-12-07T03:30:00Z_aggregate_rebuilds': aggregateRebuilds,
   '2026-12-07T12:00:00Z_partition_catch_alls': partitionCatchAlls,
   '2026-12-07T12:10:00Z_status_history_covering_index': statusHistoryCoveringIndex,
+  '2026-12-07T12:20:00Z_active_sessions_by_station': activeSessionsByStation,
 }
