@@ -13,7 +13,8 @@
  *    default 10 s, after a 2 s warm-up), then against BENCH_API_REPLICAS (default 2) API processes behind one port
  *    (the deployed shape: replicas behind a load balancer; 1 skips it), then the direct baseline with as many
  *    concurrent callers. The ratio to direct is the single process's: the baseline is one process too.
- *    BENCH_YEAR_ROUTES=0 skips the read routes (the exports only), BENCH_YEAR_EXPORTS=0 the exports.
+ *    BENCH_YEAR_ROUTES=0 skips the read routes (the exports only), BENCH_YEAR_EXPORTS=0 the exports, and
+ *    BENCH_YEAR_ONLY=<regular expression> drives only the routes whose name matches it.
  * 3. Exports the whole period as CSV, sessions and meter values, with a fast client, a stalling client and
  *    the COPY run directly (year-exports.ts): rows/s, the API's RSS, every row checked against its table.
  * 4. Prints one JSON report (p50/p99, req/s, rows/s, the ratio to the baseline, the load average), writes
@@ -35,10 +36,19 @@ import {
   sql,
   withDatabaseName,
 } from '@chargebus/db'
+import { createCommandStore } from '../../../packages/command-store/src/index.ts'
 import { listAggregates } from '../../../services/api/src/data-access/aggregates.ts'
-import { listMeterValues } from '../../../services/api/src/data-access/meter-values.ts'
+import { findCommandTarget } from '../../../services/api/src/data-access/command-targets.ts'
+import { findIdTag, listIdTags } from '../../../services/api/src/data-access/id-tags.ts'
+import { listMeterBuckets, listMeterValues } from '../../../services/api/src/data-access/meter-values.ts'
 import { findSession, listSessions } from '../../../services/api/src/data-access/sessions.ts'
-import { findStation, listConnectors, listStations } from '../../../services/api/src/data-access/stations.ts'
+import { listStationFiles, stationKnown } from '../../../services/api/src/data-access/station-files.ts'
+import {
+  findConnector,
+  findStation,
+  listConnectors,
+  listStations,
+} from '../../../services/api/src/data-access/stations.ts'
 import { listStatusEvents } from '../../../services/api/src/data-access/status-events.ts'
 import {
   type ScaleSize,
@@ -55,6 +65,8 @@ const SCALE = Number(process.env.BENCH_YEAR_SCALE ?? 1)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32)
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10)
 const READ_ROUTES = process.env.BENCH_YEAR_ROUTES !== '0'
+/** Only the routes whose name matches this regular expression (all by default). */
+const ONLY = new RegExp(process.env.BENCH_YEAR_ONLY ?? '')
 const EXPORTS = process.env.BENCH_YEAR_EXPORTS !== '0'
 /** Each route is also driven against this many API replicas behind one port (1: not). */
 const REPLICAS = Number(process.env.BENCH_API_REPLICAS ?? 2)
@@ -92,13 +104,36 @@ interface Route {
   direct: (db: Kysely<Database>) => Promise<number>
 }
 
-function routes(): Route[] {
+/**
+ * Every read route of the API that issues SQL, with each list's filters and a second page (the cursor its first
+ * page gave), on keys the seed gives rows.
+ */
+async function routes(db: Kysely<Database>): Promise<Route[]> {
   const stationIndex = 4242 % YEAR_SIZE.stations
   const s = seededStation(stationIndex)
   const statusConnector = seededStatusConnector(stationIndex)
   const session = Math.ceil(YEAR_SIZE.sessions / 2) + 2 // mid-year, started (id % 200 <> 1)
   const day = { from: '2027-03-10T00:00:00Z', to: '2027-03-11T00:00:00Z' }
   const page = { limit: 100 }
+  // the seed writes aggregate cells for its first stations from SEED_START (a day and a month of them here)
+  const aggregated = seededStation(2)
+  const aggDay = { from: '2026-10-05T00:00:00Z', to: '2026-10-06T00:00:00Z' }
+  const aggMonth = { from: '2026-10-01T00:00:00Z', to: '2026-10-31T00:00:00Z' }
+  const commands = createCommandStore(db)
+  const cursorOf = (next: string | null, route: string) => {
+    if (next === null) throw new Error(`${route}: its first page is the last; no second page to measure`)
+    return next
+  }
+  const stationsCursor = cursorOf((await listStations(db, page)).nextCursor, 'stations')
+  const sessionsCursor = cursorOf((await listSessions(db, page)).nextCursor, 'sessions')
+  const statusCursor = cursorOf(
+    (await listStatusEvents(db, { stationId: s, connectorId: statusConnector, limit: 100 })).nextCursor,
+    'status events',
+  )
+  const idTagsCursor = cursorOf((await listIdTags(db, page)).nextCursor, 'id tags')
+  // a station with a session in progress (few have one)
+  const activeStation = (await listSessions(db, { limit: 1, active: true })).items[0]?.stationId ?? s
+  const q = (cursor: string) => encodeURIComponent(cursor)
   return [
     {
       name: 'GET /v1/stations?limit=100',
@@ -175,6 +210,181 @@ function routes(): Route[] {
             interval: 'hour',
             groupBy: 'network',
             ...day,
+            limit: 1000,
+          })
+        ).items.length,
+    },
+    {
+      name: 'GET /v1/stations?limit=100 (second page)',
+      path: `/v1/stations?limit=100&cursor=${q(stationsCursor)}`,
+      direct: async (db) => (await listStations(db, { ...page, cursor: stationsCursor })).items.length,
+    },
+    {
+      name: 'GET /v1/stations?registrationStatus=Pending&limit=100',
+      path: '/v1/stations?registrationStatus=Pending&limit=100',
+      direct: async (db) => (await listStations(db, { ...page, registrationStatus: 'Pending' })).items.length,
+    },
+    {
+      name: 'GET /v1/stations?connectorStatus=Charging&limit=100',
+      path: '/v1/stations?connectorStatus=Charging&limit=100',
+      direct: async (db) => (await listStations(db, { ...page, connectorStatus: 'Charging' })).items.length,
+    },
+    {
+      name: 'GET /v1/stations?lastSeenSince&limit=100',
+      path: '/v1/stations?lastSeenSince=2027-09-01T00:00:00Z&limit=100',
+      direct: async (db) =>
+        (await listStations(db, { ...page, lastSeenSince: '2027-09-01T00:00:00Z' })).items.length,
+    },
+    {
+      name: 'GET /v1/stations?lastSeenBefore&limit=100',
+      path: '/v1/stations?lastSeenBefore=2026-10-20T00:00:00Z&limit=100',
+      direct: async (db) =>
+        (await listStations(db, { ...page, lastSeenBefore: '2026-10-20T00:00:00Z' })).items.length,
+    },
+    {
+      name: 'GET /v1/stations/{id}/connectors',
+      path: `/v1/stations/${s}/connectors`,
+      direct: async (db) => {
+        const [station, connectors] = await Promise.all([findStation(db, s), listConnectors(db, s)])
+        return station ? connectors.length : 0
+      },
+    },
+    {
+      name: 'GET /v1/stations/{id}/connectors/{c}',
+      path: `/v1/stations/${s}/connectors/${statusConnector}`,
+      direct: async (db) => ((await findConnector(db, s, statusConnector)) ? 1 : 0),
+    },
+    {
+      name: 'GET /v1/stations/{id}/connectors/{c}/status-events (second page)',
+      path: `/v1/stations/${s}/connectors/${statusConnector}/status-events?limit=100&cursor=${q(statusCursor)}`,
+      direct: async (db) =>
+        (
+          await listStatusEvents(db, {
+            stationId: s,
+            connectorId: statusConnector,
+            limit: 100,
+            cursor: statusCursor,
+          })
+        ).items.length,
+    },
+    {
+      name: 'GET /v1/stations/{id}/commands',
+      path: `/v1/stations/${s}/commands?limit=50`,
+      direct: async (db) => {
+        if ((await findCommandTarget(db, s)) === undefined) return 0
+        return (await commands.list({ stationId: s, limit: 50 })).records.length
+      },
+    },
+    {
+      name: 'GET /v1/stations/{id}/commands?status=accepted',
+      path: `/v1/stations/${s}/commands?status=accepted&limit=50`,
+      direct: async (db) => {
+        if ((await findCommandTarget(db, s)) === undefined) return 0
+        return (await commands.list({ stationId: s, limit: 50, status: 'accepted' })).records.length
+      },
+    },
+    {
+      name: 'GET /v1/stations/{id}/files',
+      path: `/v1/stations/${s}/files?limit=100`,
+      direct: async (db) => {
+        if (!(await stationKnown(db, s))) return 0
+        return (await listStationFiles(db, { stationId: s, limit: 100 })).items.length
+      },
+    },
+    {
+      name: 'GET /v1/sessions?limit=100 (second page)',
+      path: `/v1/sessions?limit=100&cursor=${q(sessionsCursor)}`,
+      direct: async (db) => (await listSessions(db, { ...page, cursor: sessionsCursor })).items.length,
+    },
+    {
+      name: 'GET /v1/sessions?stationId&active=true',
+      path: `/v1/sessions?stationId=${activeStation}&active=true&limit=100`,
+      direct: async (db) =>
+        (await listSessions(db, { ...page, stationId: activeStation, active: true })).items.length,
+    },
+    {
+      name: 'GET /v1/sessions/{id}/meter-values?bucket=1h',
+      path: `/v1/sessions/${session}/meter-values?bucket=1h&limit=100`,
+      direct: async (db) => {
+        const found = await findSession(db, session)
+        return (
+          await listMeterBuckets(db, {
+            stationId: found?.stationId ?? '',
+            sessionId: session,
+            bucket: '1h',
+            limit: 100,
+          })
+        ).items.length
+      },
+    },
+    {
+      name: 'GET /v1/id-tags?limit=100',
+      path: '/v1/id-tags?limit=100',
+      direct: async (db) => (await listIdTags(db, page)).items.length,
+    },
+    {
+      name: 'GET /v1/id-tags?limit=100 (second page)',
+      path: `/v1/id-tags?limit=100&cursor=${q(idTagsCursor)}`,
+      direct: async (db) => (await listIdTags(db, { ...page, cursor: idTagsCursor })).items.length,
+    },
+    {
+      name: 'GET /v1/id-tags/{idTag}',
+      path: '/v1/id-tags/TAG000042',
+      direct: async (db) => ((await findIdTag(db, 'TAG000042')) ? 1 : 0),
+    },
+    {
+      name: 'GET /v1/aggregates/energy (hourly, by station, a day)',
+      path: `/v1/aggregates/energy?interval=hour&groupBy=station&from=${aggDay.from}&to=${aggDay.to}&limit=100`,
+      direct: async (db) =>
+        (
+          await listAggregates(db, {
+            kind: 'energy',
+            interval: 'hour',
+            groupBy: 'station',
+            ...aggDay,
+            limit: 100,
+          })
+        ).items.length,
+    },
+    {
+      name: "GET /v1/aggregates/energy (hourly, a station's connectors, a day)",
+      path: `/v1/aggregates/energy?interval=hour&groupBy=connector&stationId=${aggregated}&from=${aggDay.from}&to=${aggDay.to}`,
+      direct: async (db) =>
+        (
+          await listAggregates(db, {
+            kind: 'energy',
+            interval: 'hour',
+            groupBy: 'connector',
+            stationId: aggregated,
+            ...aggDay,
+            limit: 1000,
+          })
+        ).items.length,
+    },
+    {
+      name: 'GET /v1/aggregates/utilization (daily, by connector, a month)',
+      path: `/v1/aggregates/utilization?interval=day&groupBy=connector&from=${aggMonth.from}&to=${aggMonth.to}&limit=100`,
+      direct: async (db) =>
+        (
+          await listAggregates(db, {
+            kind: 'utilization',
+            interval: 'day',
+            groupBy: 'connector',
+            ...aggMonth,
+            limit: 100,
+          })
+        ).items.length,
+    },
+    {
+      name: 'GET /v1/aggregates/utilization (daily, network, a month)',
+      path: `/v1/aggregates/utilization?interval=day&groupBy=network&from=${aggMonth.from}&to=${aggMonth.to}`,
+      direct: async (db) =>
+        (
+          await listAggregates(db, {
+            kind: 'utilization',
+            interval: 'day',
+            groupBy: 'network',
+            ...aggMonth,
             limit: 1000,
           })
         ).items.length,
@@ -307,7 +517,7 @@ export async function runYear(opts: {
         : undefined
     const pooled = createDb({ url: withDatabaseName(opts.pooledUrl, dbName), poolSize: POOL_SIZE })
     const results = []
-    for (const r of READ_ROUTES ? routes() : []) {
+    for (const r of READ_ROUTES ? (await routes(pooled)).filter((r) => ONLY.test(r.name)) : []) {
       const rowsPerCall = await r.direct(pooled)
       // an empty answer measures nothing of the route's work (a status route once asked for a connector without history)
       if (rowsPerCall === 0)
