@@ -1,5 +1,7 @@
 // Started by `pnpm start` (scripts/start.ts) or `node src/main.ts`.
-// First: tracing must be registered before anything below loads what it instruments (pg, http).
+// First: how V8 places the rows of each page (allocation-pretenuring.ts); then tracing must be registered before
+// anything below loads what it instruments (pg, http).
+import './allocation-pretenuring.ts'
 import '@chargebus/platform/instrument'
 import { startService } from '@chargebus/platform'
 import { telemetry } from '@chargebus/platform/instrument'
