@@ -16,6 +16,8 @@
  * Env: DATABASE_ADMIN_URL, DATABASE_URL (defaults: 5432 direct / 6432 pgbouncer), NATS_URL,
  * BENCH_CONNECTIONS (8), BENCH_DURATION_S (10), BENCH_KEEP_DB=1 keeps the database.
  */
+// First: the direct baselines run the API's data-access code in this process, with the API's V8 settings.
+import '../../../services/api/src/allocation-pretenuring.ts'
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { type AddressInfo, createServer } from 'node:net'

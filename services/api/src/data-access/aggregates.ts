@@ -142,29 +142,50 @@ export type AggregateRow = EnergyRow | UtilizationRow | FaultRow
 
 const n = (v: unknown) => Number(v)
 
-function viewOf(q: AggregateQuery, r: Record<string, unknown>): AggregateRow {
+/**
+ * The view of one row of a listing of `q`. What depends on the query alone (the group's columns, the kind) is
+ * decided once per page, and each row is one object literal of a fixed shape: the per-row generic version
+ * (`Object.fromEntries` over the metrics, three spreads) was 10% of the API's CPU on a 100-row utilisation page.
+ */
+function rowViewer(q: AggregateQuery): (r: Record<string, unknown>) => AggregateRow {
   const keeps = GROUP_COLUMNS[q.groupBy] as readonly string[]
-  const base: AggregateRowBase = {
+  const byStation = keeps.includes('station_id')
+  const byConnector = keeps.includes('connector_id')
+  const byIdTag = q.groupBy === 'idTag'
+  const base = (r: Record<string, unknown>): AggregateRowBase => ({
     bucketStart: iso(r.bucket_start as Date),
     localStart: r.local_start as string,
     timeZone: r.time_zone as string,
-    stationId: keeps.includes('station_id') ? (r.station_id as string) : null,
-    connectorId: keeps.includes('connector_id') ? (r.connector_id as number) : null,
-  }
+    stationId: byStation ? (r.station_id as string) : null,
+    connectorId: byConnector ? (r.connector_id as number) : null,
+  })
   if (q.kind === 'energy')
-    return {
-      ...base,
-      idTag: q.groupBy === 'idTag' ? (r.dim as string) : null,
+    return (r) => ({
+      ...base(r),
+      idTag: byIdTag ? (r.dim as string) : null,
       energyWh: n(r.energy_wh),
       sessionsStarted: n(r.sessions_started),
       sessionsCompleted: n(r.sessions_completed),
-    }
+    })
   if (q.kind === 'faults')
-    return { ...base, errorCode: r.dim as string, vendorErrorCode: r.sub_dim as string, faults: n(r.faults) }
-  const times = Object.fromEntries(
-    Object.entries(TIME_METRICS).map(([field, column]) => [field, n(r[column])]),
-  ) as unknown as ConnectorTimes
-  return { ...base, ...times, ...availabilityOf(times) }
+    return (r) => ({
+      ...base(r),
+      errorCode: r.dim as string,
+      vendorErrorCode: r.sub_dim as string,
+      faults: n(r.faults),
+    })
+  return (r) => {
+    const times: ConnectorTimes = {
+      chargingMs: n(r[TIME_METRICS.chargingMs]),
+      idleMs: n(r[TIME_METRICS.idleMs]),
+      freeMs: n(r[TIME_METRICS.freeMs]),
+      unavailableMs: n(r[TIME_METRICS.unavailableMs]),
+      faultedMs: n(r[TIME_METRICS.faultedMs]),
+      unknownMs: n(r[TIME_METRICS.unknownMs]),
+    }
+    const { availability, utilization } = availabilityOf(times)
+    return { ...base(r), ...times, availability, utilization }
+  }
 }
 
 /** A cursor is tied to the listing that made it: kind, interval and grouping. */
@@ -185,14 +206,10 @@ export async function listAggregates(
           key.map((c) => KEY_PARTS[c]),
         )
   const { rows } = await aggregateSelect(q, { ...(after && { after }), limit: q.limit + 1 }).execute(db)
-  return pageOf(
-    rows,
-    q.limit,
-    (r) => viewOf(q, r),
-    (r) =>
-      encodeCursor(
-        cursorKind(q),
-        key.map((c) => (c === 'bucket_start' ? (r.bucket_exact as string) : (r[c] as string | number))),
-      ),
+  return pageOf(rows, q.limit, rowViewer(q), (r) =>
+    encodeCursor(
+      cursorKind(q),
+      key.map((c) => (c === 'bucket_start' ? (r.bucket_exact as string) : (r[c] as string | number))),
+    ),
   )
 }
