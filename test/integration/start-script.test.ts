@@ -3,7 +3,7 @@ import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { connectBus } from '@chargebus/bus'
 import { pino } from 'pino'
-import { freePort } from '../support/cp-server.ts'
+import { freeConsecutivePorts, freePort } from '../support/cp-server.ts'
 import { NATS_URL, uniqueNamespace } from '../support/nats.ts'
 
 /*
@@ -126,7 +126,9 @@ test(
 test(
   '--replicas runs N processes of a service on consecutive ports, named service.n; Ctrl-C stops them all',
   async () => {
-    const [gatewayPort, ingestPort] = [await freePort(), await freePort()]
+    // two replicas each: four consecutive ports, none of them an ephemeral one
+    const gatewayPort = await freeConsecutivePorts(4)
+    const ingestPort = gatewayPort + 2
     const run = runStart(['ocpp-gateway', 'ingest', '--replicas', 'ocpp-gateway=2,ingest=2'], {
       OCPP_GATEWAY_PORT: String(gatewayPort),
       INGEST_PORT: String(ingestPort),

@@ -58,6 +58,43 @@ export async function freePort(): Promise<number> {
   return address.port
 }
 
+/**
+ * The first of `count` consecutive ports free on 127.0.0.1, chosen below the kernel's ephemeral range: a service
+ * with replicas listens on its port and the next ones, and a port inside that range (where `freePort` draws) can
+ * be taken at any moment by some process's outgoing connection (a --replicas test once failed that way).
+ */
+export async function freeConsecutivePorts(count: number): Promise<number> {
+  const ephemeralLow = Number(
+    readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0],
+  )
+  const low = 10_000
+  const high = (Number.isInteger(ephemeralLow) && ephemeralLow > low + 1_000 ? ephemeralLow : 32_768) - count
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const first = low + Math.floor(Math.random() * (high - low))
+    if (await bindable(first, count)) return first
+  }
+  throw new Error(`no ${count} consecutive free ports between ${low} and ${high + count}`)
+}
+
+/** Whether ports first..first+count-1 can all be listened on now (each is held until all are tried). */
+async function bindable(first: number, count: number): Promise<boolean> {
+  const held: ReturnType<typeof createServer>[] = []
+  try {
+    for (let port = first; port < first + count; port++) {
+      const server = createServer()
+      const ok = await new Promise<boolean>((resolve) => {
+        server.once('error', () => resolve(false))
+        server.listen(port, '127.0.0.1', () => resolve(true))
+      })
+      if (!ok) return false
+      held.push(server)
+    }
+    return true
+  } finally {
+    await Promise.all(held.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))))
+  }
+}
+
 /** Whether the station tools and Debian's python with zeep/lxml are here (tests fail loudly otherwise). */
 export function stationToolsAvailable(): { ok: boolean; reason?: string } {
   if (!existsSync(join(STATION_TOOLS_DIR, 'cp_server.py')))
