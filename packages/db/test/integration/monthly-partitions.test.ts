@@ -61,6 +61,9 @@ async function monthRange(on: Kysely<Database>, parent: string): Promise<[string
   return [rows[0]?.first as string, rows[0]?.last as string]
 }
 
+/** A century in months: "far off" is measured from the months the database has, never from a fixed date. */
+const CENTURY = 1200
+
 const monthStart = (yyyyMm: string, add = 0) => {
   const [y, m] = yyyyMm.split('_').map(Number) as [number, number]
   return new Date(Date.UTC(y, m - 1 + add, 1)).toISOString()
@@ -93,12 +96,12 @@ test(
   async () => {
     const [first, last] = await monthRange(db, 'status_events')
     const later = monthStart(last, 3) // three months after the newest: two months between
-    const farFuture = '2099-06-01T00:00:00Z'
+    const farFuture = monthStart(last, CENTURY)
     const earlier = monthStart(first, -2)
     expect(await addStatus(db, later, 'later')).toBe('status_events_future')
     expect(await addStatus(db, farFuture, 'far-future')).toBe('status_events_future')
     expect(await addStatus(db, earlier, 'earlier')).toBe('status_events_past')
-    expect(await addStatus(db, '1970-01-01T00:00:00Z', 'epoch')).toBe('status_events_past')
+    expect(await addStatus(db, monthStart(first, -CENTURY), 'century-before')).toBe('status_events_past')
 
     const created = await sql<{ name: string }>`
       select ensure_monthly_partition('status_events', ${later}::timestamptz) as name`.execute(db)
@@ -115,7 +118,7 @@ test(
       select ensure_monthly_partition('status_events', ${earlier}::timestamptz) as name`.execute(db)
     expect(before.rows.map((r) => r.name)).toEqual([name(earlier), name(monthStart(first, -1))])
     expect(await partitionOf(db, 'earlier')).toBe(name(earlier))
-    expect(await partitionOf(db, 'epoch')).toBe('status_events_past')
+    expect(await partitionOf(db, 'century-before')).toBe('status_events_past')
 
     // asking again creates nothing; the months stay contiguous from the past to the future catch-all
     const again = await sql<{ name: string }>`
@@ -230,8 +233,8 @@ test(
       )
       await sql`drop table ${sql.table(`status_events_${middle}`)}`.execute(admin)
       for (const [at, id] of [
-        ['2099-01-01T00:00:00Z', 'old-future'],
-        ['1999-01-01T00:00:00Z', 'old-past'],
+        [monthStart(last, CENTURY), 'old-future'],
+        [monthStart(first, -CENTURY), 'old-past'],
         [monthStart(middle), 'old-gap'],
       ] as const)
         expect(await addStatus(admin, at, id)).toBe('status_events_default')
