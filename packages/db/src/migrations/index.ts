@@ -19,6 +19,8 @@ import * as ftpPullFiles from './2026-12-06-ftp-pull-files.ts'
 import * as activeSessionsByStation from './2026-12-07-active-sessions-by-station.ts'
 import * as aggregateCellsFillfactor from './2026-12-07-aggregate-cells-fillfactor.ts'
 import * as aggregateRebuilds from './2026-12-07-aggregate-rebuilds.ts'
+import * as aggregatesByIdTag from './2026-12-07-aggregates-by-id-tag.ts'
+import * as connectorsByStatus from './2026-12-07-connectors-by-status.ts'
 import * as partitionCatchAlls from './2026-12-07-partition-catch-alls.ts'
 import * as statusHistoryCoveringIndex from './2026-12-07-status-history-covering-index.ts'
 
@@ -50,4 +52,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '2026-12-07T12:00:00Z_partition_catch_alls': partitionCatchAlls,
   '2026-12-07T12:10:00Z_status_history_covering_index': statusHistoryCoveringIndex,
   '2026-12-07T12:20:00Z_active_sessions_by_station': activeSessionsByStation,
+  '2026-12-07T16:00:00Z_connectors_by_status': connectorsByStatus,
+  '2026-12-07T16:10:00Z_aggregates_by_id_tag': aggregatesByIdTag,
 }

@@ -58,8 +58,8 @@ const READS_TOTALS: ReadonlySet<AggregateGroupBy> = new Set(['network', 'station
 /**
  * The grouped select over `aggregates` (or `aggregate_totals`, see {@link READS_TOTALS}): `sum(value)` per metric of the kind, grouped by {@link groupKey}. The
  * where-clause is an equality on `metric` (an `in` list), `bucketing` and a range on `bucket_start`: the
- * primary key `(metric, bucketing, bucket_start, ...)` serves it, and with `stationId` the index
- * `(station_id, metric, bucketing, bucket_start)` (see the EXPLAIN test). Connector 0 (the station as a whole)
+ * primary key `(metric, bucketing, bucket_start, ...)` serves it, by id tag `aggregates_id_tag_idx` (the group's
+ * order), and with `stationId` the index `(station_id, metric, bucketing, bucket_start)` (see the EXPLAIN test). Connector 0 (the station as a whole)
  * has its own connector time: a row when grouping by connector, never in the totals (the aggregator's rule).
  * `after` is a decoded cursor (values of the group key): the row comparison runs before grouping, which is
  * exact because every cell of a group has the same key.
