@@ -3,14 +3,17 @@ import pg from 'pg'
 import { createThrowawayDatabase, type ThrowawayDatabase } from '../../../../test/support/database.ts'
 import { exportSql } from '../../src/data-access/exports.ts'
 import { startTestApi, type TestApi } from '../support/api.ts'
-import { PLAN_TEST_SIZE, seedAtScale, seededStation } from '../support/scale-seed.ts'
+import { PLAN_TEST_SIZE, type ScaleSize, seedAtScale, seededStation } from '../support/scale-seed.ts'
 
 /*
  * Every SQL statement the API's read routes issue, EXPLAINed on a database seeded at scale (tens of thousands of
  * rows per table, analyzed): none may read a large table sequentially. The statements are captured from the real
  * routes (app.inject) through a kysely plugin on the app's pool and a wrapper of its exporter, so the test checks
  * what the API runs, not a copy. Every GET route of the OpenAPI document must have an entry below: a new route
- * cannot slip past.
+ * cannot slip past. A plan can avoid every Seq Scan and still read more as the network grows (a bitmap over a
+ * network-wide index, a filter walked past rows that grow in number), so each page and detail statement is also
+ * run on a second database with twice the network (the same period and the same rows per station) and must read
+ * about as many buffers there.
  */
 
 const SLOW = 240_000
@@ -116,9 +119,23 @@ interface Statement {
   parameters: readonly unknown[]
 }
 
+/** PLAN_TEST_SIZE with twice the stations and twice every table's rows: each station has what it had. */
+const DOUBLED: ScaleSize = {
+  ...PLAN_TEST_SIZE,
+  stations: PLAN_TEST_SIZE.stations * 2,
+  sessions: PLAN_TEST_SIZE.sessions * 2,
+  statusEvents: PLAN_TEST_SIZE.statusEvents * 2,
+  commands: PLAN_TEST_SIZE.commands * 2,
+  stationMessages: PLAN_TEST_SIZE.stationMessages * 2,
+  aggregateStations: PLAN_TEST_SIZE.aggregateStations * 2,
+  files: PLAN_TEST_SIZE.files * 2,
+}
+
 let scratch: ThrowawayDatabase
+let doubled: ThrowawayDatabase
 let api: TestApi
 let explainer: pg.Client
+let doubledExplainer: pg.Client
 /**
  * Relations ANALYZE found empty: the months ahead that ingest creates before they fill, and the past and
  * future catch-alls. A query without a time bound visits them, and the planner rightly reads an empty one sequentially.
@@ -148,16 +165,23 @@ function copiedSelect(statement: string): Statement {
   return { sql: match[1], parameters: [] }
 }
 
-beforeAll(async () => {
-  scratch = await createThrowawayDatabase()
-  explainer = new pg.Client({ connectionString: scratch.adminUrl })
-  await explainer.connect()
-  const seeder = createDb({ url: scratch.adminUrl, poolSize: 1 })
+async function seeded(size: ScaleSize): Promise<{ database: ThrowawayDatabase; client: pg.Client }> {
+  const database = await createThrowawayDatabase()
+  const client = new pg.Client({ connectionString: database.adminUrl })
+  await client.connect()
+  const seeder = createDb({ url: database.adminUrl, poolSize: 1 })
   try {
-    await seedAtScale(seeder, PLAN_TEST_SIZE)
+    await seedAtScale(seeder, size)
   } finally {
     await seeder.destroy()
   }
+  return { database, client }
+}
+
+beforeAll(async () => {
+  const [one, two] = await Promise.all([seeded(PLAN_TEST_SIZE), seeded(DOUBLED)])
+  ;({ database: scratch, client: explainer } = one)
+  ;({ database: doubled, client: doubledExplainer } = two)
   const { rows } = await explainer.query<{ relname: string }>(
     `select relname from pg_class where relkind = 'r' and relnamespace = 'public'::regnamespace and reltuples = 0`,
   )
@@ -186,13 +210,18 @@ beforeAll(async () => {
 afterAll(async () => {
   await api?.close()
   await explainer?.end()
+  await doubledExplainer?.end()
   await scratch?.drop()
+  await doubled?.drop()
 })
 
 interface PlanNode {
   'Node Type': string
   'Relation Name'?: string
   'Plan Rows': number
+  /** With EXPLAIN (ANALYZE, BUFFERS): this node's and its children's. */
+  'Shared Hit Blocks'?: number
+  'Shared Read Blocks'?: number
   Plans?: PlanNode[]
 }
 
@@ -225,6 +254,23 @@ async function plan(statement: Statement): Promise<PlanNode> {
   return top.Plan
 }
 
+/** Shared buffers a statement touches when it runs (EXPLAIN ANALYZE: executed, so reads only). */
+async function buffersRead(client: pg.Client, statement: Statement): Promise<number> {
+  const { rows } = await client.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(
+    `explain (analyze, buffers, timing off, format json) ${statement.sql}`,
+    statement.parameters as unknown[],
+  )
+  const top = rows[0]?.['QUERY PLAN'][0]?.Plan
+  if (top === undefined) throw new Error('EXPLAIN returned no plan')
+  return (top['Shared Hit Blocks'] ?? 0) + (top['Shared Read Blocks'] ?? 0)
+}
+
+/**
+ * A statement whose work does not grow with the network reads about as many buffers on twice the network: an
+ * index one level deeper, or a page's rows on other pages, moves the count a little, never by half.
+ */
+const grows = (one: number, two: number) => two > one * 1.5 + 20
+
 /** The statements of one request (and of its next page, when it has one), with the request's status. */
 async function statementsOf(
   url: string,
@@ -256,36 +302,69 @@ test('every GET route of the OpenAPI document is planned here or says why it iss
   expect(Object.keys(ROUTES).filter((path) => !gets.includes(path))).toEqual([])
 })
 
+type Captured = Array<{ route: string; url: string; status: number; statements: Statement[] }>
+let capturedOnce: Promise<Captured> | undefined
+
+/** Every request of ROUTES (and its second page) with the statements it ran; made once, read by the tests. */
+function captured(): Promise<Captured> {
+  capturedOnce ??= (async () => {
+    const out: Captured = []
+    for (const [route, urls] of Object.entries(ROUTES)) {
+      if (!Array.isArray(urls)) continue
+      for (const url of urls) for (const request of await statementsOf(url)) out.push({ route, ...request })
+    }
+    return out
+  })()
+  return capturedOnce
+}
+
 test(
   'no read route scans a large table sequentially (seeded at scale, analyzed)',
   async () => {
     const failures: string[] = []
     let planned = 0
-    for (const [route, urls] of Object.entries(ROUTES)) {
-      if (!Array.isArray(urls)) continue
-      for (const url of urls) {
-        for (const request of await statementsOf(url)) {
-          if (request.status !== 200) failures.push(`${request.url}: status ${request.status}`)
-          if (request.statements.length === 0) failures.push(`${request.url}: no SQL captured (${route})`)
-          for (const statement of request.statements) {
-            planned++
-            const tree = await plan(statement)
-            const scanned = seqScans(tree).filter((relation) => LARGE.test(relation) && !empty.has(relation))
-            for (const relation of scanned) {
-              failures.push(
-                `${request.url}: Seq Scan on ${relation} in ${statement.sql.replace(/\s+/g, ' ')}`,
-              )
-            }
-            // A page (limit) comes off an index in its order; an export (no limit) streams its whole range.
-            if (/\blimit \$\d+/.test(statement.sql)) {
-              for (const sort of bigSorts(tree)) failures.push(`${request.url}: ${sort} for a page`)
-            }
-          }
+    for (const request of await captured()) {
+      if (request.status !== 200) failures.push(`${request.url}: status ${request.status}`)
+      if (request.statements.length === 0) failures.push(`${request.url}: no SQL captured (${request.route})`)
+      for (const statement of request.statements) {
+        planned++
+        const tree = await plan(statement)
+        const scanned = seqScans(tree).filter((relation) => LARGE.test(relation) && !empty.has(relation))
+        for (const relation of scanned) {
+          failures.push(`${request.url}: Seq Scan on ${relation} in ${statement.sql.replace(/\s+/g, ' ')}`)
+        }
+        // A page (limit) comes off an index in its order; an export (no limit) streams its whole range.
+        if (/\blimit \$\d+/.test(statement.sql)) {
+          for (const sort of bigSorts(tree)) failures.push(`${request.url}: ${sort} for a page`)
         }
       }
     }
     expect(failures).toEqual([])
     expect(planned).toBeGreaterThan(40)
+  },
+  SLOW,
+)
+
+test(
+  'no page or detail reads more buffers on twice the network (same period, same rows per station)',
+  async () => {
+    const failures: string[] = []
+    let compared = 0
+    // An export streams its whole range, so its work rightly grows with the network.
+    for (const request of (await captured()).filter((r) => !r.url.startsWith('/v1/exports/'))) {
+      for (const statement of request.statements) {
+        if (!/^\s*(select|with)\b/i.test(statement.sql)) continue
+        compared++
+        const one = await buffersRead(explainer, statement)
+        const two = await buffersRead(doubledExplainer, statement)
+        if (grows(one, two))
+          failures.push(
+            `${request.url}: ${one} -> ${two} buffers in ${statement.sql.replace(/\s+/g, ' ').slice(0, 200)}`,
+          )
+      }
+    }
+    expect(failures).toEqual([])
+    expect(compared).toBeGreaterThan(40)
   },
   SLOW,
 )
@@ -296,7 +375,7 @@ test('only partitions are exempt as empty: every large table is seeded', () => {
   expect(exempt).not.toContain('meter_values_2026_11')
 })
 
-test('the checks bite: a filter no index serves is a Seq Scan, an order no index serves a big Sort', async () => {
+test('the checks bite: a filter no index serves is a Seq Scan and reads twice the buffers on twice the network, an order no index serves a big Sort', async () => {
   const node = await plan({ sql: 'select * from transactions where meter_stop = $1', parameters: [1234] })
   expect(seqScans(node)).toContain('transactions')
   const page = await plan({
@@ -304,4 +383,7 @@ test('the checks bite: a filter no index serves is a Seq Scan, an order no index
     parameters: [100],
   })
   expect(bigSorts(page)).toEqual([expect.stringMatching(/^Sort of \d+ rows$/)])
+  const scan = { sql: 'select count(*) from transactions where meter_stop = $1', parameters: [1234] }
+  const [one, two] = [await buffersRead(explainer, scan), await buffersRead(doubledExplainer, scan)]
+  expect(grows(one, two)).toBe(true)
 })

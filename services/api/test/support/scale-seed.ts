@@ -61,6 +61,13 @@ export async function seedAtScale(
     sql`(${start}::timestamptz + (${sql.raw(i)}::float8 * ${sql.lit(size.days * 86_400)} / ${sql.lit(n)}) * interval '1 second')`
   const station = (expr: string) =>
     sql`'PL-' || lpad(((${sql.raw(expr)}) % ${sql.lit(size.stations)} + 1)::text, 6, '0')`
+  // When station i was last seen: spread over the period in an order unrelated to its id (a network does not see
+  // its stations in the order they were installed; seen in id order, an id-ordered page filtered by last_seen_at
+  // walks more rows the larger the network). 7919 is prime, so i -> 7919 i mod n visits every station once.
+  const lastSeen = spread(`((i * 7919) % ${size.stations})`, size.stations)
+  // The id tag of an energy cell: a connector serves a new driver every three hours, drawn from 5,000 tags, so
+  // a tag's energy of a day sits in a few cells (one tag for every cell made energy by id tag a whole-network sum).
+  const tagOfCell = sql`'TAG' || lpad((((s * 2 + c) * 8 + h / 3) % 5000 + 1)::text, 6, '0')`
   const steps: Array<[string, number, ReturnType<typeof sql>]> = [
     [
       'partitions',
@@ -74,8 +81,8 @@ export async function seedAtScale(
                                 heartbeat_interval_s, offline_since)
           select ${station('i - 1')}, (array['ACME','Volta','Ohm','Ampere','Tesla'])[i % 5 + 1], 'Model ' || (i % 7),
                  '1.6', (array['Accepted','Accepted','Accepted','Pending','Rejected'])[i % 5 + 1],
-                 ${start}::timestamptz, ${spread('i', size.stations)}, 300,
-                 case when i % 10 = 0 then ${spread('i', size.stations)} end
+                 ${start}::timestamptz, ${lastSeen}, 300,
+                 case when i % 10 = 0 then ${lastSeen} end
             from generate_series(1, ${sql.lit(size.stations)}) i`,
     ],
     [
@@ -152,7 +159,7 @@ export async function seedAtScale(
       size.aggregateStations * size.aggregateDays * 24 * 2 * 3,
       sql`insert into aggregates (metric, bucketing, bucket_start, station_id, connector_id, dim, sub_dim, time_zone, value)
           select m, 'utc:hour', ${start}::timestamptz + h * interval '1 hour', ${station('s')}, c,
-                 case when m = 'energy_wh' then 'TAG000001' else '' end, '', 'UTC', h + s
+                 case when m = 'energy_wh' then ${tagOfCell} else '' end, '', 'UTC', h + s
             from generate_series(1, ${sql.lit(size.aggregateStations)}) s,
                  generate_series(0, ${sql.lit(size.aggregateDays * 24 - 1)}) h,
                  generate_series(1, 2) c,
