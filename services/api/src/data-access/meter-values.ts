@@ -73,9 +73,12 @@ export async function listMeterValues(
       'string',
       'integer',
     ]) as [string, string, number]
-    q = q.where(
-      sql<boolean>`(sampled_at, source_message_id, sample_index) > (${at}::timestamptz, ${messageId}, ${index}::integer)`,
-    )
+    // The plain bound is implied by the row comparison; Postgres prunes the months before it only from this one.
+    q = q
+      .where(
+        sql<boolean>`(sampled_at, source_message_id, sample_index) > (${at}::timestamptz, ${messageId}, ${index}::integer)`,
+      )
+      .where(sql<boolean>`sampled_at >= ${at}::timestamptz`)
   }
   const rows = await q
     .orderBy('sampled_at')

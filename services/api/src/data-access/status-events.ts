@@ -43,7 +43,10 @@ export async function listStatusEvents(
       string,
       string,
     ]
-    q = q.where(sql<boolean>`(status_at, source_message_id) > (${at}::timestamptz, ${messageId})`)
+    // The plain bound is implied by the row comparison; Postgres prunes the months before it only from this one.
+    q = q
+      .where(sql<boolean>`(status_at, source_message_id) > (${at}::timestamptz, ${messageId})`)
+      .where(sql<boolean>`status_at >= ${at}::timestamptz`)
   }
   const rows = await q
     .orderBy('status_at')

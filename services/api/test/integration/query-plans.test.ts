@@ -3,7 +3,13 @@ import pg from 'pg'
 import { createThrowawayDatabase, type ThrowawayDatabase } from '../../../../test/support/database.ts'
 import { exportSql } from '../../src/data-access/exports.ts'
 import { startTestApi, type TestApi } from '../support/api.ts'
-import { PLAN_TEST_SIZE, type ScaleSize, seedAtScale, seededStation } from '../support/scale-seed.ts'
+import {
+  PLAN_TEST_SIZE,
+  type ScaleSize,
+  seedAtScale,
+  seededStation,
+  seededStatusConnector,
+} from '../support/scale-seed.ts'
 
 /*
  * Every SQL statement the API's read routes issue, EXPLAINed on a database seeded at scale (tens of thousands of
@@ -368,6 +374,25 @@ test(
   },
   SLOW,
 )
+
+function relations(node: PlanNode): string[] {
+  const own = node['Relation Name'] ? [node['Relation Name']] : []
+  return [...own, ...(node.Plans ?? []).flatMap(relations)]
+}
+
+test('a second page plans no month before its cursor (a row comparison alone prunes none)', async () => {
+  for (const [url, table] of [
+    [`/v1/stations/${S}/connectors/${seededStatusConnector(42)}/status-events?limit=5`, 'status_events'],
+    ['/v1/sessions/4242/meter-values?limit=2', 'meter_values'],
+  ] as const) {
+    const second = (await statementsOf(url))[1]
+    const statement = second?.statements.find((st) => st.sql.includes(`from "${table}"`))
+    if (statement === undefined) throw new Error(`${url}: no second page reading ${table}`)
+    const planned = relations(await plan(statement))
+    expect(planned).not.toContain(`${table}_past`)
+    expect(planned.filter((r) => /_\d{4}_\d{2}$/.test(r)).length).toBeGreaterThan(0)
+  }
+})
 
 test('only partitions are exempt as empty: every large table is seeded', () => {
   const exempt = [...empty].filter((relation) => LARGE.test(relation))
