@@ -38,7 +38,7 @@ import {
   withDatabaseName,
 } from '@chargebus/db'
 import { createCommandStore } from '../../../packages/command-store/src/index.ts'
-import { listAggregates } from '../../../services/api/src/data-access/aggregates.ts'
+import { type AggregateQuery, listAggregates } from '../../../services/api/src/data-access/aggregates.ts'
 import { findCommandTarget } from '../../../services/api/src/data-access/command-targets.ts'
 import { findIdTag, listIdTags } from '../../../services/api/src/data-access/id-tags.ts'
 import { listMeterBuckets, listMeterValues } from '../../../services/api/src/data-access/meter-values.ts'
@@ -201,20 +201,12 @@ async function routes(db: Kysely<Database>): Promise<Route[]> {
       direct: async (db) =>
         (await listStatusEvents(db, { stationId: s, connectorId: statusConnector, limit: 100 })).items.length,
     },
-    {
-      name: 'GET /v1/aggregates/energy (hourly, network, a day)',
-      path: `/v1/aggregates/energy?interval=hour&groupBy=network&from=${day.from}&to=${day.to}`,
-      direct: async (db) =>
-        (
-          await listAggregates(db, {
-            kind: 'energy',
-            interval: 'hour',
-            groupBy: 'network',
-            ...day,
-            limit: 1000,
-          })
-        ).items.length,
-    },
+    aggregateRoute('GET /v1/aggregates/energy (hourly, network, a day)', {
+      kind: 'energy',
+      interval: 'hour',
+      groupBy: 'network',
+      ...day,
+    }),
     {
       name: 'GET /v1/stations?limit=100 (second page)',
       path: `/v1/stations?limit=100&cursor=${q(stationsCursor)}`,
@@ -333,78 +325,54 @@ async function routes(db: Kysely<Database>): Promise<Route[]> {
       path: '/v1/id-tags/TAG000042',
       direct: async (db) => ((await findIdTag(db, 'TAG000042')) ? 1 : 0),
     },
-    {
-      name: 'GET /v1/aggregates/energy (hourly, by station, a day)',
-      path: `/v1/aggregates/energy?interval=hour&groupBy=station&from=${aggDay.from}&to=${aggDay.to}&limit=100`,
-      direct: async (db) =>
-        (
-          await listAggregates(db, {
-            kind: 'energy',
-            interval: 'hour',
-            groupBy: 'station',
-            ...aggDay,
-            limit: 100,
-          })
-        ).items.length,
-    },
-    {
-      name: "GET /v1/aggregates/energy (hourly, a station's connectors, a day)",
-      path: `/v1/aggregates/energy?interval=hour&groupBy=connector&stationId=${aggregated}&from=${aggDay.from}&to=${aggDay.to}`,
-      direct: async (db) =>
-        (
-          await listAggregates(db, {
-            kind: 'energy',
-            interval: 'hour',
-            groupBy: 'connector',
-            stationId: aggregated,
-            ...aggDay,
-            limit: 1000,
-          })
-        ).items.length,
-    },
-    {
-      name: 'GET /v1/aggregates/energy (daily, by id tag, a month)',
-      path: `/v1/aggregates/energy?interval=day&groupBy=idTag&from=${aggMonth.from}&to=${aggMonth.to}&limit=100`,
-      direct: async (db) =>
-        (
-          await listAggregates(db, {
-            kind: 'energy',
-            interval: 'day',
-            groupBy: 'idTag',
-            ...aggMonth,
-            limit: 100,
-          })
-        ).items.length,
-    },
-    {
-      name: 'GET /v1/aggregates/utilization (daily, by connector, a month)',
-      path: `/v1/aggregates/utilization?interval=day&groupBy=connector&from=${aggMonth.from}&to=${aggMonth.to}&limit=100`,
-      direct: async (db) =>
-        (
-          await listAggregates(db, {
-            kind: 'utilization',
-            interval: 'day',
-            groupBy: 'connector',
-            ...aggMonth,
-            limit: 100,
-          })
-        ).items.length,
-    },
-    {
-      name: 'GET /v1/aggregates/utilization (daily, network, a month)',
-      path: `/v1/aggregates/utilization?interval=day&groupBy=network&from=${aggMonth.from}&to=${aggMonth.to}`,
-      direct: async (db) =>
-        (
-          await listAggregates(db, {
-            kind: 'utilization',
-            interval: 'day',
-            groupBy: 'network',
-            ...aggMonth,
-            limit: 1000,
-          })
-        ).items.length,
-    },
+    aggregateRoute('GET /v1/aggregates/energy (hourly, by station, a day)', {
+      kind: 'energy',
+      interval: 'hour',
+      groupBy: 'station',
+      ...aggDay,
+      limit: 100,
+    }),
+    aggregateRoute("GET /v1/aggregates/energy (hourly, a station's connectors, a day)", {
+      kind: 'energy',
+      interval: 'hour',
+      groupBy: 'connector',
+      stationId: aggregated,
+      ...aggDay,
+    }),
+    aggregateRoute('GET /v1/aggregates/energy (daily, by id tag, a month)', {
+      kind: 'energy',
+      interval: 'day',
+      groupBy: 'idTag',
+      ...aggMonth,
+      limit: 100,
+    }),
+    aggregateRoute('GET /v1/aggregates/utilization (daily, by connector, a month)', {
+      kind: 'utilization',
+      interval: 'day',
+      groupBy: 'connector',
+      ...aggMonth,
+      limit: 100,
+    }),
+    aggregateRoute('GET /v1/aggregates/utilization (daily, network, a month)', {
+      kind: 'utilization',
+      interval: 'day',
+      groupBy: 'network',
+      ...aggMonth,
+    }),
   ]
+}
+
+/** An aggregate route whose request and direct call are made from one query (the API's default page is 1,000 rows). */
+function aggregateRoute(name: string, query: AggregateQuery & { limit?: number }): Route {
+  const { kind, interval, groupBy, from, to, stationId, limit } = query
+  const params = new URLSearchParams({ interval, groupBy, from, to })
+  if (stationId !== undefined) params.set('stationId', stationId)
+  if (limit !== undefined) params.set('limit', String(limit))
+  return {
+    name,
+    path: `/v1/aggregates/${kind}?${params}`,
+    direct: async (db) => (await listAggregates(db, { ...query, limit: limit ?? 1000 })).items.length,
+  }
 }
 
 const round2 = (ls: number[]) => ls.map((l) => Math.round(l * 100) / 100)
