@@ -2,7 +2,7 @@ import type { Database, Kysely } from '@chargebus/db'
 import { sql } from '@chargebus/db'
 import { decodeCursor, encodeCursor } from '../domain/cursor.ts'
 import { BUCKETS, type BucketName, isRegister } from '../domain/meter-buckets.ts'
-import { exactTime, iso, num, pageOf, timeRange } from './rows.ts'
+import { exactTime, iso, notBeforeCursor, num, pageOf, timeRange } from './rows.ts'
 
 export interface MeterValueView {
   sampledAt: string
@@ -73,12 +73,11 @@ export async function listMeterValues(
       'string',
       'integer',
     ]) as [string, string, number]
-    // The plain bound is implied by the row comparison; Postgres prunes the months before it only from this one.
     q = q
       .where(
         sql<boolean>`(sampled_at, source_message_id, sample_index) > (${at}::timestamptz, ${messageId}, ${index}::integer)`,
       )
-      .where(sql<boolean>`sampled_at >= ${at}::timestamptz`)
+      .where(notBeforeCursor('sampled_at', at))
   }
   const rows = await q
     .orderBy('sampled_at')
@@ -139,8 +138,10 @@ export async function listMeterBuckets(
       'string',
       'string',
       'string',
-    ]) as string[]
+    ]) as [string, string, string, string, string]
     after = sql`(bucket_start, measurand, coalesce(phase, ''), location, coalesce(unit, '')) > (${at}::timestamptz, ${measurand}, ${phase}, ${location}, ${unit})`
+    // a bucket starts at or before its values, so no value of the buckets after the cursor is older than it
+    conditions.push(notBeforeCursor('sampled_at', at))
   }
   const { rows } = await sql<BucketRow>`
     select * from (

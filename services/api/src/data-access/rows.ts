@@ -48,3 +48,10 @@ export function timeRange(
   if (range.to !== undefined) conditions.push(sql<boolean>`${expr} < ${new Date(range.to)}`)
   return conditions
 }
+
+/**
+ * `at <= column` for a page after a cursor whose first key is `column` at `at`: implied by the cursor's row
+ * comparison, but Postgres prunes the monthly partitions before `at` only from a plain bound like this one.
+ */
+export const notBeforeCursor = (column: string, at: string) =>
+  sql<boolean>`${sql.ref(column)} >= ${at}::timestamptz`

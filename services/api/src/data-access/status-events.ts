@@ -1,7 +1,7 @@
 import type { Database, Kysely } from '@chargebus/db'
 import { sql } from '@chargebus/db'
 import { decodeCursor, encodeCursor } from '../domain/cursor.ts'
-import { exactTime, iso, pageOf, timeRange } from './rows.ts'
+import { exactTime, iso, notBeforeCursor, pageOf, timeRange } from './rows.ts'
 
 export interface StatusEventView {
   connectorId: number
@@ -43,10 +43,9 @@ export async function listStatusEvents(
       string,
       string,
     ]
-    // The plain bound is implied by the row comparison; Postgres prunes the months before it only from this one.
     q = q
       .where(sql<boolean>`(status_at, source_message_id) > (${at}::timestamptz, ${messageId})`)
-      .where(sql<boolean>`status_at >= ${at}::timestamptz`)
+      .where(notBeforeCursor('status_at', at))
   }
   const rows = await q
     .orderBy('status_at')
