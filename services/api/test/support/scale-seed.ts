@@ -66,7 +66,8 @@ export async function seedAtScale(
   // walks more rows the larger the network). 7919 is prime, so i -> 7919 i mod n visits every station once.
   const lastSeen = spread(`((i * 7919) % ${size.stations})`, size.stations)
   // The id tag of an energy cell: a connector serves a new driver every three hours, drawn from 5,000 tags, so
-  // a tag's energy of a day sits in a few cells (one tag for every cell made energy by id tag a whole-network sum).
+  // a tag's energy of a day sits in a few cells (with one tag on every cell, energy by id tag was one group summing
+  // the whole network).
   const tagOfCell = sql`'TAG' || lpad((((s * 2 + c) * 8 + h / 3) % 5000 + 1)::text, 6, '0')`
   const steps: Array<[string, number, ReturnType<typeof sql>]> = [
     [
