@@ -20,6 +20,7 @@ import * as activeSessionsByStation from './2026-12-07-active-sessions-by-statio
 import * as aggregateCellsFillfactor from './2026-12-07-aggregate-cells-fillfactor.ts'
 import * as aggregateRebuilds from './2026-12-07-aggregate-rebuilds.ts'
 import * as aggregatesByIdTag from './2026-12-07-aggregates-by-id-tag.ts'
+import * as aggregatesGroupByKind from './2026-12-07-aggregates-group-by-kind.ts'
 import * as connectorsByStatus from './2026-12-07-connectors-by-status.ts'
 import * as partitionCatchAlls from './2026-12-07-partition-catch-alls.ts'
 import * as statusHistoryCoveringIndex from './2026-12-07-status-history-covering-index.ts'
@@ -54,4 +55,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '2026-12-07T12:20:00Z_active_sessions_by_station': activeSessionsByStation,
   '2026-12-07T16:00:00Z_connectors_by_status': connectorsByStatus,
   '2026-12-07T16:10:00Z_aggregates_by_id_tag': aggregatesByIdTag,
+  '2026-12-07T19:00:00Z_aggregates_group_by_kind': aggregatesGroupByKind,
 }

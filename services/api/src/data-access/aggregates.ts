@@ -58,8 +58,9 @@ const READS_TOTALS: ReadonlySet<AggregateGroupBy> = new Set(['network', 'station
 /**
  * The grouped select over `aggregates` (or `aggregate_totals`, see {@link READS_TOTALS}): `sum(value)` per metric of the kind, grouped by {@link groupKey}. The
  * where-clause is an equality on `metric` (an `in` list), `bucketing` and a range on `bucket_start`: the
- * primary key `(metric, bucketing, bucket_start, ...)` serves it, by id tag `aggregates_id_tag_idx` (the group's
- * order), and with `stationId` the index `(station_id, metric, bucketing, bucket_start)` (see the EXPLAIN test). Connector 0 (the station as a whole)
+ * primary key `(metric, bucketing, bucket_start, ...)` serves it, by connector the kind's own index in the group's
+ * order (`aggregates_energy_group_idx`, `_time_`, `_faults_`: partial, their predicate this `in` list), by id tag
+ * `aggregates_id_tag_idx` (the group's order), and with `stationId` the index `(station_id, metric, bucketing, bucket_start)` (see the EXPLAIN test). Connector 0 (the station as a whole)
  * has its own connector time: a row when grouping by connector, never in the totals (the aggregator's rule).
  * `after` is a decoded cursor (values of the group key): the row comparison runs before grouping, which is
  * exact because every cell of a group has the same key.
@@ -103,7 +104,7 @@ export function aggregateSelect(
      group by ${keyList}`
   const limit = opts.limit === undefined ? sql`` : sql`limit ${opts.limit}`
   // With a station, the cells are few but spread over the bucket index: given `order by ... limit`, the planner
-  // walks the bucket-ordered index (aggregates_group_idx) and filters (measured: 211 ms for 7,440 cells of a month among 1.5M),
+  // walks a bucket-ordered group index and filters (measured: 211 ms for 7,440 cells of a month among 1.5M),
   // where the station index and a sort take 34 ms. A materialized CTE takes the limit out of that choice.
   // Without a station, the ordered walk that stops at the limit is the better plan, so it stays.
   if (q.stationId !== undefined)

@@ -176,15 +176,19 @@ export async function seedAtScale(
             from aggregates group by 1, 3, 4, 5, 6, 7, 8`,
     ],
     [
-      // The totals: per station and for the network (station_id '').
+      // The totals: per station and for the network (station_id ''), stored in their key's order as the aggregator
+      // writes them, bucket after bucket (left to the plan, their order on disk changed with the indexes of
+      // aggregates, and so did the buffers a page of them reads).
       'aggregate_totals',
       (size.aggregateStations + 1) * size.aggregateDays * 25 * 3,
       sql`insert into aggregate_totals (bucketing, bucket_start, time_zone, station_id, metric, dim, sub_dim, value)
-          select bucketing, bucket_start, time_zone, station_id, metric, '', '', sum(value)
-            from aggregates group by 1, 2, 3, 4, 5
-          union all
-          select bucketing, bucket_start, time_zone, '', metric, '', '', sum(value)
-            from aggregates group by 1, 2, 3, 5`,
+          select * from (
+            select bucketing, bucket_start, time_zone, station_id, metric, '', '', sum(value)
+              from aggregates group by 1, 2, 3, 4, 5
+            union all
+            select bucketing, bucket_start, time_zone, '', metric, '', '', sum(value)
+              from aggregates group by 1, 2, 3, 5
+          ) totals order by 1, 2, 3, 4, 5`,
     ],
     [
       'ftp_files',
