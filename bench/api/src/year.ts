@@ -24,7 +24,7 @@
  *    export lost or added a row.
  */
 import { execFile } from 'node:child_process'
-import { loadavg } from 'node:os'
+import { availableParallelism, loadavg } from 'node:os'
 import { promisify } from 'node:util'
 import { issueApiKey } from '@chargebus/api/admin'
 import {
@@ -51,6 +51,7 @@ import {
   listStations,
 } from '../../../services/api/src/data-access/stations.ts'
 import { listStatusEvents } from '../../../services/api/src/data-access/status-events.ts'
+import { AGGREGATE_PAGE } from '../../../services/api/src/domain/aggregates.ts'
 import {
   type ScaleSize,
   SEED_START,
@@ -58,6 +59,13 @@ import {
   seededStation,
   seededStatusConnector,
 } from '../../../services/api/test/support/scale-seed.ts'
+import {
+  CLK_TCK,
+  machineTicks,
+  ticksBetween,
+  ticksByComm,
+  treeCpuTicks,
+} from '../../gateway/src/processes.ts'
 import { runExports } from './year-exports.ts'
 
 const run = promisify(execFile)
@@ -362,7 +370,7 @@ async function routes(db: Kysely<Database>): Promise<Route[]> {
   ]
 }
 
-/** An aggregate route whose request and direct call are made from one query (the API's default page is 1,000 rows). */
+/** An aggregate route whose request and direct call are made from one query (without a limit, the API's default page). */
 function aggregateRoute(name: string, query: AggregateQuery & { limit?: number }): Route {
   const { kind, interval, groupBy, from, to, stationId, limit } = query
   const params = new URLSearchParams({ interval, groupBy, from, to })
@@ -371,7 +379,8 @@ function aggregateRoute(name: string, query: AggregateQuery & { limit?: number }
   return {
     name,
     path: `/v1/aggregates/${kind}?${params}`,
-    direct: async (db) => (await listAggregates(db, { ...query, limit: limit ?? 1000 })).items.length,
+    direct: async (db) =>
+      (await listAggregates(db, { ...query, limit: limit ?? AGGREGATE_PAGE.default })).items.length,
   }
 }
 
@@ -390,8 +399,8 @@ interface Latency {
   requestsPerS: number
 }
 
-/** wrk's `--latency` figures: the 50% and 99% lines, Requests/sec, and any non-2xx count. */
-export function parseWrk(out: string): Latency & { non2xx: number } {
+/** wrk's `--latency` figures: the 50% and 99% lines, Requests/sec, the requests made, and any non-2xx count. */
+export function parseWrk(out: string): Latency & { requests: number; non2xx: number } {
   const ms = (label: string) => {
     const m = new RegExp(`^\\s*${label}\\s+([\\d.]+)(us|ms|s)\\s*$`, 'm').exec(out)
     if (!m?.[1]) throw new Error(`wrk output without a ${label} line`)
@@ -403,7 +412,47 @@ export function parseWrk(out: string): Latency & { non2xx: number } {
     p50Ms: ms('50%'),
     p99Ms: ms('99%'),
     requestsPerS: Math.round(Number(rps)),
+    requests: Number(/(\d+) requests in /.exec(out)?.[1] ?? 0),
     non2xx: Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0),
+  }
+}
+
+/** CPU clock ticks so far: the API process, each Postgres process, pgbouncer's, and the whole machine's busy time. */
+function cpuTicks(apiPid: number) {
+  return {
+    api: treeCpuTicks(apiPid),
+    postgres: ticksByComm('postgres'),
+    pgbouncer: ticksByComm('pgbouncer'),
+    machine: machineTicks().busy,
+  }
+}
+
+/**
+ * CPU per request (us) between two {@link cpuTicks}, by process, `rest` being wrk, the kernel and anything else
+ * busy; and what that allows on this machine's cores: the req/s with every core busy on this route and nothing
+ * else, and the mean latency the CONNECTIONS requests in flight then have at least (Little's law). A p99 under
+ * 50 ms needs that mean well under 50 ms, so a route whose bound is near it cannot meet the target by
+ * scheduling, only by costing less.
+ */
+function cpuPerRequest(
+  before: ReturnType<typeof cpuTicks>,
+  after: ReturnType<typeof cpuTicks>,
+  requests: number,
+) {
+  const us = (ticks: number) => Math.round((ticks / CLK_TCK / Math.max(1, requests)) * 1e6)
+  const machineUs = us(after.machine - before.machine)
+  const apiUs = us(after.api - before.api)
+  const postgresUs = us(ticksBetween(before.postgres, after.postgres))
+  const pgbouncerUs = us(ticksBetween(before.pgbouncer, after.pgbouncer))
+  const capacityPerS = Math.round((availableParallelism() * 1e6) / Math.max(1, machineUs))
+  return {
+    machineUs,
+    apiUs,
+    postgresUs,
+    pgbouncerUs,
+    restUs: Math.max(0, machineUs - apiUs - postgresUs - pgbouncerUs),
+    capacityPerS,
+    meanMsAtCapacity: Math.round((CONNECTIONS / capacityPerS) * 10_000) / 10,
   }
 }
 
@@ -487,7 +536,7 @@ export async function runYear(opts: {
     const { key: biKey } = await issueApiKey(admin, { name: 'bench-bi', scopes: ['bi'] })
 
     const api = await opts.startApi(withDatabaseName(opts.pooledUrl, dbName))
-    const apiUrl = api.url
+    const { url: apiUrl, pid: apiPid } = api
     // The same API with the per-process rate-limit store: what the shared counters (one upsert per request)
     // cost, in the same run.
     const { url: memoryUrl } = await opts.startApi(withDatabaseName(opts.pooledUrl, dbName), {
@@ -514,7 +563,9 @@ export async function runYear(opts: {
       if (rowsPerCall === 0)
         throw new Error(`${r.name}: the seeded data gives it no rows; pick a key that has some`)
       await wrk(`${apiUrl}${r.path}`, key, 2)
-      const api = await wrk(`${apiUrl}${r.path}`, key, DURATION_S)
+      const cpuBefore = cpuTicks(apiPid)
+      const { requests, ...api } = await wrk(`${apiUrl}${r.path}`, key, DURATION_S)
+      const cpu = cpuPerRequest(cpuBefore, cpuTicks(apiPid), requests)
       const memory = MEMORY_STORE_ROUTES.has(r.name)
         ? await wrk(`${memoryUrl}${r.path}`, key, DURATION_S)
         : undefined
@@ -532,13 +583,14 @@ export async function runYear(opts: {
         ...(replicated && {
           apiReplicas: { replicas: REPLICAS, ...replicated, rowsPerS: replicated.requestsPerS * rowsPerCall },
         }),
+        cpuPerRequest: cpu,
         directSql: { ...baseline, rowsPerS: baseline.requestsPerS * rowsPerCall },
         ratioToDirect: Math.round((api.requestsPerS / Math.max(1, baseline.requestsPerS)) * 100) / 100,
         loadAverage: round2(loadavg()),
       }
       results.push(result)
       log(
-        `${r.name}: p50 ${api.p50Ms} ms, p99 ${api.p99Ms} ms, ${api.requestsPerS} req/s${memory ? ` (memory store ${memory.requestsPerS} req/s, p99 ${memory.p99Ms} ms)` : ''}${replicated ? ` (${REPLICAS} replicas: p50 ${replicated.p50Ms} ms, p99 ${replicated.p99Ms} ms, ${replicated.requestsPerS} req/s)` : ''} (direct ${baseline.requestsPerS} req/s, p99 ${baseline.p99Ms} ms; ratio ${result.ratioToDirect}), non-2xx ${api.non2xx}`,
+        `${r.name}: p50 ${api.p50Ms} ms, p99 ${api.p99Ms} ms, ${api.requestsPerS} req/s${memory ? ` (memory store ${memory.requestsPerS} req/s, p99 ${memory.p99Ms} ms)` : ''}${replicated ? ` (${REPLICAS} replicas: p50 ${replicated.p50Ms} ms, p99 ${replicated.p99Ms} ms, ${replicated.requestsPerS} req/s)` : ''} (direct ${baseline.requestsPerS} req/s, p99 ${baseline.p99Ms} ms; ratio ${result.ratioToDirect}), non-2xx ${api.non2xx}; CPU per request ${cpu.machineUs} us (API ${cpu.apiUs}, Postgres ${cpu.postgresUs}, pgbouncer ${cpu.pgbouncerUs}, the rest ${cpu.restUs}): at most ${cpu.capacityPerS} req/s, a mean of at least ${cpu.meanMsAtCapacity} ms at ${CONNECTIONS} connections`,
       )
     }
     await pooled.destroy()

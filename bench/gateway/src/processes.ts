@@ -211,6 +211,26 @@ export function pidsByComm(comm: string): number[] {
   return [...readAllStats().values()].filter((s) => s.comm === comm).map((s) => s.pid)
 }
 
+/** utime + stime in clock ticks of each live process named `comm`, by pid (Postgres' backends: each its own process). */
+export function ticksByComm(comm: string): Map<number, number> {
+  const ticks = new Map<number, number>()
+  for (const s of readAllStats().values()) if (s.comm === comm) ticks.set(s.pid, s.ticks)
+  return ticks
+}
+
+/**
+ * The ticks processes of {@link ticksByComm} spent between two readings: a process started since counts from 0;
+ * one that exited meanwhile is not counted (its ticks are gone with it), so never less than 0.
+ */
+export function ticksBetween(
+  before: ReadonlyMap<number, number>,
+  after: ReadonlyMap<number, number>,
+): number {
+  let ticks = 0
+  for (const [pid, t] of after) ticks += Math.max(0, t - (before.get(pid) ?? 0))
+  return ticks
+}
+
 /** Busy and total clock ticks of the whole machine (all CPUs), from /proc/stat. */
 export function machineTicks(): { busy: number; total: number } {
   const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? ''

@@ -20,6 +20,9 @@ export type AggregateInterval = keyof typeof INTERVAL_BUCKETINGS
  */
 export const MAX_RANGE_DAYS: Record<AggregateInterval, number> = { hour: 31, day: 366, month: 3660 }
 
+/** Rows per page of an aggregate listing: the query schema's default and maximum, and what a direct call uses. */
+export const AGGREGATE_PAGE = { default: 1000, max: 5000 } as const
+
 const DAY_MS = 24 * 60 * 60 * 1000
 
 /** The dimensions a grouping keeps besides the bucket (and its zone); the columns of `aggregates` they read. */

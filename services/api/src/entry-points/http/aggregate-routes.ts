@@ -2,7 +2,12 @@ import type { Database, Kysely } from '@chargebus/db'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { TSchema } from 'typebox'
 import { type AggregateQuery, listAggregates } from '../../data-access/aggregates.ts'
-import { type AggregateKind, checkAggregateRange, MAX_RANGE_DAYS } from '../../domain/aggregates.ts'
+import {
+  AGGREGATE_PAGE,
+  type AggregateKind,
+  checkAggregateRange,
+  MAX_RANGE_DAYS,
+} from '../../domain/aggregates.ts'
 import { security } from './auth.ts'
 import { sendPage } from './pages.ts'
 import {
@@ -16,7 +21,7 @@ import {
   UtilizationRowSchema,
 } from './schemas.ts'
 
-const BOUNDS = `Bounded: to - from is at most ${MAX_RANGE_DAYS.hour} days for interval=hour, ${MAX_RANGE_DAYS.day} for day and ${MAX_RANGE_DAYS.month} for month (else 400 naming \`to\`); pages of at most 5000 rows with an opaque cursor.`
+const BOUNDS = `Bounded: to - from is at most ${MAX_RANGE_DAYS.hour} days for interval=hour, ${MAX_RANGE_DAYS.day} for day and ${MAX_RANGE_DAYS.month} for month (else 400 naming \`to\`); pages of at most ${AGGREGATE_PAGE.max} rows with an opaque cursor.`
 
 const ROUTES: Array<{
   kind: AggregateKind
@@ -74,7 +79,11 @@ export const aggregateRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }
       async (request, reply) => {
         const query = request.query as AggregateQuery & { limit?: number; cursor?: string }
         checkAggregateRange(query)
-        const page = await listAggregates(db, { ...query, kind: r.kind, limit: query.limit ?? 1000 })
+        const page = await listAggregates(db, {
+          ...query,
+          kind: r.kind,
+          limit: query.limit ?? AGGREGATE_PAGE.default,
+        })
         return sendPage(request, reply, page)
       },
     )

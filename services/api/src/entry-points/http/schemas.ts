@@ -1,5 +1,6 @@
 import { CONNECTOR_STATUSES, ID_TAG_STATUSES, REGISTRATION_STATUSES } from '@chargebus/db'
 import { type TSchema, Type } from 'typebox'
+import { AGGREGATE_PAGE } from '../../domain/aggregates.ts'
 import { SCOPES } from '../../domain/api-keys.ts'
 import { BUCKETS } from '../../domain/meter-buckets.ts'
 
@@ -520,9 +521,9 @@ const AggregateStation = Type.Optional(
 const AggregateLimit = Type.Optional(
   Type.Integer({
     minimum: 1,
-    maximum: 5000,
-    default: 1000,
-    description: 'Rows per page (max 5000).',
+    maximum: AGGREGATE_PAGE.max,
+    default: AGGREGATE_PAGE.default,
+    description: `Rows per page (max ${AGGREGATE_PAGE.max}).`,
   }),
 )
 
