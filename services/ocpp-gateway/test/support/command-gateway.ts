@@ -124,7 +124,10 @@ export async function startCommandGateway(
       for (;;) {
         const r = await row(id)
         if (r?.error_code === code) return r
-        if (Date.now() > deadline) throw new Error(`command ${id} never recorded ${code} (${r?.status})`)
+        if (Date.now() > deadline)
+          throw new Error(
+            `command ${id} never recorded ${code} (${r?.status}, last error ${r?.error_code ?? 'none'}, attempts ${r?.attempts})`,
+          )
         await new Promise((res) => setTimeout(res, 50))
       }
     },
