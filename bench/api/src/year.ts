@@ -564,8 +564,8 @@ export async function runYear(opts: {
         throw new Error(`${r.name}: the seeded data gives it no rows; pick a key that has some`)
       await wrk(`${apiUrl}${r.path}`, key, 2)
       const cpuBefore = cpuTicks(apiPid)
-      const { requests, ...api } = await wrk(`${apiUrl}${r.path}`, key, DURATION_S)
-      const cpu = cpuPerRequest(cpuBefore, cpuTicks(apiPid), requests)
+      const api = await wrk(`${apiUrl}${r.path}`, key, DURATION_S)
+      const cpu = cpuPerRequest(cpuBefore, cpuTicks(apiPid), api.requests)
       const memory = MEMORY_STORE_ROUTES.has(r.name)
         ? await wrk(`${memoryUrl}${r.path}`, key, DURATION_S)
         : undefined
