@@ -41,7 +41,11 @@ import { createCommandStore } from '../../../packages/command-store/src/index.ts
 import { type AggregateQuery, listAggregates } from '../../../services/api/src/data-access/aggregates.ts'
 import { findCommandTarget } from '../../../services/api/src/data-access/command-targets.ts'
 import { findIdTag, listIdTags } from '../../../services/api/src/data-access/id-tags.ts'
-import { listMeterBuckets, listMeterValues } from '../../../services/api/src/data-access/meter-values.ts'
+import {
+  findSessionValues,
+  listMeterBuckets,
+  listMeterValues,
+} from '../../../services/api/src/data-access/meter-values.ts'
 import { findSession, listSessions } from '../../../services/api/src/data-access/sessions.ts'
 import { listStationFiles, stationKnown } from '../../../services/api/src/data-access/station-files.ts'
 import {
@@ -196,10 +200,9 @@ async function routes(db: Kysely<Database>): Promise<Route[]> {
       name: 'GET /v1/sessions/{id}/meter-values',
       path: `/v1/sessions/${session}/meter-values?limit=100`,
       direct: async (db) => {
-        const found = await findSession(db, session)
-        return (
-          await listMeterValues(db, { stationId: found?.stationId ?? '', sessionId: session, limit: 100 })
-        ).items.length
+        const found = await findSessionValues(db, session)
+        if (found === undefined) return 0
+        return (await listMeterValues(db, { ...found, sessionId: session, limit: 100 })).items.length
       },
     },
     {
@@ -307,15 +310,10 @@ async function routes(db: Kysely<Database>): Promise<Route[]> {
       name: 'GET /v1/sessions/{id}/meter-values?bucket=1h',
       path: `/v1/sessions/${session}/meter-values?bucket=1h&limit=100`,
       direct: async (db) => {
-        const found = await findSession(db, session)
-        return (
-          await listMeterBuckets(db, {
-            stationId: found?.stationId ?? '',
-            sessionId: session,
-            bucket: '1h',
-            limit: 100,
-          })
-        ).items.length
+        const found = await findSessionValues(db, session)
+        if (found === undefined) return 0
+        return (await listMeterBuckets(db, { ...found, sessionId: session, bucket: '1h', limit: 100 })).items
+          .length
       },
     },
     {

@@ -16,6 +16,7 @@ export interface Database {
   unmatched_stops: UnmatchedStopTable
   status_events: StatusEventTable
   meter_values: MeterValueTable
+  session_meter_spans: SessionMeterSpanTable
   station_messages: StationMessageTable
   ingest_outbox: IngestOutboxTable
   api_keys: ApiKeyTable
@@ -276,6 +277,17 @@ export interface MeterValueTable {
   source_message_id: string
   /** Position of the sampled value in the message (meterValue by meterValue, flattened). */
   sample_index: number
+}
+
+/**
+ * The first and last `sampled_at` of the meter values of a transaction id as a station sent it, kept by a trigger
+ * on `meter_values`: the bounds that let a session's values query plan only the months they lie in.
+ */
+export interface SessionMeterSpanTable {
+  transaction_id: number
+  station_id: string
+  first_sampled_at: Timestamp
+  last_sampled_at: Timestamp
 }
 
 /** DataTransfer, DiagnosticsStatusNotification and FirmwareStatusNotification, one row per message. */

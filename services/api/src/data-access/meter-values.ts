@@ -1,5 +1,5 @@
 import type { Database, Kysely } from '@chargebus/db'
-import { sql } from '@chargebus/db'
+import { type RawBuilder, sql } from '@chargebus/db'
 import { decodeCursor, encodeCursor } from '../domain/cursor.ts'
 import { BUCKETS, type BucketName, isRegister } from '../domain/meter-buckets.ts'
 import { exactTime, iso, notBeforeCursor, num, pageOf, timeRange } from './rows.ts'
@@ -30,10 +30,50 @@ export interface MeterBucketView {
   last: number | null
 }
 
+/** The first and last `sampled_at` of a session's values (exact text), or null when it has none. */
+export type ValueSpan = { first: string; last: string } | null
+
+/**
+ * A session's station and the span of its values, read together: meter values are keyed by what the station
+ * sent, and the span bounds their query to the months they lie in (so its cost does not grow with the table's
+ * age). Undefined when no such session.
+ */
+export async function findSessionValues(
+  db: Kysely<Database>,
+  sessionId: number,
+): Promise<{ stationId: string; span: ValueSpan } | undefined> {
+  const row = await db
+    .selectFrom('transactions as t')
+    .leftJoin('session_meter_spans as s', (j) =>
+      j.onRef('s.transaction_id', '=', 't.id').onRef('s.station_id', '=', 't.station_id'),
+    )
+    .select([
+      't.station_id',
+      exactTime('s.first_sampled_at').as('first'),
+      exactTime('s.last_sampled_at').as('last'),
+    ])
+    .where('t.id', '=', sessionId)
+    .executeTakeFirst()
+  if (row === undefined) return undefined
+  const span = row.first === null || row.last === null ? null : { first: row.first, last: row.last }
+  return { stationId: row.station_id, span }
+}
+
+/** The span as plain bounds on `sampled_at` (which Postgres prunes months by); none at all when it is empty. */
+function withinSpan(span: ValueSpan): RawBuilder<boolean>[] {
+  if (span === null) return [sql<boolean>`false`]
+  return [
+    sql<boolean>`sampled_at >= ${span.first}::timestamptz`,
+    sql<boolean>`sampled_at <= ${span.last}::timestamptz`,
+  ]
+}
+
 export interface MeterValueFilter {
   /** The session's station and transaction id (meter values are keyed by what the station sent). */
   stationId: string
   sessionId: number
+  /** From `findSessionValues`. */
+  span: ValueSpan
   from?: string | undefined
   to?: string | undefined
   measurand?: string | undefined
@@ -65,7 +105,7 @@ export async function listMeterValues(
     ])
     .where('transaction_id', '=', f.sessionId)
     .where('station_id', '=', f.stationId)
-  for (const condition of timeRange('sampled_at', f)) q = q.where(condition)
+  for (const condition of [...withinSpan(f.span), ...timeRange('sampled_at', f)]) q = q.where(condition)
   if (f.measurand !== undefined) q = q.where('measurand', '=', f.measurand)
   if (f.cursor !== undefined) {
     const [at, messageId, index] = decodeCursor('meter-values', f.cursor, [
@@ -128,7 +168,7 @@ export async function listMeterBuckets(
 ): Promise<{ items: MeterBucketView[]; nextCursor: string | null }> {
   const interval = BUCKETS[f.bucket]
   const conditions = [sql`transaction_id = ${f.sessionId}`, sql`station_id = ${f.stationId}`]
-  conditions.push(...timeRange('sampled_at', f))
+  conditions.push(...withinSpan(f.span), ...timeRange('sampled_at', f))
   if (f.measurand !== undefined) conditions.push(sql`measurand = ${f.measurand}`)
   let after = sql`true`
   if (f.cursor !== undefined) {

@@ -394,6 +394,30 @@ test('a second page plans no month before its cursor (a row comparison alone pru
   }
 })
 
+test("a session's values, first page included, plan only the months its values lie in", async () => {
+  const { rows } = await explainer.query<{ month: string }>(
+    `select 'meter_values_' || to_char(m, 'YYYY_MM') as month
+       from session_meter_spans s,
+            generate_series(date_trunc('month', s.first_sampled_at at time zone 'UTC'),
+                            s.last_sampled_at at time zone 'UTC', interval '1 month') m
+      where s.transaction_id = 4242`,
+  )
+  const months = rows.map((r) => r.month)
+  const { rows: all } = await explainer.query(`select * from monthly_partitions('meter_values')`)
+  expect(months.length).toBeGreaterThan(0)
+  expect(all.length).toBeGreaterThan(months.length + 1)
+  for (const url of [
+    '/v1/sessions/4242/meter-values?limit=2',
+    '/v1/sessions/4242/meter-values?bucket=1h&limit=1',
+  ]) {
+    const first = (await statementsOf(url))[0]
+    const statement = first?.statements.find((st) => /from "?meter_values"?\s/.test(st.sql))
+    if (statement === undefined) throw new Error(`${url}: no statement reading meter_values`)
+    const planned = relations(await plan(statement)).filter((r) => r.startsWith('meter_values_'))
+    expect(planned.sort()).toEqual(months)
+  }
+})
+
 test('only partitions are exempt as empty: every large table is seeded', () => {
   const exempt = [...empty].filter((relation) => LARGE.test(relation))
   expect(exempt.filter((relation) => !/_(\d{4}_\d{2}|past|future)$/.test(relation))).toEqual([])

@@ -180,3 +180,26 @@ test('downsampled meter values: avg/min/max per bucket, last for registers', asy
   const bad = await api.request('GET', `/v1/sessions/${done1}/meter-values?bucket=2m`)
   expect(bad.json.errors).toEqual([{ name: 'bucket', reason: 'must be one of 1m, 5m, 15m, 1h' }])
 })
+
+test("a session's values are all listed wherever its station's clock put them; one without values has none", async () => {
+  const skewed = [new Date('2025-01-01T00:00:00.000Z'), at(9, 30), new Date('2031-06-01T12:00:00.000Z')]
+  await meterValues(
+    db,
+    S2,
+    other,
+    skewed.map((d, i) => ({ at: d, value: i })),
+  )
+  const res = await api.request('GET', `/v1/sessions/${other}/meter-values?limit=10`)
+  expect(res.json.data.map((v: { sampledAt: string }) => v.sampledAt)).toEqual(
+    skewed.map((d) => d.toISOString()),
+  )
+  const buckets = await api.request('GET', `/v1/sessions/${other}/meter-values?bucket=1h&limit=10`)
+  expect(buckets.json.data.map((b: { count: number }) => b.count)).toEqual([1, 1, 1])
+
+  expect((await api.request('GET', `/v1/sessions/${done2}/meter-values`)).json).toMatchObject({
+    data: [],
+    next: null,
+  })
+  const bad = await api.request('GET', `/v1/sessions/${done2}/meter-values?cursor=nonsense`)
+  expect(bad.status).toBe(400)
+})

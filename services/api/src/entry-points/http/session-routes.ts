@@ -1,6 +1,7 @@
 import type { Database, Kysely } from '@chargebus/db'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import {
+  findSessionValues,
   listMeterBuckets,
   listMeterValues,
   type MeterBucketView,
@@ -76,10 +77,10 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> 
     },
     async (request, reply) => {
       const { sessionId } = request.params
-      const session = await findSession(db, sessionId)
+      const session = await findSessionValues(db, sessionId)
       if (session === undefined) throw new SessionNotFound(sessionId)
       const { bucket, ...query } = paged(request.query)
-      const filter = { ...query, sessionId, stationId: session.stationId }
+      const filter = { ...query, sessionId, ...session }
       const page: { items: Array<MeterValueView | MeterBucketView>; nextCursor: string | null } =
         bucket === undefined
           ? await listMeterValues(db, filter)
