@@ -5,7 +5,7 @@ import {
   startCommandGateway,
   uniqueStation,
 } from '../../services/ocpp-gateway/test/support/command-gateway.ts'
-import { freePort } from '../support/cp-server.ts'
+import { quietPort } from '../support/cp-server.ts'
 import { eventually } from '../support/eventually.ts'
 
 /*
@@ -69,7 +69,7 @@ const discoveries = (stationId: string) =>
 test('a command held by one replica is delivered at once when its station speaks to the other', async () => {
   // Only replica A runs: the station booted with an address where nothing listens, so A holds its commands.
   const id = uniqueStation('REP')
-  const gone = `http://127.0.0.1:${await freePort()}/cp/${id}`
+  const gone = `http://127.0.0.1:${await quietPort()}/cp/${id}`
   await a.boot(id, gone)
   const first = await a.queue(id, 'ChangeConfiguration', { key: 'W1', value: '1' })
   const second = await a.queue(id, 'ChangeConfiguration', { key: 'W2', value: '2' })

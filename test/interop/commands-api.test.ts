@@ -12,7 +12,7 @@ import {
   uniqueStation,
 } from '../../services/ocpp-gateway/test/support/command-gateway.ts'
 import { commandPayloads, expectedStatus, v15Operations } from '../support/command-payloads.ts'
-import { type CpServer, freePort, startCpServer } from '../support/cp-server.ts'
+import { type CpServer, quietPort, startCpServer } from '../support/cp-server.ts'
 
 /*
  * Commands end to end: the REST API (validation, capabilities, idempotency, ?wait, listing) publishes to the
@@ -324,7 +324,7 @@ describe('the outbox through the API', () => {
     '?wait returns 202 with the current status when the station does not answer in time; ttl expires it',
     async () => {
       const station = uniqueStation('TTL')
-      await addStation(station, '1.6', `http://127.0.0.1:${await freePort()}/ocpp/cp/${station}`)
+      await addStation(station, '1.6', `http://127.0.0.1:${await quietPort()}/ocpp/cp/${station}`)
       const res = await request('POST', `/v1/stations/${station}/commands?wait=300ms`, {
         operation: 'Reset',
         payload: { type: 'Hard' },
@@ -344,7 +344,7 @@ describe('the outbox through the API', () => {
 
   test('restarting the API and the gateway with commands queued loses none and sends none twice', async () => {
     const station = uniqueStation('RSTA')
-    const port = await freePort()
+    const port = await quietPort()
     await addStation(station, '1.6', `http://127.0.0.1:${port}/ocpp/cp/${station}`)
     const ids: string[] = []
     for (const op of ['ChangeAvailability', 'ClearCache', 'Reset'] as const) {

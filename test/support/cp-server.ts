@@ -76,6 +76,13 @@ export async function freeConsecutivePorts(count: number): Promise<number> {
   throw new Error(`no ${count} consecutive free ports between ${low} and ${high + count}`)
 }
 
+/**
+ * A port nothing listens on until the test starts something there (a station that is "unreachable" for now).
+ * Not from `freePort`: its ports come from the kernel's ephemeral range, where any process's `listen(0)` or
+ * outgoing connection may be given the same port meanwhile; this one is below it.
+ */
+export const quietPort = (): Promise<number> => freeConsecutivePorts(1)
+
 /** Whether ports first..first+count-1 can all be listened on now (each is held until all are tried). */
 async function bindable(first: number, count: number): Promise<boolean> {
   const held: ReturnType<typeof createServer>[] = []

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { CommandRow } from '@chargebus/db'
 import { commandPayloads } from '../../../../test/support/command-payloads.ts'
-import { freeConsecutivePorts, startCpServer } from '../../../../test/support/cp-server.ts'
+import { quietPort, startCpServer } from '../../../../test/support/cp-server.ts'
 import {
   COMMAND_TEST_ENV,
   type CommandGateway,
@@ -10,13 +10,6 @@ import {
   uniqueStation,
 } from '../support/command-gateway.ts'
 import { envelope, startTestGateway, type TestGateway } from '../support/gateway.ts'
-
-/**
- * A port nothing listens on until the test starts its station there. `freePort`'s ports come from the kernel's
- * ephemeral range, where any process's `listen(0)` or outgoing connection may be given the same port meanwhile;
- * these are below it.
- */
-const unreachablePort = () => freeConsecutivePorts(1)
 
 /*
  * The guarantees of the outbox, against the real cp_server.py: expired commands are never sent, an
@@ -38,7 +31,7 @@ describe('expiry', () => {
 
   test('a command that expires while its station is unreachable is expired and never sent', async () => {
     const station = uniqueStation()
-    const port = await unreachablePort()
+    const port = await quietPort()
     await cg.boot(station, cpUrl(port, station))
     const id = await cg.queue(station, 'Reset', { type: 'Soft' }, { ttlMs: 1500 })
     const waiting = await cg.waitFor(id, ['queued'])
@@ -93,7 +86,7 @@ describe('an unreachable station', () => {
 
   test('gets its pending commands, in order, as soon as it contacts the central system again', async () => {
     const station = uniqueStation()
-    const port = await unreachablePort()
+    const port = await quietPort()
     await cg.boot(station, cpUrl(port, station))
     const ids = [
       await cg.queue(station, 'ChangeAvailability', commandPayloads.ChangeAvailability),
@@ -247,7 +240,7 @@ describe('a dispatcher restart with commands queued', () => {
     let second: CommandGateway | undefined
     try {
       const station = uniqueStation('RST')
-      const port = await unreachablePort()
+      const port = await quietPort()
       await first.boot(station, cpUrl(port, station))
       const ids = []
       for (const type of ['Soft', 'Hard']) ids.push(await first.queue(station, 'Reset', { type }))
