@@ -1,6 +1,6 @@
 import { createThrowawayDatabase, type ThrowawayDatabase } from '../../../../test/support/database.ts'
 import { createDb, type Database, type Kysely, migrateToLatest, sql } from '../../src/index.ts'
-import { migrations } from '../../src/migrations/index.ts'
+import { migrationsBefore } from '../support/migrations-before.ts'
 
 /*
  * The time-partitioned tables (meter_values, status_events): months between two RANGE catch-alls, never a DEFAULT
@@ -222,7 +222,7 @@ test(
     const old = await createThrowawayDatabase({ migrate: false })
     const admin = createDb({ url: old.adminUrl, poolSize: 1 })
     try {
-      const before = Object.fromEntries(Object.entries(migrations).filter(([name]) => name < CATCH_ALLS))
+      const before = migrationsBefore(CATCH_ALLS)
       await migrateToLatest(admin, { migrations: before })
       const [first, last] = await monthRange(admin, 'status_events')
       // a middle month dropped by hand: its rows went to DEFAULT since

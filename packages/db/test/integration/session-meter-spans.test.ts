@@ -1,6 +1,6 @@
 import { createThrowawayDatabase, type ThrowawayDatabase } from '../../../../test/support/database.ts'
 import { createDb, type Database, type Kysely, migrateToLatest, sql } from '../../src/index.ts'
-import { migrations } from '../../src/migrations/index.ts'
+import { migrationsBefore } from '../support/migrations-before.ts'
 
 /*
  * `session_meter_spans`: per transaction id and station, the first and last sampled_at of its meter values, kept
@@ -121,7 +121,7 @@ test(
     const earlier = await createThrowawayDatabase({ migrate: false })
     const admin = createDb({ url: earlier.adminUrl, poolSize: 1 })
     try {
-      const before = Object.fromEntries(Object.entries(migrations).filter(([name]) => name < SPANS))
+      const before = migrationsBefore(SPANS)
       await migrateToLatest(admin, { migrations: before })
       await insert(admin, [
         { station: 'CP-1', tx: 3, at: '2026-11-15T10:00:00Z', id: 'a' },
