@@ -394,7 +394,7 @@ test('a second page plans no month before its cursor (a row comparison alone pru
   }
 })
 
-test("a session's values, first page included, plan only the months its values lie in", async () => {
+test("a session's values, first page included, plan only the months its values lie in (none without values)", async () => {
   const { rows } = await explainer.query<{ month: string }>(
     `select 'meter_values_' || to_char(m, 'YYYY_MM') as month
        from session_meter_spans s,
@@ -416,6 +416,13 @@ test("a session's values, first page included, plan only the months its values l
     const planned = relations(await plan(statement)).filter((r) => r.startsWith('meter_values_'))
     expect(planned.sort()).toEqual(months)
   }
+  // Session 201 is known by its stop only (scale-seed: every 200th from 1): no values, so no month at all.
+  const { rows: none } = await explainer.query('select 1 from session_meter_spans where transaction_id = 201')
+  expect(none).toEqual([])
+  const empty = (await statementsOf('/v1/sessions/201/meter-values?limit=2'))[0]
+  const statement = empty?.statements.find((st) => /from "?meter_values"?\s/.test(st.sql))
+  if (statement === undefined) throw new Error('session 201: no statement reading meter_values')
+  expect(relations(await plan(statement)).filter((r) => r.startsWith('meter_values'))).toEqual([])
 })
 
 test('only partitions are exempt as empty: every large table is seeded', () => {
