@@ -134,6 +134,7 @@ test(
       expect(spans).toHaveLength(1)
     } finally {
       await admin.destroy()
+      await earlier.drop()
     }
   },
   SLOW,
