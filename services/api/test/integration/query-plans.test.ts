@@ -378,17 +378,21 @@ function relations(node: PlanNode): string[] {
   return [...own, ...(node.Plans ?? []).flatMap(relations)]
 }
 
+/** The statement of a request's page (0: first, 1: second) that reads `table`; throws when there is none. */
+async function statementReading(url: string, page: 0 | 1, table: string): Promise<Statement> {
+  const reads = new RegExp(`from "?${table}"?\\s`)
+  const statement = (await statementsOf(url))[page]?.statements.find((st) => reads.test(st.sql))
+  if (statement === undefined) throw new Error(`${url}: no page ${page + 1} reading ${table}`)
+  return statement
+}
+
 test('a second page plans no month before its cursor (a row comparison alone prunes none)', async () => {
   for (const [url, table] of [
     [`/v1/stations/${S}/connectors/${seededStatusConnector(42)}/status-events?limit=5`, 'status_events'],
     ['/v1/sessions/4242/meter-values?limit=2', 'meter_values'],
     ['/v1/sessions/4242/meter-values?bucket=1h&limit=1', 'meter_values'],
   ] as const) {
-    const second = (await statementsOf(url))[1]
-    const reads = new RegExp(`from "?${table}"?\\s`)
-    const statement = second?.statements.find((st) => reads.test(st.sql))
-    if (statement === undefined) throw new Error(`${url}: no second page reading ${table}`)
-    const planned = relations(await plan(statement))
+    const planned = relations(await plan(await statementReading(url, 1, table)))
     expect(planned).not.toContain(`${table}_past`)
     expect(planned.filter((r) => /_\d{4}_\d{2}$/.test(r)).length).toBeGreaterThan(0)
   }
@@ -410,19 +414,15 @@ test("a session's values, first page included, plan only the months its values l
     '/v1/sessions/4242/meter-values?limit=2',
     '/v1/sessions/4242/meter-values?bucket=1h&limit=1',
   ]) {
-    const first = (await statementsOf(url))[0]
-    const statement = first?.statements.find((st) => /from "?meter_values"?\s/.test(st.sql))
-    if (statement === undefined) throw new Error(`${url}: no statement reading meter_values`)
+    const statement = await statementReading(url, 0, 'meter_values')
     const planned = relations(await plan(statement)).filter((r) => r.startsWith('meter_values_'))
     expect(planned.sort()).toEqual(months)
   }
   // Session 201 is known by its stop only (scale-seed: every 200th from 1): no values, so no month at all.
   const { rows: none } = await explainer.query('select 1 from session_meter_spans where transaction_id = 201')
   expect(none).toEqual([])
-  const empty = (await statementsOf('/v1/sessions/201/meter-values?limit=2'))[0]
-  const statement = empty?.statements.find((st) => /from "?meter_values"?\s/.test(st.sql))
-  if (statement === undefined) throw new Error('session 201: no statement reading meter_values')
-  expect(relations(await plan(statement)).filter((r) => r.startsWith('meter_values'))).toEqual([])
+  const empty = await statementReading('/v1/sessions/201/meter-values?limit=2', 0, 'meter_values')
+  expect(relations(await plan(empty)).filter((r) => r.startsWith('meter_values'))).toEqual([])
 })
 
 test('only partitions are exempt as empty: every large table is seeded', () => {
