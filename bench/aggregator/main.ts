@@ -361,6 +361,7 @@ const WRITTEN_TABLES = [
   'aggregate_totals',
   'aggregator_sessions',
   'aggregator_connectors',
+  'aggregator_connector_records',
 ] as const
 type WrittenTable = (typeof WRITTEN_TABLES)[number]
 /** Rows inserted and updated; `hotUpdated`: the updates that were HOT (same page, no index entry). */

@@ -28,6 +28,7 @@ export interface Database {
   aggregate_totals: AggregateTotalTable
   aggregator_sessions: AggregatorSessionTable
   aggregator_connectors: AggregatorConnectorTable
+  aggregator_connector_records: AggregatorConnectorRecordTable
   aggregate_rebuilds: AggregateRebuildTable
   ftp_files: FtpFileTable
   firmware_images: FirmwareImageTable
@@ -427,11 +428,22 @@ export interface AggregatorSessionTable {
 export interface AggregatorConnectorTable {
   station_id: string
   connector_id: number
-  records: ColumnType<unknown[], string | undefined, string>
+  /** Its first status record's instant: where its booked time starts; null before any record. */
+  first_at: NullableTimestamp
   /** End of the window its booked connector time covers; null before anything is booked. */
   booked_to: NullableTimestamp
   time_zone: string
   updated_at: DefaultNow
+}
+
+/** One status record of a connector, keyed by its content (`vendor_error_code` '' when none was sent). */
+export interface AggregatorConnectorRecordTable {
+  station_id: string
+  connector_id: number
+  at: Timestamp
+  status: string
+  error_code: string
+  vendor_error_code: string
 }
 
 /** Where a rebuild is (the phases of the aggregator's `RebuildProgress`); null before its first report. */

@@ -1,8 +1,12 @@
 import type { Database, Transaction } from '@chargebus/db'
 import { addToCells } from './data-access/aggregates-store.ts'
 import {
+  type ConnectorRecordRow,
+  type ConnectorRecordWindow,
+  type ConnectorRow,
   lockConnectors,
   lockSessions,
+  readConnectorRecords,
   saveConnectors,
   saveSessions,
   stationZones,
@@ -10,11 +14,13 @@ import {
 import type { Bucketing } from './domain/buckets.ts'
 import { resolveTimeZone } from './domain/buckets.ts'
 import { type CellRow, cellRows } from './domain/cell-rows.ts'
+import { connectorFactsOf } from './domain/connector-rollup.ts'
 import {
   applyInputs,
   type ConnectorEntity,
   type ConnectorInput,
   connectorEntityDelta,
+  connectorRecordWindows,
   mergeConnectorInput,
   mergeSessionInput,
   type SessionEntity,
@@ -75,8 +81,9 @@ export function zoneResolver(
 }
 
 /**
- * One step of the incremental rule for a batch, inside the caller's transaction: lock the entities' facts rows,
- * merge every input, add the delta contribution(after) - contribution(before) to the cells, save the facts.
+ * One step of the incremental rule for a batch, inside the caller's transaction: lock the entities' facts rows (and
+ * read a connector's records around what its inputs change), merge every input, add the delta
+ * contribution(after) - contribution(before) to the cells, save the facts.
  * A duplicate merges to the same facts and adds nothing, so the batch is idempotent by construction.
  * Connector inputs without a record only advance the booked window to `bookTo` (the timer's work).
  */
@@ -137,28 +144,42 @@ export async function applyEntityInputs(
     deltas.push(step.delta)
   }
 
-  const connectors = await lockConnectors(
+  const connectorRows = await lockConnectors(
     trx,
     [...connectorInputs.values()].map((g) => g.key),
     zoneOf,
   )
-  const changedConnectors: ConnectorEntity[] = []
+  const steps: { key: ConnectorKey; row: ConnectorRow; inputs: ConnectorInput[] }[] = []
+  const windows: ConnectorRecordWindow[] = []
   for (const [id, group] of connectorInputs) {
-    const entity = connectors.get(id)
-    if (entity === undefined) continue
+    const row = connectorRows.get(id)
+    if (row === undefined) continue
     const timeZone = zoneOf(group.key.stationId)
-    const step = applyInputs(
-      entity,
-      group.inputs.map((i) => ({ ...i, timeZone, to: ctx.bookTo })),
-      mergeConnectorInput,
-      (before, after) => connectorEntityDelta(before, after, ctx.bucketingsOf),
+    const inputs = group.inputs.map((i) => ({ ...i, timeZone, to: ctx.bookTo }))
+    steps.push({ key: group.key, row, inputs })
+    for (const window of connectorRecordWindows(row, inputs)) windows.push({ key: group.key, window })
+  }
+  const stored = await readConnectorRecords(trx, windows)
+  const changedConnectors: ConnectorRow[] = []
+  const newRecords: ConnectorRecordRow[] = []
+  for (const { key, row, inputs } of steps) {
+    const before: ConnectorEntity = {
+      ...row,
+      records: connectorFactsOf(stored.get(connectorKeyId(key)) ?? []),
+    }
+    const step = applyInputs(before, inputs, mergeConnectorInput, (b, a) =>
+      connectorEntityDelta(b, a, ctx.bucketingsOf),
     )
-    if (step.changed) changedConnectors.push(step.entity)
+    if (step.changed) {
+      const { records, ...changed } = step.entity
+      changedConnectors.push(changed)
+      for (const [id, record] of records) if (!before.records.has(id)) newRecords.push({ key, record })
+    }
     deltas.push(step.delta)
   }
 
   await saveSessions(trx, changedSessions)
-  await saveConnectors(trx, changedConnectors)
+  await saveConnectors(trx, changedConnectors, newRecords)
   entitiesChanged = changedSessions.length + changedConnectors.length
   const rows = cellRows(sumTallies(deltas))
   await addToCells(trx, rows)

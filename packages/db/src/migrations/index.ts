@@ -21,6 +21,7 @@ import * as aggregateCellsFillfactor from './2026-12-07-aggregate-cells-fillfact
 import * as aggregateRebuilds from './2026-12-07-aggregate-rebuilds.ts'
 import * as aggregatesByIdTag from './2026-12-07-aggregates-by-id-tag.ts'
 import * as aggregatesGroupByKind from './2026-12-07-aggregates-group-by-kind.ts'
+import * as aggregatorConnectorRecords from './2026-12-07-aggregator-connector-records.ts'
 import * as connectorsByStatus from './2026-12-07-connectors-by-status.ts'
 import * as partitionCatchAlls from './2026-12-07-partition-catch-alls.ts'
 import * as sessionMeterSpans from './2026-12-07-session-meter-spans.ts'
@@ -58,4 +59,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '2026-12-07T16:10:00Z_aggregates_by_id_tag': aggregatesByIdTag,
   '2026-12-07T19:00:00Z_aggregates_group_by_kind': aggregatesGroupByKind,
   '2026-12-07T21:00:00Z_session_meter_spans': sessionMeterSpans,
+  '2026-12-07T23:30:00Z_aggregator_connector_records': aggregatorConnectorRecords,
 }

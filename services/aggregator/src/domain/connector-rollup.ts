@@ -39,16 +39,6 @@ export function connectorFactsOf(records: Iterable<StatusRecord>): ConnectorFact
 }
 
 /**
- * The records by instant, then by content (a total order: records are keyed by their content): the facts'
- * canonical form, the same list whatever order the records were merged in (see `samplesInOrder`).
- */
-export function recordsInOrder(facts: ConnectorFacts): StatusRecord[] {
-  return [...facts]
-    .sort(([ka, a], [kb, b]) => a.at - b.at || (ka < kb ? -1 : ka > kb ? 1 : 0))
-    .map(([, record]) => record)
-}
-
-/**
  * What one connector adds to the rollups over the window [from, to), for each bucketing: milliseconds per state
  * (`ms.charging`, `ms.pluggedIdle`, `ms.free`, `ms.unavailable`, `ms.faulted`, `ms.unknown`) and `faults` with
  * the error code and vendor error code appended to `dims` (per hour: charging and idle time only). The window's end is an argument, not the clock: the

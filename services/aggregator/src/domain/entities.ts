@@ -125,10 +125,18 @@ export function addSessionEntityContribution(
   addSessionContribution(sink, entity.facts, bucketingsOf(entity.timeZone))
 }
 
+/**
+ * A connector's facts. `records` are all of its status records in a rebuild's fold, but in the incremental rule
+ * only those around what a batch changes ({@link connectorRecordWindows}): every delta and contribution over the
+ * ranges {@link connectorChangedRanges} gives needs no other, so a status costs the same however long the
+ * connector's history is.
+ */
 export interface ConnectorEntity {
   readonly stationId: string
   readonly connectorId: number
   readonly records: ConnectorFacts
+  /** The instant of its first record of all (its booked time starts there); null before any record. */
+  readonly firstAt: Instant | null
   /** End of the window its booked time covers (null: nothing booked yet). */
   readonly bookedTo: Instant | null
   readonly timeZone: string
@@ -148,7 +156,8 @@ export function mergeConnectorInput(entity: ConnectorEntity, input: ConnectorInp
   if (records === entity.records && bookedTo === entity.bookedTo && input.timeZone === entity.timeZone) {
     return entity
   }
-  return { ...entity, records, bookedTo, timeZone: input.timeZone }
+  const firstAt = input.record === undefined ? entity.firstAt : minOf(entity.firstAt, input.record.at)
+  return { ...entity, records, firstAt, bookedTo, timeZone: input.timeZone }
 }
 
 /** A connector from all its records at once, booked to `bookedTo` (a rebuild's fold), in one pass. */
@@ -158,10 +167,13 @@ export function connectorEntityOf(
   bookedTo: Instant,
   timeZone: string,
 ): ConnectorEntity {
+  let firstAt: Instant | null = null
+  for (const r of records) firstAt = minOf(firstAt, r.at)
   return {
     stationId: key.stationId,
     connectorId: key.connectorId,
     records: connectorFactsOf(records),
+    firstAt,
     bookedTo,
     timeZone,
   }
@@ -198,10 +210,8 @@ export function addConnectorEntityContribution(
   sinkFor: (dims: readonly string[]) => CellSink,
   range: Range = EVERYWHERE,
 ): void {
-  if (entity.records.size === 0 || entity.bookedTo === null) return
-  let first = Number.POSITIVE_INFINITY
-  for (const r of entity.records.values()) first = Math.min(first, r.at)
-  const window = { from: Math.max(first, range.from), to: Math.min(entity.bookedTo, range.to) }
+  if (entity.firstAt === null || entity.bookedTo === null) return
+  const window = { from: Math.max(entity.firstAt, range.from), to: Math.min(entity.bookedTo, range.to) }
   if (window.to <= window.from) return
   const sink = sinkFor([entity.stationId, String(entity.connectorId)])
   addConnectorContribution(sink, entity.records, window, bucketingsOf(entity.timeZone))
@@ -234,6 +244,60 @@ export function connectorChangedRanges(before: ConnectorEntity, after: Connector
     else merged.push(r)
   }
   return merged
+}
+
+/**
+ * Stored records to read: those at the last instant before `from`, and those from `from` up to `to` (both
+ * included); without `to`, up to the first record after `from`.
+ */
+export interface RecordWindow {
+  readonly from: Instant
+  readonly to?: Instant | undefined
+}
+
+/** Every record, for a step that re-books the connector's whole window. */
+export const ALL_RECORDS: readonly RecordWindow[] = [
+  { from: Number.NEGATIVE_INFINITY, to: Number.POSITIVE_INFINITY },
+]
+
+/**
+ * The stored records a step needs before it merges `inputs` into a connector whose records are not loaded: for each
+ * new record, its stored neighbours (the state it interrupts, and the record that ends it); for a longer booked
+ * window, the state at its old end and what lies inside. Those are the records that {@link connectorChangedRanges}
+ * and the contributions over its ranges read. A first booking or another zone re-books everything: all records.
+ */
+export function connectorRecordWindows(
+  entity: Pick<ConnectorEntity, 'bookedTo' | 'timeZone'>,
+  inputs: readonly ConnectorInput[],
+): readonly RecordWindow[] {
+  if (entity.bookedTo === null || inputs.some((i) => i.timeZone !== entity.timeZone)) return ALL_RECORDS
+  const windows: RecordWindow[] = []
+  let bookTo = entity.bookedTo
+  for (const input of inputs) {
+    if (input.record !== undefined) windows.push({ from: input.record.at })
+    bookTo = Math.max(bookTo, input.to)
+  }
+  if (bookTo > entity.bookedTo) windows.push({ from: entity.bookedTo, to: bookTo })
+  return windows
+}
+
+/** The records {@link RecordWindow}s select from a connector's records: what the store's read returns. */
+export function recordsInWindows(
+  records: readonly StatusRecord[],
+  windows: readonly RecordWindow[],
+): StatusRecord[] {
+  return records.filter((r) =>
+    windows.some((w) => {
+      let lastBefore = Number.NEGATIVE_INFINITY
+      let firstAfter = Number.POSITIVE_INFINITY
+      for (const o of records) {
+        if (o.at < w.from && o.at > lastBefore) lastBefore = o.at
+        if (o.at > w.from && o.at < firstAfter) firstAfter = o.at
+      }
+      const to = w.to ?? (firstAfter === Number.POSITIVE_INFINITY ? w.from : firstAfter)
+      return r.at === lastBefore || (r.at >= w.from && r.at <= to)
+    }),
+  )
 }
 
 /**

@@ -6,7 +6,12 @@ import type { Logger } from 'pino'
 import { type ApplyContext, applyEntityInputs, zoneResolver } from '../apply-inputs.ts'
 import { copyCellSeries } from '../data-access/aggregates-store.ts'
 import { copyRows } from '../data-access/columns.ts'
-import { CONNECTOR_COLUMNS, SESSION_COLUMNS, stationZones } from '../data-access/entities-store.ts'
+import {
+  CONNECTOR_COLUMNS,
+  RECORD_COLUMNS,
+  SESSION_COLUMNS,
+  stationZones,
+} from '../data-access/entities-store.ts'
 import type { Bucketing } from '../domain/buckets.ts'
 import { type CellSums, createCellSums, type SeriesByKey } from '../domain/cell-sums.ts'
 import { AGGREGATED_EVENTS } from '../entry-points/consumers/domain-events.ts'
@@ -275,6 +280,12 @@ async function zonesOf(
 async function writeShadow(db: Kysely<Database>, entities: FoldedEntities, sums: CellSums): Promise<void> {
   await copyRows(db, `${SHADOW_SCHEMA}.aggregator_sessions`, SESSION_COLUMNS, entities.sessions)
   await copyRows(db, `${SHADOW_SCHEMA}.aggregator_connectors`, CONNECTOR_COLUMNS, entities.connectors)
+  await copyRows(
+    db,
+    `${SHADOW_SCHEMA}.aggregator_connector_records`,
+    RECORD_COLUMNS,
+    entities.connectors.flatMap((c) => [...c.records.values()].map((record) => ({ key: c, record }))),
+  )
   await copyCellSeries(db, SHADOW_SCHEMA, 'aggregates', sums.cells)
   await copyCellSeries(db, SHADOW_SCHEMA, 'aggregate_totals', sums.stations)
 }

@@ -13,6 +13,7 @@ export const REBUILT_TABLES = [
   'aggregate_totals',
   'aggregator_sessions',
   'aggregator_connectors',
+  'aggregator_connector_records',
 ] as const
 
 /** The key of `aggregate_totals` but its `station_id` (a station's row and the network's share it). */
@@ -49,9 +50,8 @@ export async function dropShadow(db: Kysely<Database>): Promise<void> {
  * first, so they wait here), while readers of `aggregates` keep reading (EXCLUSIVE lets plain SELECTs through).
  */
 export async function lockLiveWriters(trx: Transaction<Database>): Promise<void> {
-  await sql`lock table public.aggregator_sessions, public.aggregator_connectors in exclusive mode`.execute(
-    trx,
-  )
+  await sql`lock table public.aggregator_sessions, public.aggregator_connectors, public.aggregator_connector_records
+    in exclusive mode`.execute(trx)
 }
 
 /** What a swap changed in one live table. */
@@ -104,6 +104,9 @@ async function swapTable(
   const held = other.includes('value') ? sql`value <> 0` : sql`true`
   // updated_at says when a row was written, not what it holds: a rebuild does not rewrite a row for it
   const compared = other.filter((c) => c !== 'updated_at')
+  // a table that is all key (status records) has rows to insert and delete, never one to update
+  const differs =
+    compared.length === 0 ? sql`` : sql`or (${refs('l', compared)}) is distinct from (${refs('s', compared)})`
   const first = sql.ref(`l.${key[0]}`)
   const firstShadow = sql.ref(`s.${key[0]}`)
   // ONE join of the two tables (a hash full join: each read once) finds the difference; the three statements
@@ -113,18 +116,22 @@ async function swapTable(
     create temp table swap_diff on commit drop as
     select case when ${first} is null then 'insert' when ${firstShadow} is null then 'delete' else 'update' end
              as change,
-           ${sql.join(key.map((c) => sql`coalesce(${sql.ref(`s.${c}`)}, ${sql.ref(`l.${c}`)}) as ${sql.id(c)}`))},
-           ${refs('s', other)}
+           ${sql.join([
+             ...key.map((c) => sql`coalesce(${sql.ref(`s.${c}`)}, ${sql.ref(`l.${c}`)}) as ${sql.id(c)}`),
+             ...other.map((c) => sql.ref(`s.${c}`)),
+           ])}
       from (select * from ${live} where ${inScope}) l
       full join (select * from ${shadow} where ${inScope} and ${held}) s on ${sameKey('s', 'l')}
-     where ${first} is null or ${firstShadow} is null
-        or (${refs('l', compared)}) is distinct from (${refs('s', compared)})`.execute(trx)
+     where ${first} is null or ${firstShadow} is null ${differs}`.execute(trx)
   await sql`analyze swap_diff`.execute(trx)
   const deleted = await sql`
     delete from ${live} l using swap_diff d where d.change = 'delete' and ${sameKey('d', 'l')}`.execute(trx)
-  const updated = await sql`
-    update ${live} l set ${sql.join(other.map((c) => sql`${sql.id(c)} = ${sql.ref(`d.${c}`)}`))}
-      from swap_diff d where d.change = 'update' and ${sameKey('d', 'l')}`.execute(trx)
+  const updated =
+    other.length === 0
+      ? { numAffectedRows: 0n }
+      : await sql`
+          update ${live} l set ${sql.join(other.map((c) => sql`${sql.id(c)} = ${sql.ref(`d.${c}`)}`))}
+            from swap_diff d where d.change = 'update' and ${sameKey('d', 'l')}`.execute(trx)
   const all = [...key, ...other]
   const inserted = await sql`
     insert into ${live} (${sql.join(all.map((c) => sql.id(c)))})

@@ -129,7 +129,7 @@ test(
         as n`.execute(world().db)
     expect(Number(zeros.rows[0]?.n)).toBe(0)
 
-    await sql`truncate aggregates, aggregate_totals, aggregator_sessions, aggregator_connectors`.execute(
+    await sql`truncate aggregates, aggregate_totals, aggregator_sessions, aggregator_connectors, aggregator_connector_records`.execute(
       world().db,
     )
     for (const batch of batches)

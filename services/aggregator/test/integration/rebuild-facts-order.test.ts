@@ -85,14 +85,14 @@ test(
         into: 'aggregator',
       })
       await settled(world(), aggregator)
-      const { rows } = await sql<{ samples: unknown; records: unknown }>`
-        select s.samples, c.records from aggregator_sessions s join aggregator_connectors c using (station_id)`.execute(
-        world().db,
-      )
+      const { rows } = await sql<{ samples: unknown; records: number }>`
+        select s.samples, (select count(*)::int from aggregator_connector_records r
+                            where r.station_id = c.station_id and r.connector_id = c.connector_id) as records
+          from aggregator_sessions s join aggregator_connectors c using (station_id)`.execute(world().db)
       // Both readings and both statuses were merged live (the order they are stored in is the point below).
       expect(rows).toHaveLength(1)
       expect(rows[0]?.samples).toHaveLength(2)
-      expect(rows[0]?.records).toHaveLength(2)
+      expect(rows[0]?.records).toBe(2)
 
       const summary = await rebuild({
         env: {},
@@ -108,6 +108,7 @@ test(
         aggregate_totals: nothing,
         aggregator_sessions: nothing,
         aggregator_connectors: nothing,
+        aggregator_connector_records: nothing,
       })
     } finally {
       await aggregator.close()
