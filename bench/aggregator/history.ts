@@ -4,6 +4,8 @@
  * days before T0 (seeded through the rule itself, not measured), then applies batches of new statuses, one per
  * connector per batch, through `applyEntityInputs` in one transaction each, as the aggregator does:
  *   - `live`: each status after the connector's last one (the common case: a station reporting now);
+ *   - `tick`: the timer booking every connector's time 10 minutes further, no status (per connector, every
+ *     AGGREGATOR_ADVANCE_INTERVAL_MS: `eventsPerSecond` is connectors per second here);
  *   - `late`: each status at a pseudo-random instant inside the history (a station's backlog arriving late).
  * The same-run baseline is the first level (`live`: no history; `late`: the shortest history there is to be late
  * into): `ratio` is events/s at N over events/s at the baseline, so a rule whose cost does not grow with history
@@ -30,7 +32,7 @@ import {
 } from '@chargebus/db'
 import { type ApplyContext, applyEntityInputs } from '../../services/aggregator/src/apply-inputs.ts'
 import { createBucketingsOf } from '../../services/aggregator/src/domain/bucketings.ts'
-import type { EntityInput } from '../../services/aggregator/src/event-inputs.ts'
+import type { ConnectorKey, EntityInput } from '../../services/aggregator/src/event-inputs.ts'
 import { CLK_TCK, treeCpuTicks } from '../gateway/src/processes.ts'
 
 const { values: args } = parseArgs({
@@ -78,8 +80,13 @@ const ctxAt = (bookTo: number): ApplyContext => ({
   onInvalidZone: () => {},
 })
 
-async function applyBatch(db: Kysely<Database>, inputs: readonly EntityInput[], bookTo: number) {
-  await db.transaction().execute((trx) => applyEntityInputs(trx, inputs, [], ctxAt(bookTo)))
+async function applyBatch(
+  db: Kysely<Database>,
+  inputs: readonly EntityInput[],
+  bookTo: number,
+  advance: readonly ConnectorKey[] = [],
+) {
+  await db.transaction().execute((trx) => applyEntityInputs(trx, inputs, advance, ctxAt(bookTo)))
 }
 
 /**
@@ -108,14 +115,24 @@ async function backendTicks(db: Kysely<Database>): Promise<() => number> {
   return () => treeCpuTicks(pid)
 }
 
-async function measure(db: Kysely<Database>, history: number, mode: 'live' | 'late') {
+async function measure(db: Kysely<Database>, history: number, mode: 'live' | 'tick' | 'late') {
   const random = lcg(history + 1)
   const ticks = await backendTicks(db)
   const ticks0 = ticks()
   const cpu0 = process.cpuUsage()
   const t0 = performance.now()
   for (let b = 0; b < BATCHES; b++) {
-    const now = T0 + (b + 1) * 10 * MIN
+    // the timer's ticks follow the live statuses: each books every connector's time 10 minutes further
+    const now = T0 + ((mode === 'tick' ? BATCHES : 0) + b + 1) * 10 * MIN
+    if (mode === 'tick') {
+      await applyBatch(
+        db,
+        [],
+        now,
+        Array.from({ length: CONNECTORS }, (_, c) => connectorKey(c)),
+      )
+      continue
+    }
     const inputs = Array.from({ length: CONNECTORS }, (_, c) =>
       status(c, mode === 'live' ? now : T0 - Math.floor(random() * SPAN), b + 1),
     )
@@ -170,6 +187,8 @@ async function main() {
       progress(`history ${history}: seeded in ${seedSeconds.toFixed(1)} s`)
       const live = await measure(db, history, 'live')
       progress(`history ${history}: live ${live.eventsPerSecond} events/s`)
+      const tick = await measure(db, history, 'tick')
+      progress(`history ${history}: timer ${tick.eventsPerSecond} connectors/s`)
       // without a history there is nothing to be late into (a first status books the connector from scratch)
       const late = history === 0 ? undefined : await measure(db, history, 'late')
       if (late) progress(`history ${history}: late ${late.eventsPerSecond} events/s`)
@@ -177,11 +196,12 @@ async function main() {
         history,
         seedSeconds: Math.round(seedSeconds * 10) / 10,
         live,
+        tick,
         late,
         loadAverage: loadavg()[0],
       })
     }
-    for (const mode of ['live', 'late'] as const) {
+    for (const mode of ['live', 'tick', 'late'] as const) {
       const runs = levels.flatMap((l) => (l[mode] === undefined ? [] : [l[mode] as Record<string, number>]))
       const base = runs[0]?.eventsPerSecond ?? 1
       for (const run of runs) run.ratio = Math.round(((run.eventsPerSecond ?? 0) / base) * 1000) / 1000
