@@ -20,19 +20,11 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import {
-  createDatabase,
-  createDb,
-  type Database,
-  dropDatabase,
-  type Kysely,
-  migrateToLatest,
-  sql,
-  withDatabaseName,
-} from '@chargebus/db'
+import { createDb, type Database, type Kysely, sql, withDatabaseName } from '@chargebus/db'
 import { type ApplyContext, applyEntityInputs } from '../../services/aggregator/src/apply-inputs.ts'
 import { createBucketingsOf } from '../../services/aggregator/src/domain/bucketings.ts'
 import type { ConnectorKey, EntityInput } from '../../services/aggregator/src/event-inputs.ts'
+import { ADMIN_URL, createRunDatabase, dropRunDatabase } from '../e2e/src/stack.ts'
 import { CLK_TCK, treeCpuTicks } from '../gateway/src/processes.ts'
 
 const { values: args } = parseArgs({
@@ -46,7 +38,6 @@ const CONNECTORS = Number(args.connectors)
 const HISTORIES = String(args.histories).split(',').map(Number)
 const BATCHES = Number(args.batches)
 const PER_STATION = 5
-const ADMIN_URL = process.env.DATABASE_ADMIN_URL ?? 'postgres://chargebus:chargebus@127.0.0.1:5432/chargebus'
 const progress = (msg: string) => process.stderr.write(`[bench-aggregator-history] ${msg}\n`)
 const MIN = 60_000
 const SPAN = 30 * 24 * 60 * MIN
@@ -151,26 +142,15 @@ async function measure(db: Kysely<Database>, history: number, mode: 'live' | 'ti
 
 async function main() {
   const database = `bench_aggregator_history_${process.pid}`
-  const onPostgres = async (work: (db: Kysely<Database>) => Promise<void>) => {
-    const db = createDb({
-      url: withDatabaseName(ADMIN_URL, 'postgres'),
-      poolSize: 1,
-      applicationName: 'bench-admin',
-    })
-    try {
-      await work(db)
-    } finally {
-      await db.destroy()
-    }
-  }
-  await onPostgres((db) => createDatabase(db, database))
-  const db = createDb({
-    url: withDatabaseName(ADMIN_URL, database),
-    poolSize: 1,
-    applicationName: 'bench-history',
-  })
+  // created, migrated and dropped as bench/e2e does (the drop is `if exists`: also after a failed migration)
+  let db: Kysely<Database> | undefined
   try {
-    await migrateToLatest(db)
+    await createRunDatabase(database)
+    db = createDb({
+      url: withDatabaseName(ADMIN_URL, database),
+      poolSize: 1,
+      applicationName: 'bench-history',
+    })
     await sql`insert into stations (id) select 'CP-' || n from generate_series(1, ${Math.ceil(CONNECTORS / PER_STATION)}) n`.execute(
       db,
     )
@@ -219,8 +199,8 @@ async function main() {
     writeFileSync(join('bench/results', `aggregator-history-${Date.now()}.json`), text)
     process.stdout.write(`${text}\n`)
   } finally {
-    await db.destroy()
-    await onPostgres((admin) => dropDatabase(admin, database)).catch((err) => progress(`drop failed: ${err}`))
+    await db?.destroy()
+    await dropRunDatabase(database).catch((err) => progress(`drop failed: ${err}`))
   }
 }
 

@@ -25,15 +25,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { type Bus, connectBus, streamLimitsFrom, streamLimitVariables } from '@chargebus/bus'
-import {
-  createDatabase,
-  createDb,
-  dropDatabase,
-  migrateToLatest,
-  type RawBuilder,
-  sql,
-  withDatabaseName,
-} from '@chargebus/db'
+import { createDb, type RawBuilder, sql, withDatabaseName } from '@chargebus/db'
 import {
   ConnectorStatusChanged,
   MeterSampled,
@@ -49,6 +41,7 @@ import { buildApp } from '../../services/aggregator/src/app.ts'
 import { AggregatorConfig } from '../../services/aggregator/src/config.ts'
 import { openAggregatorDependencies } from '../../services/aggregator/src/deps.ts'
 import { ConnectionMonitor } from '../e2e/src/monitor.ts'
+import { ADMIN_URL, createRunDatabase, dropRunDatabase } from '../e2e/src/stack.ts'
 import { CLK_TCK, treeCpuTicks } from '../gateway/src/processes.ts'
 import { createPhaseProfiler } from './src/phase-profiler.ts'
 
@@ -72,7 +65,6 @@ const STATIONS = Number(args.stations)
 const CONNECTORS = Number(args.connectors)
 const DAYS = Number(args.days)
 const REQUESTS = Number(args.requests)
-const ADMIN_URL = process.env.DATABASE_ADMIN_URL ?? 'postgres://chargebus:chargebus@127.0.0.1:5432/chargebus'
 const POOLED_URL = process.env.DATABASE_URL ?? 'postgres://chargebus:chargebus@127.0.0.1:6432/chargebus'
 const logger = createLogger({ name: 'bench-aggregator', level: 'warn' })
 const progress = (msg: string) => process.stderr.write(`[bench-aggregator] ${msg}\n`)
@@ -822,27 +814,9 @@ async function reads(database: string) {
 
 async function main() {
   const database = `bench_aggregator_${process.pid}`
-  const onPostgres = async (work: (db: ReturnType<typeof createDb>) => Promise<void>) => {
-    const db = createDb({
-      url: withDatabaseName(ADMIN_URL, 'postgres'),
-      poolSize: 1,
-      applicationName: 'bench-admin',
-    })
-    try {
-      await work(db)
-    } finally {
-      await db.destroy()
-    }
-  }
-  await onPostgres((db) => createDatabase(db, database))
   try {
-    const db = createDb({
-      url: withDatabaseName(ADMIN_URL, database),
-      poolSize: 1,
-      applicationName: 'bench-migrate',
-    })
-    await migrateToLatest(db)
-    await db.destroy()
+    // created and migrated as bench/e2e does; the drop below is `if exists`, so a failed migration is cleaned up too
+    await createRunDatabase(database)
     const report: Record<string, unknown> = {
       bench: 'aggregator',
       at: new Date().toISOString(),
@@ -857,7 +831,7 @@ async function main() {
   } finally {
     for (const c of children) c.kill('SIGTERM')
     if (args['keep-database']) progress(`kept database ${database} (drop it when done)`)
-    else await onPostgres((db) => dropDatabase(db, database)).catch((err) => progress(`drop failed: ${err}`))
+    else await dropRunDatabase(database).catch((err) => progress(`drop failed: ${err}`))
   }
 }
 
