@@ -1,4 +1,5 @@
-import type { JetStreamClient } from '@nats-io/jetstream'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { JetStreamApiCodes, type JetStreamClient } from '@nats-io/jetstream'
 import type { KV, KvOptions } from '@nats-io/kv'
 import { Kvm } from '@nats-io/kv'
 import { JetStreamRequestError, reasonOf, StreamConflictError } from './errors.ts'
@@ -25,10 +26,26 @@ export async function openKv(
   return kv
 }
 
+/**
+ * Asked right after the bucket's creation, a server of a cluster may not have applied its stream's assignment yet
+ * and answer "stream not found" (seen in CI on a loaded 3-node cluster): that answer is retried for up to ~2 s.
+ */
+const STATUS_ATTEMPTS = 10
+
+async function bucketStatus(kv: KV, bucket: string) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await kv.status()
+    } catch (err) {
+      const notYet = (err as { code?: number }).code === JetStreamApiCodes.StreamNotFound
+      if (!notYet || attempt >= STATUS_ATTEMPTS) throw new JetStreamRequestError(`kv ${bucket} status`, err)
+      await sleep(50 * attempt)
+    }
+  }
+}
+
 async function scaleBucket(js: JetStreamClient, kv: KV, bucket: string, replicas: number): Promise<void> {
-  const { streamInfo } = await kv.status().catch((err: unknown) => {
-    throw new JetStreamRequestError(`kv ${bucket} status`, err)
-  })
+  const { streamInfo } = await bucketStatus(kv, bucket)
   const current = streamInfo.config.num_replicas
   if (current === replicas) return
   const { name, retention: _r, storage: _s, ...config } = streamInfo.config
